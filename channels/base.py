@@ -1,0 +1,208 @@
+"""The channel adapter interface, the values adapters exchange, and the adapter registry.
+
+An adapter speaks one provider's protocol for one door. It is small: ``verify`` the
+request is genuine, ``parse`` it into ``InboundMessage`` values, ``respond`` with what the
+provider expects (carrying the acknowledgement where the protocol allows), and ``send`` a
+reply on the channel. Adapters see a framework-neutral ``WebRequest`` (built by the
+gateway from Flask's request) and return a ``WebResponse``; they know nothing of Flask,
+kombu or Redis, so they can be tested and fuzzed with plain values.
+
+Adapters register under the entry-point group ``lapor_gateway.channels``; an agency ships
+its own adapter as a package declaring, in its pyproject::
+
+    [project.entry-points."lapor_gateway.channels"]
+    mychannel = "my_package.adapter:MyAdapter"
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import ClassVar
+
+from config.doors import Door
+
+ENTRY_POINT_GROUP = "lapor_gateway.channels"
+
+
+class Rejected(Exception):
+    """The request is refused: ``status`` is the HTTP status, ``reason`` a short text that
+    never echoes the body or an expected signature."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class WebRequest:
+    """What an adapter may know of an HTTP request.
+
+    ``body`` is the raw body, except for multipart bodies, which the gateway decodes into
+    ``form`` and ``files`` (and ``body`` is empty)."""
+    method: str
+    url: str                       # the public URL the provider called (for signatures)
+    path: str
+    headers: dict[str, str]        # lower-case names
+    query_string: bytes            # raw, undecoded: charsets differ per provider
+    body: bytes
+    content_type: str = ""
+    remote_addr: str = ""
+    form: dict[str, str] = field(default_factory=dict)   # filled only for multipart bodies
+    files: tuple["UploadedFile", ...] = ()
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the citizen sent: the provider's reference now, the bytes maybe later."""
+    kind: str                      # image, document, audio, video, other
+    content_type: str
+    size: int | None = None
+    provider_ref: str = ""         # URL or media id at the provider
+    filename: str = ""
+    sha256: str = ""
+    stored_ref: str = ""           # where the gateway keeps the bytes, if it has them
+
+
+@dataclass(frozen=True)
+class Location:
+    text: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    region_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a citizen, as the provider described it, before normalizing.
+
+    ``sender`` is the raw handle (a phone number, chat id, ...); ``sender_kind`` says which
+    (``phone``, ``telegram``, ``twitter``, ``email``, ``none``). Structured submissions
+    (web form, JSON API) fill ``classification``, ``anonymous``, ``confidential``, ``title``
+    directly; text channels leave them None and the normalizer reads the keywords."""
+    door_id: str
+    channel: str
+    provider_message_id: str
+    sender: str
+    sender_kind: str
+    text: str
+    received_at: datetime
+    sent_at: datetime | None = None
+    recipient: str = ""
+    sender_name: str = ""
+    contact: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    location: Location | None = None
+    classification: str | None = None
+    anonymous: bool | None = None
+    confidential: bool | None = None
+    title: str = ""
+    language: str = "id"
+    is_edit: bool = False
+    meta: dict = field(default_factory=dict)   # provider facts worth keeping (smsc, coding)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the pipeline did with one InboundMessage, for ``respond``."""
+    message: InboundMessage
+    tracking_number: str
+    reply_text: str                # acknowledgement in the citizen's language
+    duplicate: bool = False
+    followup: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A reply to send on a channel (acknowledgement or status update)."""
+    door_id: str
+    to: str
+    text: str
+    complaint_id: str = ""
+    kind: str = "notice"
+    private: bool = False          # True: must not go out publicly (e.g. a DM, not a tweet)
+
+
+@dataclass
+class WebResponse:
+    status: int = 200
+    body: bytes | str = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SendError(Exception):
+    """A send failed. ``permanent`` failures are dead-lettered; the rest are retried."""
+
+    def __init__(self, reason: str, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class ChannelAdapter:
+    """Base class of every adapter. Subclasses set ``name`` and override the four verbs."""
+
+    name: ClassVar[str] = ""
+    #: True when ``respond`` carries the acknowledgement text to the citizen itself.
+    replies_inline: ClassVar[bool] = False
+
+    def __init__(self, door: Door, settings=None):
+        self.door = door
+        self.settings = settings
+
+    def verify(self, request: WebRequest) -> None:
+        """Raise Rejected(401|403, reason) unless the request is genuinely from the provider."""
+        raise NotImplementedError
+
+    def parse(self, request: WebRequest) -> list[InboundMessage]:
+        """Return the citizen messages in the request ([] for events to ignore);
+        raise Rejected(400, reason) for a body that cannot be read."""
+        raise NotImplementedError
+
+    def respond(self, outcomes: list[Outcome]) -> WebResponse:
+        """The answer the provider expects once every message is durably queued."""
+        return WebResponse(200, b"OK")
+
+    def challenge(self, request: WebRequest) -> WebResponse | None:
+        """Answer a provider's verification handshake (a GET), or None if not one."""
+        return None
+
+    def send(self, message: OutboundMessage) -> None:
+        """Deliver a reply on the channel; raise SendError on failure."""
+        raise SendError(f"channel {self.name} cannot send replies", permanent=True)
+
+
+def load_adapters() -> dict[str, type[ChannelAdapter]]:
+    """Every adapter class registered under the entry-point group, by channel name."""
+    adapters: dict[str, type[ChannelAdapter]] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        adapters[entry.name] = entry.load()
+    return adapters
+
+
+def build_adapters(doors: dict[str, Door], settings) -> dict[str, ChannelAdapter]:
+    """One adapter instance per door; a door naming an unknown channel is a config error."""
+    from config.settings import SettingsError
+
+    registry = load_adapters()
+    built = {}
+    for door in doors.values():
+        if door.channel not in registry:
+            raise SettingsError(f"door {door.id!r}: no channel adapter named {door.channel!r} "
+                                f"(installed: {', '.join(sorted(registry))})")
+        built[door.id] = registry[door.channel](door, settings)
+    return built

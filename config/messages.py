@@ -1,0 +1,67 @@
+"""What citizens read: every text in Indonesian first, English available.
+
+``text(key, lang, **values)`` fills a template. SMS texts stay within 160 GSM-7
+characters with an 11-digit tracking number and any agency name up to 40 characters;
+``tests/normalizer`` checks the SMS ones.
+"""
+from __future__ import annotations
+
+STATUS_LABELS = {
+    "diterima": ("diterima gateway", "received"),
+    "diteruskan": ("diteruskan ke LAPOR!", "forwarded to LAPOR!"),
+    "verifikasi": ("diverifikasi admin", "being verified"),
+    "disposisi": ("diteruskan ke instansi", "assigned to an agency"),
+    "proses": ("sedang diproses", "in process"),
+    "selesai": ("selesai", "finished"),
+    "ditolak": ("tidak dapat diproses", "cannot be processed"),
+}
+
+MESSAGES = {
+    "ack": (
+        "LAPOR! Laporan Anda diterima. No. lacak: {tracking}. Cek status: kirim CEK {compact} "
+        "ke 1708. Batas tindak lanjut {due}.",
+        "LAPOR! Your report was received. Tracking no: {tracking}. Check status: send CEK "
+        "{compact} to 1708. Follow-up due {due}.",
+    ),
+    "ack_duplicate": (
+        "LAPOR! Laporan ini sudah kami terima sebelumnya. No. lacak: {tracking}.",
+        "LAPOR! We already received this report. Tracking no: {tracking}.",
+    ),
+    "status": (
+        "LAPOR! {tracking}: {status}. Instansi: {agency}. Batas: {due}.",
+        "LAPOR! {tracking}: {status}. Agency: {agency}. Due: {due}.",
+    ),
+    "status_unknown": (
+        "LAPOR! No. lacak {number} tidak ditemukan. Periksa lagi 11 angka nomor Anda, "
+        "lalu kirim CEK <nomor>.",
+        "LAPOR! Tracking no {number} was not found. Check the 11 digits and send CEK <number>.",
+    ),
+    "status_mistyped": (
+        "LAPOR! No. lacak {number} salah ketik (angka terakhir tidak cocok). Periksa lagi "
+        "nomor Anda, lalu kirim CEK <nomor>.",
+        "LAPOR! Tracking no {number} has a typo (the last digit does not match). Check it and "
+        "send CEK <number>.",
+    ),
+    "status_missing_number": (
+        "LAPOR! Kirim CEK diikuti nomor lacak Anda, mis. CEK 27410935882.",
+        "LAPOR! Send CEK followed by your tracking number, e.g. CEK 27410935882.",
+    ),
+    "not_assigned": ("belum ditentukan", "not yet assigned"),
+}
+
+
+def text(key: str, lang: str = "id", **values) -> str:
+    indonesian, english = MESSAGES[key]
+    template = english if lang == "en" else indonesian
+    return template.format(**values)
+
+
+def status_label(status: str, lang: str = "id") -> str:
+    labels = STATUS_LABELS.get(status, (status, status))
+    return labels[1] if lang == "en" else labels[0]
+
+
+def format_date(iso_date: str) -> str:
+    """2026-12-14 -> 14-12-2026, the order Indonesians write dates."""
+    year, month, day = iso_date[:10].split("-")
+    return f"{day}-{month}-{year}"

@@ -1,0 +1,194 @@
+"""Settings: everything the gateway reads from the environment, validated in one place.
+
+Every setting is an environment variable with the prefix ``LAPOR_``. ``load_settings()``
+reads and checks them all and raises ``SettingsError`` with one line that names the first
+bad one; nothing here connects to anything, and nothing is read at import time.
+
+Settings (default in brackets):
+  LAPOR_BROKER_URL       kombu broker URL: ``embedded``, ``redis://``, ``redis+socket://``,
+                         ``amqp://`` [embedded]
+  LAPOR_REDIS_URL        the store (dedup, ledger, status): ``embedded`` or ``redis://`` /
+                         ``unix://`` [embedded]
+  LAPOR_CENTRAL_URL      where complaints are POSTed; empty = append to
+                         ``<data dir>/central-outbox.jsonl`` [empty]
+  LAPOR_CENTRAL_SECRET   HMAC key shared with the central system [required with a URL]
+  LAPOR_SECRET_KEY       signs sessions/CSRF and keys reporter pseudonyms [generated and
+                         kept in the data dir when embedded; required otherwise]
+  LAPOR_DATA_DIR         embedded Redis files, spool, local outbox [./var]
+  LAPOR_PUBLIC_BASE_URL  the gateway's public address, for providers' signatures [empty]
+  LAPOR_DOORS_FILE       JSON file of doors replacing the defaults [empty]
+  LAPOR_CENTRAL_PUBLIC_KEY  base64 Curve25519 key; confidential identities are sealed to it
+  LAPOR_MODE             ``embedded`` or ``production`` [embedded when both URLs embedded]
+  LAPOR_DEDUP_TTL_DAYS   how long a provider message id is remembered [8]
+  LAPOR_MAX_ATTEMPTS     forward attempts before dead-lettering [8]
+  LAPOR_MAX_AGE_HOURS    age after which an undeliverable complaint is dead-lettered [72]
+  LAPOR_CENTRAL_TIMEOUT  seconds per central request [10]
+  LAPOR_MAX_BODY_BYTES   largest request body accepted [12 MiB]
+  LAPOR_MAX_ATTACHMENTS  attachments per web submission [3]
+  LAPOR_MAX_ATTACHMENT_BYTES  size of one attachment [5 MiB]
+  LAPOR_MAX_TEXT_CHARS   longest complaint text kept whole [20000]
+  LAPOR_FOLLOWUP_MINUTES window in which a reporter's next message joins the open complaint [30]
+  LAPOR_RETENTION_DAYS   how long stored complaint bodies live after delivery [30]
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+EMBEDDED = "embedded"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    broker_url: str = EMBEDDED
+    redis_url: str = EMBEDDED
+    central_url: str = ""
+    central_secret: str = ""
+    secret_key: str = ""
+    data_dir: Path = Path("var")
+    public_base_url: str = ""
+    doors_file: str = ""
+    central_public_key: bytes = b""
+    mode: str = EMBEDDED
+    dedup_ttl_days: int = 8
+    max_attempts: int = 8
+    max_age_hours: float = 72.0
+    central_timeout: float = 10.0
+    max_body_bytes: int = 12 * 1024 * 1024
+    max_attachments: int = 3
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    max_text_chars: int = 20000
+    followup_minutes: int = 30
+    retention_days: int = 30
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the store or the broker is the embedded Redis."""
+        return EMBEDDED in (self.broker_url, self.redis_url)
+
+    def with_urls(self, broker_url: str, redis_url: str) -> "Settings":
+        """Return a copy whose embedded URLs are replaced by the running server's."""
+        return replace(
+            self,
+            broker_url=broker_url if self.broker_url == EMBEDDED else self.broker_url,
+            redis_url=redis_url if self.redis_url == EMBEDDED else self.redis_url,
+        )
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...], allow_embedded: bool) -> str:
+    if allow_embedded and value == EMBEDDED:
+        return value
+    scheme = urlparse(value).scheme
+    if scheme not in schemes:
+        raise SettingsError(f"{name}: expected one of {', '.join(s + '://' for s in schemes)}"
+                            f"{' or embedded' if allow_embedded else ''}, got {value!r}")
+    return value
+
+
+def _number(name: str, value: str, kind: type, minimum: float):
+    try:
+        number = kind(value)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a {kind.__name__}, got {value!r}") from None
+    if number < minimum:
+        raise SettingsError(f"{name}: must be at least {minimum}, got {value!r}")
+    return number
+
+
+_NUMBERS = {  # field name -> (type, minimum)
+    "dedup_ttl_days": (int, 8),
+    "max_attempts": (int, 1),
+    "max_age_hours": (float, 0.01),
+    "central_timeout": (float, 0.1),
+    "max_body_bytes": (int, 1024),
+    "max_attachments": (int, 0),
+    "max_attachment_bytes": (int, 1),
+    "max_text_chars": (int, 160),
+    "followup_minutes": (int, 0),
+    "retention_days": (int, 0),
+}
+
+
+def load_settings(environ: dict | None = None) -> Settings:
+    """Read and validate every ``LAPOR_`` setting; raise SettingsError naming the bad one."""
+    env = os.environ if environ is None else environ
+
+    def get(key: str, default: str = "") -> str:
+        return env.get("LAPOR_" + key, default).strip()
+
+    values: dict = {
+        "broker_url": _url("LAPOR_BROKER_URL", get("BROKER_URL", EMBEDDED),
+                           ("redis", "rediss", "redis+socket", "amqp", "amqps", "pyamqp",
+                            "memory"), True),
+        "redis_url": _url("LAPOR_REDIS_URL", get("REDIS_URL", EMBEDDED),
+                          ("redis", "rediss", "unix"), True),
+        "data_dir": Path(get("DATA_DIR", "var")).resolve(),
+        "public_base_url": get("PUBLIC_BASE_URL").rstrip("/"),
+        "doors_file": get("DOORS_FILE"),
+        "central_secret": get("CENTRAL_SECRET"),
+        "secret_key": get("SECRET_KEY"),
+    }
+    central_url = get("CENTRAL_URL")
+    if central_url:
+        _url("LAPOR_CENTRAL_URL", central_url, ("http", "https"), False)
+        if not values["central_secret"]:
+            raise SettingsError("LAPOR_CENTRAL_SECRET: required when LAPOR_CENTRAL_URL is set")
+    values["central_url"] = central_url
+    if values["public_base_url"]:
+        _url("LAPOR_PUBLIC_BASE_URL", values["public_base_url"], ("http", "https"), False)
+    if values["doors_file"] and not Path(values["doors_file"]).is_file():
+        raise SettingsError(f"LAPOR_DOORS_FILE: no such file {values['doors_file']!r}")
+
+    public_key = get("CENTRAL_PUBLIC_KEY")
+    if public_key:
+        try:
+            key = base64.b64decode(public_key, validate=True)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise SettingsError("LAPOR_CENTRAL_PUBLIC_KEY: expected 32 bytes in base64")
+        values["central_public_key"] = key
+
+    embedded = EMBEDDED in (values["broker_url"], values["redis_url"])
+    mode = get("MODE", EMBEDDED if embedded else "production")
+    if mode not in (EMBEDDED, "production"):
+        raise SettingsError(f"LAPOR_MODE: expected embedded or production, got {mode!r}")
+    if mode == "production" and embedded:
+        raise SettingsError("LAPOR_MODE: production needs real LAPOR_BROKER_URL and LAPOR_REDIS_URL")
+    values["mode"] = mode
+
+    if not values["secret_key"]:
+        if mode == "production":
+            raise SettingsError("LAPOR_SECRET_KEY: required in production mode")
+        values["secret_key"] = _embedded_secret(values["data_dir"])
+    elif len(values["secret_key"]) < 16:
+        raise SettingsError("LAPOR_SECRET_KEY: must be at least 16 characters")
+
+    for name, (kind, minimum) in _NUMBERS.items():
+        raw = get(name.upper())
+        if raw:
+            values[name] = _number("LAPOR_" + name.upper(), raw, kind, minimum)
+    values["extra"] = {k[6:]: v for k, v in env.items() if k.startswith("LAPOR_")}
+    return Settings(**values)
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """The embedded default keeps a generated secret in the data dir so restarts agree."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,180 @@
+"""The store of record in Redis: dedup keys, the ledger, public status, reply routes and
+scheduled retries. The queue alone is not the record; this is.
+
+Keys (prefix ``lapor:``)::
+
+    dedup:<door>:<provider id>  -> "<id>|<tracking>"         TTL LAPOR_DEDUP_TTL_DAYS
+    c:<id>        hash  state accepted|delivered|dead, attempts, tracking, door,
+                        accepted_at, last_error, complaint (JSON; expires after delivery
+                        plus LAPOR_RETENTION_DAYS)
+    t:<tracking>  -> <id>
+    s:<tracking>  hash  public status: status, classification, door, received_at,
+                        due_date, agency, updated_at (nothing personal)
+    route:<id>    hash  door, handle: where to notify the reporter (personal; retention)
+    pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
+    retry         zset  "<kind>|<payload>" -> when to try again
+
+``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import redis
+
+P = "lapor:"
+PENDING = P + "pending"
+RETRY = P + "retry"
+
+_ACCEPT = """
+local dedup = KEYS[1]
+if ARGV[1] == '1' then
+  local existing = redis.call('GET', dedup)
+  if existing then return {0, existing} end
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {2, ''} end
+local value = ARGV[2] .. '|' .. ARGV[3]
+if ARGV[1] == '1' then redis.call('SET', dedup, value, 'EX', ARGV[4]) end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[3], 'state', 'accepted', 'attempts', 0, 'tracking', ARGV[3],
+           'door', ARGV[6], 'accepted_at', ARGV[5], 'complaint', ARGV[7])
+redis.call('HSET', KEYS[4], 'status', 'diterima', 'classification', ARGV[8], 'door', ARGV[6],
+           'received_at', ARGV[9], 'due_date', ARGV[10], 'agency', '', 'updated_at', ARGV[9],
+           'id', ARGV[2])
+redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
+if ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[6], 'door', ARGV[6], 'handle', ARGV[11])
+  redis.call('EXPIRE', KEYS[6], ARGV[12])
+end
+return {1, value}
+"""
+
+_TAKE_DUE = """
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+if #items > 0 then redis.call('ZREM', KEYS[1], unpack(items)) end
+return items
+"""
+
+ACCEPTED, DUPLICATE, COLLISION = 1, 0, 2
+
+
+class Store:
+    """Everything the gateway keeps in Redis."""
+
+    def __init__(self, client: redis.Redis, dedup_ttl_seconds: int, retention_seconds: int):
+        self.redis = client
+        self.dedup_ttl = dedup_ttl_seconds
+        self.retention = max(retention_seconds, 1)
+        self._accept = client.register_script(_ACCEPT)
+        self._take_due = client.register_script(_TAKE_DUE)
+
+    @classmethod
+    def from_url(cls, url: str, settings) -> "Store":
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
+                                      health_check_interval=30)
+        return cls(client, settings.dedup_ttl_days * 86400, settings.retention_days * 86400)
+
+    # ----- intake -------------------------------------------------------------------
+    def accept(self, complaint: dict, dedup_id: str, handle: str) -> tuple[int, str, str]:
+        """Record a new complaint. Returns (ACCEPTED|DUPLICATE|COLLISION, id, tracking);
+        for a duplicate, the id and tracking number of the original."""
+        cid, tracking = complaint["id"], complaint["tracking_number"]
+        keys = [P + "dedup:" + dedup_id if dedup_id else P + "dedup:-", P + "t:" + tracking,
+                P + "c:" + cid, P + "s:" + tracking, PENDING, P + "route:" + cid]
+        args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, time.time(),
+                complaint["door"], json.dumps(complaint, ensure_ascii=False),
+                complaint["classification"], complaint["received_at"],
+                complaint["service_level"]["due_date"], handle, self.retention + 90 * 86400]
+        code, value = self._accept(keys=keys, args=args)
+        value = value.decode() if isinstance(value, bytes) else value
+        existing_id, _, existing_tracking = value.partition("|")
+        return int(code), existing_id, existing_tracking
+
+    def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:
+        value = self.redis.get(P + "dedup:" + dedup_id)
+        if not value:
+            return None
+        cid, _, tracking = value.decode().partition("|")
+        return cid, tracking
+
+    # ----- ledger -------------------------------------------------------------------
+    def ledger(self, cid: str) -> dict:
+        raw = self.redis.hgetall(P + "c:" + cid)
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    def complaint(self, cid: str) -> dict | None:
+        raw = self.redis.hget(P + "c:" + cid, "complaint")
+        return json.loads(raw) if raw else None
+
+    def count_attempt(self, cid: str, error: str) -> int:
+        pipe = self.redis.pipeline()
+        pipe.hincrby(P + "c:" + cid, "attempts", 1)
+        pipe.hset(P + "c:" + cid, "last_error", error[:300])
+        return int(pipe.execute()[0])
+
+    def mark_delivered(self, cid: str, tracking: str, now: str) -> None:
+        pipe = self.redis.pipeline()
+        pipe.hset(P + "c:" + cid, mapping={"state": "delivered", "last_error": ""})
+        pipe.expire(P + "c:" + cid, self.retention)
+        pipe.zrem(PENDING, cid)
+        pipe.hset(P + "s:" + tracking, mapping={"status": "diteruskan", "updated_at": now})
+        pipe.execute()
+
+    def mark_dead(self, cid: str, reason: str) -> None:
+        pipe = self.redis.pipeline()
+        pipe.hset(P + "c:" + cid, mapping={"state": "dead", "last_error": reason[:300]})
+        pipe.zrem(PENDING, cid)
+        pipe.execute()
+
+    def mark_replayed(self, cid: str) -> None:
+        pipe = self.redis.pipeline()
+        pipe.hset(P + "c:" + cid, mapping={"state": "accepted", "attempts": 0})
+        pipe.persist(P + "c:" + cid)
+        pipe.zadd(PENDING, {cid: time.time()})
+        pipe.execute()
+
+    def stale_pending(self, older_than: float, limit: int = 500) -> list[str]:
+        """Accepted complaints not delivered after ``older_than`` seconds (reconciler)."""
+        ids = self.redis.zrangebyscore(PENDING, "-inf", time.time() - older_than, 0, limit)
+        return [i.decode() for i in ids]
+
+    def touch_pending(self, cid: str) -> None:
+        self.redis.zadd(PENDING, {cid: time.time()}, xx=True)
+
+    # ----- public status ----------------------------------------------------------------
+    def status(self, tracking: str) -> dict | None:
+        raw = self.redis.hgetall(P + "s:" + tracking)
+        return {k.decode(): v.decode() for k, v in raw.items()} or None
+
+    def route(self, cid: str) -> dict:
+        raw = self.redis.hgetall(P + "route:" + cid)
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    # ----- scheduled retries ----------------------------------------------------------------
+    def schedule(self, kind: str, payload: str, delay: float) -> None:
+        self.redis.zadd(RETRY, {f"{kind}|{payload}": time.time() + delay})
+
+    def take_due(self, limit: int = 200) -> list[tuple[str, str]]:
+        items = self._take_due(keys=[RETRY], args=[time.time(), limit])
+        return [tuple(i.decode().split("|", 1)) for i in items]
+
+    def scheduled(self) -> int:
+        return int(self.redis.zcard(RETRY))
+
+    # ----- start-up checks ----------------------------------------------------------------
+    def check_durability(self) -> list[str]:
+        """Problems with this Redis as a store of record (empty when fine)."""
+        problems = []
+        config = {}
+        for name in ("maxmemory-policy", "appendonly"):
+            try:
+                config.update(self.redis.config_get(name))
+            except redis.ResponseError:
+                return ["CONFIG GET is not allowed; cannot check maxmemory-policy and appendonly"]
+        if config.get("maxmemory-policy") != "noeviction":
+            problems.append(f"Redis maxmemory-policy is {config.get('maxmemory-policy')!r}; "
+                            "it must be 'noeviction' or queued complaints can vanish")
+        if config.get("appendonly") != "yes":
+            problems.append("Redis appendonly is off; turn AOF on (appendfsync everysec or always)")
+        return problems

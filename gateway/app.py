@@ -1,0 +1,42 @@
+"""The Flask app factory.
+
+``create_app(settings=None, parts=None)`` validates settings (from the environment when not
+given), starts the embedded Redis when the settings ask for it, builds the parts and
+registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the JSON API
+(``/api/v1``), OpenAPI (``/openapi.json``) and health (``/healthz``, ``/readyz``).
+Gunicorn serves it as ``gateway.app:create_app()``.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from config.settings import load_settings
+from gateway import embedded, errors
+from gateway.wiring import build_parts, setup_logging
+
+
+def create_app(settings=None, parts=None) -> Flask:
+    setup_logging()
+    if parts is None:
+        settings = settings or load_settings()
+        settings, _server = embedded.resolve(settings)
+        parts = build_parts(settings)
+    settings = parts.settings
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.extensions["lapor"] = parts
+
+    from gateway import doors, health
+    app.register_blueprint(doors.blueprint)
+    app.register_blueprint(health.blueprint)
+    for optional in ("forms", "api"):
+        module = __import__(f"gateway.{optional}", fromlist=["blueprint"])
+        app.register_blueprint(module.blueprint)
+    errors.init_app(app)
+    return app

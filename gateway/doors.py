@@ -1,0 +1,36 @@
+"""The doors blueprint: every provider webhook is served at ``/in/<door-id>``.
+
+GET serves providers' verification handshakes (and Kannel's get-url); POST carries
+messages. An unknown door is 404 with a short JSON reason; whatever the adapter refuses is
+answered with its status and reason; a store outage is 503 so the provider retries.
+"""
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Blueprint, current_app, make_response
+
+from channels.base import Rejected
+from gateway.errors import error_response
+from gateway.webrequest import from_flask
+
+blueprint = Blueprint("doors", __name__)
+log = logging.getLogger("lapor.doors")
+
+
+@blueprint.route("/in/<door_id>", methods=["GET", "POST"])
+def door(door_id: str):
+    parts = current_app.extensions["lapor"]
+    try:
+        answer = parts.intake.handle(door_id, from_flask(parts.settings.public_base_url))
+    except Rejected as exc:
+        log.info("refused door=%s status=%s reason=%s", door_id[:64], exc.status, exc.reason)
+        return error_response(exc.status, exc.reason)
+    except redis.RedisError as exc:
+        log.error("store unavailable door=%s: %s", door_id[:64], type(exc).__name__)
+        return error_response(503, "store temporarily unavailable, retry later")
+    response = make_response(answer.body, answer.status)
+    response.headers["Content-Type"] = answer.content_type
+    response.headers.update(answer.headers)
+    return response

@@ -1,0 +1,51 @@
+"""Error answers: the right status and a short reason, never a stack trace.
+
+JSON for machine callers (``/in/``, ``/api/``, or an ``Accept: application/json``), a
+short Indonesian page for people.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from channels.base import Rejected
+
+log = logging.getLogger("lapor.errors")
+
+_REASONS = {
+    400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found",
+    405: "method not allowed", 413: "request body too large", 415: "unsupported media type",
+    429: "too many requests", 500: "internal error", 503: "temporarily unavailable",
+}
+
+
+def wants_json() -> bool:
+    return (request.path.startswith(("/in/", "/api/"))
+            or request.accept_mimetypes.best == "application/json")
+
+
+def error_response(status: int, reason: str):
+    if wants_json():
+        response = jsonify(error=reason)
+    else:
+        from flask import render_template
+        response = render_template("error.html", status=status, reason=reason)
+    return response, status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(Rejected)
+    def _rejected(exc: Rejected):
+        return error_response(exc.status, exc.reason)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return error_response(exc.code or 500, _REASONS.get(exc.code, exc.name.lower()))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path,
+                  exc_info=exc)
+        return error_response(500, _REASONS[500])

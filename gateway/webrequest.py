@@ -1,0 +1,33 @@
+"""Build the framework-neutral ``WebRequest`` from Flask's request.
+
+The URL is rebuilt on ``LAPOR_PUBLIC_BASE_URL`` when set, so signatures computed by a
+provider over the public URL still verify behind a proxy.
+"""
+from __future__ import annotations
+
+from flask import request
+
+from channels.base import UploadedFile, WebRequest
+
+
+def from_flask(public_base_url: str = "") -> WebRequest:
+    query = request.query_string
+    if public_base_url:
+        url = public_base_url + request.path + (("?" + query.decode("latin-1")) if query else "")
+    else:
+        url = request.url
+    content_type = request.content_type or ""
+    form, files, body = {}, (), b""
+    if content_type.startswith("multipart/form-data"):
+        form = {key: request.form.get(key, "") for key in request.form.keys()}
+        files = tuple(UploadedFile(field=name, filename=item.filename or "",
+                                   content_type=item.mimetype or "", data=item.read())
+                      for name, item in request.files.items(multi=True) if item.filename)
+    else:
+        body = request.get_data(cache=True)
+    return WebRequest(
+        method=request.method, url=url, path=request.path,
+        headers={key.lower(): value for key, value in request.headers.items()},
+        query_string=query, body=body, content_type=content_type,
+        remote_addr=request.remote_addr or "", form=form, files=files,
+    )

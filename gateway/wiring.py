@@ -1,0 +1,43 @@
+"""Wiring: build the parts once per process from validated settings.
+
+Nothing connects here: the Redis client and the kombu publisher connect on first use, so
+building the parts is cheap and import stays free of I/O.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from channels.base import build_adapters
+from config.doors import Catalogue, load_catalogue
+from config.settings import Settings
+from forwarder.queue import Publisher
+from forwarder.store import Store
+from gateway.intake import Intake
+
+
+@dataclass
+class Parts:
+    settings: Settings
+    catalogue: Catalogue
+    adapters: dict
+    store: Store
+    publisher: Publisher
+    intake: Intake
+
+
+def build_parts(settings: Settings) -> Parts:
+    """Build every part; settings must already carry real (non-embedded) URLs."""
+    catalogue = load_catalogue(settings)
+    adapters = build_adapters(catalogue.doors, settings)
+    store = Store.from_url(settings.redis_url, settings)
+    publisher = Publisher(settings.broker_url, quorum=settings.extra.get("QUORUM_QUEUES") == "1")
+    intake = Intake(settings, catalogue, adapters, store, publisher)
+    return Parts(settings, catalogue, adapters, store, publisher, intake)
+
+
+def setup_logging() -> None:
+    """One line per event; level from LAPOR_LOG_LEVEL (INFO)."""
+    logging.basicConfig(level=os.environ.get("LAPOR_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")

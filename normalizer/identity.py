@@ -1,0 +1,69 @@
+"""Reporter identity: normalized handles, pseudonyms, masking and sealing.
+
+Phone numbers become E.164 with ``phonenumbers`` (region ID), so 0812..., 62812... and
++62812... are the same reporter. The pseudonym is HMAC-SHA256(secret key, channel kind +
+normalized handle), shortened: stable per reporter, useless without the key. ``mask``
+gives the only form of a handle that may appear in a log line. ``seal`` encrypts identity
+for the central system with a PyNaCl sealed box (only the holder of the central private
+key can open it).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import phonenumbers
+
+DEFAULT_REGION = "ID"
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 for anything phonenumbers can read; the digits otherwise (short codes, junk)."""
+    text = raw.strip()
+    if text.startswith("whatsapp:"):
+        text = text[9:]
+    candidate = text
+    if text.startswith("62") and text.isdigit():
+        candidate = "+" + text
+    elif text.startswith("00"):
+        candidate = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    if phonenumbers.is_possible_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+
+
+def normalize_handle(kind: str, raw: str) -> str:
+    """The canonical form of a sender handle of the given kind."""
+    if kind == "phone":
+        return normalize_phone(raw)
+    if kind == "email":
+        return raw.strip().lower()
+    return raw.strip()
+
+
+def pseudonym(secret_key: str, kind: str, handle: str) -> str:
+    """A stable keyed pseudonym for a reporter: 'r-' + 20 hex characters."""
+    digest = hmac.new(secret_key.encode(), f"{kind}:{handle}".encode(), hashlib.sha256)
+    return "r-" + digest.hexdigest()[:20]
+
+
+def mask(handle: str) -> str:
+    """The only loggable form of a handle: length and last two characters at most."""
+    if not handle:
+        return "-"
+    return f"***{handle[-2:]}" if len(handle) > 6 else "***"
+
+
+def seal(public_key: bytes, identity: dict) -> str:
+    """Encrypt identity for the central system (base64 of a NaCl sealed box)."""
+    from nacl.public import PublicKey, SealedBox
+
+    box = SealedBox(PublicKey(public_key))
+    payload = json.dumps(identity, ensure_ascii=False, sort_keys=True).encode()
+    return base64.b64encode(box.encrypt(payload)).decode()

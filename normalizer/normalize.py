@@ -1,0 +1,123 @@
+"""InboundMessage -> Complaint v1 (a plain dict that ``ComplaintSchema`` validates).
+
+``interpret`` reads what a message asks for (a complaint, or a command such as CEK);
+``build_complaint`` makes the complaint. Both are pure: ids and the key come from the
+caller. Privacy is applied here, once: an anonymous or confidential reporter's name and
+contact never enter the complaint in clear; they are sealed for the central system when
+its public key is configured and otherwise withheld (the gateway still knows how to reply
+through the channel, in its own reply-route store).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+
+from channels.base import Attachment, InboundMessage, Location
+from normalizer import grammar, identity, routing, service_level
+from normalizer.schema import SCHEMA_VERSION
+
+WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta's calendar
+
+
+@dataclass(frozen=True)
+class Context:
+    """What normalizing needs besides the message."""
+    secret_key: str
+    routing_rules: tuple = ()
+    door_agency: str = ""
+    central_public_key: bytes = b""
+    max_text_chars: int = 20000
+
+
+def interpret(message: InboundMessage) -> grammar.Parsed:
+    """The intent of a message: structured submissions keep their fields; text is parsed."""
+    if message.classification is not None:
+        return grammar.Parsed(text=message.text.strip(), classification=message.classification,
+                              anonymous=bool(message.anonymous),
+                              confidential=bool(message.confidential), keyword=True)
+    return grammar.parse_keywords(message.text)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def attachment_dict(item: Attachment) -> dict:
+    return {"kind": item.kind, "content_type": item.content_type, "size": item.size,
+            "provider_ref": item.provider_ref, "filename": item.filename,
+            "sha256": item.sha256, "stored_ref": item.stored_ref}
+
+
+def location_dict(item: Location | None) -> dict | None:
+    if item is None:
+        return None
+    return {"text": item.text, "latitude": item.latitude, "longitude": item.longitude,
+            "region_codes": list(item.region_codes)}
+
+
+def reporter_handle(message: InboundMessage) -> str:
+    """The normalized handle the gateway replies to (phone in E.164, chat id, email)."""
+    if message.sender_kind == "none":
+        return ""
+    return identity.normalize_handle(message.sender_kind, message.sender)
+
+
+def _reporter(message: InboundMessage, parsed: grammar.Parsed, ctx: Context) -> dict:
+    handle = reporter_handle(message)
+    contact = message.contact.strip() or handle
+    name = message.sender_name.strip()
+    pseudonym = identity.pseudonym(ctx.secret_key, message.sender_kind, handle or contact)
+    if not (parsed.anonymous or parsed.confidential):
+        return {"pseudonym": pseudonym, "kind": message.sender_kind,
+                "name": name or None, "contact": contact or None, "sealed": None}
+    sealed = None
+    if ctx.central_public_key and (name or contact):
+        sealed = identity.seal(ctx.central_public_key,
+                               {"name": name, "contact": contact, "kind": message.sender_kind})
+    return {"pseudonym": pseudonym, "kind": message.sender_kind,
+            "name": None, "contact": None, "sealed": sealed}
+
+
+def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_id: str,
+                    tracking_number: str, ctx: Context) -> dict:
+    """The Complaint v1 dict for one message."""
+    body = parsed.text
+    flags = []
+    if len(body) > ctx.max_text_chars:
+        flags.append(f"text_truncated_from_{len(body)}_chars")
+        body = body[:ctx.max_text_chars]
+    if not body and not message.attachments:
+        flags.append("empty_body")
+    if (parsed.anonymous or parsed.confidential) and not ctx.central_public_key:
+        flags.append("identity_withheld_no_central_key")
+    service_class = service_level.provisional_class(parsed.classification)
+    received_day = message.received_at.astimezone(WIB).date()
+    due = service_level.due_date(service_class, received_day)
+    agency = ctx.door_agency or message.door_id
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": complaint_id,
+        "tracking_number": tracking_number,
+        "door": message.door_id,
+        "channel": message.channel,
+        "door_agency": agency,
+        "provider_message_ids": [message.provider_message_id] if message.provider_message_id else [],
+        "sent_at": _iso(message.sent_at),
+        "received_at": message.received_at.isoformat(),
+        "classification": parsed.classification,
+        "privacy": {"anonymous": parsed.anonymous, "confidential": parsed.confidential},
+        "reporter": _reporter(message, parsed, ctx),
+        "title": message.title.strip(),
+        "body": body,
+        "language": message.language,
+        "attachments": [attachment_dict(a) for a in message.attachments],
+        "location": location_dict(message.location),
+        "routing": routing.suggest(f"{message.title} {body}", ctx.routing_rules, agency),
+        "service_level": {"class": service_class, "due_date": due.isoformat(),
+                          "reminder_date": service_level.reminder_date(service_class, due).isoformat(),
+                          "provisional": True},
+        "thread": [],
+        "duplicates": [],
+        "flags": flags,
+        "meta": dict(message.meta),
+    }

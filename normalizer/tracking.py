@@ -1,0 +1,59 @@
+"""Tracking numbers: short, random, typeable on a feature phone, with a check digit.
+
+A tracking number is 10 random decimal digits and one Damm check digit, shown in groups
+as ``2741-0935-882``. Digits only, because every phone keypad has them; random, so nobody
+can count complaints or guess a neighbour's number (10^10 space, uniqueness is enforced by
+the store). The Damm check digit catches every single-digit error and every transposition
+of adjacent digits. Citizens may type it with spaces, dots, dashes or none.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+BODY_DIGITS = 10
+LENGTH = BODY_DIGITS + 1
+_SEPARATORS = re.compile(r"[\s.\-_/#]+")
+
+
+def check_digit(digits: str) -> str:
+    """The Damm check digit of a string of decimal digits."""
+    interim = 0
+    for char in digits:
+        interim = _DAMM[interim][ord(char) - 48]
+    return str(interim)
+
+
+def new_tracking_number(randbelow=secrets.randbelow) -> str:
+    """A fresh random tracking number (compact form, 11 digits)."""
+    body = str(randbelow(10 ** BODY_DIGITS)).zfill(BODY_DIGITS)
+    return body + check_digit(body)
+
+
+def compact(text: str) -> str:
+    """Strip the separators a citizen may type; no validation."""
+    return _SEPARATORS.sub("", text.strip())
+
+
+def is_valid(text: str) -> bool:
+    """True if ``text`` (any separators) is a well-formed number with a correct check digit."""
+    digits = compact(text)
+    return len(digits) == LENGTH and digits.isascii() and digits.isdigit() and check_digit(digits) == "0"
+
+
+def display(number: str) -> str:
+    """The grouped form shown to citizens: 2741-0935-882."""
+    digits = compact(number)
+    return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"

