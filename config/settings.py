@@ -29,6 +29,10 @@ Settings (default in brackets):
   LAPOR_MAX_TEXT_CHARS   longest complaint text kept whole [20000]
   LAPOR_FOLLOWUP_MINUTES window in which a reporter's next message joins the open complaint [30]
   LAPOR_RETENTION_DAYS   how long stored complaint bodies live after delivery [30]
+  LAPOR_RETRY_BASE_SECONDS  first retry delay; doubles per attempt, with jitter [2]
+  LAPOR_RETRY_CAP_SECONDS   longest retry delay [300]
+  LAPOR_RECONCILE_AFTER_SECONDS  accepted but undelivered this long: re-published [600]
+  LAPOR_FORWARD_CONCURRENCY  parallel deliveries to the central system [8]
 """
 from __future__ import annotations
 
@@ -68,6 +72,10 @@ class Settings:
     max_text_chars: int = 20000
     followup_minutes: int = 30
     retention_days: int = 30
+    retry_base_seconds: float = 2.0
+    retry_cap_seconds: float = 300.0
+    reconcile_after_seconds: float = 600.0
+    forward_concurrency: int = 8
     extra: dict = field(default_factory=dict)
 
     @property
@@ -115,6 +123,10 @@ _NUMBERS = {  # field name -> (type, minimum)
     "max_text_chars": (int, 160),
     "followup_minutes": (int, 0),
     "retention_days": (int, 0),
+    "retry_base_seconds": (float, 0.001),
+    "retry_cap_seconds": (float, 0.001),
+    "reconcile_after_seconds": (float, 0.1),
+    "forward_concurrency": (int, 1),
 }
 
 

@@ -12,7 +12,7 @@ Keys (prefix ``lapor:``)::
                         due_date, agency, updated_at (nothing personal)
     route:<id>    hash  door, handle: where to notify the reporter (personal; retention)
     pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
-    retry         zset  "<kind>|<payload>" -> when to try again
+    retry:<kind>  zset  payload (complaint id, reply JSON) -> when to try again
 
 ``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip.
 """
@@ -153,14 +153,19 @@ class Store:
 
     # ----- scheduled retries ----------------------------------------------------------------
     def schedule(self, kind: str, payload: str, delay: float) -> None:
-        self.redis.zadd(RETRY, {f"{kind}|{payload}": time.time() + delay})
+        """Try ``payload`` (a complaint id, a reply JSON) again after ``delay`` seconds."""
+        self.redis.zadd(f"{RETRY}:{kind}", {payload: time.time() + delay})
 
-    def take_due(self, limit: int = 200) -> list[tuple[str, str]]:
-        items = self._take_due(keys=[RETRY], args=[time.time(), limit])
-        return [tuple(i.decode().split("|", 1)) for i in items]
+    def take_due(self, kind: str, limit: int = 200) -> list[str]:
+        """Remove and return the payloads of ``kind`` whose time has come."""
+        items = self._take_due(keys=[f"{RETRY}:{kind}"], args=[time.time(), limit])
+        return [i.decode() for i in items]
 
-    def scheduled(self) -> int:
-        return int(self.redis.zcard(RETRY))
+    def is_scheduled(self, kind: str, payload: str) -> bool:
+        return self.redis.zscore(f"{RETRY}:{kind}", payload) is not None
+
+    def scheduled(self, kind: str) -> int:
+        return int(self.redis.zcard(f"{RETRY}:{kind}"))
 
     # ----- start-up checks ----------------------------------------------------------------
     def check_durability(self) -> list[str]:

@@ -1,0 +1,64 @@
+"""Dead letters: list what could not be delivered, and re-drive it.
+
+``list_dead`` reads every message on ``lapor.dead`` and puts each back untouched (works on
+Redis and AMQP alike). ``replay`` takes dead complaints (all, or the given ids) off the
+dead-letter queue, resets their ledger entry (state ``accepted``, attempts 0) and publishes
+them to the complaints queue again; dead replies go back to the replies queue.
+"""
+from __future__ import annotations
+
+from forwarder import topology
+from forwarder.notifier import enqueue_reply
+
+
+def _drain(connection, limit: int):
+    """Yield (body, headers, message) for up to ``limit`` dead messages, unacknowledged."""
+    queue = topology.queue(topology.DEAD)(connection.default_channel)
+    queue.declare()
+    for _ in range(limit):
+        message = queue.get(no_ack=False, accept=["json"])
+        if message is None:
+            return
+        yield message.payload, dict(message.headers or {}), message
+
+
+def list_dead(parts, limit: int = 1000) -> list[dict]:
+    rows, held = [], []
+    with topology.connect(parts.settings.broker_url) as connection:
+        for body, headers, message in _drain(connection, limit):
+            held.append(message)
+            rows.append({"id": headers.get("idempotency_key", ""), "kind": headers.get("kind"),
+                         "reason": headers.get("reason", ""), "attempts": headers.get("attempts"),
+                         "failed_at": headers.get("failed_at", ""),
+                         "tracking_number": body.get("tracking_number", "") if isinstance(body, dict) else "",
+                         "reply": isinstance(body, dict) and "door_id" in body})
+        for message in held:
+            message.requeue()
+    return rows
+
+
+def replay(parts, ids: set[str] | None = None, limit: int = 100000) -> int:
+    """Re-drive dead messages (``ids`` None = all); returns how many were replayed."""
+    count, keep = 0, []
+    with topology.connect(parts.settings.broker_url) as connection:
+        for body, headers, message in _drain(connection, limit):
+            key = headers.get("idempotency_key", "")
+            if ids is not None and key not in ids:
+                keep.append(message)
+                continue
+            if isinstance(body, dict) and "door_id" in body:
+                door = parts.catalogue.doors.get(body["door_id"])
+                enqueue_reply(parts.publisher, door.channel if door else "unknown",
+                              {**body, "attempts": 0})
+            elif isinstance(body, dict) and body.get("id"):
+                parts.store.mark_replayed(key or body["id"])
+                parts.publisher.publish(f"complaint.replay.{body.get('channel', 'unknown')}",
+                                        body, key or body["id"], "complaint")
+            else:
+                keep.append(message)   # malformed: stays for a person to look at
+                continue
+            message.ack()
+            count += 1
+        for message in keep:
+            message.requeue()
+    return count

@@ -1,0 +1,79 @@
+"""The notifier: replies queue -> the door's channel adapter ``send()``.
+
+A reply message body (routing key ``reply.<channel>``)::
+
+    {"door_id": "sms-1708", "to": "+6281234567890", "text": "LAPOR! ...",
+     "complaint_id": "5f0c...", "kind": "ack|status", "private": false, "attempts": 0}
+
+Same rules as the forwarder: a retryable ``SendError`` schedules the reply again with
+backoff and jitter (``retry:reply`` in Redis holds the whole reply), a permanent one or too
+many attempts dead-letters it (``dead.reply``) with the reason. Handles are personal data:
+they are never logged in clear.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+from channels.base import OutboundMessage, SendError
+from forwarder.consumer import QueueWorker, backoff
+from forwarder.topology import REPLIES
+from forwarder.worker import _now
+from normalizer.identity import mask
+
+log = logging.getLogger("lapor.notifier")
+_FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private")
+
+
+def enqueue_reply(publisher, channel: str, reply: dict) -> None:
+    """Put a reply on the replies queue (the one way replies travel)."""
+    publisher.publish(f"reply.{channel}", {**reply, "attempts": reply.get("attempts", 0)},
+                      reply.get("complaint_id") or "reply", "reply")
+
+
+class NotifyWorker(QueueWorker):
+    queue_name = REPLIES
+
+    def __init__(self, parts, stop: threading.Event):
+        super().__init__(parts, stop, concurrency=4)
+
+    def handle(self, body, headers: dict) -> None:
+        if not isinstance(body, dict) or body.get("door_id") not in self.parts.adapters:
+            self._dead(body, "malformed reply or unknown door")
+            return
+        adapter = self.parts.adapters[body["door_id"]]
+        try:
+            adapter.send(OutboundMessage(**{k: body[k] for k in _FIELDS if k in body}))
+            log.info("sent %s reply door=%s to=%s", body.get("kind"), body["door_id"],
+                     mask(body.get("to", "")))
+        except SendError as exc:
+            attempts = int(body.get("attempts", 0)) + 1
+            if exc.permanent or attempts >= self.settings.max_attempts:
+                self._dead({**body, "attempts": attempts}, exc.reason)
+                return
+            delay = backoff(attempts, self.settings.retry_base_seconds,
+                            self.settings.retry_cap_seconds, exc.retry_after)
+            self.store.schedule("reply", json.dumps({**body, "attempts": attempts},
+                                                     ensure_ascii=False), delay)
+            log.info("retry reply door=%s attempt=%d in %.1fs: %s", body["door_id"], attempts,
+                     delay, exc.reason)
+
+    def _dead(self, body, reason: str) -> None:
+        key = body.get("complaint_id", "") if isinstance(body, dict) else ""
+        self.publisher.publish("dead.reply", body, key or "reply", "dead",
+                               {"reason": reason, "failed_at": _now()})
+        log.warning("dead-lettered reply complaint=%s: %s", key or "-", reason)
+
+    def tick(self) -> None:
+        for payload in self.store.take_due("reply"):
+            reply = json.loads(payload)
+            door = self.parts.catalogue.doors.get(reply.get("door_id"))
+            enqueue_reply(self.publisher, door.channel if door else "unknown", reply)
+
+
+def run_notifier(settings, stop: threading.Event, parts=None) -> None:
+    """Run the notifier until ``stop`` is set (settings must carry real URLs)."""
+    from gateway.wiring import build_parts
+
+    NotifyWorker(parts or build_parts(settings), stop).run()

@@ -1,0 +1,122 @@
+"""The forwarder: complaints queue -> central LAPOR! (signed, idempotent) -> ack, retry or
+dead-letter; and the reconciler that re-publishes what the queue may have lost.
+
+For each message: skip it if the ledger already says delivered or dead; otherwise POST it
+(``forwarder.central``). Delivered: ledger ``delivered``, public status ``diteruskan``.
+Retryable: attempts + 1, and a retry is scheduled in Redis with exponential backoff and
+jitter (Retry-After honoured); after ``LAPOR_MAX_ATTEMPTS`` attempts or
+``LAPOR_MAX_AGE_HOURS`` it is dead-lettered. Permanent: dead-lettered with the reason.
+The message is acknowledged only after the ledger records one of these.
+
+``tick`` re-publishes retries whose time has come and, every ``RECONCILE_EVERY`` seconds,
+every complaint still ``accepted`` after ``LAPOR_RECONCILE_AFTER_SECONDS`` that has no retry
+scheduled (the broker lost it, or it was never published). The central side dedups on
+``Idempotency-Key``, so a re-publish is always safe.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from forwarder import central
+from forwarder.consumer import QueueWorker, backoff
+from forwarder.topology import COMPLAINTS
+
+log = logging.getLogger("lapor.forwarder")
+RECONCILE_EVERY = 5.0
+
+
+class ForwardWorker(QueueWorker):
+    queue_name = COMPLAINTS
+
+    def __init__(self, parts, stop: threading.Event, client=None):
+        super().__init__(parts, stop, parts.settings.forward_concurrency)
+        self.client = client or central.client_for(parts.settings)
+        self._last_reconcile = 0.0
+
+    def handle(self, body, headers: dict) -> None:
+        if not isinstance(body, dict) or not body.get("id"):
+            self.dead_letter(body, "", "malformed message: not a complaint", 0)
+            return
+        cid = headers.get("idempotency_key") or body["id"]
+        ledger = self.store.ledger(cid)
+        if ledger.get("state") in ("delivered", "dead"):
+            return
+        verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid)
+        if verdict.outcome == central.DELIVERED:
+            self.store.mark_delivered(cid, body["tracking_number"], _now())
+            log.info("delivered complaint=%s", cid)
+        elif verdict.outcome == central.PERMANENT:
+            self.dead_letter(body, cid, verdict.reason, int(ledger.get("attempts", 0)) + 1)
+        else:
+            self.retry_later(body, cid, ledger, verdict)
+
+    def retry_later(self, body: dict, cid: str, ledger: dict, verdict) -> None:
+        attempts = self.store.count_attempt(cid, verdict.reason)
+        age_hours = (time.time() - float(ledger.get("accepted_at") or time.time())) / 3600
+        if attempts >= self.settings.max_attempts or age_hours >= self.settings.max_age_hours:
+            self.dead_letter(body, cid, f"gave up after {attempts} attempts: {verdict.reason}", attempts)
+            return
+        delay = backoff(attempts, self.settings.retry_base_seconds,
+                        self.settings.retry_cap_seconds, verdict.retry_after)
+        self.store.schedule("complaint", cid, delay)
+        log.info("retry complaint=%s attempt=%d in %.1fs: %s", cid, attempts, delay, verdict.reason)
+
+    def dead_letter(self, body, cid: str, reason: str, attempts: int) -> None:
+        self.publisher.publish("dead.complaint", body, cid or "malformed", "dead",
+                               {"reason": reason, "attempts": attempts, "failed_at": _now()})
+        if cid:
+            self.store.mark_dead(cid, reason)
+        log.warning("dead-lettered complaint=%s: %s", cid or "-", reason)
+
+    def tick(self) -> None:
+        for cid in self.store.take_due("complaint"):
+            self.republish(cid, "retry")
+        now = time.monotonic()
+        if now - self._last_reconcile >= RECONCILE_EVERY:
+            self._last_reconcile = now
+            reconcile(self.parts)
+
+    def republish(self, cid: str, why: str) -> bool:
+        complaint = self.store.complaint(cid)
+        if complaint is None:
+            log.error("cannot %s complaint=%s: its body is gone from the store", why, cid)
+            return False
+        self.publisher.publish(f"complaint.{why}.{complaint['channel']}", complaint, cid, "complaint")
+        return True
+
+
+def reconcile(parts) -> int:
+    """Re-publish accepted-but-undelivered complaints; returns how many."""
+    store, count = parts.store, 0
+    for cid in store.stale_pending(parts.settings.reconcile_after_seconds):
+        if store.is_scheduled("complaint", cid) or store.ledger(cid).get("state") != "accepted":
+            continue
+        complaint = store.complaint(cid)
+        if complaint is None:
+            continue
+        parts.publisher.publish(f"complaint.reconcile.{complaint['channel']}", complaint, cid,
+                                "complaint")
+        store.touch_pending(cid)
+        count += 1
+    if count:
+        log.warning("reconciler re-published %d complaint(s)", count)
+    return count
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def run_forwarder(settings, stop: threading.Event, parts=None) -> None:
+    """Run the forwarder until ``stop`` is set (settings must carry real URLs)."""
+    from gateway.wiring import build_parts
+
+    parts = parts or build_parts(settings)
+    worker = ForwardWorker(parts, stop)
+    try:
+        worker.run()
+    finally:
+        worker.client.close()

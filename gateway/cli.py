@@ -1,0 +1,232 @@
+"""The ``lapor-gateway`` console script.
+
+    lapor-gateway run [--port N] [--host H]   web + forwarder + notifier, embedded default
+    lapor-gateway web [--port N] [--host H]   the web side only (gunicorn)
+    lapor-gateway forward                     the forwarder worker
+    lapor-gateway notify                      the notifier worker
+    lapor-gateway reconcile                   re-publish accepted-but-undelivered complaints once
+    lapor-gateway dead list                   show dead letters (left in place)
+    lapor-gateway dead replay [--id ID ...]   re-drive dead letters (all, or the given ids)
+    lapor-gateway check-config                validate settings, doors and the store; print the doors
+
+A bad setting stops any command with one line naming it (exit 2). SIGTERM or Ctrl-C stops
+workers gracefully: the batch in flight finishes, nothing half-delivered is acknowledged.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from redis import RedisError
+
+from config.settings import SettingsError, load_settings
+
+# Path only, never the query string: Kannel puts the sender's number in the URL.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def _settings():
+    from gateway import embedded
+
+    settings = load_settings()
+    return embedded.resolve(settings)
+
+
+def _parts(settings):
+    from gateway.wiring import build_parts, setup_logging
+
+    setup_logging()
+    return build_parts(settings)
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _durability(parts) -> int:
+    """Print Redis durability problems; production refuses to start (returns 2)."""
+    problems = parts.store.check_durability()
+    for problem in problems:
+        print(f"{'error' if parts.settings.mode == 'production' else 'warning'}: {problem}",
+              file=sys.stderr)
+    return 2 if problems and parts.settings.mode == "production" else 0
+
+
+def _child_env(settings) -> dict:
+    env = dict(os.environ)
+    env.update(LAPOR_REDIS_URL=settings.redis_url, LAPOR_BROKER_URL=settings.broker_url,
+               LAPOR_SECRET_KEY=settings.secret_key, LAPOR_DATA_DIR=str(settings.data_dir),
+               LAPOR_MODE=settings.mode)
+    return env
+
+
+def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
+            "--graceful-timeout", "20", "--access-logfile", "-",
+            "--access-logformat", ACCESS_LOG_FORMAT, "gateway.app:create_app()"]
+
+
+def cmd_run(args) -> int:
+    settings, server = _settings()
+    parts = _parts(settings)
+    if _durability(parts):
+        return 2
+    env = _child_env(settings)
+    commands = {
+        "web": gunicorn_command(args.host, args.port, args.workers),
+        "forward": [sys.executable, "-m", "gateway.cli", "forward"],
+        "notify": [sys.executable, "-m", "gateway.cli", "notify"],
+    }
+    _banner(parts, args.host, args.port)
+    stop = _stop_event()
+    children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
+    try:
+        while not stop.wait(1.0):
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"lapor-gateway: {name} exited with {child.returncode}; restarting",
+                          file=sys.stderr)
+                    time.sleep(1)
+                    children[name] = subprocess.Popen(commands[name], env=env)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        parts.publisher.close()
+        if server is not None:
+            server.stop()
+    return 0
+
+
+def _banner(parts, host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    print(f"lapor-gateway: web form        {base}/lapor")
+    print(f"lapor-gateway: JSON API        {base}/api/v1/complaints  (OpenAPI {base}/openapi.json)")
+    for door in parts.catalogue.doors.values():
+        print(f"lapor-gateway: door {door.id:<10} {base}/in/{door.id}  ({door.channel})")
+    if not parts.settings.central_url:
+        outbox = parts.settings.data_dir / "central-outbox.jsonl"
+        print(f"lapor-gateway: no LAPOR_CENTRAL_URL: forwarded complaints go to {outbox}")
+    sys.stdout.flush()
+
+
+def cmd_web(args) -> int:
+    settings, _server = _settings()
+    if _durability(_parts(settings)):
+        return 2
+    os.execve(sys.executable, gunicorn_command(args.host, args.port, args.workers), _child_env(settings))
+    return 0
+
+
+def cmd_forward(args) -> int:
+    from forwarder.worker import run_forwarder
+
+    settings, _server = _settings()
+    parts = _parts(settings)
+    if _durability(parts):
+        return 2
+    run_forwarder(settings, _stop_event(), parts)
+    return 0
+
+
+def cmd_notify(args) -> int:
+    from forwarder.notifier import run_notifier
+
+    settings, _server = _settings()
+    run_notifier(settings, _stop_event(), _parts(settings))
+    return 0
+
+
+def cmd_reconcile(args) -> int:
+    from forwarder.worker import reconcile
+
+    settings, _server = _settings()
+    print(f"re-published {reconcile(_parts(settings))} complaint(s)")
+    return 0
+
+
+def cmd_dead(args) -> int:
+    from forwarder import dead
+
+    settings, _server = _settings()
+    parts = _parts(settings)
+    if args.action == "list":
+        rows = dead.list_dead(parts)
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        print(f"{len(rows)} dead letter(s)", file=sys.stderr)
+    else:
+        count = dead.replay(parts, set(args.id) if args.id else None)
+        print(f"replayed {count} dead letter(s)")
+    return 0
+
+
+def cmd_check_config(args) -> int:
+    settings, _server = _settings()
+    parts = _parts(settings)
+    failures = 0
+    for name, check in (("store", parts.store.redis.ping), ("broker", parts.publisher.ping)):
+        try:
+            check()
+            print(f"ok: {name} reachable")
+        except Exception as exc:  # noqa: BLE001 - report any failure in one line
+            print(f"error: {name} unreachable ({type(exc).__name__})", file=sys.stderr)
+            failures += 1
+    if not failures:
+        failures += _durability(parts)
+    for door in parts.catalogue.doors.values():
+        print(f"door {door.id}: channel={door.channel} agency={door.agency!r} path=/in/{door.id}")
+    print(f"central: {settings.central_url or 'local outbox ' + str(settings.data_dir / 'central-outbox.jsonl')}")
+    return 2 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lapor-gateway", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func in (("run", cmd_run), ("web", cmd_web)):
+        command = sub.add_parser(name)
+        command.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--workers", type=int, default=2)
+        command.set_defaults(func=func)
+    for name, func in (("forward", cmd_forward), ("notify", cmd_notify),
+                       ("reconcile", cmd_reconcile), ("check-config", cmd_check_config)):
+        sub.add_parser(name).set_defaults(func=func)
+    dead = sub.add_parser("dead")
+    dead.add_argument("action", choices=["list", "replay"])
+    dead.add_argument("--id", action="append", help="replay only this complaint id (repeatable)")
+    dead.set_defaults(func=cmd_dead)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"lapor-gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (RedisError, OSError) as exc:
+        print(f"lapor-gateway: cannot reach the store or broker: {type(exc).__name__}: "
+              f"{str(exc)[:200]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
