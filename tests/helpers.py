@@ -110,3 +110,17 @@ def _pings(client) -> bool:
         return bool(client.ping())
     except Exception:  # noqa: BLE001 - not up yet
         return False
+
+
+def inbound(text: str, sender: str = "081234567890", provider_id: str = "", door: str = "sms-1708",
+            channel: str = "kannel", **fields):
+    """An InboundMessage as an SMS door's adapter would make it."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from channels.base import InboundMessage
+
+    return InboundMessage(door_id=door, channel=channel,
+                          provider_message_id=provider_id or uuid.uuid4().hex, sender=sender,
+                          sender_kind="phone", text=text, received_at=datetime.now(timezone.utc),
+                          **fields)

@@ -1,0 +1,44 @@
+"""Phone numbers to E.164, keyed pseudonyms, masking and sealing."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from nacl.public import PrivateKey, SealedBox
+
+from normalizer import identity
+
+
+@pytest.mark.parametrize("raw", ["081234567890", "6281234567890", "+6281234567890",
+                                 "+62 812-3456-7890", "0062 812 3456 7890",
+                                 "whatsapp:+6281234567890"])
+def test_same_reporter_in_every_form(raw):
+    assert identity.normalize_phone(raw) == "+6281234567890"
+
+
+def test_short_codes_and_junk_survive():
+    assert identity.normalize_phone("1708") == "1708"
+    assert identity.normalize_phone("abc") == ""
+
+
+def test_pseudonym_is_keyed_and_stable():
+    one = identity.pseudonym("key-a", "phone", "+6281234567890")
+    assert one == identity.pseudonym("key-a", "phone", "+6281234567890")
+    assert one != identity.pseudonym("key-b", "phone", "+6281234567890")
+    assert one != identity.pseudonym("key-a", "telegram", "+6281234567890")
+    assert one.startswith("r-") and "6281234567890" not in one
+
+
+def test_mask_hides_the_handle():
+    assert identity.mask("+6281234567890") == "***90"
+    assert identity.mask("12345") == "***"
+    assert identity.mask("") == "-"
+
+
+def test_seal_opens_only_with_the_central_key():
+    private = PrivateKey.generate()
+    sealed = identity.seal(bytes(private.public_key), {"name": "Siti", "contact": "+628123"})
+    opened = json.loads(SealedBox(private).decrypt(base64.b64decode(sealed)))
+    assert opened == {"contact": "+628123", "name": "Siti"}
+    assert "Siti" not in sealed

@@ -1,0 +1,55 @@
+"""Tracking numbers: random, 11 digits, a Damm check digit that catches every single-digit
+typo and every adjacent transposition."""
+from __future__ import annotations
+
+import random
+
+from normalizer import tracking
+
+
+def test_shape_and_validity():
+    rng = random.Random(7)
+    numbers = {tracking.new_tracking_number(rng.randrange) for _ in range(2000)}
+    assert len(numbers) == 2000
+    for number in numbers:
+        assert len(number) == 11 and number.isdigit() and tracking.is_valid(number)
+
+
+def test_every_single_digit_typo_is_caught():
+    rng = random.Random(11)
+    for _ in range(300):
+        number = tracking.new_tracking_number(rng.randrange)
+        for position in range(11):
+            for digit in "0123456789":
+                if digit != number[position]:
+                    typo = number[:position] + digit + number[position + 1:]
+                    assert not tracking.is_valid(typo), (number, typo)
+
+
+def test_every_adjacent_transposition_is_caught():
+    rng = random.Random(13)
+    for _ in range(300):
+        number = tracking.new_tracking_number(rng.randrange)
+        for i in range(10):
+            if number[i] != number[i + 1]:
+                swapped = number[:i] + number[i + 1] + number[i] + number[i + 2:]
+                assert not tracking.is_valid(swapped)
+
+
+def test_citizens_may_type_separators():
+    number = tracking.new_tracking_number()
+    shown = tracking.display(number)
+    assert shown.count("-") == 2 and tracking.compact(shown) == number
+    for typed in (shown, shown.replace("-", " "), shown.replace("-", "."), f" #{number} "):
+        assert tracking.is_valid(typed)
+
+
+def test_not_sequential():
+    rng = random.Random(3)
+    first, second = (tracking.new_tracking_number(rng.randrange) for _ in range(2))
+    assert abs(int(first[:10]) - int(second[:10])) > 1000
+
+
+def test_junk_is_invalid():
+    for junk in ("", "abc", "1234", "١٢٣٤٥٦٧٨٩٠١", "0" * 12):
+        assert not tracking.is_valid(junk)
