@@ -186,23 +186,24 @@ class ChannelAdapter:
         raise SendError(f"channel {self.name} cannot send replies", permanent=True)
 
 
-def load_adapters() -> dict[str, type[ChannelAdapter]]:
-    """Every adapter class registered under the entry-point group, by channel name."""
-    adapters: dict[str, type[ChannelAdapter]] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        adapters[entry.name] = entry.load()
-    return adapters
+def available_channels() -> dict:
+    """Every registered channel name and its entry point (not yet imported)."""
+    return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
 
 
 def build_adapters(doors: dict[str, Door], settings) -> dict[str, ChannelAdapter]:
-    """One adapter instance per door; a door naming an unknown channel is a config error."""
+    """One adapter instance per door, importing only the channels that doors use; a door
+    naming an unknown channel is a configuration error."""
     from config.settings import SettingsError
 
-    registry = load_adapters()
+    registry = available_channels()
+    classes: dict[str, type[ChannelAdapter]] = {}
     built = {}
     for door in doors.values():
         if door.channel not in registry:
             raise SettingsError(f"door {door.id!r}: no channel adapter named {door.channel!r} "
                                 f"(installed: {', '.join(sorted(registry))})")
-        built[door.id] = registry[door.channel](door, settings)
+        if door.channel not in classes:
+            classes[door.channel] = registry[door.channel].load()
+        built[door.id] = classes[door.channel](door, settings)
     return built

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 STATUS_LABELS = {
     "diterima": ("diterima gateway", "received"),
-    "diteruskan": ("diteruskan ke LAPOR!", "forwarded to LAPOR!"),
+    "diteruskan": ("diteruskan ke admin LAPOR", "forwarded to the LAPOR admin"),
     "verifikasi": ("diverifikasi admin", "being verified"),
     "disposisi": ("diteruskan ke instansi", "assigned to an agency"),
     "proses": ("sedang diproses", "in process"),

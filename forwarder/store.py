@@ -13,6 +13,8 @@ Keys (prefix ``lapor:``)::
     route:<id>    hash  door, handle: where to notify the reporter (personal; retention)
     pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
     retry:<kind>  zset  payload (complaint id, reply JSON) -> when to try again
+    stats         hash  "<event>|<door>" -> count (accepted, duplicate, delivered, retried,
+                        dead): shared by every process, read by /metrics
 
 ``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip.
 """
@@ -26,12 +28,16 @@ import redis
 P = "lapor:"
 PENDING = P + "pending"
 RETRY = P + "retry"
+STATS = P + "stats"
 
 _ACCEPT = """
 local dedup = KEYS[1]
 if ARGV[1] == '1' then
   local existing = redis.call('GET', dedup)
-  if existing then return {0, existing} end
+  if existing then
+    redis.call('HINCRBY', KEYS[7], 'duplicate|' .. ARGV[6], 1)
+    return {0, existing}
+  end
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {2, ''} end
 local value = ARGV[2] .. '|' .. ARGV[3]
@@ -43,6 +49,7 @@ redis.call('HSET', KEYS[4], 'status', 'diterima', 'classification', ARGV[8], 'do
            'received_at', ARGV[9], 'due_date', ARGV[10], 'agency', '', 'updated_at', ARGV[9],
            'id', ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
+redis.call('HINCRBY', KEYS[7], 'accepted|' .. ARGV[6], 1)
 if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[6], 'door', ARGV[6], 'handle', ARGV[11])
   redis.call('EXPIRE', KEYS[6], ARGV[12])
@@ -81,7 +88,7 @@ class Store:
         for a duplicate, the id and tracking number of the original."""
         cid, tracking = complaint["id"], complaint["tracking_number"]
         keys = [P + "dedup:" + dedup_id if dedup_id else P + "dedup:-", P + "t:" + tracking,
-                P + "c:" + cid, P + "s:" + tracking, PENDING, P + "route:" + cid]
+                P + "c:" + cid, P + "s:" + tracking, PENDING, P + "route:" + cid, STATS]
         args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, time.time(),
                 complaint["door"], json.dumps(complaint, ensure_ascii=False),
                 complaint["classification"], complaint["received_at"],
@@ -107,22 +114,40 @@ class Store:
         raw = self.redis.hget(P + "c:" + cid, "complaint")
         return json.loads(raw) if raw else None
 
-    def count_attempt(self, cid: str, error: str) -> int:
+    def count_attempt(self, cid: str, door: str, error: str) -> int:
         pipe = self.redis.pipeline()
         pipe.hincrby(P + "c:" + cid, "attempts", 1)
         pipe.hset(P + "c:" + cid, "last_error", error[:300])
+        pipe.hincrby(STATS, f"retried|{door}", 1)
         return int(pipe.execute()[0])
 
-    def mark_delivered(self, cid: str, tracking: str, now: str) -> None:
+    def count(self, event: str, door: str) -> None:
+        self.redis.hincrby(STATS, f"{event}|{door}", 1)
+
+    def stats(self) -> dict[tuple[str, str], int]:
+        return {tuple(k.decode().split("|", 1)): int(v) for k, v in self.redis.hgetall(STATS).items()}
+
+    def queue_depths(self) -> dict[str, int]:
+        """Scheduled retries and undelivered complaints (for /metrics and /readyz)."""
         pipe = self.redis.pipeline()
+        pipe.zcard(PENDING)
+        pipe.zcard(RETRY + ":complaint")
+        pipe.zcard(RETRY + ":reply")
+        pending, retry_complaints, retry_replies = pipe.execute()
+        return {"pending": pending, "retry_complaint": retry_complaints, "retry_reply": retry_replies}
+
+    def mark_delivered(self, cid: str, tracking: str, door: str, now: str) -> None:
+        pipe = self.redis.pipeline()
+        pipe.hincrby(STATS, f"delivered|{door}", 1)
         pipe.hset(P + "c:" + cid, mapping={"state": "delivered", "last_error": ""})
         pipe.expire(P + "c:" + cid, self.retention)
         pipe.zrem(PENDING, cid)
         pipe.hset(P + "s:" + tracking, mapping={"status": "diteruskan", "updated_at": now})
         pipe.execute()
 
-    def mark_dead(self, cid: str, reason: str) -> None:
+    def mark_dead(self, cid: str, reason: str, door: str) -> None:
         pipe = self.redis.pipeline()
+        pipe.hincrby(STATS, f"dead|{door}", 1)
         pipe.hset(P + "c:" + cid, mapping={"state": "dead", "last_error": reason[:300]})
         pipe.zrem(PENDING, cid)
         pipe.execute()

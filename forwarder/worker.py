@@ -46,7 +46,7 @@ class ForwardWorker(QueueWorker):
             return
         verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid)
         if verdict.outcome == central.DELIVERED:
-            self.store.mark_delivered(cid, body["tracking_number"], _now())
+            self.store.mark_delivered(cid, body["tracking_number"], body.get("door", ""), _now())
             log.info("delivered complaint=%s", cid)
         elif verdict.outcome == central.PERMANENT:
             self.dead_letter(body, cid, verdict.reason, int(ledger.get("attempts", 0)) + 1)
@@ -54,7 +54,7 @@ class ForwardWorker(QueueWorker):
             self.retry_later(body, cid, ledger, verdict)
 
     def retry_later(self, body: dict, cid: str, ledger: dict, verdict) -> None:
-        attempts = self.store.count_attempt(cid, verdict.reason)
+        attempts = self.store.count_attempt(cid, body.get("door", ""), verdict.reason)
         age_hours = (time.time() - float(ledger.get("accepted_at") or time.time())) / 3600
         if attempts >= self.settings.max_attempts or age_hours >= self.settings.max_age_hours:
             self.dead_letter(body, cid, f"gave up after {attempts} attempts: {verdict.reason}", attempts)
@@ -68,7 +68,7 @@ class ForwardWorker(QueueWorker):
         self.publisher.publish("dead.complaint", body, cid or "malformed", "dead",
                                {"reason": reason, "attempts": attempts, "failed_at": _now()})
         if cid:
-            self.store.mark_dead(cid, reason)
+            self.store.mark_dead(cid, reason, body.get("door", ""))
         log.warning("dead-lettered complaint=%s: %s", cid or "-", reason)
 
     def tick(self) -> None:

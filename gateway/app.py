@@ -32,9 +32,10 @@ def create_app(settings=None, parts=None) -> Flask:
     )
     app.extensions["lapor"] = parts
 
-    from gateway import doors, health
+    from gateway import doors, health, metrics
     app.register_blueprint(doors.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(metrics.blueprint)
     for optional in ("forms", "api"):
         module = __import__(f"gateway.{optional}", fromlist=["blueprint"])
         app.register_blueprint(module.blueprint)

@@ -14,9 +14,14 @@ import hashlib
 import hmac
 import json
 
+import re
+
 import phonenumbers
 
 DEFAULT_REGION = "ID"
+# Indonesian mobile numbers in their three everyday forms (08.., 628.., +628..) are by far
+# the most common sender; they take this fast path, everything else goes to phonenumbers.
+_ID_MOBILE = re.compile(r"^(?:\+62|62|0)(8\d{7,11})$")
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
@@ -24,6 +29,9 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     text = raw.strip()
     if text.startswith("whatsapp:"):
         text = text[9:]
+    mobile = _ID_MOBILE.match(text)
+    if mobile and region == DEFAULT_REGION:
+        return "+62" + mobile.group(1)
     candidate = text
     if text.startswith("62") and text.isdigit():
         candidate = "+" + text

@@ -49,6 +49,7 @@ def provisional_class(classification: str) -> str:
     return "informasi-5" if classification == PERMINTAAN_INFORMASI else "pengaduan-14"
 
 
+@lru_cache(maxsize=256)
 def due_date(service_class: str, received: date) -> date:
     return add_working_days(received, LEVELS[service_class][0])
 

@@ -42,3 +42,18 @@ def test_seal_opens_only_with_the_central_key():
     opened = json.loads(SealedBox(private).decrypt(base64.b64decode(sealed)))
     assert opened == {"contact": "+628123", "name": "Siti"}
     assert "Siti" not in sealed
+
+
+@pytest.mark.parametrize("raw", ["081234567", "0812345678901", "+628111222333", "6285712345678",
+                                 "08991234567"])
+def test_fast_path_agrees_with_phonenumbers(raw):
+    import phonenumbers
+
+    expected = phonenumbers.format_number(phonenumbers.parse(raw, "ID"),
+                                          phonenumbers.PhoneNumberFormat.E164)
+    assert identity.normalize_phone(raw) == expected
+
+
+def test_landlines_and_foreign_numbers_use_phonenumbers():
+    assert identity.normalize_phone("021-5550123") == "+62215550123"
+    assert identity.normalize_phone("+60 12-345 6789") == "+60123456789"
