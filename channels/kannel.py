@@ -1,0 +1,252 @@
+"""Kannel SMS door: SMS to a short code (1708) through a Kannel ``sms-service``.
+
+Owns the Kannel side of a door: authenticating Kannel's calls, reading an MO SMS from
+Kannel's ``get-url`` or ``post-url`` request, answering with the text Kannel sends back to
+the phone, and sending replies later through Kannel's ``sendsms`` HTTP interface.
+The operator's guide, with the exact ``sms-service`` block, is ``docs/kannel.md``.
+
+Features
+========
+* GET (``get-url``) and POST (``post-url``), as Kannel 1.4.5 really sends them.
+* Text decoded from raw bytes with the charset Kannel names (``%C`` or the POST
+  Content-Type), so UCS-2 (coding 2, UTF-16BE) messages keep Indonesian text and emoji.
+* Kannel's ``http-request-retry`` of one SMS carries the same ``%I``; the pipeline dedups
+  on it. Without ``%I`` the id is a hash of (from, to, time, text).
+* The reply rides on the HTTP answer (``replies_inline``); status notices later go out
+  through sendsms, as UCS-2 only when the text is not GSM-7.
+
+Door settings
+=============
+* ``credentials.secret``: shared secret Kannel presents as query parameter ``secret`` or as
+  the HTTP Basic auth password (user name ignored). Letters and digits only: Kannel would
+  read a ``%`` in its URL as an escape code. No secret configured: every call is 403.
+* ``options.sendsms_url``: Kannel's sendsms URL with its credentials, e.g.
+  ``http://127.0.0.1:13013/cgi-bin/sendsms?username=lapor&password=...``.
+* ``options.short_code``: the ``from`` of replies sent through sendsms [1708].
+
+Parameters (GET query; POST: query first, then Kannel's headers)
+=================================================================
+==========  ===========  ====================  =======================================
+parameter   escape code  POST header           meaning
+==========  ===========  ====================  =======================================
+from        %p           X-Kannel-From         sender (needs ``send-sender = true``)
+to          %P           X-Kannel-To           receiver (the short code)
+text        %b           request body          message bytes (%a squeezes spaces and
+                                               breaks UCS-2; do not use it)
+charset     %C           Content-Type charset  charset of the text bytes
+coding      %c           X-Kannel-Coding       0 = 7-bit, 1 = 8-bit, 2 = UCS-2
+time        %t           X-Kannel-Time         sent time, UTC, ``YYYY-MM-DD HH:MM:SS``
+smsc        %i           X-Kannel-SMSC         smsc-id of the link it came on
+id          %I           (none: put it in the  Kannel's message UUID
+                         post-url query)
+==========  ===========  ====================  =======================================
+
+Sample request (recorded from Kannel 1.4.5, UCS-2 "Lapor😀")::
+
+    GET /in/sms-1708?secret=...&from=081234567891&to=1708&text=%00L%00a%00p%00o%00r%D8%3D%DE%00
+        &charset=UTF-16BE&coding=2&time=2026-11-24+10:42:40&smsc=FAKE
+        &id=cc294c25-41e1-4e1d-bb66-3af5e85d498d
+"""
+from __future__ import annotations
+
+import base64
+import codecs
+import hashlib
+import hmac
+import logging
+import re
+import threading
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from channels.base import (ChannelAdapter, InboundMessage, OutboundMessage, Rejected, SendError,
+                           WebRequest, WebResponse)
+from channels.gsm7 import is_gsm7
+from normalizer.identity import mask
+
+log = logging.getLogger("lapor.channels.kannel")
+
+SEND_TIMEOUT = (3.05, 10.0)          # connect, read (seconds)
+_BINARY = {"8-bit", "8bit", "binary"}
+_ALIASES = {"ucs-2": "utf-16-be", "ucs2": "utf-16-be", "utf16-be": "utf-16-be",
+            "utf-16be": "utf-16-be", "utf16be": "utf-16-be"}
+_CODING_CHARSET = {0: "utf-8", 1: "8-bit", 2: "utf-16-be"}   # Kannel 1.4 defaults for %C
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+_DIGIT_RUNS = re.compile(r"\d{5,}")
+
+
+def parse_query(raw: bytes) -> dict[str, bytes]:
+    """Raw query string -> {name: undecoded bytes}; the first occurrence of a name wins."""
+    fields: dict[str, bytes] = {}
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        key, _, value = part.partition(b"=")
+        name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace")
+        fields.setdefault(name, unquote_to_bytes(value.replace(b"+", b" ")))
+    return fields
+
+
+def content_type_charset(content_type: str) -> str:
+    """The charset parameter of a Content-Type header ('' when absent); quotes removed."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').strip("'")
+    return ""
+
+
+def decode_text(data: bytes, charset: str, coding: int | None) -> tuple[str, str]:
+    """Decode message bytes; returns (text, charset used). Raises Rejected(400) when the
+    bytes do not decode in the charset Kannel named, or the charset is unknown."""
+    name = (charset or _CODING_CHARSET.get(coding, "utf-8")).strip().lower()
+    name = _ALIASES.get(name, name)
+    if name in _BINARY:                         # 8-bit data: UTF-8 if it is, else Latin-1
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "latin-1"
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise Rejected(400, "unknown charset") from None
+    try:
+        return data.decode(codec), codec
+    except UnicodeDecodeError:
+        raise Rejected(400, f"text is not valid {codec}") from None
+
+
+def parse_time(value: str) -> datetime | None:
+    """Kannel's %t (UTC, 'YYYY-MM-DD HH:MM:SS') or %T (Unix seconds); None if unreadable."""
+    value = value.strip()
+    if value.isdigit():
+        try:
+            return datetime.fromtimestamp(int(value), timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    for fmt in _TIME_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def fallback_id(sender: str, recipient: str, time_text: str, text: str) -> str:
+    """A stable message id for a Kannel set up without %I (a retry hashes the same)."""
+    digest = hashlib.sha256("\x1f".join((sender, recipient, time_text, text)).encode())
+    return "h-" + digest.hexdigest()[:32]
+
+
+class KannelAdapter(ChannelAdapter):
+    name = "kannel"
+    replies_inline = True
+
+    def __init__(self, door, settings=None):
+        super().__init__(door, settings)
+        self._local = threading.local()
+
+    # ----- verify -----------------------------------------------------------------------
+    def verify(self, request: WebRequest) -> None:
+        expected = str(self.door.credentials.get("secret") or "").encode()
+        if not expected:
+            raise Rejected(403, "door has no secret configured")
+        given = [value for value in (parse_query(request.query_string).get("secret"),
+                                     _basic_password(request.header("authorization")))
+                 if value is not None]
+        if not given:
+            raise Rejected(403, "missing door secret")
+        matched = False
+        for value in given:                     # compare all, constant time each
+            matched |= hmac.compare_digest(value, expected)
+        if not matched:
+            raise Rejected(403, "wrong door secret")
+
+    # ----- parse ------------------------------------------------------------------------
+    def parse(self, request: WebRequest) -> list[InboundMessage]:
+        query = parse_query(request.query_string)
+
+        def field(name: str, header: str = "") -> str:
+            if name in query:
+                return query[name].decode("utf-8", "replace").strip()
+            return request.header(header).strip() if header else ""
+
+        post = request.method == "POST"
+        sender = field("from", "x-kannel-from" if post else "")
+        if not sender:
+            raise Rejected(400, "missing sender (from)")
+        coding_text = field("coding", "x-kannel-coding" if post else "")
+        coding = int(coding_text) if coding_text.isdigit() else None
+        if post and (request.body or "text" not in query):
+            charset = content_type_charset(request.content_type or request.header("content-type"))
+            if not charset and (request.content_type or "").startswith("application/octet-stream"):
+                charset = "8-bit"
+            raw_text = request.body
+        else:
+            charset = field("charset")
+            raw_text = query.get("text", b"")
+        text, used = decode_text(raw_text, charset, coding)
+        recipient = field("to", "x-kannel-to" if post else "")
+        time_text = field("time", "x-kannel-time" if post else "")
+        message_id = field("id") or fallback_id(sender, recipient, time_text, text)
+        return [InboundMessage(
+            door_id=self.door.id, channel=self.name, provider_message_id=message_id[:128],
+            sender=sender, sender_kind="phone", text=text, recipient=recipient,
+            received_at=datetime.now(timezone.utc), sent_at=parse_time(time_text),
+            meta={"smsc": field("smsc", "x-kannel-smsc" if post else ""), "coding": coding,
+                  "charset": charset or used},
+        )]
+
+    # ----- respond ----------------------------------------------------------------------
+    def respond(self, outcomes) -> WebResponse:
+        """The reply Kannel sends to the phone; UCS-2 (needs accept-x-kannel-headers) only
+        when the text is not GSM-7."""
+        text = "\n".join(outcome.reply_text for outcome in outcomes if outcome.reply_text)
+        headers = {} if is_gsm7(text) else {"X-Kannel-Coding": "2"}
+        return WebResponse(200, text.encode("utf-8"), "text/plain; charset=utf-8", headers)
+
+    # ----- send -------------------------------------------------------------------------
+    def send(self, message: OutboundMessage) -> None:
+        base = str(self.door.options.get("sendsms_url") or "")
+        if not base:
+            raise SendError(f"door {self.door.id}: no sendsms_url configured", permanent=True)
+        params = {"to": message.to, "from": str(self.door.options.get("short_code") or "1708"),
+                  "text": message.text, "charset": "UTF-8"}
+        if not is_gsm7(message.text):
+            params["coding"] = "2"
+        parts = urlsplit(base)
+        kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+        url = urlunsplit(parts._replace(query=urlencode(kept + list(params.items()))))
+        try:
+            response = self._session().get(url, timeout=SEND_TIMEOUT)
+        except requests.RequestException as exc:   # its text holds the URL: never shown
+            raise SendError(f"kannel sendsms unreachable ({type(exc).__name__})") from None
+        if 200 <= response.status_code < 300:
+            log.info("sendsms accepted door=%s to=%s", self.door.id, mask(message.to))
+            return
+        said = _DIGIT_RUNS.sub("***", response.text[:100].strip())
+        reason = f"kannel sendsms answered {response.status_code}: {said}"
+        if response.status_code >= 500 or response.status_code == 429:
+            raise SendError(reason)
+        raise SendError(reason, permanent=True)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+
+def _basic_password(header: str) -> bytes | None:
+    """The password of an HTTP Basic Authorization header, or None."""
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except ValueError:
+        return None
+    _user, sep, password = decoded.partition(b":")
+    return password if sep else None
