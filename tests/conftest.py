@@ -6,6 +6,7 @@ outside 127.0.0.0/8, ::1 and unix sockets fails the test at once.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 import pytest
@@ -57,6 +58,38 @@ def redis_port(tmp_path_factory):
     yield port
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory):
+    """A real RabbitMQ on loopback (session-wide; Debian's rabbitmq-server)."""
+    import shutil
+
+    from tests.helpers import start_rabbitmq, stop_rabbitmq
+
+    if not shutil.which("rabbitmq-server") and not os.path.exists("/usr/lib/rabbitmq/bin/rabbitmq-server"):
+        pytest.fail("rabbitmq-server is not installed; scripts/test.sh installs it")
+    port = free_port()
+    process, env = start_rabbitmq(port, tmp_path_factory.mktemp("rabbitmq"))
+    yield {"port": port, "env": env}
+    stop_rabbitmq(process, env)
+
+
+_vhosts = iter(range(1, 10000))
+
+
+@pytest.fixture
+def amqp_url(rabbitmq):
+    """A fresh virtual host per test on the session's RabbitMQ."""
+    import subprocess
+
+    vhost = f"t{next(_vhosts)}"
+    ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl"
+    env = rabbitmq["env"]
+    subprocess.run([ctl, "add_vhost", vhost], env=env, check=True, capture_output=True, timeout=60)
+    subprocess.run([ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], env=env,
+                   check=True, capture_output=True, timeout=60)
+    return f"amqp://guest:guest@127.0.0.1:{rabbitmq['port']}/{vhost}"
 
 
 _next_db = iter(range(1, 64))

@@ -124,3 +124,47 @@ def inbound(text: str, sender: str = "081234567890", provider_id: str = "", door
                           provider_message_id=provider_id or uuid.uuid4().hex, sender=sender,
                           sender_kind="phone", text=text, received_at=datetime.now(timezone.utc),
                           **fields)
+
+
+def start_rabbitmq(port: int, base) -> tuple[subprocess.Popen, dict]:
+    """A real rabbitmq-server (Debian's) on loopback, its state under ``base``."""
+    import os
+    from pathlib import Path
+
+    base = Path(base)
+    (base / "rabbitmq.conf").write_text(
+        f"listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n")
+    env = dict(os.environ, RABBITMQ_NODENAME=f"lapor{port}@localhost",
+               RABBITMQ_NODE_IP_ADDRESS="127.0.0.1", RABBITMQ_NODE_PORT=str(port),
+               RABBITMQ_DIST_PORT=str(free_port()), RABBITMQ_CONFIG_FILE=str(base / "rabbitmq"),
+               RABBITMQ_MNESIA_BASE=str(base / "mnesia"), RABBITMQ_LOG_BASE=str(base / "log"),
+               RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "plugins"),
+               RABBITMQ_PID_FILE=str(base / "pid"), ERL_EPMD_ADDRESS="127.0.0.1",
+               HOME=str(base))
+    process = subprocess.Popen(["/usr/lib/rabbitmq/bin/rabbitmq-server"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    from kombu import Connection
+
+    def connected() -> bool:
+        try:
+            with Connection(f"amqp://guest:guest@127.0.0.1:{port}//", connect_timeout=1) as conn:
+                conn.ensure_connection(max_retries=1)
+                return True
+        except Exception:  # noqa: BLE001 - not up yet
+            return False
+
+    wait_for(connected, timeout=90, interval=0.5, message=f"rabbitmq-server on port {port}")
+    return process, env
+
+
+def stop_rabbitmq(process: subprocess.Popen, env: dict) -> None:
+    import os
+    import signal
+
+    subprocess.run(["/usr/lib/rabbitmq/bin/rabbitmqctl", "stop"], env=env, timeout=60,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
