@@ -1,0 +1,217 @@
+"""The web door (channel ``web``): the citizen's form at ``/lapor``, the JSON API and
+``/in/web`` all submit a structured complaint that this adapter validates.
+
+``submission(request)`` reads one submission (multipart or urlencoded form, or a JSON
+object), validates it with ``normalizer.schema.SubmissionSchema`` plus the door's own rules,
+and returns one ``InboundMessage`` (classification, privacy and title set) and the accepted
+uploads. Any problem raises ``InvalidSubmission`` (422) carrying field -> messages in the
+citizen's language (Indonesian unless ``language``/``?lang=`` says ``en``) and the values
+the citizen typed, so the page can show them again. Nothing is stored here: the gateway
+saves the uploads (``gateway/attachments.py``) only after the whole submission validated.
+
+Rules beyond the schema (settings from ``config.settings``):
+  - the body is at most ``max_text_chars`` characters (an error, never a silent cut);
+  - at most ``max_attachments`` files, each at most ``max_attachment_bytes``, and each a
+    JPEG, PNG, GIF, WebP or PDF judged by its bytes (``channels.uploads.sniff``);
+  - anonymous: name and contact are dropped, whatever was typed;
+  - ``sender_kind`` is ``email`` for a contact with ``@``, ``phone`` for any other contact,
+    ``none`` without one; ``sender`` is the contact (the normalizer makes phones E.164);
+  - ``provider_message_id``: ``form:<submission_id>`` (the form's hidden one-time token,
+    so a double click gives one tracking number) or ``api:<Idempotency-Key header>``.
+
+``parse`` (used by ``/in/web``) is the same but refuses files: uploads are only taken by
+the form view, which stores them. Sample JSON submission::
+
+    {"classification": "pengaduan", "title": "Jalan rusak", "body": "Jalan di depan SDN 3
+     berlubang besar sejak Januari.", "anonymous": false, "confidential": false,
+     "name": "Siti", "contact": "0812 3456 7890", "location": "Jl. Merdeka 10, Bandung"}
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+from marshmallow import ValidationError, fields
+
+from channels.base import (ChannelAdapter, InboundMessage, Location, Outcome, Rejected,
+                           UploadedFile, WebRequest, WebResponse)
+from channels.uploads import describe, sniff
+from channels.webform_text import localize_all, message, size_label
+from config.settings import Settings
+from normalizer import tracking
+from normalizer.schema import SubmissionSchema
+
+SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_NOT_KEPT = {"csrf_token"}
+_NUMBERS = ("latitude", "longitude")
+_SCHEMA = SubmissionSchema()
+
+
+class InvalidSubmission(Rejected):
+    """422: ``fields`` maps a field to its messages; ``values`` is what the citizen typed."""
+
+    def __init__(self, fields: dict[str, list[str]], values: dict, lang: str = "id"):
+        super().__init__(422, "invalid submission: " + ", ".join(sorted(fields)))
+        self.fields = fields
+        self.values = values
+        self.lang = lang
+
+
+def _language(data: dict, request: WebRequest) -> str:
+    chosen = data.get("language")
+    if chosen in ("id", "en"):
+        return chosen
+    query = parse_qs(request.query_string.decode("latin-1"))
+    return "en" if query.get("lang", [""])[0] == "en" else "id"
+
+
+def read_fields(request: WebRequest) -> tuple[dict, str]:
+    """The submitted fields and how they came (``form`` or ``api``); 400/415 when the body
+    cannot be read at all."""
+    kind = request.content_type.split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        try:
+            data = json.loads(request.body.decode("utf-8") or "null")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise Rejected(400, "body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise InvalidSubmission({"_schema": [message("json_object")]}, {})
+        return data, "api"
+    if kind == "multipart/form-data":
+        return dict(request.form), "form"
+    if kind in ("application/x-www-form-urlencoded", ""):
+        text = request.body.decode("utf-8", "replace")
+        return {key: values[0] for key, values in parse_qs(text, keep_blank_values=True).items()}, "form"
+    raise Rejected(415, "send application/json or a form")
+
+
+def _clean(data: dict, anonymous_hint: bool) -> dict:
+    """Strip text, drop empty optional numbers, forget name/contact when anonymous."""
+    cleaned = {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}
+    for key in _NUMBERS:
+        if cleaned.get(key) == "":
+            cleaned.pop(key)
+    if anonymous_hint:
+        cleaned.pop("name", None)
+        cleaned.pop("contact", None)
+    return cleaned
+
+
+def _truthy(value) -> bool:
+    """Whether a checkbox or JSON flag says yes (the values marshmallow reads as true)."""
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        return value in fields.Boolean.truthy
+    except TypeError:           # unhashable JSON value (list, object)
+        return False
+
+
+class WebFormAdapter(ChannelAdapter):
+    name = "web"
+    replies_inline = True
+
+    def __init__(self, door, settings: Settings | None = None):
+        super().__init__(door, settings)
+        self.limits = settings or Settings()
+
+    def verify(self, request: WebRequest) -> None:
+        """The public form has nothing to verify; CSRF is checked by the Flask view."""
+        return None
+
+    def parse(self, request: WebRequest) -> list[InboundMessage]:
+        message_, _uploads = self.submission(request, accept_files=False)
+        return [message_]
+
+    def submission(self, request: WebRequest,
+                   accept_files: bool = True) -> tuple[InboundMessage, tuple[UploadedFile, ...]]:
+        """Validate one submission; return the message and the accepted uploads."""
+        data, via = read_fields(request)
+        lang = _language(data, request)
+        values = {key: value for key, value in data.items() if key not in _NOT_KEPT}
+        cleaned = _clean(data, _truthy(data.get("anonymous")))
+        cleaned["language"] = lang
+        errors: dict[str, list[str]] = {}
+        try:
+            loaded = _SCHEMA.load(cleaned)
+        except ValidationError as exc:
+            errors = localize_all(exc.messages, lang)
+            loaded = None
+        body = cleaned.get("body")
+        if isinstance(body, str) and len(body) > self.limits.max_text_chars:
+            errors.setdefault("body", []).append(message(
+                "body_long", lang, max=self.limits.max_text_chars, count=len(body)))
+        file_errors = self._check_files(request.files, accept_files, lang)
+        if file_errors:
+            errors["attachments"] = file_errors
+        if errors or loaded is None:
+            raise InvalidSubmission(errors, values, lang)
+        key = self._message_key(data, via, request)
+        return self._message(loaded, key, via, request.files), request.files
+
+    # ----- rules -------------------------------------------------------------------------
+    def _check_files(self, files: tuple[UploadedFile, ...], accept: bool, lang: str) -> list[str]:
+        if not files:
+            return []
+        if not accept:
+            return [message("no_files_here", lang)]
+        errors = []
+        if len(files) > self.limits.max_attachments:
+            errors.append(message("too_many_files", lang, max=self.limits.max_attachments))
+        for upload in files:
+            shown = (upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "?")[:60]
+            if not upload.data:
+                errors.append(message("file_empty", lang, name=shown))
+            elif len(upload.data) > self.limits.max_attachment_bytes:
+                errors.append(message("file_too_large", lang, name=shown,
+                                      limit=size_label(self.limits.max_attachment_bytes)))
+            elif sniff(upload.data) is None:
+                errors.append(message("file_type", lang, name=shown))
+        return errors
+
+    @staticmethod
+    def _message_key(data: dict, via: str, request: WebRequest) -> str:
+        if via == "form":
+            token = str(data.get("submission_id", "")).strip()
+            return f"form:{token}" if SUBMISSION_ID.match(token) else ""
+        key = request.header("idempotency-key").strip()
+        if not key:
+            return ""
+        if not IDEMPOTENCY_KEY.match(key):
+            raise Rejected(400, "Idempotency-Key must be 1-200 visible ASCII characters")
+        return f"api:{key}"
+
+    def _message(self, loaded: dict, key: str, via: str,
+                 files: tuple[UploadedFile, ...]) -> InboundMessage:
+        anonymous = loaded["anonymous"]
+        contact = "" if anonymous else loaded["contact"].strip()
+        name = "" if anonymous else loaded["name"].strip()
+        kind = "none" if not contact else ("email" if "@" in contact else "phone")
+        location = None
+        if loaded["location"] or loaded["latitude"] is not None or loaded["longitude"] is not None:
+            location = Location(text=loaded["location"], latitude=loaded["latitude"],
+                                longitude=loaded["longitude"])
+        return InboundMessage(
+            door_id=self.door.id, channel=self.name, provider_message_id=key,
+            sender=contact, sender_kind=kind, sender_name=name, text=loaded["body"].strip(),
+            received_at=datetime.now(timezone.utc),
+            attachments=tuple(describe(upload) for upload in files), location=location,
+            classification=loaded["classification"], anonymous=anonymous,
+            confidential=loaded["confidential"], title=loaded["title"].strip(),
+            language=loaded["language"], meta={"via": via},
+        )
+
+    # ----- answer ------------------------------------------------------------------------
+    def respond(self, outcomes: list[Outcome]) -> WebResponse:
+        """``/in/web``: 201 with the tracking number (200 when it was already received)."""
+        outcome = outcomes[0]
+        number = outcome.tracking_number
+        body = {"tracking_number": number, "display": tracking.display(number),
+                "duplicate": outcome.duplicate, "message": outcome.reply_text,
+                "status_url": f"/api/v1/complaints/{number}"}
+        return WebResponse(200 if outcome.duplicate else 201,
+                           json.dumps(body, ensure_ascii=False).encode(),
+                           "application/json; charset=utf-8")

@@ -1,0 +1,113 @@
+"""The JSON API (blueprint ``api``): the same submission as the web form, for agency
+systems and apps, plus the public status and the OpenAPI document.
+
+    POST /api/v1/complaints            body: SubmissionSchema JSON; header Idempotency-Key
+                                       (optional): 201 {tracking_number, display, status,
+                                       due_date, status_url, message}; the same key again:
+                                       200 with the same tracking number; 422 {error,
+                                       fields}; 415 when the body is not JSON
+    GET  /api/v1/complaints/<number>   StatusSchema JSON; 400 for a mistyped check digit,
+                                       404 for an unknown number; nothing personal, ever
+    GET  /openapi.json                 OpenAPI 3 generated from the marshmallow schemas
+
+Sample::
+
+    curl -X POST /api/v1/complaints -H 'Content-Type: application/json' \\
+         -H 'Idempotency-Key: dinas-x-4711' \\
+         -d '{"classification": "aspirasi", "body": "Mohon tambah lampu jalan di Jl. Melati."}'
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import redis
+from flask import Blueprint, current_app, jsonify, request
+
+from channels.base import Rejected
+from channels.webform import InvalidSubmission
+from gateway.errors import error_response
+from gateway.openapi import spec_dict
+from gateway.outcome import summary
+from gateway.webrequest import from_flask
+from normalizer import tracking
+from normalizer.schema import StatusSchema
+
+blueprint = Blueprint("api", __name__)
+log = logging.getLogger("lapor.api")
+_STATUS = StatusSchema()
+
+
+def _parts():
+    return current_app.extensions["lapor"]
+
+
+def status_url(number: str) -> str:
+    base = _parts().settings.public_base_url or request.host_url.rstrip("/")
+    return f"{base}/api/v1/complaints/{number}"
+
+
+@blueprint.post("/api/v1/complaints")
+def create_complaint():
+    parts = _parts()
+    if not request.is_json:
+        return error_response(415, "send the complaint as application/json")
+    try:
+        message, _none = parts.adapters["web"].submission(
+            from_flask(parts.settings.public_base_url), accept_files=False)
+    except InvalidSubmission as exc:
+        log.info("api refused fields=%s", ",".join(sorted(exc.fields)))
+        return jsonify(error="invalid submission", fields=exc.fields), 422
+    except Rejected as exc:
+        return error_response(exc.status, exc.reason)
+    try:
+        outcome = parts.intake.take(message)
+        status, due = summary(parts.intake, outcome)
+    except redis.RedisError as exc:
+        log.error("store unavailable on the api: %s", type(exc).__name__)
+        return error_response(503, "store temporarily unavailable, retry later")
+    number = outcome.tracking_number
+    url = status_url(number)
+    response = jsonify(tracking_number=number, display=tracking.display(number), status=status,
+                       due_date=due or None, status_url=url, message=outcome.reply_text)
+    response.status_code = 200 if outcome.duplicate else 201
+    response.headers["Location"] = url
+    return response
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def public_status(number: str, found: dict) -> dict:
+    """The store's status hash -> StatusSchema JSON (declared fields only: no id, no
+    reporter; the schema is the allow-list)."""
+    due = found.get("due_date", "")
+    return _STATUS.dump({
+        "tracking_number": number,
+        "status": found.get("status", ""),
+        "classification": found.get("classification", ""),
+        "door": found.get("door", ""),
+        "received_at": _parse_time(found.get("received_at", "")),
+        "due_date": date.fromisoformat(due[:10]) if due else None,
+        "agency": found.get("agency") or None,
+        "updated_at": _parse_time(found.get("updated_at", "")),
+    })
+
+
+@blueprint.get("/api/v1/complaints/<number>")
+def complaint_status(number: str):
+    verdict, found = _parts().intake.lookup(number[:40])
+    if verdict == "mistyped":
+        return error_response(400, "tracking number mistyped: the check digit does not match")
+    if verdict != "ok":
+        return error_response(404, "no complaint with this tracking number")
+    return jsonify(public_status(tracking.compact(number), found))
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    return jsonify(spec_dict())
