@@ -1,0 +1,308 @@
+"""The Kannel SMS door: a table of Kannel requests (testdata/kannel.json) through the adapter
+and through the real pipeline (Flask test client, real Redis), plus sendsms against a local
+HTTP server standing in for Kannel's sendsms interface."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import redis
+
+from channels.base import OutboundMessage, Outcome, Rejected, SendError, WebRequest
+from channels.gsm7 import fits_one_sms, is_gsm7, septets
+from channels.kannel import KannelAdapter, parse_time
+from config import messages
+from config.doors import Door
+from forwarder.topology import COMPLAINTS
+from normalizer import tracking
+from tests.helpers import Receiver, free_port, inbound
+
+TABLE = json.loads((Path(__file__).parent / "testdata" / "kannel.json").read_text("utf-8"))
+SECRET = TABLE["secret"]
+CASES = {case["name"]: case for case in TABLE["cases"]}
+ACCEPTED = [name for name, case in CASES.items() if case["expect"]["status"] == 200]
+REFUSED = [name for name, case in CASES.items() if case["expect"]["status"] != 200]
+TRACKING = re.compile(r"No\. lacak: (\d{4}-\d{4}-\d{3})")
+PHONE = "+6281234567890"
+
+
+def door(secret: str = SECRET, **options) -> Door:
+    return Door(id="sms-1708", channel="kannel", agency="KemenPANRB",
+                credentials={"secret": secret}, options={"short_code": "1708", **options})
+
+
+def web_request(case: dict) -> WebRequest:
+    spec = case["request"]
+    headers = dict(spec["headers"])
+    return WebRequest(method=spec["method"], url="http://127.0.0.1/in/sms-1708",
+                      path="/in/sms-1708", headers=headers,
+                      query_string=spec["query"].encode("ascii"),
+                      body=bytes.fromhex(spec["body_hex"]),
+                      content_type=headers.get("content-type", ""))
+
+
+def post_through(client, case: dict):
+    spec = case["request"]
+    headers = {k: v for k, v in spec["headers"].items() if k != "content-type"}
+    return client.open("/in/sms-1708?" + spec["query"], method=spec["method"], headers=headers,
+                       data=bytes.fromhex(spec["body_hex"]),
+                       content_type=spec["headers"].get("content-type"))
+
+
+def redis_of(parts) -> redis.Redis:
+    return parts.store.redis
+
+
+def queued(parts) -> int:
+    return redis_of(parts).llen(COMPLAINTS)
+
+
+def complaint_for(parts, reply: str) -> dict:
+    number = tracking.compact(TRACKING.search(reply).group(1))
+    cid = redis_of(parts).get("lapor:t:" + number).decode()
+    return parts.store.complaint(cid)
+
+
+# ----- the adapter alone ---------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_adapter_reads_table(name):
+    case, adapter = CASES[name], KannelAdapter(door())
+    request = web_request(case)
+    adapter.verify(request)
+    [message] = adapter.parse(request)
+    want = case["expect"]["message"]
+    assert message.door_id == "sms-1708" and message.channel == "kannel"
+    assert message.sender_kind == "phone"
+    assert message.sender == want["sender"]
+    assert message.recipient == want["recipient"]
+    assert message.text == want["text"]
+    assert (message.sent_at.isoformat() if message.sent_at else None) == want["sent_at"]
+    if want.get("provider_message_id_hashed"):
+        assert re.fullmatch(r"h-[0-9a-f]{32}", message.provider_message_id)
+    else:
+        assert message.provider_message_id == want["provider_message_id"]
+    assert message.meta == want["meta"]
+    assert message.received_at.tzinfo is not None
+    assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_adapter_refuses_table(name):
+    case, adapter = CASES[name], KannelAdapter(door())
+    request = web_request(case)
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(request)
+        adapter.parse(request)
+    assert refused.value.status == case["expect"]["status"]
+    assert refused.value.reason == case["expect"]["reason"]
+    assert SECRET not in refused.value.reason
+
+
+def test_door_without_secret_refuses_everything():
+    adapter = KannelAdapter(door(secret=""))
+    for name in ("get_valid", "get_basic_auth", "missing_secret"):
+        with pytest.raises(Rejected) as refused:
+            adapter.verify(web_request(CASES[name]))
+        assert (refused.value.status, refused.value.reason) == (403, "door has no secret configured")
+
+
+def test_hashed_id_is_stable_and_tracks_content():
+    adapter = KannelAdapter(door())
+    case = CASES["get_missing_optional_fields"]
+    first = adapter.parse(web_request(case))[0].provider_message_id
+    again = adapter.parse(web_request(case))[0].provider_message_id
+    changed = dict(case, request=dict(case["request"], query=case["request"]["query"] + "+lagi"))
+    assert first == again
+    assert adapter.parse(web_request(changed))[0].provider_message_id != first
+
+
+def test_kannel_time_forms():
+    assert parse_time("2026-11-24 10:42:39") == datetime(2026, 11, 24, 10, 42, 39, tzinfo=timezone.utc)
+    assert parse_time("1999-09-21 14:18") == datetime(1999, 9, 21, 14, 18, tzinfo=timezone.utc)
+    assert parse_time("1795516959") == datetime(2026, 11, 24, 10, 42, 39, tzinfo=timezone.utc)
+    assert parse_time("kemarin") is None and parse_time("") is None
+
+
+def test_respond_plain_gsm7_and_ucs2_when_needed():
+    adapter = KannelAdapter(door())
+    message = inbound("x")
+    plain = adapter.respond([Outcome(message, "27410935882", "LAPOR! Laporan Anda diterima.")])
+    assert (plain.status, plain.content_type) == (200, "text/plain; charset=utf-8")
+    assert plain.body == b"LAPOR! Laporan Anda diterima." and plain.headers == {}
+    wide = adapter.respond([Outcome(message, "", "Terima kasih \U0001F64F")])
+    assert wide.body.decode("utf-8") == "Terima kasih \U0001F64F"
+    assert wide.headers == {"X-Kannel-Coding": "2"}
+
+
+def test_gsm7_alphabet():
+    assert is_gsm7("LAPOR! @£$ èé ÄÖ à {€}") and not is_gsm7("tolong 🙏") and not is_gsm7("ç")
+    assert septets("a{b}€") == 8
+    assert fits_one_sms("x" * 160) and not fits_one_sms("x" * 161) and not fits_one_sms("🙏")
+
+
+# ----- through the pipeline ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_pipeline_takes_table(name, client, parts):
+    case = CASES[name]
+    expect = case["expect"]
+    response = post_through(client, case)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    reply = response.get_data(as_text=True)
+    assert fits_one_sms(reply), reply
+    if expect.get("no_complaint"):
+        assert reply.startswith(expect["reply_startswith"])
+        assert queued(parts) == 0 and parts.store.queue_depths()["pending"] == 0
+        return
+    complaint = complaint_for(parts, reply)
+    assert queued(parts) == 1
+    assert complaint["door"] == "sms-1708" and complaint["channel"] == "kannel"
+    assert complaint["provider_message_ids"] == [expect["message"].get(
+        "provider_message_id", complaint["provider_message_ids"][0])]
+    assert complaint["meta"] == expect["message"]["meta"]
+    want = expect["complaint"]
+    assert complaint["body"] == want["body"]
+    for key in ("classification", "flags"):
+        if key in want:
+            assert complaint[key] == want[key]
+    for key in ("anonymous", "confidential"):
+        if key in want:
+            assert complaint["privacy"][key] is want[key]
+    if "contact" in want:
+        assert complaint["reporter"]["contact"] == want["contact"]
+    if "topic" in want:
+        assert complaint["routing"]["topic"] == want["topic"]
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_pipeline_refuses_table(name, client, parts):
+    case = CASES[name]
+    response = post_through(client, case)
+    assert response.status_code == case["expect"]["status"]
+    body = response.get_data(as_text=True)
+    assert case["expect"]["reason"] in body
+    assert SECRET not in body
+    if case["request"]["body_hex"]:
+        assert bytes.fromhex(case["request"]["body_hex"]).decode("latin-1") not in body
+    assert queued(parts) == 0 and parts.store.queue_depths()["pending"] == 0
+
+
+def test_duplicate_message_id_same_tracking_no_second_complaint(client, parts):
+    case = CASES["get_ucs2_emoji"]
+    first = post_through(client, case).get_data(as_text=True)
+    second = post_through(client, case).get_data(as_text=True)
+    number = TRACKING.search(first).group(1)
+    assert second == messages.text("ack_duplicate", tracking=number)
+    assert fits_one_sms(second)
+    assert queued(parts) == 1
+    assert parts.store.queue_depths()["pending"] == 1
+    assert parts.store.stats() == {("accepted", "sms-1708"): 1, ("duplicate", "sms-1708"): 1}
+
+
+def test_retry_without_message_id_is_deduplicated(client, parts):
+    case = CASES["get_missing_optional_fields"]
+    first = post_through(client, case).get_data(as_text=True)
+    second = post_through(client, case).get_data(as_text=True)
+    assert TRACKING.search(first).group(1) in second and "sudah kami terima" in second
+    assert queued(parts) == 1
+
+
+def test_cek_answers_status_without_a_complaint(client, parts):
+    ack = post_through(client, CASES["get_valid"]).get_data(as_text=True)
+    number = TRACKING.search(ack).group(1)
+    query = (f"secret={SECRET}&from=081234567890&to=1708&text=CEK+{number}&charset=UTF-8"
+             "&coding=0&time=2026-11-24+11:00:00&smsc=FAKE&id=5d7d3a0e-0c44-4c1e-a7a5-1c2d3e4f5a6b")
+    response = client.get("/in/sms-1708?" + query)
+    reply = response.get_data(as_text=True)
+    complaint = complaint_for(parts, ack)
+    assert response.status_code == 200
+    assert reply == messages.text(
+        "status", tracking=number, status=messages.status_label("diterima"),
+        agency=messages.text("not_assigned"),
+        due=messages.format_date(complaint["service_level"]["due_date"]))
+    assert fits_one_sms(reply)
+    assert queued(parts) == 1 and parts.store.queue_depths()["pending"] == 1
+
+
+def test_acknowledgement_is_gsm7_within_160(client, parts):
+    """The real Indonesian acknowledgement for a real complaint (today's due date, 14 working
+    days out) is what Kannel sends to the phone: plain GSM-7, one SMS."""
+    response = post_through(client, CASES["get_ucs2_emoji"])
+    reply = response.get_data(as_text=True)
+    complaint = complaint_for(parts, reply)
+    due = messages.format_date(complaint["service_level"]["due_date"])
+    assert reply.startswith("LAPOR! Laporan Anda diterima.")
+    assert f"CEK {complaint['tracking_number']} ke 1708" in reply and due in reply
+    assert is_gsm7(reply) and septets(reply) <= 160
+    assert "X-Kannel-Coding" not in response.headers
+
+
+def test_unknown_door_is_404(client):
+    response = client.get("/in/sms-9999?secret=" + SECRET + "&from=0812&text=x")
+    assert response.status_code == 404
+
+
+# ----- sendsms -----------------------------------------------------------------------------------
+@pytest.fixture
+def kannel_sendsms():
+    with Receiver(default=(202, {"Content-Type": "text/html"}, b"0: Accepted for delivery")) as fake:
+        yield fake
+
+
+def sendsms_door(url: str) -> KannelAdapter:
+    return KannelAdapter(door(sendsms_url=url + "/cgi-bin/sendsms?username=lapor&password=pw%26x"))
+
+
+def sent_params(receiver: Receiver) -> dict:
+    [request] = receiver.requests
+    parts = urlsplit(request["path"])
+    assert request["method"] == "GET" and parts.path == "/cgi-bin/sendsms"
+    return {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+
+
+def test_send_gsm7_text(kannel_sendsms, caplog):
+    caplog.set_level(logging.INFO)
+    text = "LAPOR! 2741-0935-882: selesai. Instansi: Dinas PU PERA. Batas: 14-12-2026."
+    sendsms_door(kannel_sendsms.url).send(OutboundMessage("sms-1708", PHONE, text))
+    params = sent_params(kannel_sendsms)
+    assert params == {"username": "lapor", "password": "pw&x", "to": PHONE, "from": "1708",
+                      "text": text, "charset": "UTF-8"}
+    assert PHONE not in caplog.text and "sendsms accepted" in caplog.text
+
+
+def test_send_non_gsm_text_as_ucs2(kannel_sendsms):
+    text = "Laporan Anda selesai ditindaklanjuti \U0001F64F"
+    sendsms_door(kannel_sendsms.url).send(OutboundMessage("sms-1708", PHONE, text))
+    params = sent_params(kannel_sendsms)
+    assert params["text"] == text and params["coding"] == "2" and params["charset"] == "UTF-8"
+
+
+@pytest.mark.parametrize("status,permanent", [(503, False), (500, False), (403, True), (400, True)])
+def test_send_failures(kannel_sendsms, status, permanent):
+    kannel_sendsms.default = (status, {"Content-Type": "text/html"},
+                              b"Refused for 6281234567890 by Kannel")
+    with pytest.raises(SendError) as failed:
+        sendsms_door(kannel_sendsms.url).send(OutboundMessage("sms-1708", PHONE, "x"))
+    assert failed.value.permanent is permanent
+    assert str(status) in failed.value.reason
+    assert "81234567890" not in failed.value.reason and "pw" not in failed.value.reason
+
+
+def test_send_unreachable_is_retryable_and_leaks_nothing():
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(SendError) as failed:
+        sendsms_door(url).send(OutboundMessage("sms-1708", PHONE, "x"))
+    assert not failed.value.permanent
+    assert "81234567890" not in str(failed.value) and "password" not in str(failed.value)
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+
+
+def test_send_without_sendsms_url_is_permanent():
+    with pytest.raises(SendError) as failed:
+        KannelAdapter(door()).send(OutboundMessage("sms-1708", PHONE, "x"))
+    assert failed.value.permanent and "sendsms_url" in failed.value.reason
