@@ -1,0 +1,172 @@
+"""The web door's adapter, with plain values (no Flask, no Redis): a table of recorded
+submissions in ``testdata/webform.json`` (valid, invalid, refused) and the upload rules."""
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.parse
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from channels.base import Outcome, Rejected, UploadedFile, WebRequest
+from channels.uploads import sanitize_filename, sniff, PNG
+from channels.webform import InvalidSubmission, WebFormAdapter
+from config.doors import Door
+from config.settings import Settings
+from tests.gateway.support import png_bytes
+
+TABLE = json.loads((Path(__file__).parent / "testdata" / "webform.json").read_text())
+DOOR = Door(id="web", channel="web", agency="KemenPANRB")
+SETTINGS = replace(Settings(), max_text_chars=200, max_attachments=2, max_attachment_bytes=4096)
+BODY = "Jalan di depan SDN 3 berlubang besar."
+
+
+@pytest.fixture
+def adapter():
+    return WebFormAdapter(DOOR, SETTINGS)
+
+
+def request_for(case: dict) -> WebRequest:
+    headers = {k.lower(): v for k, v in case.get("headers", {}).items()}
+    if case.get("kind") == "json" or case.get("content_type") == "application/json":
+        content_type = case.get("content_type", "application/json")
+        body = case["raw"] if "raw" in case else json.dumps(case["fields"])
+    elif case.get("kind") == "form":
+        content_type = "application/x-www-form-urlencoded"
+        body = urllib.parse.urlencode(case["fields"])
+    else:
+        content_type, body = case["content_type"], case["raw"]
+    return WebRequest(method="POST", url="http://localhost/in/web", path="/in/web",
+                      headers=headers, query_string=case.get("query", "").encode(),
+                      body=body.encode(), content_type=content_type)
+
+
+def multipart(fields: dict, files: list[tuple[str, bytes]]) -> WebRequest:
+    uploads = tuple(UploadedFile("attachments", name, "image/png", data) for name, data in files)
+    return WebRequest(method="POST", url="http://localhost/lapor", path="/lapor", headers={},
+                      query_string=b"", body=b"", content_type="multipart/form-data; boundary=x",
+                      form=fields, files=uploads)
+
+
+@pytest.mark.parametrize("case", TABLE["valid"], ids=lambda c: c["name"])
+def test_valid_submissions(adapter, case):
+    [message] = adapter.parse(request_for(case))
+    assert message.door_id == "web" and message.channel == "web"
+    assert message.received_at.tzinfo is not None
+    for key, expected in case["expect"].items():
+        if key == "location_text":
+            assert message.location.text == expected
+        elif key == "latitude":
+            assert message.location.latitude == pytest.approx(expected)
+        else:
+            assert getattr(message, key) == expected, key
+
+
+@pytest.mark.parametrize("case", TABLE["invalid"], ids=lambda c: c["name"])
+def test_invalid_submissions_name_each_field(adapter, case):
+    with pytest.raises(InvalidSubmission) as caught:
+        adapter.parse(request_for(case))
+    assert caught.value.status == 422
+    assert caught.value.fields == case["errors"]
+    # the reason names the fields only: it never echoes what the citizen wrote
+    assert caught.value.reason == "invalid submission: " + ", ".join(sorted(case["errors"]))
+
+
+@pytest.mark.parametrize("case", TABLE["refused"], ids=lambda c: c["name"])
+def test_unreadable_requests_are_refused(adapter, case):
+    with pytest.raises(Rejected) as caught:
+        adapter.parse(request_for(case))
+    assert caught.value.status == case["status"]
+    assert not isinstance(caught.value, InvalidSubmission)
+
+
+def test_invalid_submission_keeps_what_was_typed_but_not_the_csrf_token(adapter):
+    fields = {"title": "Pungli <b>PPDB</b>", "body": "pendek", "contact": "0812 3456 7890",
+              "anonymous": "on", "csrf_token": "secret-token", "submission_id": "s" * 20}
+    with pytest.raises(InvalidSubmission) as caught:
+        adapter.submission(multipart(fields, []))
+    assert caught.value.values == {k: v for k, v in fields.items() if k != "csrf_token"}
+
+
+def test_body_over_the_limit_is_an_error_never_a_silent_cut(adapter):
+    long_body = "jalan rusak " * 20  # 240 characters, limit 200
+    with pytest.raises(InvalidSubmission) as caught:
+        adapter.parse(request_for({"kind": "form", "fields": {"body": long_body}}))
+    [text] = caught.value.fields["body"]
+    assert "200" in text and str(len(long_body.strip())) in text
+
+
+def test_accepted_upload_is_described_by_its_bytes(adapter):
+    image = png_bytes()
+    message, uploads = adapter.submission(multipart({"body": BODY}, [("../../foto jalan.JPG", image)]))
+    [attachment] = message.attachments
+    assert uploads[0].data == image
+    assert attachment.content_type == "image/png" and attachment.kind == "image"
+    assert attachment.sha256 == hashlib.sha256(image).hexdigest()
+    assert attachment.size == len(image)
+    assert attachment.stored_ref == "attachment:" + attachment.sha256
+    assert attachment.filename == "foto jalan.png"   # no path, the extension of the bytes
+
+
+@pytest.mark.parametrize("files, expected", [
+    ([("laporan.png", b"<!doctype html><script>alert(1)</script>")],
+     "Berkas laporan.png bukan foto (JPEG, PNG, GIF, WebP) atau PDF."),
+    ([("besar.png", png_bytes() + b"\0" * 5000)], "Berkas besar.png lebih besar dari 4 KB."),
+    ([("kosong.pdf", b"")], "Berkas kosong.pdf kosong."),
+    ([("a.png", png_bytes())] * 3, "Paling banyak 2 lampiran."),
+], ids=["html named png", "too large", "empty", "too many"])
+def test_upload_rules_are_field_errors_on_attachments(adapter, files, expected):
+    with pytest.raises(InvalidSubmission) as caught:
+        adapter.submission(multipart({"body": BODY}, files))
+    assert expected in caught.value.fields["attachments"]
+    assert set(caught.value.fields) == {"attachments"}
+
+
+def test_the_in_web_door_refuses_files(adapter):
+    with pytest.raises(InvalidSubmission) as caught:
+        adapter.parse(multipart({"body": BODY}, [("a.png", png_bytes())]))
+    assert caught.value.fields == {"attachments": ["Lampiran hanya dapat dikirim melalui formulir /lapor."]}
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+    (png_bytes(), "image/png"),
+    (b"GIF89a\x01\x00\x01\x00", "image/gif"),
+    (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "image/webp"),
+    (b"%PDF-1.7\n%\xe2\xe3", "application/pdf"),
+    (b"<html><body>", None),
+    (b"MZ\x90\x00", None),
+    (b"RIFF\x24\x00\x00\x00WAVEfmt ", None),
+    (b"", None),
+])
+def test_sniff_reads_magic_bytes(data, expected):
+    found = sniff(data)
+    assert (found.content_type if found else None) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("C:\\Users\\siti\\Foto Jalan.jpeg", "Foto Jalan.png"),
+    ("../../etc/passwd", "passwd.png"),
+    ("; rm -rf $HOME.png", "rm -rf HOME.png"),
+    ("....png", "lampiran-abcdef01.png"),
+    ("", "lampiran-abcdef01.png"),
+])
+def test_filenames_are_not_trusted(raw, expected):
+    assert sanitize_filename(raw, PNG, "abcdef0123") == expected
+
+
+def test_respond_gives_json_201_then_200_for_a_duplicate(adapter):
+    [message] = adapter.parse(request_for(TABLE["valid"][0]))
+    created = adapter.respond([Outcome(message, "27410935882", "LAPOR! diterima")])
+    assert created.status == 201 and created.content_type.startswith("application/json")
+    assert json.loads(created.body) == {
+        "tracking_number": "27410935882", "display": "2741-0935-882", "duplicate": False,
+        "message": "LAPOR! diterima", "status_url": "/api/v1/complaints/27410935882"}
+    again = adapter.respond([Outcome(message, "27410935882", "sudah", duplicate=True)])
+    assert again.status == 200 and json.loads(again.body)["duplicate"] is True
+
+
+def test_verify_accepts_the_public_form(adapter):
+    assert adapter.verify(request_for(TABLE["valid"][0])) is None

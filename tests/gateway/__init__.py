@@ -1,0 +1,1 @@
+"""Tests of the gateway: web form, JSON API, OpenAPI, the run command."""
