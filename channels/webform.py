@@ -42,6 +42,7 @@ from channels.webform_text import localize_all, message, size_label
 from config.settings import Settings
 from normalizer import tracking
 from normalizer.schema import SubmissionSchema
+from normalizer.schema import _looks_like_contact as looks_like_contact
 
 SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -140,6 +141,12 @@ class WebFormAdapter(ChannelAdapter):
         except ValidationError as exc:
             errors = localize_all(exc.messages, lang)
             loaded = None
+            # marshmallow skips the schema's contact rule when a field failed: run it here
+            # so the citizen sees every wrong field at once
+            contact = cleaned.get("contact")
+            if ("contact" not in errors and isinstance(contact, str) and contact
+                    and not looks_like_contact(contact)):
+                errors["contact"] = [message("contact", lang)]
         body = cleaned.get("body")
         if isinstance(body, str) and len(body) > self.limits.max_text_chars:
             errors.setdefault("body", []).append(message(

@@ -116,6 +116,10 @@ def form():
 @blueprint.post("/lapor")
 def submit():
     parts = _parts()
+    if request.mimetype != "multipart/form-data":
+        # keep the raw body: from_flask passes it to the adapter, and reading
+        # request.form first would otherwise consume it
+        request.get_data(cache=True)
     lang = current_lang()
     try:
         validate_csrf(request.form.get("csrf_token"))
