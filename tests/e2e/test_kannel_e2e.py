@@ -1,0 +1,104 @@
+"""SMS 1708 end to end: phone (fakesmsc) -> Kannel (bearerbox, smsbox) -> gateway -> Redis
+-> forwarder -> central receiver, and the acknowledgement back to the phone; then a status
+notice out through Kannel's sendsms. Runs once with get-url and once with post-url."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from channels.base import OutboundMessage
+from channels.gsm7 import fits_one_sms
+from config import messages
+from normalizer import tracking
+from forwarder import central as central_contract
+from tests.e2e.conftest import CENTRAL_SECRET
+from tests.helpers import wait_for
+
+TRACKING = re.compile(r"No\. lacak: (\d{4}-\d{4}-\d{3})")
+SMS = [  # sender, text, ucs2, expected complaint fields
+    ("081234567801", "Jalan rusak parah di Desa Sukamaju, mohon segera diperbaiki", False,
+     {"classification": "pengaduan", "anonymous": False, "confidential": False,
+      "body": "Jalan rusak parah di Desa Sukamaju, mohon segera diperbaiki",
+      "contact": "+6281234567801", "topic": "infrastruktur"}),
+    ("081234567802", "Pungli di SDN 3 \U0001F621 tolong ditindak \U0001F64F", True,
+     {"classification": "pengaduan", "anonymous": False, "confidential": False,
+      "body": "Pungli di SDN 3 \U0001F621 tolong ditindak \U0001F64F",
+      "contact": "+6281234567802"}),
+    ("081234567803", "LAPOR ANONIM guru minta uang PPDB 500 ribu", False,
+     {"classification": "pengaduan", "anonymous": True, "confidential": False,
+      "body": "guru minta uang PPDB 500 ribu", "contact": None, "topic": "pendidikan"}),
+    ("6281234567804", "ASPIRASI RAHASIA tambah lampu jalan di gang 5", False,
+     {"classification": "aspirasi", "anonymous": False, "confidential": True,
+      "body": "tambah lampu jalan di gang 5", "contact": None}),
+]
+
+
+@pytest.mark.parametrize("kannel", ["get", "post"], ids=["get-url", "post-url"], indirect=True)
+def test_sms_to_central_and_ack_to_phone(kannel, central, forwarder, parts):
+    acks = {}
+    for sender, text, ucs2, _ in SMS:
+        kannel.send_sms(sender, text, ucs2=ucs2)
+        [ack] = kannel.wait_sms_to(sender)
+        acks[sender] = ack
+
+    wait_for(lambda: len(central.requests) >= len(SMS), timeout=10, message="4 complaints at central")
+    time.sleep(0.5)                                   # nothing more may arrive
+    bodies = central.json_bodies()
+    assert len(bodies) == len(SMS), [b["body"] for b in bodies]
+    for request in central.requests:
+        headers = request["headers"]
+        assert central_contract.verify_signature(CENTRAL_SECRET, request["body"],
+                                                 headers["x-lapor-timestamp"],
+                                                 headers["x-lapor-signature"]) == ""
+    by_body = {b["body"]: b for b in bodies}
+    for sender, _text, _ucs2, want in SMS:
+        complaint = by_body[want["body"]]                 # exact text, emoji included
+        assert complaint["door"] == "sms-1708" and complaint["channel"] == "kannel"
+        assert complaint["classification"] == want["classification"]
+        assert complaint["privacy"] == {"anonymous": want["anonymous"],
+                                        "confidential": want["confidential"]}
+        assert complaint["reporter"]["contact"] == want["contact"]
+        assert complaint["reporter"]["pseudonym"].startswith("r-")
+        if want["contact"] is None:
+            assert sender[-6:] not in json.dumps(complaint)   # the number is not in clear
+        if "topic" in want:
+            assert complaint["routing"]["topic"] == want["topic"]
+        assert len(complaint["provider_message_ids"]) == 1 and complaint["sent_at"]
+        assert complaint["meta"]["smsc"] == "FAKE"
+        assert complaint["meta"]["coding"] == (2 if _ucs2 else 0)
+
+        ack = acks[sender]                                 # the phone got the tracking number
+        assert (ack.sender, ack.kind) == ("1708", "text")
+        assert ack.text == messages.text(
+            "ack", tracking=tracking.display(complaint["tracking_number"]),
+            compact=complaint["tracking_number"],
+            due=messages.format_date(complaint["service_level"]["due_date"]))
+        assert TRACKING.search(ack.text).group(1) == tracking.display(complaint["tracking_number"])
+        assert fits_one_sms(ack.text)
+
+    # CEK: the first reporter asks for the status by SMS; no complaint is made of it
+    first = by_body[SMS[0][3]["body"]]
+    wait_for(lambda: parts.store.status(first["tracking_number"])["status"] == "diteruskan",
+             timeout=5, message="status diteruskan")
+    kannel.send_sms(SMS[0][0], f"CEK {first['tracking_number']}")
+    status_reply = kannel.wait_sms_to(SMS[0][0], count=2)[1]
+    assert status_reply.text.startswith(
+        f"LAPOR! {tracking.display(first['tracking_number'])}: "
+        f"{messages.status_label('diteruskan')}.")
+    time.sleep(0.3)
+    assert len(central.requests) == len(SMS)
+
+
+def test_status_notice_goes_out_through_sendsms(kannel, parts):
+    adapter = parts.adapters["sms-1708"]
+    plain = "LAPOR! 2741-0935-882: selesai. Instansi: Dinas PU PERA. Batas: 14-12-2026."
+    wide = "LAPOR! Laporan Anda selesai ditindaklanjuti \U0001F64F"
+    adapter.send(OutboundMessage("sms-1708", "+6281234567801", plain, kind="status"))
+    adapter.send(OutboundMessage("sms-1708", "+6281234567802", wide, kind="status"))
+    [got_plain] = kannel.wait_sms_to("+6281234567801")
+    [got_wide] = kannel.wait_sms_to("+6281234567802")
+    assert (got_plain.sender, got_plain.kind, got_plain.text) == ("1708", "text", plain)
+    assert (got_wide.sender, got_wide.kind, got_wide.text) == ("1708", "ucs-2", wide)
