@@ -47,6 +47,10 @@ MESSAGES = {
         "LAPOR! Send CEK followed by your tracking number, e.g. CEK 27410935882.",
     ),
     "not_assigned": ("belum ditentukan", "not yet assigned"),
+    "sms_unavailable": (  # Kannel's reply-couldnotfetch (docs/kannel.md), sent by Kannel itself
+        "LAPOR! Maaf, SMS Anda belum dapat kami proses. Silakan kirim ulang beberapa saat lagi.",
+        "LAPOR! Sorry, we could not process your SMS. Please send it again in a while.",
+    ),
 }
 
 

@@ -306,3 +306,15 @@ def test_send_without_sendsms_url_is_permanent():
     with pytest.raises(SendError) as failed:
         KannelAdapter(door()).send(OutboundMessage("sms-1708", PHONE, "x"))
     assert failed.value.permanent and "sendsms_url" in failed.value.reason
+
+
+# ----- the operator's guide says what the tests run ---------------------------------------------
+def test_docs_show_the_blocks_the_e2e_test_runs():
+    from tests.e2e.kannel_fixture import sms_service
+
+    guide = (Path(__file__).parents[2] / "docs" / "kannel.md").read_text("utf-8")
+    for mode in ("get", "post"):
+        assert sms_service(mode, "http://127.0.0.1:8000", "SECRET") in guide
+    unavailable = messages.text("sms_unavailable")
+    assert f'reply-couldnotfetch = "{unavailable}"' in guide
+    assert fits_one_sms(unavailable)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
+from config import messages
 from tests.helpers import free_port, wait_for
 
 ADMIN_PASSWORD = "admin-e2e"
@@ -100,6 +101,7 @@ sendsms-port = {ports.sendsms}
 sendsms-interface = 127.0.0.1
 http-request-retry = 2
 http-queue-delay = 1
+reply-couldnotfetch = "{messages.text('sms_unavailable')}"
 log-file = "{workdir}/smsbox.log"
 log-level = 0
 
