@@ -5,30 +5,66 @@
 ``PublishError`` otherwise. One connection per process, re-established on failure with a
 short bounded retry, so a broker blip does not fail a citizen's request.
 
+Same-Redis fast path: when the broker and the store are the same Redis database (the
+embedded default, and the usual small deployment), ``prepare`` lets kombu build and route
+the message exactly as it would publish it (its own envelope, routing through the exchange
+bindings, queue-key naming) but collects the final Redis commands instead of running them,
+through kombu's publish-batch hook. The store's intake script then runs them in the same
+atomic step as the dedup and ledger writes: one round trip, and a complaint is on the
+queue if and only if it is in the ledger. Exchange bindings are cached for
+``BINDINGS_TTL`` seconds (a queue the central system binds is seen within that time).
+
 Headers on every message: ``schema_version``, ``idempotency_key``, ``kind`` (complaint,
 event, reply, dead) and, on dead letters, ``reason`` and ``attempts``.
 """
 from __future__ import annotations
 
 import threading
+import time
+from urllib.parse import urlparse
 
 from kombu import Producer
 
 from forwarder import topology
 from normalizer.schema import SCHEMA_VERSION
 
+BINDINGS_TTL = 5.0
+
 
 class PublishError(Exception):
     """The broker did not take the message."""
 
 
+def redis_identity(url: str) -> tuple | None:
+    """(where, db) of a Redis URL of either client's spelling; None for other brokers."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("redis", "rediss"):
+        return (parsed.hostname or "localhost", parsed.port or 6379), (parsed.path.strip("/") or "0")
+    if parsed.scheme in ("unix", "redis+socket"):
+        return parsed.path, "0"
+    return None
+
+
+class _Collector:
+    """Receives the Redis commands kombu would run for one publish (publish-batch hook)."""
+
+    def __init__(self):
+        self.commands: list[tuple] = []
+
+    def add(self, name, *args):
+        self.commands.append((name, *args))
+
+
 class Publisher:
-    def __init__(self, broker_url: str, quorum: bool = False):
+    def __init__(self, broker_url: str, quorum: bool = False, store_url: str = ""):
         self.broker_url = broker_url
         self.quorum = quorum
+        identity = redis_identity(broker_url)
+        self.same_redis = identity is not None and identity == redis_identity(store_url)
         self._lock = threading.Lock()
         self._connection = None
         self._producer = None
+        self._tables: dict = {}
 
     def _ensure(self) -> Producer:
         if self._producer is None:
@@ -36,15 +72,56 @@ class Publisher:
             self._connection.ensure_connection(max_retries=2, interval_start=0.1,
                                                interval_step=0.2)
             topology.declare(self._connection, self.quorum)
-            self._producer = Producer(self._connection.default_channel, exchange=topology.EXCHANGE,
-                                      serializer="json")
+            channel = self._connection.default_channel
+            if self.same_redis:
+                self._cache_bindings(channel)
+            self._producer = Producer(channel, exchange=topology.EXCHANGE, serializer="json")
         return self._producer
+
+    def _cache_bindings(self, channel) -> None:
+        lookup = channel.get_table
+        tables = self._tables
+
+        def cached(exchange):
+            hit = tables.get(exchange)
+            if hit is None or hit[0] < time.monotonic():
+                hit = tables[exchange] = (time.monotonic() + BINDINGS_TTL, lookup(exchange))
+            return hit[1]
+
+        channel.get_table = cached
+
+    @staticmethod
+    def _headers(key: str, kind: str, extra: dict | None) -> dict:
+        headers = {"schema_version": SCHEMA_VERSION, "idempotency_key": key, "kind": kind}
+        if extra:
+            headers.update(extra)
+        return headers
+
+    def prepare(self, routing_key: str, serialized: str, key: str, kind: str) -> list[tuple] | None:
+        """The Redis commands that publish this JSON message (same-Redis fast path), or
+        None when the broker is elsewhere and ``publish`` must be used."""
+        if not self.same_redis:
+            return None
+        with self._lock:
+            try:
+                channel = self._ensure().channel
+                if not hasattr(channel, "create_publish_batch"):
+                    return None               # a kombu without the publish-batch hook
+                message = channel.prepare_message(
+                    serialized.encode(), 0, "application/json", "utf-8",
+                    self._headers(key, kind, None),
+                    {"delivery_mode": 2})
+                collector = _Collector()
+                channel.basic_publish(message, topology.EXCHANGE.name, routing_key,
+                                      _publish_batch=collector)
+                return collector.commands
+            except Exception as exc:  # noqa: BLE001 - any broker failure is the same to us
+                self._reset()
+                raise PublishError(f"broker unavailable: {type(exc).__name__}") from exc
 
     def publish(self, routing_key: str, body: dict, key: str, kind: str,
                 extra_headers: dict | None = None) -> None:
-        headers = {"schema_version": SCHEMA_VERSION, "idempotency_key": key, "kind": kind}
-        if extra_headers:
-            headers.update(extra_headers)
+        headers = self._headers(key, kind, extra_headers)
         with self._lock:
             for attempt in (1, 2):
                 try:
@@ -74,6 +151,7 @@ class Publisher:
         except Exception:  # noqa: BLE001 - a broken connection may fail to close
             pass
         self._connection = self._producer = None
+        self._tables.clear()
 
     def close(self) -> None:
         with self._lock:

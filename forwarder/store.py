@@ -16,7 +16,9 @@ Keys (prefix ``lapor:``)::
     stats         hash  "<event>|<door>" -> count (accepted, duplicate, delivered, retried,
                         dead): shared by every process, read by /metrics
 
-``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip.
+``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip;
+when the broker is this same Redis, the script also pushes the queue message (see
+``forwarder.queue``), so the ledger and the queue are written in one atomic step.
 """
 from __future__ import annotations
 
@@ -50,6 +52,14 @@ redis.call('HSET', KEYS[4], 'status', 'diterima', 'classification', ARGV[8], 'do
            'id', ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
 redis.call('HINCRBY', KEYS[7], 'accepted|' .. ARGV[6], 1)
+-- same-Redis broker: publish in this same atomic step (commands prepared by kombu)
+local n = tonumber(ARGV[13])
+for i = 0, n - 1 do
+  local name, key, arg = ARGV[14 + i * 3], ARGV[15 + i * 3], ARGV[16 + i * 3]
+  if name == 'lpush' then redis.call('LPUSH', key, arg)
+  elseif name == 'pexpire' then redis.call('PEXPIRE', key, arg)
+  else return redis.error_reply('unsupported publish command ' .. name) end
+end
 if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[6], 'door', ARGV[6], 'handle', ARGV[11])
   redis.call('EXPIRE', KEYS[6], ARGV[12])
@@ -83,16 +93,24 @@ class Store:
         return cls(client, settings.dedup_ttl_days * 86400, settings.retention_days * 86400)
 
     # ----- intake -------------------------------------------------------------------
-    def accept(self, complaint: dict, dedup_id: str, handle: str) -> tuple[int, str, str]:
+    def accept(self, complaint: dict, dedup_id: str, handle: str,
+               publish: list[tuple] | None = None, serialized: str = "") -> tuple[int, str, str]:
         """Record a new complaint. Returns (ACCEPTED|DUPLICATE|COLLISION, id, tracking);
-        for a duplicate, the id and tracking number of the original."""
+        for a duplicate, the id and tracking number of the original. ``publish``: Redis
+        commands that queue the message (``Publisher.prepare``), run only if accepted;
+        ``serialized``: the complaint's JSON when the caller already made it."""
         cid, tracking = complaint["id"], complaint["tracking_number"]
         keys = [P + "dedup:" + dedup_id if dedup_id else P + "dedup:-", P + "t:" + tracking,
                 P + "c:" + cid, P + "s:" + tracking, PENDING, P + "route:" + cid, STATS]
         args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, time.time(),
-                complaint["door"], json.dumps(complaint, ensure_ascii=False),
+                complaint["door"], serialized or json.dumps(complaint, ensure_ascii=False),
                 complaint["classification"], complaint["received_at"],
-                complaint["service_level"]["due_date"], handle, self.retention + 90 * 86400]
+                complaint["service_level"]["due_date"], handle, self.retention + 90 * 86400,
+                len(publish or ())]
+        for command in publish or ():
+            if len(command) != 3:
+                raise ValueError(f"unsupported publish command {command[0]!r}")
+            args.extend(command)
         code, value = self._accept(keys=keys, args=args)
         value = value.decode() if isinstance(value, bytes) else value
         existing_id, _, existing_tracking = value.partition("|")

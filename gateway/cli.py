@@ -69,9 +69,10 @@ def _child_env(settings) -> dict:
     return env
 
 
-def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+def gunicorn_command(host: str, port: int, workers: int, threads: int = 4) -> list[str]:
+    worker_class = "gthread" if threads > 1 else "sync"
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
+            "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
             "--graceful-timeout", "20", "--access-logfile", "-",
             "--access-logformat", ACCESS_LOG_FORMAT, "gateway.app:create_app()"]
 

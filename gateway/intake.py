@@ -13,6 +13,7 @@ citizen is answered normally. When the store itself is down, the request fails w
 """
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import uuid
@@ -70,7 +71,13 @@ class Intake:
             complaint = build_complaint(message, parsed, uuid.uuid4().hex,
                                         tracking.new_tracking_number(secrets.randbelow),
                                         self._contexts[message.door_id])
-            code, cid, number = self.store.accept(complaint, dedup_id, handle)
+            routing_key = f"complaint.new.{message.channel}"
+            serialized = json.dumps(complaint, ensure_ascii=False)
+            try:
+                publish = self.publisher.prepare(routing_key, serialized, complaint["id"], "complaint")
+            except PublishError:
+                publish = None
+            code, cid, number = self.store.accept(complaint, dedup_id, handle, publish, serialized)
             if code != store_codes.COLLISION:
                 break
         else:
@@ -80,10 +87,11 @@ class Intake:
                      message.provider_message_id[:64], cid)
             return Outcome(message, number, messages.text(
                 "ack_duplicate", lang, tracking=tracking.display(number)), duplicate=True)
-        try:
-            self.publisher.publish(f"complaint.new.{message.channel}", complaint, cid, "complaint")
-        except PublishError as exc:
-            log.warning("publish deferred to the reconciler complaint=%s: %s", cid, exc)
+        if publish is None:
+            try:
+                self.publisher.publish(routing_key, complaint, cid, "complaint")
+            except PublishError as exc:
+                log.warning("publish deferred to the reconciler complaint=%s: %s", cid, exc)
         log.info("accepted door=%s complaint=%s class=%s reporter=%s", message.door_id, cid,
                  complaint["classification"], mask(handle))
         return Outcome(message, number, self.ack_text(complaint, lang))

@@ -12,10 +12,8 @@ from channels.base import UploadedFile, WebRequest
 
 def from_flask(public_base_url: str = "") -> WebRequest:
     query = request.query_string
-    if public_base_url:
-        url = public_base_url + request.path + (("?" + query.decode("latin-1")) if query else "")
-    else:
-        url = request.url
+    base = public_base_url or f"{request.scheme}://{request.host}{request.root_path}"
+    url = base + request.path + (("?" + query.decode("latin-1")) if query else "")
     content_type = request.content_type or ""
     form, files, body = {}, (), b""
     if content_type.startswith("multipart/form-data"):

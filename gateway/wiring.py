@@ -32,7 +32,8 @@ def build_parts(settings: Settings) -> Parts:
     catalogue = load_catalogue(settings)
     adapters = build_adapters(catalogue.doors, settings)
     store = Store.from_url(settings.redis_url, settings)
-    publisher = Publisher(settings.broker_url, quorum=settings.extra.get("QUORUM_QUEUES") == "1")
+    publisher = Publisher(settings.broker_url, quorum=settings.extra.get("QUORUM_QUEUES") == "1",
+                          store_url=settings.redis_url)
     intake = Intake(settings, catalogue, adapters, store, publisher)
     return Parts(settings, catalogue, adapters, store, publisher, intake)
 

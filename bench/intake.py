@@ -1,0 +1,198 @@
+"""Benchmark: intake throughput and latency per door, beside a bare Flask endpoint.
+
+    apt-get install -y wrk redis-server      # once
+    .venv/bin/python bench/intake.py [--seconds 10] [--connections 16]
+
+Starts a redis-server (AOF everysec, like production) on loopback, then serves, one after
+the other and each the same way (``lapor-gateway web``'s gunicorn command: 2 gthread
+workers x 4 threads), (1) a bare Flask endpoint and (2) the gateway, and loads each with
+wrk at 16 connections:
+
+* ``bare``        GET /ping on the bare Flask app (the yardstick)
+* ``lpush``       the bare app doing one Redis LPUSH of 1.5 kB per request (for reference:
+                  the cost of a single round trip)
+* ``kannel``      GET /in/sms-1708 with Kannel's get-url parameters, a new message id each
+* ``web-form``    POST /lapor, form-encoded with a CSRF token and a new submission id each
+* ``json-api``    POST /api/v1/complaints with a new Idempotency-Key each
+
+Prints requests/s, p50 and p99 latency and the ratio to bare Flask. Every request of the
+gateway runs the whole intake (verify, normalize, dedup + ledger, publish to the queue).
+Figures only: nothing is asserted. The goal (DESIGN.md): >= 0.6x bare, p99 < 25 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gateway.cli import gunicorn_command  # noqa: E402
+from tests.helpers import free_port, start_redis, wait_for  # noqa: E402
+
+SECRET = "benchdoorsecret"
+KANNEL_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/in/sms-1708?secret=%(secret)s&from=0812%%2B" .. math.random(1000000, 9999999)
+    .. "&to=1708&text=LAPOR+jalan+rusak+di+depan+SDN+3&coding=0&charset=UTF-8"
+    .. "&time=2026-11-24+10%%3A00%%3A00&smsc=bench&id=" .. id_prefix .. "-" .. counter)
+end
+setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
+"""
+FORM_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = "csrf_token=%(token)s&submission_id=" .. id_prefix .. "x" .. counter
+    .. "&language=id&classification=pengaduan&title=&body=Jalan+berlubang+di+depan+pasar+Minggu"
+    .. "&location=Bandung&contact=081234567890&name=Siti"
+  return wrk.format("POST", "/lapor", {["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "%(cookie)s"}, body)
+end
+setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
+"""
+API_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/api/v1/complaints", {["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = id_prefix .. "-" .. counter},
+    '{"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu", "contact": "081234567890"}')
+end
+setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
+"""
+BARE_APP = '''
+import os
+
+import redis
+from flask import Flask
+
+PAYLOAD = "x" * 1500
+
+
+def create_app():
+    app = Flask(__name__)
+    client = redis.Redis.from_url(os.environ["LAPOR_REDIS_URL"])
+
+    @app.route("/ping", methods=["GET", "POST"])
+    def ping():
+        return "OK"
+
+    @app.route("/lpush", methods=["GET", "POST"])
+    def lpush():
+        client.lpush("bench.lpush", PAYLOAD)
+        return "OK"
+
+    return app
+'''
+
+
+def serve(command: list[str], env: dict, port: int, cwd: str) -> subprocess.Popen:
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+
+    def up():
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/healthz" if "gateway" in command[-1]
+                                else f"http://127.0.0.1:{port}/ping", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    wait_for(up, timeout=30, message="server up")
+    return process
+
+
+def load(port: int, lua: str, seconds: float, connections: int, workdir: Path, name: str) -> dict:
+    script = workdir / f"{name}.lua"
+    script.write_text(lua)
+    output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency",
+                             "-s", str(script), f"http://127.0.0.1:{port}"],
+                            capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rps, "p50": _latency(output, "50%"), "p99": _latency(output, "99%"),
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def _latency(output: str, label: str) -> float:
+    value, unit = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", output).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/intake.py needs wrk: apt-get install -y wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
+    redis_port = free_port()
+    redis_process = start_redis(redis_port, workdir)
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
+    env.update(LAPOR_REDIS_URL=url, LAPOR_BROKER_URL=url, LAPOR_MODE="production",
+               LAPOR_SECRET_KEY="bench-secret-key-0123456789", LAPOR_DATA_DIR=str(workdir),
+               LAPOR_DOOR_SMS_1708_SECRET=SECRET, LAPOR_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    (workdir / "bare_app.py").write_text(BARE_APP)
+    results = {}
+    try:
+        port = free_port()
+        command = gunicorn_command("127.0.0.1", port, args.workers, args.threads)
+        bare = serve(command[:-1] + ["bare_app:create_app()"], env, port, str(workdir))
+        try:
+            results["bare"] = load(port, 'wrk.path = "/ping"', args.seconds, args.connections,
+                                   workdir, "bare")
+            results["lpush"] = load(port, 'wrk.path = "/lpush"', args.seconds, args.connections,
+                                    workdir, "lpush")
+        finally:
+            bare.terminate()
+            bare.wait()
+        port = free_port()
+        gateway = serve(gunicorn_command("127.0.0.1", port, args.workers, args.threads), env,
+                        port, str(ROOT))
+        try:
+            session = requests.Session()
+            page = session.get(f"http://127.0.0.1:{port}/lapor", timeout=5).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+            for name, lua in (("kannel", KANNEL_LUA % {"secret": SECRET}),
+                              ("web-form", FORM_LUA % {"token": token, "cookie": cookie}),
+                              ("json-api", API_LUA)):
+                results[name] = load(port, lua, args.seconds, args.connections, workdir, name)
+        finally:
+            gateway.terminate()
+            gateway.wait()
+        queued = int(subprocess.run(["redis-cli", "-p", str(redis_port), "llen", "lapor.complaints"],
+                                    capture_output=True, text=True).stdout.strip() or 0) \
+            if shutil.which("redis-cli") else None
+    finally:
+        redis_process.terminate()
+        redis_process.wait()
+    bare_rps = results["bare"]["rps"]
+    print(f"intake benchmark: gunicorn {args.workers} workers x {args.threads} threads, "
+          f"wrk -t2 -c{args.connections} "
+          f"-d{args.seconds:g}s, {os.cpu_count()} cores")
+    print(f"{'door':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'non-2xx':>8}")
+    for name, row in results.items():
+        print(f"{name:<10} {row['rps']:>9,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
+              f"{row['rps'] / bare_rps:>7.2f}x {row['errors']:>8}")
+    if queued is not None:
+        print(f"complaints on the queue afterwards: {queued:,}")
+
+
+if __name__ == "__main__":
+    main()
