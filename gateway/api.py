@@ -100,7 +100,11 @@ def public_status(number: str, found: dict) -> dict:
 
 @blueprint.get("/api/v1/complaints/<number>")
 def complaint_status(number: str):
-    verdict, found = _parts().intake.lookup(number[:40])
+    try:
+        verdict, found = _parts().intake.lookup(number[:40])
+    except redis.RedisError as exc:
+        log.error("store unavailable on status: %s", type(exc).__name__)
+        return error_response(503, "store temporarily unavailable, retry later")
     if verdict == "mistyped":
         return error_response(400, "tracking number mistyped: the check digit does not match")
     if verdict != "ok":

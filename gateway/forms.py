@@ -150,7 +150,11 @@ def status_page():
     parts = _parts()
     lang = current_lang()
     typed = request.args.get("nomor", "")[:40]
-    verdict, found = parts.intake.lookup(typed) if typed.strip() else ("missing", None)
+    try:
+        verdict, found = parts.intake.lookup(typed) if typed.strip() else ("missing", None)
+    except redis.RedisError as exc:
+        log.error("store unavailable on the status page: %s", type(exc).__name__)
+        return _error_page(503, translator(lang)("error_503_status"))
     shown = tracking.compact(typed)[:20]
     result, status = None, 200
     if verdict == "ok":

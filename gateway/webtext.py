@@ -114,6 +114,10 @@ TEXTS = {
                   "coba lagi beberapa menit lagi.",
                   "The service is busy or under maintenance. Your report was not sent; "
                   "try again in a few minutes."),
+    "error_503_status": ("Status belum dapat dicek karena layanan sedang sibuk. Coba lagi beberapa "
+                         "menit lagi, atau kirim SMS CEK <nomor> ke 1708.",
+                         "The status cannot be checked now: the service is busy. Try again in a "
+                         "few minutes, or send the SMS CEK <number> to 1708."),
     "csrf": ("Formulir sudah kedaluwarsa atau tidak sah. Buka lagi halaman formulir, lalu kirim ulang.",
              "The form has expired or is not valid. Open the form page again and resend."),
     "back_to_form": ("Kembali ke formulir", "Back to the form"),

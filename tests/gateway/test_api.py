@@ -112,3 +112,28 @@ def test_in_web_door_takes_json_too(client, redis_url):
     refused = client.post("/in/web", json={"body": "x"})
     assert refused.status_code == 422 and refused.get_json() == {"error": "invalid submission: body"}
     assert queue_length(redis_url) == 1
+
+
+def test_store_down_is_503_everywhere_and_never_a_stack_trace(environ):
+    from config.settings import load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+    from tests.helpers import free_port
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"      # nothing listens there
+    parts = build_parts(load_settings(dict(environ, LAPOR_REDIS_URL=dead, LAPOR_BROKER_URL=dead)))
+    client = create_app(parts=parts).test_client()
+    try:
+        answer = post(client, SUBMISSION)
+        assert answer.status_code == 503 and answer.get_json() == {
+            "error": "store temporarily unavailable, retry later"}
+        assert client.get("/api/v1/complaints/27410935882").status_code == 503
+        page = client.get("/lapor/cek?nomor=27410935882")
+        assert page.status_code == 503 and "CEK" in page.get_data(as_text=True)
+        html = client.get("/lapor").get_data(as_text=True)          # the form needs no store
+        csrf = html.split('name="csrf_token" value="')[1].split('"')[0]
+        page = client.post("/lapor", data={"csrf_token": csrf, "body": "Jalan rusak di depan pasar."})
+        assert page.status_code == 503 and "belum terkirim" in page.get_data(as_text=True)
+        assert "Traceback" not in page.get_data(as_text=True)
+    finally:
+        parts.publisher.close()
