@@ -9,6 +9,7 @@ import logging
 import re
 
 import pytest
+import redis
 
 from config import messages
 from normalizer import tracking
@@ -200,8 +201,9 @@ def test_anonymous_complaint_carries_no_name_or_contact(client, redis_url, caplo
     assert complaint["reporter"]["name"] is None and complaint["reporter"]["contact"] is None
     assert complaint["reporter"]["kind"] == "none"
     everything = json.dumps(complaint) + caplog.text
-    for key in store_keys(redis_url, "lapor:*"):
-        everything += repr(__import__("redis").Redis.from_url(redis_url).dump(key))
+    store = redis.Redis.from_url(redis_url)
+    for key in store_keys(redis_url, "lapor:*"):             # ledger, status, route, ...
+        everything += repr(store.dump(key))
     for secret in ("Nama Rahasia", "081299887766", "6281299887766"):
         assert secret not in everything
 
@@ -264,3 +266,13 @@ def test_status_page_found_mistyped_unknown(client, redis_url):
     page = client.get("/lapor/cek")
     assert page.status_code == 200 and 'name="nomor"' in page.get_data(as_text=True)
     assert "Number" in client.get(f"/lapor/cek?nomor={typo}&lang=en").get_data(as_text=True)
+
+
+def test_no_file_chosen_is_not_an_attachment(client, redis_url):
+    # a browser sends an empty part with an empty filename when no file was chosen
+    csrf, submission_id = open_form(client)
+    data = fields(csrf, submission_id)
+    data["attachments"] = [(io.BytesIO(b""), "")]
+    page = client.post("/lapor", data=data, content_type="multipart/form-data")
+    assert page.status_code == 200
+    assert queued(redis_url)[0]["attachments"] == []
