@@ -110,7 +110,9 @@ class InboundMessage:
     confidential: bool | None = None
     title: str = ""
     language: str = "id"
-    is_edit: bool = False
+    is_edit: bool = False          # an edit of an earlier message: meta["edit_of"] names it
+    public: bool = False           # written in public (a tweet): replies say only the number
+    new_thread: bool = False       # the citizen asked for a new complaint (/baru, LAPOR ...)
     meta: dict = field(default_factory=dict)   # provider facts worth keeping (smsc, coding)
 
 
@@ -126,13 +128,24 @@ class Outcome:
 
 @dataclass(frozen=True)
 class OutboundMessage:
-    """A reply to send on a channel (acknowledgement or status update)."""
+    """A reply to send on a channel.
+
+    ``to`` is the normalized handle the message came from (E.164 for phones, the chat id
+    for Telegram, the user id for Twitter); the adapter turns it back into what its API
+    wants. ``kind``: ``ack`` (acknowledgement), ``answer`` (to CEK, STOP, help...),
+    ``status`` (a status change from the central system). ``reply_to`` is the provider
+    message id being answered, where the channel threads replies (tweets). ``private``
+    False means the citizen wrote in public (a tweet mentioning us): the adapter must then
+    say nothing but ``tracking_number`` and where to follow it publicly, and send anything
+    more privately (a DM)."""
     door_id: str
     to: str
     text: str
     complaint_id: str = ""
-    kind: str = "notice"
-    private: bool = False          # True: must not go out publicly (e.g. a DM, not a tweet)
+    kind: str = "answer"
+    private: bool = True
+    reply_to: str = ""
+    tracking_number: str = ""
 
 
 @dataclass
@@ -184,6 +197,12 @@ class ChannelAdapter:
     def send(self, message: OutboundMessage) -> None:
         """Deliver a reply on the channel; raise SendError on failure."""
         raise SendError(f"channel {self.name} cannot send replies", permanent=True)
+
+    def fetch_media(self, attachment: Attachment) -> tuple[bytes, str]:
+        """Download an attachment from the provider with the door's credentials; return
+        (bytes, content type). Called by the media worker after the acknowledgement;
+        raise SendError (retryable or permanent) on failure."""
+        raise SendError(f"channel {self.name} has no media to fetch", permanent=True)
 
 
 def available_channels() -> dict:

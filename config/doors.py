@@ -11,8 +11,11 @@ Sample door::
     {"id": "wa-jatim", "channel": "whatsapp", "agency": "Pemprov Jawa Timur",
      "credentials": {"app_secret": "LAPOR_WA_JATIM_APP_SECRET"}, "options": {}}
 
-In the embedded default a door secret that is not set is derived from the secret key
-(``derived_secret``), so a newcomer's gateway works at once without a shared default.
+In the embedded default a door secret that is not set (one the gateway chooses: ``secret``,
+``secret_token``, ``verify_token``) is derived from the secret key (``derived_secret``), so
+a newcomer's gateway works at once without a shared default. Provider-issued credentials
+(tokens, app secrets) are never derived: a door without them answers 503 "not configured"
+so that providers retry until the operator sets them.
 Routing rules map keywords to a topic and agency; they only ever *suggest* an agency.
 """
 from __future__ import annotations
@@ -28,6 +31,9 @@ from pathlib import Path
 from config.settings import Settings, SettingsError
 
 DOOR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Credentials the gateway itself chooses and tells the provider (as opposed to tokens the
+# provider issues): only these may be derived in the embedded default.
+DERIVABLE = frozenset({"secret", "secret_token", "verify_token"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ def _resolve(door_id: str, names: dict, settings: Settings, derive: bool) -> dic
     for key, value in names.items():
         if isinstance(value, str) and value.startswith("LAPOR_"):
             actual = settings.extra.get(value[6:], "")
-            if not actual and derive and settings.mode == "embedded":
+            if not actual and derive and key in DERIVABLE and settings.mode == "embedded":
                 actual = derived_secret(settings.secret_key, f"{door_id}:{key}")
             resolved[key] = actual
         else:

@@ -6,6 +6,7 @@
     CEK <tracking number>                     -> status query (digits only after CEK;
                                                  'cek jalan rusak...' is a complaint)
     STOP|BERHENTI / MULAI                     -> notifications off / on
+    BANTUAN|HELP|MENU                         -> how to use the service
     <text without keyword>                    -> pengaduan
 
 Keywords may come in any case, followed by spaces, a colon, '#' or '.', and the privacy
@@ -30,7 +31,8 @@ _CLASS_WORDS = {
 _PRIVACY_WORDS = {"ANONIM": "anonymous", "ANONYM": "anonymous", "ANONIMUS": "anonymous",
                   "RAHASIA": "confidential"}
 _COMMANDS = {"CEK": "status", "STATUS": "status", "STOP": "stop", "BERHENTI": "stop",
-             "MULAI": "start", "START": "start"}
+             "MULAI": "start", "START": "start", "BANTUAN": "help", "HELP": "help",
+             "MENU": "help"}
 _NUMBER = re.compile(r"[\d\s.#/-]*")   # what may follow CEK; "cek jalan rusak" is a complaint
 _WORD = re.compile(r"\s*[#/]?([A-Za-z]+)(?:[\s:.,#!-]+|$)")
 
