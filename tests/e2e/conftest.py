@@ -30,7 +30,7 @@ def central():
 
 
 @pytest.fixture
-def kannel_ports(kannel_binaries):
+def kannel_ports():
     return Ports.pick()
 
 

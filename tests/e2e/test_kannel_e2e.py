@@ -54,7 +54,7 @@ def test_sms_to_central_and_ack_to_phone(kannel, central, forwarder, parts):
                                                  headers["x-lapor-timestamp"],
                                                  headers["x-lapor-signature"]) == ""
     by_body = {b["body"]: b for b in bodies}
-    for sender, _text, _ucs2, want in SMS:
+    for sender, _text, ucs2, want in SMS:
         complaint = by_body[want["body"]]                 # exact text, emoji included
         assert complaint["door"] == "sms-1708" and complaint["channel"] == "kannel"
         assert complaint["classification"] == want["classification"]
@@ -68,7 +68,7 @@ def test_sms_to_central_and_ack_to_phone(kannel, central, forwarder, parts):
             assert complaint["routing"]["topic"] == want["topic"]
         assert len(complaint["provider_message_ids"]) == 1 and complaint["sent_at"]
         assert complaint["meta"]["smsc"] == "FAKE"
-        assert complaint["meta"]["coding"] == (2 if _ucs2 else 0)
+        assert complaint["meta"]["coding"] == (2 if ucs2 else 0)
 
         ack = acks[sender]                                 # the phone got the tracking number
         assert (ack.sender, ack.kind) == ("1708", "text")
