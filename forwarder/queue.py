@@ -137,9 +137,11 @@ class Publisher:
         """Raise unless the broker answers."""
         with self._lock:
             try:
-                self._ensure()
-                topology.queue(topology.COMPLAINTS)(self._connection.default_channel).queue_declare(
-                    passive=True)
+                channel = self._ensure().channel
+                if hasattr(channel, "client"):        # Redis: an empty queue has no key yet
+                    channel.client.ping()
+                else:
+                    topology.queue(topology.COMPLAINTS)(channel).queue_declare(passive=True)
             except Exception:
                 self._reset()
                 raise

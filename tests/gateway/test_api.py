@@ -87,7 +87,7 @@ def test_status_found_has_only_public_fields(client):
     assert status["agency"] is None and status["received_at"].endswith("+00:00")
     assert StatusSchema().validate(status) == {}
     text = answer.get_data(as_text=True)
-    for personal in ("Budi", "812", "Melati", "r-", "lampu"):
+    for personal in ("Budi", "81211112222", "1111-2222", "Melati", "r-", "lampu"):
         assert personal not in text, personal
 
 
