@@ -124,6 +124,8 @@ class Outcome:
     reply_text: str                # acknowledgement in the citizen's language
     duplicate: bool = False
     followup: bool = False
+    kind: str = "ack"              # ack (a complaint or follow-up recorded) or answer (CEK...)
+    complaint_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,32 @@ MESSAGES = {
         "LAPOR! Send CEK followed by your tracking number, e.g. CEK 27410935882.",
     ),
     "not_assigned": ("belum ditentukan", "not yet assigned"),
+    "ack_followup": (
+        "LAPOR! Tambahan untuk laporan {tracking} sudah kami terima.",
+        "LAPOR! Your addition to report {tracking} was received.",
+    ),
+    "ack_edit": (
+        "LAPOR! Perubahan laporan {tracking} sudah kami terima.",
+        "LAPOR! Your change to report {tracking} was received.",
+    ),
+    "optout_done": (
+        "LAPOR! Anda tidak akan menerima kabar status lagi. Kirim MULAI untuk menerimanya kembali.",
+        "LAPOR! You will get no more status updates. Send MULAI to get them again.",
+    ),
+    "optin_done": (
+        "LAPOR! Kabar status laporan Anda akan kami kirim lagi. Kirim STOP untuk berhenti.",
+        "LAPOR! We will send your status updates again. Send STOP to stop them.",
+    ),
+    "help": (
+        "LAPOR! Kirim: LAPOR <isi aduan>, ASPIRASI <usul>, INFO <pertanyaan>. Tambah ANONIM "
+        "atau RAHASIA. Cek: CEK <nomor>. STOP: tanpa kabar.",
+        "LAPOR! Send: LAPOR <complaint>, ASPIRASI <idea>, INFO <question>. Add ANONIM or "
+        "RAHASIA. Status: CEK <number>. STOP: no updates.",
+    ),
+    "status_notice": (
+        "LAPOR! Laporan {tracking}: {status}. Instansi: {agency}. Batas: {due}.",
+        "LAPOR! Report {tracking}: {status}. Agency: {agency}. Due: {due}.",
+    ),
     "sms_unavailable": (  # Kannel's reply-couldnotfetch (docs/kannel.md), sent by Kannel itself
         "LAPOR! Maaf, SMS Anda belum dapat kami proses. Silakan kirim ulang beberapa saat lagi.",
         "LAPOR! Sorry, we could not process your SMS. Please send it again in a while.",

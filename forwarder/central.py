@@ -8,6 +8,9 @@ Every request to the central system is a POST of the complaint JSON with::
     X-Lapor-Timestamp: <unix seconds>
     X-Lapor-Signature: v1=<hex HMAC-SHA256(LAPOR_CENTRAL_SECRET, "<timestamp>." + body)>
 
+Follow-up events (``FollowUpEventSchema``) go the same way to ``LAPOR_CENTRAL_EVENTS_URL``
+(default ``<LAPOR_CENTRAL_URL>/events``) with ``Idempotency-Key`` = the event id.
+
 Verdicts: 2xx and 409 delivered; 429, 5xx, time-outs and connection errors retry
 (honouring Retry-After); any other 4xx is permanent (dead-lettered with the reason).
 The same scheme signs the central system's status callbacks to the gateway
@@ -90,10 +93,12 @@ def verdict_for(status: int, retry_after: str | None = None) -> Verdict:
 
 
 class CentralClient:
-    """POSTs complaints to the central URL over keep-alive connections (thread-safe)."""
+    """POSTs complaints (and follow-up events) to the central URLs over keep-alive
+    connections (thread-safe)."""
 
-    def __init__(self, url: str, secret: str, timeout: float, pool: int = 16):
+    def __init__(self, url: str, secret: str, timeout: float, pool: int = 16, events_url: str = ""):
         self.url = url
+        self.urls = {"complaint": url, "event": events_url or url.rstrip("/") + "/events"}
         self.secret = secret
         self.timeout = timeout
         self.session = requests.Session()
@@ -101,9 +106,9 @@ class CentralClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
-    def deliver(self, body: bytes, key: str, path: str = "") -> Verdict:
+    def deliver(self, body: bytes, key: str, kind: str = "complaint") -> Verdict:
         try:
-            response = self.session.post(self.url + path, data=body, timeout=self.timeout,
+            response = self.session.post(self.urls[kind], data=body, timeout=self.timeout,
                                          headers=signed_headers(self.secret, body, key))
         except requests.Timeout:
             return Verdict(RETRY, "central timed out")
@@ -127,8 +132,8 @@ class LocalOutbox:
         self.path = Path(data_dir) / "central-outbox.jsonl"
         self._lock = threading.Lock()
 
-    def deliver(self, body: bytes, key: str, path: str = "") -> Verdict:
-        line = json.dumps({"idempotency_key": key, "kind": path.strip("/") or "complaint",
+    def deliver(self, body: bytes, key: str, kind: str = "complaint") -> Verdict:
+        line = json.dumps({"idempotency_key": key, "kind": kind,
                            "delivered_at": time.time(), "body": json.loads(body)},
                           ensure_ascii=False).encode() + b"\n"
         with self._lock:
@@ -148,5 +153,6 @@ class LocalOutbox:
 def client_for(settings):
     if settings.central_url:
         return CentralClient(settings.central_url, settings.central_secret,
-                             settings.central_timeout, pool=max(4, settings.forward_concurrency * 2))
+                             settings.central_timeout, pool=max(4, settings.forward_concurrency * 2),
+                             events_url=settings.extra.get("CENTRAL_EVENTS_URL", ""))
     return LocalOutbox(settings.data_dir)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from forwarder import topology
 from forwarder.notifier import enqueue_reply
+from forwarder.worker import republish
 
 
 def _drain(connection, limit: int):
@@ -50,10 +51,14 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000) -> int:
                 door = parts.catalogue.doors.get(body["door_id"])
                 enqueue_reply(parts.publisher, door.channel if door else "unknown",
                               {**body, "attempts": 0})
-            elif isinstance(body, dict) and body.get("id"):
-                parts.store.mark_replayed(key or body["id"])
-                parts.publisher.publish(f"complaint.replay.{body.get('channel', 'unknown')}",
-                                        body, key or body["id"], "complaint")
+            elif isinstance(body, dict) and (body.get("id") or body.get("event_id")):
+                cid = key or body.get("id") or body["event_id"]
+                parts.store.mark_replayed(cid)
+                if not republish(parts, cid, "replay", parts.store.ledger(cid)):
+                    kind = "event" if "event_id" in body else "complaint"   # body gone from store
+                    stage = "event" if kind == "event" else "replay"
+                    parts.publisher.publish(f"complaint.{stage}.{body.get('channel', 'unknown')}",
+                                            body, cid, kind)
             else:
                 keep.append(message)   # malformed: stays for a person to look at
                 continue

@@ -4,13 +4,17 @@ scheduled retries. The queue alone is not the record; this is.
 Keys (prefix ``lapor:``)::
 
     dedup:<door>:<provider id>  -> "<id>|<tracking>"         TTL LAPOR_DEDUP_TTL_DAYS
-    c:<id>        hash  state accepted|delivered|dead, attempts, tracking, door,
+    c:<id>        hash  state accepted|delivered|dead, attempts, tracking, door, kind
+                        (absent: complaint; "event": a follow-up, with parent "<id>|<tracking>"),
                         accepted_at, last_error, complaint (JSON; expires after delivery
                         plus LAPOR_RETENTION_DAYS)
     t:<tracking>  -> <id>
     s:<tracking>  hash  public status: status, classification, door, received_at,
                         due_date, agency, updated_at (nothing personal)
-    route:<id>    hash  door, handle: where to notify the reporter (personal; retention)
+    route:<id>    hash  door, handle, kind: where to notify the reporter (personal; retention)
+    open:<door>:<pseudonym>  -> "<id>|<tracking>": the reporter's open complaint, for
+                        LAPOR_FOLLOWUP_MINUTES; the next message joins it as an event
+    optout:<door>:<pseudonym>  present: no status notices to this reporter (STOP / MULAI)
     pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
     retry:<kind>  zset  payload (complaint id, reply JSON) -> when to try again
     stats         hash  "<event>|<door>" -> count (accepted, duplicate, delivered, retried,
@@ -41,6 +45,10 @@ if ARGV[1] == '1' then
     return {0, existing}
   end
 end
+if ARGV[14 + tonumber(ARGV[13]) * 3] == '1' then
+  local open = redis.call('GET', KEYS[8])
+  if open then return {3, open} end
+end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {2, ''} end
 local value = ARGV[2] .. '|' .. ARGV[3]
 if ARGV[1] == '1' then redis.call('SET', dedup, value, 'EX', ARGV[4]) end
@@ -61,10 +69,43 @@ for i = 0, n - 1 do
   else return redis.error_reply('unsupported publish command ' .. name) end
 end
 if ARGV[11] ~= '' then
-  redis.call('HSET', KEYS[6], 'door', ARGV[6], 'handle', ARGV[11])
+  redis.call('HSET', KEYS[6], 'door', ARGV[6], 'handle', ARGV[11],
+             'kind', ARGV[15 + tonumber(ARGV[13]) * 3])
   redis.call('EXPIRE', KEYS[6], ARGV[12])
+  local window = tonumber(ARGV[16 + tonumber(ARGV[13]) * 3])
+  if window > 0 then redis.call('SET', KEYS[8], value, 'EX', window) end
 end
 return {1, value}
+"""
+
+_ACCEPT_EVENT = """
+if ARGV[1] == '1' then
+  local existing = redis.call('GET', KEYS[1])
+  if existing then
+    redis.call('HINCRBY', KEYS[4], 'duplicate|' .. ARGV[5], 1)
+    return {0, existing}
+  end
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+end
+redis.call('HSET', KEYS[2], 'state', 'accepted', 'attempts', 0, 'kind', 'event',
+           'parent', ARGV[3], 'door', ARGV[5], 'accepted_at', ARGV[6], 'complaint', ARGV[7])
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[2])
+redis.call('HINCRBY', KEYS[4], ARGV[9] .. '|' .. ARGV[5], 1)
+if tonumber(ARGV[8]) > 0 and KEYS[5] ~= '' then redis.call('EXPIRE', KEYS[5], ARGV[8]) end
+local n = tonumber(ARGV[10])
+for i = 0, n - 1 do
+  local name, key, arg = ARGV[11 + i * 3], ARGV[12 + i * 3], ARGV[13 + i * 3]
+  if name == 'lpush' then redis.call('LPUSH', key, arg)
+  elseif name == 'pexpire' then redis.call('PEXPIRE', key, arg)
+  else return redis.error_reply('unsupported publish command ' .. name) end
+end
+return {1, ARGV[3]}
+"""
+
+_FORWARDED = """
+if redis.call('HGET', KEYS[1], 'status') == 'diterima' then
+  redis.call('HSET', KEYS[1], 'status', 'diteruskan', 'updated_at', ARGV[1])
+end
 """
 
 _TAKE_DUE = """
@@ -73,7 +114,16 @@ if #items > 0 then redis.call('ZREM', KEYS[1], unpack(items)) end
 return items
 """
 
-ACCEPTED, DUPLICATE, COLLISION = 1, 0, 2
+ACCEPTED, DUPLICATE, COLLISION, FOLLOWUP = 1, 0, 2, 3
+
+
+def _commands(publish: list[tuple] | None) -> list:
+    flat = []
+    for command in publish or ():
+        if len(command) != 3:
+            raise ValueError(f"unsupported publish command {command[0]!r}")
+        flat.extend(command)
+    return flat
 
 
 class Store:
@@ -84,6 +134,7 @@ class Store:
         self.dedup_ttl = dedup_ttl_seconds
         self.retention = max(retention_seconds, 1)
         self._accept = client.register_script(_ACCEPT)
+        self._accept_event = client.register_script(_ACCEPT_EVENT)
         self._take_due = client.register_script(_TAKE_DUE)
 
     @classmethod
@@ -94,27 +145,48 @@ class Store:
 
     # ----- intake -------------------------------------------------------------------
     def accept(self, complaint: dict, dedup_id: str, handle: str,
-               publish: list[tuple] | None = None, serialized: str = "") -> tuple[int, str, str]:
-        """Record a new complaint. Returns (ACCEPTED|DUPLICATE|COLLISION, id, tracking);
-        for a duplicate, the id and tracking number of the original. ``publish``: Redis
-        commands that queue the message (``Publisher.prepare``), run only if accepted;
-        ``serialized``: the complaint's JSON when the caller already made it."""
+               publish: list[tuple] | None = None, serialized: str = "",
+               open_key: str = "", window: int = 0, join_open: bool = False) -> tuple[int, str, str]:
+        """Record a new complaint. Returns (code, id, tracking):
+
+        ACCEPTED: recorded (and queued when ``publish`` holds the Redis commands from
+        ``Publisher.prepare``); DUPLICATE: this provider message was seen, the original's id
+        and tracking number; FOLLOWUP: ``open_key`` names an open complaint of this reporter
+        (its id and tracking number), nothing was written; COLLISION: tracking number taken.
+        ``open_key``/``window``: the reporter's open-complaint key, set for ``window``
+        seconds on a new complaint; ``join_open``: check it first (follow-ups allowed)."""
         cid, tracking = complaint["id"], complaint["tracking_number"]
         keys = [P + "dedup:" + dedup_id if dedup_id else P + "dedup:-", P + "t:" + tracking,
-                P + "c:" + cid, P + "s:" + tracking, PENDING, P + "route:" + cid, STATS]
+                P + "c:" + cid, P + "s:" + tracking, PENDING, P + "route:" + cid, STATS,
+                open_key or P + "open:-"]
+        commands = _commands(publish)
         args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, time.time(),
                 complaint["door"], serialized or json.dumps(complaint, ensure_ascii=False),
                 complaint["classification"], complaint["received_at"],
                 complaint["service_level"]["due_date"], handle, self.retention + 90 * 86400,
-                len(publish or ())]
-        for command in publish or ():
-            if len(command) != 3:
-                raise ValueError(f"unsupported publish command {command[0]!r}")
-            args.extend(command)
+                len(commands) // 3, *commands,
+                "1" if open_key and join_open else "0", complaint["reporter"]["kind"],
+                window if open_key else 0]
         code, value = self._accept(keys=keys, args=args)
         value = value.decode() if isinstance(value, bytes) else value
         existing_id, _, existing_tracking = value.partition("|")
         return int(code), existing_id, existing_tracking
+
+    def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
+                     publish: list[tuple] | None = None, serialized: str = "") -> tuple[int, str, str]:
+        """Record a follow-up/edit/media event of a complaint (ledger kind ``event``).
+        Returns (ACCEPTED|DUPLICATE, complaint id, tracking number)."""
+        commands = _commands(publish)
+        parent = f"{event['complaint_id']}|{event['tracking_number']}"
+        keys = [P + "dedup:" + dedup_id if dedup_id else P + "dedup:-", P + "c:" + event["event_id"],
+                PENDING, STATS, open_key]
+        args = ["1" if dedup_id else "0", event["event_id"], parent, self.dedup_ttl,
+                event["door"], time.time(), serialized or json.dumps(event, ensure_ascii=False),
+                window, event["type"], len(commands) // 3, *commands]
+        code, value = self._accept_event(keys=keys, args=args)
+        value = value.decode() if isinstance(value, bytes) else value
+        cid, _, tracking = value.partition("|")
+        return int(code), cid, tracking
 
     def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:
         value = self.redis.get(P + "dedup:" + dedup_id)
@@ -160,7 +232,8 @@ class Store:
         pipe.hset(P + "c:" + cid, mapping={"state": "delivered", "last_error": ""})
         pipe.expire(P + "c:" + cid, self.retention)
         pipe.zrem(PENDING, cid)
-        pipe.hset(P + "s:" + tracking, mapping={"status": "diteruskan", "updated_at": now})
+        if tracking:   # a complaint, not an event: its public status moves on, never back
+            pipe.eval(_FORWARDED, 1, P + "s:" + tracking, now)
         pipe.execute()
 
     def mark_dead(self, cid: str, reason: str, door: str) -> None:
@@ -189,6 +262,31 @@ class Store:
     def status(self, tracking: str) -> dict | None:
         raw = self.redis.hgetall(P + "s:" + tracking)
         return {k.decode(): v.decode() for k, v in raw.items()} or None
+
+    def update_status(self, tracking: str, fields: dict) -> bool:
+        """Apply a status change from the central system; False if the number is unknown."""
+        key = P + "s:" + tracking
+        pipe = self.redis.pipeline()
+        pipe.exists(key)
+        pipe.hset(key, mapping=fields)
+        exists, _ = pipe.execute()
+        if not exists:
+            self.redis.delete(key)
+        return bool(exists)
+
+    @staticmethod
+    def open_key(door: str, pseudonym: str) -> str:
+        return f"{P}open:{door}:{pseudonym}"
+
+    def set_opt_out(self, door: str, pseudonym: str, out: bool) -> None:
+        key = f"{P}optout:{door}:{pseudonym}"
+        if out:
+            self.redis.set(key, time.time())
+        else:
+            self.redis.delete(key)
+
+    def opted_out(self, door: str, pseudonym: str) -> bool:
+        return bool(self.redis.exists(f"{P}optout:{door}:{pseudonym}"))
 
     def route(self, cid: str) -> dict:
         raw = self.redis.hgetall(P + "route:" + cid)

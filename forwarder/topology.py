@@ -4,9 +4,10 @@
     queue     lapor.complaints <- complaint.#   (new complaints and follow-up events)
     queue     lapor.replies    <- reply.#       (messages to citizens, for the notifier)
     queue     lapor.dead       <- dead.#        (what could not be delivered, with a reason)
+    queue     lapor.media      <- media.#       (attachments to fetch from providers)
 
 Routing keys: ``complaint.new.<channel>``, ``complaint.event.<channel>``,
-``reply.<channel>``, ``dead.complaint``, ``dead.reply``. The central system may consume
+``reply.<channel>``, ``media.<channel>``, ``dead.complaint``, ``dead.reply``, ``dead.media``. The central system may consume
 ``lapor.complaints`` directly or bind its own durable queue to ``complaint.#``.
 Every message is JSON with headers ``schema_version``, ``idempotency_key`` and ``kind``.
 The broker is chosen by URL (``redis://``, ``redis+socket://``, ``amqp://``); with AMQP,
@@ -20,7 +21,8 @@ EXCHANGE = Exchange("lapor", type="topic", durable=True, delivery_mode="persiste
 COMPLAINTS = "lapor.complaints"
 REPLIES = "lapor.replies"
 DEAD = "lapor.dead"
-_BINDINGS = {COMPLAINTS: "complaint.#", REPLIES: "reply.#", DEAD: "dead.#"}
+MEDIA = "lapor.media"
+_BINDINGS = {COMPLAINTS: "complaint.#", REPLIES: "reply.#", DEAD: "dead.#", MEDIA: "media.#"}
 
 
 def queue(name: str, quorum: bool = False) -> Queue:

@@ -8,6 +8,9 @@ jitter (Retry-After honoured); after ``LAPOR_MAX_ATTEMPTS`` attempts or
 ``LAPOR_MAX_AGE_HOURS`` it is dead-lettered. Permanent: dead-lettered with the reason.
 The message is acknowledged only after the ledger records one of these.
 
+Follow-up events (kind ``event``) travel the same way to the central events URL; their
+ledger entries never touch the complaint's public status.
+
 ``tick`` re-publishes retries whose time has come and, every ``RECONCILE_EVERY`` seconds,
 every complaint still ``accepted`` after ``LAPOR_RECONCILE_AFTER_SECONDS`` that has no retry
 scheduled (the broker lost it, or it was never published). The central side dedups on
@@ -37,17 +40,20 @@ class ForwardWorker(QueueWorker):
         self._last_reconcile = 0.0
 
     def handle(self, body, headers: dict) -> None:
-        if not isinstance(body, dict) or not body.get("id"):
-            self.dead_letter(body, "", "malformed message: not a complaint", 0)
+        kind = "event" if headers.get("kind") == "event" else "complaint"
+        field = "event_id" if kind == "event" else "id"
+        if not isinstance(body, dict) or not body.get(field):
+            self.dead_letter(body, "", f"malformed message: not a {kind}", 0)
             return
-        cid = headers.get("idempotency_key") or body["id"]
+        cid = headers.get("idempotency_key") or body[field]
         ledger = self.store.ledger(cid)
         if ledger.get("state") in ("delivered", "dead"):
             return
-        verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid)
+        verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid, kind)
         if verdict.outcome == central.DELIVERED:
-            self.store.mark_delivered(cid, body["tracking_number"], body.get("door", ""), _now())
-            log.info("delivered complaint=%s", cid)
+            tracking = body["tracking_number"] if kind == "complaint" else ""
+            self.store.mark_delivered(cid, tracking, body.get("door", ""), _now())
+            log.info("delivered %s=%s", kind, cid)
         elif verdict.outcome == central.PERMANENT:
             self.dead_letter(body, cid, verdict.reason, int(ledger.get("attempts", 0)) + 1)
         else:
@@ -80,27 +86,31 @@ class ForwardWorker(QueueWorker):
             reconcile(self.parts)
 
     def republish(self, cid: str, why: str) -> bool:
-        complaint = self.store.complaint(cid)
-        if complaint is None:
-            log.error("cannot %s complaint=%s: its body is gone from the store", why, cid)
-            return False
-        self.publisher.publish(f"complaint.{why}.{complaint['channel']}", complaint, cid, "complaint")
-        return True
+        return republish(self.parts, cid, why, self.store.ledger(cid))
+
+
+def republish(parts, cid: str, why: str, ledger: dict) -> bool:
+    """Publish a ledgered complaint or event again (retry, reconcile, replay)."""
+    body = parts.store.complaint(cid)
+    if body is None:
+        log.error("cannot %s %s: its body is gone from the store", why, cid)
+        return False
+    kind = "event" if ledger.get("kind") == "event" or "event_id" in body else "complaint"
+    stage = "event" if kind == "event" else why
+    parts.publisher.publish(f"complaint.{stage}.{body.get('channel', 'unknown')}", body, cid, kind)
+    return True
 
 
 def reconcile(parts) -> int:
-    """Re-publish accepted-but-undelivered complaints; returns how many."""
+    """Re-publish accepted-but-undelivered complaints and events; returns how many."""
     store, count = parts.store, 0
     for cid in store.stale_pending(parts.settings.reconcile_after_seconds):
-        if store.is_scheduled("complaint", cid) or store.ledger(cid).get("state") != "accepted":
+        ledger = store.ledger(cid)
+        if store.is_scheduled("complaint", cid) or ledger.get("state") != "accepted":
             continue
-        complaint = store.complaint(cid)
-        if complaint is None:
-            continue
-        parts.publisher.publish(f"complaint.reconcile.{complaint['channel']}", complaint, cid,
-                                "complaint")
-        store.touch_pending(cid)
-        count += 1
+        if republish(parts, cid, "reconcile", ledger):
+            store.touch_pending(cid)
+            count += 1
     if count:
         log.warning("reconciler re-published %d complaint(s)", count)
     return count

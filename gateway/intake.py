@@ -1,15 +1,20 @@
 """The one way through: door -> adapter -> normalizer -> store + queue -> answer.
 
 ``Intake.handle`` serves ``/in/<door>``: it finds the door's adapter, lets it verify and
-parse the request, turns each message into a complaint (or answers a command such as
-``CEK``), records it in the store (dedup, ledger, status: one round trip) and publishes it
-to the queue, and only then lets the adapter answer the provider. ``Intake.submit`` does the
-same for one message that the web form or the JSON API already parsed.
+parse the request, and ``receive``s each message: ``take`` turns it into a complaint, a
+follow-up event of the reporter's open complaint, or an answer to a command (CEK, STOP,
+MULAI, BANTUAN), recorded in the store and published to the queue (one round trip for a
+new complaint on a same-Redis broker). Only then does the adapter answer the provider.
+Channels whose webhook answer cannot carry the reply get it through the replies queue.
 
-When the broker refuses a message that the store has accepted, the complaint is still on
-record (ledger state ``accepted``) and the forwarder's reconciler publishes it later; the
-citizen is answered normally. When the store itself is down, the request fails with 503
-(a provider retries; a citizen on the web sees a page saying to try again).
+Follow-ups: a reporter's next message on the same door within LAPOR_FOLLOWUP_MINUTES joins
+their open complaint as an event (a photo after the text, a location after the photo); a
+classification keyword (LAPOR ...) or ``new_thread`` starts a new complaint. An edit of an
+earlier message becomes an ``edit`` event of the complaint that message made.
+
+When the broker refuses a message that the store accepted, the citizen is still answered:
+the ledger has it (state ``accepted``) and the forwarder's reconciler publishes it later.
+When the store itself is down, the request fails with 503 so the provider retries.
 """
 from __future__ import annotations
 
@@ -21,11 +26,12 @@ from datetime import datetime, timezone
 
 from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
 from config import messages
-from forwarder import store as store_codes
+from forwarder import store as codes
+from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
 from normalizer import tracking
-from normalizer.identity import mask
-from normalizer.normalize import Context, build_complaint, interpret, reporter_handle
+from normalizer.identity import mask, pseudonym
+from normalizer.normalize import Context, build_complaint, build_event, interpret, reporter_handle
 
 log = logging.getLogger("lapor.intake")
 
@@ -37,6 +43,7 @@ class Intake:
         self.adapters = adapters
         self.store = store
         self.publisher = publisher
+        self.window = settings.followup_minutes * 60
         self._contexts = {
             door.id: Context(secret_key=settings.secret_key, routing_rules=catalogue.routing,
                              door_agency=door.agency, central_public_key=settings.central_public_key,
@@ -54,47 +61,136 @@ class Intake:
             if answer is not None:
                 return answer
         adapter.verify(request)
-        outcomes = [self.take(message) for message in adapter.parse(request)]
+        outcomes = [self.receive(adapter, message) for message in adapter.parse(request)]
         return adapter.respond(outcomes)
+
+    def receive(self, adapter, message: InboundMessage) -> Outcome:
+        """Take one message and, unless the adapter answers inline, queue the reply."""
+        outcome = self.take(message)
+        if not adapter.replies_inline and outcome.reply_text:
+            self.reply(adapter.door, message, outcome)
+        return outcome
+
+    def reply(self, door, message: InboundMessage, outcome: Outcome) -> None:
+        handle = reporter_handle(message)
+        if not handle:
+            return
+        try:
+            enqueue_reply(self.publisher, door.channel, {
+                "door_id": door.id, "to": handle, "text": outcome.reply_text,
+                "complaint_id": outcome.complaint_id, "kind": outcome.kind,
+                "private": not message.public, "reply_to": message.provider_message_id,
+                "tracking_number": outcome.tracking_number})
+        except PublishError as exc:   # the complaint is safe; only this reply is lost
+            log.error("reply not queued door=%s complaint=%s: %s", door.id,
+                      outcome.complaint_id or "-", exc)
 
     # ----- one message ------------------------------------------------------------------
     def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
         """Record and queue one message; return what to tell the citizen."""
         lang = lang or message.language
         parsed = interpret(message)
-        if parsed.command == "status":
-            return Outcome(message, "", self.status_reply(parsed.argument, lang))
-        complaint = None
+        if parsed.command:
+            return self.command(message, parsed, lang)
+        ctx = self._contexts[message.door_id]
+        if message.is_edit and message.meta.get("edit_of"):
+            original = self.store.find_duplicate(f"{message.door_id}:{message.meta['edit_of']}")
+            if original:
+                return self.add_event(message, parsed, "edit", original, "", lang)
         dedup_id = f"{message.door_id}:{message.provider_message_id}" if message.provider_message_id else ""
         handle = reporter_handle(message)
+        join = bool(handle) and self.window > 0 and not message.new_thread and not parsed.keyword
+        routing_key = f"complaint.new.{message.channel}"
         for _ in range(5):  # a tracking-number collision is ~1e-5 at a million complaints
             complaint = build_complaint(message, parsed, uuid.uuid4().hex,
-                                        tracking.new_tracking_number(secrets.randbelow),
-                                        self._contexts[message.door_id])
-            routing_key = f"complaint.new.{message.channel}"
+                                        tracking.new_tracking_number(secrets.randbelow), ctx)
+            open_key = self.store.open_key(message.door_id, complaint["reporter"]["pseudonym"]) if handle else ""
             serialized = json.dumps(complaint, ensure_ascii=False)
-            try:
-                publish = self.publisher.prepare(routing_key, serialized, complaint["id"], "complaint")
-            except PublishError:
-                publish = None
-            code, cid, number = self.store.accept(complaint, dedup_id, handle, publish, serialized)
-            if code != store_codes.COLLISION:
+            publish = self._prepare(routing_key, serialized, complaint["id"], "complaint")
+            code, cid, number = self.store.accept(complaint, dedup_id, handle, publish, serialized,
+                                                  open_key, self.window, join)
+            if code != codes.COLLISION:
                 break
         else:
             raise RuntimeError("could not allocate a tracking number")
-        if code == store_codes.DUPLICATE:
-            log.info("duplicate door=%s provider_id=%s complaint=%s", message.door_id,
-                     message.provider_message_id[:64], cid)
-            return Outcome(message, number, messages.text(
-                "ack_duplicate", lang, tracking=tracking.display(number)), duplicate=True)
+        if code == codes.FOLLOWUP:
+            return self.add_event(message, parsed, "followup", (cid, number), open_key, lang)
+        if code == codes.DUPLICATE:
+            return self._duplicate(message, cid, number, lang)
         if publish is None:
-            try:
-                self.publisher.publish(routing_key, complaint, cid, "complaint")
-            except PublishError as exc:
-                log.warning("publish deferred to the reconciler complaint=%s: %s", cid, exc)
+            self._publish(routing_key, complaint, cid, "complaint")
+        self._fetch_media_later(message, cid, number)
         log.info("accepted door=%s complaint=%s class=%s reporter=%s", message.door_id, cid,
                  complaint["classification"], mask(handle))
-        return Outcome(message, number, self.ack_text(complaint, lang))
+        return Outcome(message, number, self.ack_text(complaint, lang), complaint_id=cid)
+
+    def add_event(self, message: InboundMessage, parsed, event_type: str, parent: tuple,
+                  open_key: str, lang: str) -> Outcome:
+        """Record a follow-up or an edit as an event of the complaint ``parent``."""
+        cid, number = parent
+        event = build_event(message, parsed, event_type, uuid.uuid4().hex, cid, number,
+                            self._contexts[message.door_id])
+        routing_key = f"complaint.event.{message.channel}"
+        serialized = json.dumps(event, ensure_ascii=False)
+        publish = self._prepare(routing_key, serialized, event["event_id"], "event")
+        dedup_id = f"{message.door_id}:{message.provider_message_id}" if message.provider_message_id else ""
+        code, cid, number = self.store.accept_event(event, dedup_id, open_key, self.window,
+                                                    publish, serialized)
+        if code == codes.DUPLICATE:
+            return self._duplicate(message, cid, number, lang)
+        if publish is None:
+            self._publish(routing_key, event, event["event_id"], "event")
+        self._fetch_media_later(message, cid, number)
+        log.info("%s door=%s complaint=%s event=%s", event_type, message.door_id, cid, event["event_id"])
+        key = "ack_edit" if event_type == "edit" else "ack_followup"
+        return Outcome(message, number, messages.text(key, lang, tracking=tracking.display(number)),
+                       followup=True, complaint_id=cid)
+
+    def command(self, message: InboundMessage, parsed, lang: str) -> Outcome:
+        """Answer CEK, STOP/BERHENTI, MULAI and BANTUAN; none makes a complaint."""
+        if parsed.command == "status":
+            return Outcome(message, "", self.status_reply(parsed.argument, lang), kind="answer")
+        if parsed.command in ("stop", "start"):
+            handle = reporter_handle(message)
+            if handle:
+                self.store.set_opt_out(message.door_id, pseudonym(
+                    self.settings.secret_key, message.sender_kind, handle), parsed.command == "stop")
+            key = "optout_done" if parsed.command == "stop" else "optin_done"
+            return Outcome(message, "", messages.text(key, lang), kind="answer")
+        return Outcome(message, "", messages.text("help", lang), kind="answer")
+
+    def _duplicate(self, message: InboundMessage, cid: str, number: str, lang: str) -> Outcome:
+        log.info("duplicate door=%s provider_id=%s complaint=%s", message.door_id,
+                 message.provider_message_id[:64], cid)
+        return Outcome(message, number, messages.text(
+            "ack_duplicate", lang, tracking=tracking.display(number)), duplicate=True,
+            complaint_id=cid)
+
+    def _prepare(self, routing_key: str, serialized: str, key: str, kind: str):
+        try:
+            return self.publisher.prepare(routing_key, serialized, key, kind)
+        except PublishError:
+            return None
+
+    def _publish(self, routing_key: str, body: dict, key: str, kind: str) -> None:
+        try:
+            self.publisher.publish(routing_key, body, key, kind)
+        except PublishError as exc:
+            log.warning("publish deferred to the reconciler %s=%s: %s", kind, key, exc)
+
+    def _fetch_media_later(self, message: InboundMessage, cid: str, number: str) -> None:
+        """Queue a media-fetch job per attachment the provider holds; never blocks intake."""
+        for index, item in enumerate(message.attachments):
+            if not item.provider_ref or item.stored_ref:
+                continue
+            job = {"door_id": message.door_id, "complaint_id": cid, "tracking_number": number,
+                   "provider_message_id": message.provider_message_id, "index": index,
+                   "kind": item.kind, "content_type": item.content_type, "size": item.size,
+                   "provider_ref": item.provider_ref, "filename": item.filename, "attempts": 0}
+            try:
+                self.publisher.publish(f"media.{message.channel}", job, f"{cid}:{index}", "media")
+            except PublishError as exc:
+                log.warning("media fetch not queued complaint=%s: %s", cid, exc)
 
     def ack_text(self, complaint: dict, lang: str) -> str:
         number = complaint["tracking_number"]
@@ -114,7 +210,7 @@ class Intake:
         found = self.store.status(digits)
         return ("ok", found) if found else ("unknown", None)
 
-    def status_reply(self, number: str, lang: str = "id") -> str:
+    def status_reply(self, number: str, lang: str = "id", key: str = "status") -> str:
         verdict, found = self.lookup(number)
         shown = tracking.compact(number)[:20]
         if verdict == "missing":
@@ -122,7 +218,7 @@ class Intake:
         if verdict != "ok":
             return messages.text(f"status_{verdict}", lang, number=shown)
         return messages.text(
-            "status", lang, tracking=tracking.display(shown),
+            key, lang, tracking=tracking.display(shown),
             status=messages.status_label(found["status"], lang),
             agency=(found.get("agency") or messages.text("not_assigned", lang))[:40],
             due=messages.format_date(found["due_date"]))

@@ -121,3 +121,31 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "flags": flags,
         "meta": dict(message.meta),
     }
+
+
+def build_event(message: InboundMessage, parsed: grammar.Parsed, event_type: str, event_id: str,
+                complaint_id: str, tracking_number: str, ctx: Context) -> dict:
+    """A follow-up event v1 (``FollowUpEventSchema``): something the reporter added to an
+    open complaint (``followup``), an edit of an earlier message (``edit``), or an
+    attachment the gateway fetched later (``media``)."""
+    body = parsed.text
+    flags = []
+    if len(body) > ctx.max_text_chars:
+        flags.append(f"text_truncated_from_{len(body)}_chars")
+        body = body[:ctx.max_text_chars]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "event_id": event_id,
+        "type": event_type,
+        "complaint_id": complaint_id,
+        "tracking_number": tracking_number,
+        "door": message.door_id,
+        "channel": message.channel,
+        "provider_message_id": message.provider_message_id,
+        "edit_of": message.meta.get("edit_of", "") if event_type == "edit" else "",
+        "received_at": message.received_at.isoformat(),
+        "body": body,
+        "attachments": [attachment_dict(a) for a in message.attachments],
+        "location": location_dict(message.location),
+        "flags": flags,
+    }

@@ -144,6 +144,53 @@ def _looks_like_contact(contact: str) -> bool:
     return 8 <= len(digits) <= 15 and all(c.isdigit() or c in "+-() " for c in contact)
 
 
+class FollowUpEventSchema(Schema):
+    """Follow-up event v1: an addition to a complaint, delivered to the central system
+    after (or beside) the complaint with its own ``event_id`` as the Idempotency-Key."""
+    class Meta:
+        ordered = True
+
+    schema_version = fields.Integer(required=True, validate=validate.Equal(SCHEMA_VERSION))
+    event_id = fields.String(required=True, metadata={"description": "the Idempotency-Key"})
+    type = fields.String(required=True, validate=validate.OneOf(["followup", "edit", "media"]),
+                         metadata={"description": "followup: the reporter added a message; "
+                                   "edit: the reporter edited one; media: an attachment was fetched"})
+    complaint_id = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    door = fields.String(required=True)
+    channel = fields.String(required=True)
+    provider_message_id = fields.String(required=True)
+    edit_of = fields.String(metadata={"description": "provider id of the edited message"})
+    received_at = fields.DateTime(required=True)
+    body = fields.String(required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
+    location = fields.Nested(LocationSchema, allow_none=True)
+    flags = fields.List(fields.String(), required=True)
+
+
+class StatusUpdateSchema(Schema):
+    """The central system's status callback body (``POST /api/v1/central/status``)."""
+    class Meta:
+        unknown = EXCLUDE
+
+    complaint_id = fields.String(load_default="")
+    tracking_number = fields.String(load_default="")
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["verifikasi", "disposisi", "proses", "selesai", "ditolak"]))
+    agency = fields.String(load_default="", validate=validate.Length(max=200))
+    note = fields.String(load_default="", validate=validate.Length(max=500), metadata={
+        "description": "public note (no personal data); not sent to the reporter"})
+    service_level = fields.String(load_default="", validate=validate.OneOf(
+        ["", "informasi-5", "pengaduan-14", "pengaduan-60"]))
+    due_date = fields.Date(load_default=None, allow_none=True)
+    updated_at = fields.DateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _names_a_complaint(self, data, **kwargs):
+        if not data.get("complaint_id") and not data.get("tracking_number"):
+            raise ValidationError("complaint_id or tracking_number is required", "complaint_id")
+
+
 class StatusSchema(Schema):
     """Public status of a complaint: no personal data, ever."""
     tracking_number = fields.String(required=True)
