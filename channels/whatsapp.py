@@ -1,0 +1,280 @@
+"""WhatsApp door (channel ``whatsapp``): a WhatsApp Business number on Meta's Cloud API.
+
+Owns the Meta side of a door: the webhook verification handshake, the signature on every
+delivery, reading the ``messages`` webhook (``channels.whatsapp_payload``), replies through
+the Graph API messages endpoint and the two-step media download. The agency's setup guide
+is ``docs/channels/whatsapp.md``.
+
+Features
+========
+* GET handshake (``challenge``): ``hub.mode=subscribe`` and ``hub.verify_token`` equal
+  (constant time) to the door's ``verify_token`` answer ``hub.challenge`` as text/plain;
+  anything else is 403.
+* POST: ``X-Hub-Signature-256: sha256=<hex>``, HMAC-SHA256 of the raw body with the app
+  secret, compared in constant time (missing 401, wrong 403). Missing credentials: 503, so
+  Meta keeps retrying (it does, for days) until the operator sets them.
+* Text, image, video, audio, document, location, interactive (button/list replies) and
+  template quick-reply buttons; several entries, changes, messages and contacts in one
+  delivery (``contacts[].profile.name`` is the sender's name, ``wa_id`` the number).
+  Status events answer 200 and are only logged; reactions, stickers and other types make
+  no complaint (see ``channels.whatsapp_payload``). ``provider_message_id`` is the wamid,
+  which Meta keeps on every retry of a delivery.
+* Replies (``replies_inline`` False: the notifier calls ``send``): POST
+  ``{graph_url}/{phone_number_id}/messages`` with a text body and the access token. Meta
+  only delivers free-form text within 24 hours of the citizen's last message (the
+  customer-service window); acknowledgements and answers always are. Status notices come
+  later: when the door names an approved template (``status_template``), they are sent as
+  that template with the notice as its one body parameter, which works at any time.
+* ``fetch_media``: GET ``{graph_url}/{media_id}`` for a short-lived URL, then GET that URL,
+  both with the access token; the bytes are checked against Meta's sha256.
+
+Door settings
+=============
+* ``credentials.app_secret``: the Meta app's App Secret (signs every webhook delivery).
+* ``credentials.verify_token``: any secret string, typed into Meta's webhook form too.
+* ``credentials.access_token``: a System User token with ``whatsapp_business_messaging``.
+* ``options.phone_number_id``: the business number's Phone number ID (replies go from it).
+* ``options.graph_url``: Graph API base with version [https://graph.facebook.com/v25.0];
+  tests point it at a local server.
+* ``options.status_template`` / ``options.template_language``: approved template for status
+  notices outside the 24-hour window, and its language code [none / id].
+* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads [16 MiB].
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import threading
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+
+from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
+                           SendError, WebRequest, WebResponse)
+from channels.whatsapp_payload import read_webhook
+from normalizer.identity import mask
+
+log = logging.getLogger("lapor.channels.whatsapp")
+
+DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
+SEND_TIMEOUT = (3.05, 15.0)              # connect, read (seconds)
+MEDIA_TIMEOUT = (3.05, 60.0)
+DEFAULT_MAX_MEDIA = 16 * 1024 * 1024     # WhatsApp's own limit for audio and video
+MAX_TEXT = 4096                          # WhatsApp's limit for a text body
+DEFAULT_MAX_BODY = 12 * 1024 * 1024
+CHALLENGE = re.compile(r"[\x21-\x7e]{1,512}")
+MEDIA_ID = re.compile(r"[0-9A-Za-z_.-]{1,256}")
+# Graph API error codes worth retrying: throttling, "try again", service unavailable.
+RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131048,
+                             131056, 133004})
+_DIGIT_RUNS = re.compile(r"\d{5,}")
+_SPACES = re.compile(r"\s+")
+
+
+class WhatsAppAdapter(ChannelAdapter):
+    name = "whatsapp"
+    replies_inline = False
+
+    def __init__(self, door, settings=None):
+        super().__init__(door, settings)
+        self._local = threading.local()
+        self.max_body = getattr(settings, "max_body_bytes", DEFAULT_MAX_BODY)
+
+    # ----- settings ---------------------------------------------------------------------
+    def _secret(self, key: str) -> str:
+        return str(self.door.credentials.get(key) or "")
+
+    def _option(self, key: str, default: str = "") -> str:
+        return str(self.door.options.get(key) or default).strip()
+
+    @property
+    def graph_url(self) -> str:
+        return self._option("graph_url", DEFAULT_GRAPH_URL).rstrip("/")
+
+    def configured(self) -> bool:
+        """Whether Meta's credentials are all set (without them nothing can be answered)."""
+        return bool(self._secret("app_secret") and self._secret("access_token")
+                    and self._option("phone_number_id"))
+
+    # ----- handshake --------------------------------------------------------------------
+    def challenge(self, request: WebRequest) -> WebResponse | None:
+        if request.method != "GET":
+            return None
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(request.query_string.decode("utf-8", "replace"),
+                                    keep_blank_values=True):
+            query.setdefault(key, value)
+        expected = self._secret("verify_token")
+        if not expected:
+            raise Rejected(503, "door not configured")
+        token = query.get("hub.verify_token", "").encode("utf-8")
+        if query.get("hub.mode") != "subscribe" or not hmac.compare_digest(token, expected.encode()):
+            raise Rejected(403, "verification failed")
+        answer = query.get("hub.challenge", "")
+        if not CHALLENGE.fullmatch(answer):
+            raise Rejected(400, "missing or malformed hub.challenge")
+        log.info("webhook verified door=%s", self.door.id)
+        return WebResponse(200, answer.encode("ascii"), "text/plain; charset=utf-8",
+                           {"X-Content-Type-Options": "nosniff"})
+
+    # ----- verify -----------------------------------------------------------------------
+    def verify(self, request: WebRequest) -> None:
+        if not self.configured():
+            raise Rejected(503, "door not configured")
+        if len(request.body) > self.max_body:
+            raise Rejected(413, "request body too large")
+        header = request.header("x-hub-signature-256").strip()
+        if not header:
+            raise Rejected(401, "missing X-Hub-Signature-256")
+        scheme, _, given = header.partition("=")
+        if scheme.strip().lower() != "sha256" or not given.strip():
+            raise Rejected(401, "malformed X-Hub-Signature-256")
+        expected = hmac.new(self._secret("app_secret").encode("utf-8"), request.body,
+                            hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), given.strip().lower().encode("utf-8", "replace")):
+            raise Rejected(403, "invalid signature")
+
+    # ----- parse ------------------------------------------------------------------------
+    def parse(self, request: WebRequest) -> list[InboundMessage]:
+        messages = read_webhook(request.body, self.door.id, self.name)
+        own = self._option("phone_number_id")
+        for message in messages:
+            if own and message.meta.get("phone_number_id") not in ("", own):
+                # one Meta app may serve several numbers; no wrong door: taken all the same
+                log.warning("message for another phone number id door=%s", self.door.id)
+        return messages
+
+    # ----- send -------------------------------------------------------------------------
+    def send(self, message: OutboundMessage) -> None:
+        token, number_id = self._secret("access_token"), self._option("phone_number_id")
+        if not token or not number_id:
+            raise SendError(f"door {self.door.id}: access_token or phone_number_id not configured",
+                            permanent=True)
+        to = "".join(ch for ch in message.to if ch.isdigit())
+        if not to:
+            raise SendError("no WhatsApp number to send to", permanent=True)
+        payload = self.payload(message, to)
+        try:
+            response = self._session().post(f"{self.graph_url}/{number_id}/messages", json=payload,
+                                            headers=self._auth(), timeout=SEND_TIMEOUT)
+        except requests.RequestException as exc:
+            raise SendError(f"whatsapp graph unreachable ({type(exc).__name__})") from None
+        if not 200 <= response.status_code < 300:
+            raise graph_error("send", response)
+        log.info("whatsapp %s accepted door=%s to=%s as=%s", message.kind, self.door.id,
+                 mask(message.to), payload["type"])
+
+    def payload(self, message: OutboundMessage, to: str) -> dict:
+        """The Graph API message: a template for status notices when the door has one,
+        text otherwise (quoting the citizen's message when ``reply_to`` names one)."""
+        template = self._option("status_template")
+        if message.kind == "status" and template:
+            notice = _SPACES.sub(" ", message.text).strip()       # no newlines in parameters
+            notice = notice[len("LAPOR! "):] if notice.startswith("LAPOR! ") else notice
+            return {"messaging_product": "whatsapp", "to": to, "type": "template",
+                    "template": {"name": template,
+                                 "language": {"code": self._option("template_language", "id")},
+                                 "components": [{"type": "body", "parameters": [
+                                     {"type": "text", "text": notice[:700]}]}]}}
+        body = {"messaging_product": "whatsapp", "to": to, "type": "text",
+                "text": {"body": message.text[:MAX_TEXT]}}
+        if message.reply_to.startswith("wamid."):
+            body["context"] = {"message_id": message.reply_to}
+        return body
+
+    # ----- media ------------------------------------------------------------------------
+    def fetch_media(self, attachment: Attachment) -> tuple[bytes, str]:
+        """Graph API: the media id gives a URL valid for minutes; the URL gives the bytes."""
+        if not self._secret("access_token"):
+            raise SendError(f"door {self.door.id}: access_token not configured", permanent=True)
+        if not MEDIA_ID.fullmatch(attachment.provider_ref):
+            raise SendError("not a WhatsApp media id", permanent=True)
+        try:
+            answer = self._session().get(f"{self.graph_url}/{attachment.provider_ref}",
+                                         headers=self._auth(), timeout=SEND_TIMEOUT)
+        except requests.RequestException as exc:
+            raise SendError(f"whatsapp graph unreachable ({type(exc).__name__})") from None
+        if not 200 <= answer.status_code < 300:
+            raise graph_error("media lookup", answer)
+        info = _json(answer)
+        url = info.get("url") if isinstance(info.get("url"), str) else ""
+        if not self._trusted(url):
+            raise SendError("whatsapp media lookup gave no usable https URL", permanent=True)
+        data, header_type = self._download(url)
+        digest = str(info.get("sha256") or "").lower()
+        if re.fullmatch(r"[0-9a-f]{64}", digest) and hashlib.sha256(data).hexdigest() != digest:
+            raise SendError("whatsapp media bytes do not match their sha256")
+        content_type = str(info.get("mime_type") or header_type or attachment.content_type)
+        return data, content_type
+
+    def _download(self, url: str) -> tuple[bytes, str]:
+        try:
+            limit = int(self._option("max_media_bytes") or DEFAULT_MAX_MEDIA)
+        except ValueError:
+            limit = DEFAULT_MAX_MEDIA
+        try:
+            with self._session().get(url, headers=self._auth(), timeout=MEDIA_TIMEOUT,
+                                     stream=True) as response:
+                if response.status_code in (401, 403, 404, 410):
+                    # the URL lives five minutes: a later attempt asks for a fresh one
+                    raise SendError(f"whatsapp media download answered {response.status_code}")
+                if not 200 <= response.status_code < 300:
+                    raise graph_error("media download", response)
+                chunks, size = [], 0
+                for chunk in response.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise SendError(f"whatsapp media larger than {limit} bytes", permanent=True)
+                    chunks.append(chunk)
+                kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+                return b"".join(chunks), kind
+        except requests.RequestException as exc:
+            raise SendError(f"whatsapp media download failed ({type(exc).__name__})") from None
+
+    def _trusted(self, url: str) -> bool:
+        """The token goes only to https URLs, or to the Graph base's own origin (tests)."""
+        parts, graph = urlsplit(url), urlsplit(self.graph_url)
+        if not parts.netloc:
+            return False
+        return parts.scheme == "https" or (parts.scheme, parts.netloc) == (graph.scheme, graph.netloc)
+
+    def _auth(self) -> dict:
+        return {"Authorization": f"Bearer {self._secret('access_token')}"}
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+
+def _json(response: requests.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def graph_error(what: str, response: requests.Response) -> SendError:
+    """A SendError from a Graph API error answer: 5xx, 429 and throttling codes are
+    retried, other 4xx are permanent. Digit runs (phone numbers) are masked; the token and
+    the URL never appear."""
+    error = _json(response).get("error")
+    error = error if isinstance(error, dict) else {}
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    said = str(error.get("message") or response.text or "")[:120].strip()
+    reason = f"whatsapp {what} answered {response.status_code}"
+    if code is not None:
+        reason += f" (code {code})"
+    if said:
+        reason += ": " + _DIGIT_RUNS.sub("***", said)
+    retry_after = None
+    header = response.headers.get("Retry-After", "")
+    if header.isdigit():
+        retry_after = float(header)
+    retryable = (response.status_code >= 500 or response.status_code == 429
+                 or code in RETRYABLE_CODES)
+    return SendError(reason, permanent=not retryable, retry_after=retry_after)
