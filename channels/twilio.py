@@ -1,0 +1,303 @@
+"""Twilio door (channel ``twilio``): SMS and WhatsApp through Twilio Programmable Messaging.
+
+Owns the Twilio side of a door: checking ``X-Twilio-Signature`` on every webhook, reading
+the incoming-message form (``channels.twilio_form``), answering with TwiML that carries the
+acknowledgement, sending later replies (status notices) with the REST API, and downloading
+media. One adapter serves both kinds of door: ``options.mode`` says whether the door's
+number is an SMS number or a WhatsApp sender. The agency's setup guide is
+``docs/channels/twilio.md``.
+
+Features
+========
+* Signature: twilio's ``RequestValidator`` computes the HMAC over the PUBLIC URL
+  (``LAPOR_PUBLIC_BASE_URL`` + path + query when set, so it works behind a proxy; else the
+  URL as received) and every form field; compared in constant time, with and without the
+  default port as Twilio's own validator does. Missing: 403; wrong: 403; the answer never
+  echoes a signature or the body. Requests carrying ``X-Twilio-Webhooks-Signature-Settings``
+  (Twilio's webhook SharedKey, public beta) are checked with ``credentials.signing_key`` and
+  the algorithm the header names (HMAC-SHA1 or HMAC-SHA256).
+* Missing ``account_sid``/``auth_token``: 503 "door not configured" (nothing is taken).
+* Text, media (up to ten ``MediaUrlN``, recorded with their content type; bytes fetched
+  later by ``fetch_media``), shared WhatsApp locations (coordinates, label, address), quick-
+  reply button texts. ``provider_message_id`` is the ``MessageSid``, the same on Twilio's
+  retries and fallback-URL calls. ``ProfileName`` is the sender's name: kept for the
+  complaint, never logged. Status callbacks (``MessageStatus`` sent/delivered/read/failed)
+  and requests without any content are answered 200 with an empty ``<Response/>``.
+* The acknowledgement rides on the webhook answer (``replies_inline``): TwiML
+  ``<Response><Message>...</Message></Response>`` built with twilio's ``MessagingResponse``.
+* ``send``: later replies through ``client.messages.create`` (from ``options.from_number``,
+  ``whatsapp:``-prefixed in WhatsApp mode; an ``MG...`` value is used as the Messaging
+  Service). WhatsApp only delivers free-form text within 24 hours of the citizen's last
+  message; with ``options.status_template_sid`` (an approved Content template whose body
+  has one variable) status notices go as that template, which works at any time.
+* ``fetch_media``: GET the MediaUrl with HTTP Basic auth (account SID, auth token),
+  following Twilio's redirect to its media store (requests drops the credentials when the
+  host changes), at most ``options.max_media_bytes``. Credentials go only to Twilio's API
+  hosts (``*.twilio.com``) or to the host of ``options.api_base_url``.
+
+Door settings
+=============
+* ``credentials.account_sid``, ``credentials.auth_token``: the Twilio account's (the auth
+  token also signs every webhook). ``credentials.signing_key``: optional SharedKey secret.
+* ``options.mode``: ``sms`` or ``whatsapp`` [sms].
+* ``options.from_number``: the door's Twilio number in E.164 (``+62...``), a WhatsApp
+  sender number, or a Messaging Service SID ``MG...``; needed by ``send`` only.
+* ``options.api_base_url``: Twilio API base [https://api.twilio.com]; tests point it at a
+  local server.
+* ``options.status_template_sid``: WhatsApp mode, Content SID ``HX...`` for status notices.
+* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads [16 MiB].
+
+Sample request (WhatsApp, a photo with a caption; the body is one line)::
+
+    POST /in/twilio-wa   X-Twilio-Signature: 7Rk...=   Content-Type: application/x-www-form-urlencoded
+    SmsMessageSid=MM5a1f...&NumMedia=1&ProfileName=Siti&MessageType=image&SmsSid=MM5a1f...
+    &WaId=6281234567890&SmsStatus=received&Body=Jalan+berlubang&To=whatsapp%3A%2B14155238886
+    &MediaContentType0=image%2Fjpeg&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2F2010-04-01%2F
+    Accounts%2FAC...%2FMessages%2FMM5a1f...%2FMedia%2FME...&NumSegments=1&MessageSid=MM5a1f...
+    &AccountSid=AC...&From=whatsapp%3A%2B6281234567890&ApiVersion=2010-04-01
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import threading
+from urllib.parse import urlsplit
+
+import requests
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import (HMAC_SHA1, HMAC_SHA256, RequestValidator, add_port,
+                                      get_signature_algorithm, remove_port)
+from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
+
+from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Outcome,
+                           Rejected, SendError, WebRequest, WebResponse)
+from channels.twilio_form import WHATSAPP_PREFIX, read_message, read_params
+from config.settings import SettingsError
+from normalizer.identity import mask
+
+log = logging.getLogger("lapor.channels.twilio")
+
+DEFAULT_API_BASE_URL = "https://api.twilio.com"
+MODES = ("sms", "whatsapp")
+SEND_TIMEOUT = 15.0                      # seconds per REST call
+MEDIA_TIMEOUT = (3.05, 60.0)             # connect, read
+DEFAULT_MAX_MEDIA = 16 * 1024 * 1024     # WhatsApp's limit; Twilio MMS is 5 MB
+MAX_BODY_CHARS = 1600                    # Twilio's limit for a message body
+_DIGIT_RUNS = re.compile(r"\d{5,}")
+_SPACES = re.compile(r"\s+")
+# The door's settings, never TWILIO_* environment variables, configure the REST client (an
+# edge or region goes into api_base_url, e.g. https://api.singapore.us1.twilio.com).
+_NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
+
+
+class TwilioAdapter(ChannelAdapter):
+    name = "twilio"
+    replies_inline = True
+
+    def __init__(self, door, settings=None):
+        super().__init__(door, settings)
+        self.mode = self._option("mode", "sms").lower()
+        if self.mode not in MODES:
+            raise SettingsError(f"door {door.id!r}: options.mode must be sms or whatsapp, "
+                                f"got {self.mode!r}")
+        self._local = threading.local()
+
+    # ----- settings ---------------------------------------------------------------------
+    def _secret(self, key: str) -> str:
+        return str(self.door.credentials.get(key) or "")
+
+    def _option(self, key: str, default: str = "") -> str:
+        return str(self.door.options.get(key) or default).strip()
+
+    @property
+    def api_base_url(self) -> str:
+        return self._option("api_base_url", DEFAULT_API_BASE_URL).rstrip("/")
+
+    def configured(self) -> bool:
+        return bool(self._secret("account_sid") and self._secret("auth_token"))
+
+    def public_url(self, request: WebRequest) -> str:
+        """The URL Twilio signed: the public base URL when the gateway is behind a proxy."""
+        base = str(getattr(self.settings, "public_base_url", "") or "").rstrip("/")
+        if not base:
+            return request.url
+        query = request.query_string.decode("latin-1")
+        return base + request.path + ("?" + query if query else "")
+
+    # ----- verify -----------------------------------------------------------------------
+    def verify(self, request: WebRequest) -> None:
+        if not self.configured():
+            raise Rejected(503, "door not configured")
+        given = request.header("x-twilio-signature").strip()
+        if not given:
+            raise Rejected(403, "missing X-Twilio-Signature")
+        settings_header = request.header("x-twilio-webhooks-signature-settings")
+        secret = self._secret("auth_token")
+        if settings_header:
+            secret = self._secret("signing_key")
+            if not secret:
+                raise Rejected(503, "door not configured (no webhook signing key)")
+        algorithm = get_signature_algorithm(settings_header).upper()
+        if algorithm not in (HMAC_SHA1, HMAC_SHA256):
+            raise Rejected(403, "unsupported signature algorithm")
+        # GET: every field is in the signed URL itself; POST: the URL and the form fields
+        params = {} if request.method == "GET" else read_params(request)
+        validator = RequestValidator(secret)
+        url = urlsplit(self.public_url(request))
+        given_bytes = given.encode("utf-8", "replace")
+        matched = False
+        for candidate in (remove_port(url), add_port(url)):        # as Twilio's validate()
+            expected = validator.compute_signature(candidate, params, algorithm)
+            matched |= hmac.compare_digest(expected.encode("ascii"), given_bytes)
+        if not matched:
+            raise Rejected(403, "invalid signature")
+
+    # ----- parse ------------------------------------------------------------------------
+    def parse(self, request: WebRequest) -> list[InboundMessage]:
+        message = read_message(read_params(request), self.door.id, self.name)
+        if message is None:
+            log.debug("twilio event without a message door=%s", self.door.id)
+            return []
+        if message.meta["transport"] != self.mode:   # no wrong door: taken all the same
+            log.warning("twilio %s message on a %s door=%s", message.meta["transport"],
+                        self.mode, self.door.id)
+        return [message]
+
+    # ----- respond ----------------------------------------------------------------------
+    def respond(self, outcomes: list[Outcome]) -> WebResponse:
+        """TwiML: one <Message> per reply (none for status callbacks: an empty <Response/>)."""
+        twiml = MessagingResponse()
+        for outcome in outcomes:
+            if outcome.reply_text:
+                twiml.message(outcome.reply_text[:MAX_BODY_CHARS])
+        return WebResponse(200, twiml.to_xml().encode("utf-8"), "text/xml; charset=utf-8")
+
+    # ----- send -------------------------------------------------------------------------
+    def send(self, message: OutboundMessage) -> None:
+        if not self.configured():
+            raise SendError(f"door {self.door.id}: account_sid or auth_token not configured",
+                            permanent=True)
+        sender = self._option("from_number")
+        if not sender:
+            raise SendError(f"door {self.door.id}: no from_number configured", permanent=True)
+        if not message.to.strip():
+            raise SendError("no number to send to", permanent=True)
+        params = self.message_params(message, sender)
+        try:
+            created = self._client().messages.create(**params)
+        except TwilioException as exc:
+            raise rest_error(exc) from None
+        except requests.RequestException as exc:   # its text holds the URL: never shown
+            raise SendError(f"twilio api unreachable ({type(exc).__name__})") from None
+        log.info("twilio %s accepted door=%s to=%s sid=%s", message.kind, self.door.id,
+                 mask(message.to), str(getattr(created, "sid", "") or "-")[:40])
+
+    def message_params(self, message: OutboundMessage, sender: str) -> dict:
+        """Arguments of ``messages.create`` for one reply."""
+        whatsapp = self.mode == "whatsapp"
+        params: dict = {"to": _address(message.to, whatsapp)}
+        if sender.startswith("MG"):
+            params["messaging_service_sid"] = sender
+        else:
+            params["from_"] = _address(sender, whatsapp)
+        template = self._option("status_template_sid")
+        if whatsapp and template and message.kind == "status":
+            notice = _SPACES.sub(" ", message.text).strip()        # no newlines in variables
+            notice = notice[len("LAPOR! "):] if notice.startswith("LAPOR! ") else notice
+            params["content_sid"] = template
+            params["content_variables"] = json.dumps({"1": notice[:700]}, ensure_ascii=False)
+        else:
+            params["body"] = message.text[:MAX_BODY_CHARS]
+        return params
+
+    def _client(self) -> Client:
+        """One REST client per thread, its API domain pointed at ``api_base_url``."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = Client(self._secret("account_sid"), self._secret("auth_token"),
+                            http_client=TwilioHttpClient(timeout=SEND_TIMEOUT),
+                            environment=_NO_ENVIRONMENT)
+            client.api.base_url = self.api_base_url
+            self._local.client = client
+        return client
+
+    # ----- media ------------------------------------------------------------------------
+    def fetch_media(self, attachment: Attachment) -> tuple[bytes, str]:
+        if not self.configured():
+            raise SendError(f"door {self.door.id}: account_sid or auth_token not configured",
+                            permanent=True)
+        url = attachment.provider_ref
+        if not self._trusted(url):
+            raise SendError("media URL is not on Twilio's API", permanent=True)
+        try:
+            limit = int(self._option("max_media_bytes") or DEFAULT_MAX_MEDIA)
+        except ValueError:
+            limit = DEFAULT_MAX_MEDIA
+        auth = (self._secret("account_sid"), self._secret("auth_token"))
+        try:
+            with self._session().get(url, auth=auth, timeout=MEDIA_TIMEOUT, stream=True) as response:
+                if not 200 <= response.status_code < 300:
+                    raise http_error("media download", response.status_code,
+                                     response.headers.get("Retry-After"))
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise SendError(f"twilio media larger than {limit} bytes", permanent=True)
+                chunks, size = [], 0
+                for chunk in response.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise SendError(f"twilio media larger than {limit} bytes", permanent=True)
+                    chunks.append(chunk)
+                kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+                return b"".join(chunks), kind or attachment.content_type
+        except requests.RequestException as exc:
+            raise SendError(f"twilio media download failed ({type(exc).__name__})") from None
+
+    def _trusted(self, url: str) -> bool:
+        """The credentials go to Twilio's API hosts over https, or to api_base_url's origin."""
+        parts, base = urlsplit(url), urlsplit(self.api_base_url)
+        host = (parts.hostname or "").lower()
+        if not host:
+            return False
+        if (parts.scheme, parts.netloc) == (base.scheme, base.netloc):
+            return True
+        return parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com"))
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.max_redirects = 5
+        return session
+
+
+def _address(number: str, whatsapp: bool) -> str:
+    """'+628...' as Twilio wants it on this door: 'whatsapp:+628...' in WhatsApp mode."""
+    number = number.strip()
+    bare = number[len(WHATSAPP_PREFIX):] if number.lower().startswith(WHATSAPP_PREFIX) else number
+    return WHATSAPP_PREFIX + bare if whatsapp else bare
+
+
+def http_error(what: str, status: int, retry_after: str | None = None) -> SendError:
+    """5xx and 429 are retried (after Retry-After when given); other answers are final."""
+    delay = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
+    reason = f"twilio {what} answered {status}"
+    return SendError(reason, permanent=not (status >= 500 or status == 429), retry_after=delay)
+
+
+def rest_error(exc: TwilioException) -> SendError:
+    """A REST API error as a SendError; Twilio's message may quote the number: masked."""
+    status = getattr(exc, "status", None)
+    if not isinstance(status, int):
+        return SendError(f"twilio client error ({type(exc).__name__})")
+    code = getattr(exc, "code", None)
+    said = str(getattr(exc, "msg", "") or getattr(exc, "detail", "") or getattr(exc, "title", ""))
+    said = _DIGIT_RUNS.sub("***", said.replace("Unable to create record: ", ""))[:120]
+    failure = http_error("messages.create", status)
+    failure.reason = f"{failure.reason} (code {code}): {said}".rstrip(": ")
+    failure.args = (failure.reason,)
+    return failure
