@@ -38,7 +38,8 @@ Door settings
   tests point it at a local server.
 * ``options.status_template`` / ``options.template_language``: approved template for status
   notices outside the 24-hour window, and its language code [none / id].
-* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads [16 MiB].
+* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads
+  [LAPOR_MAX_BODY_BYTES, the media worker's own limit].
 """
 from __future__ import annotations
 
@@ -61,7 +62,6 @@ log = logging.getLogger("lapor.channels.whatsapp")
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
 SEND_TIMEOUT = (3.05, 15.0)              # connect, read (seconds)
 MEDIA_TIMEOUT = (3.05, 60.0)
-DEFAULT_MAX_MEDIA = 16 * 1024 * 1024     # WhatsApp's own limit for audio and video
 MAX_TEXT = 4096                          # WhatsApp's limit for a text body
 DEFAULT_MAX_BODY = 12 * 1024 * 1024
 CHALLENGE = re.compile(r"[\x21-\x7e]{1,512}")
@@ -211,9 +211,9 @@ class WhatsAppAdapter(ChannelAdapter):
 
     def _download(self, url: str) -> tuple[bytes, str]:
         try:
-            limit = int(self._option("max_media_bytes") or DEFAULT_MAX_MEDIA)
+            limit = int(self._option("max_media_bytes") or self.max_body)
         except ValueError:
-            limit = DEFAULT_MAX_MEDIA
+            limit = self.max_body
         try:
             with self._session().get(url, headers=self._auth(), timeout=MEDIA_TIMEOUT,
                                      stream=True) as response:

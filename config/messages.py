@@ -77,6 +77,11 @@ MESSAGES = {
         "LAPOR! Maaf, SMS Anda belum dapat kami proses. Silakan kirim ulang beberapa saat lagi.",
         "LAPOR! Sorry, we could not process your SMS. Please send it again in a while.",
     ),
+    "whatsapp_status_template": (  # body of the Meta template (docs/channels/whatsapp.md);
+        # Meta holds the text: {notice} is the template's {{1}}, filled by channels.whatsapp
+        "Kabar terbaru dari LAPOR!: {notice} Kirim CEK <nomor lacak> untuk melihat status terkini.",
+        "Update from LAPOR!: {notice} Send CEK <tracking number> for the latest status.",
+    ),
 }
 
 

@@ -1,0 +1,278 @@
+"""The WhatsApp Cloud API door, inbound: a table of webhook deliveries (testdata/whatsapp.json)
+through the adapter alone and through the real pipeline (Flask test client, real Redis),
+the GET verification handshake, signatures, duplicates, odd bodies and the privacy of logs.
+Replies and media downloads are in test_whatsapp_graph.py."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from channels.base import Rejected, WebRequest
+from channels.whatsapp import WhatsAppAdapter
+from config import messages
+from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
+from normalizer import tracking
+from tests.channels.whatsapp_support import (ACCEPTED, APP_SECRET, CASES, PATH, REFUSED, TABLE,
+                                             VERIFY_TOKEN, door, environ_for, headers_for,
+                                             meta_bytes, post_case, queued, raw_body, signature,
+                                             web_request)
+
+PHONES = ("6281234567890", "6281298765432", "6285712345678", "14155550123")
+
+
+@pytest.fixture
+def environ(environ):
+    environ.update(environ_for())
+    return environ
+
+
+def redis_of(parts):
+    return parts.store.redis
+
+
+# ----- the adapter alone -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_adapter_reads_table(name):
+    case, adapter = CASES[name], WhatsAppAdapter(door())
+    request = web_request(case)
+    adapter.verify(request)
+    found = adapter.parse(request)
+    wanted = case["expect"]["messages"]
+    assert len(found) == len(wanted)
+    for message, want in zip(found, wanted):
+        assert (message.door_id, message.channel, message.sender_kind) == ("wa-cloud", "whatsapp", "phone")
+        for key in ("provider_message_id", "sender", "sender_name", "text", "recipient", "meta"):
+            assert getattr(message, key) == want[key], key
+        assert message.sent_at.isoformat() == want["sent_at"]
+        assert [{"kind": a.kind, "content_type": a.content_type, "provider_ref": a.provider_ref,
+                 "filename": a.filename, "size": a.size} for a in message.attachments] == want["attachments"]
+        location = message.location
+        assert (None if location is None else {"text": location.text, "latitude": location.latitude,
+                                               "longitude": location.longitude}) == want["location"]
+        assert not message.is_edit and not message.public and not message.new_thread
+        assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_adapter_refuses_table(name):
+    case, adapter = CASES[name], WhatsAppAdapter(door())
+    request = web_request(case)
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(request)
+        adapter.parse(request)
+    assert (refused.value.status, refused.value.reason) == (case["expect"]["status"], case["expect"]["reason"])
+    expected_signature = signature(request.body).split("=", 1)[1]
+    assert APP_SECRET not in refused.value.reason and expected_signature not in refused.value.reason
+
+
+@pytest.mark.parametrize("missing", ["app_secret", "access_token", "phone_number_id"])
+def test_door_without_meta_credentials_answers_503(missing):
+    base = door()
+    credentials = {k: ("" if k == missing else v) for k, v in base.credentials.items()}
+    options = {k: ("" if k == missing else v) for k, v in base.options.items()}
+    adapter = WhatsAppAdapter(type(base)(**{**base.__dict__, "credentials": credentials, "options": options}))
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(web_request(CASES["text"]))
+    assert (refused.value.status, refused.value.reason) == (503, "door not configured")
+
+
+def test_signature_covers_the_raw_bytes_not_the_json():
+    """Meta signs the bytes it sends (\\u escapes, escaped slashes); a signature over the
+    same JSON serialized another way must not pass, and the real one must."""
+    adapter = WhatsAppAdapter(door())
+    body = CASES["text_keywords_emoji"]["body"]
+    raw = meta_bytes(body)
+    assert b"\\ud83d\\ude4f" in raw                      # the emoji as Meta escapes it
+    pretty = json.dumps(body, ensure_ascii=False).encode()
+    request = WebRequest("POST", "https://x" + PATH, PATH, {"x-hub-signature-256": signature(pretty)},
+                         b"", raw, "application/json")
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(request)
+    assert refused.value.status == 403
+    upper = "sha256=" + signature(raw).split("=", 1)[1].upper()   # hex digits in either case
+    good = WebRequest("POST", "https://x" + PATH, PATH, {"x-hub-signature-256": upper}, b"", raw,
+                      "application/json")
+    adapter.verify(good)
+    assert adapter.parse(good)[0].text.endswith("\U0001F64F")
+
+
+def test_oversized_body_is_refused_before_hashing():
+    adapter = WhatsAppAdapter(door())
+    adapter.max_body = 2048
+    raw = meta_bytes(CASES["text"]["body"]) + b" " * 2048
+    request = WebRequest("POST", "https://x" + PATH, PATH, {"x-hub-signature-256": signature(raw)},
+                         b"", raw, "application/json")
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(request)
+    assert refused.value.status == 413
+
+
+@given(st.binary(max_size=600))
+@hsettings(max_examples=300, deadline=None)
+def test_parser_survives_any_bytes(data):
+    adapter = WhatsAppAdapter(door())
+    request = WebRequest("POST", "https://x" + PATH, PATH, {}, b"", data, "application/json")
+    try:
+        assert isinstance(adapter.parse(request), list)
+    except Rejected as exc:
+        assert exc.status == 400
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["id", "from", "type", "text", "body", "image", "location", "latitude",
+                         "interactive", "button_reply", "title", "contacts", "wa_id", "profile",
+                         "name", "messages", "statuses", "errors", "metadata", "value", "changes"]),
+        inner, max_size=5), max_leaves=30)
+
+
+@given(entry=st.lists(_json_values, max_size=3))
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_parser_survives_any_json_shape(entry):
+    adapter = WhatsAppAdapter(door())
+    raw = json.dumps({"object": "whatsapp_business_account", "entry": entry}).encode()
+    request = WebRequest("POST", "https://x" + PATH, PATH, {}, b"", raw, "application/json")
+    for message in adapter.parse(request):
+        assert message.provider_message_id and message.sender.startswith("+")
+
+
+# ----- the GET handshake -------------------------------------------------------------------------
+@pytest.mark.parametrize("shake", TABLE["handshakes"], ids=lambda s: s["name"])
+def test_handshake(client, shake):
+    response = client.get(PATH + ("?" + shake["query"].format(token=VERIFY_TOKEN) if shake["query"] else ""))
+    assert response.status_code == shake["status"]
+    if shake["status"] == 200:
+        assert response.get_data(as_text=True) == shake["body"]
+        assert response.headers["Content-Type"].startswith("text/plain")
+    else:
+        assert response.get_json() == {"error": shake["body"]}
+        assert VERIFY_TOKEN not in response.get_data(as_text=True)
+
+
+def test_handshake_without_a_verify_token_is_503():
+    base = door()
+    adapter = WhatsAppAdapter(type(base)(**{**base.__dict__, "credentials": {
+        **base.credentials, "verify_token": ""}}))
+    request = WebRequest("GET", "https://x" + PATH, PATH, {},
+                         b"hub.mode=subscribe&hub.challenge=1&hub.verify_token=", b"")
+    with pytest.raises(Rejected) as refused:
+        adapter.challenge(request)
+    assert refused.value.status == 503
+    assert adapter.challenge(web_request(CASES["text"])) is None        # POST: not a handshake
+
+
+# ----- through the pipeline ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_pipeline_takes_table(name, client, parts):
+    case = CASES[name]
+    want = case["expect"]["pipeline"]
+    response = post_case(client, case)
+    assert response.status_code == 200, response.data
+    redis = redis_of(parts)
+    complaints = queued(redis, COMPLAINTS)
+    assert len(complaints) == want["complaints"]
+    assert len(redis.keys("lapor:c:*")) == want["complaints"]
+    replies = queued(redis, REPLIES)
+    assert len(replies) == (len(case["expect"]["messages"]) if want["reply"] else 0)
+    for reply in replies:
+        assert reply["door_id"] == "wa-cloud" and reply["to"].startswith("+")
+        assert reply["reply_to"].startswith("wamid.")
+    if want["reply"] == "ack":
+        numbers = {tracking.display(c["tracking_number"]) for c in complaints}
+        assert all(r["kind"] == "ack" and any(n in r["text"] for n in numbers) for r in replies)
+    elif want["reply"]:
+        assert [r["text"] for r in replies] == [messages.text(want["reply"])]
+    assert len(queued(redis, MEDIA)) == want.get("media_jobs", 0)
+    if "complaint" in want:
+        [complaint] = complaints
+        expected = want["complaint"]
+        assert (complaint["door"], complaint["channel"]) == ("wa-cloud", "whatsapp")
+        assert complaint["provider_message_ids"] == [case["expect"]["messages"][0]["provider_message_id"]]
+        assert complaint["body"] == expected["body"]
+        assert complaint["classification"] == expected["classification"]
+        assert complaint["privacy"] == {"anonymous": expected["anonymous"],
+                                        "confidential": expected["confidential"]}
+        assert complaint["reporter"]["contact"] == expected["contact"]
+        assert complaint["reporter"]["name"] == expected["name"]
+        if "topic" in expected:
+            assert complaint["routing"]["topic"] == expected["topic"]
+        assert complaint["meta"] == case["expect"]["messages"][0]["meta"]
+        assert replies[0]["to"] == case["expect"]["messages"][0]["sender"]
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_pipeline_refuses_table(name, client, parts):
+    case = CASES[name]
+    response = post_case(client, case)
+    assert response.status_code == case["expect"]["status"]
+    assert response.get_json() == {"error": case["expect"]["reason"]}
+    text = response.get_data(as_text=True)
+    assert APP_SECRET not in text and signature(raw_body(case)).split("=")[1] not in text
+    assert "Jalan" not in text
+    redis = redis_of(parts)
+    assert redis.llen(COMPLAINTS) == 0 and not redis.keys("lapor:c:*") and redis.llen(REPLIES) == 0
+
+
+def test_same_message_delivered_twice_makes_one_complaint(client, parts):
+    case = CASES["image"]
+    first, second = post_case(client, case), post_case(client, case)
+    assert first.status_code == second.status_code == 200
+    redis = redis_of(parts)
+    [complaint] = queued(redis, COMPLAINTS)
+    assert len(redis.keys("lapor:c:*")) == 1 and len(queued(redis, MEDIA)) == 1
+    acks = [reply["text"] for reply in queued(redis, REPLIES)]
+    number = tracking.display(complaint["tracking_number"])
+    assert acks[1] == messages.text("ack_duplicate", tracking=number)
+    assert parts.store.stats()[("duplicate", "wa-cloud")] == 1
+
+
+def test_oversized_body_is_413(client, parts, environ):
+    big = meta_bytes(CASES["text"]["body"]) + b" " * (parts.settings.max_body_bytes + 1)
+    response = client.post(PATH, data=big, headers={"Content-Type": "application/json",
+                                                    "X-Hub-Signature-256": signature(big)})
+    assert response.status_code == 413
+    assert redis_of(parts).llen(COMPLAINTS) == 0
+
+
+@pytest.fixture
+def no_app_secret(environ):
+    environ["LAPOR_WHATSAPP_APP_SECRET"] = ""
+
+
+def test_unconfigured_door_answers_503_so_meta_retries(no_app_secret, client, parts):
+    response = post_case(client, CASES["text"])
+    assert response.status_code == 503
+    assert response.get_json() == {"error": "door not configured"}
+
+
+def test_cek_on_whatsapp_answers_with_the_status(client, parts):
+    post_case(client, CASES["text"])
+    [complaint] = queued(redis_of(parts), COMPLAINTS)
+    number = complaint["tracking_number"]
+    body = json.loads(json.dumps(CASES["text"]["body"]))
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    message.update(id=message["id"] + "CEK", text={"body": f"cek {tracking.display(number)}"})
+    raw = meta_bytes(body)
+    assert client.post(PATH, data=raw, headers=headers_for({"signature": "valid"}, raw)).status_code == 200
+    answer = queued(redis_of(parts), REPLIES)[-1]
+    assert answer["kind"] == "answer" and answer["to"] == "+6281234567890"
+    assert answer["text"] == messages.text(
+        "status", tracking=tracking.display(number), status=messages.status_label("diterima"),
+        agency=messages.text("not_assigned"),
+        due=messages.format_date(complaint["service_level"]["due_date"]))
+    assert redis_of(parts).llen(COMPLAINTS) == 1
+
+
+def test_logs_never_show_the_number_or_the_name(client, parts, caplog):
+    caplog.set_level(logging.DEBUG)
+    for name in ("text", "batch", "reaction", "status_failed_window", "unsupported_edit"):
+        post_case(client, CASES[name])
+    assert "reply failed door=wa-cloud" in caplog.text and "code=131047" in caplog.text
+    for phone in PHONES:
+        assert phone[-9:] not in caplog.text
+    assert "Siti" not in caplog.text and "Aminah" not in caplog.text

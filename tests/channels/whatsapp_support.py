@@ -1,0 +1,98 @@
+"""Shared pieces of the WhatsApp tests: the recorded-payload table, Meta's way of serializing
+and signing a webhook body, the door and the environment that configures it, and a reader
+for the messages kombu left on a Redis-backed queue."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+from channels.base import WebRequest
+from config.doors import Door
+
+TESTDATA = Path(__file__).parent / "testdata"
+TABLE = json.loads((TESTDATA / "whatsapp.json").read_text("utf-8"))
+DOORS_FILE = TESTDATA / "whatsapp_doors.json"
+CASES = {case["name"]: case for case in TABLE["cases"]}
+ACCEPTED = [name for name, case in CASES.items() if case["expect"]["status"] == 200]
+REFUSED = [name for name, case in CASES.items() if case["expect"]["status"] != 200]
+APP_SECRET = TABLE["app_secret"]
+VERIFY_TOKEN = TABLE["verify_token"]
+ACCESS_TOKEN = TABLE["access_token"]
+PHONE_NUMBER_ID = TABLE["phone_number_id"]
+PATH = "/in/wa-cloud"
+
+
+def door(graph_url: str = "", **options) -> Door:
+    """The wa-cloud door as load_catalogue builds it from whatsapp_doors.json."""
+    return Door(id="wa-cloud", channel="whatsapp", agency="KemenPANRB", label="WhatsApp (Cloud API)",
+                credentials={"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
+                             "access_token": ACCESS_TOKEN},
+                options={"phone_number_id": PHONE_NUMBER_ID, "graph_url": graph_url, **options})
+
+
+def environ_for(graph_url: str = "") -> dict:
+    """The environment variables the door JSON names."""
+    return {"LAPOR_DOORS_FILE": str(DOORS_FILE), "LAPOR_WHATSAPP_APP_SECRET": APP_SECRET,
+            "LAPOR_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "LAPOR_WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
+            "LAPOR_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "LAPOR_WHATSAPP_GRAPH_URL": graph_url}
+
+
+def meta_bytes(body) -> bytes:
+    """A body as Meta serializes it: compact, non-ASCII as \\u escapes, '/' as '\\/'."""
+    return json.dumps(body, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
+
+
+def signature(raw: bytes, secret: str = APP_SECRET) -> str:
+    """X-Hub-Signature-256 exactly as Meta computes it: HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def raw_body(case: dict) -> bytes:
+    if "body_hex" in case:
+        return bytes.fromhex(case["body_hex"])
+    if "body_raw" in case:
+        return case["body_raw"].encode("utf-8")
+    return meta_bytes(case["body"])
+
+
+def headers_for(case: dict, raw: bytes) -> dict:
+    """The request headers of a table case, signed the way the case says."""
+    headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
+    kind = case["signature"]
+    if kind == "valid":
+        headers["X-Hub-Signature-256"] = signature(raw)
+    elif kind == "forged":
+        headers["X-Hub-Signature-256"] = signature(raw, "another-apps-secret-0000000000")
+    elif kind == "sha1":
+        headers["X-Hub-Signature-256"] = "sha1=" + hmac.new(APP_SECRET.encode(), raw, "sha1").hexdigest()
+    elif kind == "tampered":
+        headers["X-Hub-Signature-256"] = signature(raw.replace(b"Jalan berlubang", b"Jalan mulus"))
+    return headers
+
+
+def web_request(case: dict) -> WebRequest:
+    raw = raw_body(case)
+    headers = {k.lower(): v for k, v in headers_for(case, raw).items()}
+    return WebRequest(method="POST", url="https://lapor.example.go.id" + PATH, path=PATH,
+                      headers=headers, query_string=b"", body=raw,
+                      content_type=headers["content-type"])
+
+
+def post_case(client, case: dict):
+    raw = raw_body(case)
+    return client.post(PATH, data=raw, headers=headers_for(case, raw))
+
+
+def queued(redis_client, queue: str) -> list[dict]:
+    """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
+    bodies = []
+    for raw in reversed(redis_client.lrange(queue, 0, -1)):
+        envelope = json.loads(raw)
+        body = envelope["body"]
+        if envelope.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        bodies.append(json.loads(body))
+    return bodies
