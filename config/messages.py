@@ -47,6 +47,24 @@ MESSAGES = {
         "LAPOR! Send CEK followed by your tracking number, e.g. CEK 27410935882.",
     ),
     "not_assigned": ("belum ditentukan", "not yet assigned"),
+    # Twitter/X public replies (channels/twitter.py): only the tracking number and where to
+    # follow it, never the complaint or the reporter; everything else goes by DM
+    "ack_public": (
+        "LAPOR! Laporan Anda diterima. No. lacak: {tracking}. {where}",
+        "LAPOR! Your report was received. Tracking no: {tracking}. {where}",
+    ),
+    "update_public": (
+        "LAPOR! Ada kabar baru untuk laporan {tracking}. {where}",
+        "LAPOR! There is news on report {tracking}. {where}",
+    ),
+    "twitter_where_url": ("Pantau: {url}", "Follow it: {url}"),
+    "twitter_where_cek": ('Cek status: twit "{mention}CEK {compact}"',
+                          'Check status: tweet "{mention}CEK {compact}"'),
+    "dm_refused_public": (
+        "LAPOR! Balasan kami tidak dapat dikirim lewat DM. Izinkan DM dari akun ini, lalu "
+        "kirim pesan Anda lagi.",
+        "LAPOR! We could not answer you by DM. Allow DMs from this account, then write again.",
+    ),
     "ack_followup": (
         "LAPOR! Tambahan untuk laporan {tracking} sudah kami terima.",
         "LAPOR! Your addition to report {tracking} was received.",

@@ -1,0 +1,168 @@
+"""The X (Twitter) API client shared by the Twitter door and its mentions poller.
+
+``XClient`` is tweepy's ``Client`` with two small additions: every request goes to the
+door's ``api_base_url`` instead of the hard-coded ``https://api.twitter.com`` (so tests
+and proxies can stand in for X), and the rate-limit headers of the last answer are kept
+(``client.rate``) so the poller can pace itself. Requests time out instead of hanging.
+
+``send_error(exc, action)`` turns whatever tweepy or requests raised into a ``SendError``:
+429 and 5xx and network failures are retryable (429 carries ``x-rate-limit-reset`` as
+``retry_after``), other 4xx are permanent. Reasons carry the HTTP status and X's error
+codes only, with digit runs masked: never a user id, a handle or a token.
+
+``fetch(url, ...)`` downloads one media file from X's media hosts (``pbs.twimg.com``,
+``video.twimg.com``, ``ton.twitter.com``; DM media on ``ton.twitter.com`` needs OAuth 1.0a
+user context) with a size limit; any other host is refused, so a payload cannot make the
+gateway fetch arbitrary URLs. With a non-default ``api_base_url`` the media hosts are
+served by that base URL too (path kept), which is how tests point the media worker at a
+local stand-in.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+import tweepy
+
+from channels.base import SendError
+
+DEFAULT_API = "https://api.twitter.com"
+TIMEOUT = (3.05, 20.0)                       # connect, read (seconds)
+MEDIA_HOSTS = frozenset({"pbs.twimg.com", "video.twimg.com", "ton.twitter.com"})
+SIGNED_MEDIA_HOSTS = frozenset({"ton.twitter.com"})
+_DIGIT_RUNS = re.compile(r"\d{5,}")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The ``x-rate-limit-*`` headers of one answer (None when absent)."""
+    limit: int | None = None
+    remaining: int | None = None
+    reset: int | None = None                 # Unix time the window resets
+
+    @classmethod
+    def from_headers(cls, headers) -> "RateLimit":
+        def number(name: str) -> int | None:
+            value = str(headers.get(name, "")).strip()
+            return int(value) if value.isdigit() else None
+        return cls(number("x-rate-limit-limit"), number("x-rate-limit-remaining"),
+                   number("x-rate-limit-reset"))
+
+
+class _RebasedSession(requests.Session):
+    """A requests session that sends X API calls to ``base_url`` and remembers the
+    rate-limit headers of the last answer."""
+
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.base_url = (base_url or DEFAULT_API).rstrip("/")
+        self.rate = RateLimit()
+
+    def request(self, method, url, *args, **kwargs):
+        if self.base_url != DEFAULT_API and url.startswith(DEFAULT_API + "/"):
+            url = self.base_url + url[len(DEFAULT_API):]
+        kwargs.setdefault("timeout", TIMEOUT)
+        response = super().request(method, url, *args, **kwargs)
+        self.rate = RateLimit.from_headers(response.headers)
+        return response
+
+
+class XClient(tweepy.Client):
+    """tweepy's API v2 client, pointed at ``api_base_url``."""
+
+    def __init__(self, *, api_base_url: str = DEFAULT_API, **credentials):
+        super().__init__(**credentials)
+        self.session = _RebasedSession(api_base_url)
+
+    @property
+    def rate(self) -> RateLimit:
+        return self.session.rate
+
+
+def client_for(door) -> XClient:
+    """The client of a door: OAuth 1.0a user context for writes, the bearer token for
+    reads. Missing credentials are left None (tweepy then refuses the call that needs them)."""
+    creds = door.credentials
+    return XClient(api_base_url=str(door.options.get("api_base_url") or DEFAULT_API),
+                   bearer_token=creds.get("bearer_token") or None,
+                   consumer_key=creds.get("consumer_key") or None,
+                   consumer_secret=creds.get("consumer_secret") or None,
+                   access_token=creds.get("access_token") or None,
+                   access_token_secret=creds.get("access_token_secret") or None)
+
+
+def can_write(door) -> bool:
+    """Whether the door has all four OAuth 1.0a credentials that sign tweets and DMs."""
+    return all(door.credentials.get(name) for name in
+               ("consumer_key", "consumer_secret", "access_token", "access_token_secret"))
+
+
+def _codes(exc: tweepy.HTTPException) -> str:
+    said = [str(code) for code in exc.api_codes[:3]]
+    said += [_DIGIT_RUNS.sub("***", str(text))[:80] for text in exc.api_messages[:2]]
+    return (": " + "; ".join(said)) if said else ""
+
+
+def retry_after(reset: int | None, now: float | None = None) -> float | None:
+    """Seconds until an ``x-rate-limit-reset`` time (at least 1), or None."""
+    if reset is None:
+        return None
+    return max(1.0, reset - (time.time() if now is None else now) + 1)
+
+
+def send_error(exc: Exception, action: str) -> SendError:
+    """The SendError for a failed X call (see the module docstring)."""
+    if isinstance(exc, tweepy.TooManyRequests):
+        return SendError(f"x {action} rate limited (429)", retry_after=retry_after(exc.reset_time))
+    if isinstance(exc, tweepy.HTTPException):
+        status = exc.response.status_code
+        reason = f"x {action} answered {status}{_codes(exc)}"
+        return SendError(reason, permanent=not (status >= 500 or status in (408, 429)))
+    if isinstance(exc, requests.RequestException):    # its text holds URLs: never shown
+        return SendError(f"x {action} unreachable ({type(exc).__name__})")
+    return SendError(f"x {action} failed ({type(exc).__name__})")
+
+
+def is_duplicate_tweet(exc: Exception) -> bool:
+    """X refuses a tweet identical to one just posted: a retried reply already went out."""
+    return (isinstance(exc, tweepy.Forbidden) and exc.response.status_code == 403
+            and any("duplicate" in str(text).lower() for text in exc.api_messages))
+
+
+def media_url(url: str, base_url: str) -> tuple[str, bool]:
+    """(URL to fetch, needs OAuth) for an X media URL; SendError(permanent) otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or (parts.hostname or "") not in MEDIA_HOSTS:
+        raise SendError("not an X media URL", permanent=True)
+    signed = parts.hostname in SIGNED_MEDIA_HOSTS
+    base = (base_url or DEFAULT_API).rstrip("/")
+    if base != DEFAULT_API:
+        url = base + parts.path + (("?" + parts.query) if parts.query else "")
+    return url, signed
+
+
+def fetch(session: requests.Session, url: str, auth, max_bytes: int) -> tuple[bytes, str]:
+    """GET one media file; (bytes, content type). SendError on any failure."""
+    try:
+        with session.get(url, auth=auth, timeout=TIMEOUT, stream=True) as response:
+            status = response.status_code
+            if status == 429 or status >= 500:
+                wait = RateLimit.from_headers(response.headers).reset
+                raise SendError(f"x media answered {status}", retry_after=retry_after(wait))
+            if status >= 400:
+                raise SendError(f"x media answered {status}", permanent=True)
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise SendError(f"x media larger than {max_bytes} bytes", permanent=True)
+            data = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                data += chunk
+                if len(data) > max_bytes:
+                    raise SendError(f"x media larger than {max_bytes} bytes", permanent=True)
+            kind = response.headers.get("content-type", "").split(";")[0].strip()
+            return bytes(data), kind
+    except requests.RequestException as exc:
+        raise SendError(f"x media unreachable ({type(exc).__name__})") from None
