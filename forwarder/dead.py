@@ -3,7 +3,8 @@
 ``list_dead`` reads every message on ``lapor.dead`` and puts each back untouched (works on
 Redis and AMQP alike). ``replay`` takes dead complaints (all, or the given ids) off the
 dead-letter queue, resets their ledger entry (state ``accepted``, attempts 0) and publishes
-them to the complaints queue again; dead replies go back to the replies queue.
+them to the complaints queue again; dead replies go back to the replies queue, dead media
+jobs to the media queue.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def list_dead(parts, limit: int = 1000) -> list[dict]:
                          "reason": headers.get("reason", ""), "attempts": headers.get("attempts"),
                          "failed_at": headers.get("failed_at", ""),
                          "tracking_number": body.get("tracking_number", "") if isinstance(body, dict) else "",
-                         "reply": isinstance(body, dict) and "door_id" in body})
+                         "what": _what(body)})
         for message in held:
             message.requeue()
     return rows
@@ -47,7 +48,11 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000) -> int:
             if ids is not None and key not in ids:
                 keep.append(message)
                 continue
-            if isinstance(body, dict) and "door_id" in body:
+            if isinstance(body, dict) and "provider_ref" in body:      # a media job
+                door = parts.catalogue.doors.get(body.get("door_id"))
+                parts.publisher.publish(f"media.{door.channel if door else 'unknown'}",
+                                        {**body, "attempts": 0}, key or "media", "media")
+            elif isinstance(body, dict) and "door_id" in body:
                 door = parts.catalogue.doors.get(body["door_id"])
                 enqueue_reply(parts.publisher, door.channel if door else "unknown",
                               {**body, "attempts": 0})
@@ -67,3 +72,13 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000) -> int:
         for message in keep:
             message.requeue()
     return count
+
+
+def _what(body) -> str:
+    if not isinstance(body, dict):
+        return "malformed"
+    if "provider_ref" in body:
+        return "media"
+    if "door_id" in body:
+        return "reply"
+    return "event" if "event_id" in body else "complaint"

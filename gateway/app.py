@@ -3,7 +3,8 @@
 ``create_app(settings=None, parts=None)`` validates settings (from the environment when not
 given), starts the embedded Redis when the settings ask for it, builds the parts and
 registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the JSON API
-(``/api/v1``), OpenAPI (``/openapi.json``) and health (``/healthz``, ``/readyz``).
+(``/api/v1``) with OpenAPI (``/openapi.json``), the central system's status callback
+(``/api/v1/central/status``), health (``/healthz``, ``/readyz``) and ``/metrics``.
 Gunicorn serves it as ``gateway.app:create_app()``.
 """
 from __future__ import annotations
@@ -32,12 +33,8 @@ def create_app(settings=None, parts=None) -> Flask:
     )
     app.extensions["lapor"] = parts
 
-    from gateway import doors, health, metrics
-    app.register_blueprint(doors.blueprint)
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(metrics.blueprint)
-    for optional in ("forms", "api"):
-        module = __import__(f"gateway.{optional}", fromlist=["blueprint"])
+    from gateway import api, central_api, doors, forms, health, metrics
+    for module in (doors, forms, api, central_api, health, metrics):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     return app

@@ -5,6 +5,8 @@
 fsynced, then renamed into place, and the folder fsynced) and returns the ``Attachment``
 that the complaint carries: sha256, size, sniffed content type, sanitized filename and
 ``stored_ref = "attachment:<sha256>"``. The same bytes sent twice are stored once.
+``write(data_dir, data)`` is the durable content-addressed write itself (the media worker
+uses it for what it fetches from providers).
 
 Callers save only after the whole submission validated, and before it is queued, so a
 queued complaint never points at a missing file and a refused one leaves nothing behind.
@@ -37,17 +39,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def save(data_dir: Path, upload: UploadedFile) -> Attachment:
-    """Store one accepted upload durably; ValueError if its type is not accepted."""
-    attachment = describe(upload)
-    target = path_for(data_dir, attachment.sha256)
-    if target.exists() and target.stat().st_size == attachment.size:
-        return attachment
+def write(data_dir: Path, data: bytes) -> str:
+    """Store bytes durably under their sha256 (once); return the digest."""
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    target = path_for(data_dir, digest)
+    if target.exists() and target.stat().st_size == len(data):
+        return digest
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(upload.data)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o600)
@@ -59,6 +63,13 @@ def save(data_dir: Path, upload: UploadedFile) -> Attachment:
             pass
         raise
     _fsync_dir(target.parent)
+    return digest
+
+
+def save(data_dir: Path, upload: UploadedFile) -> Attachment:
+    """Store one accepted upload durably; ValueError if its type is not accepted."""
+    attachment = describe(upload)
+    write(data_dir, upload.data)
     return attachment
 
 

@@ -1,9 +1,10 @@
 """The ``lapor-gateway`` console script.
 
-    lapor-gateway run [--port N] [--host H]   web + forwarder + notifier, embedded default
+    lapor-gateway run [--port N] [--host H]   web + forwarder + notifier + media, embedded default
     lapor-gateway web [--port N] [--host H]   the web side only (gunicorn)
     lapor-gateway forward                     the forwarder worker
     lapor-gateway notify                      the notifier worker
+    lapor-gateway media                       the media worker (fetches provider attachments)
     lapor-gateway reconcile                   re-publish accepted-but-undelivered complaints once
     lapor-gateway dead list                   show dead letters (left in place)
     lapor-gateway dead replay [--id ID ...]   re-drive dead letters (all, or the given ids)
@@ -87,6 +88,7 @@ def cmd_run(args) -> int:
         "web": gunicorn_command(args.host, args.port, args.workers),
         "forward": [sys.executable, "-m", "gateway.cli", "forward"],
         "notify": [sys.executable, "-m", "gateway.cli", "notify"],
+        "media": [sys.executable, "-m", "gateway.cli", "media"],
     }
     _banner(parts, args.host, args.port)
     stop = _stop_event()
@@ -154,6 +156,14 @@ def cmd_notify(args) -> int:
     return 0
 
 
+def cmd_media(args) -> int:
+    from forwarder.media import run_media
+
+    settings, _server = _settings()
+    run_media(settings, _stop_event(), _parts(settings))
+    return 0
+
+
 def cmd_reconcile(args) -> int:
     from forwarder.worker import reconcile
 
@@ -206,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--workers", type=int, default=2)
         command.set_defaults(func=func)
-    for name, func in (("forward", cmd_forward), ("notify", cmd_notify),
+    for name, func in (("forward", cmd_forward), ("notify", cmd_notify), ("media", cmd_media),
                        ("reconcile", cmd_reconcile), ("check-config", cmd_check_config)):
         sub.add_parser(name).set_defaults(func=func)
     dead = sub.add_parser("dead")

@@ -1,5 +1,11 @@
-"""End-to-end fixtures: a real Kannel, the gateway served on loopback, the forwarder in a
-thread and a local receiver standing in for the central LAPOR! system."""
+"""End-to-end fixtures: the gateway served on loopback over real HTTP, the forwarder,
+notifier and media workers in threads, a local receiver standing in for the central
+LAPOR! system with ``status_callback`` to send it signed status updates, and a real Kannel
+for the SMS door.
+
+Generic fixtures every channel's end-to-end test uses: ``central``, ``gateway``,
+``forwarder``, ``notifier``, ``media_worker``, ``status_callback``.
+"""
 from __future__ import annotations
 
 import threading
@@ -35,10 +41,9 @@ def kannel_ports():
 
 
 @pytest.fixture
-def environ(environ, central, kannel_ports):
+def environ(environ, central):
     assert environ["LAPOR_DOOR_SMS_1708_SECRET"] == DOOR_SECRET
     environ.update(LAPOR_CENTRAL_URL=central.url, LAPOR_CENTRAL_SECRET=CENTRAL_SECRET,
-                   LAPOR_DOOR_SMS_1708_SENDSMS_URL=kannel_ports.sendsms_url,
                    LAPOR_CENTRAL_TIMEOUT="2", LAPOR_RETRY_BASE_SECONDS="0.1",
                    LAPOR_RETRY_CAP_SECONDS="0.5")
     return environ
@@ -61,21 +66,75 @@ def gateway(app):
     thread.join(10)
 
 
+def _worker(run, settings):
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(settings, stop), daemon=True)
+    thread.start()
+    return stop, thread
+
+
 @pytest.fixture
 def forwarder(settings):
     """The forwarder worker (queue -> central receiver) running in a thread."""
     from forwarder.worker import run_forwarder
 
-    stop = threading.Event()
-    thread = threading.Thread(target=run_forwarder, args=(settings, stop), daemon=True)
-    thread.start()
+    stop, thread = _worker(run_forwarder, settings)
     yield thread
     stop.set()
     thread.join(15)
 
 
 @pytest.fixture
-def kannel(request, kannel_binaries, kannel_ports, gateway, tmp_path):
+def notifier(settings):
+    """The notifier worker (replies queue -> the door adapter's send) in a thread."""
+    from forwarder.notifier import run_notifier
+
+    stop, thread = _worker(run_notifier, settings)
+    yield thread
+    stop.set()
+    thread.join(15)
+
+
+@pytest.fixture
+def media_worker(settings):
+    """The media worker (media jobs -> the door adapter's fetch_media) in a thread."""
+    from forwarder.media import run_media
+
+    stop, thread = _worker(run_media, settings)
+    yield thread
+    stop.set()
+    thread.join(15)
+
+
+@pytest.fixture
+def status_callback(gateway):
+    """status_callback(tracking_number, status, agency="", **more) POSTs a correctly signed
+    status update to the gateway, as the central system would; returns the response."""
+    import json as _json
+
+    import requests
+
+    from forwarder.central import signed_headers
+
+    def send(tracking_number: str, status: str, agency: str = "", **more):
+        body = _json.dumps({"tracking_number": tracking_number, "status": status,
+                            "agency": agency, **more}).encode()
+        headers = signed_headers(CENTRAL_SECRET, body, "callback")
+        return requests.post(f"{gateway}/api/v1/central/status", data=body, headers=headers,
+                             timeout=10)
+
+    return send
+
+
+@pytest.fixture
+def kannel_environ(environ, kannel_ports):
+    """The SMS door's sendsms URL for tests that run a Kannel."""
+    environ["LAPOR_DOOR_SMS_1708_SENDSMS_URL"] = kannel_ports.sendsms_url
+    return environ
+
+
+@pytest.fixture
+def kannel(request, kannel_binaries, kannel_ports, kannel_environ, gateway, tmp_path):
     """A running Kannel whose sms-service calls the gateway by get-url (the default) or
     post-url (``@pytest.mark.parametrize("kannel", ["post"], indirect=True)``)."""
     workdir = tmp_path / "kannel"

@@ -1,0 +1,111 @@
+"""The media worker: fetch the attachments citizens sent through a provider, after the
+acknowledgement, so a slow or failing download never blocks, delays or loses a complaint.
+
+A job (routing key ``media.<channel>``, queue ``lapor.media``) names the door, the complaint
+and the provider's reference. The worker calls the door adapter's ``fetch_media`` (with the
+door's credentials), stores the bytes content-addressed under ``<data dir>/attachments``
+(fsynced) and records a ``media`` event of the complaint (``FollowUpEventSchema``) carrying
+the sha256, size and ``stored_ref``, which the forwarder delivers like any event. A failed
+fetch is retried with backoff up to ``LAPOR_MAX_ATTEMPTS`` times, then dead-lettered
+(``dead.media``) with the reason; the complaint itself was delivered long before.
+
+Sample job::
+
+    {"door_id": "telegram", "complaint_id": "5f0c...", "tracking_number": "27410935882",
+     "provider_message_id": "1234:56", "index": 0, "kind": "image",
+     "content_type": "image/jpeg", "size": 48213, "provider_ref": "AgACAgQAAx...",
+     "filename": "", "attempts": 0}
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from datetime import datetime, timezone
+
+from channels.base import Attachment, SendError
+from forwarder import store as codes
+from forwarder.consumer import QueueWorker, backoff
+from forwarder.topology import MEDIA
+from forwarder.worker import _now
+from normalizer.schema import SCHEMA_VERSION
+
+log = logging.getLogger("lapor.media")
+
+
+class MediaWorker(QueueWorker):
+    queue_name = MEDIA
+
+    def __init__(self, parts, stop: threading.Event):
+        super().__init__(parts, stop, concurrency=4)
+
+    def handle(self, job, headers: dict) -> None:
+        if not isinstance(job, dict) or job.get("door_id") not in self.parts.adapters:
+            self._dead(job, "malformed media job or unknown door")
+            return
+        adapter = self.parts.adapters[job["door_id"]]
+        wanted = Attachment(kind=job.get("kind", "other"), content_type=job.get("content_type", ""),
+                            size=job.get("size"), provider_ref=job["provider_ref"],
+                            filename=job.get("filename", ""))
+        try:
+            data, content_type = adapter.fetch_media(wanted)
+            if len(data) > self.settings.max_body_bytes:
+                raise SendError(f"media larger than {self.settings.max_body_bytes} bytes",
+                                permanent=True)
+        except SendError as exc:
+            self._retry_or_dead(job, exc)
+            return
+        from gateway.attachments import write   # content-addressed, fsynced
+
+        digest = write(self.settings.data_dir, data)
+        stored = {"kind": wanted.kind, "content_type": content_type or wanted.content_type,
+                  "size": len(data), "provider_ref": wanted.provider_ref,
+                  "filename": wanted.filename, "sha256": digest, "stored_ref": f"attachment:{digest}"}
+        self.record(job, stored)
+
+    def record(self, job: dict, stored: dict) -> None:
+        """The media event of the complaint: ledgered and queued like a follow-up."""
+        door = self.parts.catalogue.doors[job["door_id"]]
+        event = {"schema_version": SCHEMA_VERSION,
+                 "event_id": uuid.uuid5(uuid.NAMESPACE_URL, f"media:{job['complaint_id']}:"
+                                        f"{job['provider_message_id']}:{job['index']}").hex,
+                 "type": "media", "complaint_id": job["complaint_id"],
+                 "tracking_number": job["tracking_number"], "door": door.id,
+                 "channel": door.channel, "provider_message_id": job["provider_message_id"],
+                 "edit_of": "", "received_at": datetime.now(timezone.utc).isoformat(),
+                 "body": "", "attachments": [stored], "location": None, "flags": []}
+        code, _, _ = self.store.accept_event(event, f"media:{event['event_id']}", "", 0)
+        if code == codes.ACCEPTED:
+            self.publisher.publish(f"complaint.event.{door.channel}", event, event["event_id"], "event")
+        log.info("media stored complaint=%s sha256=%s", job["complaint_id"], stored["sha256"][:12])
+
+    def _retry_or_dead(self, job: dict, exc: SendError) -> None:
+        attempts = int(job.get("attempts", 0)) + 1
+        if exc.permanent or attempts >= self.settings.max_attempts:
+            self._dead({**job, "attempts": attempts}, exc.reason)
+            return
+        delay = backoff(attempts, self.settings.retry_base_seconds,
+                        self.settings.retry_cap_seconds, exc.retry_after)
+        self.store.schedule("media", json.dumps({**job, "attempts": attempts}), delay)
+        log.info("media retry complaint=%s attempt=%d in %.1fs: %s", job.get("complaint_id"),
+                 attempts, delay, exc.reason)
+
+    def _dead(self, job, reason: str) -> None:
+        key = f"{job.get('complaint_id', '')}:{job.get('index', '')}" if isinstance(job, dict) else "media"
+        self.publisher.publish("dead.media", job, key, "dead", {"reason": reason, "failed_at": _now()})
+        log.warning("media dead-lettered %s: %s", key, reason)
+
+    def tick(self) -> None:
+        for payload in self.store.take_due("media"):
+            job = json.loads(payload)
+            door = self.parts.catalogue.doors.get(job.get("door_id"))
+            self.publisher.publish(f"media.{door.channel if door else 'unknown'}", job,
+                                   f"{job.get('complaint_id')}:{job.get('index')}", "media")
+
+
+def run_media(settings, stop: threading.Event, parts=None) -> None:
+    """Run the media worker until ``stop`` is set (settings must carry real URLs)."""
+    from gateway.wiring import build_parts
+
+    MediaWorker(parts or build_parts(settings), stop).run()

@@ -1,0 +1,107 @@
+"""The central system's side door: signed status callbacks.
+
+``POST /api/v1/central/status`` with a ``StatusUpdateSchema`` JSON body, signed like the
+forwarder's requests (``X-Lapor-Timestamp``, ``X-Lapor-Signature: v1=<hex HMAC-SHA256(
+LAPOR_CENTRAL_SECRET, "<timestamp>." + body)>``). A timestamp more than
+``REPLAY_WINDOW`` seconds away is refused, and so is a signature already used (each is
+remembered for twice the window): a captured callback cannot be replayed.
+
+Sample body::
+
+    {"tracking_number": "27410935882", "status": "proses", "agency": "Dinas PU PERA",
+     "service_level": "pengaduan-60", "due_date": "2027-02-19",
+     "updated_at": "2026-11-25T08:00:00+07:00"}
+
+It updates the public status and notifies the reporter on the door they used (or the door
+named by that door's ``notify_via`` option for their kind of handle, e.g. web-form reporters
+who left a phone number get an SMS), unless they opted out (STOP) or left no way to reach
+them. Answers: 200 {"ok": true, "notified": bool}; 401 bad or stale signature; 404 unknown
+complaint; 422 invalid body; 503 when no central secret is configured.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, jsonify, request
+from marshmallow import ValidationError
+
+from config import messages
+from forwarder import central
+from forwarder.notifier import enqueue_reply
+from forwarder.queue import PublishError
+from normalizer import tracking
+from normalizer.identity import pseudonym
+from normalizer.schema import StatusUpdateSchema
+
+blueprint = Blueprint("central", __name__)
+log = logging.getLogger("lapor.central")
+REPLAY_WINDOW = 300
+
+
+def _parts():
+    return current_app.extensions["lapor"]
+
+
+@blueprint.route("/api/v1/central/status", methods=["POST"])
+def status_callback():
+    parts = _parts()
+    secret = parts.settings.central_secret
+    if not secret:
+        return jsonify(error="status callbacks need LAPOR_CENTRAL_SECRET"), 503
+    body = request.get_data(cache=True)
+    signature = request.headers.get("X-Lapor-Signature", "")
+    problem = central.verify_signature(secret, body, request.headers.get("X-Lapor-Timestamp", ""),
+                                       signature, window=REPLAY_WINDOW)
+    if problem:
+        return jsonify(error=problem), 401
+    if not parts.store.redis.set(f"lapor:callback:{signature[-64:]}", 1, nx=True,
+                                 ex=2 * REPLAY_WINDOW):
+        return jsonify(error="replayed callback"), 401
+    try:
+        update = StatusUpdateSchema().loads(body.decode("utf-8", "replace"))
+    except ValidationError as exc:
+        return jsonify(error="invalid status update", fields=exc.messages), 422
+    except ValueError:
+        return jsonify(error="body is not JSON"), 400
+    number = tracking.compact(update["tracking_number"])
+    cid = update["complaint_id"]
+    if not number and cid:
+        number = parts.store.ledger(cid).get("tracking", "")
+    current = parts.store.status(number) if number else None
+    if current is None or (cid and current.get("id") != cid):
+        return jsonify(error="unknown complaint"), 404
+    cid = current["id"]
+    fields = {"status": update["status"],
+              "updated_at": (update["updated_at"] or datetime.now(timezone.utc)).isoformat()}
+    for name in ("agency", "note", "service_level"):
+        if update[name]:
+            fields[name] = update[name]
+    if update["due_date"]:
+        fields["due_date"] = update["due_date"].isoformat()
+    parts.store.update_status(number, fields)
+    log.info("status complaint=%s -> %s", cid, update["status"])
+    return jsonify(ok=True, notified=notify(parts, cid, number))
+
+
+def notify(parts, cid: str, number: str) -> bool:
+    """Queue a status notice to the reporter; False when there is nobody to tell."""
+    route = parts.store.route(cid)
+    handle, kind = route.get("handle", ""), route.get("kind", "")
+    door = parts.catalogue.doors.get(route.get("door", ""))
+    if not handle or door is None:
+        return False
+    if parts.store.opted_out(door.id, pseudonym(parts.settings.secret_key, kind, handle)):
+        return False
+    via = parts.catalogue.doors.get((door.options.get("notify_via") or {}).get(kind, door.id))
+    if via is None or via.id not in parts.adapters:
+        return False
+    text = parts.intake.status_reply(number, "id", key="status_notice")
+    try:
+        enqueue_reply(parts.publisher, via.channel, {
+            "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,
+            "kind": "status", "private": True, "tracking_number": number})
+    except PublishError as exc:
+        log.error("status notice not queued complaint=%s: %s", cid, exc)
+        return False
+    return True
