@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
 from channels.base import Attachment, OutboundMessage, SendError
 from channels.whatsapp import MAX_TEXT, WhatsAppAdapter
 from config import messages
-from tests.channels.whatsapp_support import ACCESS_TOKEN, PHONE_NUMBER_ID, door
+from tests.channels.whatsapp_support import ACCESS_TOKEN, DOORS_FILE, PHONE_NUMBER_ID, door
 from tests.helpers import Receiver, free_port
 
 PHONE = "+6281234567890"
@@ -105,6 +106,14 @@ def test_template_text_fits_metas_rules():
         assert body.count("{{1}}") == 1 and not body.startswith("{{") and not body.endswith("}}")
         filled = messages.text("whatsapp_status_template", lang, notice=NOTICE[len("LAPOR! "):])
         assert len(filled) <= 1024 and "\n" not in filled
+
+
+def test_guide_shows_the_door_and_the_template_the_code_uses():
+    guide = (Path(__file__).parents[2] / "docs" / "channels" / "whatsapp.md").read_text("utf-8")
+    [wa_door] = json.loads(DOORS_FILE.read_text("utf-8"))["doors"]
+    assert json.dumps(wa_door, indent=1) in guide
+    assert messages.text("whatsapp_status_template", notice="{{1}}") in guide
+    assert "/in/wa-cloud" in guide and "X-Hub-Signature-256" in guide
 
 
 GRAPH_ERRORS = [  # status, headers, body, permanent, retry_after
