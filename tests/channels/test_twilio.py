@@ -1,0 +1,308 @@
+"""The Twilio doors (SMS and WhatsApp via Twilio): a table of Twilio webhook requests
+(testdata/twilio.json), signed with twilio's RequestValidator, through the adapter alone and
+through the real pipeline (Flask test client, real Redis). Sending and media downloads are
+in test_twilio_outbound.py."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from channels.base import Outcome, Rejected, WebRequest
+from channels.twilio import TwilioAdapter
+from config import messages
+from config.doors import Door, load_catalogue
+from config.settings import SettingsError
+from forwarder.topology import COMPLAINTS, MEDIA
+from normalizer import tracking
+from tests.channels.twilio_support import (AUTH_TOKEN, CASES, PUBLIC, SIGNING_KEY, Signed, sign,
+                                           twilio_environ)
+from tests.helpers import inbound
+
+ACCEPTED = [n for n, c in CASES.items() if c["expect"]["status"] == 200 and "message" in c["expect"]]
+IGNORED = [n for n, c in CASES.items() if c["expect"].get("ignored")]
+REFUSED = [n for n, c in CASES.items() if c["expect"]["status"] != 200]
+TRACKING = re.compile(r"No\. lacak: (\d{4}-\d{4}-\d{3})")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+@pytest.fixture
+def environ(environ):
+    environ.update(twilio_environ("http://127.0.0.1:9"))   # nothing is sent in these tests
+    return environ
+
+
+def adapter_for(settings, door_id: str) -> TwilioAdapter:
+    return TwilioAdapter(load_catalogue(settings).doors[door_id], settings)
+
+
+def twiml_messages(response) -> list[str]:
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
+    root = ElementTree.fromstring(response.get_data())
+    assert root.tag == "Response"
+    return [element.text or "" for element in root.findall("Message")]
+
+
+def redis_of(parts):
+    return parts.store.redis
+
+
+def ledger_keys(parts) -> list:
+    return list(redis_of(parts).scan_iter("lapor:c:*"))
+
+
+def complaint_for(parts, reply: str) -> dict:
+    number = tracking.compact(TRACKING.search(reply).group(1))
+    cid = redis_of(parts).get("lapor:t:" + number).decode()
+    return parts.store.complaint(cid)
+
+
+# ----- the adapter alone ---------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_adapter_reads_table(name, settings):
+    case = CASES[name]
+    adapter = adapter_for(settings, case["door"])
+    request = Signed(case).web_request()
+    adapter.verify(request)
+    [message] = adapter.parse(request)
+    want = case["expect"]["message"]
+    assert (message.door_id, message.channel, message.sender_kind) == (case["door"], "twilio", "phone")
+    for key in ("sender", "recipient", "text", "provider_message_id", "sender_name", "meta"):
+        assert getattr(message, key) == want[key], key
+    assert [{"kind": a.kind, "content_type": a.content_type, "provider_ref": a.provider_ref}
+            for a in message.attachments] == want["attachments"]
+    assert all(a.size is None and a.filename == "" for a in message.attachments)
+    location = message.location
+    assert (None if location is None else {"text": location.text, "latitude": location.latitude,
+                                           "longitude": location.longitude}) == want["location"]
+    assert message.sent_at is None and not message.is_edit and not message.new_thread
+    assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("name", IGNORED)
+def test_adapter_ignores_events_without_a_message(name, settings):
+    case = CASES[name]
+    adapter = adapter_for(settings, case["door"])
+    request = Signed(case).web_request()
+    adapter.verify(request)
+    assert adapter.parse(request) == []
+    assert adapter.respond([]).body.decode() == EMPTY_TWIML
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_adapter_refuses_table(name, settings):
+    case = CASES[name]
+    adapter = adapter_for(settings, case["door"])
+    signed = Signed(case)
+    with pytest.raises(Rejected) as refused:
+        request = signed.web_request()
+        adapter.verify(request)
+        adapter.parse(request)
+    assert (refused.value.status, refused.value.reason) == (case["expect"]["status"],
+                                                            case["expect"]["reason"])
+    assert AUTH_TOKEN not in refused.value.reason and SIGNING_KEY not in refused.value.reason
+    assert signed.headers.get("X-Twilio-Signature", "@") not in refused.value.reason
+
+
+def test_without_public_base_url_the_request_url_is_signed(settings):
+    local = replace(settings, public_base_url="")
+    adapter = adapter_for(local, "twilio-sms")
+    case = CASES["sms_text"]
+    internal = "http://127.0.0.1:8000"
+    adapter.verify(Signed(case, base=internal).web_request(base=internal))
+    with pytest.raises(Rejected) as refused:   # signed for the public URL, served locally
+        adapter.verify(Signed(case).web_request(base=internal))
+    assert refused.value.status == 403
+
+
+def test_signature_with_the_default_port_is_accepted(settings):
+    """Twilio sometimes signs https://host:443/...; its own validator accepts both forms."""
+    adapter = adapter_for(settings, "twilio-sms")
+    signed = Signed(CASES["sms_text"], base=PUBLIC.replace(".id", ".id:443"))
+    adapter.verify(signed.web_request())
+
+
+def test_door_without_signing_key_refuses_shared_key_requests(settings):
+    door = load_catalogue(settings).doors["twilio-keyed"]
+    adapter = TwilioAdapter(replace(door, credentials={**door.credentials, "signing_key": ""}), settings)
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(Signed(CASES["shared_key_sha256"]).web_request())
+    assert refused.value.status == 503
+
+
+def test_respond_is_twiml_with_every_reply():
+    adapter = TwilioAdapter(Door("twilio-sms", "twilio", "KemenPANRB"))
+    message = inbound("x", door="twilio-sms", channel="twilio")
+    answer = adapter.respond([Outcome(message, "27410935882", "LAPOR! <diterima> & dicatat"),
+                              Outcome(message, "", "")])
+    assert (answer.status, answer.content_type) == (200, "text/xml; charset=utf-8")
+    root = ElementTree.fromstring(answer.body)
+    assert [m.text for m in root.findall("Message")] == ["LAPOR! <diterima> & dicatat"]
+
+
+def test_unknown_mode_is_a_configuration_error():
+    with pytest.raises(SettingsError, match="options.mode"):
+        TwilioAdapter(Door("twilio-x", "twilio", "X", options={"mode": "mms"}))
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=2048), kind=st.sampled_from(
+    ["application/x-www-form-urlencoded", "", "application/json", "text/plain; charset=latin-1"]))
+def test_parser_survives_any_bytes(body, kind):
+    adapter = TwilioAdapter(Door("twilio-sms", "twilio", "KemenPANRB"))
+    request = WebRequest("POST", "https://x/in/twilio-sms", "/in/twilio-sms", {}, b"", body, kind)
+    try:
+        adapter.parse(request)
+    except Rejected as refused:
+        assert refused.status in (400, 413)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(fields=st.dictionaries(st.sampled_from(
+    ["MessageSid", "From", "To", "Body", "NumMedia", "MediaUrl0", "MediaContentType0", "Latitude",
+     "Longitude", "Label", "Address", "WaId", "ProfileName", "NumSegments", "MessageStatus",
+     "ButtonText", "MediaUrl1", "SmsStatus"]), st.text(max_size=40)))
+def test_parser_survives_any_fields(fields):
+    from urllib.parse import urlencode
+
+    adapter = TwilioAdapter(Door("twilio-wa", "twilio", "KemenPANRB", options={"mode": "whatsapp"}))
+    body = urlencode(fields).encode("utf-8", "surrogatepass")
+    request = WebRequest("POST", "https://x/in/twilio-wa", "/in/twilio-wa", {}, b"", body,
+                         "application/x-www-form-urlencoded")
+    try:
+        found = adapter.parse(request)
+    except Rejected as refused:
+        assert refused.status == 400
+        return
+    assert len(found) <= 1
+    for message in found:
+        assert message.provider_message_id.isalnum() and message.sender
+
+
+# ----- through the pipeline ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_pipeline_takes_table(name, client, parts):
+    case = CASES[name]
+    expect = case["expect"]
+    [reply] = twiml_messages(Signed(case).through(client))
+    if expect.get("no_complaint"):
+        assert reply.startswith(expect["reply_startswith"])
+        assert redis_of(parts).llen(COMPLAINTS) == 0 and ledger_keys(parts) == []
+        return
+    complaint = complaint_for(parts, reply)
+    assert reply == messages.text(
+        "ack", tracking=tracking.display(complaint["tracking_number"]),
+        compact=complaint["tracking_number"],
+        due=messages.format_date(complaint["service_level"]["due_date"]))
+    assert redis_of(parts).llen(COMPLAINTS) == 1 and len(ledger_keys(parts)) == 1
+    assert complaint["door"] == case["door"] and complaint["channel"] == "twilio"
+    assert complaint["provider_message_ids"] == [expect["message"]["provider_message_id"]]
+    assert complaint["meta"] == expect["message"]["meta"]
+    assert len(complaint["attachments"]) == len(expect["message"]["attachments"])
+    assert redis_of(parts).llen(MEDIA) == len(expect["message"]["attachments"])
+    want = expect["complaint"]
+    assert complaint["classification"] == want["classification"]
+    assert complaint["body"] == want["body"]
+    assert complaint["privacy"] == {"anonymous": want["anonymous"], "confidential": want["confidential"]}
+    assert complaint["reporter"]["contact"] == want["contact"]
+    assert complaint["reporter"]["name"] == want["name"]
+    if want["contact"] is None:
+        assert expect["message"]["sender"][-8:] not in json.dumps(complaint)
+        assert expect["message"]["sender_name"] not in json.dumps(complaint) or not expect["message"]["sender_name"]
+    if expect["message"]["location"]:
+        assert complaint["location"]["latitude"] == expect["message"]["location"]["latitude"]
+
+
+@pytest.mark.parametrize("name", IGNORED)
+def test_pipeline_answers_ignored_events_with_empty_twiml(name, client, parts):
+    response = Signed(CASES[name]).through(client)
+    assert twiml_messages(response) == []
+    assert response.get_data(as_text=True) == EMPTY_TWIML
+    assert redis_of(parts).llen(COMPLAINTS) == 0 and ledger_keys(parts) == []
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_pipeline_refuses_table(name, client, parts):
+    case = CASES[name]
+    signed = Signed(case)
+    response = signed.through(client)
+    assert response.status_code == case["expect"]["status"]
+    assert response.get_json() == {"error": case["expect"]["reason"]}
+    text = response.get_data(as_text=True)
+    assert AUTH_TOKEN not in text and signed.headers.get("X-Twilio-Signature", "@") not in text
+    assert redis_of(parts).llen(COMPLAINTS) == 0 and ledger_keys(parts) == []
+
+
+def test_body_over_the_gateway_limit_is_413(client, parts):
+    signed = Signed(CASES["sms_text"])
+    signed.body = b"Body=" + b"x" * (parts.settings.max_body_bytes + 1)
+    response = signed.through(client)
+    assert response.status_code == 413 and ledger_keys(parts) == []
+
+
+def test_same_message_sid_twice_is_one_complaint(client, parts):
+    case = CASES["mms_two_images"]
+    [first] = twiml_messages(Signed(case).through(client))
+    [second] = twiml_messages(Signed(case).through(client))   # Twilio retrying the webhook
+    number = TRACKING.search(first).group(1)
+    assert second == messages.text("ack_duplicate", tracking=number)
+    assert redis_of(parts).llen(COMPLAINTS) == 1 and len(ledger_keys(parts)) == 1
+    assert redis_of(parts).llen(MEDIA) == 2                      # media jobs queued once
+    assert parts.store.stats() == {("accepted", "twilio-sms"): 1, ("duplicate", "twilio-sms"): 1}
+
+
+def test_photo_after_text_joins_the_open_complaint(client, parts):
+    [ack] = twiml_messages(Signed(CASES["wa_text"]).through(client))
+    photo = json.loads(json.dumps(CASES["wa_image_caption"]))
+    photo["request"]["form"] = [(k, "whatsapp:+6281234567895" if k == "From" else
+                                 "6281234567895" if k == "WaId" else v)
+                                for k, v in photo["request"]["form"]]
+    [joined] = twiml_messages(Signed(photo).through(client))
+    number = TRACKING.search(ack).group(1)
+    assert joined == messages.text("ack_followup", tracking=number)
+    assert len([k for k in ledger_keys(parts)]) == 2               # the complaint and its event
+    assert redis_of(parts).llen(COMPLAINTS) == 2 and redis_of(parts).llen(MEDIA) == 1
+    assert complaint_for(parts, ack)["attachments"] == []
+
+
+def test_cek_on_whatsapp_answers_the_status(client, parts):
+    [ack] = twiml_messages(Signed(CASES["wa_text"]).through(client))
+    number = TRACKING.search(ack).group(1)
+    cek = json.loads(json.dumps(CASES["wa_text"]))
+    cek["request"]["form"] = [(k, f"CEK {number}" if k == "Body" else
+                               v.replace("7f6e5d4c", "7f6e5d4d") if k.endswith("Sid") else v)
+                              for k, v in cek["request"]["form"]]
+    [answer] = twiml_messages(Signed(cek).through(client))
+    complaint = complaint_for(parts, ack)
+    assert answer == messages.text(
+        "status", tracking=number, status=messages.status_label("diterima"),
+        agency=messages.text("not_assigned"),
+        due=messages.format_date(complaint["service_level"]["due_date"]))
+    assert redis_of(parts).llen(COMPLAINTS) == 1
+
+
+def test_no_phone_number_or_name_in_the_logs(client, parts, caplog):
+    caplog.set_level(logging.DEBUG)
+    for name in ("wa_text", "wa_rahasia", "sms_text", "forged_signature", "missing_from"):
+        Signed(CASES[name]).through(client)
+    assert caplog.text.count("accepted door=twilio") == 3
+    assert "refused door=twilio-sms status=403" in caplog.text
+    for secret in ("81234567895", "81234567803", "81234567890", "Siti Aminah", "Pak Harjo",
+                   AUTH_TOKEN):
+        assert secret not in caplog.text
+
+
+def test_signature_is_over_every_field_twilio_sent(client, parts):
+    """A field Twilio adds later is signed too: verification must not depend on knowing it."""
+    case = json.loads(json.dumps(CASES["sms_text"]))
+    case["request"]["form"].append(["SomeFieldTwilioAddsLater", "nilai"])
+    assert twiml_messages(Signed(case).through(client))[0].startswith("LAPOR! Laporan Anda diterima")
+    url = PUBLIC + "/in/twilio-sms"
+    assert sign(url, {"a": "1"}) != sign(url, {"a": "1", "b": ""})
