@@ -1,0 +1,133 @@
+"""Shared pieces of the Twitter/X tests: the recorded-payload table, X's way of serializing
+and signing a webhook body, the door and the environment that configures it, a local
+stand-in for X's API, and a reader for the messages kombu left on a Redis-backed queue."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from channels.base import WebRequest
+from config.doors import Door
+
+TESTDATA = Path(__file__).parent / "testdata"
+TABLE = json.loads((TESTDATA / "twitter.json").read_text("utf-8"))
+DOORS_FILE = TESTDATA / "twitter_doors.json"
+CASES = {case["name"]: case for case in TABLE["cases"]}
+ACCEPTED = [name for name, case in CASES.items() if case["expect"]["status"] == 200]
+REFUSED = [name for name, case in CASES.items() if case["expect"]["status"] != 200]
+CONSUMER_SECRET = TABLE["consumer_secret"]
+ACCOUNT_ID = TABLE["account_id"]
+USERNAME = TABLE["username"]
+CREDENTIALS = {"consumer_key": "x-consumer-key-3rJOl1ODzm9yZy63FACdg", "consumer_secret": CONSUMER_SECRET,
+               "access_token": "1708000000000000001-7fKq2JmZ9xW4vB8nT1cR6yH3pL5sD0gA",
+               "access_token_secret": "x-access-secret-Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz",
+               "bearer_token": "AAAAAAAAAAAAAAAAAAAAAx-bearer-token-for-tests"}
+PATH = "/in/twitter"
+
+
+def door(api_base_url: str = "", **options) -> Door:
+    """The twitter door as load_catalogue builds it from twitter_doors.json."""
+    return Door(id="twitter", channel="twitter", agency="KemenPANRB", label="Twitter/X @LAPOR1708",
+                credentials=dict(CREDENTIALS),
+                options={"account_id": ACCOUNT_ID, "username": USERNAME,
+                         "api_base_url": api_base_url, **options})
+
+
+def environ_for(api_base_url: str = "") -> dict:
+    """The environment variables the door JSON names."""
+    return {"LAPOR_DOORS_FILE": str(DOORS_FILE),
+            **{f"LAPOR_TWITTER_{key.upper()}": value for key, value in CREDENTIALS.items()},
+            "LAPOR_TWITTER_ACCOUNT_ID": ACCOUNT_ID, "LAPOR_TWITTER_USERNAME": USERNAME,
+            "LAPOR_TWITTER_API_BASE_URL": api_base_url}
+
+
+def x_bytes(body) -> bytes:
+    """A webhook body as X sends it: compact JSON, UTF-8."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def signature(raw: bytes, secret: str = CONSUMER_SECRET) -> str:
+    """x-twitter-webhooks-signature as X computes it: base64 HMAC-SHA256 of the raw body."""
+    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+
+
+def raw_body(case: dict) -> bytes:
+    if "body_hex" in case:
+        return bytes.fromhex(case["body_hex"])
+    if "body_raw" in case:
+        return case["body_raw"].encode("utf-8")
+    return x_bytes(case["body"])
+
+
+def headers_for(case: dict, raw: bytes) -> dict:
+    """The request headers of a table case, signed the way the case says."""
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Twitter-Webhooks/1.0"}
+    kind = case["signature"]
+    if kind == "valid":
+        headers["X-Twitter-Webhooks-Signature"] = signature(raw)
+    elif kind == "forged":
+        headers["X-Twitter-Webhooks-Signature"] = signature(raw, "another-apps-consumer-secret-000000")
+    elif kind == "tampered":
+        headers["X-Twitter-Webhooks-Signature"] = signature(raw.replace(b"Jl. Merdeka", b"Jl. Sudirman"))
+    elif kind == "hex":
+        headers["X-Twitter-Webhooks-Signature"] = "sha256=" + hmac.new(
+            CONSUMER_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    return headers
+
+
+def web_request(case: dict, method: str = "POST", query: str = "") -> WebRequest:
+    raw = raw_body(case) if case else b""
+    headers = {k.lower(): v for k, v in headers_for(case, raw).items()} if case else {}
+    return WebRequest(method=method, url="https://lapor.example.go.id" + PATH, path=PATH,
+                      headers=headers, query_string=query.encode("ascii"), body=raw,
+                      content_type=headers.get("content-type", ""))
+
+
+def post_case(client, case: dict):
+    raw = raw_body(case)
+    return client.post(PATH, data=raw, headers=headers_for(case, raw))
+
+
+def queued(redis_client, queue: str) -> list[dict]:
+    """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
+    bodies = []
+    for raw in reversed(redis_client.lrange(queue, 0, -1)):
+        envelope = json.loads(raw)
+        body = envelope["body"]
+        if envelope.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        bodies.append(json.loads(body))
+    return bodies
+
+
+def as_dict(message) -> dict:
+    """The InboundMessage fields the table names."""
+    location = message.location
+    return {"provider_message_id": message.provider_message_id, "sender": message.sender,
+            "text": message.text, "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+            "sender_name": message.sender_name, "contact": message.contact, "public": message.public,
+            "is_edit": message.is_edit,
+            "attachments": [{"kind": a.kind, "content_type": a.content_type,
+                             "provider_ref": a.provider_ref, "filename": a.filename, "size": a.size}
+                            for a in message.attachments],
+            "location": None if location is None else {
+                "text": location.text, "latitude": location.latitude, "longitude": location.longitude},
+            "meta": message.meta}
+
+
+def request_query(request: dict) -> dict:
+    """The query parameters of a request a Receiver recorded (first value of each)."""
+    return {key: values[0] for key, values in parse_qs(urlsplit(request["path"]).query).items()}
+
+
+def x_answer(status: int, body, reset: int | None = None, remaining: int | None = None) -> tuple:
+    """A scripted X API answer for tests.helpers.Receiver, with rate-limit headers."""
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if reset is not None:
+        headers.update({"x-rate-limit-limit": "450", "x-rate-limit-reset": str(reset),
+                        "x-rate-limit-remaining": str(0 if remaining is None else remaining)})
+    return status, headers, json.dumps(body).encode()
