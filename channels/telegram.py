@@ -1,0 +1,274 @@
+"""Telegram door: a bot (the LAPOR! bot) whose Bot API webhook posts updates to ``/in/<door>``.
+
+Owns the Telegram side of a door: checking the webhook's secret token, reading an
+``Update`` with python-telegram-bot (``telegram.Update.de_json``), and sending replies and
+fetching media through python-telegram-bot's ``Bot``. The operator's guide is
+``docs/channels/telegram.md``; ``lapor-gateway telegram set-webhook``
+(``channels/telegram_admin.py``) registers the webhook.
+
+Features
+========
+* ``X-Telegram-Bot-Api-Secret-Token`` compared in constant time with the door's secret
+  token (the ``secret_token`` given to ``setWebhook``).
+* Private chats: text, captions, photos (the largest size), documents, voice, audio, video,
+  video notes, location and venues; one ``InboundMessage`` per Telegram message (an album
+  is several messages; the core joins them into one complaint as follow-ups).
+* Edited messages: ``is_edit``, ``meta["edit_of"]`` = the original's id; the edit's own id
+  is ``<chat>:<message>:edit:<edit_date>``. Live-location updates (edits) are ignored.
+* Commands, translated into the keyword grammar (``normalizer/grammar.py``):
+  ``/start``, ``/help``, ``/bantuan`` and unknown commands -> ``BANTUAN``;
+  ``/status <n>`` and ``/cek <n>`` -> ``CEK <n>``; ``/baru [text]`` -> ``new_thread``;
+  ``/stop``, ``/berhenti`` -> ``STOP``; ``/mulai`` -> ``MULAI``; ``/lapor``,
+  ``/aspirasi``, ``/info`` ... -> the keyword. ``/cmd@BotName`` is read like ``/cmd``.
+* Ignored with 200 (Telegram stops retrying): other update types (callback queries,
+  chat member changes, reactions, channel posts ...), group chats, messages from bots,
+  and messages with nothing to read (stickers, contacts, polls, dice, service messages).
+* ``provider_message_id`` ``<chat id>:<message id>``: stable across Telegram's retries.
+* Replies (``replies_inline`` False): ``Bot.send_message`` to the chat, threaded under the
+  citizen's message when the core names it (``reply_to``); media: ``Bot.get_file`` and
+  ``File.download_as_bytearray`` (the Bot API serves files up to 20 MB).
+
+Door settings
+=============
+* ``credentials.bot_token``: the token from @BotFather. Unset: every call is 503.
+* ``credentials.secret_token``: 1-256 characters ``A-Z a-z 0-9 _ -``, chosen by the
+  operator (derived from the gateway key in the embedded default). Unset: 503.
+* ``options.api_base_url``: the Bot API server root [https://api.telegram.org]; a local
+  ``telegram-bot-api`` server or a test stand-in.
+
+Sample update (a photo with a caption)::
+
+    POST /in/telegram
+    X-Telegram-Bot-Api-Secret-Token: ...
+    {"update_id": 815200001, "message": {"message_id": 42, "date": 1795516959,
+     "from": {"id": 5811230001, "is_bot": false, "first_name": "Siti", "last_name": "Aminah",
+              "language_code": "id"},
+     "chat": {"id": 5811230001, "type": "private", "first_name": "Siti"},
+     "photo": [{"file_id": "AgACAgUAAxk...", "file_unique_id": "AQADs7Ex", "width": 90,
+                "height": 67, "file_size": 1432}, {... "width": 1280, "height": 960 ...}],
+     "caption": "Jalan berlubang di depan SDN 3"}}
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import threading
+from datetime import datetime, timezone
+
+from telegram import Update
+
+from channels.base import (Attachment, ChannelAdapter, InboundMessage, Location,
+                           OutboundMessage, Rejected, SendError, WebRequest)
+from channels.telegram_bot import BotPool
+from normalizer.identity import mask
+
+log = logging.getLogger("lapor.channels.telegram")
+
+MAX_UPDATE_BYTES = 1024 * 1024      # an update is a few KB; anything this big is not one
+MAX_TEXT = 4096                     # Bot API limit of one message's text
+_CHAT_ID = re.compile(r"^-?\d{1,20}$")
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
+_DIGITS = re.compile(r"[0-9]")
+_HELP = {"start", "help", "bantuan", "menu"}
+_STATUS = {"status", "cek"}
+_KEYWORDS = {"lapor", "aduan", "aspirasi", "usul", "info", "tanya", "anonim", "rahasia"}
+_SIMPLE = {"stop": "STOP", "berhenti": "STOP", "mulai": "MULAI"}
+
+
+def translate_command(text: str) -> tuple[str, bool]:
+    """A leading bot command -> (text in the keyword grammar, new_thread)."""
+    match = _COMMAND.match(text)
+    if not match:
+        return text, False
+    name, rest = match.group(1).lower(), text[match.end():].strip()
+    if name in _STATUS:
+        return f"CEK {''.join(_DIGITS.findall(rest))}".strip(), False
+    if name == "baru":
+        return rest, True
+    if name in _SIMPLE:
+        return _SIMPLE[name], False
+    if name in _KEYWORDS:
+        return f"{name.upper()} {rest}".strip(), False
+    return "BANTUAN", False         # /start, /help, and any command we do not know
+
+
+def _kind(content_type: str) -> str:
+    major = content_type.split("/", 1)[0]
+    return major if major in ("image", "audio", "video") else "document"
+
+
+def attachments_of(message) -> tuple[Attachment, ...]:
+    """The files of one Telegram message, as Attachments naming the Bot API file_id."""
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        return (Attachment("image", "image/jpeg", largest.file_size, largest.file_id),)
+    found = []
+    if message.document:          # also set for animations (GIF as MP4)
+        item = message.document
+        content_type = item.mime_type or "application/octet-stream"
+        found.append(Attachment(_kind(content_type), content_type, item.file_size, item.file_id,
+                                item.file_name or ""))
+    for item, kind, default in ((message.voice, "audio", "audio/ogg"),
+                                (message.audio, "audio", "audio/mpeg"),
+                                (message.video, "video", "video/mp4"),
+                                (message.video_note, "video", "video/mp4")):
+        if item:
+            found.append(Attachment(kind, getattr(item, "mime_type", None) or default,
+                                    item.file_size, item.file_id,
+                                    getattr(item, "file_name", None) or ""))
+    return tuple(found)
+
+
+def _coordinate(value, limit: float) -> float:
+    number = float(value)
+    if not -limit <= number <= limit:
+        raise ValueError("coordinate out of range")
+    return number
+
+
+def location_of(message) -> Location | None:
+    """A shared location or venue (name and address as text)."""
+    place = message.venue.location if message.venue else message.location
+    if place is None:
+        return None
+    text = ", ".join(part for part in (message.venue.title, message.venue.address) if part) \
+        if message.venue else ""
+    return Location(text=text, latitude=_coordinate(place.latitude, 90),
+                    longitude=_coordinate(place.longitude, 180))
+
+
+class TelegramAdapter(ChannelAdapter):
+    name = "telegram"
+    replies_inline = False
+
+    def __init__(self, door, settings=None):
+        super().__init__(door, settings)
+        self.token = str(door.credentials.get("bot_token") or "")
+        self.secret = str(door.credentials.get("secret_token") or "")
+        self.api_base_url = str(door.options.get("api_base_url") or "")
+        self._pool: BotPool | None = None
+        self._lock = threading.Lock()
+
+    def bots(self) -> BotPool:
+        if not self.token:
+            raise SendError(f"door {self.door.id}: no bot_token configured", permanent=True)
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = BotPool(self.token, self.api_base_url)
+        return self._pool
+
+    # ----- verify -----------------------------------------------------------------------
+    def verify(self, request: WebRequest) -> None:
+        if not (self.token and self.secret):
+            raise Rejected(503, "door not configured")
+        given = request.header("x-telegram-bot-api-secret-token")
+        if not given:
+            raise Rejected(401, "missing secret token")
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), self.secret.encode()):
+            raise Rejected(403, "wrong secret token")
+
+    # ----- parse ------------------------------------------------------------------------
+    def parse(self, request: WebRequest) -> list[InboundMessage]:
+        if len(request.body) > MAX_UPDATE_BYTES:
+            raise Rejected(413, "update too large")
+        try:
+            data = json.loads(request.body)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise Rejected(400, "body is not valid JSON") from None
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            raise Rejected(400, "not a Telegram update")
+        kinds = [key for key in ("message", "edited_message") if data.get(key) is not None]
+        if not kinds:
+            return []              # callback queries, member changes, reactions ...
+        if not all(isinstance(data[key], dict) for key in kinds):
+            raise Rejected(400, "not a Telegram update")
+        if not self.token:
+            raise Rejected(503, "door not configured")
+        try:
+            update = Update.de_json(data, self.bots().parsing_bot())
+            message = self._message(update)
+        except Rejected:
+            raise
+        except Exception:  # noqa: BLE001 - a parser must survive any bytes
+            raise Rejected(400, "not a Telegram update") from None
+        return [message] if message else []
+
+    def _message(self, update) -> InboundMessage | None:
+        edited = update.message is None
+        message = update.edited_message if edited else update.message
+        user = message.from_user
+        if message.chat.type != "private" or user is None or user.is_bot:
+            return None
+        if edited and (message.location or message.venue):
+            return None            # live-location updates arrive as edits every few seconds
+        raw = (message.text or message.caption or "")[:MAX_TEXT]
+        text, new_thread = translate_command(raw)
+        attachments, location = attachments_of(message), location_of(message)
+        if not (raw or attachments or location):
+            return None            # sticker, contact, poll, dice, service message ...
+        chat = int(message.chat.id)
+        original = f"{chat}:{int(message.message_id)}"
+        meta = {"update_id": update.update_id, "message_id": message.message_id}
+        if message.media_group_id:
+            meta["media_group_id"] = str(message.media_group_id)
+        if message.forward_origin:
+            meta["forwarded"] = True
+        provider_id = original
+        if edited:
+            stamp = int(message.edit_date.timestamp()) if message.edit_date else f"u{update.update_id}"
+            provider_id = f"{original}:edit:{stamp}"
+            meta["edit_of"] = original
+        name = " ".join(part for part in (user.first_name, user.last_name) if part)
+        return InboundMessage(
+            door_id=self.door.id, channel=self.name, provider_message_id=provider_id,
+            sender=str(chat), sender_kind="telegram", sender_name=name[:128], text=text,
+            received_at=datetime.now(timezone.utc),
+            sent_at=(message.edit_date if edited else None) or message.date,
+            attachments=attachments, location=location, is_edit=edited,
+            new_thread=new_thread, meta=meta)
+
+    # ----- send -------------------------------------------------------------------------
+    def send(self, message: OutboundMessage) -> None:
+        if not _CHAT_ID.match(message.to or ""):
+            raise SendError(f"door {self.door.id}: not a Telegram chat id", permanent=True)
+        chat_id = int(message.to)
+        text = message.text if len(message.text) <= MAX_TEXT else message.text[:MAX_TEXT - 1] + "…"
+        reply = _replied_message(message.reply_to, message.to)
+
+        async def send_message(bot):
+            from telegram import LinkPreviewOptions, ReplyParameters
+
+            return await bot.send_message(
+                chat_id=chat_id, text=text,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_parameters=(ReplyParameters(reply, allow_sending_without_reply=True)
+                                  if reply else None))
+
+        sent = self.bots().call("sendMessage", send_message)
+        log.info("sent door=%s kind=%s to=%s message_id=%s", self.door.id, message.kind,
+                 mask(message.to), getattr(sent, "message_id", "-"))
+
+    # ----- media ------------------------------------------------------------------------
+    def fetch_media(self, attachment: Attachment) -> tuple[bytes, str]:
+        if not attachment.provider_ref:
+            raise SendError("telegram attachment has no file_id", permanent=True)
+
+        async def download(bot):
+            found = await bot.get_file(attachment.provider_ref)
+            if not found.file_path:
+                raise SendError("telegram getFile gave no file_path", permanent=True)
+            return bytes(await found.download_as_bytearray())
+
+        data = self.bots().call("getFile", download)
+        return data, attachment.content_type or "application/octet-stream"
+
+
+def _replied_message(reply_to: str, chat: str) -> int | None:
+    """The Telegram message id in ``<chat>:<message>[:edit:<date>]`` when it is this chat's."""
+    parts = (reply_to or "").split(":")
+    if len(parts) >= 2 and parts[0] == chat and parts[1].isdigit():
+        return int(parts[1])
+    return None

@@ -1,0 +1,164 @@
+"""python-telegram-bot's ``Bot`` for a Telegram door, usable from plain threads.
+
+``Bot``'s methods are coroutines and its HTTP client (httpx) belongs to the event loop that
+first used it, while the gateway calls ``send``/``fetch_media`` from worker threads.
+``BotPool`` therefore keeps, per calling thread, one ``asyncio.Runner`` (a private event
+loop that outlives a call, so connections are kept alive) and one ``Bot`` bound to it;
+``call(what, action)`` runs ``action(bot)`` on the calling thread's loop and turns every
+failure into ``SendError``:
+
+==========================================  ===========================================
+Bot API answer                              SendError
+==========================================  ===========================================
+429 (``RetryAfter``)                        retryable, ``retry_after`` from Telegram
+5xx, time-out, connection refused/reset     retryable
+400, 401, 403, 404, 409, other 4xx          permanent (chat not found, bot blocked by the
+                                            user, bad token, file too big ...)
+==========================================  ===========================================
+
+Reasons never carry the bot token or a chat id (digit runs are masked). A separate
+``parsing_bot()`` (never used for I/O) is what ``Update.de_json`` attaches to parsed
+objects. Building a ``Bot`` makes no network call: ``Bot.initialize`` (a ``getMe``) is
+deliberately not used.
+
+Logging: httpx logs every request URL at INFO, and the Bot API URL contains the bot token;
+python-telegram-bot logs request parameters (chat ids) at DEBUG. Unless the operator set
+their levels, the ``httpx`` logger is raised to WARNING and ``telegram`` to INFO.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import warnings
+from datetime import timedelta
+from typing import Awaitable, Callable, TypeVar
+
+from telegram import Bot
+from telegram.error import (BadRequest, ChatMigrated, Conflict, EndPointNotFound, Forbidden,
+                            InvalidToken, RetryAfter, TelegramError)
+from telegram.request import HTTPXRequest
+
+from channels.base import SendError
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org"
+TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 15.0, "write_timeout": 15.0,
+            "pool_timeout": 5.0}
+_DIGIT_RUNS = re.compile(r"\d{5,}")
+_HANDLED_BY_PTB = {400, 401, 403, 404, 409, 429}
+T = TypeVar("T")
+
+
+def api_urls(api_base_url: str) -> tuple[str, str]:
+    """(base_url, base_file_url) for ``Bot`` from a Bot API server root such as
+    ``https://api.telegram.org`` or a local ``telegram-bot-api`` server."""
+    root = (api_base_url or DEFAULT_API_BASE_URL).rstrip("/")
+    return f"{root}/bot", f"{root}/file/bot"
+
+
+def quiet_library_logs() -> None:
+    """Keep the token (in httpx's URLs) and chat ids (PTB's DEBUG lines) out of the logs,
+    unless the operator configured those loggers explicitly."""
+    for name, level in (("httpx", logging.WARNING), ("telegram", logging.INFO)):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(level)
+
+
+def scrub(text: str, token: str) -> str:
+    """A provider message safe for a log line: no token, no chat or user id."""
+    if token:
+        text = text.replace(token, "***")
+    return _DIGIT_RUNS.sub("***", text)[:160]
+
+
+class ClientError(TelegramError):
+    """A 4xx that python-telegram-bot would report as a (retryable) NetworkError."""
+
+
+class StrictRequest(HTTPXRequest):
+    """``HTTPXRequest`` that reports every 4xx python-telegram-bot does not name itself
+    as a ``ClientError``, so that it is not retried."""
+
+    async def do_request(self, *args, **kwargs):
+        code, payload = await super().do_request(*args, **kwargs)
+        if 400 <= code < 500 and code not in _HANDLED_BY_PTB:
+            raise ClientError(f"HTTP {code}")
+        return code, payload
+
+
+def make_bot(token: str, api_base_url: str = ""):
+    """A ``telegram.Bot`` for the token and API root; no network I/O."""
+    base_url, base_file_url = api_urls(api_base_url)
+    return Bot(token, base_url=base_url, base_file_url=base_file_url,
+               request=StrictRequest(connection_pool_size=4, **TIMEOUTS),
+               get_updates_request=StrictRequest(connection_pool_size=1, **TIMEOUTS))
+
+
+_PERMANENT = (BadRequest, Forbidden, InvalidToken, ChatMigrated, Conflict, EndPointNotFound,
+              ClientError)
+
+
+def send_error(what: str, exc: BaseException, token: str) -> SendError:
+    """The SendError for a failed Bot API call (see the table in the module docstring)."""
+    detail = getattr(exc, "message", "") if isinstance(exc, TelegramError) else ""
+    reason = f"telegram {what} failed: {type(exc).__name__}" + (
+        f": {scrub(detail, token)}" if detail else "")
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return SendError(reason, retry_after=seconds)
+    if isinstance(exc, _PERMANENT):
+        return SendError(reason, permanent=True)
+    return SendError(reason)          # NetworkError, TimedOut, bad JSON from the server ...
+
+
+class BotPool:
+    """One event loop and one ``Bot`` per calling thread, for one door's token."""
+
+    def __init__(self, token: str, api_base_url: str = ""):
+        quiet_library_logs()
+        self.token = token
+        self.api_base_url = api_base_url or DEFAULT_API_BASE_URL
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._parser = None
+        self._opened: list[tuple[asyncio.Runner, object]] = []
+
+    def parsing_bot(self):
+        """The Bot that parsed objects carry (``Update.de_json``); never used for I/O."""
+        if self._parser is None:
+            with self._lock:
+                if self._parser is None:
+                    self._parser = make_bot(self.token, self.api_base_url)
+        return self._parser
+
+    def call(self, what: str, action: Callable[[object], Awaitable[T]]) -> T:
+        """Run ``action(bot)`` on this thread's loop; failures become SendError."""
+        state = getattr(self._local, "state", None)
+        if state is None:
+            state = (asyncio.Runner(), make_bot(self.token, self.api_base_url))
+            self._local.state = state
+            with self._lock:
+                self._opened.append(state)
+        runner, bot = state
+        try:
+            return runner.run(action(bot))
+        except SendError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure of a call is a SendError
+            raise send_error(what, exc, self.token) from None
+
+    def close(self) -> None:
+        """Close every thread's client and loop; call when no call is in flight."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for runner, bot in opened:
+            try:
+                runner.run(bot.request.shutdown())
+            except Exception:  # noqa: BLE001 - closing best effort
+                pass
+            runner.close()

@@ -1,0 +1,79 @@
+"""Shared pieces of the Telegram tests: the recorded-update table, the doors file and the
+environment that configures the ``telegram`` door, requests as Telegram's webhook sends
+them, and a reader for what kombu left on a Redis-backed queue."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from channels.base import WebRequest
+from config.doors import Door
+
+TESTDATA = Path(__file__).parent / "testdata"
+TABLE = json.loads((TESTDATA / "telegram.json").read_text("utf-8"))
+DOORS_FILE = TESTDATA / "telegram_doors.json"
+CASES = {case["name"]: case for case in TABLE["cases"]}
+ACCEPTED = [n for n, c in CASES.items() if c["expect"]["status"] == 200 and not c["expect"].get("ignored")]
+IGNORED = [n for n, c in CASES.items() if c["expect"].get("ignored")]
+REFUSED = [n for n, c in CASES.items() if c["expect"]["status"] != 200]
+BOT_TOKEN = TABLE["bot_token"]
+SECRET_TOKEN = TABLE["secret_token"]
+FORGED_TOKEN = "another-bots-secret_0123456789"
+PATH = "/in/telegram"
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def door(api_base_url: str = "", bot_token: str = BOT_TOKEN, secret_token: str = SECRET_TOKEN) -> Door:
+    """The telegram door as load_catalogue builds it from telegram_doors.json."""
+    return Door(id="telegram", channel="telegram", agency="KemenPANRB", label="Bot Telegram LAPOR!",
+                credentials={"bot_token": bot_token, "secret_token": secret_token},
+                options={"api_base_url": api_base_url})
+
+
+def environ_for(api_base_url: str = "") -> dict:
+    """The environment variables the door JSON names."""
+    return {"LAPOR_DOORS_FILE": str(DOORS_FILE), "LAPOR_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "LAPOR_TELEGRAM_SECRET_TOKEN": SECRET_TOKEN, "LAPOR_TELEGRAM_API_BASE_URL": api_base_url}
+
+
+def raw_body(case: dict) -> bytes:
+    """The bytes Telegram posts: compact JSON, UTF-8 (or the case's raw bytes)."""
+    if "body_hex" in case:
+        return bytes.fromhex(case["body_hex"])
+    if "body_text" in case:
+        return case["body_text"].encode("utf-8")
+    return json.dumps(case["body"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def headers_for(case: dict) -> dict:
+    """The webhook request headers, with the secret token the case says."""
+    headers = {"Content-Type": "application/json"}
+    if case["secret"] == "valid":
+        headers[HEADER] = SECRET_TOKEN
+    elif case["secret"] == "forged":
+        headers[HEADER] = FORGED_TOKEN
+    return headers
+
+
+def web_request(case: dict, body: bytes | None = None) -> WebRequest:
+    headers = {k.lower(): v for k, v in headers_for(case).items()}
+    return WebRequest(method="POST", url="https://lapor.example.go.id" + PATH, path=PATH,
+                      headers=headers, query_string=b"", body=raw_body(case) if body is None else body,
+                      content_type="application/json")
+
+
+def post_case(client, case: dict, path: str = PATH):
+    return client.post(path, data=raw_body(case), headers=headers_for(case))
+
+
+def queued(redis_client, queue: str) -> list[dict]:
+    """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
+    bodies = []
+    for raw in reversed(redis_client.lrange(queue, 0, -1)):
+        envelope = json.loads(raw)
+        body = envelope["body"]
+        if envelope.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        bodies.append(json.loads(body))
+    return bodies

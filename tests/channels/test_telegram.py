@@ -1,0 +1,347 @@
+"""The Telegram door, inbound: a table of Bot API webhook updates (testdata/telegram.json)
+through the adapter alone and through the real pipeline (Flask test client, real Redis):
+every message type, commands, edits, ignored updates, secret tokens, duplicates, odd and
+oversized bodies, and the privacy of logs. Replies, media and the CLI are in
+test_telegram_bot_api.py."""
+from __future__ import annotations
+
+import json
+import logging
+import random
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from telegram import Update
+
+from channels.base import Rejected, WebRequest
+from channels.telegram import TelegramAdapter, attachments_of, translate_command
+from config import messages
+from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
+from normalizer import tracking
+from tests.channels.telegram_support import (ACCEPTED, BOT_TOKEN, CASES, FORGED_TOKEN, HEADER,
+                                             IGNORED, PATH, REFUSED, SECRET_TOKEN, door,
+                                             environ_for, post_case, queued, raw_body, web_request)
+
+
+@pytest.fixture
+def environ(environ):
+    environ.update(environ_for())
+    return environ
+
+
+def redis_of(parts):
+    return parts.store.redis
+
+
+def ledger_keys(parts) -> list[bytes]:
+    return list(redis_of(parts).scan_iter("lapor:c:*"))
+
+
+def attachment_dicts(message) -> list[dict]:
+    return [{"kind": a.kind, "content_type": a.content_type, "size": a.size,
+             "provider_ref": a.provider_ref, "filename": a.filename} for a in message.attachments]
+
+
+# ----- the adapter alone -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_adapter_reads_table(name):
+    case, adapter = CASES[name], TelegramAdapter(door())
+    request = web_request(case)
+    adapter.verify(request)
+    [message] = adapter.parse(request)
+    want = case["expect"]["message"]
+    assert (message.door_id, message.channel, message.sender_kind) == ("telegram", "telegram", "telegram")
+    for key in ("sender", "sender_name", "text", "provider_message_id", "is_edit", "new_thread", "meta"):
+        assert getattr(message, key) == want[key], key
+    assert message.sent_at.isoformat() == want["sent_at"]
+    assert attachment_dicts(message) == want["attachments"]
+    location = message.location
+    assert (None if location is None else {"text": location.text, "latitude": location.latitude,
+                                           "longitude": location.longitude}) == want["location"]
+    assert not message.public and message.language == "id"
+    assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("name", IGNORED)
+def test_adapter_ignores_table(name):
+    request, adapter = web_request(CASES[name]), TelegramAdapter(door())
+    adapter.verify(request)
+    assert adapter.parse(request) == []
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_adapter_refuses_table(name):
+    case, adapter = CASES[name], TelegramAdapter(door())
+    request = web_request(case)
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(request)
+        adapter.parse(request)
+    assert (refused.value.status, refused.value.reason) == (case["expect"]["status"], case["expect"]["reason"])
+    assert SECRET_TOKEN not in refused.value.reason and BOT_TOKEN not in refused.value.reason
+
+
+def test_table_updates_are_what_python_telegram_bot_reads_and_writes():
+    """Every recorded update survives python-telegram-bot's own round trip unchanged: the
+    table holds Bot API shapes, not shapes this adapter happens to accept."""
+    checked = 0
+    for name in ACCEPTED + IGNORED:
+        body = CASES[name]["body"]
+        written = Update.de_json(json.loads(json.dumps(body)), None).to_dict()
+        assert _same_but_false_defaults(written, body), name
+        checked += 1
+    assert checked == len(ACCEPTED) + len(IGNORED)
+
+
+def _same_but_false_defaults(written, recorded) -> bool:
+    """``written`` equals ``recorded`` except for flags python-telegram-bot adds as False
+    and empty arrays it leaves out."""
+    if isinstance(recorded, dict):
+        kept = {key: value for key, value in recorded.items() if value != [] or key in written}
+        return (isinstance(written, dict) and set(kept) <= set(written)
+                and all(written[key] is False for key in set(written) - set(kept))
+                and all(_same_but_false_defaults(written[key], value) for key, value in kept.items()))
+    if isinstance(recorded, list):
+        return (isinstance(written, list) and len(written) == len(recorded)
+                and all(map(_same_but_false_defaults, written, recorded)))
+    return written == recorded and isinstance(written, type(recorded))   # enums are str
+
+
+@pytest.mark.parametrize("missing", ["bot_token", "secret_token"])
+def test_door_without_credentials_answers_503(missing):
+    adapter = TelegramAdapter(door(**{missing: ""}))
+    with pytest.raises(Rejected) as refused:
+        adapter.verify(web_request(CASES["text"]))
+    assert (refused.value.status, refused.value.reason) == (503, "door not configured")
+
+
+def test_secret_token_must_match_exactly():
+    adapter = TelegramAdapter(door())
+    for given_token in (SECRET_TOKEN[:-1], SECRET_TOKEN + "x", SECRET_TOKEN.upper(), " " + SECRET_TOKEN,
+                        "tidak-ascii-\u00e9"):
+        request = web_request(CASES["text"])
+        request.headers[HEADER.lower()] = given_token
+        with pytest.raises(Rejected) as refused:
+            adapter.verify(request)
+        assert refused.value.status == 403
+
+
+def test_largest_photo_whatever_the_order():
+    body = CASES["photo_caption"]["body"]
+    sizes = list(body["message"]["photo"])
+    for seed in range(5):
+        random.Random(seed).shuffle(sizes)
+        update = Update.de_json({**body, "message": {**body["message"], "photo": sizes}}, None)
+        [photo] = attachments_of(update.message)
+        assert (photo.provider_ref, photo.size) == ("AgACAgUAAxkBAAIBZWdDq1-y1280", 128544)
+
+
+@pytest.mark.parametrize("text,want", [
+    ("/start", ("BANTUAN", False)), ("/help", ("BANTUAN", False)), ("/bantuan", ("BANTUAN", False)),
+    ("/HELP@LaporTestBot", ("BANTUAN", False)), ("/status 2741-0935-882", ("CEK 27410935882", False)),
+    ("/cek 2741.0935.882", ("CEK 27410935882", False)), ("/status nomor saya?", ("CEK", False)),
+    ("/baru", ("", True)), ("/baru  ASPIRASI tambah lampu ", ("ASPIRASI tambah lampu", True)),
+    ("/berhenti", ("STOP", False)), ("/mulai", ("MULAI", False)),
+    ("/lapor ANONIM guru minta uang", ("LAPOR ANONIM guru minta uang", False)),
+    ("/aspirasi taman kota", ("ASPIRASI taman kota", False)), ("/xyz", ("BANTUAN", False)),
+    ("Tolong /status 123", ("Tolong /status 123", False)), ("/ bukan perintah", ("/ bukan perintah", False)),
+    ("/statusku", ("BANTUAN", False)), ("LAPOR jalan rusak", ("LAPOR jalan rusak", False)),
+])
+def test_commands_become_grammar_words(text, want):
+    assert translate_command(text) == want
+
+
+def test_oversized_update_is_413_before_parsing():
+    body = b'{"update_id": 1, "message": {"text": "' + b"x" * (1024 * 1024) + b'"}}'
+    with pytest.raises(Rejected) as refused:
+        TelegramAdapter(door()).parse(web_request(CASES["text"], body))
+    assert (refused.value.status, refused.value.reason) == (413, "update too large")
+
+
+@pytest.fixture(scope="module")
+def fuzzed():
+    """One adapter for the fuzz tests (building its Bot costs some milliseconds)."""
+    return TelegramAdapter(door())
+
+
+@given(st.binary(max_size=600))
+@hsettings(max_examples=300, deadline=None)
+def test_parser_survives_any_bytes(fuzzed, data):
+    request = web_request(CASES["text"], data)
+    try:
+        assert isinstance(fuzzed.parse(request), list)
+    except Rejected as exc:
+        assert exc.status == 400
+
+
+_KEYS = ["message_id", "from", "chat", "id", "type", "date", "edit_date", "text", "caption",
+         "photo", "file_id", "file_size", "width", "height", "document", "mime_type", "voice",
+         "location", "latitude", "longitude", "venue", "title", "entities", "first_name",
+         "is_bot", "media_group_id", "forward_origin", "video", "sticker"]
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS), inner, max_size=6),
+    max_leaves=30)
+
+
+@given(message=_json_values, edited=st.booleans())
+@hsettings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_parser_survives_any_json_shape(fuzzed, message, edited):
+    raw = json.dumps({"update_id": 1, "edited_message" if edited else "message": message}).encode()
+    try:
+        for found in fuzzed.parse(web_request(CASES["text"], raw)):
+            assert found.sender_kind == "telegram" and found.provider_message_id
+    except Rejected as exc:
+        assert exc.status == 400
+
+
+@given(leaf=_json_values, index=st.integers(min_value=0))
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_parser_survives_one_field_changed(fuzzed, leaf, index):
+    """A recorded update with any one field replaced by any JSON value: a message or a 400."""
+    body = json.loads(json.dumps(CASES["venue"]["body"]))
+    fields = [(parent, key) for parent in _dicts(body) for key in parent]
+    parent, key = fields[index % len(fields)]
+    parent[key] = leaf
+    try:
+        fuzzed.parse(web_request(CASES["text"], json.dumps(body).encode()))
+    except Rejected as exc:
+        assert exc.status == 400
+
+
+def _dicts(value):
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _dicts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _dicts(item)
+
+
+# ----- through the pipeline ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_pipeline_takes_table(name, client, parts):
+    case = CASES[name]
+    response = post_case(client, case)
+    assert response.status_code == 200
+    want, chat = case["expect"]["pipeline"], case["expect"]["message"]["sender"]
+    [reply] = queued(redis_of(parts), REPLIES)
+    assert (reply["door_id"], reply["to"], reply["private"]) == ("telegram", chat, True)
+    assert reply["reply_to"] == case["expect"]["message"]["provider_message_id"]
+    complaints = queued(redis_of(parts), COMPLAINTS)
+    if "answer" in want:
+        number = want.get("number", "")
+        assert reply["text"] == messages.text(want["answer"], number=number)
+        assert reply["kind"] == "answer"
+        assert complaints == [] and ledger_keys(parts) == []
+        return
+    [complaint] = complaints
+    assert (complaint["door"], complaint["channel"]) == ("telegram", "telegram")
+    assert complaint["provider_message_ids"] == [case["expect"]["message"]["provider_message_id"]]
+    assert complaint["reporter"]["kind"] == "telegram"
+    expected = want["complaint"]
+    assert complaint["body"] == expected["body"]
+    for key in ("classification",):
+        if key in expected:
+            assert complaint[key] == expected[key]
+    for key in ("anonymous", "confidential"):
+        if key in expected:
+            assert complaint["privacy"][key] is expected[key]
+    for key in ("name", "contact"):
+        if key in expected:
+            assert complaint["reporter"][key] == expected[key]
+    if "topic" in expected:
+        assert complaint["routing"]["topic"] == expected["topic"]
+    assert len(complaint["attachments"]) == expected.get("attachments", 0)
+    assert (complaint["location"] is not None) is expected.get("location", False)
+    assert len(queued(redis_of(parts), MEDIA)) == len(complaint["attachments"])
+    assert len(ledger_keys(parts)) == 1
+    number = complaint["tracking_number"]
+    assert reply["kind"] == "ack" and reply["tracking_number"] == number
+    assert tracking.display(number) in reply["text"]
+
+
+@pytest.mark.parametrize("name", IGNORED)
+def test_pipeline_ignores_table(name, client, parts):
+    response = post_case(client, CASES[name])
+    assert response.status_code == 200
+    for queue in (COMPLAINTS, REPLIES, MEDIA):
+        assert queued(redis_of(parts), queue) == []
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_pipeline_refuses_table(name, client, parts):
+    case = CASES[name]
+    response = post_case(client, case)
+    assert response.status_code == case["expect"]["status"]
+    text = response.get_data(as_text=True)
+    assert case["expect"]["reason"] in text
+    assert SECRET_TOKEN not in text and FORGED_TOKEN not in text and BOT_TOKEN not in text
+    for queue in (COMPLAINTS, REPLIES):
+        assert queued(redis_of(parts), queue) == []
+
+
+def test_same_update_twice_makes_one_complaint(client, parts):
+    """Telegram redelivers an update it got no 2xx for: same chat and message id."""
+    first = post_case(client, CASES["photo_caption"])
+    again = post_case(client, CASES["photo_caption"])
+    assert first.status_code == again.status_code == 200
+    [complaint] = queued(redis_of(parts), COMPLAINTS)
+    assert len(ledger_keys(parts)) == 1 and redis_of(parts).llen(COMPLAINTS) == 1
+    ack, duplicate = queued(redis_of(parts), REPLIES)
+    number = tracking.display(complaint["tracking_number"])
+    assert number in ack["text"]
+    assert duplicate["text"] == messages.text("ack_duplicate", tracking=number)
+    assert len(queued(redis_of(parts), MEDIA)) == 1          # the photo is fetched once
+    assert parts.store.stats()[("duplicate", "telegram")] == 1
+
+
+def test_edit_updates_the_complaint_instead_of_making_another(client, parts):
+    post_case(client, CASES["text"])
+    post_case(client, CASES["edited_text"])
+    post_case(client, CASES["edited_text"])                 # the edit redelivered
+    complaint, event = queued(redis_of(parts), COMPLAINTS)
+    assert event["type"] == "edit" and event["complaint_id"] == complaint["id"]
+    assert event["edit_of"] == "5811230001:101"
+    assert event["body"] == CASES["edited_text"]["expect"]["message"]["text"]
+    texts = [reply["text"] for reply in queued(redis_of(parts), REPLIES)]
+    number = tracking.display(complaint["tracking_number"])
+    assert texts[1] == messages.text("ack_edit", tracking=number)
+    assert len(texts) == 3 and number in texts[2]
+
+
+def test_door_without_credentials_through_the_app(client, parts):
+    response = post_case(client, CASES["text"], path="/in/telegram-jatim")
+    assert response.status_code == 503
+    assert "door not configured" in response.get_data(as_text=True)
+    assert queued(redis_of(parts), COMPLAINTS) == []
+
+
+def test_oversized_bodies_through_the_app(client, parts):
+    headers = {HEADER: SECRET_TOKEN, "Content-Type": "application/json"}
+    over_adapter = b'{"update_id": 1, "message": {"text": "' + b"x" * (1024 * 1024) + b'"}}'
+    assert client.post(PATH, data=over_adapter, headers=headers).status_code == 413
+    over_gateway = b" " * (parts.settings.max_body_bytes + 1)
+    assert client.post(PATH, data=over_gateway, headers=headers).status_code == 413
+    assert queued(redis_of(parts), COMPLAINTS) == []
+
+
+def test_logs_never_show_chat_id_or_name(client, parts, caplog):
+    caplog.set_level(logging.DEBUG)
+    for name in ("text", "photo_caption", "edited_text", "command_status", "forged_secret", "group_message"):
+        post_case(client, CASES[name])
+    logged = caplog.text
+    assert "accepted door=telegram" in logged
+    for secret in ("5811230001", "Siti", "Aminah", SECRET_TOKEN, FORGED_TOKEN, BOT_TOKEN):
+        assert secret not in logged
+
+
+def test_adapter_built_from_the_doors_file(parts):
+    adapter = parts.adapters["telegram"]
+    assert isinstance(adapter, TelegramAdapter) and not adapter.replies_inline
+    assert (adapter.token, adapter.secret) == (BOT_TOKEN, SECRET_TOKEN)
+    request = WebRequest("POST", "https://x" + PATH, PATH, {HEADER.lower(): SECRET_TOKEN}, b"",
+                         raw_body(CASES["text"]), "application/json")
+    adapter.verify(request)
+    assert adapter.parse(request)[0].provider_message_id == "5811230001:101"
