@@ -84,6 +84,8 @@ class ForwardWorker(QueueWorker):
         if now - self._last_reconcile >= RECONCILE_EVERY:
             self._last_reconcile = now
             reconcile(self.parts)
+            if self.parts.spool.files():      # same host as the web side (embedded default)
+                self.parts.spool.drain(self.parts.intake.replay_spooled)
 
     def republish(self, cid: str, why: str) -> bool:
         return republish(self.parts, cid, why, self.store.ledger(cid))

@@ -37,4 +37,6 @@ def create_app(settings=None, parts=None) -> Flask:
     for module in (doors, forms, api, central_api, health, metrics):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
+    if parts.spool.files():       # complaints spooled before a restart: replay them
+        parts.intake.ensure_drainer()
     return app

@@ -1,5 +1,6 @@
 """Health: ``/healthz`` says the process is alive; ``/readyz`` that the store and the
-broker answer (503 with the failing part named otherwise)."""
+broker answer (503 with the failing part named otherwise), with ``spool``: how many
+complaints wait on disk for the store to come back."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
@@ -27,4 +28,5 @@ def readyz():
     except Exception as exc:  # noqa: BLE001
         checks["broker"] = f"unavailable: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)
+    return jsonify(status="ready" if ready else "not ready", checks=checks,
+                   spool=parts.spool.depth()), (200 if ready else 503)

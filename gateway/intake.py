@@ -14,13 +14,18 @@ earlier message becomes an ``edit`` event of the complaint that message made.
 
 When the broker refuses a message that the store accepted, the citizen is still answered:
 the ledger has it (state ``accepted``) and the forwarder's reconciler publishes it later.
-When the store itself is down, the request fails with 503 so the provider retries.
+When the store itself is down, the complaint goes to the fsynced disk spool
+(``forwarder.spool``) and the citizen is answered with its tracking number as usual; a
+drainer thread replays the spool in order when the store is back. Replies that cannot be
+queued are spooled the same way.
 """
 from __future__ import annotations
 
 import json
 import logging
 import secrets
+import threading
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -29,16 +34,20 @@ from config import messages
 from forwarder import store as codes
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
+from redis import RedisError
 from normalizer import tracking
 from normalizer.identity import mask, pseudonym
 from normalizer.normalize import Context, build_complaint, build_event, interpret, reporter_handle
 
 log = logging.getLogger("lapor.intake")
+DRAIN_INTERVAL = 1.0
 
 
 class Intake:
-    def __init__(self, settings, catalogue, adapters, store, publisher):
+    def __init__(self, settings, catalogue, adapters, store, publisher, spool=None):
         self.settings = settings
+        self.spool = spool
+        self._drainer = None
         self.catalogue = catalogue
         self.adapters = adapters
         self.store = store
@@ -75,15 +84,19 @@ class Intake:
         handle = reporter_handle(message)
         if not handle:
             return
-        try:
-            enqueue_reply(self.publisher, door.channel, {
-                "door_id": door.id, "to": handle, "text": outcome.reply_text,
+        body = {"door_id": door.id, "to": handle, "text": outcome.reply_text,
                 "complaint_id": outcome.complaint_id, "kind": outcome.kind,
                 "private": not message.public, "reply_to": message.provider_message_id,
-                "tracking_number": outcome.tracking_number})
-        except PublishError as exc:   # the complaint is safe; only this reply is lost
-            log.error("reply not queued door=%s complaint=%s: %s", door.id,
-                      outcome.complaint_id or "-", exc)
+                "tracking_number": outcome.tracking_number}
+        try:
+            enqueue_reply(self.publisher, door.channel, body)
+        except PublishError as exc:   # the broker is down: keep the reply on disk too
+            if self.spool is None:
+                log.error("reply not queued door=%s complaint=%s: %s", door.id,
+                          outcome.complaint_id or "-", exc)
+                return
+            self.spool.append({"reply": body, "channel": door.channel})
+            self.ensure_drainer()
 
     # ----- one message ------------------------------------------------------------------
     def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
@@ -107,8 +120,11 @@ class Intake:
             open_key = self.store.open_key(message.door_id, complaint["reporter"]["pseudonym"]) if handle else ""
             serialized = json.dumps(complaint, ensure_ascii=False)
             publish = self._prepare(routing_key, serialized, complaint["id"], "complaint")
-            code, cid, number = self.store.accept(complaint, dedup_id, handle, publish, serialized,
-                                                  open_key, self.window, join)
+            try:
+                code, cid, number = self.store.accept(complaint, dedup_id, handle, publish,
+                                                      serialized, open_key, self.window, join)
+            except RedisError as exc:
+                return self._spool(message, complaint, dedup_id, handle, lang, exc)
             if code != codes.COLLISION:
                 break
         else:
@@ -123,6 +139,54 @@ class Intake:
         log.info("accepted door=%s complaint=%s class=%s reporter=%s", message.door_id, cid,
                  complaint["classification"], mask(handle))
         return Outcome(message, number, self.ack_text(complaint, lang), complaint_id=cid)
+
+    def _spool(self, message, complaint: dict, dedup_id: str, handle: str, lang: str, exc) -> Outcome:
+        """The store is down: keep the complaint on disk (fsynced) and answer normally."""
+        if self.spool is None:
+            raise exc
+        self.spool.append({"complaint": complaint, "dedup_id": dedup_id, "handle": handle})
+        self.ensure_drainer()
+        log.warning("store unavailable (%s): complaint=%s spooled to disk", type(exc).__name__,
+                    complaint["id"])
+        return Outcome(message, complaint["tracking_number"], self.ack_text(complaint, lang),
+                       complaint_id=complaint["id"])
+
+    def ensure_drainer(self) -> None:
+        """Start, once per process, the thread that drains the spool when the store is back."""
+        if self._drainer is None or not self._drainer.is_alive():
+            self._drainer = threading.Thread(target=self._drain_forever, name="spool-drainer",
+                                             daemon=True)
+            self._drainer.start()
+
+    def _drain_forever(self) -> None:
+        while True:
+            time.sleep(DRAIN_INTERVAL)
+            if self.spool.files():
+                done, corrupt = self.spool.drain(self.replay_spooled)
+                if done or corrupt:
+                    log.warning("spool: %d record(s) replayed, %d corrupt kept aside", done, corrupt)
+
+    def replay_spooled(self, record: dict) -> None:
+        """Put a spooled record through the store and queue (raises while still down).
+        A complaint stays a complaint of its own: the citizen already has its number."""
+        if "reply" in record:
+            enqueue_reply(self.publisher, record["channel"], record["reply"])
+            return
+        complaint = record["complaint"]
+        for attempt in range(5):
+            serialized = json.dumps(complaint, ensure_ascii=False)
+            routing_key = f"complaint.new.{complaint['channel']}"
+            publish = self._prepare(routing_key, serialized, complaint["id"], "complaint")
+            code, cid, _ = self.store.accept(complaint, record.get("dedup_id", ""),
+                                             record.get("handle", ""), publish, serialized)
+            if code != codes.COLLISION:
+                break
+            log.error("spooled complaint=%s: tracking number taken meanwhile; a new one is "
+                      "allocated and flagged", complaint["id"])
+            complaint = {**complaint, "tracking_number": tracking.new_tracking_number(secrets.randbelow),
+                         "flags": complaint["flags"] + ["tracking_number_reallocated"]}
+        if code == codes.ACCEPTED and publish is None:
+            self._publish(routing_key, complaint, cid, "complaint")
 
     def add_event(self, message: InboundMessage, parsed, event_type: str, parent: tuple,
                   open_key: str, lang: str) -> Outcome:

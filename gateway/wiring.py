@@ -13,6 +13,7 @@ from channels.base import build_adapters
 from config.doors import Catalogue, load_catalogue
 from config.settings import Settings
 from forwarder.queue import Publisher
+from forwarder.spool import Spool
 from forwarder.store import Store
 from gateway.intake import Intake
 
@@ -25,6 +26,7 @@ class Parts:
     store: Store
     publisher: Publisher
     intake: Intake
+    spool: Spool
 
 
 def build_parts(settings: Settings) -> Parts:
@@ -34,8 +36,9 @@ def build_parts(settings: Settings) -> Parts:
     store = Store.from_url(settings.redis_url, settings)
     publisher = Publisher(settings.broker_url, quorum=settings.extra.get("QUORUM_QUEUES") == "1",
                           store_url=settings.redis_url)
-    intake = Intake(settings, catalogue, adapters, store, publisher)
-    return Parts(settings, catalogue, adapters, store, publisher, intake)
+    spool = Spool(settings.data_dir / "spool")
+    intake = Intake(settings, catalogue, adapters, store, publisher, spool)
+    return Parts(settings, catalogue, adapters, store, publisher, intake, spool)
 
 
 def setup_logging() -> None:

@@ -1,0 +1,116 @@
+"""The disk spool: fsynced appends, ordered replay, corrupt records kept aside, resumable
+drains, and intake falling back to it when the store is down."""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import pytest
+
+from config.settings import load_settings
+from forwarder.spool import Spool
+from gateway.wiring import build_parts
+from normalizer.grammar import parse_keywords
+from tests.helpers import free_port, inbound
+
+
+def test_records_replay_in_order_and_the_spool_empties(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    for i in range(5):
+        spool.append({"n": i, "text": "jalan rusak 😡"})
+    assert spool.depth() == 5
+    seen = []
+    assert spool.drain(seen.append) == (5, 0)
+    assert [r["n"] for r in seen] == [0, 1, 2, 3, 4] and seen[0]["text"] == "jalan rusak 😡"
+    assert spool.depth() == 0 and spool.files() == []
+
+
+def test_corrupt_and_half_written_records_are_kept_aside(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    spool.append({"n": 1})
+    path = spool.files()[0]
+    with open(path, "ab") as handle:
+        handle.write(b"17 deadbeef {\"n\": \"garbage\"}\n")   # bad checksum
+    spool.append({"n": 2})
+    with open(spool.files()[0], "ab") as handle:
+        handle.write(b"40 0000")                                 # torn write at the end
+    seen = []
+    assert spool.drain(seen.append) == (2, 2)
+    assert [r["n"] for r in seen] == [1, 2]
+    aside = list((tmp_path / "spool").glob("corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().count(b"\n") == 2
+
+
+def test_a_failed_replay_pauses_and_resumes_where_it_stopped(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    for i in range(4):
+        spool.append({"n": i})
+    seen, failures = [], []
+
+    def flaky(record):
+        if record["n"] == 2 and not failures:
+            failures.append(1)
+            raise ConnectionError("store still down")
+        seen.append(record["n"])
+
+    assert spool.drain(flaky) == (2, 0)
+    assert spool.depth() == 2
+    assert spool.drain(flaky) == (2, 0)
+    assert seen == [0, 1, 2, 3] and spool.files() == []
+
+
+def test_appends_racing_a_drain_are_never_lost(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    seen = []
+
+    def writer(base):
+        for i in range(200):
+            spool.append({"n": base + i})
+
+    threads = [threading.Thread(target=writer, args=(k * 1000,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        spool.drain(lambda r: seen.append(r["n"]))
+    spool.drain(lambda r: seen.append(r["n"]))
+    assert sorted(seen) == sorted(k * 1000 + i for k in range(4) for i in range(200))
+
+
+@pytest.fixture
+def down_then_up(environ, redis_url):
+    """Parts whose store and broker are down, and the same gateway's parts once it is up."""
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    down = build_parts(load_settings(dict(environ, LAPOR_REDIS_URL=dead, LAPOR_BROKER_URL=dead)))
+    up = build_parts(load_settings(environ))
+    yield down, up
+    down.publisher.close()
+    up.publisher.close()
+
+
+def test_intake_spools_when_the_store_is_down_and_replays_when_back(down_then_up):
+    down, up = down_then_up
+    outcome = down.intake.take(inbound("LAPOR jembatan putus 🌉", provider_id="k-1"))
+    assert "No. lacak" in outcome.reply_text and down.spool.depth() == 1
+    assert down.spool.drain(down.intake.replay_spooled) == (0, 0)        # still down
+    assert down.spool.depth() == 1
+    assert up.spool.drain(up.intake.replay_spooled) == (1, 0)            # back
+    status = up.store.status(outcome.tracking_number)
+    assert status["status"] == "diterima"
+    [queued] = up.store.redis.lrange("lapor.complaints", 0, -1)
+    body = json.loads(base64.b64decode(json.loads(queued)["body"]))
+    assert body["tracking_number"] == outcome.tracking_number and body["body"] == "jembatan putus 🌉"
+    again = up.intake.take(inbound("LAPOR jembatan putus 🌉", provider_id="k-1"))
+    assert again.duplicate and again.tracking_number == outcome.tracking_number
+
+
+def test_a_reply_that_cannot_be_queued_is_spooled(down_then_up):
+    down, up = down_then_up
+    door = down.catalogue.doors["sms-1708"]
+    message = inbound("BANTUAN")
+    outcome = down.intake.command(message, parse_keywords("BANTUAN"), "id")
+    down.intake.reply(door, message, outcome)
+    assert down.spool.depth() == 1
+    assert up.spool.drain(up.intake.replay_spooled) == (1, 0)
+    [queued] = up.store.redis.lrange("lapor.replies", 0, -1)
+    assert json.loads(queued)["headers"]["kind"] == "reply"
