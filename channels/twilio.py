@@ -45,7 +45,8 @@ Door settings
 * ``options.api_base_url``: Twilio API base [https://api.twilio.com]; tests point it at a
   local server.
 * ``options.status_template_sid``: WhatsApp mode, Content SID ``HX...`` for status notices.
-* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads [16 MiB].
+* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads
+  [LAPOR_MAX_BODY_BYTES, the media worker's own limit].
 
 Sample request (WhatsApp, a photo with a caption; the body is one line)::
 
@@ -85,7 +86,7 @@ DEFAULT_API_BASE_URL = "https://api.twilio.com"
 MODES = ("sms", "whatsapp")
 SEND_TIMEOUT = 15.0                      # seconds per REST call
 MEDIA_TIMEOUT = (3.05, 60.0)             # connect, read
-DEFAULT_MAX_MEDIA = 16 * 1024 * 1024     # WhatsApp's limit; Twilio MMS is 5 MB
+DEFAULT_MAX_MEDIA = 12 * 1024 * 1024     # without settings; Twilio MMS is 5 MB, WhatsApp 16 MB
 MAX_BODY_CHARS = 1600                    # Twilio's limit for a message body
 _DIGIT_RUNS = re.compile(r"\d{5,}")
 _SPACES = re.compile(r"\s+")
@@ -105,6 +106,7 @@ class TwilioAdapter(ChannelAdapter):
             raise SettingsError(f"door {door.id!r}: options.mode must be sms or whatsapp, "
                                 f"got {self.mode!r}")
         self._local = threading.local()
+        self.max_media = getattr(settings, "max_body_bytes", DEFAULT_MAX_MEDIA)
 
     # ----- settings ---------------------------------------------------------------------
     def _secret(self, key: str) -> str:
@@ -234,9 +236,9 @@ class TwilioAdapter(ChannelAdapter):
         if not self._trusted(url):
             raise SendError("media URL is not on Twilio's API", permanent=True)
         try:
-            limit = int(self._option("max_media_bytes") or DEFAULT_MAX_MEDIA)
+            limit = int(self._option("max_media_bytes") or self.max_media)
         except ValueError:
-            limit = DEFAULT_MAX_MEDIA
+            limit = self.max_media
         auth = (self._secret("account_sid"), self._secret("auth_token"))
         try:
             with self._session().get(url, auth=auth, timeout=MEDIA_TIMEOUT, stream=True) as response:

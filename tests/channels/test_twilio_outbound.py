@@ -196,6 +196,14 @@ def test_fetch_media_is_bounded(provider, doors, settings):
     assert failed.value.permanent and "larger than 1024" in failed.value.reason
 
 
+def test_fetch_media_limit_defaults_to_the_media_workers(provider, doors, settings):
+    provider.default = (200, {"Content-Type": "image/jpeg"}, JPEG)
+    door = TwilioAdapter(doors["twilio-wa"], replace(settings, max_body_bytes=len(JPEG) - 1))
+    with pytest.raises(SendError) as failed:
+        door.fetch_media(Attachment("image", "image/jpeg", provider_ref=media_url(provider.url)))
+    assert failed.value.permanent and f"larger than {len(JPEG) - 1}" in failed.value.reason
+
+
 @pytest.mark.parametrize("url", [
     "https://evil.example/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
     "https://api.twilio.com.evil.example/Media/ME1",
