@@ -1,0 +1,291 @@
+"""The Telegram door, outbound: replies (``Bot.send_message``), media downloads
+(``Bot.get_file`` + ``File.download_as_bytearray``) and ``lapor-gateway telegram
+set-webhook``, all against a local stand-in for the Bot API (tests/channels/telegram_fake.py)
+that python-telegram-bot is pointed at through the door option ``api_base_url``."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import threading
+
+import pytest
+
+from channels import telegram_admin
+from channels.base import Attachment, OutboundMessage, SendError
+from channels.telegram import MAX_TEXT, TelegramAdapter
+from tests.channels.telegram_fake import FakeBotApi
+from tests.channels.telegram_support import (BOT_TOKEN, CASES, HEADER, PATH, SECRET_TOKEN, door,
+                                             environ_for, raw_body)
+from tests.helpers import free_port
+
+CHAT = "5811230001"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
+
+
+@pytest.fixture
+def bot_api():
+    with FakeBotApi(BOT_TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+def environ(environ, bot_api):
+    environ.update(environ_for(bot_api.url))
+    return environ
+
+
+@pytest.fixture
+def adapter(bot_api):
+    built = TelegramAdapter(door(api_base_url=bot_api.url))
+    yield built
+    built.bots().close()
+
+
+# ----- replies -----------------------------------------------------------------------------------
+def test_send_text_threaded_under_the_citizens_message(adapter, bot_api, caplog):
+    caplog.set_level(logging.DEBUG)
+    text = "LAPOR! Laporan Anda diterima. No. lacak: 2741-0935-882."
+    adapter.send(OutboundMessage("telegram", CHAT, text, kind="ack", reply_to=f"{CHAT}:103",
+                                 tracking_number="27410935882"))
+    [sent] = bot_api.sent()
+    assert sent["chat_id"] == CHAT and sent["text"] == text
+    assert json.loads(sent["reply_parameters"]) == {"message_id": 103, "allow_sending_without_reply": True}
+    assert json.loads(sent["link_preview_options"]) == {"is_disabled": True}
+    assert "parse_mode" not in sent                          # plain text: nothing is markup
+    assert "sent door=telegram kind=ack to=***01" in caplog.text
+    assert CHAT not in caplog.text and BOT_TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("reply_to", ["", "999:103", "garbage", f"{CHAT}:abc"])
+def test_send_without_a_message_of_this_chat_to_thread_under(adapter, bot_api, reply_to):
+    adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! status", kind="status", reply_to=reply_to))
+    [sent] = bot_api.sent()
+    assert "reply_parameters" not in sent and sent["chat_id"] == CHAT
+
+
+def test_reply_to_an_edit_threads_under_the_original(adapter, bot_api):
+    adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! ok", reply_to=f"{CHAT}:101:edit:1795517100"))
+    assert json.loads(bot_api.sent()[0]["reply_parameters"])["message_id"] == 101
+
+
+def test_long_text_is_cut_to_the_bot_api_limit(adapter, bot_api):
+    adapter.send(OutboundMessage("telegram", CHAT, "a" * (MAX_TEXT + 50)))
+    text = bot_api.sent()[0]["text"]
+    assert len(text) == MAX_TEXT and text.endswith("…")
+
+
+@pytest.mark.parametrize("status,description,parameters,permanent,retry_after", [
+    (500, "Internal Server Error", None, False, None),
+    (502, "Bad Gateway", None, False, None),
+    (429, "Too Many Requests: retry after 7", {"retry_after": 7}, False, 7.0),
+    (403, "Forbidden: bot was blocked by the user", None, True, None),
+    (400, "Bad Request: chat not found", None, True, None),
+    (401, "Unauthorized", None, True, None),
+    (413, "Request Entity Too Large", None, True, None),
+])
+def test_send_failures(adapter, bot_api, status, description, parameters, permanent, retry_after):
+    bot_api.fail("sendMessage", status, description, parameters)
+    with pytest.raises(SendError) as failed:
+        adapter.send(OutboundMessage("telegram", CHAT, "x"))
+    assert (failed.value.permanent, failed.value.retry_after) == (permanent, retry_after)
+    assert failed.value.reason.startswith("telegram sendMessage failed")
+    assert BOT_TOKEN not in failed.value.reason and CHAT not in failed.value.reason
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+
+
+def test_send_retried_after_a_failure_goes_through(adapter, bot_api):
+    bot_api.fail("sendMessage", 500, "Internal Server Error")
+    with pytest.raises(SendError):
+        adapter.send(OutboundMessage("telegram", CHAT, "pertama"))
+    adapter.send(OutboundMessage("telegram", CHAT, "kedua"))
+    assert [call["text"] for call in bot_api.sent()] == ["pertama", "kedua"]
+
+
+def test_send_unreachable_is_retryable_and_leaks_nothing():
+    unreachable = TelegramAdapter(door(api_base_url=f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(SendError) as failed:
+        unreachable.send(OutboundMessage("telegram", CHAT, "x"))
+    assert not failed.value.permanent
+    assert BOT_TOKEN not in failed.value.reason and CHAT not in failed.value.reason
+    unreachable.bots().close()
+
+
+@pytest.mark.parametrize("to", ["", "+6281234567890", "@siti", "12ab"])
+def test_send_to_something_not_a_chat_id_is_permanent(adapter, bot_api, to):
+    with pytest.raises(SendError) as failed:
+        adapter.send(OutboundMessage("telegram", to, "x"))
+    assert failed.value.permanent and bot_api.calls == []
+
+
+def test_send_without_bot_token_is_permanent():
+    with pytest.raises(SendError) as failed:
+        TelegramAdapter(door(bot_token="")).send(OutboundMessage("telegram", CHAT, "x"))
+    assert failed.value.permanent and "bot_token" in failed.value.reason
+
+
+def test_send_from_worker_threads(adapter, bot_api):
+    """The notifier sends from several threads at once: each thread runs its own event loop
+    and Bot, reused from one send to the next."""
+    errors, per_thread = [], 6
+
+    def work(worker: int):
+        try:
+            for index in range(per_thread):
+                adapter.send(OutboundMessage("telegram", CHAT, f"w{worker}-{index}"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(call["text"] for call in bot_api.sent()) == sorted(
+        f"w{w}-{i}" for w in range(4) for i in range(per_thread))
+    assert len(adapter.bots()._opened) == 4
+
+
+# ----- media -------------------------------------------------------------------------------------
+def test_fetch_media_downloads_the_photo(adapter, bot_api):
+    bot_api.add_file("AgACAgUAAxkBAAIBZWdDq1-y1280", JPEG, "photos/file_7.jpg")
+    data, content_type = adapter.fetch_media(
+        Attachment("image", "image/jpeg", len(JPEG), "AgACAgUAAxkBAAIBZWdDq1-y1280"))
+    assert (data, content_type) == (JPEG, "image/jpeg")
+    assert bot_api.method_calls("getFile") == [{"file_id": "AgACAgUAAxkBAAIBZWdDq1-y1280"}]
+    assert bot_api.downloads == ["photos/file_7.jpg"]
+
+
+def test_fetch_media_keeps_the_documents_type(adapter, bot_api):
+    pdf = b"%PDF-1.7\n" + b"0" * 2000
+    bot_api.add_file("BQACAgUAAxkBAAIBaGdDq2pdf", pdf, "documents/file_3.pdf")
+    assert adapter.fetch_media(Attachment("document", "application/pdf", len(pdf),
+                                          "BQACAgUAAxkBAAIBaGdDq2pdf", "bukti-pungli.pdf")) == (pdf, "application/pdf")
+
+
+@pytest.mark.parametrize("method,status,description,permanent", [
+    ("getFile", 400, "Bad Request: invalid file_id", True),
+    ("getFile", 400, "Bad Request: file is too big", True),
+    ("getFile", 500, "Internal Server Error", False),
+    ("getFile", 429, "Too Many Requests: retry after 3", False),
+])
+def test_fetch_media_failures(adapter, bot_api, method, status, description, permanent):
+    bot_api.add_file("F1", JPEG, "photos/file_1.jpg")
+    bot_api.fail(method, status, description, {"retry_after": 3} if status == 429 else None)
+    with pytest.raises(SendError) as failed:
+        adapter.fetch_media(Attachment("image", "image/jpeg", None, "F1"))
+    assert failed.value.permanent is permanent
+    assert BOT_TOKEN not in failed.value.reason
+
+
+def test_fetch_media_of_an_unknown_file_is_permanent(adapter, bot_api):
+    with pytest.raises(SendError) as failed:
+        adapter.fetch_media(Attachment("image", "image/jpeg", None, "AgAC-no-such-file"))
+    assert failed.value.permanent and bot_api.downloads == []
+
+
+def test_fetch_media_without_file_id_is_permanent(adapter, bot_api):
+    with pytest.raises(SendError) as failed:
+        adapter.fetch_media(Attachment("image", "image/jpeg"))
+    assert failed.value.permanent and bot_api.calls == []
+
+
+def test_fetch_media_when_the_file_server_has_no_such_path(adapter, bot_api):
+    """getFile answers, but the download link gives 404 (expired): permanent."""
+    bot_api.failures["getFile"] = [(200, {"ok": True, "result": {
+        "file_id": "F3", "file_unique_id": "U3", "file_size": 10, "file_path": "photos/gone.jpg"}})]
+    with pytest.raises(SendError) as failed:
+        adapter.fetch_media(Attachment("image", "image/jpeg", None, "F3"))
+    assert failed.value.permanent and BOT_TOKEN not in failed.value.reason
+    assert bot_api.downloads == []
+
+
+# ----- lapor-gateway telegram set-webhook --------------------------------------------------------
+@pytest.fixture
+def cli_env(environ, bot_api, monkeypatch):
+    """The gateway's environment, as the console script reads it from os.environ."""
+    for key in [k for k in os.environ if k.startswith("LAPOR_")]:
+        monkeypatch.delenv(key)
+    values = {**environ, "LAPOR_PUBLIC_BASE_URL": "https://lapor.example.go.id/"}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def cli(argv: list[str]) -> int:
+    """Parse argv with the lines the gateway's CLI adds (see the docs), then run."""
+    parser = argparse.ArgumentParser(prog="lapor-gateway")
+    telegram_admin.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_set_webhook_registers_url_secret_and_updates(cli_env, bot_api, capsys):
+    assert cli(["telegram", "set-webhook", "--door", "telegram", "--drop-pending-updates"]) == 0
+    [call] = bot_api.method_calls("setWebhook")
+    assert call["url"] == "https://lapor.example.go.id/in/telegram"
+    assert call["secret_token"] == SECRET_TOKEN
+    assert json.loads(call["allowed_updates"]) == ["message", "edited_message"]
+    assert call["drop_pending_updates"] == "true"
+    out, err = capsys.readouterr()
+    assert "telegram webhook: https://lapor.example.go.id/in/telegram" in out
+    assert "allowed updates: message, edited_message; pending updates: 0" in out
+    assert SECRET_TOKEN not in out + err and BOT_TOKEN not in out + err
+
+
+def test_registered_secret_is_what_the_door_accepts(cli_env, bot_api, client):
+    assert cli(["telegram", "set-webhook", "--door", "telegram"]) == 0
+    secret = bot_api.method_calls("setWebhook")[0]["secret_token"]
+    assert bot_api.method_calls("setWebhook")[0]["drop_pending_updates"] == "false"
+    response = client.post(PATH, data=raw_body(CASES["text"]),
+                           headers={HEADER: secret, "Content-Type": "application/json"})
+    assert response.status_code == 200
+
+
+def test_set_webhook_needs_a_door_choice_when_there_are_two(cli_env, bot_api, capsys):
+    assert cli(["telegram", "set-webhook"]) == 2
+    assert "several telegram doors: choose one with --door (telegram, telegram-jatim)" in capsys.readouterr().err
+    assert bot_api.calls == []
+
+
+def test_set_webhook_refuses_a_door_without_token(cli_env, bot_api, capsys):
+    assert cli(["telegram", "set-webhook", "--door", "telegram-jatim"]) == 2
+    assert "bot_token is not set" in capsys.readouterr().err and bot_api.calls == []
+
+
+def test_set_webhook_needs_the_public_url(cli_env, bot_api, monkeypatch, capsys):
+    monkeypatch.delenv("LAPOR_PUBLIC_BASE_URL")
+    assert cli(["telegram", "set-webhook", "--door", "telegram"]) == 2
+    assert "LAPOR_PUBLIC_BASE_URL is not set" in capsys.readouterr().err and bot_api.calls == []
+
+
+def test_set_webhook_checks_the_secret_token_alphabet(cli_env, bot_api, monkeypatch, capsys):
+    monkeypatch.setenv("LAPOR_TELEGRAM_SECRET_TOKEN", "rahasia dengan spasi!")
+    assert cli(["telegram", "set-webhook", "--door", "telegram"]) == 2
+    err = capsys.readouterr().err
+    assert "secret_token must be 1-256 characters" in err and "rahasia" not in err
+    assert bot_api.calls == []
+
+
+def test_set_webhook_reports_telegrams_refusal(cli_env, bot_api, capsys):
+    bot_api.fail("setWebhook", 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+    assert cli(["telegram", "set-webhook", "--door", "telegram"]) == 1
+    err = capsys.readouterr().err
+    assert "telegram setWebhook failed: BadRequest" in err
+    assert "https url must be provided" in err.lower()
+    assert BOT_TOKEN not in err
+
+
+def test_webhook_info_prints_the_last_error(cli_env, bot_api, capsys):
+    bot_api.webhook = {"url": "https://lapor.example.go.id/in/telegram", "allowed_updates": ["message"]}
+    bot_api.failures["getWebhookInfo"] = [(200, {"ok": True, "result": {
+        "url": "https://lapor.example.go.id/in/telegram", "has_custom_certificate": False,
+        "pending_update_count": 3, "last_error_date": 1795516959,
+        "last_error_message": "Wrong response from the webhook: 503 Service Unavailable",
+        "max_connections": 40, "allowed_updates": ["message", "edited_message"]}})]
+    assert cli(["telegram", "webhook-info", "--door", "telegram"]) == 0
+    out = capsys.readouterr().out
+    assert "pending updates: 3" in out
+    assert "last delivery error: Wrong response from the webhook: 503 Service Unavailable" in out
