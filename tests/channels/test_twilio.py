@@ -306,3 +306,23 @@ def test_signature_is_over_every_field_twilio_sent(client, parts):
     assert twiml_messages(Signed(case).through(client))[0].startswith("LAPOR! Laporan Anda diterima")
     url = PUBLIC + "/in/twilio-sms"
     assert sign(url, {"a": "1"}) != sign(url, {"a": "1", "b": ""})
+
+
+# ----- the agency's guide says what the code and the tests use ------------------------------------
+def test_guide_shows_the_doors_and_template_the_code_uses():
+    from pathlib import Path
+
+    from tests.channels.twilio_support import DOORS_FILE
+
+    guide = (Path(__file__).parents[2] / "docs" / "channels" / "twilio.md").read_text("utf-8")
+    [doors_block] = re.findall(r"```json\n(\[.*?\])\n```", guide, re.S)
+    tested = json.loads(DOORS_FILE.read_text("utf-8"))["doors"]
+    assert json.loads(doors_block) == [door for door in tested if door["id"] in ("twilio-sms", "twilio-wa")]
+    for variable in ("LAPOR_TWILIO_ACCOUNT_SID", "LAPOR_TWILIO_AUTH_TOKEN", "LAPOR_TWILIO_SMS_FROM",
+                     "LAPOR_TWILIO_WHATSAPP_FROM", "LAPOR_TWILIO_API_BASE_URL", "LAPOR_PUBLIC_BASE_URL"):
+        assert f"`{variable}`" in guide
+    for field in ("status_template_sid", "max_media_bytes", "signing_key"):
+        assert f"`options.{field}`" in guide or f"`credentials.{field}`" in guide
+    assert messages.text("whatsapp_status_template", notice="{{1}}") in guide
+    for door in ("twilio-sms", "twilio-wa"):
+        assert f"<LAPOR_PUBLIC_BASE_URL>/in/{door}" in guide
