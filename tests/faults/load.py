@@ -1,0 +1,97 @@
+"""Steady intake for the fault tests: complaints fed through ``Intake.take`` in a thread at
+a fixed rate, with a record of every tracking number handed out.
+
+Each message has its own sender and provider message id. When ``take`` fails (the store
+is down: the gateway would answer 503), the citizen got no tracking number; the provider
+then delivers the same message again, so the load retries the *same* message (same
+provider id) until it is taken, as Meta or a retrying SMSC would. A retry whose first try
+was in fact recorded comes back as a duplicate carrying the original tracking number.
+
+``issued`` maps complaint id -> tracking number for every message that got an answer:
+that is the set the central system must end up with.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from tests.helpers import inbound
+
+TEXTS = ("LAPOR jalan rusak di depan sekolah nomor {i}",
+         "LAPOR pungli di kantor kelurahan, laporan {i}",
+         "ASPIRASI taman bermain untuk anak-anak RT {i}",
+         "INFO jadwal vaksin puskesmas kecamatan {i}")
+
+
+class IntakeLoad:
+    def __init__(self, intake, rate: float, total: int | None = None,
+                 duration: float | None = None, door: str = "sms-1708"):
+        assert total is not None or duration is not None
+        self.intake = intake
+        self.rate = rate
+        self.total = total
+        self.duration = duration
+        self.door = door
+        self.run_id = uuid.uuid4().hex[:8]
+        self.issued: dict[str, str] = {}         # complaint id -> tracking number
+        self.refused = 0                          # takes that failed (answered 503)
+        self.duplicates = 0                       # retries answered with the original number
+        self.given_up = 0                         # messages still unanswered at stop
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="intake-load", daemon=True)
+        self.started = self.finished = 0.0
+
+    def start(self) -> "IntakeLoad":
+        self.started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "intake load did not finish"
+
+    def _due(self, index: int) -> bool:
+        if self.total is not None and index >= self.total:
+            return False
+        if self.duration is not None and time.monotonic() - self.started >= self.duration:
+            return False
+        return not self._stop.is_set()
+
+    def _run(self) -> None:
+        index = 0
+        while self._due(index):
+            wait = self.started + index / self.rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            message = inbound(TEXTS[index % len(TEXTS)].format(i=index),
+                              sender=f"0813{index % 100000000:08d}",
+                              provider_id=f"fault-{self.run_id}-{index}", door=self.door)
+            self._take(message)
+            index += 1
+        self.finished = time.monotonic()
+
+    def _take(self, message) -> None:
+        """Take one message, retrying it (same provider id) until the gateway answers."""
+        while True:
+            try:
+                outcome = self.intake.take(message)
+            except Exception as exc:  # noqa: BLE001 - the gateway would answer 503
+                self.refused += 1
+                if len(self.errors) < 20:
+                    self.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                if self._stop.is_set():
+                    self.given_up += 1
+                    return
+                time.sleep(0.05)
+                continue
+            if not outcome.tracking_number or not outcome.complaint_id:
+                raise AssertionError(f"intake answered without a tracking number: {outcome}")
+            if outcome.duplicate:
+                self.duplicates += 1
+            self.issued[outcome.complaint_id] = outcome.tracking_number
+            return

@@ -1,0 +1,136 @@
+"""Real processes the fault tests start, kill and restart: the forwarder and redis-server.
+
+``ForwarderProcess`` runs ``python -m gateway.cli forward`` (what ``lapor-gateway forward``
+runs) with only the ``LAPOR_*`` environment the test gives it, logging to one file across
+restarts; ``kill9`` is SIGKILL, ``terminate`` is SIGTERM (graceful: the batch in flight
+finishes, nothing half-delivered is acknowledged).
+
+``RedisServer`` is Debian's redis-server on a fixed loopback port with AOF on and the
+``appendfsync`` policy the test chooses, so it can be stopped (SIGTERM: clean shutdown;
+SIGKILL: crash) and started again on the same port and data folder, reloading its AOF.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+from tests.helpers import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clean_environ(extra: dict) -> dict:
+    """This process's environment without any LAPOR_* setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
+    env.update(extra)
+    return env
+
+
+class ForwarderProcess:
+    def __init__(self, environ: dict, log_path: Path):
+        self.environ = clean_environ(environ)
+        self.log_path = Path(log_path)
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+        self.kills = 0
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gateway.cli", "forward"], cwd=ROOT, env=self.environ,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        finally:
+            log.close()
+        self.starts += 1
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill9(self) -> None:
+        """SIGKILL, wait for it to be gone."""
+        if self.alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+            self.kills += 1
+
+    def terminate(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM; the exit code, or None if it did not stop within ``timeout`` (then killed)."""
+        if not self.alive():
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+            return None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def reconciled(self) -> int:
+        """Complaints the reconciler re-published, summed from the log over every run."""
+        total = 0
+        for line in self.log_text().splitlines():
+            if "reconciler re-published" in line:
+                total += int(line.rsplit("re-published", 1)[1].split()[0])
+        return total
+
+
+class RedisServer:
+    def __init__(self, data_dir: Path, appendfsync: str = "everysec", port: int | None = None):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.appendfsync = appendfsync
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+        self.restarts = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
+             "--appendonly", "yes", "--appendfsync", self.appendfsync, "--save", "",
+             "--maxmemory-policy", "noeviction", "--logfile", str(self.data_dir / "redis.log")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        client = redis.Redis(port=self.port, socket_timeout=1)
+        wait_for(lambda: _ready(client), timeout=30, message=f"redis-server on {self.port}")
+        client.close()
+        return self
+
+    def stop(self, signum: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    def restart(self, signum: int, down_seconds: float) -> None:
+        """Stop with ``signum``, stay down ``down_seconds``, start again (same port, same AOF)."""
+        self.stop(signum)
+        time.sleep(down_seconds)
+        self.start()
+        self.restarts += 1
+
+
+def _ready(client) -> bool:
+    try:
+        return bool(client.ping())           # LOADING (replaying the AOF) raises: not ready
+    except redis.RedisError:
+        return False

@@ -1,0 +1,77 @@
+"""Fault 1: ``kill -9`` the forwarder at random moments while complaints flow.
+
+Intake feeds ``scale.kill_complaints`` complaints at a steady rate (in-process, the same
+``Intake.take`` the doors call) while the forwarder runs as a real process
+(``python -m gateway.cli forward``). At random moments, chosen as random counts of
+complaints already stored by the central stand-in (seeded; the seed is printed), the
+forwarder gets SIGKILL and is started again at once. On Redis a kill can fall between
+kombu's BRPOP and its unacked backup (the message is gone from the queue) or leave
+messages in the unacked hash for the visibility time-out (an hour): the ledger's reconciler
+(LAPOR_RECONCILE_AFTER_SECONDS=2) re-publishes them. On RabbitMQ the broker requeues the
+killed consumer's unacknowledged messages.
+
+Asserted: the central side ends with exactly the complaint ids whose tracking numbers were
+handed out (none lost, none invented), with the tracking numbers handed out, every repeat
+delivery carrying the same Idempotency-Key, nothing dead-lettered, and the last forwarder
+stopping cleanly on SIGTERM.
+"""
+from __future__ import annotations
+
+import random
+import time
+
+from tests.faults import scale as scales
+from tests.faults.conftest import broker_url
+from tests.faults.figures import Figures, assert_exactly_once, fill
+from tests.faults.load import IntakeLoad
+
+
+def _kill_at(rig, point: int, rng: random.Random, up_since: float, deadline: float) -> bool:
+    """Wait until the central side holds ``point`` complaints and the forwarder has run a
+    random while; False if that never happens before ``deadline``."""
+    linger = rng.uniform(0.3, 1.5)
+    while time.monotonic() < deadline:
+        if rig.central.distinct() >= point and time.monotonic() - up_since >= linger:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_kill_forwarder_at_random_moments(request, broker, redis_url, make_rig, scale, tmp_path):
+    seed = scales.seed()
+    rng = random.Random(seed)
+    rig = make_rig(redis_url, broker_url(request, broker, redis_url))
+    total = scale.kill_complaints
+    points = sorted(rng.sample(range(1, total), min(scale.kills, total - 1)))
+    figures = Figures("forwarder-kill-9", broker, scale.name, fault_kind="kill -9 forwarder",
+                      extra={"seed": seed, "kill_points": points})
+
+    started = time.monotonic()
+    rig.forwarder.start()
+    up_since = time.monotonic()
+    load = IntakeLoad(rig.parts.intake, scale.kill_rate, total=total).start()
+    deadline = started + total / scale.kill_rate + scale.deadline_seconds
+    for point in points:
+        if not _kill_at(rig, point, rng, up_since, deadline):
+            break
+        rig.forwarder.kill9()
+        rig.forwarder.start()
+        up_since = time.monotonic()
+    load.join(deadline - time.monotonic() + 30)
+    rig.wait_drained(load.issued, max(5.0, deadline - time.monotonic()))
+    figures.seconds = time.monotonic() - started
+    exit_code = rig.forwarder.terminate()
+
+    figures.faults = rig.forwarder.kills
+    details = fill(figures, load.issued, rig.central, rig.store)
+    figures.extra.update(restarts=rig.forwarder.starts - 1, reconciled=rig.forwarder.reconciled(),
+                         intake_refused=load.refused, forwarder_exit=exit_code)
+    figures.report(tmp_path)
+
+    assert figures.complaints == total and load.refused == 0
+    assert_exactly_once(figures, details, rig.central)
+    assert figures.unissued == 0, "the central side stored complaints nobody was told about"
+    assert figures.dead == 0 and rig.dead_letters() == 0
+    assert figures.faults == len(points), f"only {figures.faults} of {len(points)} kills happened"
+    assert rig.pending() == 0, "the ledger still lists undelivered complaints"
+    assert exit_code == 0, f"forwarder did not stop cleanly on SIGTERM: {exit_code}"
