@@ -100,6 +100,14 @@ MESSAGES = {
         "Kabar terbaru dari LAPOR!: {notice} Kirim CEK <nomor lacak> untuk melihat status terkini.",
         "Update from LAPOR!: {notice} Send CEK <tracking number> for the latest status.",
     ),
+    # the Telegram bot's command menu (setMyCommands, by `lapor-gateway telegram set-webhook`)
+    "telegram_command_status": ("Cek status laporan: /status <nomor lacak>",
+                                "Check a report's status: /status <tracking number>"),
+    "telegram_command_baru": ("Mulai laporan baru: /baru <isi laporan>",
+                              "Start a new report: /baru <your report>"),
+    "telegram_command_bantuan": ("Cara melapor ke LAPOR!", "How to report to LAPOR!"),
+    "telegram_command_stop": ("Berhenti menerima kabar status", "Stop status updates"),
+    "telegram_command_mulai": ("Terima kabar status lagi", "Get status updates again"),
 }
 
 
