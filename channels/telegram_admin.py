@@ -6,7 +6,10 @@
 ``set-webhook`` calls ``Bot.set_webhook`` with ``url = <LAPOR_PUBLIC_BASE_URL>/in/<door>``,
 the door's ``secret_token`` (Telegram sends it back in ``X-Telegram-Bot-Api-Secret-Token``)
 and ``allowed_updates = ["message", "edited_message"]`` (the only updates the adapter
-reads), then prints what ``getWebhookInfo`` reports. ``webhook-info`` prints that only.
+reads), sets the bot's command menu (``setMyCommands``: /status, /baru, /bantuan, /stop,
+/mulai, described in Indonesian, and in English for English-language Telegram apps, texts
+from ``config/messages.py``), then prints what ``getWebhookInfo`` reports.
+``webhook-info`` prints that only.
 ``--door`` may be left out when exactly one door uses the ``telegram`` channel.
 
 Settings: the gateway's own (``LAPOR_PUBLIC_BASE_URL``, ``LAPOR_DOORS_FILE``, the door's
@@ -22,6 +25,7 @@ import re
 import sys
 
 ALLOWED_UPDATES = ("message", "edited_message")
+MENU = ("status", "baru", "bantuan", "stop", "mulai")       # the commands channels.telegram reads
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -85,9 +89,21 @@ def set_webhook(settings, door_id: str | None = None, drop_pending_updates: bool
         pool.call("setWebhook", lambda bot: bot.set_webhook(
             url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES),
             drop_pending_updates=drop_pending_updates))
+        for lang, language_code in (("id", None), ("en", "en")):
+            pool.call("setMyCommands", lambda bot: bot.set_my_commands(
+                command_menu(lang), language_code=language_code))
         return _info(pool)
     finally:
         pool.close()
+
+
+def command_menu(lang: str) -> list:
+    """The bot's command menu in the citizen's language."""
+    from telegram import BotCommand
+
+    from config import messages
+
+    return [BotCommand(name, messages.text(f"telegram_command_{name}", lang)) for name in MENU]
 
 
 def webhook_info(settings, door_id: str | None = None) -> dict:

@@ -2,8 +2,8 @@
 
 python-telegram-bot calls ``POST <root>/bot<token>/<method>`` with form-encoded parameters
 (objects as JSON strings) and downloads files from ``GET <root>/file/bot<token>/<path>``.
-This server answers ``sendMessage``, ``getFile``, ``setWebhook``, ``getWebhookInfo`` and
-``getMe`` with results shaped as the Bot API documents them (``{"ok": true, "result":
+This server answers ``sendMessage``, ``getFile``, ``setWebhook``, ``setMyCommands``,
+``getWebhookInfo`` and ``getMe`` with results shaped as the Bot API documents them (``{"ok": true, "result":
 ...}``; errors ``{"ok": false, "error_code": ..., "description": ...}``), records every
 call, serves the files registered with ``add_file``, and answers with scripted failures
 (``fail``) when a test asks for them. A wrong token is 401, an unknown method 404, as
@@ -89,6 +89,8 @@ class FakeBotApi:
                             "allowed_updates": json.loads(allowed) if allowed else None,
                             "drop_pending_updates": params.get("drop_pending_updates")}
             return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+        if method == "setMyCommands":
+            return 200, {"ok": True, "result": True}
         if method == "getWebhookInfo":
             info = {"url": self.webhook["url"], "has_custom_certificate": False,
                     "pending_update_count": 0, "max_connections": 40}

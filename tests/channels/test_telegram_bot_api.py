@@ -14,7 +14,8 @@ import pytest
 
 from channels import telegram_admin
 from channels.base import Attachment, OutboundMessage, SendError
-from channels.telegram import MAX_TEXT, TelegramAdapter
+from channels.telegram import MAX_TEXT, TelegramAdapter, translate_command
+from config import messages
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import (BOT_TOKEN, CASES, HEADER, PATH, SECRET_TOKEN, door,
                                              environ_for, raw_body)
@@ -229,6 +230,12 @@ def test_set_webhook_registers_url_secret_and_updates(cli_env, bot_api, capsys):
     assert call["secret_token"] == SECRET_TOKEN
     assert json.loads(call["allowed_updates"]) == ["message", "edited_message"]
     assert call["drop_pending_updates"] == "true"
+    indonesian, english = bot_api.method_calls("setMyCommands")
+    assert "language_code" not in indonesian and english["language_code"] == "en"
+    for params, lang in ((indonesian, "id"), (english, "en")):
+        assert json.loads(params["commands"]) == [
+            {"command": name, "description": messages.text(f"telegram_command_{name}", lang)}
+            for name in ("status", "baru", "bantuan", "stop", "mulai")]
     out, err = capsys.readouterr()
     assert "telegram webhook: https://lapor.example.go.id/in/telegram" in out
     assert "allowed updates: message, edited_message; pending updates: 0" in out
@@ -242,6 +249,17 @@ def test_registered_secret_is_what_the_door_accepts(cli_env, bot_api, client):
     response = client.post(PATH, data=raw_body(CASES["text"]),
                            headers={HEADER: secret, "Content-Type": "application/json"})
     assert response.status_code == 200
+
+
+def test_command_menu_is_what_the_adapter_reads():
+    """Every command in the menu means something to the adapter (none falls back to help
+    except /bantuan itself), and every description fits Telegram's 3-256 characters."""
+    meanings = {name: translate_command(f"/{name} 27410935882")[0].split(" ")[0]
+                for name in telegram_admin.MENU}
+    assert meanings == {"status": "CEK", "baru": "27410935882", "bantuan": "BANTUAN",
+                        "stop": "STOP", "mulai": "MULAI"}
+    for lang in ("id", "en"):
+        assert all(3 <= len(command.description) <= 256 for command in telegram_admin.command_menu(lang))
 
 
 def test_set_webhook_needs_a_door_choice_when_there_are_two(cli_env, bot_api, capsys):
