@@ -33,6 +33,8 @@ Settings (default in brackets):
   LAPOR_RETRY_CAP_SECONDS   longest retry delay [300]
   LAPOR_RECONCILE_AFTER_SECONDS  accepted but undelivered this long: re-published [600]
   LAPOR_FORWARD_CONCURRENCY  parallel deliveries to the central system [8]
+  LAPOR_FLOOD_PER_MINUTE  messages a minute from one sender on one door above which its
+                         messages are flagged "flood" and queued on the bulk queue [20]
 """
 from __future__ import annotations
 
@@ -76,6 +78,7 @@ class Settings:
     retry_cap_seconds: float = 300.0
     reconcile_after_seconds: float = 600.0
     forward_concurrency: int = 8
+    flood_per_minute: int = 20
     extra: dict = field(default_factory=dict)
 
     @property
@@ -127,6 +130,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "retry_cap_seconds": (float, 0.001),
     "reconcile_after_seconds": (float, 0.1),
     "forward_concurrency": (int, 1),
+    "flood_per_minute": (int, 1),
 }
 
 

@@ -35,6 +35,7 @@ def backoff(attempt: int, base: float, cap: float, retry_after: float | None = N
 
 class QueueWorker:
     queue_name = ""
+    extra_queues: tuple[str, ...] = ()     # consumed too, in turn with the main queue
     tick_seconds = 0.2
 
     def __init__(self, parts, stop: threading.Event, concurrency: int = 8):
@@ -74,8 +75,8 @@ class QueueWorker:
         with topology.connect(self.settings.broker_url) as connection:
             connection.ensure_connection(max_retries=3)
             topology.declare(connection)
-            queue = topology.queue(self.queue_name)
-            with connection.Consumer(queue, callbacks=[self._on_message], accept=["json"],
+            queues = [topology.queue(name) for name in (self.queue_name, *self.extra_queues)]
+            with connection.Consumer(queues, callbacks=[self._on_message], accept=["json"],
                                      prefetch_count=self.concurrency * 2):
                 while not self.stop.is_set():
                     try:

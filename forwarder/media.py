@@ -75,7 +75,7 @@ class MediaWorker(QueueWorker):
                  "channel": door.channel, "provider_message_id": job["provider_message_id"],
                  "edit_of": "", "received_at": datetime.now(timezone.utc).isoformat(),
                  "body": "", "attachments": [stored], "location": None, "flags": []}
-        code, _, _ = self.store.accept_event(event, f"media:{event['event_id']}", "", 0)
+        code, *_ = self.store.accept_event(event, f"media:{event['event_id']}", "", 0)
         if code == codes.ACCEPTED:
             self.publisher.publish(f"complaint.event.{door.channel}", event, event["event_id"], "event")
         log.info("media stored complaint=%s sha256=%s", job["complaint_id"], stored["sha256"][:12])

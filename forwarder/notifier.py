@@ -23,7 +23,7 @@ from forwarder.worker import _now
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.notifier")
-_FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private")
+_FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to", "tracking_number")
 
 
 def enqueue_reply(publisher, channel: str, reply: dict) -> None:

@@ -15,6 +15,7 @@ Keys (prefix ``lapor:``)::
     open:<door>:<pseudonym>  -> "<id>|<tracking>": the reporter's open complaint, for
                         LAPOR_FOLLOWUP_MINUTES; the next message joins it as an event
     optout:<door>:<pseudonym>  present: no status notices to this reporter (STOP / MULAI)
+    rate:<door>:<pseudonym>    messages in the current minute (flood detection)
     pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
     retry:<kind>  zset  payload (complaint id, reply JSON) -> when to try again
     stats         hash  "<event>|<door>" -> count (accepted, duplicate, delivered, retried,
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import NamedTuple
 
 import redis
 
@@ -60,6 +62,11 @@ redis.call('HSET', KEYS[4], 'status', 'diterima', 'classification', ARGV[8], 'do
            'id', ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
 redis.call('HINCRBY', KEYS[7], 'accepted|' .. ARGV[6], 1)
+local recent = 0
+if KEYS[9] ~= '' then
+  recent = redis.call('INCR', KEYS[9])
+  if recent == 1 then redis.call('EXPIRE', KEYS[9], 60) end
+end
 -- same-Redis broker: publish in this same atomic step (commands prepared by kombu)
 local n = tonumber(ARGV[13])
 for i = 0, n - 1 do
@@ -75,7 +82,7 @@ if ARGV[11] ~= '' then
   local window = tonumber(ARGV[16 + tonumber(ARGV[13]) * 3])
   if window > 0 then redis.call('SET', KEYS[8], value, 'EX', window) end
 end
-return {1, value}
+return {1, value, recent}
 """
 
 _ACCEPT_EVENT = """
@@ -92,6 +99,11 @@ redis.call('HSET', KEYS[2], 'state', 'accepted', 'attempts', 0, 'kind', 'event',
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[2])
 redis.call('HINCRBY', KEYS[4], ARGV[9] .. '|' .. ARGV[5], 1)
 if tonumber(ARGV[8]) > 0 and KEYS[5] ~= '' then redis.call('EXPIRE', KEYS[5], ARGV[8]) end
+local recent = 0
+if KEYS[6] ~= '' then
+  recent = redis.call('INCR', KEYS[6])
+  if recent == 1 then redis.call('EXPIRE', KEYS[6], 60) end
+end
 local n = tonumber(ARGV[10])
 for i = 0, n - 1 do
   local name, key, arg = ARGV[11 + i * 3], ARGV[12 + i * 3], ARGV[13 + i * 3]
@@ -99,7 +111,7 @@ for i = 0, n - 1 do
   elseif name == 'pexpire' then redis.call('PEXPIRE', key, arg)
   else return redis.error_reply('unsupported publish command ' .. name) end
 end
-return {1, ARGV[3]}
+return {1, ARGV[3], recent}
 """
 
 _FORWARDED = """
@@ -115,6 +127,23 @@ return items
 """
 
 ACCEPTED, DUPLICATE, COLLISION, FOLLOWUP = 1, 0, 2, 3
+
+
+class Accepted(NamedTuple):
+    """What the intake scripts answer: the code, the complaint's id and tracking number
+    (the original's for a duplicate, the open one's for a follow-up) and how many messages
+    this reporter sent on this door in the current minute (0 unless recorded)."""
+    code: int
+    id: str
+    tracking: str
+    recent: int = 0
+
+
+def _result(reply) -> Accepted:
+    code, value, *recent = reply
+    value = value.decode() if isinstance(value, bytes) else value
+    cid, _, tracking = value.partition("|")
+    return Accepted(int(code), cid, tracking, int(recent[0]) if recent else 0)
 
 
 def _commands(publish: list[tuple] | None) -> list:
@@ -146,7 +175,7 @@ class Store:
     # ----- intake -------------------------------------------------------------------
     def accept(self, complaint: dict, dedup_id: str, handle: str,
                publish: list[tuple] | None = None, serialized: str = "",
-               open_key: str = "", window: int = 0, join_open: bool = False) -> tuple[int, str, str]:
+               open_key: str = "", window: int = 0, join_open: bool = False) -> Accepted:
         """Record a new complaint. Returns (code, id, tracking):
 
         ACCEPTED: recorded (and queued when ``publish`` holds the Redis commands from
@@ -158,7 +187,7 @@ class Store:
         cid, tracking = complaint["id"], complaint["tracking_number"]
         keys = [P + "dedup:" + dedup_id if dedup_id else P + "dedup:-", P + "t:" + tracking,
                 P + "c:" + cid, P + "s:" + tracking, PENDING, P + "route:" + cid, STATS,
-                open_key or P + "open:-"]
+                open_key or P + "open:-", self.rate_key(open_key)]
         commands = _commands(publish)
         args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, time.time(),
                 complaint["door"], serialized or json.dumps(complaint, ensure_ascii=False),
@@ -167,26 +196,20 @@ class Store:
                 len(commands) // 3, *commands,
                 "1" if open_key and join_open else "0", complaint["reporter"]["kind"],
                 window if open_key else 0]
-        code, value = self._accept(keys=keys, args=args)
-        value = value.decode() if isinstance(value, bytes) else value
-        existing_id, _, existing_tracking = value.partition("|")
-        return int(code), existing_id, existing_tracking
+        return _result(self._accept(keys=keys, args=args))
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
-                     publish: list[tuple] | None = None, serialized: str = "") -> tuple[int, str, str]:
+                     publish: list[tuple] | None = None, serialized: str = "") -> Accepted:
         """Record a follow-up/edit/media event of a complaint (ledger kind ``event``).
         Returns (ACCEPTED|DUPLICATE, complaint id, tracking number)."""
         commands = _commands(publish)
         parent = f"{event['complaint_id']}|{event['tracking_number']}"
         keys = [P + "dedup:" + dedup_id if dedup_id else P + "dedup:-", P + "c:" + event["event_id"],
-                PENDING, STATS, open_key]
+                PENDING, STATS, open_key, self.rate_key(open_key)]
         args = ["1" if dedup_id else "0", event["event_id"], parent, self.dedup_ttl,
                 event["door"], time.time(), serialized or json.dumps(event, ensure_ascii=False),
                 window, event["type"], len(commands) // 3, *commands]
-        code, value = self._accept_event(keys=keys, args=args)
-        value = value.decode() if isinstance(value, bytes) else value
-        cid, _, tracking = value.partition("|")
-        return int(code), cid, tracking
+        return _result(self._accept_event(keys=keys, args=args))
 
     def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:
         value = self.redis.get(P + "dedup:" + dedup_id)
@@ -277,6 +300,11 @@ class Store:
     @staticmethod
     def open_key(door: str, pseudonym: str) -> str:
         return f"{P}open:{door}:{pseudonym}"
+
+    @staticmethod
+    def rate_key(open_key: str) -> str:
+        """Messages this reporter sent on this door in the current minute."""
+        return open_key.replace(f"{P}open:", f"{P}rate:", 1) if open_key else ""
 
     def set_opt_out(self, door: str, pseudonym: str, out: bool) -> None:
         key = f"{P}optout:{door}:{pseudonym}"

@@ -1,7 +1,10 @@
 """Queue topology (kombu): one durable topic exchange and the queues bound to it.
 
     exchange  lapor            topic, durable
-    queue     lapor.complaints <- complaint.#   (new complaints and follow-up events)
+    queue     lapor.complaints <- complaint.{new,event,retry,reconcile,replay}.*
+                                (new complaints and follow-up events)
+    queue     lapor.complaints.bulk <- complaint.bulk.#  (from senders flooding a door: served
+                                by the forwarder beside the main queue, never ahead of it)
     queue     lapor.replies    <- reply.#       (messages to citizens, for the notifier)
     queue     lapor.dead       <- dead.#        (what could not be delivered, with a reason)
     queue     lapor.media      <- media.#       (attachments to fetch from providers)
@@ -15,20 +18,27 @@ The broker is chosen by URL (``redis://``, ``redis+socket://``, ``amqp://``); wi
 """
 from __future__ import annotations
 
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Exchange, Queue, binding
 
 EXCHANGE = Exchange("lapor", type="topic", durable=True, delivery_mode="persistent")
 COMPLAINTS = "lapor.complaints"
+BULK = "lapor.complaints.bulk"
 REPLIES = "lapor.replies"
 DEAD = "lapor.dead"
 MEDIA = "lapor.media"
-_BINDINGS = {COMPLAINTS: "complaint.#", REPLIES: "reply.#", DEAD: "dead.#", MEDIA: "media.#"}
+_BINDINGS = {
+    COMPLAINTS: ("complaint.new.*", "complaint.event.*", "complaint.retry.*",
+                 "complaint.reconcile.*", "complaint.replay.*"),
+    BULK: ("complaint.bulk.#",),
+    REPLIES: ("reply.#",), DEAD: ("dead.#",), MEDIA: ("media.#",),
+}
 
 
 def queue(name: str, quorum: bool = False) -> Queue:
     arguments = {"x-queue-type": "quorum"} if quorum else None
-    return Queue(name, EXCHANGE, routing_key=_BINDINGS[name], durable=True,
-                 queue_arguments=arguments)
+    return Queue(name, exchange=EXCHANGE, bindings=[binding(EXCHANGE, routing_key=key)
+                                                    for key in _BINDINGS[name]],
+                 durable=True, queue_arguments=arguments)
 
 
 def all_queues(quorum: bool = False) -> list[Queue]:

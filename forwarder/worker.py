@@ -25,7 +25,7 @@ import time
 
 from forwarder import central
 from forwarder.consumer import QueueWorker, backoff
-from forwarder.topology import COMPLAINTS
+from forwarder.topology import BULK, COMPLAINTS
 
 log = logging.getLogger("lapor.forwarder")
 RECONCILE_EVERY = 5.0
@@ -33,6 +33,7 @@ RECONCILE_EVERY = 5.0
 
 class ForwardWorker(QueueWorker):
     queue_name = COMPLAINTS
+    extra_queues = (BULK,)
 
     def __init__(self, parts, stop: threading.Event, client=None):
         super().__init__(parts, stop, parts.settings.forward_concurrency)

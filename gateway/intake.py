@@ -7,6 +7,10 @@ MULAI, BANTUAN), recorded in the store and published to the queue (one round tri
 new complaint on a same-Redis broker). Only then does the adapter answer the provider.
 Channels whose webhook answer cannot carry the reply get it through the replies queue.
 
+Floods: a sender above LAPOR_FLOOD_PER_MINUTE on one door is never refused (providers are
+never answered 429): its messages are flagged ``flood`` and routed to the bulk queue,
+which the forwarder serves beside the main one, so it cannot delay anyone else.
+
 Follow-ups: a reporter's next message on the same door within LAPOR_FOLLOWUP_MINUTES joins
 their open complaint as an event (a photo after the text, a location after the photo); a
 classification keyword (LAPOR ...) or ``new_thread`` starts a new complaint. An edit of an
@@ -48,6 +52,7 @@ class Intake:
         self.settings = settings
         self.spool = spool
         self._drainer = None
+        self._floods: dict[str, float] = {}    # open key -> until when it counts as flooding
         self.catalogue = catalogue
         self.adapters = adapters
         self.store = store
@@ -113,22 +118,27 @@ class Intake:
         dedup_id = f"{message.door_id}:{message.provider_message_id}" if message.provider_message_id else ""
         handle = reporter_handle(message)
         join = bool(handle) and self.window > 0 and not message.new_thread and not parsed.keyword
-        routing_key = f"complaint.new.{message.channel}"
+        open_key = self.store.open_key(message.door_id, pseudonym(
+            self.settings.secret_key, message.sender_kind, handle)) if handle else ""
+        flood = self._flooding(open_key)
+        routing_key = f"complaint.{'bulk.new' if flood else 'new'}.{message.channel}"
         for _ in range(5):  # a tracking-number collision is ~1e-5 at a million complaints
             complaint = build_complaint(message, parsed, uuid.uuid4().hex,
                                         tracking.new_tracking_number(secrets.randbelow), ctx)
-            open_key = self.store.open_key(message.door_id, complaint["reporter"]["pseudonym"]) if handle else ""
+            if flood:
+                complaint["flags"].append("flood")
             serialized = json.dumps(complaint, ensure_ascii=False)
             publish = self._prepare(routing_key, serialized, complaint["id"], "complaint")
             try:
-                code, cid, number = self.store.accept(complaint, dedup_id, handle, publish,
-                                                      serialized, open_key, self.window, join)
+                code, cid, number, recent = self.store.accept(
+                    complaint, dedup_id, handle, publish, serialized, open_key, self.window, join)
             except RedisError as exc:
                 return self._spool(message, complaint, dedup_id, handle, lang, exc)
             if code != codes.COLLISION:
                 break
         else:
             raise RuntimeError("could not allocate a tracking number")
+        self._note_rate(open_key, recent)
         if code == codes.FOLLOWUP:
             return self.add_event(message, parsed, "followup", (cid, number), open_key, lang)
         if code == codes.DUPLICATE:
@@ -177,7 +187,7 @@ class Intake:
             serialized = json.dumps(complaint, ensure_ascii=False)
             routing_key = f"complaint.new.{complaint['channel']}"
             publish = self._prepare(routing_key, serialized, complaint["id"], "complaint")
-            code, cid, _ = self.store.accept(complaint, record.get("dedup_id", ""),
+            code, cid, _, _ = self.store.accept(complaint, record.get("dedup_id", ""),
                                              record.get("handle", ""), publish, serialized)
             if code != codes.COLLISION:
                 break
@@ -194,12 +204,16 @@ class Intake:
         cid, number = parent
         event = build_event(message, parsed, event_type, uuid.uuid4().hex, cid, number,
                             self._contexts[message.door_id])
-        routing_key = f"complaint.event.{message.channel}"
+        flood = self._flooding(open_key)
+        if flood:
+            event["flags"].append("flood")
+        routing_key = f"complaint.{'bulk.event' if flood else 'event'}.{message.channel}"
         serialized = json.dumps(event, ensure_ascii=False)
         publish = self._prepare(routing_key, serialized, event["event_id"], "event")
         dedup_id = f"{message.door_id}:{message.provider_message_id}" if message.provider_message_id else ""
-        code, cid, number = self.store.accept_event(event, dedup_id, open_key, self.window,
-                                                    publish, serialized)
+        code, cid, number, recent = self.store.accept_event(event, dedup_id, open_key,
+                                                            self.window, publish, serialized)
+        self._note_rate(open_key, recent)
         if code == codes.DUPLICATE:
             return self._duplicate(message, cid, number, lang)
         if publish is None:
@@ -222,6 +236,23 @@ class Intake:
             key = "optout_done" if parsed.command == "stop" else "optin_done"
             return Outcome(message, "", messages.text(key, lang), kind="answer")
         return Outcome(message, "", messages.text("help", lang), kind="answer")
+
+    def _flooding(self, open_key: str) -> bool:
+        """True while this sender is known (in this process) to exceed the flood rate."""
+        until = self._floods.get(open_key)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self._floods[open_key]
+            return False
+        return True
+
+    def _note_rate(self, open_key: str, recent: int) -> None:
+        if open_key and recent > self.settings.flood_per_minute:
+            if open_key not in self._floods:
+                log.warning("flood: a sender exceeds %d messages a minute; queued as bulk",
+                            self.settings.flood_per_minute)
+            self._floods[open_key] = time.monotonic() + 60
 
     def _duplicate(self, message: InboundMessage, cid: str, number: str, lang: str) -> Outcome:
         log.info("duplicate door=%s provider_id=%s complaint=%s", message.door_id,
