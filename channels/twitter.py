@@ -36,7 +36,7 @@ Door settings
 * ``options.account_id``: our numeric user id (else taken from the payload's
   ``for_user_id``); ``options.username``: our handle without @ (status hints in replies);
   ``options.api_base_url``: X's API root [https://api.twitter.com];
-  ``options.max_media_bytes``: largest media download [52428800].
+  ``options.max_media_bytes``: largest media download [LAPOR_MAX_BODY_BYTES].
 
 Sample payload (Account Activity, a mention with a photo; abridged)::
 
@@ -233,9 +233,18 @@ class TwitterAdapter(ChannelAdapter):
             auth = tweepy.OAuth1UserHandler(creds["consumer_key"], creds["consumer_secret"],
                                             creds["access_token"],
                                             creds["access_token_secret"]).apply_auth()
-        limit = int(self.door.options.get("max_media_bytes") or MAX_MEDIA_BYTES)
+        limit = self._media_limit()
         data, content_type = api.fetch(self._client().session, url, auth, limit)
         return data, content_type or attachment.content_type
+
+    def _media_limit(self) -> int:
+        """options.max_media_bytes, else the gateway's largest body (what the media worker
+        keeps), else 50 MiB."""
+        try:
+            configured = int(self.door.options.get("max_media_bytes") or 0)
+        except (TypeError, ValueError):
+            configured = 0
+        return configured or int(getattr(self.settings, "max_body_bytes", 0) or MAX_MEDIA_BYTES)
 
     def _client(self) -> api.XClient:
         client = getattr(self._local, "client", None)
