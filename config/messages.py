@@ -18,10 +18,10 @@ STATUS_LABELS = {
 
 MESSAGES = {
     "ack": (
-        "LAPOR! Laporan Anda diterima. No. lacak: {tracking}. Cek status: kirim CEK {compact} "
-        "ke 1708. Batas tindak lanjut {due}.",
+        "LAPOR! Laporan Anda diterima. No. lacak: {tracking}. Cek status: kirim CEK {compact}"
+        "{where_id}. Batas tindak lanjut {due}.",
         "LAPOR! Your report was received. Tracking no: {tracking}. Check status: send CEK "
-        "{compact} to 1708. Follow-up due {due}.",
+        "{compact}{where_en}. Follow-up due {due}.",
     ),
     "ack_duplicate": (
         "LAPOR! Laporan ini sudah kami terima sebelumnya. No. lacak: {tracking}.",
@@ -111,10 +111,19 @@ MESSAGES = {
 }
 
 
+class _Values(dict):
+    """Template values; the optional ``where_*`` parts (e.g. " ke 1708") default to empty."""
+
+    def __missing__(self, key: str) -> str:
+        if key.startswith("where_"):
+            return ""
+        raise KeyError(key)
+
+
 def text(key: str, lang: str = "id", **values) -> str:
     indonesian, english = MESSAGES[key]
     template = english if lang == "en" else indonesian
-    return template.format(**values)
+    return template.format_map(_Values(values))
 
 
 def status_label(status: str, lang: str = "id") -> str:

@@ -288,8 +288,14 @@ class Intake:
                 log.warning("media fetch not queued complaint=%s: %s", cid, exc)
 
     def ack_text(self, complaint: dict, lang: str) -> str:
+        """The acknowledgement; "send CEK ... to <short code>" only on doors that have one
+        (on a chat the citizen simply answers in the same chat)."""
         number = complaint["tracking_number"]
+        door = self.catalogue.doors.get(complaint["door"])
+        short_code = door.options.get("short_code", "") if door else ""
         return messages.text("ack", lang, tracking=tracking.display(number), compact=number,
+                             where_id=f" ke {short_code}" if short_code else "",
+                             where_en=f" to {short_code}" if short_code else "",
                              due=messages.format_date(complaint["service_level"]["due_date"]))
 
     # ----- status ---------------------------------------------------------------------

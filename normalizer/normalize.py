@@ -86,7 +86,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     if len(body) > ctx.max_text_chars:
         flags.append(f"text_truncated_from_{len(body)}_chars")
         body = body[:ctx.max_text_chars]
-    if not body and not message.attachments:
+    if not body and not message.attachments and message.location is None:
         flags.append("empty_body")
     if (parsed.anonymous or parsed.confidential) and not ctx.central_public_key:
         flags.append("identity_withheld_no_central_key")
