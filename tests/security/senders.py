@@ -1,0 +1,394 @@
+"""Every door as its provider calls it: one properly signed request per door and channel,
+and the forgeries the security table sends (no signature, a wrong one, one computed for a
+different body, a stale one where the scheme has a timestamp).
+
+The doors are those of ``testdata/doors.json`` (one per channel); ``ENVIRON`` holds the
+credentials they name. Each sender builds what the provider really sends, signed the way
+the provider signs it (twilio's own ``RequestValidator`` for Twilio; HMAC-SHA256 of the raw
+body for Meta and X; the secret token header for Telegram; the door secret in Kannel's URL).
+
+``Request.send(client)`` drives the Flask test client; ``Request.web_request()`` gives the
+same request as the adapter sees it (for the fuzz tests). ``tracking_of(response, parts)``
+reads the tracking number the provider's answer carries, or, for channels that reply
+through the notifier, the one queued for the citizen.
+
+Texts are JSON-serialized the way each provider does (Meta: ASCII with ``\\u`` escapes;
+Telegram, X and the web API: UTF-8). A lone surrogate cannot be written in UTF-8, so in
+JSON it travels as a ``\\ud800`` escape; on byte-level doors (Kannel's UTF-16BE text,
+Twilio's UTF-8 form) it becomes the bytes a broken client would send (``surrogatepass``).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, quote_from_bytes, urlencode
+
+from twilio.request_validator import RequestValidator
+
+from channels.base import WebRequest
+from forwarder import central as central_contract
+from forwarder.topology import REPLIES
+from normalizer import tracking
+from tests.gateway.support import queued
+
+DOORS_FILE = Path(__file__).parent / "testdata" / "doors.json"
+PUBLIC = "https://lapor.example.go.id"
+
+KANNEL_SECRET = "kannelSecret4711"
+TWILIO_SID = "AC" + "5e" * 16
+TWILIO_TOKEN = "twilio-auth-token-0123456789abcdef"
+WA_APP_SECRET = "meta-app-secret-0123456789abcdef"
+WA_VERIFY_TOKEN = "meta-verify-token-4711"
+WA_PHONE_NUMBER_ID = "106540352242922"
+TELEGRAM_TOKEN = "123456789:AAE-security-test-token-0123456789ab"
+TELEGRAM_SECRET = "telegram-secret-token_0123456789"
+X_SECRET = "x-consumer-secret-0123456789abcdefghijklmn"
+X_ACCOUNT = "1708000000000000001"
+CENTRAL_SECRET = "central-secret-for-security-tests"
+OTHER_SECRET = "a-secret-that-belongs-to-nobody-0000"
+
+ENVIRON = {
+    "LAPOR_DOORS_FILE": str(DOORS_FILE),
+    "LAPOR_PUBLIC_BASE_URL": PUBLIC,
+    "LAPOR_CENTRAL_SECRET": CENTRAL_SECRET,
+    "LAPOR_DOOR_SMS_1708_SECRET": KANNEL_SECRET,
+    "LAPOR_SEC_TWILIO_ACCOUNT_SID": TWILIO_SID,
+    "LAPOR_SEC_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+    "LAPOR_SEC_TWILIO_FROM": "+14155550100",
+    "LAPOR_SEC_WA_APP_SECRET": WA_APP_SECRET,
+    "LAPOR_SEC_WA_VERIFY_TOKEN": WA_VERIFY_TOKEN,
+    "LAPOR_SEC_WA_ACCESS_TOKEN": "meta-access-token-not-used-here",
+    "LAPOR_SEC_WA_PHONE_NUMBER_ID": WA_PHONE_NUMBER_ID,
+    "LAPOR_SEC_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+    "LAPOR_SEC_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+    "LAPOR_SEC_X_CONSUMER_KEY": "x-consumer-key-0123456789",
+    "LAPOR_SEC_X_CONSUMER_SECRET": X_SECRET,
+    "LAPOR_SEC_X_ACCESS_TOKEN": X_ACCOUNT + "-access-token-0123456789",
+    "LAPOR_SEC_X_ACCESS_TOKEN_SECRET": "x-access-token-secret-0123456789",
+    "LAPOR_SEC_X_ACCOUNT_ID": X_ACCOUNT,
+    "LAPOR_SEC_X_USERNAME": "LAPOR1708",
+}
+SECRETS = (KANNEL_SECRET, TWILIO_TOKEN, WA_APP_SECRET, WA_VERIFY_TOKEN, TELEGRAM_TOKEN,
+           TELEGRAM_SECRET, X_SECRET, CENTRAL_SECRET)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NUMBER = re.compile(r"\b(\d{4}-\d{4}-\d{3})\b")
+
+
+def json_bytes(value, ascii_only: bool = False) -> bytes:
+    """JSON as a provider writes it: UTF-8 (or all-ASCII escapes); lone surrogates, which
+    UTF-8 cannot carry, as ``\\uXXXX`` escapes."""
+    text = json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":"))
+    return _SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), text).encode("utf-8")
+
+
+@dataclass
+class Request:
+    """One HTTP request to the gateway, as raw as the provider sends it."""
+    method: str
+    path: str
+    query: str = ""
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+    content_type: str = ""
+    #: values that must never appear in a refusal (the expected signature, the body's text)
+    secrets: tuple = ()
+
+    def send(self, client):
+        target = self.path + (f"?{self.query}" if self.query else "")
+        return client.open(target, method=self.method, data=self.body or None,
+                           headers=self.headers, content_type=self.content_type or None)
+
+    def web_request(self) -> WebRequest:
+        return WebRequest(method=self.method, path=self.path,
+                          url=PUBLIC + self.path + (f"?{self.query}" if self.query else ""),
+                          headers={k.lower(): v for k, v in self.headers.items()},
+                          query_string=self.query.encode("latin-1"), body=self.body,
+                          content_type=self.content_type)
+
+
+def _hmac_hex(secret: str, data: bytes) -> str:
+    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
+
+
+def _hmac_b64(secret: str, data: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), data, hashlib.sha256).digest()).decode()
+
+
+def replies(parts) -> list[dict]:
+    """Replies queued for the notifier (oldest first)."""
+    return list(reversed(queued(parts.settings.redis_url, REPLIES)))
+
+
+class Sender:
+    """Base: a door, how to build a valid message, and where its answer has the number."""
+    door_id = ""
+    channel = ""
+    inline = True            # the provider's answer carries the acknowledgement
+    #: forgery kinds this scheme has (the others do not apply; see docs/security.md)
+    forgeries: tuple[str, ...] = ("none", "wrong")
+
+    def request(self, text: str, n: int) -> Request:
+        raise NotImplementedError
+
+    def forged(self, kind: str, text: str, n: int) -> Request:
+        raise NotImplementedError
+
+    def tracking_of(self, response, parts) -> str:
+        """The tracking number the answer to a delivery carries ('' if none)."""
+        if self.inline:
+            found = _NUMBER.search(response.get_data(as_text=True))
+            return tracking.compact(found.group(1)) if found else ""
+        queued_replies = replies(parts)
+        return queued_replies[-1].get("tracking_number", "") if queued_replies else ""
+
+
+class KannelSender(Sender):
+    """Kannel's get-url: the door secret in the query, the text as UCS-2 bytes (coding 2)."""
+    door_id, channel = "sms-1708", "kannel"
+
+    def _query(self, text: str, n: int, secret: str | None) -> str:
+        fields = [("from", f"0812{n:08d}"), ("to", "1708")]
+        query = urlencode(fields)
+        query += "&text=" + quote_from_bytes(text.encode("utf-16-be", "surrogatepass"), safe="")
+        query += "&" + urlencode([("charset", "UTF-16BE"), ("coding", "2"),
+                                  ("time", "2026-11-24 10:42:40"), ("smsc", "FAKE"),
+                                  ("id", f"9d3c{n:08d}-41e1-4e1d-bb66-3af5e85d498d")])
+        if secret is not None:
+            query = f"secret={quote(secret)}&" + query
+        return query
+
+    def request(self, text: str, n: int) -> Request:
+        return Request("GET", "/in/sms-1708", self._query(text, n, KANNEL_SECRET))
+
+    def forged(self, kind: str, text: str, n: int) -> Request:
+        if kind == "none":
+            return Request("GET", "/in/sms-1708", self._query(text, n, None), secrets=(KANNEL_SECRET,))
+        if kind == "wrong":
+            return Request("GET", "/in/sms-1708", self._query(text, n, OTHER_SECRET[:16]),
+                           secrets=(KANNEL_SECRET,))
+        if kind == "wrong_basic":
+            auth = base64.b64encode(f"kannel:{OTHER_SECRET[:16]}".encode()).decode()
+            return Request("GET", "/in/sms-1708", self._query(text, n, None),
+                           headers={"Authorization": f"Basic {auth}"}, secrets=(KANNEL_SECRET,))
+        raise ValueError(kind)
+
+    forgeries = ("none", "wrong", "wrong_basic")
+
+
+class TwilioSender(Sender):
+    """Twilio's incoming-message webhook: a form POST signed over the public URL."""
+    door_id, channel = "twilio-sms", "twilio"
+    forgeries = ("none", "wrong", "other_body", "other_url")
+
+    def _pairs(self, text: str, n: int) -> list[tuple[str, str]]:
+        sid = f"SM{n:032x}"
+        return [("ToCountry", "US"), ("SmsMessageSid", sid), ("NumMedia", "0"),
+                ("SmsSid", sid), ("SmsStatus", "received"), ("Body", text),
+                ("To", "+14155550100"), ("NumSegments", "1"), ("MessageSid", sid),
+                ("AccountSid", TWILIO_SID), ("From", f"+62812{n:08d}"), ("ApiVersion", "2010-04-01")]
+
+    @staticmethod
+    def _encode(pairs) -> bytes:
+        return "&".join(quote(k, safe="") + "=" + quote_from_bytes(
+            v.encode("utf-8", "surrogatepass"), safe="") for k, v in pairs).encode("ascii")
+
+    @staticmethod
+    def sign(url: str, pairs, token: str = TWILIO_TOKEN) -> str:
+        params = {k: _SURROGATE.sub("\ufffd", v) for k, v in pairs}
+        return RequestValidator(token).compute_signature(url, params)
+
+    def _build(self, pairs, signature: str | None, expected: str) -> Request:
+        headers = {"X-Twilio-Signature": signature} if signature is not None else {}
+        return Request("POST", "/in/twilio-sms", body=self._encode(pairs), headers=headers,
+                       content_type="application/x-www-form-urlencoded",
+                       secrets=(expected, TWILIO_TOKEN))
+
+    def request(self, text: str, n: int) -> Request:
+        pairs = self._pairs(text, n)
+        signature = self.sign(PUBLIC + "/in/twilio-sms", pairs)
+        return self._build(pairs, signature, signature)
+
+    def forged(self, kind: str, text: str, n: int) -> Request:
+        pairs = self._pairs(text, n)
+        expected = self.sign(PUBLIC + "/in/twilio-sms", pairs)
+        if kind == "none":
+            return self._build(pairs, None, expected)
+        if kind == "wrong":
+            return self._build(pairs, self.sign(PUBLIC + "/in/twilio-sms", pairs, OTHER_SECRET), expected)
+        if kind == "other_body":
+            other = [(k, v + " (diubah)" if k == "Body" else v) for k, v in pairs]
+            return self._build(pairs, self.sign(PUBLIC + "/in/twilio-sms", other), expected)
+        if kind == "other_url":
+            return self._build(pairs, self.sign(PUBLIC + "/in/another-door", pairs), expected)
+        raise ValueError(kind)
+
+
+class WhatsAppSender(Sender):
+    """Meta's messages webhook: JSON (ASCII escapes), X-Hub-Signature-256 over the raw body."""
+    door_id, channel, inline = "wa-cloud", "whatsapp", False
+    forgeries = ("none", "wrong", "other_body")
+
+    def body(self, text: str, n: int) -> bytes:
+        sender = f"62812{n:08d}"
+        payload = {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+            "field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "6281100001708", "phone_number_id": WA_PHONE_NUMBER_ID},
+                "contacts": [{"profile": {"name": "Siti"}, "wa_id": sender}],
+                "messages": [{"from": sender, "id": f"wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYIDQ{n:010d}",
+                              "timestamp": "1795516959", "type": "text", "text": {"body": text}}]}}]}]}
+        return json_bytes(payload, ascii_only=True).replace(b"/", b"\\/")
+
+    def _build(self, body: bytes, signature: str | None, expected: str) -> Request:
+        headers = {"X-Hub-Signature-256": signature} if signature is not None else {}
+        return Request("POST", "/in/wa-cloud", body=body, headers=headers,
+                       content_type="application/json", secrets=(expected, expected[7:], WA_APP_SECRET))
+
+    def request(self, text: str, n: int) -> Request:
+        body = self.body(text, n)
+        signature = "sha256=" + _hmac_hex(WA_APP_SECRET, body)
+        return self._build(body, signature, signature)
+
+    def forged(self, kind: str, text: str, n: int) -> Request:
+        body = self.body(text, n)
+        expected = "sha256=" + _hmac_hex(WA_APP_SECRET, body)
+        if kind == "none":
+            return self._build(body, None, expected)
+        if kind == "wrong":
+            return self._build(body, "sha256=" + _hmac_hex(OTHER_SECRET, body), expected)
+        if kind == "other_body":
+            return self._build(body, "sha256=" + _hmac_hex(WA_APP_SECRET, self.body(text + "!", n)), expected)
+        raise ValueError(kind)
+
+
+class TelegramSender(Sender):
+    """A Bot API webhook update with the secret token header."""
+    door_id, channel, inline = "telegram", "telegram", False
+
+    def body(self, text: str, n: int) -> bytes:
+        user = 5811230000 + n
+        update = {"update_id": 815200000 + n, "message": {
+            "message_id": 100 + n, "date": 1795516959,
+            "from": {"id": user, "is_bot": False, "first_name": "Siti", "language_code": "id"},
+            "chat": {"id": user, "type": "private", "first_name": "Siti"}, "text": text}}
+        return json_bytes(update)
+
+    def _build(self, body: bytes, token: str | None) -> Request:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token is not None else {}
+        return Request("POST", "/in/telegram", body=body, headers=headers,
+                       content_type="application/json", secrets=(TELEGRAM_SECRET, TELEGRAM_TOKEN))
+
+    def request(self, text: str, n: int) -> Request:
+        return self._build(self.body(text, n), TELEGRAM_SECRET)
+
+    def forged(self, kind: str, text: str, n: int) -> Request:
+        if kind == "none":
+            return self._build(self.body(text, n), None)
+        if kind == "wrong":
+            return self._build(self.body(text, n), OTHER_SECRET)
+        raise ValueError(kind)
+
+
+class TwitterSender(Sender):
+    """An Account Activity direct-message event, signed with the consumer secret."""
+    door_id, channel, inline = "twitter", "twitter", False
+    forgeries = ("none", "wrong", "other_body")
+
+    def body(self, text: str, n: int) -> bytes:
+        user = str(98765432000 + n)
+        escaped = html.escape(text, quote=False)      # X writes &, < and > as entities
+        payload = {"for_user_id": X_ACCOUNT, "direct_message_events": [{
+            "type": "message_create", "id": str(1861000000000000000 + n),
+            "created_timestamp": "1795516959000",
+            "message_create": {"target": {"recipient_id": X_ACCOUNT}, "sender_id": user,
+                               "message_data": {"text": escaped, "entities": {
+                                   "hashtags": [], "symbols": [], "user_mentions": [], "urls": []}}}}],
+            "users": {user: {"id": user, "name": "Siti", "screen_name": f"siti{n}"}}}
+        return json_bytes(payload)
+
+    def _build(self, body: bytes, signature: str | None, expected: str) -> Request:
+        headers = {"X-Twitter-Webhooks-Signature": signature} if signature is not None else {}
+        return Request("POST", "/in/twitter", body=body, headers=headers,
+                       content_type="application/json; charset=utf-8",
+                       secrets=(expected, expected[7:], X_SECRET))
+
+    def request(self, text: str, n: int) -> Request:
+        body = self.body(text, n)
+        signature = "sha256=" + _hmac_b64(X_SECRET, body)
+        return self._build(body, signature, signature)
+
+    def forged(self, kind: str, text: str, n: int) -> Request:
+        body = self.body(text, n)
+        expected = "sha256=" + _hmac_b64(X_SECRET, body)
+        if kind == "none":
+            return self._build(body, None, expected)
+        if kind == "wrong":
+            return self._build(body, "sha256=" + _hmac_b64(OTHER_SECRET, body), expected)
+        if kind == "other_body":
+            return self._build(body, "sha256=" + _hmac_b64(X_SECRET, self.body(text + "!", n)), expected)
+        raise ValueError(kind)
+
+
+class WebApiSender(Sender):
+    """The web door's JSON entrances (``/api/v1/complaints`` and ``/in/web``): public, no
+    credential; the Idempotency-Key names the submission."""
+    channel = "web"
+    forgeries = ()
+
+    def __init__(self, path: str = "/api/v1/complaints"):
+        self.path = path
+        self.door_id = "web"
+
+    def request(self, text: str, n: int) -> Request:
+        body = json_bytes({"classification": "pengaduan", "body": text, "anonymous": False,
+                           "name": "Siti", "contact": f"0812{n:08d}"})
+        return Request("POST", self.path, body=body, content_type="application/json",
+                       headers={"Idempotency-Key": f"security-{n}"})
+
+    def tracking_of(self, response, parts) -> str:
+        data = response.get_json(silent=True) or {}
+        return data.get("tracking_number", "")
+
+
+SENDERS = {sender.door_id: sender for sender in (
+    KannelSender(), TwilioSender(), WhatsAppSender(), TelegramSender(), TwitterSender())}
+
+
+# ----- the central system's status callback ----------------------------------------------------
+CENTRAL_PATH = "/api/v1/central/status"
+
+
+def central_callback(number: str, kind: str = "valid", now: float | None = None,
+                     status: str = "proses") -> Request:
+    """A status callback from the central system, signed (or forged) as ``kind`` says."""
+    body = json.dumps({"tracking_number": number, "status": status,
+                       "agency": "Dinas PU PERA"}).encode()
+    stamp = int(now if now is not None else time.time())
+    expected = central_contract.sign(CENTRAL_SECRET, body, stamp)
+    headers = {"X-Lapor-Timestamp": str(stamp), "X-Lapor-Signature": expected}
+    if kind == "none":
+        headers = {}
+    elif kind == "wrong":
+        headers["X-Lapor-Signature"] = central_contract.sign(OTHER_SECRET, body, stamp)
+    elif kind == "other_body":
+        other = body.replace(b"proses", b"selesai")
+        headers["X-Lapor-Signature"] = central_contract.sign(CENTRAL_SECRET, other, stamp)
+    elif kind == "stale":                                 # signed correctly, 10 minutes ago
+        old = stamp - 600
+        headers = {"X-Lapor-Timestamp": str(old),
+                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, old)}
+    elif kind == "future":                                # signed correctly, 10 minutes ahead
+        ahead = stamp + 600
+        headers = {"X-Lapor-Timestamp": str(ahead),
+                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, ahead)}
+    elif kind != "valid":
+        raise ValueError(kind)
+    return Request("POST", CENTRAL_PATH, body=body, headers=headers,
+                   content_type="application/json", secrets=(expected, expected[3:], CENTRAL_SECRET))
