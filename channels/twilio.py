@@ -149,10 +149,14 @@ class TwilioAdapter(ChannelAdapter):
         # GET: every field is in the signed URL itself; POST: the URL and the form fields
         params = {} if request.method == "GET" else read_params(request)
         validator = RequestValidator(secret)
-        url = urlsplit(self.public_url(request))
+        try:                                     # with and without the default port,
+            url = urlsplit(self.public_url(request))        # as Twilio's own validate()
+            candidates = (remove_port(url), add_port(url))
+        except ValueError:                       # a Host header with a port that is no number
+            raise Rejected(400, "malformed request URL") from None
         given_bytes = given.encode("utf-8", "replace")
         matched = False
-        for candidate in (remove_port(url), add_port(url)):        # as Twilio's validate()
+        for candidate in candidates:
             expected = validator.compute_signature(candidate, params, algorithm)
             matched |= hmac.compare_digest(expected.encode("ascii"), given_bytes)
         if not matched:

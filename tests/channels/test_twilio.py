@@ -326,3 +326,16 @@ def test_guide_shows_the_doors_and_template_the_code_uses():
     assert messages.text("whatsapp_status_template", notice="{{1}}") in guide
     for door in ("twilio-sms", "twilio-wa"):
         assert f"<LAPOR_PUBLIC_BASE_URL>/in/{door}" in guide
+
+
+@hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(signature=st.text(max_size=60), host=st.text(max_size=30), settings_header=st.text(max_size=60))
+def test_verify_survives_any_headers_and_host(signature, host, settings_header):
+    door = Door("twilio-sms", "twilio", "KemenPANRB",
+                credentials={"account_sid": "AC" + "0" * 32, "auth_token": AUTH_TOKEN, "signing_key": "k"})
+    headers = {"x-twilio-signature": signature, "x-twilio-webhooks-signature-settings": settings_header}
+    request = WebRequest("POST", f"http://{host}/in/twilio-sms", "/in/twilio-sms", headers, b"",
+                         b"MessageSid=SM1&Body=x", "application/x-www-form-urlencoded")
+    with pytest.raises(Rejected) as refused:
+        TwilioAdapter(door).verify(request)
+    assert refused.value.status in (400, 403)
