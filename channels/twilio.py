@@ -22,13 +22,15 @@ Features
   reply button texts. ``provider_message_id`` is the ``MessageSid``, the same on Twilio's
   retries and fallback-URL calls. ``ProfileName`` is the sender's name: kept for the
   complaint, never logged. Status callbacks (``MessageStatus`` sent/delivered/read/failed)
-  and requests without any content are answered 200 with an empty ``<Response/>``.
+  and requests without any content are answered 200 with an empty ``<Response/>``; a
+  failed or undelivered reply is logged with Twilio's error code.
 * The acknowledgement rides on the webhook answer (``replies_inline``): TwiML
   ``<Response><Message>...</Message></Response>`` built with twilio's ``MessagingResponse``.
-* ``send``: later replies through ``client.messages.create`` (from ``options.from_number``,
-  ``whatsapp:``-prefixed in WhatsApp mode; an ``MG...`` value is used as the Messaging
-  Service). WhatsApp only delivers free-form text within 24 hours of the citizen's last
-  message; with ``options.status_template_sid`` (an approved Content template whose body
+* ``send``: later replies through ``client.messages.create`` (``channels.twilio_rest``),
+  from ``options.from_number``, ``whatsapp:``-prefixed in WhatsApp mode (an ``MG...``
+  value is a Messaging Service); with a public base URL, ``StatusCallback`` asks for
+  delivery reports at the door's own URL. WhatsApp only delivers free-form text within 24
+  hours of the citizen's last message; with ``options.status_template_sid`` (an approved Content template whose body
   has one variable) status notices go as that template, which works at any time.
 * ``fetch_media``: GET the MediaUrl with HTTP Basic auth (account SID, auth token),
   following Twilio's redirect to its media store (requests drops the credentials when the
@@ -60,15 +62,12 @@ Sample request (WhatsApp, a photo with a caption; the body is one line)::
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import re
 import threading
 from urllib.parse import urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import (HMAC_SHA1, HMAC_SHA256, RequestValidator, add_port,
                                       get_signature_algorithm, remove_port)
 from twilio.rest import Client
@@ -76,7 +75,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Outcome,
                            Rejected, SendError, WebRequest, WebResponse)
-from channels.twilio_form import WHATSAPP_PREFIX, read_message, read_params
+from channels.twilio_form import is_status_event, read_message, read_params, split_address
+from channels.twilio_rest import MAX_BODY_CHARS, http_error, message_params, rest_client, rest_error
 from config.settings import SettingsError
 from normalizer.identity import mask
 
@@ -84,15 +84,8 @@ log = logging.getLogger("lapor.channels.twilio")
 
 DEFAULT_API_BASE_URL = "https://api.twilio.com"
 MODES = ("sms", "whatsapp")
-SEND_TIMEOUT = 15.0                      # seconds per REST call
 MEDIA_TIMEOUT = (3.05, 60.0)             # connect, read
 DEFAULT_MAX_MEDIA = 12 * 1024 * 1024     # without settings; Twilio MMS is 5 MB, WhatsApp 16 MB
-MAX_BODY_CHARS = 1600                    # Twilio's limit for a message body
-_DIGIT_RUNS = re.compile(r"\d{5,}")
-_SPACES = re.compile(r"\s+")
-# The door's settings, never TWILIO_* environment variables, configure the REST client (an
-# edge or region goes into api_base_url, e.g. https://api.singapore.us1.twilio.com).
-_NO_ENVIRONMENT = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
 
 
 class TwilioAdapter(ChannelAdapter):
@@ -164,14 +157,28 @@ class TwilioAdapter(ChannelAdapter):
 
     # ----- parse ------------------------------------------------------------------------
     def parse(self, request: WebRequest) -> list[InboundMessage]:
-        message = read_message(read_params(request), self.door.id, self.name)
+        params = read_params(request)
+        message = read_message(params, self.door.id, self.name)
         if message is None:
-            log.debug("twilio event without a message door=%s", self.door.id)
+            if is_status_event(params):
+                self._log_status(params)
             return []
         if message.meta["transport"] != self.mode:   # no wrong door: taken all the same
             log.warning("twilio %s message on a %s door=%s", message.meta["transport"],
                         self.mode, self.door.id)
         return [message]
+
+    def _log_status(self, params) -> None:
+        """A delivery report of a reply: failures are logged with Twilio's error code (e.g.
+        63016, WhatsApp's 24-hour window), the number masked."""
+        status = (params.first("MessageStatus") or params.first("SmsStatus")).strip().lower()
+        sid = "".join(ch for ch in params.first("MessageSid") if ch.isalnum())[:40] or "-"
+        if status not in ("failed", "undelivered"):
+            log.debug("twilio reply %s door=%s sid=%s", status[:16], self.door.id, sid)
+            return
+        code = "".join(ch for ch in params.first("ErrorCode") if ch.isdigit())[:8] or "-"
+        log.warning("twilio reply %s door=%s to=%s sid=%s code=%s", status, self.door.id,
+                    mask(split_address(params.first("To"))[1]), sid, code)
 
     # ----- respond ----------------------------------------------------------------------
     def respond(self, outcomes: list[Outcome]) -> WebResponse:
@@ -192,7 +199,10 @@ class TwilioAdapter(ChannelAdapter):
             raise SendError(f"door {self.door.id}: no from_number configured", permanent=True)
         if not message.to.strip():
             raise SendError("no number to send to", permanent=True)
-        params = self.message_params(message, sender)
+        base = str(getattr(self.settings, "public_base_url", "") or "").rstrip("/")
+        params = message_params(   # delivery reports come back to the door: failures logged
+            message, sender, self.mode == "whatsapp", f"{base}/in/{self.door.id}" if base else "",
+            self._option("status_template_sid"))
         try:
             created = self._client().messages.create(**params)
         except TwilioException as exc:
@@ -202,33 +212,12 @@ class TwilioAdapter(ChannelAdapter):
         log.info("twilio %s accepted door=%s to=%s sid=%s", message.kind, self.door.id,
                  mask(message.to), str(getattr(created, "sid", "") or "-")[:40])
 
-    def message_params(self, message: OutboundMessage, sender: str) -> dict:
-        """Arguments of ``messages.create`` for one reply."""
-        whatsapp = self.mode == "whatsapp"
-        params: dict = {"to": _address(message.to, whatsapp)}
-        if sender.startswith("MG"):
-            params["messaging_service_sid"] = sender
-        else:
-            params["from_"] = _address(sender, whatsapp)
-        template = self._option("status_template_sid")
-        if whatsapp and template and message.kind == "status":
-            notice = _SPACES.sub(" ", message.text).strip()        # no newlines in variables
-            notice = notice[len("LAPOR! "):] if notice.startswith("LAPOR! ") else notice
-            params["content_sid"] = template
-            params["content_variables"] = json.dumps({"1": notice[:700]}, ensure_ascii=False)
-        else:
-            params["body"] = message.text[:MAX_BODY_CHARS]
-        return params
-
     def _client(self) -> Client:
-        """One REST client per thread, its API domain pointed at ``api_base_url``."""
+        """One REST client per thread (requests sessions are not shared across threads)."""
         client = getattr(self._local, "client", None)
         if client is None:
-            client = Client(self._secret("account_sid"), self._secret("auth_token"),
-                            http_client=TwilioHttpClient(timeout=SEND_TIMEOUT),
-                            environment=_NO_ENVIRONMENT)
-            client.api.base_url = self.api_base_url
-            self._local.client = client
+            client = self._local.client = rest_client(
+                self._secret("account_sid"), self._secret("auth_token"), self.api_base_url)
         return client
 
     # ----- media ------------------------------------------------------------------------
@@ -279,31 +268,3 @@ class TwilioAdapter(ChannelAdapter):
             session = self._local.session = requests.Session()
             session.max_redirects = 5
         return session
-
-
-def _address(number: str, whatsapp: bool) -> str:
-    """'+628...' as Twilio wants it on this door: 'whatsapp:+628...' in WhatsApp mode."""
-    number = number.strip()
-    bare = number[len(WHATSAPP_PREFIX):] if number.lower().startswith(WHATSAPP_PREFIX) else number
-    return WHATSAPP_PREFIX + bare if whatsapp else bare
-
-
-def http_error(what: str, status: int, retry_after: str | None = None) -> SendError:
-    """5xx and 429 are retried (after Retry-After when given); other answers are final."""
-    delay = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
-    reason = f"twilio {what} answered {status}"
-    return SendError(reason, permanent=not (status >= 500 or status == 429), retry_after=delay)
-
-
-def rest_error(exc: TwilioException) -> SendError:
-    """A REST API error as a SendError; Twilio's message may quote the number: masked."""
-    status = getattr(exc, "status", None)
-    if not isinstance(status, int):
-        return SendError(f"twilio client error ({type(exc).__name__})")
-    code = getattr(exc, "code", None)
-    said = str(getattr(exc, "msg", "") or getattr(exc, "detail", "") or getattr(exc, "title", ""))
-    said = _DIGIT_RUNS.sub("***", said.replace("Unable to create record: ", ""))[:120]
-    failure = http_error("messages.create", status)
-    failure.reason = f"{failure.reason} (code {code}): {said}".rstrip(": ")
-    failure.args = (failure.reason,)
-    return failure

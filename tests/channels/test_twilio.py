@@ -137,6 +137,19 @@ def test_door_without_signing_key_refuses_shared_key_requests(settings):
     assert refused.value.status == 503
 
 
+def test_failed_reply_reports_are_logged_without_the_number(settings, caplog):
+    caplog.set_level(logging.DEBUG, logger="lapor.channels.twilio")
+    for name in ("status_callback_failed", "status_callback_delivered"):
+        case = CASES[name]
+        adapter = adapter_for(settings, case["door"])
+        assert adapter.parse(Signed(case).web_request()) == []
+    failed, delivered = [r.getMessage() for r in caplog.records]
+    assert failed == ("twilio reply failed door=twilio-wa to=***95 "
+                      f"sid={dict(CASES['status_callback_failed']['request']['form'])['MessageSid']} code=63016")
+    assert delivered.startswith("twilio reply delivered door=twilio-sms")
+    assert "81234567890" not in caplog.text and "81234567895" not in caplog.text
+
+
 def test_respond_is_twiml_with_every_reply():
     adapter = TwilioAdapter(Door("twilio-sms", "twilio", "KemenPANRB"))
     message = inbound("x", door="twilio-sms", channel="twilio")

@@ -14,11 +14,13 @@ import pytest
 from channels.base import Attachment, OutboundMessage, SendError
 from channels.twilio import TwilioAdapter
 from config.doors import load_catalogue
-from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, SMS_NUMBER, WHATSAPP_NUMBER,
-                                           twilio_environ)
+from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC, SMS_NUMBER,
+                                           WHATSAPP_NUMBER, twilio_environ)
 from tests.helpers import Receiver, free_port
 
 PHONE = "+6281234567890"
+SMS_REPORTS = PUBLIC + "/in/twilio-sms"      # StatusCallback: delivery reports to the door
+WA_REPORTS = PUBLIC + "/in/twilio-wa"
 MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 CREATED = {"sid": "SM" + "ab" * 16, "status": "queued", "account_sid": ACCOUNT_SID,
            "api_version": "2010-04-01", "num_segments": "1", "direction": "outbound-api"}
@@ -70,7 +72,8 @@ def test_send_sms(provider, doors, settings, caplog):
     caplog.set_level(logging.DEBUG)
     adapter(doors, settings, "twilio-sms").send(OutboundMessage("twilio-sms", PHONE, STATUS_TEXT,
                                                                 kind="status"))
-    assert sent_form(provider) == {"To": PHONE, "From": SMS_NUMBER, "Body": STATUS_TEXT}
+    assert sent_form(provider) == {"To": PHONE, "From": SMS_NUMBER, "Body": STATUS_TEXT,
+                                   "StatusCallback": SMS_REPORTS}
     assert "twilio status accepted door=twilio-sms" in caplog.text
     assert "81234567890" not in caplog.text and AUTH_TOKEN not in caplog.text
 
@@ -79,7 +82,7 @@ def test_send_whatsapp_adds_the_prefixes(provider, doors, settings):
     text = "LAPOR! Laporan Anda diterima \U0001F64F"
     adapter(doors, settings, "twilio-wa").send(OutboundMessage("twilio-wa", PHONE, text, kind="ack"))
     assert sent_form(provider) == {"To": "whatsapp:" + PHONE, "From": "whatsapp:" + WHATSAPP_NUMBER,
-                                   "Body": text}
+                                   "Body": text, "StatusCallback": WA_REPORTS}
 
 
 def test_whatsapp_status_notice_goes_as_the_approved_template(provider, doors, settings):
@@ -102,7 +105,14 @@ def test_send_through_a_messaging_service(provider, doors, settings):
     service = "MG" + "9c" * 16
     adapter(doors, settings, "twilio-sms", from_number=service).send(
         OutboundMessage("twilio-sms", PHONE, "LAPOR! tes"))
-    assert sent_form(provider) == {"To": PHONE, "MessagingServiceSid": service, "Body": "LAPOR! tes"}
+    assert sent_form(provider) == {"To": PHONE, "MessagingServiceSid": service, "Body": "LAPOR! tes",
+                                   "StatusCallback": SMS_REPORTS}
+
+
+def test_no_delivery_reports_without_a_public_address(provider, doors, settings):
+    TwilioAdapter(doors["twilio-sms"], replace(settings, public_base_url="")).send(
+        OutboundMessage("twilio-sms", PHONE, "LAPOR! tes"))
+    assert "StatusCallback" not in sent_form(provider)
 
 
 def test_send_cuts_a_body_to_twilio_limit(provider, doors, settings):
