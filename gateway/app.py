@@ -33,9 +33,10 @@ def create_app(settings=None, parts=None) -> Flask:
     )
     app.extensions["lapor"] = parts
 
-    from gateway import api, central_api, doors, forms, health, metrics
+    from gateway import api, central_api, doors, forms, health, limits, metrics
     for module in (doors, forms, api, central_api, health, metrics):
         app.register_blueprint(module.blueprint)
+    limits.init_app(app, settings)
     errors.init_app(app)
     if parts.spool.files():       # complaints spooled before a restart: replay them
         parts.intake.ensure_drainer()

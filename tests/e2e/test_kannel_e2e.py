@@ -74,7 +74,7 @@ def test_sms_to_central_and_ack_to_phone(kannel, central, forwarder, parts):
         assert (ack.sender, ack.kind) == ("1708", "text")
         assert ack.text == messages.text(
             "ack", tracking=tracking.display(complaint["tracking_number"]),
-            compact=complaint["tracking_number"],
+            compact=complaint["tracking_number"], where_id=" ke 1708",
             due=messages.format_date(complaint["service_level"]["due_date"]))
         assert TRACKING.search(ack.text).group(1) == tracking.display(complaint["tracking_number"])
         assert fits_one_sms(ack.text)

@@ -1,0 +1,109 @@
+"""Rate limits on the doors people use directly: the web form and the JSON API.
+
+flask-limiter with its counters in the store's Redis, so every gunicorn worker shares them.
+Two limits on each submission (POST), answered with 429, a short reason and Retry-After:
+
+  LAPOR_RATE_LIMIT_IP      per client address          [120/minute;2000/day]
+  LAPOR_RATE_LIMIT_SENDER  per reporter contact (keyed  [10/hour;30/day]
+                           by its pseudonym, never the
+                           contact itself)
+  LAPOR_RATE_LIMIT_EXEMPT  comma-separated networks never limited (an agency's server
+                           posting many complaints from one address) [empty]
+  LAPOR_PROXY_HOPS         proxies in front of the gateway whose X-Forwarded-For is
+                           trusted for the client address [0]
+
+Each limit is "off" to switch it off. The per-address default is generous on purpose:
+Indonesian mobile networks put many citizens behind one carrier-grade NAT address.
+Provider webhooks (``/in/<door>``) are never limited here: a provider must never be
+answered 429 (a flooding sender is accepted, flagged and queued as bulk instead; see
+``gateway.intake``). If Redis cannot count, requests pass (the store outage is handled by
+the spool), rather than refusing citizens.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+from urllib.parse import parse_qs
+
+from flask import request
+from flask_limiter import Limiter
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config.settings import SettingsError
+from normalizer.identity import normalize_phone, pseudonym
+
+LIMITED_VIEWS = ("api.create_complaint", "forms.submit")
+DEFAULTS = {"RATE_LIMIT_IP": "120/minute;2000/day", "RATE_LIMIT_SENDER": "10/hour;30/day"}
+
+
+def _storage_uri(redis_url: str) -> str:
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _contact() -> str:
+    """The contact field of a form or JSON submission, without consuming the body."""
+    if request.mimetype == "multipart/form-data":
+        return request.form.get("contact", "")
+    raw = request.get_data(cache=True)
+    if request.is_json:
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            return ""
+        value = data.get("contact", "") if isinstance(data, dict) else ""
+        return value if isinstance(value, str) else ""
+    return (parse_qs(raw.decode("utf-8", "replace")).get("contact") or [""])[0]
+
+
+def init_app(app, settings) -> Limiter | None:
+    """Put the limits on the form and API views; None when both are off."""
+    config = {key: settings.extra.get(key, default).strip() or default
+              for key, default in DEFAULTS.items()}
+    hops = int(settings.extra.get("PROXY_HOPS", "0") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if all(value == "off" for value in config.values()):
+        return None
+    for key, value in config.items():
+        if value != "off":
+            try:
+                parse_many(value)
+            except ValueError:
+                raise SettingsError(f"LAPOR_{key}: expected limits like '10/hour;30/day' or "
+                                    f"'off', got {value!r}") from None
+    networks = [ipaddress.ip_network(item.strip(), strict=False)
+                for item in settings.extra.get("RATE_LIMIT_EXEMPT", "").split(",") if item.strip()]
+
+    def exempt() -> bool:
+        try:
+            address = ipaddress.ip_address(_client_address())
+        except ValueError:
+            return False
+        return any(address in network for network in networks)
+
+    def sender_key() -> str:
+        contact = _contact().strip()
+        handle = normalize_phone(contact) if "@" not in contact else contact.lower()
+        return pseudonym(settings.secret_key, "contact", handle)
+
+    limiter = Limiter(key_func=_client_address, app=app, storage_uri=_storage_uri(settings.redis_url),
+                      strategy="fixed-window", headers_enabled=True, swallow_errors=True,
+                      key_prefix="lapor-rl", in_memory_fallback_enabled=False)
+    for endpoint in LIMITED_VIEWS:
+        view = app.view_functions[endpoint]
+        if config["RATE_LIMIT_IP"] != "off":
+            view = limiter.limit(config["RATE_LIMIT_IP"], key_func=_client_address,
+                                 exempt_when=exempt, methods=["POST"], scope="ip")(view)
+        if config["RATE_LIMIT_SENDER"] != "off":
+            view = limiter.limit(config["RATE_LIMIT_SENDER"], key_func=sender_key,
+                                 exempt_when=lambda: exempt() or not _contact().strip(),
+                                 methods=["POST"], scope="sender")(view)
+        app.view_functions[endpoint] = view
+    return limiter

@@ -1,0 +1,91 @@
+"""Rate limits on the form and the API: 429 with Retry-After, per address and per sender,
+exemptions for agency servers, switchable; provider webhooks are never limited."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def environ(environ):
+    environ.update(LAPOR_RATE_LIMIT_IP="3/minute", LAPOR_RATE_LIMIT_SENDER="2/hour",
+                   LAPOR_PROXY_HOPS="1")
+    return environ
+
+
+def _post(client, contact="", address="203.0.113.7", **extra):
+    body = {"classification": "pengaduan", "body": "Jalan rusak parah di depan pasar", **extra}
+    if contact:
+        body["contact"] = contact
+    return client.post("/api/v1/complaints", json=body,
+                       headers={"X-Forwarded-For": address})
+
+
+def test_per_address_limit_answers_429_with_retry_after(client, parts):
+    assert [_post(client).status_code for _ in range(3)] == [201, 201, 201]
+    refused = _post(client)
+    assert refused.status_code == 429
+    assert refused.get_json() == {"error": "too many requests"}
+    assert int(refused.headers["Retry-After"]) > 0
+    assert _post(client, address="203.0.113.8").status_code == 201      # someone else
+    assert parts.store.redis.llen("lapor.complaints") == 4
+
+
+def test_per_sender_limit_follows_the_contact_across_addresses(client):
+    assert _post(client, "081234500001", "198.51.100.1").status_code == 201
+    assert _post(client, "+62 812-3450-0001", "198.51.100.2").status_code == 201
+    refused = _post(client, "6281234500001", "198.51.100.3")
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert _post(client, "081234500002", "198.51.100.3").status_code == 201
+
+
+def test_the_form_is_limited_too(client):
+    html = client.get("/lapor").get_data(as_text=True)
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    statuses = [client.post("/lapor", headers={"X-Forwarded-For": "192.0.2.9"}, data={
+        "csrf_token": token, "classification": "pengaduan",
+        "body": f"Lampu jalan mati di gang {i} sudah seminggu"}).status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_agency_server_is_exempt(environ, redis_url):
+    from config.settings import load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+
+    environ["LAPOR_RATE_LIMIT_EXEMPT"] = "10.20.0.0/16, 192.0.2.50/32"
+    parts = build_parts(load_settings(environ))
+    client = create_app(parts=parts).test_client()
+    assert {_post(client, "081234500009", "10.20.3.4").status_code for _ in range(6)} == {201}
+    parts.publisher.close()
+
+
+def test_limits_can_be_switched_off(environ, redis_url):
+    from config.settings import load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+
+    environ.update(LAPOR_RATE_LIMIT_IP="off", LAPOR_RATE_LIMIT_SENDER="off")
+    parts = build_parts(load_settings(environ))
+    client = create_app(parts=parts).test_client()
+    assert {_post(client, "081234500010").status_code for _ in range(6)} == {201}
+    parts.publisher.close()
+
+
+def test_a_malformed_limit_stops_the_start_with_one_line(environ, redis_url):
+    from config.settings import SettingsError, load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+
+    environ["LAPOR_RATE_LIMIT_IP"] = "lots"
+    parts = build_parts(load_settings(environ))
+    with pytest.raises(SettingsError, match="LAPOR_RATE_LIMIT_IP"):
+        create_app(parts=parts)
+    parts.publisher.close()
+
+
+def test_provider_webhooks_are_never_limited(client, parts):
+    statuses = {client.get("/in/sms-1708", headers={"X-Forwarded-For": "203.0.113.99"},
+                           query_string={"secret": "kannel-door-secret", "from": "081299990000",
+                                         "to": "1708", "text": f"LAPOR spam {i}", "id": f"f{i}"}
+                           ).status_code for i in range(40)}
+    assert statuses == {200}
