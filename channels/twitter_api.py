@@ -8,7 +8,8 @@ and proxies can stand in for X), and the rate-limit headers of the last answer a
 ``send_error(exc, action)`` turns whatever tweepy or requests raised into a ``SendError``:
 429 and 5xx and network failures are retryable (429 carries ``x-rate-limit-reset`` as
 ``retry_after``), other 4xx are permanent. Reasons carry the HTTP status and X's error
-codes only, with digit runs masked: never a user id, a handle or a token.
+codes and messages, with digit runs and @handles masked: never a user id, a handle
+or a token.
 
 ``fetch(url, ...)`` downloads one media file from X's media hosts (``pbs.twimg.com``,
 ``video.twimg.com``, ``ton.twitter.com``; DM media on ``ton.twitter.com`` needs OAuth 1.0a
@@ -34,6 +35,7 @@ TIMEOUT = (3.05, 20.0)                       # connect, read (seconds)
 MEDIA_HOSTS = frozenset({"pbs.twimg.com", "video.twimg.com", "ton.twitter.com"})
 SIGNED_MEDIA_HOSTS = frozenset({"ton.twitter.com"})
 _DIGIT_RUNS = re.compile(r"\d{5,}")
+_HANDLES = re.compile(r"@\w+")
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def can_write(door) -> bool:
 
 def _codes(exc: tweepy.HTTPException) -> str:
     said = [str(code) for code in exc.api_codes[:3]]
-    said += [_DIGIT_RUNS.sub("***", str(text))[:80] for text in exc.api_messages[:2]]
+    said += [_HANDLES.sub("@***", _DIGIT_RUNS.sub("***", str(text)))[:80]
+             for text in exc.api_messages[:2]]
     return (": " + "; ".join(said)) if said else ""
 
 
@@ -149,6 +152,8 @@ def fetch(session: requests.Session, url: str, auth, max_bytes: int) -> tuple[by
     try:
         with session.get(url, auth=auth, timeout=TIMEOUT, stream=True) as response:
             status = response.status_code
+            if status >= 400:
+                _drain(response)
             if status == 429 or status >= 500:
                 wait = RateLimit.from_headers(response.headers).reset
                 raise SendError(f"x media answered {status}", retry_after=retry_after(wait))
@@ -166,3 +171,13 @@ def fetch(session: requests.Session, url: str, auth, max_bytes: int) -> tuple[by
             return bytes(data), kind
     except requests.RequestException as exc:
         raise SendError(f"x media unreachable ({type(exc).__name__})") from None
+
+
+def _drain(response: requests.Response, limit: int = 64 * 1024) -> None:
+    """Read a short error body so the kept-alive connection can be reused."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) <= limit:
+        try:
+            response.content
+        except requests.RequestException:
+            pass

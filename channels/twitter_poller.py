@@ -95,6 +95,9 @@ class TwitterPoller:
             raise SettingsError(f"door {door.id}: the mentions poller needs bearer_token "
                                 "(or the four OAuth 1.0a credentials)")
         self._account_id = str(door.options.get("account_id") or "").strip()
+        if not self._account_id and not api.can_write(door):
+            raise SettingsError(f"door {door.id}: the mentions poller needs options.account_id "
+                                "(or the OAuth 1.0a credentials to look it up)")
         self._pending: dict | None = None
 
     @classmethod

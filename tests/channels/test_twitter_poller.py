@@ -165,6 +165,11 @@ def test_poller_needs_credentials(redis_client):
     bare = type(base)(**{**base.__dict__, "credentials": {"consumer_secret": "s"}})
     with pytest.raises(SettingsError):
         TwitterPoller(bare, redis_client)
+    bearer_only = type(base)(**{**base.__dict__, "options": {"account_id": ""},
+                                "credentials": {"bearer_token": "t"}})
+    with pytest.raises(SettingsError) as refused:
+        TwitterPoller(bearer_only, redis_client)
+    assert "account_id" in str(refused.value)
 
 
 # ----- the loop, through the intake --------------------------------------------------------------

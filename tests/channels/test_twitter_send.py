@@ -176,6 +176,14 @@ def test_send_failures(x_api, status, permanent, private):
     assert len(x_api.requests) == 1
 
 
+def test_error_reason_masks_handles_and_ids(x_api):
+    x_api.default = x_answer(403, {"errors": [{"code": 349, "message":
+                                               "You cannot send messages to @siti_bdg (98765432)."}]})
+    with pytest.raises(SendError) as failed:
+        adapter_for(x_api).send(reply(private=True))
+    assert failed.value.reason == "x direct message answered 403: 349; You cannot send messages to @*** (***)."
+
+
 def test_rate_limited_send_is_retried_after_the_reset(x_api):
     import time
 
@@ -272,7 +280,8 @@ def test_fetch_failures(x_api, status, permanent):
 
 
 def test_fetch_refuses_media_over_the_limit(x_api):
-    x_api.default = (200, {"Content-Type": "image/jpeg"}, JPEG)
+    # the download is abandoned mid-body: the stand-in closes that connection afterwards
+    x_api.default = (200, {"Content-Type": "image/jpeg", "Connection": "close"}, JPEG)
     with pytest.raises(SendError) as failed:
         adapter_for(x_api, max_media_bytes=1024).fetch_media(Attachment(
             "image", "image/jpeg", provider_ref="https://pbs.twimg.com/media/Big.jpg"))
