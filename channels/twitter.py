@@ -73,7 +73,7 @@ from normalizer.identity import mask
 log = logging.getLogger("lapor.channels.twitter")
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
-CRC_TOKEN = re.compile(r"^[A-Za-z0-9_\-+/=.]{1,256}$")
+CRC_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]{1,256}")
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
 _PARSE_ERRORS = (parse_.Malformed, TypeError, ValueError, AttributeError, KeyError, IndexError)
 
@@ -111,7 +111,7 @@ class TwitterAdapter(ChannelAdapter):
         token = (query.get("crc_token") or [""])[0]
         if not token:
             raise Rejected(400, "missing crc_token")
-        if not CRC_TOKEN.match(token):
+        if not CRC_TOKEN.fullmatch(token):
             raise Rejected(400, "malformed crc_token")
         body = json.dumps({"response_token": signature(secret, token.encode("ascii"))})
         return WebResponse(200, body.encode("ascii"), "application/json")
