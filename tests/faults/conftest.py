@@ -8,6 +8,7 @@ pytest time-out.
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -83,6 +84,26 @@ class Rig:
         self.parts = build_parts(self.settings)
         self.store = self.parts.store
         self.forwarder = ForwarderProcess(self.env, tmp_path / "forwarder.log")
+        self.spooled = 0                 # complaints intake wrote to the disk spool
+        self._count_spooled()
+
+    def _count_spooled(self) -> None:
+        """Count the complaints intake spools (the real Spool still writes every record)."""
+        spool, append, lock = self.parts.spool, self.parts.spool.append, threading.Lock()
+
+        def counting(record: dict) -> None:
+            append(record)
+            if "complaint" in record:
+                with lock:
+                    self.spooled += 1
+
+        spool.append = counting
+
+    def spool_left(self) -> tuple[int, list[str]]:
+        """Records still in the spool, and the corrupt-record files kept aside."""
+        folder = self.parts.spool.folder
+        corrupt = sorted(p.name for p in folder.glob("corrupt-*")) if folder.is_dir() else []
+        return self.parts.spool.depth(), corrupt
 
     def pending(self) -> int | None:
         """Undelivered complaints in the ledger (None while the store is unreachable)."""

@@ -8,10 +8,13 @@ provider id) until it is taken, as Meta or a retrying SMSC would. A retry whose 
 was in fact recorded comes back as a duplicate carrying the original tracking number.
 
 ``issued`` maps complaint id -> tracking number for every message that got an answer:
-that is the set the central system must end up with.
+that is the set the central system must end up with. ``threads`` > 1 feeds from several
+threads at once (as gunicorn's threads would), so a slow answer does not stall the rate;
+``slowest`` is the longest any one answer took.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -26,7 +29,7 @@ TEXTS = ("LAPOR jalan rusak di depan sekolah nomor {i}",
 
 class IntakeLoad:
     def __init__(self, intake, rate: float, total: int | None = None,
-                 duration: float | None = None, door: str = "sms-1708"):
+                 duration: float | None = None, door: str = "sms-1708", threads: int = 1):
         assert total is not None or duration is not None
         self.intake = intake
         self.rate = rate
@@ -38,22 +41,32 @@ class IntakeLoad:
         self.refused = 0                          # takes that failed (answered 503)
         self.duplicates = 0                       # retries answered with the original number
         self.given_up = 0                         # messages still unanswered at stop
+        self.numberless = 0                       # answers without a tracking number (a bug)
         self.errors: list[str] = []
+        self.slowest = 0.0                        # seconds, the longest answer
+        self.sent = 0                             # messages offered to the gateway
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="intake-load", daemon=True)
+        self._lock = threading.Lock()
+        self._indexes = itertools.count()
+        self._threads = [threading.Thread(target=self._run, name=f"intake-load-{n}", daemon=True)
+                         for n in range(max(1, threads))]
         self.started = self.finished = 0.0
 
     def start(self) -> "IntakeLoad":
         self.started = time.monotonic()
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
 
     def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-        assert not self._thread.is_alive(), "intake load did not finish"
+        deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        assert not any(t.is_alive() for t in self._threads), "intake load did not finish"
+        self.finished = time.monotonic()
 
     def _due(self, index: int) -> bool:
         if self.total is not None and index >= self.total:
@@ -63,35 +76,44 @@ class IntakeLoad:
         return not self._stop.is_set()
 
     def _run(self) -> None:
-        index = 0
-        while self._due(index):
+        while True:
+            with self._lock:
+                index = next(self._indexes)
+            if not self._due(index):
+                return
             wait = self.started + index / self.rate - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             message = inbound(TEXTS[index % len(TEXTS)].format(i=index),
                               sender=f"0813{index % 100000000:08d}",
                               provider_id=f"fault-{self.run_id}-{index}", door=self.door)
+            with self._lock:
+                self.sent += 1
             self._take(message)
-            index += 1
-        self.finished = time.monotonic()
 
     def _take(self, message) -> None:
         """Take one message, retrying it (same provider id) until the gateway answers."""
         while True:
+            began = time.monotonic()
             try:
                 outcome = self.intake.take(message)
             except Exception as exc:  # noqa: BLE001 - the gateway would answer 503
-                self.refused += 1
-                if len(self.errors) < 20:
-                    self.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                with self._lock:
+                    self.refused += 1
+                    if len(self.errors) < 20:
+                        self.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
                 if self._stop.is_set():
-                    self.given_up += 1
+                    with self._lock:
+                        self.given_up += 1
                     return
                 time.sleep(0.05)
                 continue
-            if not outcome.tracking_number or not outcome.complaint_id:
-                raise AssertionError(f"intake answered without a tracking number: {outcome}")
-            if outcome.duplicate:
-                self.duplicates += 1
-            self.issued[outcome.complaint_id] = outcome.tracking_number
+            with self._lock:
+                self.slowest = max(self.slowest, time.monotonic() - began)
+                if not outcome.tracking_number or not outcome.complaint_id:
+                    self.numberless += 1
+                    return
+                if outcome.duplicate:
+                    self.duplicates += 1
+                self.issued[outcome.complaint_id] = outcome.tracking_number
             return

@@ -129,6 +129,15 @@ class RedisServer:
         self.restarts += 1
 
 
+RABBITMQCTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
+
+
+def rabbitmq_app(env: dict, action: str) -> None:
+    """``stop_app``: the RabbitMQ broker stops (connections closed, new ones refused) while
+    its Erlang node and its disk stay; ``start_app``: it recovers its durable queues."""
+    subprocess.run([RABBITMQCTL, action], env=env, check=True, capture_output=True, timeout=120)
+
+
 def _ready(client) -> bool:
     try:
         return bool(client.ping())           # LOADING (replaying the AOF) raises: not ready

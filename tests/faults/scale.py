@@ -28,24 +28,28 @@ class Scale:
     redis_down_seconds: float  # 2. how long Redis stays down each time
     outage_seconds: float      # 3. length of each phase: refused, then 503, then slow
     outage_rate: float         # 3. complaints per second fed by intake
-    spool_complaints: int      # 4. complaints taken while the broker is down
+    down_seconds: float        # 4. how long the broker (or the store) is down at intake
+    down_rate: float           # 4. complaints per second offered by intake
+    down_threads: int          # 4. intake threads (requests in flight at once)
     deadline_seconds: float    # how long any test may wait for its backlog to drain
 
     @property
     def timeout(self) -> float:
         """A per-test pytest timeout that this scale can honestly need."""
         longest = max(self.kill_complaints / max(self.kill_rate, 1.0),
-                      self.restart_seconds, self.outage_seconds * 4)
+                      self.restart_seconds, self.outage_seconds * 5, self.down_seconds * 3)
         return 120 + longest * 3 + self.deadline_seconds
 
 
 SMALL = Scale("small", kill_complaints=400, kills=3, kill_rate=200.0,
               restart_seconds=6.0, restart_rate=60.0, redis_restarts=2, redis_down_seconds=0.5,
-              outage_seconds=1.5, outage_rate=60.0, spool_complaints=100,
+              outage_seconds=1.5, outage_rate=60.0,
+              down_seconds=4.0, down_rate=60.0, down_threads=16,
               deadline_seconds=90.0)
 FULL = Scale("full", kill_complaints=10000, kills=25, kill_rate=500.0,
              restart_seconds=60.0, restart_rate=150.0, redis_restarts=8, redis_down_seconds=2.0,
-             outage_seconds=20.0, outage_rate=150.0, spool_complaints=3000,
+             outage_seconds=20.0, outage_rate=150.0,
+             down_seconds=60.0, down_rate=100.0, down_threads=32,
              deadline_seconds=900.0)
 
 
