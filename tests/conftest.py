@@ -6,6 +6,7 @@ outside 127.0.0.0/8, ::1 and unix sockets fails the test at once.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 
@@ -148,3 +149,70 @@ def app(parts):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# ----- privacy watch: no reporter identity in any log line of the whole run ---------------
+class _LogWatch(logging.Handler):
+    """Keeps every log line of the session (message, arguments and traceback)."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[tuple[str, str]] = []
+        self._format = logging.Formatter()
+
+    def emit(self, record):
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken log call still counts as text
+            text = f"{record.msg} {record.args}"
+        if record.exc_info:
+            text += "\n" + self._format.formatException(record.exc_info)
+        self.lines.append((record.name, text))
+
+
+WATCH = _LogWatch()
+IDENTITIES: set[str] = set()
+
+
+def _needles(identity: str) -> set[str]:
+    """What a leak of this identity would look like: its national digits (9 or more, the
+    country code and trunk zero dropped), or the text itself for names and e-mails."""
+    digits = "".join(ch for ch in identity if ch.isdigit())
+    if len(digits) >= 9:
+        national = digits[2:] if digits.startswith("62") else digits.lstrip("0")
+        return {national} if len(national) >= 9 else set()
+    text = identity.strip()
+    return {text} if len(text) >= 6 and not text.isdigit() else set()
+
+
+def pytest_configure(config):
+    import normalizer.normalize as normalize
+
+    logging.getLogger().addHandler(WATCH)
+    logging.getLogger().setLevel(logging.DEBUG)
+    for name in ("urllib3", "werkzeug", "asyncio", "hypothesis", "httpx", "httpcore", "filelock"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    real = normalize._reporter
+
+    def watched(message, parsed, ctx):
+        for value in (message.sender, message.contact, message.sender_name):
+            if value:
+                IDENTITIES.update(_needles(value))
+        return real(message, parsed, ctx)
+
+    normalize._reporter = watched
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any reporter identity that went through the normalizer appears in
+    any captured log line (the privacy promise of issue 5, over the whole suite)."""
+    leaks = [(name, needle, text[:200]) for name, text in WATCH.lines
+             for needle in IDENTITIES if needle in text]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"privacy watch: {len(IDENTITIES)} reporter identities, "
+                            f"{len(WATCH.lines)} log lines, {len(leaks)} leaks")
+        for name, needle, text in leaks[:10]:
+            reporter.write_line(f"  LEAK in logger {name}: {needle!r} in {text!r}")
+    if leaks:
+        session.exitstatus = 1
