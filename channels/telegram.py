@@ -14,7 +14,7 @@ Features
   video notes, location and venues; one ``InboundMessage`` per Telegram message (an album
   is several messages; the core joins them into one complaint as follow-ups).
 * Edited messages: ``is_edit``, ``meta["edit_of"]`` = the original's id; the edit's own id
-  is ``<chat>:<message>:edit:<edit_date>``. Live-location updates (edits) are ignored.
+  is ``<chat ref>:<message id>:edit:<edit_date>``. Live-location updates (edits) are ignored.
 * Commands, translated into the keyword grammar (``normalizer/grammar.py``):
   ``/start``, ``/help``, ``/bantuan`` and unknown commands -> ``BANTUAN``;
   ``/status <n>`` and ``/cek <n>`` -> ``CEK <n>``; ``/baru [text]`` -> ``new_thread``;
@@ -23,7 +23,10 @@ Features
 * Ignored with 200 (Telegram stops retrying): other update types (callback queries,
   chat member changes, reactions, channel posts ...), group chats, messages from bots,
   and messages with nothing to read (stickers, contacts, polls, dice, service messages).
-* ``provider_message_id`` ``<chat id>:<message id>``: stable across Telegram's retries.
+* ``provider_message_id`` ``<chat ref>:<message id>``, stable across Telegram's retries;
+  the chat ref is ``c`` + 16 hex of HMAC-SHA256(gateway secret key, chat id), so that the
+  ids the complaint carries (to the central system, into log lines) never reveal an
+  anonymous reporter's Telegram account. ``sender`` is the chat id itself.
 * Replies (``replies_inline`` False): ``Bot.send_message`` to the chat, threaded under the
   citizen's message when the core names it (``reply_to``); media: ``Bot.get_file`` and
   ``File.download_as_bytearray`` (the Bot API serves files up to 20 MB).
@@ -50,6 +53,7 @@ Sample update (a photo with a caption)::
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -92,6 +96,12 @@ def translate_command(text: str) -> tuple[str, bool]:
     if name in _KEYWORDS:
         return f"{name.upper()} {rest}".strip(), False
     return "BANTUAN", False         # /start, /help, and any command we do not know
+
+
+def chat_ref(key: str, chat_id: int | str) -> str:
+    """The pseudonym of a chat in provider message ids: 'c' + 16 hex of a keyed HMAC."""
+    digest = hmac.new(key.encode(), f"telegram-chat:{chat_id}".encode(), hashlib.sha256)
+    return "c" + digest.hexdigest()[:16]
 
 
 def _kind(content_type: str) -> str:
@@ -148,6 +158,9 @@ class TelegramAdapter(ChannelAdapter):
         self.token = str(door.credentials.get("bot_token") or "")
         self.secret = str(door.credentials.get("secret_token") or "")
         self.api_base_url = str(door.options.get("api_base_url") or "")
+        # keys the chat refs in message ids; the door's secret token only for an adapter
+        # built without settings (the gateway always passes them)
+        self.ref_key = getattr(settings, "secret_key", "") or self.secret
         self._pool: BotPool | None = None
         self._lock = threading.Lock()
 
@@ -210,7 +223,7 @@ class TelegramAdapter(ChannelAdapter):
         if not (raw or attachments or location):
             return None            # sticker, contact, poll, dice, service message ...
         chat = int(message.chat.id)
-        original = f"{chat}:{int(message.message_id)}"
+        original = f"{chat_ref(self.ref_key, chat)}:{int(message.message_id)}"
         meta = {"update_id": update.update_id, "message_id": message.message_id}
         if message.media_group_id:
             meta["media_group_id"] = str(message.media_group_id)
@@ -236,7 +249,7 @@ class TelegramAdapter(ChannelAdapter):
             raise SendError(f"door {self.door.id}: not a Telegram chat id", permanent=True)
         chat_id = int(message.to)
         text = message.text if len(message.text) <= MAX_TEXT else message.text[:MAX_TEXT - 1] + "…"
-        reply = _replied_message(message.reply_to, message.to)
+        reply = _replied_message(message.reply_to, chat_ref(self.ref_key, chat_id))
 
         async def send_message(bot):
             from telegram import LinkPreviewOptions, ReplyParameters
@@ -267,7 +280,8 @@ class TelegramAdapter(ChannelAdapter):
 
 
 def _replied_message(reply_to: str, chat: str) -> int | None:
-    """The Telegram message id in ``<chat>:<message>[:edit:<date>]`` when it is this chat's."""
+    """The Telegram message id in ``<chat ref>:<message>[:edit:<date>]`` when it is this
+    chat's."""
     parts = (reply_to or "").split(":")
     if len(parts) >= 2 and parts[0] == chat and parts[1].isdigit():
         return int(parts[1])

@@ -22,8 +22,9 @@ objects. Building a ``Bot`` makes no network call: ``Bot.initialize`` (a ``getMe
 deliberately not used.
 
 Logging: httpx logs every request URL at INFO, and the Bot API URL contains the bot token;
-python-telegram-bot logs request parameters (chat ids) at DEBUG. Unless the operator set
-their levels, the ``httpx`` logger is raised to WARNING and ``telegram`` to INFO.
+python-telegram-bot logs request parameters (chat ids) at DEBUG. The token is replaced by
+``***`` in those loggers' records; unless the operator set their levels, the ``httpx``
+logger is raised to WARNING and ``telegram`` to INFO.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ import threading
 import warnings
 from datetime import timedelta
 from typing import Awaitable, Callable, TypeVar
+from urllib.parse import quote
 
 from telegram import Bot
 from telegram.error import (BadRequest, ChatMigrated, Conflict, EndPointNotFound, Forbidden,
@@ -57,9 +59,42 @@ def api_urls(api_base_url: str) -> tuple[str, str]:
     return f"{root}/bot", f"{root}/file/bot"
 
 
-def quiet_library_logs() -> None:
-    """Keep the token (in httpx's URLs) and chat ids (PTB's DEBUG lines) out of the logs,
-    unless the operator configured those loggers explicitly."""
+class _TokenRedactor(logging.Filter):
+    """Replaces bot tokens by ``***`` in the records of the loggers it is attached to."""
+
+    def __init__(self):
+        super().__init__()
+        self.tokens: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.tokens:
+            try:
+                text = record.getMessage()
+            except Exception:  # noqa: BLE001 - leave a broken record to logging itself
+                return True
+            redacted = text
+            for token in self.tokens:
+                redacted = redacted.replace(token, "***")
+            if redacted != text:
+                record.msg, record.args = redacted, ()
+        return True
+
+
+_REDACTOR = _TokenRedactor()
+_URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.request.BaseRequest",
+                "telegram.request.HTTPXRequest")
+
+
+def quiet_library_logs(token: str = "") -> None:
+    """Keep the token (in the Bot API URLs httpx and python-telegram-bot log) and chat ids
+    (python-telegram-bot's DEBUG lines) out of the logs: the token is redacted whatever the
+    levels; the levels are raised only where the operator left them unset."""
+    if token:
+        _REDACTOR.tokens.update({token, quote(token)})      # file URLs carry it %-encoded
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACTOR not in logger.filters:
+            logger.addFilter(_REDACTOR)
     for name, level in (("httpx", logging.WARNING), ("telegram", logging.INFO)):
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:
@@ -69,7 +104,7 @@ def quiet_library_logs() -> None:
 def scrub(text: str, token: str) -> str:
     """A provider message safe for a log line: no token, no chat or user id."""
     if token:
-        text = text.replace(token, "***")
+        text = text.replace(token, "***").replace(quote(token), "***")
     return _DIGIT_RUNS.sub("***", text)[:160]
 
 
@@ -120,7 +155,7 @@ class BotPool:
     """One event loop and one ``Bot`` per calling thread, for one door's token."""
 
     def __init__(self, token: str, api_base_url: str = ""):
-        quiet_library_logs()
+        quiet_library_logs(token)
         self.token = token
         self.api_base_url = api_base_url or DEFAULT_API_BASE_URL
         self._local = threading.local()

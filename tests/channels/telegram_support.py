@@ -9,6 +9,7 @@ from pathlib import Path
 
 from channels.base import WebRequest
 from config.doors import Door
+from config.settings import Settings
 
 TESTDATA = Path(__file__).parent / "testdata"
 TABLE = json.loads((TESTDATA / "telegram.json").read_text("utf-8"))
@@ -18,6 +19,8 @@ ACCEPTED = [n for n, c in CASES.items() if c["expect"]["status"] == 200 and not 
 IGNORED = [n for n, c in CASES.items() if c["expect"].get("ignored")]
 REFUSED = [n for n, c in CASES.items() if c["expect"]["status"] != 200]
 BOT_TOKEN = TABLE["bot_token"]
+REF_KEY = TABLE["ref_key"]                  # the gateway secret key tests/conftest.py sets
+SETTINGS = Settings(secret_key=REF_KEY)
 SECRET_TOKEN = TABLE["secret_token"]
 FORGED_TOKEN = "another-bots-secret_0123456789"
 PATH = "/in/telegram"
@@ -29,6 +32,13 @@ def door(api_base_url: str = "", bot_token: str = BOT_TOKEN, secret_token: str =
     return Door(id="telegram", channel="telegram", agency="KemenPANRB", label="Bot Telegram LAPOR!",
                 credentials={"bot_token": bot_token, "secret_token": secret_token},
                 options={"api_base_url": api_base_url})
+
+
+def adapter_for(api_base_url: str = "", **credentials):
+    """A TelegramAdapter for the door, keyed like the gateway the pipeline tests run."""
+    from channels.telegram import TelegramAdapter
+
+    return TelegramAdapter(door(api_base_url, **credentials), SETTINGS)
 
 
 def environ_for(api_base_url: str = "") -> dict:

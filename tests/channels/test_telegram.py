@@ -20,8 +20,9 @@ from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
 from tests.channels.telegram_support import (ACCEPTED, BOT_TOKEN, CASES, FORGED_TOKEN, HEADER,
-                                             IGNORED, PATH, REFUSED, SECRET_TOKEN, door,
-                                             environ_for, post_case, queued, raw_body, web_request)
+                                             IGNORED, PATH, REF_KEY, REFUSED, SECRET_TOKEN,
+                                             adapter_for, environ_for, post_case, queued, raw_body,
+                                             web_request)
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def attachment_dicts(message) -> list[dict]:
 # ----- the adapter alone -------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_adapter_reads_table(name):
-    case, adapter = CASES[name], TelegramAdapter(door())
+    case, adapter = CASES[name], adapter_for()
     request = web_request(case)
     adapter.verify(request)
     [message] = adapter.parse(request)
@@ -65,14 +66,14 @@ def test_adapter_reads_table(name):
 
 @pytest.mark.parametrize("name", IGNORED)
 def test_adapter_ignores_table(name):
-    request, adapter = web_request(CASES[name]), TelegramAdapter(door())
+    request, adapter = web_request(CASES[name]), adapter_for()
     adapter.verify(request)
     assert adapter.parse(request) == []
 
 
 @pytest.mark.parametrize("name", REFUSED)
 def test_adapter_refuses_table(name):
-    case, adapter = CASES[name], TelegramAdapter(door())
+    case, adapter = CASES[name], adapter_for()
     request = web_request(case)
     with pytest.raises(Rejected) as refused:
         adapter.verify(request)
@@ -109,14 +110,14 @@ def _same_but_false_defaults(written, recorded) -> bool:
 
 @pytest.mark.parametrize("missing", ["bot_token", "secret_token"])
 def test_door_without_credentials_answers_503(missing):
-    adapter = TelegramAdapter(door(**{missing: ""}))
+    adapter = adapter_for(**{missing: ""})
     with pytest.raises(Rejected) as refused:
         adapter.verify(web_request(CASES["text"]))
     assert (refused.value.status, refused.value.reason) == (503, "door not configured")
 
 
 def test_secret_token_must_match_exactly():
-    adapter = TelegramAdapter(door())
+    adapter = adapter_for()
     for given_token in (SECRET_TOKEN[:-1], SECRET_TOKEN + "x", SECRET_TOKEN.upper(), " " + SECRET_TOKEN,
                         "tidak-ascii-\u00e9"):
         request = web_request(CASES["text"])
@@ -154,14 +155,14 @@ def test_commands_become_grammar_words(text, want):
 def test_oversized_update_is_413_before_parsing():
     body = b'{"update_id": 1, "message": {"text": "' + b"x" * (1024 * 1024) + b'"}}'
     with pytest.raises(Rejected) as refused:
-        TelegramAdapter(door()).parse(web_request(CASES["text"], body))
+        adapter_for().parse(web_request(CASES["text"], body))
     assert (refused.value.status, refused.value.reason) == (413, "update too large")
 
 
 @pytest.fixture(scope="module")
 def fuzzed():
     """One adapter for the fuzz tests (building its Bot costs some milliseconds)."""
-    return TelegramAdapter(door())
+    return adapter_for()
 
 
 @given(st.binary(max_size=600))
@@ -282,6 +283,18 @@ def test_pipeline_refuses_table(name, client, parts):
         assert queued(redis_of(parts), queue) == []
 
 
+def test_anonymous_complaint_does_not_reveal_the_telegram_account(client, parts):
+    """ANONIM: neither the name nor the chat (= user) id reaches the complaint, not even
+    inside the provider message id or the meta."""
+    post_case(client, CASES["text_keywords_anonim"])
+    [complaint] = queued(redis_of(parts), COMPLAINTS)
+    assert complaint["privacy"]["anonymous"] is True
+    dumped = json.dumps(complaint)
+    for identity in ("6022340002", "Budi", "budi_s"):
+        assert identity not in dumped
+    assert complaint["provider_message_ids"] == [CASES["text_keywords_anonim"]["expect"]["message"]["provider_message_id"]]
+
+
 def test_same_update_twice_makes_one_complaint(client, parts):
     """Telegram redelivers an update it got no 2xx for: same chat and message id."""
     first = post_case(client, CASES["photo_caption"])
@@ -303,7 +316,7 @@ def test_edit_updates_the_complaint_instead_of_making_another(client, parts):
     post_case(client, CASES["edited_text"])                 # the edit redelivered
     complaint, event = queued(redis_of(parts), COMPLAINTS)
     assert event["type"] == "edit" and event["complaint_id"] == complaint["id"]
-    assert event["edit_of"] == "5811230001:101"
+    assert event["edit_of"] == CASES["edited_text"]["expect"]["message"]["meta"]["edit_of"]
     assert event["body"] == CASES["edited_text"]["expect"]["message"]["text"]
     texts = [reply["text"] for reply in queued(redis_of(parts), REPLIES)]
     number = tracking.display(complaint["tracking_number"])
@@ -337,11 +350,12 @@ def test_logs_never_show_chat_id_or_name(client, parts, caplog):
         assert secret not in logged
 
 
-def test_adapter_built_from_the_doors_file(parts):
+def test_adapter_built_from_the_doors_file(parts, environ):
+    assert environ["LAPOR_SECRET_KEY"] == REF_KEY          # the table's message ids are keyed so
     adapter = parts.adapters["telegram"]
     assert isinstance(adapter, TelegramAdapter) and not adapter.replies_inline
     assert (adapter.token, adapter.secret) == (BOT_TOKEN, SECRET_TOKEN)
     request = WebRequest("POST", "https://x" + PATH, PATH, {HEADER.lower(): SECRET_TOKEN}, b"",
                          raw_body(CASES["text"]), "application/json")
     adapter.verify(request)
-    assert adapter.parse(request)[0].provider_message_id == "5811230001:101"
+    assert adapter.parse(request)[0].provider_message_id == CASES["text"]["expect"]["message"]["provider_message_id"]

@@ -14,14 +14,15 @@ import pytest
 
 from channels import telegram_admin
 from channels.base import Attachment, OutboundMessage, SendError
-from channels.telegram import MAX_TEXT, TelegramAdapter, translate_command
+from channels.telegram import MAX_TEXT, chat_ref, translate_command
 from config import messages
 from tests.channels.telegram_fake import FakeBotApi
-from tests.channels.telegram_support import (BOT_TOKEN, CASES, HEADER, PATH, SECRET_TOKEN, door,
-                                             environ_for, raw_body)
+from tests.channels.telegram_support import (BOT_TOKEN, CASES, HEADER, PATH, REF_KEY, SECRET_TOKEN,
+                                             adapter_for, environ_for, raw_body)
 from tests.helpers import free_port
 
 CHAT = "5811230001"
+REF = chat_ref(REF_KEY, CHAT)                  # how the chat appears in provider message ids
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 
 
@@ -39,7 +40,7 @@ def environ(environ, bot_api):
 
 @pytest.fixture
 def adapter(bot_api):
-    built = TelegramAdapter(door(api_base_url=bot_api.url))
+    built = adapter_for(bot_api.url)
     yield built
     built.bots().close()
 
@@ -48,7 +49,7 @@ def adapter(bot_api):
 def test_send_text_threaded_under_the_citizens_message(adapter, bot_api, caplog):
     caplog.set_level(logging.DEBUG)
     text = "LAPOR! Laporan Anda diterima. No. lacak: 2741-0935-882."
-    adapter.send(OutboundMessage("telegram", CHAT, text, kind="ack", reply_to=f"{CHAT}:103",
+    adapter.send(OutboundMessage("telegram", CHAT, text, kind="ack", reply_to=f"{REF}:103",
                                  tracking_number="27410935882"))
     [sent] = bot_api.sent()
     assert sent["chat_id"] == CHAT and sent["text"] == text
@@ -59,7 +60,27 @@ def test_send_text_threaded_under_the_citizens_message(adapter, bot_api, caplog)
     assert CHAT not in caplog.text and BOT_TOKEN not in caplog.text
 
 
-@pytest.mark.parametrize("reply_to", ["", "999:103", "garbage", f"{CHAT}:abc"])
+def test_token_is_redacted_even_when_http_logs_are_on(adapter, bot_api, caplog):
+    """An operator who turns httpx's request log on still never sees the bot token (it is
+    in every Bot API URL, file downloads included)."""
+    httpx_logger = logging.getLogger("httpx")
+    previous = httpx_logger.level
+    httpx_logger.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    try:
+        bot_api.add_file("F9", JPEG, "photos/file_9.jpg")
+        adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! ok"))
+        adapter.fetch_media(Attachment("image", "image/jpeg", None, "F9"))
+    finally:
+        httpx_logger.setLevel(previous)
+    requests_logged = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert any("/bot***/sendMessage" in line for line in requests_logged)
+    assert any("/file/bot***/photos/file_9.jpg" in line for line in requests_logged)
+    assert BOT_TOKEN not in caplog.text and BOT_TOKEN.split(":")[1] not in caplog.text
+
+
+@pytest.mark.parametrize("reply_to", ["", f"{CHAT}:103", chat_ref(REF_KEY, 999) + ":103", "garbage",
+                                      f"{REF}:abc"])
 def test_send_without_a_message_of_this_chat_to_thread_under(adapter, bot_api, reply_to):
     adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! status", kind="status", reply_to=reply_to))
     [sent] = bot_api.sent()
@@ -67,7 +88,7 @@ def test_send_without_a_message_of_this_chat_to_thread_under(adapter, bot_api, r
 
 
 def test_reply_to_an_edit_threads_under_the_original(adapter, bot_api):
-    adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! ok", reply_to=f"{CHAT}:101:edit:1795517100"))
+    adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! ok", reply_to=f"{REF}:101:edit:1795517100"))
     assert json.loads(bot_api.sent()[0]["reply_parameters"])["message_id"] == 101
 
 
@@ -105,7 +126,7 @@ def test_send_retried_after_a_failure_goes_through(adapter, bot_api):
 
 
 def test_send_unreachable_is_retryable_and_leaks_nothing():
-    unreachable = TelegramAdapter(door(api_base_url=f"http://127.0.0.1:{free_port()}"))
+    unreachable = adapter_for(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(SendError) as failed:
         unreachable.send(OutboundMessage("telegram", CHAT, "x"))
     assert not failed.value.permanent
@@ -122,7 +143,7 @@ def test_send_to_something_not_a_chat_id_is_permanent(adapter, bot_api, to):
 
 def test_send_without_bot_token_is_permanent():
     with pytest.raises(SendError) as failed:
-        TelegramAdapter(door(bot_token="")).send(OutboundMessage("telegram", CHAT, "x"))
+        adapter_for(bot_token="").send(OutboundMessage("telegram", CHAT, "x"))
     assert failed.value.permanent and "bot_token" in failed.value.reason
 
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 from telegram import Chat, Message, MessageEntity, PhotoSize, Update, User
 
+from channels.telegram import chat_ref
 from config import messages
 from forwarder import central as contract
 from normalizer import tracking
@@ -79,19 +80,21 @@ def exactly(count: int, produce):
 
 def test_telegram_complaint_photo_edit_status_and_new(gateway, central, bot_api, forwarder, notifier,
                                                       media_worker, status_callback, settings):
-    # 1. the complaint: to central, the acknowledgement back in the chat
+    # 1. the complaint: to central, the acknowledgement back in the chat, quoting the message
     text = "Jalan rusak parah di Desa Sukamaju, mohon segera diperbaiki"
     assert deliver(gateway, 815300001, message=message(201, 0, text)).status_code == 200
     [complaint] = wait_for(lambda: central_bodies(central, "/"), message="complaint at central")
     assert (complaint["door"], complaint["channel"], complaint["body"]) == ("telegram", "telegram", text)
     assert complaint["reporter"]["contact"] == "5811230001" and complaint["reporter"]["name"] == "Siti Aminah"
-    assert complaint["provider_message_ids"] == ["5811230001:201"]
+    ref = chat_ref(settings.secret_key, SITI.id)       # the chat, pseudonymous in message ids
+    assert complaint["provider_message_ids"] == [f"{ref}:201"]
     assert complaint["sent_at"] == SENT.isoformat() and complaint["routing"]["topic"] == "infrastruktur"
     number = complaint["tracking_number"]
     ack = nth_reply(bot_api, 0, "acknowledgement in the chat")
     assert ack["chat_id"] == "5811230001" and ack["text"] == messages.text(
-        "ack", tracking=tracking.display(number), compact=number,
+        "ack", tracking=tracking.display(number), compact=number, where_id="", where_en="",
         due=messages.format_date(complaint["service_level"]["due_date"]))
+    assert json.loads(ack["reply_parameters"])["message_id"] == 201       # quotes Siti's message
 
     # 2. a photo two minutes later joins the complaint; the media worker downloads it
     sizes = (PhotoSize("AgACAgUAAxkBAAIC-e2e-90", "AQAD-90", 90, 67, 1432),
@@ -102,7 +105,7 @@ def test_telegram_complaint_photo_edit_status_and_new(gateway, central, bot_api,
     by_type = {event["type"]: event for event in events}
     followup, media = by_type["followup"], by_type["media"]
     assert followup["complaint_id"] == media["complaint_id"] == complaint["id"]
-    assert followup["body"] == "ini fotonya" and followup["provider_message_id"] == "5811230001:202"
+    assert followup["body"] == "ini fotonya" and followup["provider_message_id"] == f"{ref}:202"
     assert followup["attachments"][0]["provider_ref"] == "AgACAgUAAxkBAAIC-e2e-1280"
     [stored] = media["attachments"]
     assert stored["sha256"] == hashlib.sha256(PHOTO).hexdigest() and stored["size"] == len(PHOTO)
@@ -117,7 +120,7 @@ def test_telegram_complaint_photo_edit_status_and_new(gateway, central, bot_api,
     assert deliver(gateway, 815300003, edited_message=edited).status_code == 200
     [edit] = wait_for(lambda: [e for e in central_bodies(central, "/events") if e["type"] == "edit"],
                       timeout=15, message="edit event at central")
-    assert (edit["complaint_id"], edit["edit_of"]) == (complaint["id"], "5811230001:201")
+    assert (edit["complaint_id"], edit["edit_of"]) == (complaint["id"], f"{ref}:201")
     assert edit["body"] == text + " (sudah 3 bulan)"
     assert nth_reply(bot_api, 2, "edit acknowledgement")["text"] == messages.text(
         "ack_edit", tracking=tracking.display(number))
@@ -159,7 +162,7 @@ def test_forged_and_redelivered_updates_over_http(gateway, central, bot_api, for
     [complaint] = central_bodies(central, "/")
     number = complaint["tracking_number"]
     assert sorted(reply["text"] for reply in replies) == sorted([
-        messages.text("ack", tracking=tracking.display(number), compact=number,
-                      due=messages.format_date(complaint["service_level"]["due_date"])),
+        messages.text("ack", tracking=tracking.display(number), compact=number, where_id="",
+                      where_en="", due=messages.format_date(complaint["service_level"]["due_date"])),
         messages.text("ack_duplicate", tracking=tracking.display(number))])
     assert len(parts.store.redis.keys("lapor:c:*")) == 1
