@@ -51,7 +51,8 @@ def test_duplicate_provider_message_is_one_complaint(parts, broker_url):
     again = parts.intake.take(inbound("LAPOR pungli", provider_id="kannel-42"))
     assert again.duplicate and again.tracking_number == one.tracking_number
     saved = []
-    consume(broker_url, lambda key, body: saved.append((key, body)), limit=1, timeout=5)
+    queues = ("lapor.complaints", "lapor.complaints.bulk")
+    consume(broker_url, lambda key, body: saved.append((key, body)), queues, limit=1, timeout=5)
     assert len(saved) == 1 and saved[0][1]["tracking_number"] == one.tracking_number
     with pytest.raises(TimeoutError):
-        consume(broker_url, lambda key, body: saved.append(key), limit=1, timeout=1)
+        consume(broker_url, lambda key, body: saved.append(key), queues, limit=1, timeout=1)

@@ -28,7 +28,7 @@ def test_central_binds_its_own_queue_and_dedups_on_the_key(parts, redis_url):
     parts.publisher.publish("complaint.reconcile.kannel", complaint, complaint["id"], "complaint")
     saved = []
     taken = consume(redis_url, lambda key, body: saved.append((key, body)),
-                    queue_name="central.copy", limit=2)
+                    queues=("central.copy",), limit=2)
     assert taken == 2
     assert [(key, body["tracking_number"]) for key, body in saved] == [
         (complaint["id"], outcome.tracking_number)]
