@@ -17,6 +17,12 @@ named by that door's ``notify_via`` option for their kind of handle, e.g. web-fo
 who left a phone number get an SMS), unless they opted out (STOP) or left no way to reach
 them. Answers: 200 {"ok": true, "notified": bool}; 401 bad or stale signature; 404 unknown
 complaint; 422 invalid body; 503 when no central secret is configured.
+
+``GET /api/v1/central/attachments/<sha256>`` gives the central system the bytes of an
+attachment a complaint or media event names (``stored_ref: attachment:<sha256>``), signed
+the same way over ``"<timestamp>." + the request path``. Always
+``application/octet-stream`` as a download, never rendered: uploads are never served to
+the public.
 """
 from __future__ import annotations
 
@@ -82,6 +88,35 @@ def status_callback():
     parts.store.update_status(number, fields)
     log.info("status complaint=%s -> %s", cid, update["status"])
     return jsonify(ok=True, notified=notify(parts, cid, number))
+
+
+@blueprint.route("/api/v1/central/attachments/<sha256>", methods=["GET"])
+def attachment(sha256: str):
+    from flask import send_file
+
+    from gateway.attachments import path_for
+
+    parts = _parts()
+    secret = parts.settings.central_secret
+    if not secret:
+        return jsonify(error="attachment downloads need LAPOR_CENTRAL_SECRET"), 503
+    problem = central.verify_signature(secret, request.path.encode(),
+                                       request.headers.get("X-Lapor-Timestamp", ""),
+                                       request.headers.get("X-Lapor-Signature", ""),
+                                       window=REPLAY_WINDOW)
+    if problem:
+        return jsonify(error=problem), 401
+    try:
+        path = path_for(parts.settings.data_dir, sha256)
+    except ValueError:
+        return jsonify(error="not an attachment id"), 400
+    if not path.is_file():
+        return jsonify(error="unknown attachment"), 404
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def notify(parts, cid: str, number: str) -> bool:

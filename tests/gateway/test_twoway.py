@@ -249,3 +249,22 @@ def test_media_is_fetched_after_the_ack_and_retried(parts, central, workers, tmp
     assert stored["size"] == len(png) and stored["stored_ref"] == f"attachment:{stored['sha256']}"
     saved = parts.settings.data_dir / "attachments" / stored["sha256"][:2] / stored["sha256"]
     assert saved.read_bytes() == png
+
+
+def test_central_fetches_attachment_bytes_with_a_signed_request(client, parts):
+    from gateway.attachments import write
+
+    data = b"%PDF-1.4 surat keterangan"
+    digest = write(parts.settings.data_dir, data)
+    path = f"/api/v1/central/attachments/{digest}"
+    answer = client.get(path, headers=contract.signed_headers(SECRET, path.encode(), "x"))
+    assert answer.status_code == 200 and answer.data == data
+    assert answer.mimetype == "application/octet-stream"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    assert client.get(path).status_code == 401
+    forged = contract.signed_headers("wrong", path.encode(), "x")
+    assert client.get(path, headers=forged).status_code == 401
+    other = "/api/v1/central/attachments/" + "0" * 64
+    assert client.get(other, headers=contract.signed_headers(SECRET, other.encode(), "x")).status_code == 404
+    bad = "/api/v1/central/attachments/..%2F..%2Fsecret_key"
+    assert client.get(bad, headers=contract.signed_headers(SECRET, bad.encode(), "x")).status_code in (400, 401, 404)
