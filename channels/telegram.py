@@ -72,10 +72,9 @@ log = logging.getLogger("lapor.channels.telegram")
 
 MAX_UPDATE_BYTES = 1024 * 1024      # an update is a few KB; anything this big is not one
 MAX_TEXT = 4096                     # Bot API limit of one message's text
-_CHAT_ID = re.compile(r"^-?\d{1,20}$")
+_CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
 _DIGITS = re.compile(r"[0-9]")
-_HELP = {"start", "help", "bantuan", "menu"}
 _STATUS = {"status", "cek"}
 _KEYWORDS = {"lapor", "aduan", "aspirasi", "usul", "info", "tanya", "anonim", "rahasia"}
 _SIMPLE = {"stop": "STOP", "berhenti": "STOP", "mulai": "MULAI"}
@@ -283,6 +282,6 @@ def _replied_message(reply_to: str, chat: str) -> int | None:
     """The Telegram message id in ``<chat ref>:<message>[:edit:<date>]`` when it is this
     chat's."""
     parts = (reply_to or "").split(":")
-    if len(parts) >= 2 and parts[0] == chat and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0] == chat and re.fullmatch(r"[0-9]{1,12}", parts[1]):
         return int(parts[1])
     return None

@@ -75,7 +75,7 @@ def test_token_is_redacted_even_when_http_logs_are_on(adapter, bot_api, caplog):
 
 
 @pytest.mark.parametrize("reply_to", ["", f"{CHAT}:103", chat_ref(REF_KEY, 999) + ":103", "garbage",
-                                      f"{REF}:abc"])
+                                      f"{REF}:abc", f"{REF}:\u00b2"])
 def test_send_without_a_message_of_this_chat_to_thread_under(adapter, bot_api, reply_to):
     adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! status", kind="status", reply_to=reply_to))
     [sent] = bot_api.sent()
