@@ -33,10 +33,15 @@ ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 def _settings():
+    """Validated settings with real URLs; an embedded Redis started here stops at exit."""
+    import atexit
+
     from gateway import embedded
 
-    settings = load_settings()
-    return embedded.resolve(settings)
+    settings, server = embedded.resolve(load_settings())
+    if server is not None:
+        atexit.register(server.stop)
+    return settings, server
 
 
 def _parts(settings):
@@ -203,6 +208,12 @@ def cmd_check_config(args) -> int:
         failures += _durability(parts)
     for door in parts.catalogue.doors.values():
         print(f"door {door.id}: channel={door.channel} agency={door.agency!r} path=/in/{door.id}")
+        missing = [key for key, value in door.credentials.items() if not value]
+        if missing:
+            print(f"  not configured yet (answers 503): set {', '.join(missing)}")
+        elif settings.mode == "embedded" and door.credentials.get("secret"):
+            print(f"  embedded default: door secret {door.credentials['secret']} "
+                  f"(derived from the secret key; set it in production)")
     print(f"central: {settings.central_url or 'local outbox ' + str(settings.data_dir / 'central-outbox.jsonl')}")
     return 2 if failures else 0
 
