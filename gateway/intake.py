@@ -42,6 +42,7 @@ from redis import RedisError
 from normalizer import tracking
 from normalizer.identity import mask, pseudonym
 from normalizer.normalize import Context, build_complaint, build_event, interpret, reporter_handle
+from normalizer.text import clean_message
 
 log = logging.getLogger("lapor.intake")
 DRAIN_INTERVAL = 1.0
@@ -106,6 +107,7 @@ class Intake:
     # ----- one message ------------------------------------------------------------------
     def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
         """Record and queue one message; return what to tell the citizen."""
+        message = clean_message(message)      # no lone surrogate reaches Redis or a queue
         lang = lang or message.language
         parsed = interpret(message)
         if parsed.command:

@@ -15,6 +15,7 @@ from datetime import timedelta, timezone
 from channels.base import Attachment, InboundMessage, Location
 from normalizer import grammar, identity, routing, service_level
 from normalizer.schema import SCHEMA_VERSION
+from normalizer.text import clean_message, usv
 
 WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta's calendar
 
@@ -59,7 +60,7 @@ def reporter_handle(message: InboundMessage) -> str:
     """The normalized handle the gateway replies to (phone in E.164, chat id, email)."""
     if message.sender_kind == "none":
         return ""
-    return identity.normalize_handle(message.sender_kind, message.sender)
+    return identity.normalize_handle(message.sender_kind, usv(message.sender))
 
 
 def _reporter(message: InboundMessage, parsed: grammar.Parsed, ctx: Context) -> dict:
@@ -80,8 +81,9 @@ def _reporter(message: InboundMessage, parsed: grammar.Parsed, ctx: Context) -> 
 
 def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_id: str,
                     tracking_number: str, ctx: Context) -> dict:
-    """The Complaint v1 dict for one message."""
-    body = parsed.text
+    """The Complaint v1 dict for one message (lone surrogates become U+FFFD: text.py)."""
+    message = clean_message(message)
+    body = usv(parsed.text)
     flags = []
     if len(body) > ctx.max_text_chars:
         flags.append(f"text_truncated_from_{len(body)}_chars")
@@ -128,7 +130,8 @@ def build_event(message: InboundMessage, parsed: grammar.Parsed, event_type: str
     """A follow-up event v1 (``FollowUpEventSchema``): something the reporter added to an
     open complaint (``followup``), an edit of an earlier message (``edit``), or an
     attachment the gateway fetched later (``media``)."""
-    body = parsed.text
+    message = clean_message(message)
+    body = usv(parsed.text)
     flags = []
     if len(body) > ctx.max_text_chars:
         flags.append(f"text_truncated_from_{len(body)}_chars")
