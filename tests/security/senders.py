@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_from_bytes, urlencode
 
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from channels.base import WebRequest
 from forwarder import central as central_contract
@@ -201,7 +202,7 @@ class TwilioSender(Sender):
 
     @staticmethod
     def sign(url: str, pairs, token: str = TWILIO_TOKEN) -> str:
-        params = {k: _SURROGATE.sub("\ufffd", v) for k, v in pairs}
+        params = MultiDict([(k, _SURROGATE.sub("\ufffd", v)) for k, v in pairs])
         return RequestValidator(token).compute_signature(url, params)
 
     def _build(self, pairs, signature: str | None, expected: str) -> Request:
@@ -210,10 +211,13 @@ class TwilioSender(Sender):
                        content_type="application/x-www-form-urlencoded",
                        secrets=(expected, TWILIO_TOKEN))
 
-    def request(self, text: str, n: int) -> Request:
-        pairs = self._pairs(text, n)
+    def signed(self, pairs) -> Request:
+        """Any form fields, signed as Twilio signs a webhook."""
         signature = self.sign(PUBLIC + "/in/twilio-sms", pairs)
         return self._build(pairs, signature, signature)
+
+    def request(self, text: str, n: int) -> Request:
+        return self.signed(self._pairs(text, n))
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         pairs = self._pairs(text, n)
@@ -235,15 +239,21 @@ class WhatsAppSender(Sender):
     door_id, channel, inline = "wa-cloud", "whatsapp", False
     forgeries = ("none", "wrong", "other_body")
 
-    def body(self, text: str, n: int) -> bytes:
+    def payload(self, text: str, n: int) -> dict:
         sender = f"62812{n:08d}"
-        payload = {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
             "field": "messages", "value": {
                 "messaging_product": "whatsapp",
                 "metadata": {"display_phone_number": "6281100001708", "phone_number_id": WA_PHONE_NUMBER_ID},
                 "contacts": [{"profile": {"name": "Siti"}, "wa_id": sender}],
                 "messages": [{"from": sender, "id": f"wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYIDQ{n:010d}",
                               "timestamp": "1795516959", "type": "text", "text": {"body": text}}]}}]}]}
+
+    def body(self, text: str, n: int) -> bytes:
+        return self.serialize(self.payload(text, n))
+
+    @staticmethod
+    def serialize(payload) -> bytes:
         return json_bytes(payload, ascii_only=True).replace(b"/", b"\\/")
 
     def _build(self, body: bytes, signature: str | None, expected: str) -> Request:
@@ -251,10 +261,13 @@ class WhatsAppSender(Sender):
         return Request("POST", "/in/wa-cloud", body=body, headers=headers,
                        content_type="application/json", secrets=(expected, expected[7:], WA_APP_SECRET))
 
-    def request(self, text: str, n: int) -> Request:
-        body = self.body(text, n)
+    def signed(self, body: bytes) -> Request:
+        """Any body, signed as Meta signs a delivery."""
         signature = "sha256=" + _hmac_hex(WA_APP_SECRET, body)
         return self._build(body, signature, signature)
+
+    def request(self, text: str, n: int) -> Request:
+        return self.signed(self.body(text, n))
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         body = self.body(text, n)
@@ -272,21 +285,30 @@ class TelegramSender(Sender):
     """A Bot API webhook update with the secret token header."""
     door_id, channel, inline = "telegram", "telegram", False
 
-    def body(self, text: str, n: int) -> bytes:
+    def payload(self, text: str, n: int) -> dict:
         user = 5811230000 + n
-        update = {"update_id": 815200000 + n, "message": {
+        return {"update_id": 815200000 + n, "message": {
             "message_id": 100 + n, "date": 1795516959,
             "from": {"id": user, "is_bot": False, "first_name": "Siti", "language_code": "id"},
             "chat": {"id": user, "type": "private", "first_name": "Siti"}, "text": text}}
-        return json_bytes(update)
+
+    def body(self, text: str, n: int) -> bytes:
+        return self.serialize(self.payload(text, n))
+
+    @staticmethod
+    def serialize(payload) -> bytes:
+        return json_bytes(payload)
 
     def _build(self, body: bytes, token: str | None) -> Request:
         headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token is not None else {}
         return Request("POST", "/in/telegram", body=body, headers=headers,
                        content_type="application/json", secrets=(TELEGRAM_SECRET, TELEGRAM_TOKEN))
 
+    def signed(self, body: bytes) -> Request:
+        return self._build(body, TELEGRAM_SECRET)
+
     def request(self, text: str, n: int) -> Request:
-        return self._build(self.body(text, n), TELEGRAM_SECRET)
+        return self.signed(self.body(text, n))
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         if kind == "none":
@@ -301,16 +323,22 @@ class TwitterSender(Sender):
     door_id, channel, inline = "twitter", "twitter", False
     forgeries = ("none", "wrong", "other_body")
 
-    def body(self, text: str, n: int) -> bytes:
+    def payload(self, text: str, n: int) -> dict:
         user = str(98765432000 + n)
         escaped = html.escape(text, quote=False)      # X writes &, < and > as entities
-        payload = {"for_user_id": X_ACCOUNT, "direct_message_events": [{
+        return {"for_user_id": X_ACCOUNT, "direct_message_events": [{
             "type": "message_create", "id": str(1861000000000000000 + n),
             "created_timestamp": "1795516959000",
             "message_create": {"target": {"recipient_id": X_ACCOUNT}, "sender_id": user,
                                "message_data": {"text": escaped, "entities": {
                                    "hashtags": [], "symbols": [], "user_mentions": [], "urls": []}}}}],
             "users": {user: {"id": user, "name": "Siti", "screen_name": f"siti{n}"}}}
+
+    def body(self, text: str, n: int) -> bytes:
+        return self.serialize(self.payload(text, n))
+
+    @staticmethod
+    def serialize(payload) -> bytes:
         return json_bytes(payload)
 
     def _build(self, body: bytes, signature: str | None, expected: str) -> Request:
@@ -319,10 +347,13 @@ class TwitterSender(Sender):
                        content_type="application/json; charset=utf-8",
                        secrets=(expected, expected[7:], X_SECRET))
 
-    def request(self, text: str, n: int) -> Request:
-        body = self.body(text, n)
+    def signed(self, body: bytes) -> Request:
+        """Any body, signed as X signs a delivery."""
         signature = "sha256=" + _hmac_b64(X_SECRET, body)
         return self._build(body, signature, signature)
+
+    def request(self, text: str, n: int) -> Request:
+        return self.signed(self.body(text, n))
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         body = self.body(text, n)
