@@ -43,7 +43,7 @@ class CentralStub:
         self.slow_seconds = 1.5
         self.received: Counter = Counter()          # complaint id -> copies stored
         self.tracking: dict[str, str] = {}          # complaint id -> tracking number
-        self.answers: Counter = Counter()           # "200", "503", "late", "bad-signature"
+        self.answers: Counter = Counter()   # "200", "503", "late", "bad-signature", "truncated"
         self.key_mismatches: list[tuple[str, str]] = []
         self.events: Counter = Counter()            # follow-up event id -> copies
         self._lock = threading.Lock()
@@ -120,6 +120,11 @@ class CentralStub:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:        # the sender died mid-request: nothing arrived
+                    with stub._lock:
+                        stub.answers["truncated"] += 1
+                    self.close_connection = True
+                    return
                 mode = stub.mode
                 if mode == "503":
                     with stub._lock:

@@ -106,9 +106,11 @@ def test_broker_down_at_intake(request, case, redis_server, make_rig, scale, tmp
     time.sleep(phase / 2)
     during = len(load.issued) - before
     outage.end()
+    back = time.monotonic()
     load.join(phase * 2 + scale.deadline_seconds)
     rig.wait_drained(load.issued, scale.deadline_seconds)
-    figures.seconds = time.monotonic() - started
+    drained = time.monotonic()
+    figures.seconds = drained - started
     exit_code = rig.forwarder.terminate()
 
     details = fill(figures, load.issued, rig.central, rig.store)
@@ -116,6 +118,7 @@ def test_broker_down_at_intake(request, case, redis_server, make_rig, scale, tmp
     figures.extra.update(spooled=rig.spooled, answered_during_outage=during,
                          slowest_answer_seconds=round(load.slowest, 2),
                          offered=load.sent, intake_refused=load.refused,
+                         drain_seconds_after_back=round(drained - back, 1),
                          readyz_during_outage=[ready.status_code, ready.get_json().get("spool")],
                          spool_left=left, corrupt=corrupt, reconciled=rig.forwarder.reconciled(),
                          forwarder_exit=exit_code)

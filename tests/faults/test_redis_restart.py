@@ -64,12 +64,13 @@ def test_restart_redis_under_steady_intake(request, broker, variant, redis_serve
     details = fill(figures, load.issued, rig.central, rig.store)
     figures.extra.update(intake_refused=load.refused, intake_retried_duplicates=load.duplicates,
                          reconciled=rig.forwarder.reconciled(), forwarder_exit=exit_code,
-                         forwarder_restarts=rig.forwarder.starts - 1,
+                         forwarder_restarts=rig.forwarder.starts - 1, spooled=rig.spooled,
+                         slowest_answer_seconds=round(load.slowest, 2),
                          intake_errors=sorted(set(load.errors))[:5])
     figures.report(tmp_path)
 
     assert figures.faults == scale.redis_restarts
-    assert figures.complaints > 0
+    assert figures.complaints > 0 and load.numberless == 0
     assert_exactly_once(figures, details, rig.central)
     assert figures.dead == 0 and rig.dead_letters() == 0
     assert rig.pending() == 0, "the ledger still lists undelivered complaints"
