@@ -20,6 +20,7 @@ local stand-in.
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ MEDIA_HOSTS = frozenset({"pbs.twimg.com", "video.twimg.com", "ton.twitter.com"})
 SIGNED_MEDIA_HOSTS = frozenset({"ton.twitter.com"})
 _DIGIT_RUNS = re.compile(r"\d{5,}")
 _HANDLES = re.compile(r"@\w+")
+_CHATTY = ("tweepy.client", "oauthlib", "requests_oauthlib", "urllib3.connectionpool")
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,21 @@ class _RebasedSession(requests.Session):
 
 
 class XClient(tweepy.Client):
-    """tweepy's API v2 client, pointed at ``api_base_url``."""
+    """tweepy's API v2 client, pointed at ``api_base_url``.
+
+    tweepy, the OAuth 1.0a signing and urllib3 under it log requests and answers at DEBUG
+    level (bodies with the citizens' names, ids and texts; URLs with their user ids; the
+    Authorization header and signature base strings): those loggers are held at INFO, even
+    in a process that never ran ``gateway.wiring.setup_logging``, so that no log level
+    ever shows them."""
 
     def __init__(self, *, api_base_url: str = DEFAULT_API, **credentials):
         super().__init__(**credentials)
         self.session = _RebasedSession(api_base_url)
+        for name in _CHATTY:
+            chatty = logging.getLogger(name)
+            if chatty.getEffectiveLevel() < logging.INFO:
+                chatty.setLevel(logging.INFO)
 
     @property
     def rate(self) -> RateLimit:

@@ -241,6 +241,32 @@ def test_default_base_url_is_x():
     assert seen == [DEFAULT_API + "/2/users/1708000000000000001/mentions"]
 
 
+@pytest.fixture
+def chatty_loggers_unset():
+    """The libraries' loggers as a process that never ran gateway.wiring.setup_logging has
+    them (an agency's own worker importing the adapter): the adapter must quiet them itself."""
+    names = ("tweepy", "tweepy.client", "oauthlib", "requests_oauthlib", "requests", "urllib3")
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_no_log_level_shows_the_citizen_or_the_tokens(x_api, caplog, chatty_loggers_unset):
+    """tweepy and the OAuth signing log bodies, URLs and headers at DEBUG: not here."""
+    caplog.set_level(logging.DEBUG)
+    x_api.responses = [TWEETED, DM_SENT]
+    adapter_for(x_api).send(reply(text="LAPOR! Siti Aminah, laporan Anda diterima."))
+    x_api.default = (200, {"Content-Type": "image/jpeg"}, JPEG)
+    adapter_for(x_api).fetch_media(Attachment("image", "image/jpeg", provider_ref=(
+        "https://ton.twitter.com/1.1/ton/data/dm/1861000000000000301/1861000000000000300/Lp0Zq.jpg")))
+    assert "direct message sent" in caplog.text
+    for secret in (USER, "Siti Aminah", *CREDENTIALS.values()):
+        assert secret not in caplog.text
+
+
 # ----- media -------------------------------------------------------------------------------------
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
 
