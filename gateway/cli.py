@@ -9,6 +9,8 @@
     lapor-gateway dead list                   show dead letters (left in place)
     lapor-gateway dead replay [--id ID ...]   re-drive dead letters (all, or the given ids)
     lapor-gateway check-config                validate settings, doors and the store; print the doors
+    lapor-gateway telegram set-webhook [--door ID] [--drop-pending-updates]
+    lapor-gateway telegram webhook-info [--door ID]
 
 A bad setting stops any command with one line naming it (exit 2). SIGTERM or Ctrl-C stops
 workers gracefully: the batch in flight finishes, nothing half-delivered is acknowledged.
@@ -234,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("--id", action="append", help="replay only this complaint id (repeatable)")
     dead.set_defaults(func=cmd_dead)
+    from channels import telegram_admin
+    telegram_admin.register(sub)
     return parser
 
 

@@ -257,8 +257,7 @@ class Intake:
             self._floods[open_key] = time.monotonic() + 60
 
     def _duplicate(self, message: InboundMessage, cid: str, number: str, lang: str) -> Outcome:
-        log.info("duplicate door=%s provider_id=%s complaint=%s", message.door_id,
-                 message.provider_message_id[:64], cid)
+        log.info("duplicate door=%s complaint=%s", message.door_id, cid)
         return Outcome(message, number, messages.text(
             "ack_duplicate", lang, tracking=tracking.display(number)), duplicate=True,
             complaint_id=cid)

@@ -41,7 +41,19 @@ def build_parts(settings: Settings) -> Parts:
     return Parts(settings, catalogue, adapters, store, publisher, intake, spool)
 
 
+# Libraries that log request URLs, parameters or bodies (phone numbers, chat ids) at
+# INFO/DEBUG: only their warnings may reach our logs, whatever LAPOR_LOG_LEVEL says.
+CHATTY_LIBRARIES = ("urllib3", "requests", "twilio", "tweepy", "telegram", "httpx", "httpcore",
+                    "kombu", "amqp", "werkzeug", "oauthlib", "requests_oauthlib")
+
+
+def quiet_chatty_libraries() -> None:
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def setup_logging() -> None:
     """One line per event; level from LAPOR_LOG_LEVEL (INFO)."""
     logging.basicConfig(level=os.environ.get("LAPOR_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    quiet_chatty_libraries()

@@ -190,8 +190,9 @@ def pytest_configure(config):
 
     logging.getLogger().addHandler(WATCH)
     logging.getLogger().setLevel(logging.DEBUG)
-    for name in ("urllib3", "werkzeug", "asyncio", "hypothesis", "httpx", "httpcore", "filelock"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    from gateway.wiring import quiet_chatty_libraries
+
+    quiet_chatty_libraries()          # exactly what the gateway does in production
     real = normalize._reporter
 
     def watched(message, parsed, ctx):
