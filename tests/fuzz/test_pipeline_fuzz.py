@@ -72,10 +72,11 @@ def test_any_text_through_every_door(client, parts, text, n):
 def test_mutated_api_submissions_through_the_gateway(client, parts, fields, key):
     headers = {}
     if key is not None:
-        headers["Idempotency-Key"] = key.encode("utf-8", "surrogatepass").decode("latin-1")
+        raw = key.encode("utf-8", "surrogatepass").decode("latin-1")
+        headers["Idempotency-Key"] = raw.replace("\r", "").replace("\n", "")  # HTTP has none
     body = json.dumps(fields, allow_nan=True).encode()
     response = client.post("/api/v1/complaints", data=body, headers=headers,
                            content_type="application/json")
     assert_no_server_error(response)
-    assert response.status_code in (200, 201, 400, 413, 415, 422), response.status_code
+    assert response.status_code in (200, 201, 400, 413, 415, 422, 429), response.status_code
     assert_store_valid(parts)
