@@ -133,9 +133,11 @@ def notify(parts, cid: str, number: str) -> bool:
         return False
     text = parts.intake.status_reply(number, "id", key="status_notice")
     try:
-        enqueue_reply(parts.publisher, via.channel, {
-            "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,
-            "kind": "status", "private": True, "tracking_number": number})
+        public = via.id == door.id and route.get("public") == "1"   # e.g. a tweet: reply
+        enqueue_reply(parts.publisher, via.channel, {                # with the number only,
+            "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,   # DM the rest
+            "kind": "status", "private": not public, "tracking_number": number,
+            "reply_to": route.get("reply_to", "") if public else ""})
     except PublishError as exc:
         log.error("status notice not queued complaint=%s: %s", cid, exc)
         return False

@@ -11,6 +11,7 @@
     lapor-gateway check-config                validate settings, doors and the store; print the doors
     lapor-gateway telegram set-webhook [--door ID] [--drop-pending-updates]
     lapor-gateway telegram webhook-info [--door ID]
+    lapor-gateway twitter poll [--door ID] [--once]   the Twitter/X mentions poller
 
 A bad setting stops any command with one line naming it (exit 2). SIGTERM or Ctrl-C stops
 workers gracefully: the batch in flight finishes, nothing half-delivered is acknowledged.
@@ -171,6 +172,16 @@ def cmd_media(args) -> int:
     return 0
 
 
+def cmd_twitter(args) -> int:
+    from channels.twitter_poller import run_poller
+
+    settings, _server = _settings()
+    taken = run_poller(_parts(settings), args.door, _stop_event(), once=args.once)
+    if args.once:
+        print(f"{taken} mention(s) taken")
+    return 0
+
+
 def cmd_reconcile(args) -> int:
     from forwarder.worker import reconcile
 
@@ -238,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     dead.set_defaults(func=cmd_dead)
     from channels import telegram_admin
     telegram_admin.register(sub)
+    twitter = sub.add_parser("twitter", help="Twitter/X door tools")
+    twitter_sub = twitter.add_subparsers(dest="twitter_command", required=True)
+    poll = twitter_sub.add_parser("poll", help="read the mentions timeline into the intake")
+    poll.add_argument("--door", default="twitter")
+    poll.add_argument("--once", action="store_true", help="poll once and exit")
+    poll.set_defaults(func=cmd_twitter)
     return parser
 
 

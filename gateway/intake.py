@@ -133,7 +133,8 @@ class Intake:
             publish = self._prepare(routing_key, serialized, complaint["id"], "complaint")
             try:
                 code, cid, number, recent = self.store.accept(
-                    complaint, dedup_id, handle, publish, serialized, open_key, self.window, join)
+                    complaint, dedup_id, handle, publish, serialized, open_key, self.window, join,
+                    message.provider_message_id, message.public)
             except RedisError as exc:
                 return self._spool(message, complaint, dedup_id, handle, lang, exc)
             if code != codes.COLLISION:

@@ -185,7 +185,12 @@ def test_twitter_mention_photo_status_and_cek(gateway, central, x_api, forwarder
         agency="Dinas PU PERA", due="19-02-2027")}
     time.sleep(0.3)
     assert len(central_bodies(central, "/")) == 1 and len(central_bodies(central, "/events")) == 2
-    assert len(x_api.sent("tweet")) == 2              # the ack reply and the follow-up's reply
+    tweets = x_api.sent("tweet")   # the ack, the follow-up's ack, and the status notice's
+    assert len(tweets) == 3        # public reply: the number and where to follow it, no more
+    assert tweets[2]["reply"] == {"in_reply_to_tweet_id": "1861000000000000701"}
+    assert tracking.display(number) in tweets[2]["text"]
+    for private in ("Dinas PU PERA", "19-02-2027", "siti", "Merdeka"):
+        assert private not in tweets[2]["text"]
 
 
 def test_forged_delivery_over_http_is_refused(gateway, central, forwarder, parts):
