@@ -54,7 +54,7 @@ class Spool:
                 break
             finally:
                 os.close(fd)
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
     # ----- reading ------------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -164,7 +164,8 @@ def _save_position(path: Path, position: int) -> None:
     os.replace(temporary, marker)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a file's creation or rename in ``folder`` durable."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -39,7 +39,29 @@ PENDING = P + "pending"
 RETRY = P + "retry"
 STATS = P + "stats"
 
-_ACCEPT = """
+# Shared by both intake scripts (prepended to each).
+_FUNCTIONS = """
+-- messages this reporter sent on this door in the current minute (flood detection)
+local function count_recent(key)
+  if key == '' then return 0 end
+  local recent = redis.call('INCR', key)
+  if recent == 1 then redis.call('EXPIRE', key, 60) end
+  return recent
+end
+-- same-Redis broker: run the queue commands kombu prepared, in this same atomic step;
+-- ARGV[at] is how many, then (name, key, argument) triples
+local function publish(at)
+  for i = 0, tonumber(ARGV[at]) - 1 do
+    local name, key, arg = ARGV[at + 1 + i * 3], ARGV[at + 2 + i * 3], ARGV[at + 3 + i * 3]
+    if name == 'lpush' then redis.call('LPUSH', key, arg)
+    elseif name == 'pexpire' then redis.call('PEXPIRE', key, arg)
+    else return redis.error_reply('unsupported publish command ' .. name) end
+  end
+  return nil
+end
+"""
+
+_ACCEPT = _FUNCTIONS + """
 local dedup = KEYS[1]
 if ARGV[1] == '1' then
   local existing = redis.call('GET', dedup)
@@ -63,19 +85,9 @@ redis.call('HSET', KEYS[4], 'status', 'diterima', 'classification', ARGV[8], 'do
            'id', ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
 redis.call('HINCRBY', KEYS[7], 'accepted|' .. ARGV[6], 1)
-local recent = 0
-if KEYS[9] ~= '' then
-  recent = redis.call('INCR', KEYS[9])
-  if recent == 1 then redis.call('EXPIRE', KEYS[9], 60) end
-end
--- same-Redis broker: publish in this same atomic step (commands prepared by kombu)
-local n = tonumber(ARGV[13])
-for i = 0, n - 1 do
-  local name, key, arg = ARGV[14 + i * 3], ARGV[15 + i * 3], ARGV[16 + i * 3]
-  if name == 'lpush' then redis.call('LPUSH', key, arg)
-  elseif name == 'pexpire' then redis.call('PEXPIRE', key, arg)
-  else return redis.error_reply('unsupported publish command ' .. name) end
-end
+local recent = count_recent(KEYS[9])
+local failed = publish(13)
+if failed then return failed end
 if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[6], 'door', ARGV[6], 'handle', ARGV[11],
              'kind', ARGV[15 + tonumber(ARGV[13]) * 3],
@@ -88,7 +100,7 @@ end
 return {1, value, recent}
 """
 
-_ACCEPT_EVENT = """
+_ACCEPT_EVENT = _FUNCTIONS + """
 if ARGV[1] == '1' then
   local existing = redis.call('GET', KEYS[1])
   if existing then
@@ -102,18 +114,9 @@ redis.call('HSET', KEYS[2], 'state', 'accepted', 'attempts', 0, 'kind', 'event',
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[2])
 redis.call('HINCRBY', KEYS[4], ARGV[9] .. '|' .. ARGV[5], 1)
 if tonumber(ARGV[8]) > 0 and KEYS[5] ~= '' then redis.call('EXPIRE', KEYS[5], ARGV[8]) end
-local recent = 0
-if KEYS[6] ~= '' then
-  recent = redis.call('INCR', KEYS[6])
-  if recent == 1 then redis.call('EXPIRE', KEYS[6], 60) end
-end
-local n = tonumber(ARGV[10])
-for i = 0, n - 1 do
-  local name, key, arg = ARGV[11 + i * 3], ARGV[12 + i * 3], ARGV[13 + i * 3]
-  if name == 'lpush' then redis.call('LPUSH', key, arg)
-  elseif name == 'pexpire' then redis.call('PEXPIRE', key, arg)
-  else return redis.error_reply('unsupported publish command ' .. name) end
-end
+local recent = count_recent(KEYS[6])
+local failed = publish(10)
+if failed then return failed end
 return {1, ARGV[3], recent}
 """
 

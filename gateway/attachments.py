@@ -20,6 +20,7 @@ from pathlib import Path
 
 from channels.base import Attachment, UploadedFile
 from channels.uploads import describe
+from forwarder.spool import fsync_dir
 
 FOLDER = "attachments"
 
@@ -29,14 +30,6 @@ def path_for(data_dir: Path, sha256: str) -> Path:
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise ValueError("not a sha256 hex digest")
     return Path(data_dir) / FOLDER / sha256[:2] / sha256
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write(data_dir: Path, data: bytes) -> str:
@@ -62,7 +55,7 @@ def write(data_dir: Path, data: bytes) -> str:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return digest
 
 

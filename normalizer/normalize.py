@@ -79,15 +79,19 @@ def _reporter(message: InboundMessage, parsed: grammar.Parsed, ctx: Context) -> 
             "name": None, "contact": None, "sealed": sealed}
 
 
+def _body(parsed: grammar.Parsed, ctx: Context) -> tuple[str, list[str]]:
+    """The text kept whole up to LAPOR_MAX_TEXT_CHARS; beyond, cut and flagged, never silently."""
+    body = usv(parsed.text)
+    if len(body) > ctx.max_text_chars:
+        return body[:ctx.max_text_chars], [f"text_truncated_from_{len(body)}_chars"]
+    return body, []
+
+
 def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_id: str,
                     tracking_number: str, ctx: Context) -> dict:
     """The Complaint v1 dict for one message (lone surrogates become U+FFFD: text.py)."""
     message = clean_message(message)
-    body = usv(parsed.text)
-    flags = []
-    if len(body) > ctx.max_text_chars:
-        flags.append(f"text_truncated_from_{len(body)}_chars")
-        body = body[:ctx.max_text_chars]
+    body, flags = _body(parsed, ctx)
     if not body and not message.attachments and message.location is None:
         flags.append("empty_body")
     if (parsed.anonymous or parsed.confidential) and not ctx.central_public_key:
@@ -131,11 +135,7 @@ def build_event(message: InboundMessage, parsed: grammar.Parsed, event_type: str
     open complaint (``followup``), an edit of an earlier message (``edit``), or an
     attachment the gateway fetched later (``media``)."""
     message = clean_message(message)
-    body = usv(parsed.text)
-    flags = []
-    if len(body) > ctx.max_text_chars:
-        flags.append(f"text_truncated_from_{len(body)}_chars")
-        body = body[:ctx.max_text_chars]
+    body, flags = _body(parsed, ctx)
     return {
         "schema_version": SCHEMA_VERSION,
         "event_id": event_id,
