@@ -28,8 +28,8 @@ from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.fuzz.profiles import fuzz
 from tests.fuzz.strategies import any_text, check_outcome, json_values, mutated
-from tests.security.senders import (ENVIRON, KANNEL_SECRET, PUBLIC, SECRETS, SENDERS, Request,
-                                    TwilioSender, json_bytes)
+from tests.security.senders import SENDERS, TwilioSender
+from tests.security.wire import ENVIRON, KANNEL_SECRET, PUBLIC, SECRETS, Request, json_bytes
 
 TABLES = Path(__file__).parents[1] / "channels" / "testdata"
 SIGNATURE_HEADERS = {"kannel": ["authorization"], "twilio": ["x-twilio-signature",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.senders import ENVIRON
+from tests.security.wire import ENVIRON
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 and the forgeries the security table sends (no signature, a wrong one, one computed for a
 different body, a stale one where the scheme has a timestamp).
 
-The doors are those of ``testdata/doors.json`` (one per channel); ``ENVIRON`` holds the
-credentials they name. Each sender builds what the provider really sends, signed the way
+The doors are those of ``testdata/doors.json`` (one per channel); their credentials and the
+raw ``Request`` are in ``tests.security.wire``. Each sender builds what the provider really sends, signed the way
 the provider signs it (twilio's own ``RequestValidator`` for Twilio; HMAC-SHA256 of the raw
 body for Meta and X; the secret token header for Telegram; the door secret in Kannel's URL).
 
-``Request.send(client)`` drives the Flask test client; ``Request.web_request()`` gives the
-same request as the adapter sees it (for the fuzz tests). ``tracking_of(response, parts)``
+``tracking_of(response, parts)``
 reads the tracking number the provider's answer carries, or, for channels that reply
 through the notifier, the one queued for the citizen.
 
@@ -20,111 +19,20 @@ Twilio's UTF-8 form) it becomes the bytes a broken client would send (``surrogat
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import html
-import json
 import re
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote, quote_from_bytes, urlencode
 
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from channels.base import WebRequest
-from forwarder import central as central_contract
-from forwarder.topology import REPLIES
 from normalizer import tracking
-from tests.gateway.support import queued
+from tests.security.wire import (KANNEL_SECRET, OTHER_SECRET, PUBLIC, SURROGATE, TELEGRAM_SECRET,
+                                 TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WA_APP_SECRET,
+                                 WA_PHONE_NUMBER_ID, X_ACCOUNT, X_SECRET, Request, hmac_b64,
+                                 hmac_hex, json_bytes, replies)
 
-DOORS_FILE = Path(__file__).parent / "testdata" / "doors.json"
-PUBLIC = "https://lapor.example.go.id"
-
-KANNEL_SECRET = "kannelSecret4711"
-TWILIO_SID = "AC" + "5e" * 16
-TWILIO_TOKEN = "twilio-auth-token-0123456789abcdef"
-WA_APP_SECRET = "meta-app-secret-0123456789abcdef"
-WA_VERIFY_TOKEN = "meta-verify-token-4711"
-WA_PHONE_NUMBER_ID = "106540352242922"
-TELEGRAM_TOKEN = "123456789:AAE-security-test-token-0123456789ab"
-TELEGRAM_SECRET = "telegram-secret-token_0123456789"
-X_SECRET = "x-consumer-secret-0123456789abcdefghijklmn"
-X_ACCOUNT = "1708000000000000001"
-CENTRAL_SECRET = "central-secret-for-security-tests"
-OTHER_SECRET = "a-secret-that-belongs-to-nobody-0000"
-
-ENVIRON = {
-    "LAPOR_DOORS_FILE": str(DOORS_FILE),
-    "LAPOR_PUBLIC_BASE_URL": PUBLIC,
-    "LAPOR_CENTRAL_SECRET": CENTRAL_SECRET,
-    "LAPOR_DOOR_SMS_1708_SECRET": KANNEL_SECRET,
-    "LAPOR_SEC_TWILIO_ACCOUNT_SID": TWILIO_SID,
-    "LAPOR_SEC_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-    "LAPOR_SEC_TWILIO_FROM": "+14155550100",
-    "LAPOR_SEC_WA_APP_SECRET": WA_APP_SECRET,
-    "LAPOR_SEC_WA_VERIFY_TOKEN": WA_VERIFY_TOKEN,
-    "LAPOR_SEC_WA_ACCESS_TOKEN": "meta-access-token-not-used-here",
-    "LAPOR_SEC_WA_PHONE_NUMBER_ID": WA_PHONE_NUMBER_ID,
-    "LAPOR_SEC_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-    "LAPOR_SEC_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-    "LAPOR_SEC_X_CONSUMER_KEY": "x-consumer-key-0123456789",
-    "LAPOR_SEC_X_CONSUMER_SECRET": X_SECRET,
-    "LAPOR_SEC_X_ACCESS_TOKEN": X_ACCOUNT + "-access-token-0123456789",
-    "LAPOR_SEC_X_ACCESS_TOKEN_SECRET": "x-access-token-secret-0123456789",
-    "LAPOR_SEC_X_ACCOUNT_ID": X_ACCOUNT,
-    "LAPOR_SEC_X_USERNAME": "LAPOR1708",
-}
-SECRETS = (KANNEL_SECRET, TWILIO_TOKEN, WA_APP_SECRET, WA_VERIFY_TOKEN, TELEGRAM_TOKEN,
-           TELEGRAM_SECRET, X_SECRET, CENTRAL_SECRET)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _NUMBER = re.compile(r"\b(\d{4}-\d{4}-\d{3})\b")
-
-
-def json_bytes(value, ascii_only: bool = False) -> bytes:
-    """JSON as a provider writes it: UTF-8 (or all-ASCII escapes); lone surrogates, which
-    UTF-8 cannot carry, as ``\\uXXXX`` escapes."""
-    text = json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":"))
-    return _SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), text).encode("utf-8")
-
-
-@dataclass
-class Request:
-    """One HTTP request to the gateway, as raw as the provider sends it."""
-    method: str
-    path: str
-    query: str = ""
-    body: bytes = b""
-    headers: dict = field(default_factory=dict)
-    content_type: str = ""
-    #: values that must never appear in a refusal (the expected signature, the body's text)
-    secrets: tuple = ()
-
-    def send(self, client):
-        target = self.path + (f"?{self.query}" if self.query else "")
-        return client.open(target, method=self.method, data=self.body or None,
-                           headers=self.headers, content_type=self.content_type or None)
-
-    def web_request(self) -> WebRequest:
-        return WebRequest(method=self.method, path=self.path,
-                          url=PUBLIC + self.path + (f"?{self.query}" if self.query else ""),
-                          headers={k.lower(): v for k, v in self.headers.items()},
-                          query_string=self.query.encode("latin-1"), body=self.body,
-                          content_type=self.content_type)
-
-
-def _hmac_hex(secret: str, data: bytes) -> str:
-    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
-
-
-def _hmac_b64(secret: str, data: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), data, hashlib.sha256).digest()).decode()
-
-
-def replies(parts) -> list[dict]:
-    """Replies queued for the notifier (oldest first)."""
-    return list(reversed(queued(parts.settings.redis_url, REPLIES)))
 
 
 class Sender:
@@ -202,7 +110,7 @@ class TwilioSender(Sender):
 
     @staticmethod
     def sign(url: str, pairs, token: str = TWILIO_TOKEN) -> str:
-        params = MultiDict([(k, _SURROGATE.sub("\ufffd", v)) for k, v in pairs])
+        params = MultiDict([(k, SURROGATE.sub("\ufffd", v)) for k, v in pairs])
         return RequestValidator(token).compute_signature(url, params)
 
     def _build(self, pairs, signature: str | None, expected: str) -> Request:
@@ -263,7 +171,7 @@ class WhatsAppSender(Sender):
 
     def signed(self, body: bytes) -> Request:
         """Any body, signed as Meta signs a delivery."""
-        signature = "sha256=" + _hmac_hex(WA_APP_SECRET, body)
+        signature = "sha256=" + hmac_hex(WA_APP_SECRET, body)
         return self._build(body, signature, signature)
 
     def request(self, text: str, n: int) -> Request:
@@ -271,13 +179,13 @@ class WhatsAppSender(Sender):
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         body = self.body(text, n)
-        expected = "sha256=" + _hmac_hex(WA_APP_SECRET, body)
+        expected = "sha256=" + hmac_hex(WA_APP_SECRET, body)
         if kind == "none":
             return self._build(body, None, expected)
         if kind == "wrong":
-            return self._build(body, "sha256=" + _hmac_hex(OTHER_SECRET, body), expected)
+            return self._build(body, "sha256=" + hmac_hex(OTHER_SECRET, body), expected)
         if kind == "other_body":
-            return self._build(body, "sha256=" + _hmac_hex(WA_APP_SECRET, self.body(text + "!", n)), expected)
+            return self._build(body, "sha256=" + hmac_hex(WA_APP_SECRET, self.body(text + "!", n)), expected)
         raise ValueError(kind)
 
 
@@ -349,7 +257,7 @@ class TwitterSender(Sender):
 
     def signed(self, body: bytes) -> Request:
         """Any body, signed as X signs a delivery."""
-        signature = "sha256=" + _hmac_b64(X_SECRET, body)
+        signature = "sha256=" + hmac_b64(X_SECRET, body)
         return self._build(body, signature, signature)
 
     def request(self, text: str, n: int) -> Request:
@@ -357,13 +265,13 @@ class TwitterSender(Sender):
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         body = self.body(text, n)
-        expected = "sha256=" + _hmac_b64(X_SECRET, body)
+        expected = "sha256=" + hmac_b64(X_SECRET, body)
         if kind == "none":
             return self._build(body, None, expected)
         if kind == "wrong":
-            return self._build(body, "sha256=" + _hmac_b64(OTHER_SECRET, body), expected)
+            return self._build(body, "sha256=" + hmac_b64(OTHER_SECRET, body), expected)
         if kind == "other_body":
-            return self._build(body, "sha256=" + _hmac_b64(X_SECRET, self.body(text + "!", n)), expected)
+            return self._build(body, "sha256=" + hmac_b64(X_SECRET, self.body(text + "!", n)), expected)
         raise ValueError(kind)
 
 
@@ -390,36 +298,3 @@ class WebApiSender(Sender):
 
 SENDERS = {sender.door_id: sender for sender in (
     KannelSender(), TwilioSender(), WhatsAppSender(), TelegramSender(), TwitterSender())}
-
-
-# ----- the central system's status callback ----------------------------------------------------
-CENTRAL_PATH = "/api/v1/central/status"
-
-
-def central_callback(number: str, kind: str = "valid", now: float | None = None,
-                     status: str = "proses") -> Request:
-    """A status callback from the central system, signed (or forged) as ``kind`` says."""
-    body = json.dumps({"tracking_number": number, "status": status,
-                       "agency": "Dinas PU PERA"}).encode()
-    stamp = int(now if now is not None else time.time())
-    expected = central_contract.sign(CENTRAL_SECRET, body, stamp)
-    headers = {"X-Lapor-Timestamp": str(stamp), "X-Lapor-Signature": expected}
-    if kind == "none":
-        headers = {}
-    elif kind == "wrong":
-        headers["X-Lapor-Signature"] = central_contract.sign(OTHER_SECRET, body, stamp)
-    elif kind == "other_body":
-        other = body.replace(b"proses", b"selesai")
-        headers["X-Lapor-Signature"] = central_contract.sign(CENTRAL_SECRET, other, stamp)
-    elif kind == "stale":                                 # signed correctly, 10 minutes ago
-        old = stamp - 600
-        headers = {"X-Lapor-Timestamp": str(old),
-                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, old)}
-    elif kind == "future":                                # signed correctly, 10 minutes ahead
-        ahead = stamp + 600
-        headers = {"X-Lapor-Timestamp": str(ahead),
-                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, ahead)}
-    elif kind != "valid":
-        raise ValueError(kind)
-    return Request("POST", CENTRAL_PATH, body=body, headers=headers,
-                   content_type="application/json", secrets=(expected, expected[3:], CENTRAL_SECRET))

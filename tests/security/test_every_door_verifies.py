@@ -19,8 +19,8 @@ import re
 import pytest
 
 from forwarder.topology import BULK, COMPLAINTS, MEDIA, REPLIES
-from tests.security.senders import (SECRETS, SENDERS, WA_VERIFY_TOKEN, X_SECRET, Request,
-                                    central_callback)
+from tests.security.senders import SENDERS
+from tests.security.wire import SECRETS, WA_VERIFY_TOKEN, X_SECRET, Request, central_callback
 
 CANARY = "CANARY-7f3a9"
 TEXT = f"Jalan rusak {CANARY} di depan SDN 3 Sukajadi"
