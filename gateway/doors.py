@@ -19,16 +19,22 @@ blueprint = Blueprint("doors", __name__)
 log = logging.getLogger("lapor.doors")
 
 
+def shown(text: str, limit: int = 64) -> str:
+    """A caller-chosen text as a log line may carry it: cut, with control and non-ASCII
+    characters escaped (``\\n``, ``\\u2028``), so a door path cannot forge a log line."""
+    return text[:limit].encode("unicode_escape").decode("ascii")
+
+
 @blueprint.route("/in/<door_id>", methods=["GET", "POST"])
 def door(door_id: str):
     parts = current_app.extensions["lapor"]
     try:
         answer = parts.intake.handle(door_id, from_flask(parts.settings.public_base_url))
     except Rejected as exc:
-        log.info("refused door=%s status=%s reason=%s", door_id[:64], exc.status, exc.reason)
+        log.info("refused door=%s status=%s reason=%s", shown(door_id), exc.status, shown(exc.reason, 200))
         return error_response(exc.status, exc.reason)
     except redis.RedisError as exc:
-        log.error("store unavailable door=%s: %s", door_id[:64], type(exc).__name__)
+        log.error("store unavailable door=%s: %s", shown(door_id), type(exc).__name__)
         return error_response(503, "store temporarily unavailable, retry later")
     response = make_response(answer.body, answer.status)
     response.headers["Content-Type"] = answer.content_type
