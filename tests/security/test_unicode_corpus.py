@@ -121,3 +121,32 @@ def test_corpus_through_the_door_is_stored_and_forwarded_exactly(client, parts, 
         received[body["id"]] = body["body"]
     assert received == stored
     print(f"\n{entrance}: {len(stored)} stored and forwarded exactly, {refused} refused (4xx)")
+
+
+BAD_UTF8 = [b"Jalan rusak \xff\xfe di desa kami", b"Jalan rusak \xed\xa0\x80 (surrogate) di desa",
+            b"Jalan rusak \xe2\x82 terpotong di desa", b"Caf\xe9 latin-1 di jalan desa kami"]
+
+
+@pytest.mark.parametrize("raw", BAD_UTF8, ids=["ff-fe", "encoded-surrogate", "cut-sequence", "latin-1"])
+@pytest.mark.parametrize("how", ["urlencoded", "multipart"])
+def test_web_form_fields_that_are_not_utf8_keep_the_rest(client, parts, raw, how):
+    """A browser always posts the form in UTF-8; bytes that are not (from a script) are
+    decoded with each invalid sequence replaced by U+FFFD (Python's errors="replace",
+    Unicode's "maximal subpart" practice), the documented rule for form fields."""
+    expected = raw.decode("utf-8", "replace")
+    if how == "urlencoded":
+        from urllib.parse import quote_from_bytes
+        response = client.post("/in/web", data=b"body=" + quote_from_bytes(raw).encode()
+                               + b"&contact=081234567890", content_type="application/x-www-form-urlencoded")
+    else:
+        page = client.get("/lapor").get_data(as_text=True)
+        fields = {"csrf_token": CSRF.search(page).group(1), "submission_id": SUBMISSION.search(page).group(1)}
+        boundary = "lapor-boundary-4711"
+        body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                        for k, v in fields.items())
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\n'.encode() + raw
+        body += f"\r\n--{boundary}--\r\n".encode()
+        response = client.post("/lapor", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code in (200, 201)
+    [cid] = ledger_ids(parts)
+    assert parts.store.complaint(cid)["body"] == expected.strip()
