@@ -110,11 +110,13 @@ def decode_text(data: bytes, charset: str, coding: int | None) -> tuple[str, str
             return data.decode("latin-1"), "latin-1"
     try:
         codec = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):           # unknown, or no name at all (a NUL byte)
         raise Rejected(400, "unknown charset") from None
     try:
         return data.decode(codec), codec
-    except UnicodeDecodeError:
+    except LookupError:                         # not a text encoding: hex, base64, zlib ...
+        raise Rejected(400, "unknown charset") from None
+    except UnicodeError:                        # UnicodeDecodeError; idna's bare UnicodeError
         raise Rejected(400, f"text is not valid {codec}") from None
 
 
@@ -178,7 +180,7 @@ class KannelAdapter(ChannelAdapter):
         if not sender:
             raise Rejected(400, "missing sender (from)")
         coding_text = field("coding", "x-kannel-coding" if post else "")
-        coding = int(coding_text) if coding_text.isdigit() else None
+        coding = int(coding_text) if coding_text.isascii() and coding_text.isdigit() else None
         if post and (request.body or "text" not in query):
             charset = content_type_charset(request.content_type or request.header("content-type"))
             if not charset and (request.content_type or "").startswith("application/octet-stream"):
