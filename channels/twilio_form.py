@@ -103,7 +103,7 @@ def read_attachments(params: Params) -> tuple[Attachment, ...]:
     """MediaUrlN / MediaContentTypeN for N below NumMedia (at most ten); without a usable
     NumMedia, every MediaUrlN present."""
     count = params.first("NumMedia").strip()
-    limit = min(int(count), MAX_MEDIA) if count.isdigit() else MAX_MEDIA
+    limit = min(int(count), MAX_MEDIA) if count.isascii() and count.isdigit() else MAX_MEDIA
     found = []
     for index in range(limit):
         url = params.first(f"MediaUrl{index}").strip()
@@ -174,6 +174,6 @@ def read_message(params: Params, door_id: str, channel: str) -> InboundMessage |
         recipient=recipient[:64], sender_name=params.first("ProfileName").strip()[:100],
         attachments=attachments, location=location,
         meta={"transport": transport,
-              "segments": int(segments) if segments.isdigit() else None,
+              "segments": int(segments) if segments.isascii() and segments.isdigit() else None,
               "message_type": params.first("MessageType").strip().lower()[:32]},
     )
