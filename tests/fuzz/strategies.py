@@ -1,8 +1,9 @@
 """Hypothesis strategies shared by the fuzz tests, and the one check every outcome passes.
 
 Text draws from every code point, surrogates and NUL included (hypothesis leaves
-surrogates out unless asked), mixed with the keyword grammar's words and samples of the
-unicode corpus, so the grammar, the normalizer and the adapters see both noise and what
+surrogates out unless asked), mixed with the keyword grammar's words, samples of the
+unicode corpus and number look-alikes (``NUMBERISH``: digits ``str.isdigit`` accepts but
+``int`` refuses, huge and odd numbers), so the grammar, the normalizer and the adapters see both noise and what
 citizens really write. ``json_values`` are any JSON (NaN, huge integers and deep nesting
 included: Python's ``json`` reads them); ``mutated`` turns a provider's real payload into a
 structurally similar one with any of its parts replaced, dropped or added.
@@ -36,11 +37,18 @@ SCHEMAS = (ComplaintSchema(), FollowUpEventSchema())
 CONTEXT = Context(secret_key="fuzz-secret-key-0123456789", max_text_chars=20000)
 
 
+# what a parser may take for a number: non-ASCII digits (str.isdigit accepts them, int may
+# not), huge, negative, exponent, hex, NaN, padded
+NUMBERISH = ["\u00b2", "\u0663", "\uff11", "1" * 40, "-1", "1e309", "0x10", "NaN", " 7 ", "", "00",
+             "9" * 13, "1.5", "\u0661\u0667\u0669\u0665"]
+
+
 def any_text(max_size: int = 200) -> st.SearchStrategy[str]:
     noise = st.text(ANY_CHAR, max_size=max_size)
     corpus = st.sampled_from([entry["text"] for entry in CORPUS])
     keyword = st.builds(lambda k, t: k + t, st.sampled_from(KEYWORDS), noise | corpus)
-    return st.one_of(noise, corpus, keyword, st.text(string.printable, max_size=max_size))
+    return st.one_of(noise, corpus, keyword, st.text(string.printable, max_size=max_size),
+                     st.sampled_from(NUMBERISH))
 
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),

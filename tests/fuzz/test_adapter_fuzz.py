@@ -217,7 +217,8 @@ def test_mutated_kannel_requests_are_refused_or_taken(adapters, data):
                                                    "to", "smsc"]), max_size=4)):
         fields[key] = data.draw(st.binary(max_size=80) | st.sampled_from(
             [b"UTF-16BE", b"UCS-2", b"ISO-8859-1", b"8-bit", b"binary", b"no-such", b"2", b"1",
-             b"1795516959", b"9" * 30, b"2026-02-30 25:61:61"]))
+             b"1795516959", b"9" * 30, b"2026-02-30 25:61:61", b"\xc2\xb2", b"\xd9\xa3", b"\x00",
+             b"hex", b"idna", b"rot13"]))
     query = f"secret={KANNEL_SECRET}&" + "&".join(quote_from_bytes(k.encode()) + "=" + quote_from_bytes(v)
                                                   for k, v in fields.items())
     post = data.draw(st.booleans())
