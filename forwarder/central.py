@@ -102,6 +102,10 @@ class CentralClient:
         self.secret = secret
         self.timeout = timeout
         self.session = requests.Session()
+        # Proxy settings (HTTPS_PROXY, NO_PROXY) are read once here, not on every request:
+        # requests re-reads the whole environment per request otherwise.
+        self.session.proxies = requests.utils.get_environ_proxies(url)
+        self.session.trust_env = False
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

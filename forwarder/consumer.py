@@ -1,12 +1,13 @@
 """The consumer loop shared by the forwarder and the notifier.
 
-A worker takes messages from one queue in batches of up to ``concurrency``, handles them
-in a thread pool, and acknowledges each one in the consuming thread only after its handler
-returned (delivered, scheduled for retry, or dead-lettered: the ledger says which). A
-handler that raises leaves its message unacknowledged, so the broker delivers it again.
-Between batches the worker runs ``tick`` (scheduled retries, the reconciler).
+A worker hands each message, as it arrives, to a pool of ``concurrency`` threads, keeps
+receiving while they work (up to twice that many in flight: the broker's prefetch), and
+acknowledges each one in the consuming thread only after its handler returned (delivered,
+scheduled for retry, or dead-lettered: the ledger says which). A handler that raises has
+its message requeued, so it is delivered again. Between receives the worker runs ``tick``
+(scheduled retries, the reconciler).
 
-Stopping: set the ``stop`` event (SIGTERM does, in the CLI). The batch in flight finishes
+Stopping: set the ``stop`` event (SIGTERM does, in the CLI). What is in flight finishes
 and is acknowledged; nothing half-done is acknowledged. A lost broker connection is
 re-established with backoff; the loop never dies of a bad message.
 """
@@ -17,7 +18,7 @@ import random
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from forwarder import topology
 
@@ -45,7 +46,7 @@ class QueueWorker:
         self.publisher = parts.publisher
         self.stop = stop
         self.concurrency = max(1, concurrency)
-        self._batch: list = []
+        self._in_flight: list = []   # (future, message), in arrival order
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.queue_name)
         self._last_tick = 0.0
 
@@ -66,7 +67,7 @@ class QueueWorker:
             except Exception as exc:  # noqa: BLE001 - the broker went away; come back
                 log.warning("%s: broker connection lost (%s); retrying in %.1fs",
                             self.queue_name, type(exc).__name__, delay)
-                self._batch.clear()   # unacked messages return to the queue
+                self._forget_in_flight()   # unacked messages return to the queue
                 self.stop.wait(delay)
                 delay = min(delay * 2, 10.0)
         self._pool.shutdown(wait=True)
@@ -79,33 +80,46 @@ class QueueWorker:
             with connection.Consumer(queues, callbacks=[self._on_message], accept=["json"],
                                      prefetch_count=self.concurrency * 2):
                 while not self.stop.is_set():
-                    try:
-                        connection.drain_events(timeout=self.tick_seconds)
-                        while len(self._batch) < self.concurrency:
-                            connection.drain_events(timeout=0.001)
+                    try:   # short waits while deliveries are in flight, to settle them soon
+                        connection.drain_events(
+                            timeout=0.005 if self._in_flight else self.tick_seconds)
                     except socket.timeout:
                         pass
-                    self._flush()
+                    self._settle(block=len(self._in_flight) >= self.concurrency * 2)
                     self._maybe_tick()
+                self._settle(everything=True)        # stopping: finish and ack what is in flight
 
     def _on_message(self, body, message) -> None:
-        self._batch.append((body, message))
+        """Hand the message to the pool at once; the consuming thread keeps receiving."""
+        self._in_flight.append((self._pool.submit(self._safe_handle, body, message), message))
 
-    def _flush(self) -> None:
-        if not self._batch:
+    def _settle(self, block: bool = False, everything: bool = False) -> None:
+        """Acknowledge (in this thread: kombu channels are not thread-safe) every message
+        whose handler finished; requeue those whose handler failed."""
+        if not self._in_flight:
             return
-        batch, self._batch = self._batch, []
-        results = list(self._pool.map(self._safe_handle, batch))
-        for (_, message), done in zip(batch, results):
-            if done:
+        if everything or block:
+            wait([future for future, _ in self._in_flight],
+                 return_when=ALL_COMPLETED if everything else FIRST_COMPLETED)
+        pending, failed = [], False
+        for future, message in self._in_flight:
+            if not future.done():
+                pending.append((future, message))
+            elif future.result():
                 message.ack()
             else:
                 message.requeue()
-        if not all(results):
+                failed = True
+        self._in_flight = pending
+        if failed:
             self.stop.wait(1.0)   # the store or a dependency is failing: do not spin
 
-    def _safe_handle(self, item) -> bool:
-        body, message = item
+    def _forget_in_flight(self) -> None:
+        if self._in_flight:
+            wait([future for future, _ in self._in_flight])
+        self._in_flight = []
+
+    def _safe_handle(self, body, message) -> bool:
         try:
             self.handle(body, dict(message.headers or {}))
             return True
