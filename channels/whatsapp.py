@@ -273,7 +273,7 @@ def graph_error(what: str, response: requests.Response) -> SendError:
         reason += ": " + _DIGIT_RUNS.sub("***", said)
     retry_after = None
     header = response.headers.get("Retry-After", "")
-    if header.isdigit():
+    if header.isascii() and header.isdigit():
         retry_after = float(header)
     retryable = (response.status_code >= 500 or response.status_code == 429
                  or code in RETRYABLE_CODES)
