@@ -239,7 +239,7 @@ class TwilioAdapter(ChannelAdapter):
                     raise http_error("media download", response.status_code,
                                      response.headers.get("Retry-After"))
                 declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > limit:
+                if declared.isascii() and declared.isdigit() and int(declared) > limit:
                     raise SendError(f"twilio media larger than {limit} bytes", permanent=True)
                 chunks, size = [], 0
                 for chunk in response.iter_content(64 * 1024):

@@ -69,7 +69,8 @@ def message_params(message: OutboundMessage, sender: str, whatsapp: bool,
 
 def http_error(what: str, status: int, retry_after: str | None = None) -> SendError:
     """5xx and 429 are retried (after Retry-After when given); other answers are final."""
-    delay = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
+    delay = (float(retry_after) if retry_after and retry_after.strip().isascii()
+             and retry_after.strip().isdigit() else None)
     reason = f"twilio {what} answered {status}"
     return SendError(reason, permanent=not (status >= 500 or status == 429), retry_after=delay)
 
