@@ -51,7 +51,7 @@ class RateLimit:
     def from_headers(cls, headers) -> "RateLimit":
         def number(name: str) -> int | None:
             value = str(headers.get(name, "")).strip()
-            return int(value) if value.isdigit() else None
+            return int(value) if value.isascii() and value.isdigit() else None
         return cls(number("x-rate-limit-limit"), number("x-rate-limit-remaining"),
                    number("x-rate-limit-reset"))
 
@@ -172,7 +172,7 @@ def fetch(session: requests.Session, url: str, auth, max_bytes: int) -> tuple[by
             if status >= 400:
                 raise SendError(f"x media answered {status}", permanent=True)
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                 raise SendError(f"x media larger than {max_bytes} bytes", permanent=True)
             data = bytearray()
             for chunk in response.iter_content(64 * 1024):
@@ -188,7 +188,7 @@ def fetch(session: requests.Session, url: str, auth, max_bytes: int) -> tuple[by
 def _drain(response: requests.Response, limit: int = 64 * 1024) -> None:
     """Read a short error body so the kept-alive connection can be reused."""
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) <= limit:
+    if declared.isascii() and declared.isdigit() and int(declared) <= limit:
         try:
             response.content
         except requests.RequestException:
