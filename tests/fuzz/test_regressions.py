@@ -63,3 +63,23 @@ def test_lone_surrogate_in_json_is_taken_with_a_replacement_character(client, pa
     assert response.status_code == 200
     [key] = parts.store.redis.scan_iter("lapor:c:*")
     assert parts.store.complaint(key.decode()[len("lapor:c:"):])["body"] == "Jalan rusak \ufffd parah"
+
+
+# ----- provider answers: headers that str.isdigit accepts but int/float refuse -----------------
+@pytest.mark.parametrize("value", ["\u00b2", "\u0663"])
+def test_odd_retry_after_and_rate_limit_headers_give_no_delay(value):
+    """Retry-After / x-rate-limit-reset from a provider's server: a digit that is not
+    ASCII made float()/int() raise ValueError instead of a SendError (so the notifier's
+    message was never acknowledged); now it is simply no delay."""
+    import requests
+
+    from channels.twilio_rest import http_error
+    from channels.twitter_api import RateLimit
+    from channels.whatsapp import graph_error
+
+    answer = requests.Response()
+    answer.status_code, answer._content = 503, b"{}"
+    answer.headers["Retry-After"] = value
+    assert graph_error("send", answer).retry_after is None
+    assert http_error("messages.create", 503, value).retry_after is None
+    assert RateLimit.from_headers({"x-rate-limit-reset": value}).reset is None
