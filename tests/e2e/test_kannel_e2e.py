@@ -36,8 +36,17 @@ SMS = [  # sender, text, ucs2, expected complaint fields
 ]
 
 
+@pytest.fixture(params=["redis", "amqp"])
+def broker(request, environ):
+    """The same end-to-end run on both brokers (the store stays Redis)."""
+    if request.param == "amqp":
+        environ["LAPOR_BROKER_URL"] = request.getfixturevalue("amqp_url")
+    return request.param
+
+
 @pytest.mark.parametrize("kannel", ["get", "post"], ids=["get-url", "post-url"], indirect=True)
-def test_sms_to_central_and_ack_to_phone(kannel, central, forwarder, parts):
+def test_sms_to_central_and_ack_to_phone(broker, kannel, central, forwarder, parts):
+    assert parts.settings.broker_url.startswith("amqp" if broker == "amqp" else "redis")
     acks = {}
     for sender, text, ucs2, _ in SMS:
         kannel.send_sms(sender, text, ucs2=ucs2)

@@ -122,3 +122,15 @@ def test_reconciler_republishes_what_the_queue_lost(parts, receiver, redis_url):
     assert reconcile(parts) == 1
     assert client.llen("lapor.complaints") == 1
     assert reconcile(parts) == 0, "touched: not re-published again at once"
+
+
+def test_stored_body_expires_after_delivery_plus_retention(parts, receiver, start_worker):
+    outcome = parts.intake.take(inbound("LAPOR RAHASIA kepala dinas minta setoran"))
+    cid = parts.store.redis.get(f"lapor:t:{outcome.tracking_number}").decode()
+    assert parts.store.redis.ttl(f"lapor:c:{cid}") == -1          # kept until delivered
+    start_worker(ForwardWorker)
+    wait_for(lambda: _delivered(parts, outcome.tracking_number), message="delivery")
+    ttl = parts.store.redis.ttl(f"lapor:c:{cid}")
+    retention = parts.settings.retention_days * 86400
+    assert retention - 60 <= ttl <= retention
+    assert 0 < parts.store.redis.ttl(f"lapor:route:{cid}")          # the reply route expires too
