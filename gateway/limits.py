@@ -96,6 +96,8 @@ def init_app(app, settings) -> Limiter | None:
     limiter = Limiter(key_func=_client_address, app=app, storage_uri=_storage_uri(settings.redis_url),
                       strategy="fixed-window", headers_enabled=True, swallow_errors=True,
                       key_prefix="lapor-rl", in_memory_fallback_enabled=False)
+    # Every other route (webhooks above all) leaves the limiter at its first check.
+    limiter.request_filter(lambda: request.endpoint not in LIMITED_VIEWS)
     for endpoint in LIMITED_VIEWS:
         view = app.view_functions[endpoint]
         if config["RATE_LIMIT_IP"] != "off":
