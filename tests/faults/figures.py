@@ -1,7 +1,8 @@
 """The figures every fault test reports, and the check that nothing was lost.
 
 ``Figures.report`` prints one parseable line (``FAULT-FIGURES {json}``; ``pytest -s`` shows
-it), writes ``figures.json`` into the test's tmp dir and, when ``LAPOR_FAULT_REPORT`` names
+it), writes ``figures.json`` and ``issued.json`` (every complaint id and the tracking number
+handed out for it) into the test's tmp dir and, when ``LAPOR_FAULT_REPORT`` names
 a file, appends the same JSON as one line there (docs/reliability.md is built from it).
 
 ``outcome`` compares what citizens were told (tracking numbers handed out) with what the
@@ -33,7 +34,8 @@ class Figures:
     seconds: float = 0.0           # from the first complaint to the last delivery
     extra: dict = field(default_factory=dict)
 
-    def report(self, tmp_path: Path) -> None:
+    def report(self, tmp_path: Path, issued: dict) -> None:
+        (Path(tmp_path) / "issued.json").write_text(json.dumps(issued, indent=0, sort_keys=True))
         data = asdict(self)
         data["seconds"] = round(self.seconds, 1)
         line = json.dumps(data, sort_keys=True)

@@ -122,7 +122,7 @@ def test_broker_down_at_intake(request, case, redis_server, make_rig, scale, tmp
                          readyz_during_outage=[ready.status_code, ready.get_json().get("spool")],
                          spool_left=left, corrupt=corrupt, reconciled=rig.forwarder.reconciled(),
                          forwarder_exit=exit_code)
-    figures.report(tmp_path)
+    figures.report(tmp_path, load.issued)
 
     assert load.refused == 0 and load.numberless == 0, \
         f"citizens went without a tracking number: {load.errors[:3]}"

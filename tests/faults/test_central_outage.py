@@ -63,7 +63,7 @@ def test_central_down_then_back(request, broker, redis_url, make_rig, central, s
                          retries=sum(n for (event, _), n in stats.items() if event == "retried"),
                          reconciled=rig.forwarder.reconciled(), intake_refused=load.refused,
                          forwarder_exit=exit_code)
-    figures.report(tmp_path)
+    figures.report(tmp_path, load.issued)
 
     assert figures.complaints > 0 and load.refused == 0
     assert_exactly_once(figures, details, rig.central)

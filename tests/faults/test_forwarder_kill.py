@@ -66,7 +66,7 @@ def test_kill_forwarder_at_random_moments(request, broker, redis_url, make_rig, 
     details = fill(figures, load.issued, rig.central, rig.store)
     figures.extra.update(restarts=rig.forwarder.starts - 1, reconciled=rig.forwarder.reconciled(),
                          intake_refused=load.refused, forwarder_exit=exit_code)
-    figures.report(tmp_path)
+    figures.report(tmp_path, load.issued)
 
     assert figures.complaints == total and load.refused == 0
     assert_exactly_once(figures, details, rig.central)

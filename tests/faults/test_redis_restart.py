@@ -67,7 +67,7 @@ def test_restart_redis_under_steady_intake(request, broker, variant, redis_serve
                          forwarder_restarts=rig.forwarder.starts - 1, spooled=rig.spooled,
                          slowest_answer_seconds=round(load.slowest, 2),
                          intake_errors=sorted(set(load.errors))[:5])
-    figures.report(tmp_path)
+    figures.report(tmp_path, load.issued)
 
     assert figures.faults == scale.redis_restarts
     assert figures.complaints > 0 and load.numberless == 0

@@ -1,0 +1,60 @@
+"""Render the figures of a fault-test run as the Markdown table in docs/reliability.md.
+
+    LAPOR_FAULT_SCALE=full LAPOR_FAULT_REPORT=figures.jsonl .venv/bin/pytest tests/faults -s
+    .venv/bin/python -m tests.faults.table figures.jsonl
+
+One row per fault test and broker, in the order of the issue's list; columns: complaints
+(tracking numbers handed out), faults, delivered (distinct ids stored centrally), lost,
+duplicates the central side received (same Idempotency-Key), dead-lettered, seconds, and
+the figures that matter for that fault.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-kill9-always",
+         "central-outage", "broker-down-redis-broker-down", "broker-down-amqp-broker-down",
+         "broker-down-amqp-store-down"]
+NOTES = {
+    "forwarder-kill-9": lambda e: f"re-published by the reconciler {e.get('reconciled')}; "
+                                  f"seed {e.get('seed')}",
+    "central-outage": lambda e: f"backlog up to {e.get('max_backlog')}; drained "
+                                f"{e.get('drain_seconds_after_back')} s after back; "
+                                f"503 answers {e.get('answers', {}).get('503', 0)}, "
+                                f"late {e.get('answers', {}).get('late', 0)}",
+}
+
+
+def _note(row: dict) -> str:
+    extra = row["extra"]
+    if row["test"] in NOTES:
+        return NOTES[row["test"]](extra)
+    if row["test"].startswith("redis-restart"):
+        return (f"spooled {extra.get('spooled')}; slowest answer "
+                f"{extra.get('slowest_answer_seconds')} s")
+    return (f"answered during the outage {extra.get('answered_during_outage')}, spooled "
+            f"{extra.get('spooled')}; slowest answer {extra.get('slowest_answer_seconds')} s; "
+            f"drained {extra.get('drain_seconds_after_back')} s after back")
+
+
+def render(rows: list[dict]) -> str:
+    rows = sorted(rows, key=lambda r: (ORDER.index(r["test"]) if r["test"] in ORDER else 99,
+                                       r["broker"] != "redis"))
+    lines = ["| fault | broker | complaints | faults | delivered | lost | duplicates | dead | "
+             "seconds | notes |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        lines.append(f"| {row['test']} | {row['broker']} | {row['complaints']} | {row['faults']} "
+                     f"| {row['delivered']} | {row['lost']} | {row['duplicates']} | {row['dead']} "
+                     f"| {row['seconds']:.0f} | {_note(row)} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[1], encoding="utf-8") as source:
+        print(render([json.loads(line) for line in source if line.strip()]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
