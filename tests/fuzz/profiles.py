@@ -11,7 +11,8 @@
 The profiles are applied per test with ``fuzz(...)`` rather than loaded globally, so other
 suites' own hypothesis settings are left as their authors set them. ``deadline`` is off
 (a cold Redis or import can make one example slow); failing examples are printed with
-their reproduction blob.
+their reproduction blob. Each fuzz module sets pytest-timeout's limit from the profile
+(``timeout_seconds``): an hour per test when deep.
 """
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def fuzz(scale: float = 1.0, **overrides) -> settings:
     chosen["max_examples"] = max(1, int(chosen["max_examples"] * scale))
     chosen.update(overrides)
     return settings(**chosen)
+
+
+def timeout_seconds() -> int:
+    """pytest-timeout's limit for one fuzz test: the suite's 300 s, an hour when deep."""
+    return 3600 if profile_name() == "deep" else 300
 
 
 def examples(scale: float = 1.0) -> int:

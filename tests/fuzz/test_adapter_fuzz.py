@@ -26,10 +26,12 @@ from hypothesis import given, strategies as st
 from channels.base import Outcome, Rejected, UploadedFile, WebRequest, WebResponse, build_adapters
 from config.doors import load_catalogue
 from config.settings import load_settings
-from tests.fuzz.profiles import fuzz
+from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import any_text, check_outcome, json_values, mutated
 from tests.security.senders import SENDERS, TwilioSender
 from tests.security.wire import ENVIRON, KANNEL_SECRET, PUBLIC, SECRETS, Request, json_bytes
+
+pytestmark = pytest.mark.timeout(timeout_seconds())
 
 TABLES = Path(__file__).parents[1] / "channels" / "testdata"
 SIGNATURE_HEADERS = {"kannel": ["authorization"], "twilio": ["x-twilio-signature",

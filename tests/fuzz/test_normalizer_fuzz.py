@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
 from hypothesis import example, given, strategies as st
 
 from normalizer import grammar
 from normalizer.identity import normalize_handle, pseudonym
 from normalizer.normalize import build_complaint, interpret
 from normalizer.text import REPLACEMENT, usv
-from tests.fuzz.profiles import fuzz
+from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import CONTEXT, any_text, check_outcome, inbound_messages
 from tests.helpers import inbound
+
+pytestmark = pytest.mark.timeout(timeout_seconds())
 
 SURROGATES = re.compile("[\ud800-\udfff]")
 

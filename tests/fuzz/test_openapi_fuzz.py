@@ -16,7 +16,9 @@ from hypothesis import given, settings, strategies as st
 from schemathesis import GenerationMode
 
 from gateway.openapi import spec_dict
-from tests.fuzz.profiles import COMMON, SCHEMATHESIS_EXAMPLES, profile_name
+from tests.fuzz.profiles import COMMON, SCHEMATHESIS_EXAMPLES, profile_name, timeout_seconds
+
+pytestmark = pytest.mark.timeout(timeout_seconds())
 
 DOCUMENT = "GET /openapi.json"          # schemathesis leaves out the document it loaded from
 OPERATIONS = [f"{method.upper()} {path}" for path, item in spec_dict()["paths"].items()
