@@ -194,12 +194,23 @@ class Intake:
                                              record.get("handle", ""), publish, serialized)
             if code != codes.COLLISION:
                 break
+            if self._recorded_as(complaint):
+                # Not a collision: the store ran this very complaint's script before (its
+                # answer was lost, so intake spooled it), under the number the citizen has.
+                # Publish it again (the reconciler would too; the central side dedups).
+                self._publish(routing_key, complaint, complaint["id"], "complaint")
+                return
             log.error("spooled complaint=%s: tracking number taken meanwhile; a new one is "
                       "allocated and flagged", complaint["id"])
             complaint = {**complaint, "tracking_number": tracking.new_tracking_number(secrets.randbelow),
                          "flags": complaint["flags"] + ["tracking_number_reallocated"]}
         if code == codes.ACCEPTED and publish is None:
             self._publish(routing_key, complaint, cid, "complaint")
+
+    def _recorded_as(self, complaint: dict) -> bool:
+        """True when the store already holds ``complaint`` under its tracking number."""
+        owner = self.store.redis.get(codes.P + "t:" + complaint["tracking_number"])
+        return owner is not None and owner.decode() == complaint["id"]
 
     def add_event(self, message: InboundMessage, parsed, event_type: str, parent: tuple,
                   open_key: str, lang: str) -> Outcome:
