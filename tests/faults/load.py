@@ -1,7 +1,8 @@
 """Steady intake for the fault tests: complaints fed through ``Intake.take`` in a thread at
 a fixed rate, with a record of every tracking number handed out.
 
-Each message has its own sender and provider message id. When ``take`` fails (the store
+Each message has its own sender and provider message id (``without_id_every`` = n: every
+n-th message has none, as a JSON API call without an Idempotency-Key). When ``take`` fails (the store
 is down: the gateway would answer 503), the citizen got no tracking number; the provider
 then delivers the same message again, so the load retries the *same* message (same
 provider id) until it is taken, as Meta or a retrying SMSC would. A retry whose first try
@@ -14,6 +15,7 @@ threads at once (as gunicorn's threads would), so a slow answer does not stall t
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 import time
@@ -29,13 +31,16 @@ TEXTS = ("LAPOR jalan rusak di depan sekolah nomor {i}",
 
 class IntakeLoad:
     def __init__(self, intake, rate: float, total: int | None = None,
-                 duration: float | None = None, door: str = "sms-1708", threads: int = 1):
+                 duration: float | None = None, door: str = "sms-1708", threads: int = 1,
+                 without_id_every: int = 0):
         assert total is not None or duration is not None
         self.intake = intake
         self.rate = rate
         self.total = total
         self.duration = duration
         self.door = door
+        self.without_id_every = without_id_every
+        self.without_id: set[str] = set()        # complaint ids of messages with no provider id
         self.run_id = uuid.uuid4().hex[:8]
         self.issued: dict[str, str] = {}         # complaint id -> tracking number
         self.refused = 0                          # takes that failed (answered 503)
@@ -87,6 +92,8 @@ class IntakeLoad:
             message = inbound(TEXTS[index % len(TEXTS)].format(i=index),
                               sender=f"0813{index % 100000000:08d}",
                               provider_id=f"fault-{self.run_id}-{index}", door=self.door)
+            if self.without_id_every and index % self.without_id_every == 0:
+                message = dataclasses.replace(message, provider_message_id="")
             with self._lock:
                 self.sent += 1
             self._take(message)
@@ -116,4 +123,6 @@ class IntakeLoad:
                 if outcome.duplicate:
                     self.duplicates += 1
                 self.issued[outcome.complaint_id] = outcome.tracking_number
+                if not message.provider_message_id:
+                    self.without_id.add(outcome.complaint_id)
             return

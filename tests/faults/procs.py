@@ -7,7 +7,7 @@ finishes, nothing half-delivered is acknowledged).
 
 ``RedisServer`` is Debian's redis-server on a fixed loopback port with AOF on and the
 ``appendfsync`` policy the test chooses, so it can be stopped (SIGTERM: clean shutdown;
-SIGKILL: crash) and started again on the same port and data folder, reloading its AOF.
+SIGKILL: crash) and started again on the same port and data folder, reloading its AOF, or frozen (SIGSTOP, then SIGCONT).
 """
 from __future__ import annotations
 
@@ -120,6 +120,16 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
+
+    def freeze(self, seconds: float) -> None:
+        """SIGSTOP for ``seconds``, then SIGCONT: a stall (a blocked disk, a paused VM).
+        Connections stay open and new ones still complete in the kernel; whatever clients
+        sent meanwhile runs when the process continues, answered or not."""
+        self.process.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(seconds)
+        finally:
+            self.process.send_signal(signal.SIGCONT)
 
     def restart(self, signum: int, down_seconds: float) -> None:
         """Stop with ``signum``, stay down ``down_seconds``, start again (same port, same AOF)."""

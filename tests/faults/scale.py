@@ -31,13 +31,17 @@ class Scale:
     down_seconds: float        # 4. how long the broker (or the store) is down at intake
     down_rate: float           # 4. complaints per second offered by intake
     down_threads: int          # 4. intake threads (requests in flight at once)
+    stall_seconds: float       # 5. how long Redis is frozen (SIGSTOP), past the 5 s time-out
+    stall_rate: float          # 5. complaints per second offered by intake
+    stalls: int                # 5. how many times
     deadline_seconds: float    # how long any test may wait for its backlog to drain
 
     @property
     def timeout(self) -> float:
         """A per-test pytest timeout that this scale can honestly need."""
         longest = max(self.kill_complaints / max(self.kill_rate, 1.0),
-                      self.restart_seconds, self.outage_seconds * 5, self.down_seconds * 3)
+                      self.restart_seconds, self.outage_seconds * 5, self.down_seconds * 3,
+                      self.stall_seconds * (self.stalls + 1) * 2)
         return 120 + longest * 3 + self.deadline_seconds
 
 
@@ -45,11 +49,13 @@ SMALL = Scale("small", kill_complaints=400, kills=3, kill_rate=200.0,
               restart_seconds=6.0, restart_rate=60.0, redis_restarts=2, redis_down_seconds=0.5,
               outage_seconds=1.5, outage_rate=60.0,
               down_seconds=4.0, down_rate=60.0, down_threads=16,
+              stall_seconds=6.5, stall_rate=40.0, stalls=1,
               deadline_seconds=90.0)
 FULL = Scale("full", kill_complaints=10000, kills=25, kill_rate=500.0,
              restart_seconds=60.0, restart_rate=150.0, redis_restarts=8, redis_down_seconds=2.0,
              outage_seconds=20.0, outage_rate=150.0,
              down_seconds=60.0, down_rate=100.0, down_threads=32,
+             stall_seconds=10.0, stall_rate=100.0, stalls=6,
              deadline_seconds=900.0)
 
 
