@@ -15,7 +15,7 @@ import sys
 
 ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-kill9-always",
          "central-outage", "broker-down-redis-broker-down", "broker-down-amqp-broker-down",
-         "broker-down-amqp-store-down"]
+         "broker-down-amqp-store-down", "redis-stall"]
 NOTES = {
     "forwarder-kill-9": lambda e: f"re-published by the reconciler {e.get('reconciled')}; "
                                   f"seed {e.get('seed')}",
@@ -30,6 +30,10 @@ def _note(row: dict) -> str:
     extra = row["extra"]
     if row["test"] in NOTES:
         return NOTES[row["test"]](extra)
+    if row["test"] == "redis-stall":
+        return (f"spooled {extra.get('spooled')} (without provider id: of "
+                f"{extra.get('without_provider_id')} such complaints); renumbered "
+                f"{extra.get('renumbered')}; slowest answer {extra.get('slowest_answer_seconds')} s")
     if row["test"].startswith("redis-restart"):
         return (f"spooled {extra.get('spooled')}; slowest answer "
                 f"{extra.get('slowest_answer_seconds')} s")
