@@ -14,6 +14,10 @@ atomic step as the dedup and ledger writes: one round trip, and a complaint is o
 queue if and only if it is in the ledger. Exchange bindings are cached for
 ``BINDINGS_TTL`` seconds (a queue the central system binds is seen within that time).
 
+A broker that cannot be reached is tried again at most once a second per process: in
+between, ``prepare`` and ``publish`` fail at once, so a citizen's request never waits on
+reconnect attempts (the ledger, the reconciler and the spool carry the complaint).
+
 Headers on every message: ``schema_version``, ``idempotency_key``, ``kind`` (complaint,
 event, reply, dead) and, on dead letters, ``reason`` and ``attempts``.
 """
@@ -29,6 +33,7 @@ from forwarder import topology
 from normalizer.schema import SCHEMA_VERSION
 
 BINDINGS_TTL = 5.0
+RECONNECT_PAUSE = 1.0
 
 
 class PublishError(Exception):
@@ -65,12 +70,16 @@ class Publisher:
         self._connection = None
         self._producer = None
         self._tables: dict = {}
+        self._retry_at = 0.0          # after a failed connect, fail fast until then
 
     def _ensure(self) -> Producer:
         if self._producer is None:
+            if time.monotonic() < self._retry_at:
+                raise PublishError("broker unavailable (reconnecting shortly)")
+            self._retry_at = time.monotonic() + RECONNECT_PAUSE
             self._connection = topology.connect(self.broker_url)
-            self._connection.ensure_connection(max_retries=2, interval_start=0.1,
-                                               interval_step=0.2)
+            self._connection.ensure_connection(max_retries=1, interval_start=0.1)
+            self._retry_at = 0.0
             topology.declare(self._connection, self.quorum)
             channel = self._connection.default_channel
             if self.same_redis:
