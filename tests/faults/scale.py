@@ -48,8 +48,8 @@ class Scale:
 SMALL = Scale("small", kill_complaints=400, kills=3, kill_rate=200.0,
               restart_seconds=6.0, restart_rate=60.0, redis_restarts=2, redis_down_seconds=0.5,
               outage_seconds=1.5, outage_rate=60.0,
-              down_seconds=4.0, down_rate=60.0, down_threads=16,
-              stall_seconds=6.5, stall_rate=40.0, stalls=1,
+              down_seconds=3.0, down_rate=60.0, down_threads=16,
+              stall_seconds=6.0, stall_rate=40.0, stalls=1,
               deadline_seconds=90.0)
 FULL = Scale("full", kill_complaints=10000, kills=25, kill_rate=500.0,
              restart_seconds=60.0, restart_rate=150.0, redis_restarts=8, redis_down_seconds=2.0,

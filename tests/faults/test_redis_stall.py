@@ -39,16 +39,16 @@ def test_redis_stalls_past_the_client_time_out(request, broker, redis_server, ma
     rig = make_rig(redis_server.url, broker_url(request, broker, redis_server.url))
     figures = Figures("redis-stall", broker, scale.name, faults=scale.stalls,
                       fault_kind=f"redis SIGSTOP {scale.stall_seconds:g}s, then SIGCONT")
-    phase = scale.stall_seconds
+    stall, gap = scale.stall_seconds, scale.stall_seconds / 4
     started = time.monotonic()
     rig.forwarder.start()
-    load = IntakeLoad(rig.parts.intake, scale.stall_rate, duration=phase * (scale.stalls * 2 + 1),
+    load = IntakeLoad(rig.parts.intake, scale.stall_rate,
+                      duration=gap + scale.stalls * (stall + gap),
                       threads=8, without_id_every=3).start()
     for _ in range(scale.stalls):
-        time.sleep(phase / 2)
-        redis_server.freeze(phase)
-        time.sleep(phase / 2)
-    load.join(phase * 2 + scale.deadline_seconds)
+        time.sleep(gap)
+        redis_server.freeze(stall)
+    load.join(stall * 2 + scale.deadline_seconds)
     rig.wait_drained(load.issued, scale.deadline_seconds)
     figures.seconds = time.monotonic() - started
     exit_code = rig.forwarder.terminate()
