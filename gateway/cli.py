@@ -54,11 +54,18 @@ def _parts(settings):
     return build_parts(settings)
 
 
-def _stop_event() -> threading.Event:
-    stop = threading.Event()
+STOP = threading.Event()
+
+
+def _catch_stop_signals() -> None:
+    """SIGTERM/SIGINT set STOP. Installed first thing in ``main``, before the heavy imports
+    and the connections, so a stop that comes while a worker is starting is graceful too."""
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
+        signal.signal(signum, lambda *_: STOP.set())
+
+
+def _stop_event() -> threading.Event:
+    return STOP
 
 
 def _durability(parts) -> int:
@@ -259,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _catch_stop_signals()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
