@@ -1,9 +1,9 @@
-"""Steady intake for the fault tests: complaints fed through ``Intake.take`` in a thread at
-a fixed rate, with a record of every tracking number handed out.
+"""Steady intake for the fault tests: complaints fed through ``Intake.take`` from one or
+more threads at a fixed rate, with a record of every tracking number handed out.
 
 Each message has its own sender and provider message id (``without_id_every`` = n: every
-n-th message has none, as a JSON API call without an Idempotency-Key). When ``take`` fails (the store
-is down: the gateway would answer 503), the citizen got no tracking number; the provider
+n-th message has none, as a JSON API call without an Idempotency-Key). When ``take`` fails
+(the gateway would answer 503), the citizen got no tracking number; the provider
 then delivers the same message again, so the load retries the *same* message (same
 provider id) until it is taken, as Meta or a retrying SMSC would. A retry whose first try
 was in fact recorded comes back as a duplicate carrying the original tracking number.
