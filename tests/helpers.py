@@ -168,3 +168,18 @@ def stop_rabbitmq(process: subprocess.Popen, env: dict) -> None:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+
+
+def queued_bodies(redis_client, queue: str) -> list[dict]:
+    """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
+    import base64
+    import json
+
+    bodies = []
+    for raw in reversed(redis_client.lrange(queue, 0, -1)):
+        envelope = json.loads(raw)
+        body = envelope["body"]
+        if envelope.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        bodies.append(json.loads(body))
+    return bodies

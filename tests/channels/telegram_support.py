@@ -3,13 +3,13 @@ environment that configures the ``telegram`` door, requests as Telegram's webhoo
 them, and a reader for what kombu left on a Redis-backed queue."""
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
 from channels.base import WebRequest
 from config.doors import Door
 from config.settings import Settings
+from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
 
 TESTDATA = Path(__file__).parent / "testdata"
 TABLE = json.loads((TESTDATA / "telegram.json").read_text("utf-8"))
@@ -77,13 +77,3 @@ def post_case(client, case: dict, path: str = PATH):
     return client.post(path, data=raw_body(case), headers=headers_for(case))
 
 
-def queued(redis_client, queue: str) -> list[dict]:
-    """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
-    bodies = []
-    for raw in reversed(redis_client.lrange(queue, 0, -1)):
-        envelope = json.loads(raw)
-        body = envelope["body"]
-        if envelope.get("properties", {}).get("body_encoding") == "base64":
-            body = base64.b64decode(body)
-        bodies.append(json.loads(body))
-    return bodies

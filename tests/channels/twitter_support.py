@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from channels.base import WebRequest
 from config.doors import Door
+from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
 
 TESTDATA = Path(__file__).parent / "testdata"
 TABLE = json.loads((TESTDATA / "twitter.json").read_text("utf-8"))
@@ -92,16 +93,6 @@ def post_case(client, case: dict):
     return client.post(PATH, data=raw, headers=headers_for(case, raw))
 
 
-def queued(redis_client, queue: str) -> list[dict]:
-    """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
-    bodies = []
-    for raw in reversed(redis_client.lrange(queue, 0, -1)):
-        envelope = json.loads(raw)
-        body = envelope["body"]
-        if envelope.get("properties", {}).get("body_encoding") == "base64":
-            body = base64.b64decode(body)
-        bodies.append(json.loads(body))
-    return bodies
 
 
 def as_dict(message) -> dict:

@@ -3,7 +3,6 @@ and signing a webhook body, the door and the environment that configures it, and
 for the messages kombu left on a Redis-backed queue."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from channels.base import WebRequest
 from config.doors import Door
+from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
 
 TESTDATA = Path(__file__).parent / "testdata"
 TABLE = json.loads((TESTDATA / "whatsapp.json").read_text("utf-8"))
@@ -86,13 +86,3 @@ def post_case(client, case: dict):
     return client.post(PATH, data=raw, headers=headers_for(case, raw))
 
 
-def queued(redis_client, queue: str) -> list[dict]:
-    """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
-    bodies = []
-    for raw in reversed(redis_client.lrange(queue, 0, -1)):
-        envelope = json.loads(raw)
-        body = envelope["body"]
-        if envelope.get("properties", {}).get("body_encoding") == "base64":
-            body = base64.b64decode(body)
-        bodies.append(json.loads(body))
-    return bodies

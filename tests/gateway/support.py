@@ -1,8 +1,6 @@
 """Helpers for the web door's tests: real small files, and reading what reached Redis."""
 from __future__ import annotations
 
-import base64
-import json
 import re
 import struct
 import zlib
@@ -10,6 +8,7 @@ import zlib
 import redis
 
 from forwarder.topology import COMPLAINTS
+from tests.helpers import queued_bodies
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:
@@ -25,16 +24,8 @@ def png_bytes(width: int = 2, height: int = 2) -> bytes:
 
 
 def queued(redis_url: str, queue: str = COMPLAINTS) -> list[dict]:
-    """The complaints waiting on a kombu Redis queue, decoded."""
-    client = redis.Redis.from_url(redis_url)
-    found = []
-    for raw in client.lrange(queue, 0, -1):
-        envelope = json.loads(raw)
-        body = envelope["body"]
-        if envelope.get("properties", {}).get("body_encoding") == "base64":
-            body = base64.b64decode(body)
-        found.append(json.loads(body))
-    return found
+    """The complaints waiting on a kombu Redis queue, decoded (newest first)."""
+    return list(reversed(queued_bodies(redis.Redis.from_url(redis_url), queue)))
 
 
 def queue_length(redis_url: str, queue: str = COMPLAINTS) -> int:
