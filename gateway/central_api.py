@@ -32,7 +32,6 @@ from datetime import datetime, timezone
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
-from config import messages
 from forwarder import central
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
