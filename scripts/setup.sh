@@ -5,7 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+  if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    # Debian's own python3 needs its venv package (ensurepip) for this.
+    rm -rf .venv
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    version=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "python${version}-venv" \
+      || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv
+    "$PYTHON" -m venv .venv
+  fi
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 if [ "${1:-}" = "test" ]; then
