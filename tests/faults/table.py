@@ -31,9 +31,9 @@ def _note(row: dict) -> str:
     if row["test"] in NOTES:
         return NOTES[row["test"]](extra)
     if row["test"] == "redis-stall":
-        return (f"spooled {extra.get('spooled')} (without provider id: of "
-                f"{extra.get('without_provider_id')} such complaints); renumbered "
-                f"{extra.get('renumbered')}; slowest answer {extra.get('slowest_answer_seconds')} s")
+        return (f"spooled {extra.get('spooled')}; {extra.get('without_provider_id')} complaints "
+                f"without a provider id; renumbered {extra.get('renumbered')}; slowest answer "
+                f"{extra.get('slowest_answer_seconds')} s")
     if row["test"].startswith("redis-restart"):
         return (f"spooled {extra.get('spooled')}; slowest answer "
                 f"{extra.get('slowest_answer_seconds')} s")
