@@ -24,6 +24,7 @@ import redis
 from tests.helpers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+SETTLE = 1.5          # seconds a forwarder runs before the tests stop it with SIGTERM
 
 
 def clean_environ(extra: dict) -> dict:
@@ -40,6 +41,7 @@ class ForwarderProcess:
         self.process: subprocess.Popen | None = None
         self.starts = 0
         self.kills = 0
+        self.started_at = 0.0
 
     def start(self) -> None:
         log = open(self.log_path, "ab")
@@ -51,6 +53,7 @@ class ForwarderProcess:
         finally:
             log.close()
         self.starts += 1
+        self.started_at = time.monotonic()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -63,9 +66,15 @@ class ForwarderProcess:
             self.kills += 1
 
     def terminate(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM; the exit code, or None if it did not stop within ``timeout`` (then killed)."""
+        """SIGTERM; the exit code, or None if it did not stop within ``timeout`` (then killed).
+
+        Sent no sooner than ``SETTLE`` seconds after the start: a signal that arrives while
+        the interpreter itself is still starting (before ``gateway.cli.main`` installs its
+        handler) ends the process with -15, having done nothing; that is not the graceful
+        stop this checks."""
         if not self.alive():
             return self.process.returncode if self.process else None
+        time.sleep(max(0.0, self.started_at + SETTLE - time.monotonic()))
         self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout)
