@@ -73,15 +73,19 @@ def _worker(run, settings):
     return stop, thread
 
 
+def _running(run, settings):
+    stop, thread = _worker(run, settings)
+    yield thread
+    stop.set()
+    thread.join(15)
+
+
 @pytest.fixture
 def forwarder(settings):
     """The forwarder worker (queue -> central receiver) running in a thread."""
     from forwarder.worker import run_forwarder
 
-    stop, thread = _worker(run_forwarder, settings)
-    yield thread
-    stop.set()
-    thread.join(15)
+    yield from _running(run_forwarder, settings)
 
 
 @pytest.fixture
@@ -89,10 +93,7 @@ def notifier(settings):
     """The notifier worker (replies queue -> the door adapter's send) in a thread."""
     from forwarder.notifier import run_notifier
 
-    stop, thread = _worker(run_notifier, settings)
-    yield thread
-    stop.set()
-    thread.join(15)
+    yield from _running(run_notifier, settings)
 
 
 @pytest.fixture
@@ -100,10 +101,22 @@ def media_worker(settings):
     """The media worker (media jobs -> the door adapter's fetch_media) in a thread."""
     from forwarder.media import run_media
 
-    stop, thread = _worker(run_media, settings)
-    yield thread
-    stop.set()
-    thread.join(15)
+    yield from _running(run_media, settings)
+
+
+def central_bodies(central: Receiver, path: str) -> list[dict]:
+    """The signed bodies the central receiver got on ``path`` (each signature checked)."""
+    import json
+
+    from forwarder import central as contract
+
+    with central._lock:
+        found = [r for r in central.requests if r["path"] == path]
+    for request in found:
+        headers = request["headers"]
+        assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
+                                         headers["x-lapor-signature"]) == ""
+    return [json.loads(r["body"]) for r in found]
 
 
 @pytest.fixture

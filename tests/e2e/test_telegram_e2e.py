@@ -17,12 +17,11 @@ from telegram import Chat, Message, MessageEntity, PhotoSize, Update, User
 
 from channels.telegram import chat_ref
 from config import messages
-from forwarder import central as contract
 from normalizer import tracking
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import BOT_TOKEN, HEADER, SECRET_TOKEN, environ_for
-from tests.e2e.conftest import CENTRAL_SECRET
-from tests.helpers import Receiver, wait_for
+from tests.e2e.conftest import central_bodies
+from tests.helpers import wait_for
 
 SITI = User(id=5811230001, first_name="Siti", is_bot=False, last_name="Aminah", language_code="id")
 CHAT = Chat(id=SITI.id, type=Chat.PRIVATE, first_name="Siti", last_name="Aminah")
@@ -57,16 +56,6 @@ def deliver(gateway: str, update_id: int, secret: str = SECRET_TOKEN, **update) 
     body = json.dumps(Update(update_id=update_id, **update).to_dict(), ensure_ascii=False)
     return requests.post(f"{gateway}/in/telegram", data=body.encode(), timeout=10,
                          headers={"Content-Type": "application/json", HEADER: secret})
-
-
-def central_bodies(central: Receiver, path: str) -> list[dict]:
-    with central._lock:
-        found = [r for r in central.requests if r["path"] == path]
-    for request in found:
-        headers = request["headers"]
-        assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
-                                         headers["x-lapor-signature"]) == ""
-    return [json.loads(r["body"]) for r in found]
 
 
 def nth_reply(bot_api: FakeBotApi, index: int, what: str) -> dict:

@@ -17,11 +17,10 @@ import pytest
 import requests
 
 from config import messages
-from forwarder import central as contract
 from normalizer import tracking
 from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC, SMS_NUMBER,
                                            WHATSAPP_NUMBER, sign, twilio_environ)
-from tests.e2e.conftest import CENTRAL_SECRET
+from tests.e2e.conftest import central_bodies
 from tests.helpers import Receiver, wait_for
 
 SITI = "+6281234567890"
@@ -105,16 +104,6 @@ def twiml(response: requests.Response) -> list[str]:
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/xml")
     return [m.text or "" for m in ElementTree.fromstring(response.content).findall("Message")]
-
-
-def central_bodies(central: Receiver, path: str) -> list[dict]:
-    with central._lock:
-        found = [r for r in central.requests if r["path"] == path]
-    for request in found:
-        headers = request["headers"]
-        assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
-                                         headers["x-lapor-signature"]) == ""
-    return [json.loads(r["body"]) for r in found]
 
 
 def test_whatsapp_complaint_photo_status_and_cek(gateway, central, twilio, forwarder, notifier,

@@ -18,11 +18,10 @@ import requests
 
 from channels.twitter_poller import TwitterPoller
 from config import messages
-from forwarder import central as contract
 from normalizer import tracking
 from tests.channels.twitter_support import (CASES, CONSUMER_SECRET, TABLE, environ_for, signature,
                                             x_bytes)
-from tests.e2e.conftest import CENTRAL_SECRET
+from tests.e2e.conftest import central_bodies
 from tests.helpers import Receiver, wait_for
 
 SITI = "98765432"
@@ -111,16 +110,6 @@ def dm(event_id: str, text: str) -> dict:
     event.update(id=event_id, created_timestamp=str(int(time.time() * 1000)))
     event["message_create"]["message_data"]["text"] = text
     return body
-
-
-def central_bodies(central: Receiver, path: str) -> list[dict]:
-    with central._lock:
-        found = [r for r in central.requests if r["path"] == path]
-    for request in found:
-        headers = request["headers"]
-        assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
-                                         headers["x-lapor-signature"]) == ""
-    return [json.loads(r["body"]) for r in found]
 
 
 def count(found: list, n: int):

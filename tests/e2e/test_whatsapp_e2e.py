@@ -15,11 +15,10 @@ import pytest
 import requests
 
 from config import messages
-from forwarder import central as contract
 from normalizer import tracking
 from tests.channels.whatsapp_support import (ACCESS_TOKEN, CASES, PHONE_NUMBER_ID, environ_for,
                                              meta_bytes, signature)
-from tests.e2e.conftest import CENTRAL_SECRET
+from tests.e2e.conftest import central_bodies
 from tests.helpers import Receiver, wait_for
 
 SITI = "6281234567890"
@@ -89,16 +88,6 @@ def deliver(gateway: str, wamid: str, timestamp: str, **content) -> requests.Res
     raw = meta_bytes(body)
     return requests.post(f"{gateway}/in/wa-cloud", data=raw, timeout=10, headers={
         "Content-Type": "application/json", "X-Hub-Signature-256": signature(raw)})
-
-
-def central_bodies(central: Receiver, path: str) -> list[dict]:
-    with central._lock:
-        found = [r for r in central.requests if r["path"] == path]
-    for request in found:
-        headers = request["headers"]
-        assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
-                                         headers["x-lapor-signature"]) == ""
-    return [json.loads(r["body"]) for r in found]
 
 
 def test_whatsapp_complaint_photo_status_and_cek(gateway, central, graph, forwarder, notifier,
