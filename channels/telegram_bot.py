@@ -82,7 +82,7 @@ class _TokenRedactor(logging.Filter):
 
 _REDACTOR = _TokenRedactor()
 _URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.request.BaseRequest",
-                "telegram.request.HTTPXRequest")
+                "telegram.request.HTTPXRequest", "urllib3.connectionpool")   # file downloads
 
 
 def quiet_library_logs(token: str = "") -> None:

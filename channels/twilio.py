@@ -32,10 +32,18 @@ Features
   delivery reports at the door's own URL. WhatsApp only delivers free-form text within 24
   hours of the citizen's last message; with ``options.status_template_sid`` (an approved Content template whose body
   has one variable) status notices go as that template, which works at any time.
-* ``fetch_media``: GET the MediaUrl with HTTP Basic auth (account SID, auth token),
-  following Twilio's redirect to its media store (requests drops the credentials when the
-  host changes), at most ``options.max_media_bytes``. Credentials go only to Twilio's API
-  hosts (``*.twilio.com``) or to the host of ``options.api_base_url``.
+* ``fetch_media`` (``channels.download``): the MediaUrl must be exactly
+  ``https://api.twilio.com/2010-04-01/Accounts/<own AC sid>/Messages/<SM|MM sid>/Media/<ME
+  sid>`` (or on the https ``*.twilio.com`` host of ``options.api_base_url``, a regional edge);
+  it is fetched with HTTP Basic auth (account SID, auth token), following Twilio's redirect to
+  its media store (``mms.twiliocdn.com``, ``s3-external-1.amazonaws.com``) without the
+  credentials, at most ``options.max_media_bytes``.
+* Production mode refuses to start a configured Twilio door unless the public URL is known
+  without the ``Host`` header: ``LAPOR_PUBLIC_BASE_URL``, or ``LAPOR_PROXY_HOPS`` > 0.
+* ``MessageSid`` (and ``SmsMessageSid``/``SmsSid`` when sent) must be Twilio's format, ``SM``
+  or ``MM`` + 32 hex digits, all equal: the signature joins names and values with no
+  separator, so a replay that moves a boundary (``MessageSid`` swallowing ``NumMedia``) is a
+  400, and the valid sid is the dedup key.
 
 Door settings
 =============
@@ -49,6 +57,8 @@ Door settings
 * ``options.status_template_sid``: WhatsApp mode, Content SID ``HX...`` for status notices.
 * ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads
   [LAPOR_MAX_BODY_BYTES, the media worker's own limit].
+* ``options.insecure_origins_for_tests``: local stand-ins for Twilio (``channels.download``);
+  never set in production.
 
 Sample request (WhatsApp, a photo with a caption; the body is one line)::
 
@@ -61,8 +71,10 @@ Sample request (WhatsApp, a photo with a caption; the body is one line)::
 """
 from __future__ import annotations
 
+import base64
 import hmac
 import logging
+import re
 import threading
 from urllib.parse import urlsplit
 
@@ -72,7 +84,10 @@ from twilio.request_validator import (HMAC_SHA1, HMAC_SHA256, RequestValidator, 
                                       get_signature_algorithm, remove_port)
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
+from channels import download
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Outcome,
                            Rejected, SendError, WebRequest, WebResponse)
 from channels.twilio_form import is_status_event, read_message, read_params, split_address
@@ -84,8 +99,11 @@ log = logging.getLogger("lapor.channels.twilio")
 
 DEFAULT_API_BASE_URL = "https://api.twilio.com"
 MODES = ("sms", "whatsapp")
-MEDIA_TIMEOUT = (3.05, 60.0)             # connect, read
 DEFAULT_MAX_MEDIA = 12 * 1024 * 1024     # without settings; Twilio MMS is 5 MB, WhatsApp 16 MB
+API_HOST = "api.twilio.com"
+MEDIA_STORE_HOSTS = frozenset({"mms.twiliocdn.com", "s3-external-1.amazonaws.com"})
+MEDIA_PATH = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages/(?:SM|MM)[0-9a-fA-F]{32}"
+                        r"/Media/ME[0-9a-fA-F]{32}")
 
 
 class TwilioAdapter(ChannelAdapter):
@@ -98,6 +116,10 @@ class TwilioAdapter(ChannelAdapter):
         if self.mode not in MODES:
             raise SettingsError(f"door {door.id!r}: options.mode must be sms or whatsapp, "
                                 f"got {self.mode!r}")
+        if (getattr(settings, "mode", "") == "production" and self.configured()
+                and not settings.public_url_trusted):
+            raise SettingsError(f"door {door.id!r}: a Twilio door needs LAPOR_PUBLIC_BASE_URL or "
+                                f"LAPOR_PROXY_HOPS in production (Twilio signs the public URL)")
         self._local = threading.local()
         self.max_media = getattr(settings, "max_body_bytes", DEFAULT_MAX_MEDIA)
 
@@ -227,44 +249,40 @@ class TwilioAdapter(ChannelAdapter):
                             permanent=True)
         url = attachment.provider_ref
         if not self._trusted(url):
-            raise SendError("media URL is not on Twilio's API", permanent=True)
+            raise SendError("media URL is not this account's media on Twilio's API", permanent=True)
+        answer = download.fetch(url, self.media_policy(), self._basic_auth())
+        if not 200 <= answer.status_code < 300:
+            raise http_error("media download", answer.status_code, answer.headers.get("retry-after"))
+        return answer.content, answer.content_type or attachment.content_type
+
+    def media_policy(self) -> download.Policy:
+        """Twilio's API host (and the regional edge of api_base_url), then its media store."""
         try:
             limit = int(self._option("max_media_bytes") or self.max_media)
         except ValueError:
             limit = self.max_media
-        auth = (self._secret("account_sid"), self._secret("auth_token"))
-        try:
-            with self._session().get(url, auth=auth, timeout=MEDIA_TIMEOUT, stream=True) as response:
-                if not 200 <= response.status_code < 300:
-                    raise http_error("media download", response.status_code,
-                                     response.headers.get("Retry-After"))
-                declared = response.headers.get("Content-Length", "")
-                if declared.isascii() and declared.isdigit() and int(declared) > limit:
-                    raise SendError(f"twilio media larger than {limit} bytes", permanent=True)
-                chunks, size = [], 0
-                for chunk in response.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise SendError(f"twilio media larger than {limit} bytes", permanent=True)
-                    chunks.append(chunk)
-                kind = response.headers.get("Content-Type", "").split(";")[0].strip()
-                return b"".join(chunks), kind or attachment.content_type
-        except requests.RequestException as exc:
-            raise SendError(f"twilio media download failed ({type(exc).__name__})") from None
+        hosts = {API_HOST}
+        base = urlsplit(self.api_base_url)
+        if base.scheme == "https" and (base.hostname or "").endswith(".twilio.com"):
+            hosts.add(base.hostname)
+        return download.Policy(frozenset(hosts), limit, redirect_hosts=MEDIA_STORE_HOSTS,
+                               test_origins=download.test_origins(self.door.options),
+                               what="twilio media")
 
     def _trusted(self, url: str) -> bool:
-        """The credentials go to Twilio's API hosts over https, or to api_base_url's origin."""
-        parts, base = urlsplit(url), urlsplit(self.api_base_url)
-        host = (parts.hostname or "").lower()
-        if not host:
+        """A MediaUrl of this door's own account, in the one shape Twilio gives it (the host
+        and scheme are then checked by the downloader, on the same parse)."""
+        if not isinstance(url, str) or len(url) > 300:
             return False
-        if (parts.scheme, parts.netloc) == (base.scheme, base.netloc):
-            return True
-        return parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com"))
+        try:
+            parts = parse_url(url)
+        except LocationParseError:
+            return False
+        found = MEDIA_PATH.fullmatch(parts.path or "")
+        return (parts.auth is None and parts.query is None and parts.fragment is None
+                and found is not None and found.group(1) == self._secret("account_sid"))
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            session.max_redirects = 5
-        return session
+    def _basic_auth(self) -> dict:
+        token = base64.b64encode(f"{self._secret('account_sid')}:{self._secret('auth_token')}"
+                                 .encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}

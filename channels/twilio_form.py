@@ -9,7 +9,8 @@ carries no citizen message (a status callback, an empty event).
 
 Fields read (names as Twilio sends them)::
 
-    MessageSid (SmsMessageSid, SmsSid)  the message id: dedup key, stable on retries
+    MessageSid (SmsMessageSid, SmsSid)  the message id (SM/MM + 32 hex, all equal): dedup
+                        key, stable on retries
     From / To           "+6281234567890" (SMS) or "whatsapp:+6281234567890" (WhatsApp)
     Body                the text (WhatsApp: also a button's or list row's title)
     ButtonText          WhatsApp quick-reply button text, when Body is empty
@@ -26,6 +27,7 @@ signed all the same, so new ones never break verification.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
@@ -37,6 +39,7 @@ MAX_MEDIA = 10                  # Twilio's limit per message
 FORM_TYPES = ("application/x-www-form-urlencoded", "")
 INBOUND_STATUSES = ("received", "receiving", "accepted")
 WHATSAPP_PREFIX = "whatsapp:"
+MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")   # Twilio error 90001's own pattern
 DOCUMENT_TYPES = ("application/pdf", "application/msword", "application/rtf", "text/plain",
                   "text/csv", "application/vnd.")
 
@@ -144,6 +147,22 @@ def is_status_event(params: Params) -> bool:
     return bool(status) and status not in INBOUND_STATUSES
 
 
+def message_sid(params: Params) -> str:
+    """The message's SID: ``MessageSid``, ``SmsMessageSid`` and ``SmsSid`` (those sent) must
+    each be one value of Twilio's format (``SM``/``MM`` + 32 hex) and all the same. Twilio
+    signs names and values joined with no separator, so a replay that moved a boundary
+    (``MessageSid=SM...NumMedia0`` with no ``NumMedia``) still verifies: only the format
+    tells it apart, and the valid SID is the dedup key. Rejected(400) otherwise."""
+    sent = [params.getlist(name) for name in ("MessageSid", "SmsMessageSid", "SmsSid")]
+    values = [value.strip() for values in sent for value in values]
+    if not values:
+        raise Rejected(400, "missing MessageSid")
+    if any(len(values_) > 1 for values_ in sent) or len(set(values)) != 1 \
+            or not MESSAGE_SID.fullmatch(values[0]):
+        raise Rejected(400, "malformed MessageSid")
+    return values[0]
+
+
 def read_message(params: Params, door_id: str, channel: str) -> InboundMessage | None:
     """One incoming message, or None when the request carries none. Raises Rejected(400)
     for a message without its id or sender."""
@@ -154,12 +173,7 @@ def read_message(params: Params, door_id: str, channel: str) -> InboundMessage |
     location = read_location(params)
     if not (text.strip() or attachments or location):
         return None
-    message_id = (params.first("MessageSid") or params.first("SmsMessageSid")
-                  or params.first("SmsSid")).strip()
-    if not message_id:
-        raise Rejected(400, "missing MessageSid")
-    if len(message_id) > 64 or not message_id.isalnum():
-        raise Rejected(400, "malformed MessageSid")
+    message_id = message_sid(params)
     transport, sender = split_address(params.first("From"))
     wa_id = params.first("WaId").strip()
     if not sender and wa_id.isdigit():

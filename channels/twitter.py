@@ -233,8 +233,7 @@ class TwitterAdapter(ChannelAdapter):
             auth = tweepy.OAuth1UserHandler(creds["consumer_key"], creds["consumer_secret"],
                                             creds["access_token"],
                                             creds["access_token_secret"]).apply_auth()
-        limit = self._media_limit()
-        data, content_type = api.fetch(self._client().session, url, auth, limit)
+        data, content_type = api.fetch(url, api.media_policy(self.door, self._media_limit()), auth)
         return data, content_type or attachment.content_type
 
     def _media_limit(self) -> int:

@@ -13,10 +13,11 @@ or a token.
 
 ``fetch(url, ...)`` downloads one media file from X's media hosts (``pbs.twimg.com``,
 ``video.twimg.com``, ``ton.twitter.com``; DM media on ``ton.twitter.com`` needs OAuth 1.0a
-user context) with a size limit; any other host is refused, so a payload cannot make the
-gateway fetch arbitrary URLs. With a non-default ``api_base_url`` the media hosts are
-served by that base URL too (path kept), which is how tests point the media worker at a
-local stand-in.
+user context) through the one downloader (``channels.download``: https, exact hosts, public
+addresses, size limit); any other host is refused, so a payload cannot make the gateway
+fetch arbitrary URLs. With a non-default ``api_base_url`` the media hosts are served by
+that base URL too (path kept), which the downloader then allows only when it is one of the
+door's ``insecure_origins_for_tests`` (how tests point the media worker at a stand-in).
 """
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
-
 import requests
 import tweepy
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
+from channels import download
 from channels.base import SendError
 
 DEFAULT_API = "https://api.twitter.com"
@@ -148,48 +150,40 @@ def is_duplicate_tweet(exc: Exception) -> bool:
 
 
 def media_url(url: str, base_url: str) -> tuple[str, bool]:
-    """(URL to fetch, needs OAuth) for an X media URL; SendError(permanent) otherwise."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" or (parts.hostname or "") not in MEDIA_HOSTS:
+    """(URL to fetch, needs OAuth) for an X media URL; SendError(permanent) otherwise. The URL
+    is read with the downloader's own parser (``channels.download``), which checks it again."""
+    try:
+        parts = parse_url(url) if isinstance(url, str) else None
+    except LocationParseError:
+        parts = None
+    host = (parts.host or "").lower() if parts else ""
+    if parts is None or parts.scheme != "https" or parts.auth or parts.port or host not in MEDIA_HOSTS:
         raise SendError("not an X media URL", permanent=True)
-    signed = parts.hostname in SIGNED_MEDIA_HOSTS
+    signed = host in SIGNED_MEDIA_HOSTS
     base = (base_url or DEFAULT_API).rstrip("/")
     if base != DEFAULT_API:
-        url = base + parts.path + (("?" + parts.query) if parts.query else "")
+        url = base + parts.request_uri
     return url, signed
 
 
-def fetch(session: requests.Session, url: str, auth, max_bytes: int) -> tuple[bytes, str]:
-    """GET one media file; (bytes, content type). SendError on any failure."""
-    try:
-        with session.get(url, auth=auth, timeout=TIMEOUT, stream=True) as response:
-            status = response.status_code
-            if status >= 400:
-                _drain(response)
-            if status == 429 or status >= 500:
-                wait = RateLimit.from_headers(response.headers).reset
-                raise SendError(f"x media answered {status}", retry_after=retry_after(wait))
-            if status >= 400:
-                raise SendError(f"x media answered {status}", permanent=True)
-            declared = response.headers.get("content-length", "")
-            if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-                raise SendError(f"x media larger than {max_bytes} bytes", permanent=True)
-            data = bytearray()
-            for chunk in response.iter_content(64 * 1024):
-                data += chunk
-                if len(data) > max_bytes:
-                    raise SendError(f"x media larger than {max_bytes} bytes", permanent=True)
-            kind = response.headers.get("content-type", "").split(";")[0].strip()
-            return bytes(data), kind
-    except requests.RequestException as exc:
-        raise SendError(f"x media unreachable ({type(exc).__name__})") from None
+def media_policy(door, max_bytes: int) -> download.Policy:
+    """X's media hosts only; a redirect keeps no credentials (OAuth signs one URL)."""
+    return download.Policy(MEDIA_HOSTS, max_bytes, timeout=TIMEOUT, what="x media",
+                           test_origins=download.test_origins(door.options))
 
 
-def _drain(response: requests.Response, limit: int = 64 * 1024) -> None:
-    """Read a short error body so the kept-alive connection can be reused."""
-    declared = response.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) <= limit:
-        try:
-            response.content
-        except requests.RequestException:
-            pass
+def fetch(url: str, policy: download.Policy, auth) -> tuple[bytes, str]:
+    """GET one media file through the one downloader (OAuth 1.0a signed when ``auth`` is
+    given); (bytes, content type). SendError on any failure."""
+    headers = {}
+    if auth is not None:
+        prepared = requests.Request("GET", url, auth=auth).prepare()
+        headers["Authorization"] = prepared.headers["Authorization"]
+    answer = download.fetch(url, policy, headers)
+    status = answer.status_code
+    if status == 429 or status >= 500:
+        wait = RateLimit.from_headers(answer.headers).reset
+        raise SendError(f"x media answered {status}", retry_after=retry_after(wait))
+    if status >= 300:
+        raise SendError(f"x media answered {status}", permanent=True)
+    return answer.content, answer.content_type

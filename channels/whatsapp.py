@@ -26,7 +26,10 @@ Features
   later: when the door names an approved template (``status_template``), they are sent as
   that template with the notice as its one body parameter, which works at any time.
 * ``fetch_media``: GET ``{graph_url}/{media_id}`` for a short-lived URL, then GET that URL,
-  both with the access token; the bytes are checked against Meta's sha256.
+  both with the access token, through ``channels.download``: https to
+  ``graph.facebook.com`` and ``lookaside.fbsbx.com`` only, public addresses only, the token
+  never across a redirect; media ids must be digits (no ``..`` reaching the Graph root). The
+  bytes are checked against Meta's sha256.
 
 Door settings
 =============
@@ -40,6 +43,8 @@ Door settings
   notices outside the 24-hour window, and its language code [none / id].
 * ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads
   [LAPOR_MAX_BODY_BYTES, the media worker's own limit].
+* ``options.insecure_origins_for_tests``: local stand-ins for Meta (``channels.download``);
+  never set in production.
 """
 from __future__ import annotations
 
@@ -48,10 +53,12 @@ import hmac
 import logging
 import re
 import threading
-from urllib.parse import parse_qsl, urlsplit
+from dataclasses import replace
+from urllib.parse import parse_qsl
 
 import requests
 
+from channels import download
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
                            SendError, WebRequest, WebResponse)
 from channels.whatsapp_payload import read_webhook
@@ -65,7 +72,9 @@ MEDIA_TIMEOUT = (3.05, 60.0)
 MAX_TEXT = 4096                          # WhatsApp's limit for a text body
 DEFAULT_MAX_BODY = 12 * 1024 * 1024
 CHALLENGE = re.compile(r"[\x21-\x7e]{1,512}")
-MEDIA_ID = re.compile(r"[0-9A-Za-z_.-]{1,256}")
+MEDIA_ID = re.compile(r"[0-9]{1,32}")    # Graph media ids are numbers: no "..", no "/"
+MEDIA_HOSTS = frozenset({"graph.facebook.com", "lookaside.fbsbx.com"})
+LOOKUP_MAX_BYTES = 64 * 1024             # the lookup answer is a small JSON object
 # Graph API error codes worth retrying: throttling, "try again", service unavailable.
 RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131048,
                              131056, 133004})
@@ -186,59 +195,43 @@ class WhatsAppAdapter(ChannelAdapter):
 
     # ----- media ------------------------------------------------------------------------
     def fetch_media(self, attachment: Attachment) -> tuple[bytes, str]:
-        """Graph API: the media id gives a URL valid for minutes; the URL gives the bytes."""
+        """Graph API: the media id gives a URL valid for minutes; the URL gives the bytes.
+        Both steps go through ``channels.download`` (Meta's exact hosts only)."""
         if not self._secret("access_token"):
             raise SendError(f"door {self.door.id}: access_token not configured", permanent=True)
         if not MEDIA_ID.fullmatch(attachment.provider_ref):
             raise SendError("not a WhatsApp media id", permanent=True)
-        try:
-            answer = self._session().get(f"{self.graph_url}/{attachment.provider_ref}",
-                                         headers=self._auth(), timeout=SEND_TIMEOUT)
-        except requests.RequestException as exc:
-            raise SendError(f"whatsapp graph unreachable ({type(exc).__name__})") from None
+        policy = self.media_policy()
+        answer = download.fetch(f"{self.graph_url}/{attachment.provider_ref}",
+                                replace(policy, max_bytes=LOOKUP_MAX_BYTES, what="whatsapp media lookup"),
+                                self._auth())
         if not 200 <= answer.status_code < 300:
             raise graph_error("media lookup", answer)
         info = _json(answer)
         url = info.get("url") if isinstance(info.get("url"), str) else ""
-        if not self._trusted(url):
-            raise SendError("whatsapp media lookup gave no usable https URL", permanent=True)
-        data, header_type = self._download(url)
+        if not url:
+            raise SendError("whatsapp media lookup gave no URL", permanent=True)
+        fetched = download.fetch(url, policy, self._auth())
+        if fetched.status_code in (401, 403, 404, 410):
+            # the URL lives five minutes: a later attempt asks for a fresh one
+            raise SendError(f"whatsapp media download answered {fetched.status_code}")
+        if not 200 <= fetched.status_code < 300:
+            raise graph_error("media download", fetched)
+        data = fetched.content
         digest = str(info.get("sha256") or "").lower()
         if re.fullmatch(r"[0-9a-f]{64}", digest) and hashlib.sha256(data).hexdigest() != digest:
             raise SendError("whatsapp media bytes do not match their sha256")
-        content_type = str(info.get("mime_type") or header_type or attachment.content_type)
+        content_type = str(info.get("mime_type") or fetched.content_type or attachment.content_type)
         return data, content_type
 
-    def _download(self, url: str) -> tuple[bytes, str]:
+    def media_policy(self) -> download.Policy:
+        """Meta's Graph API host and its media host, with the door's size limit."""
         try:
             limit = int(self._option("max_media_bytes") or self.max_body)
         except ValueError:
             limit = self.max_body
-        try:
-            with self._session().get(url, headers=self._auth(), timeout=MEDIA_TIMEOUT,
-                                     stream=True) as response:
-                if response.status_code in (401, 403, 404, 410):
-                    # the URL lives five minutes: a later attempt asks for a fresh one
-                    raise SendError(f"whatsapp media download answered {response.status_code}")
-                if not 200 <= response.status_code < 300:
-                    raise graph_error("media download", response)
-                chunks, size = [], 0
-                for chunk in response.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise SendError(f"whatsapp media larger than {limit} bytes", permanent=True)
-                    chunks.append(chunk)
-                kind = response.headers.get("Content-Type", "").split(";")[0].strip()
-                return b"".join(chunks), kind
-        except requests.RequestException as exc:
-            raise SendError(f"whatsapp media download failed ({type(exc).__name__})") from None
-
-    def _trusted(self, url: str) -> bool:
-        """The token goes only to https URLs, or to the Graph base's own origin (tests)."""
-        parts, graph = urlsplit(url), urlsplit(self.graph_url)
-        if not parts.netloc:
-            return False
-        return parts.scheme == "https" or (parts.scheme, parts.netloc) == (graph.scheme, graph.netloc)
+        return download.Policy(MEDIA_HOSTS, limit, test_origins=download.test_origins(self.door.options),
+                               timeout=MEDIA_TIMEOUT, what="whatsapp media")
 
     def _auth(self) -> dict:
         return {"Authorization": f"Bearer {self._secret('access_token')}"}

@@ -86,6 +86,14 @@ class Settings:
         """True when the store or the broker is the embedded Redis."""
         return EMBEDDED in (self.broker_url, self.redis_url)
 
+    @property
+    def public_url_trusted(self) -> bool:
+        """Whether the URL a provider called is known without trusting the Host header:
+        LAPOR_PUBLIC_BASE_URL is set, or LAPOR_PROXY_HOPS > 0 (a trusted proxy's
+        X-Forwarded-Host). Doors whose signatures cover the URL (Twilio) need it in production."""
+        hops = str(self.extra.get("PROXY_HOPS", "")).strip()
+        return bool(self.public_base_url) or (hops.isascii() and hops.isdigit() and int(hops) > 0)
+
     def with_urls(self, broker_url: str, redis_url: str) -> "Settings":
         """Return a copy whose embedded URLs are replaced by the running server's."""
         return replace(

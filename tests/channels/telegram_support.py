@@ -35,10 +35,14 @@ def door(api_base_url: str = "", bot_token: str = BOT_TOKEN, secret_token: str =
 
 
 def adapter_for(api_base_url: str = "", **credentials):
-    """A TelegramAdapter for the door, keyed like the gateway the pipeline tests run."""
+    """A TelegramAdapter for the door, keyed like the gateway the pipeline tests run; the
+    downloader may reach the local stand-in at ``api_base_url``."""
     from channels.telegram import TelegramAdapter
 
-    return TelegramAdapter(door(api_base_url, **credentials), SETTINGS)
+    built = door(api_base_url, **credentials)
+    if api_base_url:
+        built.options["insecure_origins_for_tests"] = [api_base_url]
+    return TelegramAdapter(built, SETTINGS)
 
 
 def environ_for(api_base_url: str = "") -> dict:

@@ -58,17 +58,20 @@ def test_send_text_threaded_under_the_citizens_message(adapter, bot_api, caplog)
 def test_token_is_redacted_even_when_http_logs_are_on(adapter, bot_api, caplog):
     """An operator who turns httpx's request log on still never sees the bot token (it is
     in every Bot API URL, file downloads included)."""
-    httpx_logger = logging.getLogger("httpx")
-    previous = httpx_logger.level
-    httpx_logger.setLevel(logging.DEBUG)
+    chatty = [logging.getLogger(name) for name in ("httpx", "urllib3.connectionpool")]
+    previous = [logger.level for logger in chatty]
+    for logger in chatty:
+        logger.setLevel(logging.DEBUG)
     caplog.set_level(logging.DEBUG)
     try:
         bot_api.add_file("F9", JPEG, "photos/file_9.jpg")
         adapter.send(OutboundMessage("telegram", CHAT, "LAPOR! ok"))
         adapter.fetch_media(Attachment("image", "image/jpeg", None, "F9"))
     finally:
-        httpx_logger.setLevel(previous)
-    requests_logged = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+        for logger, level in zip(chatty, previous):
+            logger.setLevel(level)
+    requests_logged = [r.getMessage() for r in caplog.records
+                       if r.name in ("httpx", "urllib3.connectionpool")]
     assert any("/bot***/sendMessage" in line for line in requests_logged)
     assert any("/file/bot***/photos/file_9.jpg" in line for line in requests_logged)
     assert BOT_TOKEN not in caplog.text and BOT_TOKEN.split(":")[1] not in caplog.text

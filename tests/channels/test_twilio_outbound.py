@@ -110,7 +110,8 @@ def test_send_through_a_messaging_service(provider, doors, settings):
 
 
 def test_no_delivery_reports_without_a_public_address(provider, doors, settings):
-    TwilioAdapter(doors["twilio-sms"], replace(settings, public_base_url="")).send(
+    behind_a_proxy = replace(settings, public_base_url="", extra={**settings.extra, "PROXY_HOPS": "1"})
+    TwilioAdapter(doors["twilio-sms"], behind_a_proxy).send(
         OutboundMessage("twilio-sms", PHONE, "LAPOR! tes"))
     assert "StatusCallback" not in sent_form(provider)
 
@@ -170,9 +171,10 @@ def media_url(base: str, n: int = 1) -> str:
 
 def test_fetch_media_follows_the_redirect_and_drops_credentials_off_host(provider, doors, settings):
     with Receiver(default=(200, {"Content-Type": "image/jpeg"}, JPEG)) as media_store:
-        elsewhere = media_store.url.replace("127.0.0.1", "localhost") + "/media/abc?sig=x"
-        provider.responses.append((307, {"Location": elsewhere}, b""))
-        data, kind = adapter(doors, settings, "twilio-wa").fetch_media(
+        elsewhere = media_store.url.replace("127.0.0.1", "localhost")
+        provider.responses.append((307, {"Location": elsewhere + "/media/abc?sig=x"}, b""))
+        data, kind = adapter(doors, settings, "twilio-wa",
+                             insecure_origins_for_tests=[provider.url, elsewhere]).fetch_media(
             Attachment("image", "image/jpeg", provider_ref=media_url(provider.url)))
         [store_request] = media_store.requests
     assert (data, kind) == (JPEG, "image/jpeg")
@@ -214,10 +216,19 @@ def test_fetch_media_limit_defaults_to_the_media_workers(provider, doors, settin
     assert failed.value.permanent and f"larger than {len(JPEG) - 1}" in failed.value.reason
 
 
+TWILIO_PATH = media_url("")
+
+
 @pytest.mark.parametrize("url", [
-    "https://evil.example/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
-    "https://api.twilio.com.evil.example/Media/ME1",
-    "http://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+    "https://evil.example" + TWILIO_PATH,
+    "https://api.twilio.com.evil.example" + TWILIO_PATH,
+    "http://api.twilio.com" + TWILIO_PATH,
+    "https://api.twilio.com:8443" + TWILIO_PATH,
+    "https://user:pass@api.twilio.com" + TWILIO_PATH,
+    "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+    "https://api.twilio.com" + TWILIO_PATH.replace(ACCOUNT_SID, "AC" + "0" * 32),  # another account
+    "https://api.twilio.com" + TWILIO_PATH + "/../../../../Calls.json",
+    "https://api.twilio.com" + TWILIO_PATH + "?x=1",
     "file:///etc/passwd", "ME1234", ""])
 def test_fetch_media_sends_credentials_only_to_twilio(provider, doors, settings, url):
     with pytest.raises(SendError) as failed:
@@ -235,6 +246,7 @@ def test_twilio_hosts_are_trusted(doors, settings):
 def test_fetch_media_unreachable_is_retryable(doors, settings):
     base = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(SendError) as failed:
-        adapter(doors, settings, "twilio-sms", api_base_url=base).fetch_media(
+        adapter(doors, settings, "twilio-sms", api_base_url=base,
+                insecure_origins_for_tests=base).fetch_media(
             Attachment("image", "image/jpeg", provider_ref=media_url(base)))
     assert not failed.value.permanent and failed.value.__suppress_context__

@@ -51,6 +51,7 @@ def x_api(x_server):
 
 
 def adapter_for(x_api, public_base_url: str = "", **options) -> TwitterAdapter:
+    options.setdefault("insecure_origins_for_tests", [x_api.url])    # the local stand-in
     return TwitterAdapter(door(x_api.url, **options), Settings(public_base_url=public_base_url))
 
 
@@ -315,7 +316,10 @@ def test_fetch_refuses_media_over_the_limit(x_api):
 
 
 @pytest.mark.parametrize("ref", ["https://evil.example/media/x.jpg", "http://pbs.twimg.com/media/x.jpg",
-                                 "media_key:3_1861000000000000150", "file:///etc/passwd", ""])
+                                 "media_key:3_1861000000000000150", "file:///etc/passwd", "",
+                                 "https://127.0.0.1:1\\@pbs.twimg.com/media/x.jpg",
+                                 "https://user:pass@pbs.twimg.com/media/x.jpg",
+                                 "https://pbs.twimg.com:8443/media/x.jpg"])
 def test_fetch_only_from_x_media_hosts(x_api, ref):
     with pytest.raises(SendError) as failed:
         adapter_for(x_api).fetch_media(Attachment("image", "image/jpeg", provider_ref=ref))
