@@ -99,6 +99,11 @@ def test_origins(options: dict) -> frozenset[str]:
     return frozenset(found)
 
 
+def _hostname(url) -> str:
+    """The host of a parsed URL, lower case, without an IPv6 literal's brackets."""
+    return (url.host or "").lower().strip("[]")
+
+
 def _origin(url) -> str:
     scheme = (url.scheme or "").lower()
     if scheme not in DEFAULT_PORTS or not url.host:
@@ -137,7 +142,7 @@ def _check(url, policy: Policy, allowed: frozenset[str]) -> tuple[str, str]:
         origin = _origin(url)
     except ValueError:
         raise refused from None
-    host, scheme = url.host.lower(), url.scheme.lower()
+    host, scheme = _hostname(url), url.scheme.lower()
     port = url.port or DEFAULT_PORTS[scheme]
     if origin in policy.test_origins:
         return origin, _resolve(host, port, public_only=False)
@@ -147,7 +152,7 @@ def _check(url, policy: Policy, allowed: frozenset[str]) -> tuple[str, str]:
 
 
 def _pool(url, address: str, policy: Policy):
-    host, scheme = url.host.lower(), url.scheme.lower()
+    host, scheme = _hostname(url), url.scheme.lower()
     port = url.port or DEFAULT_PORTS[scheme]
     timeout = Timeout(connect=policy.timeout[0], read=policy.timeout[1])
     if scheme == "https":
@@ -159,8 +164,8 @@ def _pool(url, address: str, policy: Policy):
 
 def _host_header(url) -> str:
     scheme = url.scheme.lower()
-    host = url.host.lower()
-    if ":" in host and not host.startswith("["):
+    host = _hostname(url)
+    if ":" in host:
         host = f"[{host}]"
     return host if not url.port or url.port == DEFAULT_PORTS[scheme] else f"{host}:{url.port}"
 
