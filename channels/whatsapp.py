@@ -19,6 +19,9 @@ Features
   Status events answer 200 and are only logged; reactions, stickers and other types make
   no complaint (see ``channels.whatsapp_payload``). ``provider_message_id`` is the wamid,
   which Meta keeps on every retry of a delivery.
+* Senders without a phone number (users who adopted a WhatsApp username) are known by their
+  business-scoped user id (``sender_kind`` ``bsuid``, see ``channels.whatsapp_payload``);
+  replies to them go in the message's ``recipient`` field instead of ``to``.
 * Replies (``replies_inline`` False: the notifier calls ``send``): POST
   ``{graph_url}/{phone_number_id}/messages`` with a text body and the access token. Meta
   only delivers free-form text within 24 hours of the citizen's last message (the
@@ -61,7 +64,7 @@ import requests
 from channels import download
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
                            SendError, WebRequest, WebResponse)
-from channels.whatsapp_payload import read_webhook
+from channels.whatsapp_payload import BSUID, read_webhook
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")
@@ -161,10 +164,7 @@ class WhatsAppAdapter(ChannelAdapter):
         if not token or not number_id:
             raise SendError(f"door {self.door.id}: access_token or phone_number_id not configured",
                             permanent=True)
-        to = "".join(ch for ch in message.to if ch.isdigit())
-        if not to:
-            raise SendError("no WhatsApp number to send to", permanent=True)
-        payload = self.payload(message, to)
+        payload = self.payload(message, address(message.to))
         try:
             response = self._session().post(f"{self.graph_url}/{number_id}/messages", json=payload,
                                             headers=self._auth(), timeout=SEND_TIMEOUT)
@@ -175,19 +175,20 @@ class WhatsAppAdapter(ChannelAdapter):
         log.info("whatsapp %s accepted door=%s to=%s as=%s", message.kind, self.door.id,
                  mask(message.to), payload["type"])
 
-    def payload(self, message: OutboundMessage, to: str) -> dict:
-        """The Graph API message: a template for status notices when the door has one,
-        text otherwise (quoting the citizen's message when ``reply_to`` names one)."""
+    def payload(self, message: OutboundMessage, to: dict) -> dict:
+        """The Graph API message to ``to`` (``address``): a template for status notices
+        when the door has one, text otherwise (quoting the citizen's message when
+        ``reply_to`` names one)."""
         template = self._option("status_template")
         if message.kind == "status" and template:
             notice = _SPACES.sub(" ", message.text).strip()       # no newlines in parameters
             notice = notice[len("LAPOR! "):] if notice.startswith("LAPOR! ") else notice
-            return {"messaging_product": "whatsapp", "to": to, "type": "template",
+            return {"messaging_product": "whatsapp", **to, "type": "template",
                     "template": {"name": template,
                                  "language": {"code": self._option("template_language", "id")},
                                  "components": [{"type": "body", "parameters": [
                                      {"type": "text", "text": notice[:700]}]}]}}
-        body = {"messaging_product": "whatsapp", "to": to, "type": "text",
+        body = {"messaging_product": "whatsapp", **to, "type": "text",
                 "text": {"body": message.text[:MAX_TEXT]}}
         if message.reply_to.startswith("wamid."):
             body["context"] = {"message_id": message.reply_to}
@@ -241,6 +242,18 @@ class WhatsAppAdapter(ChannelAdapter):
         if session is None:
             session = self._local.session = requests.Session()
         return session
+
+
+def address(handle: str) -> dict:
+    """Who a Graph API message goes to: a reporter known by their business-scoped user id
+    goes in ``recipient`` (Meta: phone numbers in ``to``, BSUIDs in ``recipient``, with
+    ``recipient_type`` individual); a phone number in ``to``, digits only."""
+    if BSUID.fullmatch(handle):
+        return {"recipient_type": "individual", "recipient": handle}
+    digits = "".join(ch for ch in handle if ch.isascii() and ch.isdigit())
+    if not digits:
+        raise SendError("no WhatsApp number or user id to send to", permanent=True)
+    return {"to": digits}
 
 
 def _json(response: requests.Response) -> dict:

@@ -15,6 +15,15 @@ skipped. Sample body (abridged from Meta's "messages webhook reference")::
         "messages": [{"from": "6281234567890", "id": "wamid.HBgN...", "timestamp": "1795516959",
                       "type": "text", "text": {"body": "Jalan rusak di Desa Sukamaju"}}]}}]}]}
 
+Senders: Meta adds a business-scoped user id (BSUID) to every message (``contacts[].user_id``,
+``messages[].from_user_id``) and leaves the phone number out (``wa_id``, ``from``) for users
+who adopted a username. The phone number is the reporter's handle when present
+(``sender_kind`` ``phone``); otherwise the BSUID is (``sender_kind`` ``bsuid``: its own
+pseudonyms, follow-ups, CEK and replies). Sample of a username user's message::
+
+    "contacts": [{"profile": {"name": "Siti", "username": "@siti"}, "user_id": "ID.1502576394655843"}],
+    "messages": [{"from_user_id": "ID.1502576394655843", "id": "wamid.HBgN...", ...}]
+
 Message types read: text, image, video, audio (voice notes too), document, location,
 interactive (``button_reply``, ``list_reply``) and button (a template's quick reply).
 Ignored on purpose (no complaint, the webhook still answers 200): reaction, sticker,
@@ -27,6 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from datetime import datetime, timezone
 
 from channels.base import Attachment, InboundMessage, Location, Rejected
@@ -37,6 +47,10 @@ log = logging.getLogger("lapor.channels.whatsapp")
 OBJECT = "whatsapp_business_account"
 MEDIA_KINDS = {"image": "image", "video": "video", "audio": "audio", "document": "document"}
 MAX_ID = 256                     # wamids are ~60 characters; anything longer is not Meta's
+# A business-scoped user id: ISO country code, a period, up to 128 letters and digits
+# ("ID.1502576394655843"). A parent BSUID ("ID.ENT.1181...") is not a reporter handle.
+BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9]{1,128}")
+BSUID_KIND = "bsuid"
 
 
 def _obj(parent, key: str) -> dict:
@@ -103,8 +117,7 @@ def read_webhook(body: bytes, door_id: str, channel: str) -> list[InboundMessage
                 continue
             value = _obj(change, "value")
             log_statuses(value, door_id)
-            names = {_str(c, "wa_id"): _str(_obj(c, "profile"), "name")
-                     for c in _list(value, "contacts") if isinstance(c, dict)}
+            names = contact_names(value)
             metadata = _obj(value, "metadata")
             for item in _list(value, "messages"):
                 message = read_message(item, names, metadata, door_id, channel, received)
@@ -113,13 +126,37 @@ def read_webhook(body: bytes, door_id: str, channel: str) -> list[InboundMessage
     return found
 
 
+def contact_names(value: dict) -> dict:
+    """Profile names of ``value.contacts`` by phone number (``wa_id``) and by BSUID
+    (``user_id``); the username is not kept (it identifies the reporter)."""
+    names = {}
+    for contact in _list(value, "contacts"):
+        name = _str(_obj(contact, "profile"), "name")
+        for key in (_str(contact, "wa_id"), _str(contact, "user_id")):
+            if key:
+                names[key] = name
+    return names
+
+
+def sender_of(item: dict) -> tuple[str, str]:
+    """(sender, sender_kind): the phone number (``from``, digits) when Meta sends one, else
+    the business-scoped user id (``from_user_id``, kind ``bsuid``); ("", "") when neither."""
+    phone, bsuid = _str(item, "from"), _str(item, "from_user_id")
+    if phone.isascii() and phone.isdigit() and len(phone) <= 20:
+        return "+" + phone, "phone"
+    if BSUID.fullmatch(bsuid):
+        return bsuid, BSUID_KIND
+    return "", ""
+
+
 def read_message(item, names: dict, metadata: dict, door_id: str, channel: str,
                  received: datetime) -> InboundMessage | None:
     """One entry of ``value.messages``, or None for a type that makes no complaint."""
     if not isinstance(item, dict):
         return None
-    kind, wamid, sender = _str(item, "type"), _str(item, "id"), _str(item, "from")
-    if not wamid or len(wamid) > MAX_ID or not sender.isdigit() or len(sender) > 20:
+    kind, wamid = _str(item, "type"), _str(item, "id")
+    sender, sender_kind = sender_of(item)
+    if not wamid or len(wamid) > MAX_ID or not sender:
         log.warning("skipped a message without a usable id or sender door=%s type=%.20s",
                     door_id, kind)
         return None
@@ -137,9 +174,10 @@ def read_message(item, names: dict, metadata: dict, door_id: str, channel: str,
     if context.get("forwarded") is True or context.get("frequently_forwarded") is True:
         meta["forwarded"] = True
     return InboundMessage(
-        door_id=door_id, channel=channel, provider_message_id=wamid, sender="+" + sender,
-        sender_kind="phone", text=text, received_at=received, sent_at=sent_time(item.get("timestamp")),
-        recipient=_str(metadata, "display_phone_number"), sender_name=names.get(sender, "")[:200],
+        door_id=door_id, channel=channel, provider_message_id=wamid, sender=sender,
+        sender_kind=sender_kind, text=text, received_at=received, sent_at=sent_time(item.get("timestamp")),
+        recipient=_str(metadata, "display_phone_number"),
+        sender_name=(names.get(_str(item, "from")) or names.get(_str(item, "from_user_id")) or "")[:200],
         attachments=attachments, location=location, meta=meta)
 
 

@@ -44,7 +44,8 @@ def test_adapter_reads_table(name):
     wanted = case["expect"]["messages"]
     assert len(found) == len(wanted)
     for message, want in zip(found, wanted):
-        assert (message.door_id, message.channel, message.sender_kind) == ("wa-cloud", "whatsapp", "phone")
+        assert (message.door_id, message.channel) == ("wa-cloud", "whatsapp")
+        assert message.sender_kind == want.get("sender_kind", "phone")
         for key in ("provider_message_id", "sender", "sender_name", "text", "recipient", "meta"):
             assert getattr(message, key) == want[key], key
         assert message.sent_at.isoformat() == want["sent_at"]
@@ -180,7 +181,8 @@ def test_pipeline_takes_table(name, client, parts):
     replies = queued(redis, REPLIES)
     assert len(replies) == (len(case["expect"]["messages"]) if want["reply"] else 0)
     for reply in replies:
-        assert reply["door_id"] == "wa-cloud" and reply["to"].startswith("+")
+        assert reply["door_id"] == "wa-cloud"
+        assert reply["to"] in {message["sender"] for message in case["expect"]["messages"]}
         assert reply["reply_to"].startswith("wamid.")
     if want["reply"] == "ack":
         numbers = {tracking.display(c["tracking_number"]) for c in complaints}
@@ -276,3 +278,73 @@ def test_logs_never_show_the_number_or_the_name(client, parts, caplog):
     for phone in PHONES:
         assert phone[-9:] not in caplog.text
     assert "Siti" not in caplog.text and "Aminah" not in caplog.text
+
+
+# ----- reporters known only by their business-scoped user id (issue 8, item 4) ---------------------
+BSUID = CASES["bsuid_only"]["expect"]["messages"][0]["sender"]
+
+
+def bsuid_message(suffix: str, **content) -> bytes:
+    """The recorded username-only delivery with another message id and content."""
+    body = json.loads(json.dumps(CASES["bsuid_only"]["body"]))
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["id"] = message["id"][:-4] + suffix
+    if content:
+        message.pop("text")
+        message.update(content)
+    return meta_bytes(body)
+
+
+def post_raw(client, raw: bytes):
+    return client.post(PATH, data=raw, headers=headers_for({"signature": "valid"}, raw))
+
+
+def test_a_bsuid_is_a_reporter_of_its_own(client, parts, caplog):
+    """Complaint, acknowledgement, follow-up (a photo joins the open complaint) and CEK, all
+    for a sender Meta names only by BSUID; the BSUID is never logged nor read as a number."""
+    caplog.set_level(logging.DEBUG)
+    assert post_case(client, CASES["bsuid_only"]).status_code == 200
+    photo = {"type": "image", "image": {"id": "1104480873777231", "mime_type": "image/jpeg"}}
+    assert post_raw(client, bsuid_message("AAAB", **photo)).status_code == 200
+    redis = redis_of(parts)
+    complaint, event = queued(redis, COMPLAINTS)
+    assert complaint["reporter"]["kind"] == "bsuid" and complaint["reporter"]["contact"] == BSUID
+    assert event["complaint_id"] == complaint["id"] and event["type"] == "followup"
+    number = tracking.display(complaint["tracking_number"])
+    assert post_raw(client, bsuid_message("AAAC", type="text", text={"body": f"CEK {number}"})).status_code == 200
+    ack, followup, answer = queued(redis, REPLIES)
+    assert {ack["to"], followup["to"], answer["to"]} == {BSUID}
+    assert followup["text"] == messages.text("ack_followup", tracking=number)
+    assert answer["kind"] == "answer" and number in answer["text"]
+    assert len(queued(redis, COMPLAINTS)) == 2 and len(queued(redis, MEDIA)) == 1
+    assert BSUID not in caplog.text and BSUID.split(".")[1] not in caplog.text
+    assert "Dewi" not in caplog.text and "dewi.sukamaju" not in caplog.text
+
+
+def test_a_bsuid_never_shares_a_pseudonym_with_a_phone_number(client, parts):
+    """The same characters as a phone number and as a BSUID are two reporters."""
+    assert post_case(client, CASES["bsuid_only"]).status_code == 200
+    digits = BSUID.split(".")[1]
+    phone = json.loads(json.dumps(CASES["text"]["body"]))
+    value = phone["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = digits
+    assert post_raw(client, meta_bytes(phone)).status_code == 200
+    first, second = queued(redis_of(parts), COMPLAINTS)
+    assert first["reporter"]["pseudonym"] != second["reporter"]["pseudonym"]
+    assert second["reporter"]["kind"] == "phone" and first["tracking_number"] != second["tracking_number"]
+
+
+@pytest.mark.parametrize("sender", [{"from_user_id": "1693028475610384"},            # no country
+                                    {"from_user_id": "ID.ENT.11815799212886844830"},  # a parent id
+                                    {"from_user_id": "id.1693028475610384"}, {"from_user_id": "ID."},
+                                    {"from_user_id": "ID.16930 28475"}, {"from_user_id": 42}, {}])
+def test_a_message_without_a_usable_sender_is_skipped(sender):
+    body = json.loads(json.dumps(CASES["bsuid_only"]["body"]))
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    message.pop("from_user_id")
+    message.update(sender)
+    raw = meta_bytes(body)
+    request = WebRequest(method="POST", url="https://lapor.example.go.id" + PATH, path=PATH,
+                         headers={"x-hub-signature-256": signature(raw)}, query_string=b"", body=raw,
+                         content_type="application/json")
+    assert WhatsAppAdapter(door()).parse(request) == []

@@ -242,3 +242,25 @@ def test_fetch_media_refuses_what_is_not_a_media_id(graph, ref):
     with pytest.raises(SendError) as failed:
         adapter_for(graph).fetch_media(Attachment(kind="image", content_type="image/jpeg", provider_ref=ref))
     assert failed.value.permanent and graph.requests == []
+
+
+# ----- replies to a reporter known only by their BSUID (issue 8, item 4) ----------------------------
+BSUID = "ID.1693028475610384"
+
+
+def test_reply_to_a_bsuid_goes_in_the_recipient_field(graph, caplog):
+    """Meta: phone numbers in ``to``, business-scoped user ids in ``recipient``; a BSUID in
+    ``to`` would be read as the phone number 1693028475610384."""
+    caplog.set_level(logging.DEBUG)
+    adapter_for(graph).send(OutboundMessage("wa-cloud", BSUID, "LAPOR! ok", kind="ack", reply_to=WAMID))
+    body = sent(graph)
+    assert body == {"messaging_product": "whatsapp", "recipient_type": "individual", "recipient": BSUID,
+                    "type": "text", "text": {"body": "LAPOR! ok"}, "context": {"message_id": WAMID}}
+    assert BSUID not in caplog.text and "1693028475610384" not in caplog.text
+
+
+def test_status_template_to_a_bsuid(graph):
+    adapter_for(graph, status_template="lapor_status_update").send(
+        OutboundMessage("wa-cloud", BSUID, NOTICE, kind="status"))
+    body = sent(graph)
+    assert body["recipient"] == BSUID and "to" not in body and body["type"] == "template"
