@@ -183,3 +183,13 @@ def queued_bodies(redis_client, queue: str) -> list[dict]:
             body = base64.b64decode(body)
         bodies.append(json.loads(body))
     return bodies
+
+
+TEST_ORIGINS_OPTION = "insecure_origins_for_tests"
+
+
+def as_documented(door: dict) -> dict:
+    """A test door as an operator's guide shows it: without the test-only option that lets
+    the downloader reach the local stand-ins for the provider (channels/download.py)."""
+    options = {k: v for k, v in door.get("options", {}).items() if k != TEST_ORIGINS_OPTION}
+    return {**door, "options": options}

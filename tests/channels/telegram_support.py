@@ -48,7 +48,8 @@ def adapter_for(api_base_url: str = "", **credentials):
 def environ_for(api_base_url: str = "") -> dict:
     """The environment variables the door JSON names."""
     return {"LAPOR_DOORS_FILE": str(DOORS_FILE), "LAPOR_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-            "LAPOR_TELEGRAM_SECRET_TOKEN": SECRET_TOKEN, "LAPOR_TELEGRAM_API_BASE_URL": api_base_url}
+            "LAPOR_TELEGRAM_SECRET_TOKEN": SECRET_TOKEN, "LAPOR_TELEGRAM_API_BASE_URL": api_base_url,
+            "LAPOR_TELEGRAM_TEST_ORIGINS": api_base_url}
 
 
 def raw_body(case: dict) -> bytes:

@@ -11,13 +11,14 @@ from pathlib import Path
 from channels import telegram_admin
 from channels.telegram import translate_command
 from tests.channels.telegram_support import DOORS_FILE
+from tests.helpers import as_documented
 
 GUIDE = (Path(__file__).parents[2] / "docs" / "channels" / "telegram.md").read_text("utf-8")
 
 
 def test_guide_shows_the_door_the_tests_load():
     [block] = re.findall(r"```json\n(.*?)```", GUIDE, re.S)
-    doors = {door["id"]: door for door in json.loads(DOORS_FILE.read_text("utf-8"))["doors"]}
+    doors = {door["id"]: as_documented(door) for door in json.loads(DOORS_FILE.read_text("utf-8"))["doors"]}
     shown = json.loads(block)
     assert shown == doors["telegram"]
     for name in list(shown["credentials"].values()) + list(shown["options"].values()):

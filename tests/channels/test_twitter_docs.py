@@ -11,6 +11,7 @@ import tweepy
 
 from config import messages
 from tests.channels.twitter_support import DOORS_FILE
+from tests.helpers import as_documented
 
 ROOT = Path(__file__).parents[2]
 GUIDE = (ROOT / "docs" / "channels" / "twitter.md").read_text("utf-8")
@@ -19,7 +20,7 @@ CODE = "".join((ROOT / "channels" / name).read_text("utf-8")
 
 
 def test_guide_shows_the_door_the_tests_load():
-    [door] = json.loads(DOORS_FILE.read_text("utf-8"))["doors"]
+    [door] = [as_documented(door) for door in json.loads(DOORS_FILE.read_text("utf-8"))["doors"]]
     blocks = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", GUIDE, re.S)]
     assert door in blocks
     for name in [*door["credentials"].values(), *door["options"].values(), "LAPOR_PUBLIC_BASE_URL"]:

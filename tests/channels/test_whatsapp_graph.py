@@ -14,7 +14,7 @@ from channels.base import Attachment, OutboundMessage, SendError
 from channels.whatsapp import MAX_TEXT, WhatsAppAdapter
 from config import messages
 from tests.channels.whatsapp_support import ACCESS_TOKEN, DOORS_FILE, PHONE_NUMBER_ID, door
-from tests.helpers import Receiver, free_port
+from tests.helpers import Receiver, as_documented, free_port
 
 PHONE = "+6281234567890"
 WAMID = "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYFjNFQjBMQVBPUi1URVNULTAwMDE="
@@ -112,7 +112,7 @@ def test_template_text_fits_metas_rules():
 def test_guide_shows_the_door_and_the_template_the_code_uses():
     guide = (Path(__file__).parents[2] / "docs" / "channels" / "whatsapp.md").read_text("utf-8")
     [wa_door] = json.loads(DOORS_FILE.read_text("utf-8"))["doors"]
-    assert json.dumps(wa_door, indent=1) in guide
+    assert json.dumps(as_documented(wa_door), indent=1) in guide
     assert messages.text("whatsapp_status_template", notice="{{1}}") in guide
     assert "/in/wa-cloud" in guide and "X-Hub-Signature-256" in guide
 

@@ -11,6 +11,7 @@ from twilio.request_validator import HMAC_SHA1, HMAC_SHA256, RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from channels.base import WebRequest
+from tests.helpers import as_documented  # noqa: F401 (re-exported)
 
 TESTDATA = Path(__file__).parent / "testdata"
 TABLE = json.loads((TESTDATA / "twilio.json").read_text("utf-8"))
@@ -32,12 +33,6 @@ def twilio_environ(api_base_url: str) -> dict:
             "LAPOR_TWILIO_SMS_FROM": SMS_NUMBER, "LAPOR_TWILIO_WHATSAPP_FROM": WHATSAPP_NUMBER,
             "LAPOR_TWILIO_API_BASE_URL": api_base_url, "LAPOR_TWILIO_TEST_ORIGINS": api_base_url,
             "LAPOR_TWILIO_JABAR_SIGNING_KEY": SIGNING_KEY}
-
-
-def as_documented(door: dict) -> dict:
-    """A test door as the guide shows it: without the test-only stand-in origins."""
-    options = {k: v for k, v in door.get("options", {}).items() if k != "insecure_origins_for_tests"}
-    return {**door, "options": options}
 
 
 def sign(url: str, params, secret: str = AUTH_TOKEN, algorithm: str = HMAC_SHA1) -> str:

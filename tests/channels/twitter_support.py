@@ -43,7 +43,7 @@ def environ_for(api_base_url: str = "") -> dict:
     return {"LAPOR_DOORS_FILE": str(DOORS_FILE),
             **{f"LAPOR_TWITTER_{key.upper()}": value for key, value in CREDENTIALS.items()},
             "LAPOR_TWITTER_ACCOUNT_ID": ACCOUNT_ID, "LAPOR_TWITTER_USERNAME": USERNAME,
-            "LAPOR_TWITTER_API_BASE_URL": api_base_url}
+            "LAPOR_TWITTER_API_BASE_URL": api_base_url, "LAPOR_TWITTER_TEST_ORIGINS": api_base_url}
 
 
 def x_bytes(body) -> bytes:

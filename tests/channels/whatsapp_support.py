@@ -37,7 +37,8 @@ def environ_for(graph_url: str = "") -> dict:
     """The environment variables the door JSON names."""
     return {"LAPOR_DOORS_FILE": str(DOORS_FILE), "LAPOR_WHATSAPP_APP_SECRET": APP_SECRET,
             "LAPOR_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "LAPOR_WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
-            "LAPOR_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "LAPOR_WHATSAPP_GRAPH_URL": graph_url}
+            "LAPOR_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID, "LAPOR_WHATSAPP_GRAPH_URL": graph_url,
+            "LAPOR_WHATSAPP_TEST_ORIGINS": graph_url}
 
 
 def meta_bytes(body) -> bytes:
