@@ -193,3 +193,37 @@ def as_documented(door: dict) -> dict:
     the downloader reach the local stand-ins for the provider (channels/download.py)."""
     options = {k: v for k, v in door.get("options", {}).items() if k != TEST_ORIGINS_OPTION}
     return {**door, "options": options}
+
+
+class Listener:
+    """A bare TCP server on loopback: counts connections and answers each with ``reply``
+    (raw bytes), so a test can tell whether anything connected at all."""
+
+    def __init__(self, reply: bytes = b""):
+        self.reply, self.connections = reply, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(self.reply)
+                except OSError:
+                    pass
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
 from dataclasses import replace
 
 import pytest
@@ -17,44 +16,10 @@ from channels.twilio import TwilioAdapter
 from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.channels.twilio_support import ACCOUNT_SID, AUTH_TOKEN, twilio_environ
-from tests.helpers import Receiver
+from tests.helpers import Listener, Receiver
 
 BASIC = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
 MEDIA_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM{'5a' * 16}/Media/ME{'0' * 31}1"
-
-
-class Listener:
-    """A bare TCP server on loopback: counts connections and answers each with ``reply``
-    (raw bytes), so a test can tell whether anything connected at all."""
-
-    def __init__(self, reply: bytes = b""):
-        self.reply, self.connections = reply, 0
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            with conn:
-                conn.settimeout(2)
-                try:
-                    conn.recv(65536)
-                    conn.sendall(self.reply)
-                except OSError:
-                    pass
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.sock.close()
 
 
 def policy(**changes) -> download.Policy:

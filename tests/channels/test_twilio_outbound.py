@@ -16,7 +16,7 @@ from channels.twilio import TwilioAdapter
 from config.doors import load_catalogue
 from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC, SMS_NUMBER,
                                            WHATSAPP_NUMBER, twilio_environ)
-from tests.helpers import Receiver, free_port
+from tests.helpers import Listener, Receiver, free_port
 
 PHONE = "+6281234567890"
 SMS_REPORTS = PUBLIC + "/in/twilio-sms"      # StatusCallback: delivery reports to the door
@@ -250,3 +250,14 @@ def test_fetch_media_unreachable_is_retryable(doors, settings):
                 insecure_origins_for_tests=base).fetch_media(
             Attachment("image", "image/jpeg", provider_ref=media_url(base)))
     assert not failed.value.permanent and failed.value.__suppress_context__
+
+
+def test_fetch_media_refuses_a_redirect_off_the_allowed_hosts(provider, doors, settings):
+    """Twilio's answer is followed only to its media store: a redirect to a loopback
+    service (or any host not on the list) is refused before connecting."""
+    with Listener() as internal:
+        provider.responses.append((307, {"Location": internal.url + "/latest/meta-data/"}, b""))
+        with pytest.raises(SendError) as refused:
+            adapter(doors, settings, "twilio-wa").fetch_media(
+                Attachment("image", "image/jpeg", provider_ref=media_url(provider.url)))
+    assert refused.value.permanent and internal.connections == 0

@@ -14,7 +14,7 @@ from channels.base import Attachment, OutboundMessage, SendError
 from channels.whatsapp import MAX_TEXT, WhatsAppAdapter
 from config import messages
 from tests.channels.whatsapp_support import ACCESS_TOKEN, DOORS_FILE, PHONE_NUMBER_ID, door
-from tests.helpers import Receiver, as_documented, free_port
+from tests.helpers import Listener, Receiver, as_documented, free_port
 
 PHONE = "+6281234567890"
 WAMID = "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYFjNFQjBMQVBPUi1URVNULTAwMDE="
@@ -264,3 +264,16 @@ def test_status_template_to_a_bsuid(graph):
         OutboundMessage("wa-cloud", BSUID, NOTICE, kind="status"))
     body = sent(graph)
     assert body["recipient"] == BSUID and "to" not in body and body["type"] == "template"
+
+
+def test_media_url_on_a_loopback_address_is_never_connected_to(graph):
+    """The Graph lookup's URL is checked by the downloader: https to Meta's media host
+    only, so a URL naming an internal address gets neither a connection nor the token."""
+    with Listener() as internal:
+        for url in (f"https://127.0.0.1:{internal.port}/whatsapp_business/attachments/?mid=1",
+                    f"https://127.0.0.1:{internal.port}\\@lookaside.fbsbx.com/whatsapp_business/attachments/"):
+            graph.responses = [media_info(graph, url=url)]
+            with pytest.raises(SendError) as refused:
+                adapter_for(graph).fetch_media(PHOTO)
+            assert refused.value.permanent
+    assert internal.connections == 0
