@@ -89,9 +89,10 @@ class InboundMessage:
     """One message from a citizen, as the provider described it, before normalizing.
 
     ``sender`` is the raw handle (a phone number, chat id, ...); ``sender_kind`` says which
-    (``phone``, ``telegram``, ``twitter``, ``email``, ``none``). Structured submissions
-    (web form, JSON API) fill ``classification``, ``anonymous``, ``confidential``, ``title``
-    directly; text channels leave them None and the normalizer reads the keywords."""
+    (``phone``, ``bsuid`` (a WhatsApp business-scoped user id), ``telegram``, ``twitter``,
+    ``email``, ``none``). Structured submissions (web form, JSON API) fill
+    ``classification``, ``anonymous``, ``confidential``, ``title`` directly; text channels
+    leave them None and the normalizer reads the keywords."""
     door_id: str
     channel: str
     provider_message_id: str
