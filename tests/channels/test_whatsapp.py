@@ -348,3 +348,24 @@ def test_a_message_without_a_usable_sender_is_skipped(sender):
                          headers={"x-hub-signature-256": signature(raw)}, query_string=b"", body=raw,
                          content_type="application/json")
     assert WhatsAppAdapter(door()).parse(request) == []
+
+
+@pytest.fixture
+def central_secret(environ):
+    environ.update(LAPOR_CENTRAL_URL="http://127.0.0.1:9", LAPOR_CENTRAL_SECRET="central-secret-wa-bsuid")
+    return environ["LAPOR_CENTRAL_SECRET"]
+
+
+def test_status_notice_reaches_a_bsuid_reporter(central_secret, client, parts):
+    """The central system's status change goes back to the BSUID the complaint came from."""
+    from forwarder import central as contract
+
+    assert post_case(client, CASES["bsuid_only"]).status_code == 200
+    [complaint] = queued(redis_of(parts), COMPLAINTS)
+    raw = json.dumps({"tracking_number": complaint["tracking_number"], "status": "proses",
+                      "agency": "Dinas Lingkungan Hidup"}).encode()
+    answer = client.post("/api/v1/central/status", data=raw,
+                         headers=contract.signed_headers(central_secret, raw, "cb"))
+    assert answer.status_code == 200 and answer.get_json() == {"ok": True, "notified": True}
+    notice = queued(redis_of(parts), REPLIES)[-1]
+    assert (notice["kind"], notice["to"], notice["door_id"]) == ("status", BSUID, "wa-cloud")
