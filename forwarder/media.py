@@ -7,7 +7,10 @@ door's credentials), stores the bytes content-addressed under ``<data dir>/attac
 (fsynced) and records a ``media`` event of the complaint (``FollowUpEventSchema``) carrying
 the sha256, size and ``stored_ref``, which the forwarder delivers like any event. A failed
 fetch is retried with backoff up to ``LAPOR_MAX_ATTEMPTS`` times, then dead-lettered
-(``dead.media``) with the reason; the complaint itself was delivered long before.
+(``dead.media``) with the reason; the complaint itself was delivered long before. An
+adapter that fails with anything but ``SendError`` is treated the same way, its exception
+named by type only (its text may hold a provider URL with a token). Adapters download
+through ``channels.download`` (exact provider hosts, public addresses, size limit).
 
 Sample job::
 
@@ -55,6 +58,10 @@ class MediaWorker(QueueWorker):
                                 permanent=True)
         except SendError as exc:
             self._retry_or_dead(job, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - an adapter's unforeseen failure: its text may
+            # hold a URL with a token; retried like any failure, then dead-lettered, never a loop
+            self._retry_or_dead(job, SendError(f"media fetch failed ({type(exc).__name__})"))
             return
         from gateway.attachments import write   # content-addressed, fsynced
 
