@@ -63,14 +63,12 @@ import logging
 import re
 import threading
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
-
 from telegram import Update
 
 from channels import download
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, Location,
                            OutboundMessage, Rejected, SendError, WebRequest)
-from channels.telegram_bot import DEFAULT_API_BASE_URL, BotPool
+from channels.telegram_bot import FILE_ID, FILE_PATH, BotPool, file_policy
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.telegram")
@@ -83,9 +81,6 @@ _DIGITS = re.compile(r"[0-9]")
 _STATUS = {"status", "cek"}
 _KEYWORDS = {"lapor", "aduan", "aspirasi", "usul", "info", "tanya", "anonim", "rahasia"}
 _SIMPLE = {"stop": "STOP", "berhenti": "STOP", "mulai": "MULAI"}
-FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")             # Telegram's file ids: base64url
-FILE_PATH = re.compile(r"(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
-MAX_FILE_BYTES = 20 * 1024 * 1024                         # the Bot API serves files up to 20 MB
 
 
 def translate_command(text: str) -> tuple[str, bool]:
@@ -276,10 +271,8 @@ class TelegramAdapter(ChannelAdapter):
         """``getFile`` through python-telegram-bot, then the file itself through the one
         downloader (``channels.download``): the file URL carries the bot token, so it goes
         only to the Bot API host over https, and no redirect is followed."""
-        if not attachment.provider_ref:
-            raise SendError("telegram attachment has no file_id", permanent=True)
         if not FILE_ID.fullmatch(attachment.provider_ref):
-            raise SendError("not a telegram file_id", permanent=True)
+            raise SendError("telegram attachment has no usable file_id", permanent=True)
 
         async def lookup(bot):
             found = await bot.get_file(attachment.provider_ref)
@@ -289,22 +282,11 @@ class TelegramAdapter(ChannelAdapter):
         prefix = self.bots().parsing_bot().base_file_url + "/"
         if not url.startswith(prefix) or not FILE_PATH.fullmatch(url[len(prefix):]):
             raise SendError("telegram getFile gave no usable file_path", permanent=True)
-        answer = download.fetch(url, self.media_policy())
+        answer = download.fetch(url, file_policy(self.door.options))
         if not 200 <= answer.status_code < 300:
             raise SendError(f"telegram file download answered {answer.status_code}",
                             permanent=not (answer.status_code >= 500 or answer.status_code == 429))
         return answer.content, attachment.content_type or "application/octet-stream"
-
-    def media_policy(self) -> download.Policy:
-        """The Bot API host only (``options.api_base_url``'s when it is an https name), up to
-        the 20 MB the Bot API serves, never following a redirect."""
-        root = urlsplit(str(self.door.options.get("api_base_url") or DEFAULT_API_BASE_URL))
-        hosts = {urlsplit(DEFAULT_API_BASE_URL).hostname}
-        if root.scheme == "https" and root.hostname:
-            hosts.add(root.hostname)          # a self-hosted telegram-bot-api server
-        return download.Policy(frozenset(hosts), MAX_FILE_BYTES, follow_redirects=False,
-                               test_origins=download.test_origins(self.door.options),
-                               what="telegram file")
 
 
 def _replied_message(reply_to: str, chat: str) -> int | None:

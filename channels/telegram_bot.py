@@ -35,19 +35,23 @@ import threading
 import warnings
 from datetime import timedelta
 from typing import Awaitable, Callable, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from telegram import Bot
 from telegram.error import (BadRequest, ChatMigrated, Conflict, EndPointNotFound, Forbidden,
                             InvalidToken, RetryAfter, TelegramError)
 from telegram.request import HTTPXRequest
 
+from channels import download
 from channels.base import SendError
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
 TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 15.0, "write_timeout": 15.0,
             "pool_timeout": 5.0}
 _DIGIT_RUNS = re.compile(r"\d{5,}")
+FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")             # Telegram's file ids: base64url
+FILE_PATH = re.compile(r"(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+MAX_FILE_BYTES = 20 * 1024 * 1024                         # the Bot API serves files up to 20 MB
 _HANDLED_BY_PTB = {400, 401, 403, 404, 409, 429}
 T = TypeVar("T")
 
@@ -57,6 +61,18 @@ def api_urls(api_base_url: str) -> tuple[str, str]:
     ``https://api.telegram.org`` or a local ``telegram-bot-api`` server."""
     root = (api_base_url or DEFAULT_API_BASE_URL).rstrip("/")
     return f"{root}/bot", f"{root}/file/bot"
+
+
+def file_policy(options: dict) -> download.Policy:
+    """How a door downloads files (``channels.download``): the Bot API host only
+    (``api_base_url``'s too when it is an https name: a self-hosted telegram-bot-api), up to
+    the 20 MB the Bot API serves, and no redirect (the file URL carries the token)."""
+    root = urlsplit(str(options.get("api_base_url") or DEFAULT_API_BASE_URL))
+    hosts = {urlsplit(DEFAULT_API_BASE_URL).hostname}
+    if root.scheme == "https" and root.hostname:
+        hosts.add(root.hostname)
+    return download.Policy(frozenset(hosts), MAX_FILE_BYTES, follow_redirects=False,
+                           test_origins=download.test_origins(options), what="telegram file")
 
 
 class _TokenRedactor(logging.Filter):

@@ -220,3 +220,21 @@ def test_fetch_media_when_the_file_server_has_no_such_path(adapter, bot_api):
         adapter.fetch_media(Attachment("image", "image/jpeg", None, "F3"))
     assert failed.value.permanent and BOT_TOKEN not in failed.value.reason
     assert bot_api.downloads == []
+
+
+@pytest.mark.parametrize("file_id", ["../../getMe", "AgAC/../x", "a b", "F1?x=1", "F1#", "F" * 300])
+def test_fetch_media_refuses_what_is_not_a_file_id(adapter, bot_api, file_id):
+    with pytest.raises(SendError) as failed:
+        adapter.fetch_media(Attachment("image", "image/jpeg", None, file_id))
+    assert failed.value.permanent and bot_api.calls == []
+
+
+@pytest.mark.parametrize("file_path", ["../../bot-other/getMe", "photos/../../x.jpg", "/etc/passwd",
+                                       "photos/a b.jpg", ""])
+def test_a_file_path_that_leaves_the_file_root_is_not_downloaded(adapter, bot_api, file_path):
+    """The file URL carries the bot token: a getFile answer naming another path is refused."""
+    bot_api.failures["getFile"] = [(200, {"ok": True, "result": {
+        "file_id": "F4", "file_unique_id": "U4", "file_size": 10, "file_path": file_path}})]
+    with pytest.raises(SendError) as failed:
+        adapter.fetch_media(Attachment("image", "image/jpeg", None, "F4"))
+    assert failed.value.permanent and bot_api.downloads == [] and BOT_TOKEN not in failed.value.reason
