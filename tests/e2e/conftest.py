@@ -114,8 +114,9 @@ def central_bodies(central: Receiver, path: str) -> list[dict]:
         found = [r for r in central.requests if r["path"] == path]
     for request in found:
         headers = request["headers"]
+        kind = contract.EVENT_TO_CENTRAL if path.endswith("/events") else contract.COMPLAINT_TO_CENTRAL
         assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
-                                         headers["x-lapor-signature"]) == ""
+                                         headers["x-lapor-signature"], kind) == ""
     return [json.loads(r["body"]) for r in found]
 
 
@@ -127,12 +128,12 @@ def status_callback(gateway):
 
     import requests
 
-    from forwarder.central import signed_headers
+    from forwarder.central import STATUS_TO_GATEWAY, signed_headers
 
     def send(tracking_number: str, status: str, agency: str = "", **more):
         body = _json.dumps({"tracking_number": tracking_number, "status": status,
                             "agency": agency, **more}).encode()
-        headers = signed_headers(CENTRAL_SECRET, body, "callback")
+        headers = signed_headers(CENTRAL_SECRET, body, "callback", kind=STATUS_TO_GATEWAY)
         return requests.post(f"{gateway}/api/v1/central/status", data=body, headers=headers,
                              timeout=10)
 
