@@ -141,6 +141,7 @@ def notify(parts, cid: str, number: str) -> bool:
         public = via.id == door.id and route.get("public") == "1"   # e.g. a tweet: reply
         enqueue_reply(parts.publisher, via.channel, {                # with the number only,
             "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,   # DM the rest
+            "sender_kind": kind,
             "kind": "status", "private": not public, "tracking_number": number,
             "reply_to": route.get("reply_to", "") if public else ""})
     except PublishError as exc:
