@@ -140,10 +140,10 @@ class ReplyTracker:
         cid = (self.store.redis.hget(P + "reply:" + rid, "complaint_id") or b"").decode()
         raw = self._move(keys=[P + "reply:" + rid, P + "replies:" + cid if cid else "", REPLY_STATS],
                          args=[state, REPLY_STATES.index(state) + 1, code, now, self.ttl, *_RANKS])
+        if not raw:      # no change: a retried (or replayed) report neither counts nor opts out
+            return False
         if opted_out:
             self._opt_out(rid)
-        if not raw:
-            return False
         reply = {raw[i].decode(): raw[i + 1].decode() for i in range(0, len(raw), 2)}
         log.info("reply %s door=%s complaint=%s state=%s code=%s", rid[:12], reply.get("door"),
                  reply.get("complaint_id") or "-", state, code or "-")

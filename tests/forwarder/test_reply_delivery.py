@@ -194,6 +194,12 @@ def test_twilio_status_callback_with_21610_is_stop(environ, central):
         assert _twilio_report(client, "SM" + "2" * 32, "undelivered", "21610").status_code == 200
         assert states(parts, one.complaint_id) == ["failed"]
         assert notify(client, one.tracking_number, "selesai") is False
+        mulai = parts.intake.take(inbound("MULAI", sender="+6281277700112", door="twilio-sms",
+                                          channel="twilio"))
+        assert "akan kami kirim lagi" in mulai.reply_text
+        # the same signed report again (Twilio's retry, or a replay): no second STOP
+        assert _twilio_report(client, "SM" + "2" * 32, "undelivered", "21610").status_code == 200
+        assert notify(client, one.tracking_number, "ditolak") is True
 
 
 # ----- WhatsApp Cloud API: statuses, 131050 -------------------------------------------------
