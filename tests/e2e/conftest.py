@@ -104,8 +104,9 @@ def media_worker(settings):
     yield from _running(run_media, settings)
 
 
-def central_bodies(central: Receiver, path: str) -> list[dict]:
-    """The signed bodies the central receiver got on ``path`` (each signature checked)."""
+def central_bodies(central: Receiver, path: str, reply_status: bool = False) -> list[dict]:
+    """The signed bodies the central receiver got on ``path`` (each signature checked);
+    ``reply_status`` events (a reply's delivery state) only when asked for."""
     import json
 
     from forwarder import central as contract
@@ -117,7 +118,8 @@ def central_bodies(central: Receiver, path: str) -> list[dict]:
         kind = contract.EVENT_TO_CENTRAL if path.endswith("/events") else contract.COMPLAINT_TO_CENTRAL
         assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
                                          headers["x-lapor-signature"], kind) == ""
-    return [json.loads(r["body"]) for r in found]
+    bodies = [json.loads(r["body"]) for r in found]
+    return [b for b in bodies if reply_status or b.get("type") != "reply_status"]
 
 
 @pytest.fixture
