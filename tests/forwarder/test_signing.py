@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 
 import pytest
 
@@ -66,11 +67,21 @@ def test_attachment_link_and_status_callback_cannot_pass_as_each_other(client, p
     assert parts.store.status(number)["status"] == "diterima"
 
 
-def test_v1_still_accepted_for_its_own_kind_only_while_the_setting_allows(client, parts, environ):
+@pytest.fixture
+def v1_on(environ):
+    environ["LAPOR_ACCEPT_SIGNATURE_V1"] = "1"
+
+
+def test_v1_default_ends_on_the_stated_day(environ):
+    assert load_settings(environ).accept_signature_v1 is (date.today() <= V1_ACCEPTED_UNTIL)
+    assert V1_ACCEPTED_UNTIL == date(2027, 5, 31)
+
+
+def test_v1_still_accepted_for_its_own_kind_only_while_the_setting_allows(v1_on, client, parts):
     number = parts.intake.take(inbound("LAPOR sampah")).tracking_number
     body, stamp = _callback(number), int(time.time())
     v1 = central.sign_v1(CENTRAL_SECRET, body, stamp)
-    assert parts.settings.accept_signature_v1      # the default until V1_ACCEPTED_UNTIL
+    assert parts.settings.accept_signature_v1
     assert client.post(STATUS_PATH, data=body, headers=_headers(v1, stamp)).status_code == 200
     # a v1 signature is checked under v1's string only; a v2 label never turns it into another
     digest = write(parts.settings.data_dir, b"bytes")
@@ -108,7 +119,6 @@ def test_accept_signature_v1_setting_is_validated(environ):
             load_settings(environ)
     environ["LAPOR_ACCEPT_SIGNATURE_V1"] = "1"
     assert load_settings(environ).accept_signature_v1 is True
-    assert V1_ACCEPTED_UNTIL.year == 2027
 
 
 NON_CANONICAL = {
