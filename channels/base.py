@@ -149,6 +149,26 @@ class OutboundMessage:
     private: bool = True
     reply_to: str = ""
     tracking_number: str = ""
+    reply_id: str = ""             # the gateway's id of this reply (delivery reports name it)
+
+
+#: What became of a reply, in order; a report never moves a reply back (``failed`` ranks
+#: below ``delivered``: a late failure report does not undo a delivery).
+REPLY_STATES = ("accepted", "sent", "failed", "delivered", "read")
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """A provider's word on a reply the gateway sent: ``ref`` is the provider's id of that
+    message (Twilio's SID, the wamid), or the gateway's own ``reply_id`` when
+    ``by_reply_id`` (Kannel carries it in the DLR URL); ``state`` one of REPLY_STATES;
+    ``code`` the provider's error code; ``opted_out`` when the code means the citizen
+    asked the provider to stop (the gateway then records STOP)."""
+    ref: str
+    state: str
+    code: str = ""
+    opted_out: bool = False
+    by_reply_id: bool = False
 
 
 @dataclass
@@ -160,13 +180,18 @@ class WebResponse:
 
 
 class SendError(Exception):
-    """A send failed. ``permanent`` failures are dead-lettered; the rest are retried."""
+    """A send failed. ``permanent`` failures are dead-lettered; the rest are retried.
+    ``code`` is the provider's error code when it gave one; ``opted_out`` means the
+    citizen told the provider to stop (Twilio 21610, a blocked Telegram bot ...)."""
 
-    def __init__(self, reason: str, permanent: bool = False, retry_after: float | None = None):
+    def __init__(self, reason: str, permanent: bool = False, retry_after: float | None = None,
+                 code: str = "", opted_out: bool = False):
         super().__init__(reason)
         self.reason = reason
-        self.permanent = permanent
+        self.permanent = permanent or opted_out
         self.retry_after = retry_after
+        self.code = code
+        self.opted_out = opted_out
 
 
 class ChannelAdapter:
@@ -197,9 +222,15 @@ class ChannelAdapter:
         """Answer a provider's verification handshake (a GET), or None if not one."""
         return None
 
-    def send(self, message: OutboundMessage) -> None:
-        """Deliver a reply on the channel; raise SendError on failure."""
+    def send(self, message: OutboundMessage) -> str | None:
+        """Deliver a reply on the channel; return the provider's id of the message sent
+        (for its delivery reports) or None; raise SendError on failure."""
         raise SendError(f"channel {self.name} cannot send replies", permanent=True)
+
+    def delivery_reports(self, request: WebRequest) -> list[DeliveryReport]:
+        """The provider's delivery reports of our replies in a verified request ([] when
+        it holds none). Called after ``verify``, beside ``parse``."""
+        return []
 
     def fetch_media(self, attachment: Attachment) -> tuple[bytes, str]:
         """Download an attachment from the provider with the door's credentials; return

@@ -14,6 +14,13 @@ Features
   on it. Without ``%I`` the id is a hash of (from, to, time, text).
 * The reply rides on the HTTP answer (``replies_inline``); status notices later go out
   through sendsms, as UCS-2 only when the text is not GSM-7.
+* Delivery reports: with a DLR base URL (``options.dlr_base_url``, else
+  LAPOR_PUBLIC_BASE_URL), sendsms asks for every report (``dlr-mask=31``) at
+  ``<base>/in/<door>?dlr_ref=<reply id>&dlr_token=<token>&dlr_type=%d``; the token is
+  HMAC-SHA256 under the door secret of ``"lapor-v2|kannel-dlr|<door>|<reply id>"``, so a
+  DLR is taken only for the very reply it names (no door secret in the URL, and nothing
+  else is ever taken on a token). ``%d``: 1 delivered to the phone, 2 not delivered,
+  4 queued at the SMSC, 8 accepted by the SMSC, 16 refused by the SMSC.
 
 Door settings
 =============
@@ -23,6 +30,8 @@ Door settings
 * ``options.sendsms_url``: Kannel's sendsms URL with its credentials, e.g.
   ``http://127.0.0.1:13013/cgi-bin/sendsms?username=lapor&password=...``.
 * ``options.short_code``: the ``from`` of replies sent through sendsms [1708].
+* ``options.dlr_base_url``: where Kannel reaches the gateway for delivery reports, e.g.
+  ``http://10.0.0.5:8000`` [LAPOR_PUBLIC_BASE_URL; neither: no delivery reports].
 
 Parameters (GET query; POST: query first, then Kannel's headers)
 =================================================================
@@ -61,8 +70,8 @@ from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit, urlun
 
 import requests
 
-from channels.base import (ChannelAdapter, InboundMessage, OutboundMessage, Rejected, SendError,
-                           WebRequest, WebResponse)
+from channels.base import (ChannelAdapter, DeliveryReport, InboundMessage, OutboundMessage,
+                           Rejected, SendError, WebRequest, WebResponse)
 from channels.gsm7 import is_gsm7
 from normalizer.identity import mask
 
@@ -75,6 +84,9 @@ _ALIASES = {"ucs-2": "utf-16-be", "ucs2": "utf-16-be", "utf16-be": "utf-16-be",
 _CODING_CHARSET = {0: "utf-8", 1: "8-bit", 2: "utf-16-be"}   # Kannel 1.4 defaults for %C
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 _DIGIT_RUNS = re.compile(r"\d{5,}")
+DLR_MASK = "31"                       # every report: delivered, failed, buffered, SMSC ack/nack
+DLR_STATES = {"1": "delivered", "2": "failed", "4": "sent", "8": "sent", "16": "failed"}
+_REPLY_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def parse_query(raw: bytes) -> dict[str, bytes]:
@@ -155,6 +167,13 @@ class KannelAdapter(ChannelAdapter):
         expected = str(self.door.credentials.get("secret") or "").encode()
         if not expected:
             raise Rejected(403, "door has no secret configured")
+        query = parse_query(request.query_string)
+        if "dlr_ref" in query:                  # a delivery report: its own token only
+            ref = query["dlr_ref"].decode("ascii", "replace")
+            token = self.dlr_token(ref).encode() if _REPLY_ID.fullmatch(ref) else b""
+            if not token or not hmac.compare_digest(query.get("dlr_token", b""), token):
+                raise Rejected(403, "wrong delivery report token")
+            return
         given = [value for value in (parse_query(request.query_string).get("secret"),
                                      _basic_password(request.header("authorization")))
                  if value is not None]
@@ -169,6 +188,8 @@ class KannelAdapter(ChannelAdapter):
     # ----- parse ------------------------------------------------------------------------
     def parse(self, request: WebRequest) -> list[InboundMessage]:
         query = parse_query(request.query_string)
+        if "dlr_ref" in query:                  # a delivery report is never a message
+            return []
 
         def field(name: str, header: str = "") -> str:
             if name in query:
@@ -201,6 +222,28 @@ class KannelAdapter(ChannelAdapter):
                   "charset": charset or used},
         )]
 
+    def delivery_reports(self, request: WebRequest) -> list[DeliveryReport]:
+        query = parse_query(request.query_string)
+        if "dlr_ref" not in query:
+            return []
+        state = DLR_STATES.get(query.get("dlr_type", b"").decode("ascii", "replace"))
+        return [DeliveryReport(query["dlr_ref"].decode("ascii"), state, by_reply_id=True)] if state else []
+
+    def dlr_token(self, reply_id: str) -> str:
+        """The token that lets Kannel report on this one reply (see the module docstring)."""
+        secret = str(self.door.credentials.get("secret") or "").encode()
+        signed = f"lapor-v2|kannel-dlr|{self.door.id}|{reply_id}".encode()
+        return hmac.new(secret, signed, hashlib.sha256).hexdigest()
+
+    def dlr_url(self, reply_id: str) -> str:
+        """The dlr-url for one reply ('' without a base URL or a reply id)."""
+        base = str(self.door.options.get("dlr_base_url") or
+                   getattr(self.settings, "public_base_url", "") or "").rstrip("/")
+        if not base or not _REPLY_ID.fullmatch(reply_id or ""):
+            return ""
+        return (f"{base}/in/{self.door.id}?dlr_ref={reply_id}&dlr_token={self.dlr_token(reply_id)}"
+                "&dlr_type=%d")
+
     # ----- respond ----------------------------------------------------------------------
     def respond(self, outcomes) -> WebResponse:
         """The reply Kannel sends to the phone; UCS-2 (needs accept-x-kannel-headers) only
@@ -210,7 +253,7 @@ class KannelAdapter(ChannelAdapter):
         return WebResponse(200, text.encode("utf-8"), "text/plain; charset=utf-8", headers)
 
     # ----- send -------------------------------------------------------------------------
-    def send(self, message: OutboundMessage) -> None:
+    def send(self, message: OutboundMessage) -> str:
         base = str(self.door.options.get("sendsms_url") or "")
         if not base:
             raise SendError(f"door {self.door.id}: no sendsms_url configured", permanent=True)
@@ -218,6 +261,9 @@ class KannelAdapter(ChannelAdapter):
                   "text": message.text, "charset": "UTF-8"}
         if not is_gsm7(message.text):
             params["coding"] = "2"
+        dlr_url = self.dlr_url(message.reply_id)
+        if dlr_url:
+            params.update({"dlr-mask": DLR_MASK, "dlr-url": dlr_url})
         parts = urlsplit(base)
         kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
         url = urlunsplit(parts._replace(query=urlencode(kept + list(params.items()))))
@@ -227,7 +273,7 @@ class KannelAdapter(ChannelAdapter):
             raise SendError(f"kannel sendsms unreachable ({type(exc).__name__})") from None
         if 200 <= response.status_code < 300:
             log.info("sendsms accepted door=%s to=%s", self.door.id, mask(message.to))
-            return
+            return ""                           # DLRs name the reply id itself
         said = _DIGIT_RUNS.sub("***", response.text[:100].strip())
         reason = f"kannel sendsms answered {response.status_code}: {said}"
         if response.status_code >= 500 or response.status_code == 429:

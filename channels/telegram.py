@@ -246,7 +246,7 @@ class TelegramAdapter(ChannelAdapter):
             new_thread=new_thread, meta=meta)
 
     # ----- send -------------------------------------------------------------------------
-    def send(self, message: OutboundMessage) -> None:
+    def send(self, message: OutboundMessage) -> str:
         if not _CHAT_ID.match(message.to or ""):
             raise SendError(f"door {self.door.id}: not a Telegram chat id", permanent=True)
         chat_id = int(message.to)
@@ -265,6 +265,7 @@ class TelegramAdapter(ChannelAdapter):
         sent = self.bots().call("sendMessage", send_message)
         log.info("sent door=%s kind=%s to=%s message_id=%s", self.door.id, message.kind,
                  mask(message.to), getattr(sent, "message_id", "-"))
+        return str(getattr(sent, "message_id", "") or "")
 
     # ----- media ------------------------------------------------------------------------
     def fetch_media(self, attachment: Attachment) -> tuple[bytes, str]:

@@ -14,6 +14,7 @@ Bot API answer                              SendError
 5xx, time-out, connection refused/reset     retryable
 400, 401, 403, 404, 409, other 4xx          permanent (chat not found, bot blocked by the
                                             user, bad token, file too big ...)
+403 "bot was blocked by the user"           permanent, ``opted_out``: the citizen's STOP
 ==========================================  ===========================================
 
 Reasons never carry the bot token or a chat id (digit runs are masked). A separate
@@ -53,6 +54,7 @@ FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")             # Telegram's file ids:
 FILE_PATH = re.compile(r"(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 MAX_FILE_BYTES = 20 * 1024 * 1024                         # the Bot API serves files up to 20 MB
 _HANDLED_BY_PTB = {400, 401, 403, 404, 409, 429}
+BLOCKED = "bot was blocked by the user"   # the Bot API's 403 when the citizen blocked the bot
 T = TypeVar("T")
 
 
@@ -162,6 +164,8 @@ def send_error(what: str, exc: BaseException, token: str) -> SendError:
             wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         return SendError(reason, retry_after=seconds)
+    if isinstance(exc, Forbidden) and BLOCKED in detail.lower():
+        return SendError(reason, permanent=True, code="403", opted_out=True)
     if isinstance(exc, _PERMANENT):
         return SendError(reason, permanent=True)
     return SendError(reason)          # NetworkError, TimedOut, bad JSON from the server ...

@@ -23,7 +23,9 @@ Features
   retries and fallback-URL calls. ``ProfileName`` is the sender's name: kept for the
   complaint, never logged. Status callbacks (``MessageStatus`` sent/delivered/read/failed)
   and requests without any content are answered 200 with an empty ``<Response/>``; a
-  failed or undelivered reply is logged with Twilio's error code.
+  status callback is the delivery report of the reply ``MessageSid`` (``delivery_reports``;
+  error 21610, the citizen texted STOP to Twilio, is their opt-out); a failed or
+  undelivered reply is logged with Twilio's error code.
 * The acknowledgement rides on the webhook answer (``replies_inline``): TwiML
   ``<Response><Message>...</Message></Response>`` built with twilio's ``MessagingResponse``.
 * ``send``: later replies through ``client.messages.create`` (``channels.twilio_rest``),
@@ -90,7 +92,8 @@ from urllib3.util import parse_url
 from channels import download
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Outcome,
                            Rejected, SendError, WebRequest, WebResponse)
-from channels.twilio_form import is_status_event, read_message, read_params, split_address
+from channels.twilio_form import (OPTED_OUT_CODES, delivery_report, is_status_event, read_message,
+                                  read_params, split_address)
 from channels.twilio_rest import MAX_BODY_CHARS, http_error, message_params, rest_client, rest_error
 from config.settings import SettingsError
 from normalizer.identity import mask
@@ -190,6 +193,10 @@ class TwilioAdapter(ChannelAdapter):
                         self.mode, self.door.id)
         return [message]
 
+    def delivery_reports(self, request: WebRequest) -> list:
+        report = delivery_report(read_params(request))
+        return [report] if report else []
+
     def _log_status(self, params) -> None:
         """A delivery report of a reply: failures are logged with Twilio's error code (e.g.
         63016, WhatsApp's 24-hour window), the number masked."""
@@ -212,7 +219,7 @@ class TwilioAdapter(ChannelAdapter):
         return WebResponse(200, twiml.to_xml().encode("utf-8"), "text/xml; charset=utf-8")
 
     # ----- send -------------------------------------------------------------------------
-    def send(self, message: OutboundMessage) -> None:
+    def send(self, message: OutboundMessage) -> str:
         if not self.configured():
             raise SendError(f"door {self.door.id}: account_sid or auth_token not configured",
                             permanent=True)
@@ -228,11 +235,15 @@ class TwilioAdapter(ChannelAdapter):
         try:
             created = self._client().messages.create(**params)
         except TwilioException as exc:
-            raise rest_error(exc) from None
+            failure = rest_error(exc)
+            failure.opted_out = failure.code in OPTED_OUT_CODES    # 21610: the citizen's STOP
+            raise failure from None
         except requests.RequestException as exc:   # its text holds the URL: never shown
             raise SendError(f"twilio api unreachable ({type(exc).__name__})") from None
+        sid = str(getattr(created, "sid", "") or "")[:64]
         log.info("twilio %s accepted door=%s to=%s sid=%s", message.kind, self.door.id,
-                 mask(message.to), str(getattr(created, "sid", "") or "-")[:40])
+                 mask(message.to), sid[:40] or "-")
+        return sid
 
     def _client(self) -> Client:
         """One REST client per thread (requests sessions are not shared across threads)."""

@@ -31,7 +31,8 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
-from channels.base import Attachment, InboundMessage, Location, Rejected, WebRequest
+from channels.base import (Attachment, DeliveryReport, InboundMessage, Location, Rejected,
+                           WebRequest)
 
 MAX_FORM_BYTES = 64 * 1024      # a real webhook, ten media URLs included, is under 8 KiB
 MAX_FIELDS = 300
@@ -139,6 +140,25 @@ def read_location(params: Params) -> Location | None:
     if latitude is None and not text:
         return None
     return Location(text=text, latitude=latitude, longitude=longitude)
+
+
+# Twilio's MessageStatus of a reply -> the gateway's reply state (channels.base.REPLY_STATES)
+REPLY_STATE = {"accepted": "accepted", "scheduled": "accepted", "queued": "accepted",
+               "sending": "accepted", "sent": "sent", "delivered": "delivered", "read": "read",
+               "undelivered": "failed", "failed": "failed", "canceled": "failed"}
+OPTED_OUT_CODES = frozenset({"21610"})   # "Attempt to send to unsubscribed recipient" (STOP)
+
+
+def delivery_report(params: Params) -> DeliveryReport | None:
+    """A status callback as a delivery report of the reply ``MessageSid`` (None if none)."""
+    if not is_status_event(params):
+        return None
+    status = (params.first("MessageStatus") or params.first("SmsStatus")).strip().lower()
+    sid = params.first("MessageSid").strip()
+    if status not in REPLY_STATE or not sid:
+        return None
+    code = "".join(ch for ch in params.first("ErrorCode") if ch.isascii() and ch.isdigit())[:8]
+    return DeliveryReport(sid[:64], REPLY_STATE[status], code, code in OPTED_OUT_CODES)
 
 
 def is_status_event(params: Params) -> bool:

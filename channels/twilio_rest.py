@@ -86,4 +86,5 @@ def rest_error(exc: TwilioException) -> SendError:
     failure = http_error("messages.create", status)
     failure.reason = f"{failure.reason} (code {code}): {said}".rstrip(": ")
     failure.args = (failure.reason,)
+    failure.code = str(code) if isinstance(code, int) else ""
     return failure

@@ -16,7 +16,9 @@ Features
 * Text, image, video, audio, document, location, interactive (button/list replies) and
   template quick-reply buttons; several entries, changes, messages and contacts in one
   delivery (``contacts[].profile.name`` is the sender's name, ``wa_id`` the number).
-  Status events answer 200 and are only logged; reactions, stickers and other types make
+  Status events (``statuses``: sent, delivered, read, failed with Meta's error codes) are
+  the delivery reports of our replies (``delivery_reports``; error 131050, the citizen
+  stopped messages from the business, is their opt-out); reactions, stickers and other types make
   no complaint (see ``channels.whatsapp_payload``). ``provider_message_id`` is the wamid,
   which Meta keeps on every retry of a delivery.
 * Senders without a phone number (users who adopted a WhatsApp username) are known by their
@@ -64,7 +66,7 @@ import requests
 from channels import download
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
                            SendError, WebRequest, WebResponse)
-from channels.whatsapp_payload import BSUID, read_webhook
+from channels.whatsapp_payload import BSUID, OPTED_OUT_CODES, read_statuses, read_webhook
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")
@@ -158,8 +160,11 @@ class WhatsAppAdapter(ChannelAdapter):
                 log.warning("message for another phone number id door=%s", self.door.id)
         return messages
 
+    def delivery_reports(self, request: WebRequest) -> list:
+        return read_statuses(request.body) if request.method == "POST" else []
+
     # ----- send -------------------------------------------------------------------------
-    def send(self, message: OutboundMessage) -> None:
+    def send(self, message: OutboundMessage) -> str:
         token, number_id = self._secret("access_token"), self._option("phone_number_id")
         if not token or not number_id:
             raise SendError(f"door {self.door.id}: access_token or phone_number_id not configured",
@@ -174,6 +179,9 @@ class WhatsAppAdapter(ChannelAdapter):
             raise graph_error("send", response)
         log.info("whatsapp %s accepted door=%s to=%s as=%s", message.kind, self.door.id,
                  mask(message.to), payload["type"])
+        sent = [m for m in _json(response).get("messages") or [] if isinstance(m, dict)]
+        wamid = sent[0].get("id") if sent else ""
+        return wamid[:256] if isinstance(wamid, str) else ""
 
     def payload(self, message: OutboundMessage, to: dict) -> dict:
         """The Graph API message to ``to`` (``address``): a template for status notices
@@ -283,4 +291,5 @@ def graph_error(what: str, response: requests.Response) -> SendError:
         retry_after = float(header)
     retryable = (response.status_code >= 500 or response.status_code == 429
                  or code in RETRYABLE_CODES)
-    return SendError(reason, permanent=not retryable, retry_after=retry_after)
+    return SendError(reason, permanent=not retryable, retry_after=retry_after,
+                     code=str(code) if code is not None else "", opted_out=code in OPTED_OUT_CODES)

@@ -39,7 +39,7 @@ import math
 import re
 from datetime import datetime, timezone
 
-from channels.base import Attachment, InboundMessage, Location, Rejected
+from channels.base import Attachment, DeliveryReport, InboundMessage, Location, Rejected
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")
@@ -51,6 +51,11 @@ MAX_ID = 256                     # wamids are ~60 characters; anything longer is
 # ("ID.1502576394655843"). A parent BSUID ("ID.ENT.1181...") is not a reporter handle.
 BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9]{1,128}")
 BSUID_KIND = "bsuid"
+REPLY_STATES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
+# 131050: "This recipient has chosen to stop receiving marketing messages on WhatsApp from
+# your business" - the citizen's own opt-out, kept as their STOP. (131026, undeliverable,
+# is not: the number may have no WhatsApp yet, or an old app.)
+OPTED_OUT_CODES = frozenset({131050})
 
 
 def _obj(parent, key: str) -> dict:
@@ -101,6 +106,28 @@ def load(body: bytes) -> dict:
     if not isinstance(data.get("entry"), list):
         raise Rejected(400, "no entry list in the webhook body")
     return data
+
+
+def read_statuses(body: bytes) -> list[DeliveryReport]:
+    """Meta's delivery reports of our replies (``value.statuses``): the wamid, the state,
+    the first error code; an opt-out code marks the report ``opted_out``."""
+    data = load(body)
+    if data.get("object") != OBJECT:
+        return []
+    found = []
+    for entry in data["entry"]:
+        for change in _list(entry, "changes"):
+            if not isinstance(change, dict) or change.get("field", "messages") != "messages":
+                continue
+            for status in _list(_obj(change, "value"), "statuses"):
+                wamid, state = _str(status, "id"), REPLY_STATES.get(_str(status, "status"))
+                if not wamid or len(wamid) > MAX_ID or state is None:
+                    continue
+                codes = [e.get("code") for e in _list(status, "errors") if isinstance(e, dict)]
+                codes = [c for c in codes if isinstance(c, int) and not isinstance(c, bool)]
+                found.append(DeliveryReport(wamid, state, str(codes[0]) if codes else "",
+                                            any(c in OPTED_OUT_CODES for c in codes)))
+    return found
 
 
 def read_webhook(body: bytes, door_id: str, channel: str) -> list[InboundMessage]:

@@ -35,6 +35,8 @@ Settings (default in brackets):
   LAPOR_FORWARD_CONCURRENCY  parallel deliveries to the central system [8]
   LAPOR_FLOOD_PER_MINUTE  messages a minute from one sender on one door above which its
                          messages are flagged "flood" and queued on the bulk queue [20]
+  LAPOR_ACCEPT_SIGNATURE_V1  ``1``/``0``: accept the central system's signatures of contract
+                         version 1 (``v1=``) beside v2 [1 until V1_ACCEPTED_UNTIL, then 0]
 """
 from __future__ import annotations
 
@@ -42,10 +44,14 @@ import base64
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 EMBEDDED = "embedded"
+# The last day the central system's v1 signatures are accepted by default (six months after
+# contract v2); afterwards LAPOR_ACCEPT_SIGNATURE_V1 defaults to 0.
+V1_ACCEPTED_UNTIL = date(2027, 5, 31)
 
 
 class SettingsError(ValueError):
@@ -79,6 +85,7 @@ class Settings:
     reconcile_after_seconds: float = 600.0
     forward_concurrency: int = 8
     flood_per_minute: int = 20
+    accept_signature_v1: bool = True
     extra: dict = field(default_factory=dict)
 
     @property
@@ -201,8 +208,19 @@ def load_settings(environ: dict | None = None) -> Settings:
         raw = get(name.upper())
         if raw:
             values[name] = _number("LAPOR_" + name.upper(), raw, kind, minimum)
+    values["accept_signature_v1"] = _switch("LAPOR_ACCEPT_SIGNATURE_V1", get("ACCEPT_SIGNATURE_V1"),
+                                            date.today() <= V1_ACCEPTED_UNTIL)
     values["extra"] = {k[6:]: v for k, v in env.items() if k.startswith("LAPOR_")}
     return Settings(**values)
+
+
+def _switch(name: str, value: str, default: bool) -> bool:
+    """``1`` or ``0`` (empty: ``default``); anything else is a configuration error."""
+    if not value:
+        return default
+    if value not in ("0", "1"):
+        raise SettingsError(f"{name}: expected 1 or 0, got {value!r}")
+    return value == "1"
 
 
 def _embedded_secret(data_dir: Path) -> str:

@@ -6,15 +6,29 @@ Every request to the central system is a POST of the complaint JSON with::
     Idempotency-Key: <complaint id>
     X-Lapor-Schema-Version: 1
     X-Lapor-Timestamp: <unix seconds>
-    X-Lapor-Signature: v1=<hex HMAC-SHA256(LAPOR_CENTRAL_SECRET, "<timestamp>." + body)>
+    X-Lapor-Signature: v2=<hex HMAC-SHA256(LAPOR_CENTRAL_SECRET,
+                            "lapor-v2|complaint-to-central|<timestamp>|" + body)>
 
 Follow-up events (``FollowUpEventSchema``) go the same way to ``LAPOR_CENTRAL_EVENTS_URL``
-(default ``<LAPOR_CENTRAL_URL>/events``) with ``Idempotency-Key`` = the event id.
+(default ``<LAPOR_CENTRAL_URL>/events``) with ``Idempotency-Key`` = the event id, signed
+with the kind ``event-to-central``.
+
+Signing contract v2: the signed string is ``"lapor-v2|<kind>|<timestamp>|" + payload``,
+where the kind names the direction and purpose (``KINDS``): ``complaint-to-central``,
+``event-to-central`` (the gateway's POSTs), ``status-to-gateway`` (the central system's
+status callbacks, payload = body) and ``attachment-link`` (the central system's attachment
+downloads, payload = the request path). A signature made for one kind never verifies as
+another. Only the canonical form is accepted: exactly ``v2=`` and 64 lower-case hex
+digits, nothing before or after (no whitespace of any kind, no second value), and a
+timestamp of ASCII digits without sign or leading zero. The replay key is the MAC that was
+verified, never the header as sent.
+
+Version 1 (``v1=<hex HMAC-SHA256(secret, "<timestamp>." + payload)>``, no kind) is still
+accepted from the central system while ``LAPOR_ACCEPT_SIGNATURE_V1`` is on (its default
+until ``config.settings.V1_ACCEPTED_UNTIL``); the gateway itself signs v2 only.
 
 Verdicts: 2xx and 409 delivered; 429, 5xx, time-outs and connection errors retry
 (honouring Retry-After); any other 4xx is permanent (dead-lettered with the reason).
-The same scheme signs the central system's status callbacks to the gateway
-(``verify_signature``, with a replay window).
 
 With no ``LAPOR_CENTRAL_URL`` the forwarder delivers to ``LocalOutbox`` instead: one JSON
 line per complaint appended (and fsynced) to ``<data dir>/central-outbox.jsonl``.
@@ -25,6 +39,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -35,6 +50,16 @@ import requests
 
 DELIVERED, RETRY, PERMANENT = "delivered", "retry", "permanent"
 
+COMPLAINT_TO_CENTRAL = "complaint-to-central"
+EVENT_TO_CENTRAL = "event-to-central"
+STATUS_TO_GATEWAY = "status-to-gateway"
+ATTACHMENT_LINK = "attachment-link"
+KINDS = frozenset({COMPLAINT_TO_CENTRAL, EVENT_TO_CENTRAL, STATUS_TO_GATEWAY, ATTACHMENT_LINK})
+_DELIVERY_KINDS = {"complaint": COMPLAINT_TO_CENTRAL, "event": EVENT_TO_CENTRAL}
+# Canonical forms only: fullmatch, ASCII classes (no \d, no \s, no case folding).
+_SIGNATURE = re.compile(r"(v[12])=([0-9a-f]{64})")
+_TIMESTAMP = re.compile(r"[1-9][0-9]{0,11}")
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -43,33 +68,71 @@ class Verdict:
     retry_after: float | None = None
 
 
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256)
+@dataclass(frozen=True)
+class Verified:
+    """The outcome of a signature check: ``problem`` is '' when valid (else a short reason
+    that never echoes the expected value); ``replay_key`` is the hex MAC that was verified
+    (the only thing a replay guard may key on)."""
+    problem: str
+    replay_key: str = ""
+
+
+def signed_string(kind: str, timestamp: int, payload: bytes) -> bytes:
+    """What a v2 signature covers: a label naming the kind, the timestamp, the payload."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown signature kind {kind!r}")
+    return f"lapor-v2|{kind}|{timestamp}|".encode("ascii") + payload
+
+
+def sign(secret: str, payload: bytes, timestamp: int, kind: str) -> str:
+    """``v2=<hex>`` over ``signed_string(kind, timestamp, payload)``."""
+    mac = hmac.new(secret.encode(), signed_string(kind, timestamp, payload), hashlib.sha256)
+    return "v2=" + mac.hexdigest()
+
+
+def sign_v1(secret: str, payload: bytes, timestamp: int) -> str:
+    """The version 1 signature (no kind), still accepted from central for a while."""
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + payload, hashlib.sha256)
     return "v1=" + mac.hexdigest()
 
 
-def signed_headers(secret: str, body: bytes, key: str, now: float | None = None) -> dict:
+def signed_headers(secret: str, body: bytes, key: str, now: float | None = None,
+                   kind: str = COMPLAINT_TO_CENTRAL) -> dict:
     timestamp = int(now if now is not None else time.time())
     return {"Content-Type": "application/json", "Idempotency-Key": key,
             "X-Lapor-Schema-Version": "1", "X-Lapor-Timestamp": str(timestamp),
-            "X-Lapor-Signature": sign(secret, body, timestamp),
+            "X-Lapor-Signature": sign(secret, body, timestamp, kind),
             "User-Agent": "lapor-gateway/0.1"}
 
 
-def verify_signature(secret: str, body: bytes, timestamp: str, signature: str,
+def check_signature(secret: str, payload: bytes, timestamp: str, signature: str, kind: str,
+                    accept_v1: bool = False, window: float = 300.0,
+                    now: float | None = None) -> Verified:
+    """Verify a signature of ``kind`` in its canonical form; see the module docstring."""
+    if not timestamp or not signature:
+        return Verified("missing signature")
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return Verified("malformed timestamp")
+    stamp = int(timestamp)
+    if abs((now if now is not None else time.time()) - stamp) > window:
+        return Verified("stale timestamp")
+    form = _SIGNATURE.fullmatch(signature)
+    if form is None:
+        return Verified("malformed signature")
+    version, given = form.groups()
+    if version == "v1" and not accept_v1:
+        return Verified("signature version 1 no longer accepted")
+    expected = sign(secret, payload, stamp, kind) if version == "v2" else sign_v1(secret, payload, stamp)
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
+        return Verified("bad signature")
+    return Verified("", expected[3:])
+
+
+def verify_signature(secret: str, payload: bytes, timestamp: str, signature: str,
+                     kind: str = COMPLAINT_TO_CENTRAL, accept_v1: bool = False,
                      window: float = 300.0, now: float | None = None) -> str:
     """'' when valid, else a short reason (never echoing the expected value)."""
-    if not timestamp or not signature:
-        return "missing signature"
-    try:
-        stamp = int(timestamp)
-    except ValueError:
-        return "malformed timestamp"
-    if abs((now if now is not None else time.time()) - stamp) > window:
-        return "stale timestamp"
-    if not hmac.compare_digest(sign(secret, body, stamp).encode(), signature.strip().encode()):
-        return "bad signature"
-    return ""
+    return check_signature(secret, payload, timestamp, signature, kind, accept_v1, window, now).problem
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -113,7 +176,8 @@ class CentralClient:
     def deliver(self, body: bytes, key: str, kind: str = "complaint") -> Verdict:
         try:
             response = self.session.post(self.urls[kind], data=body, timeout=self.timeout,
-                                         headers=signed_headers(self.secret, body, key))
+                                         headers=signed_headers(self.secret, body, key,
+                                                                kind=_DELIVERY_KINDS[kind]))
         except requests.Timeout:
             return Verdict(RETRY, "central timed out")
         except requests.RequestException as exc:

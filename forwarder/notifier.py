@@ -3,7 +3,12 @@
 A reply message body (routing key ``reply.<channel>``)::
 
     {"door_id": "sms-1708", "to": "+6281234567890", "text": "LAPOR! ...",
-     "complaint_id": "5f0c...", "kind": "ack|status", "private": false, "attempts": 0}
+     "complaint_id": "5f0c...", "kind": "ack|status", "private": false, "attempts": 0,
+     "reply_id": "9b1e...", "sender_kind": "phone"}
+
+Every reply's fate is recorded (``forwarder.delivery``): ``accepted`` with the provider's
+message id when ``send()`` returns, ``failed`` when it fails for good; a failure that means
+the citizen opted out (``SendError.opted_out``) records STOP for them.
 
 Same rules as the forwarder: a retryable ``SendError`` schedules the reply again with
 backoff and jitter (``retry:reply`` in Redis holds the whole reply), a permanent one or too
@@ -15,20 +20,24 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 
 from channels.base import OutboundMessage, SendError
 from forwarder.consumer import QueueWorker, backoff
+from forwarder.delivery import ReplyTracker
 from forwarder.topology import REPLIES
 from forwarder.worker import _now
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.notifier")
-_FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to", "tracking_number")
+_FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to", "tracking_number",
+           "reply_id")
 
 
 def enqueue_reply(publisher, channel: str, reply: dict) -> None:
     """Put a reply on the replies queue (the one way replies travel)."""
-    publisher.publish(f"reply.{channel}", {**reply, "attempts": reply.get("attempts", 0)},
+    publisher.publish(f"reply.{channel}", {**reply, "attempts": reply.get("attempts", 0),
+                                           "reply_id": reply.get("reply_id") or uuid.uuid4().hex},
                       reply.get("complaint_id") or "reply", "reply")
 
 
@@ -37,6 +46,7 @@ class NotifyWorker(QueueWorker):
 
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)
+        self.tracker = ReplyTracker(parts.settings, parts.catalogue, parts.store, parts.publisher)
 
     def handle(self, body, headers: dict) -> None:
         if not isinstance(body, dict) or body.get("door_id") not in self.parts.adapters:
@@ -44,12 +54,13 @@ class NotifyWorker(QueueWorker):
             return
         adapter = self.parts.adapters[body["door_id"]]
         try:
-            adapter.send(OutboundMessage(**{k: body[k] for k in _FIELDS if k in body}))
+            provider_ref = adapter.send(OutboundMessage(**{k: body[k] for k in _FIELDS if k in body}))
             log.info("sent %s reply door=%s to=%s", body.get("kind"), body["door_id"],
                      mask(body.get("to", "")))
         except SendError as exc:
             attempts = int(body.get("attempts", 0)) + 1
             if exc.permanent or attempts >= self.settings.max_attempts:
+                self.tracker.failed(body, exc.code, exc.opted_out)
                 self._dead({**body, "attempts": attempts}, exc.reason)
                 return
             delay = backoff(attempts, self.settings.retry_base_seconds,
@@ -58,6 +69,8 @@ class NotifyWorker(QueueWorker):
                                                      ensure_ascii=False), delay)
             log.info("retry reply door=%s attempt=%d in %.1fs: %s", body["door_id"], attempts,
                      delay, exc.reason)
+            return
+        self.tracker.sent(body, provider_ref if isinstance(provider_ref, str) else None)
 
     def _dead(self, body, reason: str) -> None:
         key = body.get("complaint_id", "") if isinstance(body, dict) else ""

@@ -1,10 +1,12 @@
 """The central system's side door: signed status callbacks.
 
-``POST /api/v1/central/status`` with a ``StatusUpdateSchema`` JSON body, signed like the
-forwarder's requests (``X-Lapor-Timestamp``, ``X-Lapor-Signature: v1=<hex HMAC-SHA256(
-LAPOR_CENTRAL_SECRET, "<timestamp>." + body)>``). A timestamp more than
-``REPLAY_WINDOW`` seconds away is refused, and so is a signature already used (each is
-remembered for twice the window): a captured callback cannot be replayed.
+``POST /api/v1/central/status`` with a ``StatusUpdateSchema`` JSON body, signed with the
+contract v2 of ``forwarder.central`` (``X-Lapor-Timestamp``, ``X-Lapor-Signature:
+v2=<hex HMAC-SHA256(LAPOR_CENTRAL_SECRET, "lapor-v2|status-to-gateway|<timestamp>|" +
+body)>``; ``v1=`` too while ``LAPOR_ACCEPT_SIGNATURE_V1`` is on). Only the canonical form
+is taken. A timestamp more than ``REPLAY_WINDOW`` seconds away is refused, and so is a
+signature already used (the MAC that was verified is remembered for twice the window): a
+captured callback cannot be replayed, whatever is added around its signature.
 
 Sample body::
 
@@ -20,7 +22,7 @@ complaint; 422 invalid body; 503 when no central secret is configured.
 
 ``GET /api/v1/central/attachments/<sha256>`` gives the central system the bytes of an
 attachment a complaint or media event names (``stored_ref: attachment:<sha256>``), signed
-the same way over ``"<timestamp>." + the request path``. Always
+the same way with the kind ``attachment-link`` over the request path. Always
 ``application/octet-stream`` as a download, never rendered: uploads are never served to
 the public.
 """
@@ -55,12 +57,10 @@ def status_callback():
     if not secret:
         return jsonify(error="status callbacks need LAPOR_CENTRAL_SECRET"), 503
     body = request.get_data(cache=True)
-    signature = request.headers.get("X-Lapor-Signature", "")
-    problem = central.verify_signature(secret, body, request.headers.get("X-Lapor-Timestamp", ""),
-                                       signature, window=REPLAY_WINDOW)
-    if problem:
-        return jsonify(error=problem), 401
-    if not parts.store.redis.set(f"lapor:callback:{signature[-64:]}", 1, nx=True,
+    verified = _check(parts, body, central.STATUS_TO_GATEWAY)
+    if verified.problem:
+        return jsonify(error=verified.problem), 401
+    if not parts.store.redis.set(f"lapor:callback:{verified.replay_key}", 1, nx=True,
                                  ex=2 * REPLAY_WINDOW):
         return jsonify(error="replayed callback"), 401
     try:
@@ -99,10 +99,7 @@ def attachment(sha256: str):
     secret = parts.settings.central_secret
     if not secret:
         return jsonify(error="attachment downloads need LAPOR_CENTRAL_SECRET"), 503
-    problem = central.verify_signature(secret, request.path.encode(),
-                                       request.headers.get("X-Lapor-Timestamp", ""),
-                                       request.headers.get("X-Lapor-Signature", ""),
-                                       window=REPLAY_WINDOW)
+    problem = _check(parts, request.path.encode(), central.ATTACHMENT_LINK).problem
     if problem:
         return jsonify(error=problem), 401
     try:
@@ -116,6 +113,15 @@ def attachment(sha256: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _check(parts, payload: bytes, kind: str) -> central.Verified:
+    """The request's signature of ``kind`` over ``payload``, checked (v1 as the setting says)."""
+    return central.check_signature(parts.settings.central_secret, payload,
+                                   request.headers.get("X-Lapor-Timestamp", ""),
+                                   request.headers.get("X-Lapor-Signature", ""), kind,
+                                   accept_v1=parts.settings.accept_signature_v1,
+                                   window=REPLAY_WINDOW)
 
 
 def notify(parts, cid: str, number: str) -> bool:
@@ -135,6 +141,7 @@ def notify(parts, cid: str, number: str) -> bool:
         public = via.id == door.id and route.get("public") == "1"   # e.g. a tweet: reply
         enqueue_reply(parts.publisher, via.channel, {                # with the number only,
             "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,   # DM the rest
+            "sender_kind": kind,
             "kind": "status", "private": not public, "tracking_number": number,
             "reply_to": route.get("reply_to", "") if public else ""})
     except PublishError as exc:

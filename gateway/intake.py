@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
 from config import messages
 from forwarder import store as codes
+from forwarder.delivery import ReplyTracker
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
 from redis import RedisError
@@ -58,6 +59,7 @@ class Intake:
         self.adapters = adapters
         self.store = store
         self.publisher = publisher
+        self.replies = ReplyTracker(settings, catalogue, store, publisher)   # delivery reports
         self.window = settings.followup_minutes * 60
         self._contexts = {
             door.id: Context(secret_key=settings.secret_key, routing_rules=catalogue.routing,
@@ -76,6 +78,7 @@ class Intake:
             if answer is not None:
                 return answer
         adapter.verify(request)
+        self.replies.reported(door_id, adapter.delivery_reports(request))
         outcomes = [self.receive(adapter, message) for message in adapter.parse(request)]
         return adapter.respond(outcomes)
 
@@ -90,7 +93,8 @@ class Intake:
         handle = reporter_handle(message)
         if not handle:
             return
-        body = {"door_id": door.id, "to": handle, "text": outcome.reply_text,
+        body = {"door_id": door.id, "to": handle, "sender_kind": message.sender_kind,
+                "text": outcome.reply_text,
                 "complaint_id": outcome.complaint_id, "kind": outcome.kind,
                 "private": not message.public, "reply_to": message.provider_message_id,
                 "tracking_number": outcome.tracking_number}

@@ -7,12 +7,16 @@ numbers and no multiprocess mode is needed. Labels are doors and events, never a
     lapor_complaints_total{door, event}   accepted, duplicate, delivered, retried, dead
     lapor_undelivered                      accepted but not yet delivered
     lapor_retries_scheduled{kind}          complaint, reply
+    lapor_reply_delivery_total{door, state}  replies that reached accepted, sent, failed,
+                                           delivered, read (``forwarder.delivery``)
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from forwarder.delivery import reply_stats
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -34,6 +38,11 @@ class StoreCollector:
         scheduled.add_metric(["complaint"], depths["retry_complaint"])
         scheduled.add_metric(["reply"], depths["retry_reply"])
         yield scheduled
+        replies = CounterMetricFamily("lapor_reply_delivery", "Replies to reporters by door "
+                                      "and delivery state reached", labels=["door", "state"])
+        for (state, door), value in sorted(reply_stats(self.store).items()):
+            replies.add_metric([door, state], value)
+        yield replies
 
 
 @blueprint.route("/metrics")

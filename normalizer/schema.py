@@ -144,6 +144,22 @@ def _looks_like_contact(contact: str) -> bool:
     return 8 <= len(digits) <= 15 and all(c.isdigit() or c in "+-() " for c in contact)
 
 
+class ReplyStateSchema(Schema):
+    """What became of one reply the gateway sent the reporter (a ``reply_status`` event)."""
+    class Meta:
+        ordered = True
+
+    reply_id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={
+        "description": "ack (acknowledgement), answer (to CEK, STOP...), status (a status notice)"})
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["accepted", "sent", "failed", "delivered", "read"]), metadata={
+        "description": "accepted: the provider took it; sent: handed to the network; failed; "
+                       "delivered: on the citizen's device; read"})
+    code = fields.String(required=True, metadata={"description": "the provider's error code, if any"})
+    updated_at = fields.DateTime(required=True)
+
+
 class FollowUpEventSchema(Schema):
     """Follow-up event v1: an addition to a complaint, delivered to the central system
     after (or beside) the complaint with its own ``event_id`` as the Idempotency-Key."""
@@ -152,9 +168,11 @@ class FollowUpEventSchema(Schema):
 
     schema_version = fields.Integer(required=True, validate=validate.Equal(SCHEMA_VERSION))
     event_id = fields.String(required=True, metadata={"description": "the Idempotency-Key"})
-    type = fields.String(required=True, validate=validate.OneOf(["followup", "edit", "media"]),
+    type = fields.String(required=True, validate=validate.OneOf(
+        ["followup", "edit", "media", "reply_status"]),
                          metadata={"description": "followup: the reporter added a message; "
-                                   "edit: the reporter edited one; media: an attachment was fetched"})
+                                   "edit: the reporter edited one; media: an attachment was "
+                                   "fetched; reply_status: a reply to the reporter changed state"})
     complaint_id = fields.String(required=True)
     tracking_number = fields.String(required=True)
     door = fields.String(required=True)
@@ -166,6 +184,7 @@ class FollowUpEventSchema(Schema):
     attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
     location = fields.Nested(LocationSchema, allow_none=True)
     flags = fields.List(fields.String(), required=True)
+    reply = fields.Nested(ReplyStateSchema, metadata={"description": "reply_status events only"})
 
 
 class StatusUpdateSchema(Schema):

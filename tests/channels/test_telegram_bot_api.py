@@ -115,6 +115,23 @@ def test_send_failures(adapter, bot_api, status, description, parameters, perman
     assert failed.value.__cause__ is None and failed.value.__suppress_context__
 
 
+@pytest.mark.parametrize("description,opted_out", [
+    ("Forbidden: bot was blocked by the user", True),        # the citizen's STOP
+    ("Forbidden: user is deactivated", False),               # unreachable, not a choice
+    ("Forbidden: bot can't initiate conversation with a user", False),
+])
+def test_blocked_bot_is_an_opt_out(adapter, bot_api, description, opted_out):
+    bot_api.fail("sendMessage", 403, description)
+    with pytest.raises(SendError) as failed:
+        adapter.send(OutboundMessage("telegram", CHAT, "x"))
+    assert failed.value.permanent and failed.value.opted_out is opted_out
+    assert failed.value.code == ("403" if opted_out else "")
+
+
+def test_send_returns_the_message_id(adapter, bot_api):
+    assert adapter.send(OutboundMessage("telegram", CHAT, "x")).isdigit()
+
+
 def test_send_retried_after_a_failure_goes_through(adapter, bot_api):
     bot_api.fail("sendMessage", 500, "Internal Server Error")
     with pytest.raises(SendError):

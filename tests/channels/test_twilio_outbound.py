@@ -138,6 +138,13 @@ def test_send_errors(provider, doors, settings, status, code, permanent):
     assert failed.value.permanent is permanent
     assert f"answered {status}" in failed.value.reason and f"code {code}" in failed.value.reason
     assert "81234567890" not in str(failed.value) and AUTH_TOKEN not in str(failed.value)
+    assert failed.value.code == str(code)
+    assert failed.value.opted_out is (code == 21610)          # the citizen's STOP at Twilio
+
+
+def test_send_returns_the_message_sid(provider, doors, settings):
+    sid = adapter(doors, settings, "twilio-sms").send(OutboundMessage("twilio-sms", PHONE, "x"))
+    assert sid == CREATED["sid"]
 
 
 def test_send_error_without_json_is_still_classified(provider, doors, settings):

@@ -365,7 +365,8 @@ def test_status_notice_reaches_a_bsuid_reporter(central_secret, client, parts):
     raw = json.dumps({"tracking_number": complaint["tracking_number"], "status": "proses",
                       "agency": "Dinas Lingkungan Hidup"}).encode()
     answer = client.post("/api/v1/central/status", data=raw,
-                         headers=contract.signed_headers(central_secret, raw, "cb"))
+                         headers=contract.signed_headers(central_secret, raw, "cb",
+                                                          kind=contract.STATUS_TO_GATEWAY))
     assert answer.status_code == 200 and answer.get_json() == {"ok": True, "notified": True}
     notice = queued(redis_of(parts), REPLIES)[-1]
     assert (notice["kind"], notice["to"], notice["door_id"]) == ("status", BSUID, "wa-cloud")

@@ -144,7 +144,34 @@ def test_send_failures(graph, status, headers, body, permanent, retry_after):
     assert f"answered {status}" in failed.value.reason
     if isinstance(body, dict):
         assert f"code {body['error']['code']}" in failed.value.reason
+        assert failed.value.code == str(body["error"]["code"]) and not failed.value.opted_out
     assert "81234567890" not in failed.value.reason and ACCESS_TOKEN not in failed.value.reason
+
+
+def test_opted_out_error_and_statuses(graph):
+    """131050: the citizen stopped messages from the business (the WhatsApp STOP)."""
+    graph.default = (400, {}, {"error": {"message": "(#131050) Unable to deliver the message. This "
+                                          "recipient has chosen to stop receiving marketing messages",
+                                         "code": 131050}})
+    with pytest.raises(SendError) as failed:
+        adapter_for(graph).send(OutboundMessage("wa-cloud", PHONE, "x"))
+    assert failed.value.opted_out and failed.value.permanent and failed.value.code == "131050"
+    from channels.whatsapp_payload import read_statuses
+
+    body = {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
+        "statuses": [{"id": "wamid.A", "status": "read"}, {"id": "wamid.B", "status": "failed",
+                                                           "errors": [{"code": 131026}]},
+                     {"id": "wamid.C", "status": "failed", "errors": [{"code": 131050}]},
+                     {"id": "wamid.D", "status": "deleted"}, {"status": "sent"}, "junk",
+                     {"id": "wamid.E", "status": "failed", "errors": [{"code": True}, "x"]}]}}]}]}
+    assert [(r.ref, r.state, r.code, r.opted_out) for r in read_statuses(json.dumps(body).encode())] == [
+        ("wamid.A", "read", "", False), ("wamid.B", "failed", "131026", False),
+        ("wamid.C", "failed", "131050", True), ("wamid.E", "failed", "", False)]
+
+
+def test_send_returns_the_wamid(graph):
+    graph.default = (200, {}, {"messaging_product": "whatsapp", "messages": [{"id": "wamid.XYZ"}]})
+    assert adapter_for(graph).send(OutboundMessage("wa-cloud", PHONE, "x")) == "wamid.XYZ"
 
 
 def test_send_unreachable_is_retryable_and_leaks_nothing():

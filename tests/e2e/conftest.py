@@ -104,8 +104,9 @@ def media_worker(settings):
     yield from _running(run_media, settings)
 
 
-def central_bodies(central: Receiver, path: str) -> list[dict]:
-    """The signed bodies the central receiver got on ``path`` (each signature checked)."""
+def central_bodies(central: Receiver, path: str, reply_status: bool = False) -> list[dict]:
+    """The signed bodies the central receiver got on ``path`` (each signature checked);
+    ``reply_status`` events (a reply's delivery state) only when asked for."""
     import json
 
     from forwarder import central as contract
@@ -114,9 +115,11 @@ def central_bodies(central: Receiver, path: str) -> list[dict]:
         found = [r for r in central.requests if r["path"] == path]
     for request in found:
         headers = request["headers"]
+        kind = contract.EVENT_TO_CENTRAL if path.endswith("/events") else contract.COMPLAINT_TO_CENTRAL
         assert contract.verify_signature(CENTRAL_SECRET, request["body"], headers["x-lapor-timestamp"],
-                                         headers["x-lapor-signature"]) == ""
-    return [json.loads(r["body"]) for r in found]
+                                         headers["x-lapor-signature"], kind) == ""
+    bodies = [json.loads(r["body"]) for r in found]
+    return [b for b in bodies if reply_status or b.get("type") != "reply_status"]
 
 
 @pytest.fixture
@@ -127,12 +130,12 @@ def status_callback(gateway):
 
     import requests
 
-    from forwarder.central import signed_headers
+    from forwarder.central import STATUS_TO_GATEWAY, signed_headers
 
     def send(tracking_number: str, status: str, agency: str = "", **more):
         body = _json.dumps({"tracking_number": tracking_number, "status": status,
                             "agency": agency, **more}).encode()
-        headers = signed_headers(CENTRAL_SECRET, body, "callback")
+        headers = signed_headers(CENTRAL_SECRET, body, "callback", kind=STATUS_TO_GATEWAY)
         return requests.post(f"{gateway}/api/v1/central/status", data=body, headers=headers,
                              timeout=10)
 

@@ -111,3 +111,35 @@ def test_status_notice_goes_out_through_sendsms(kannel, parts):
     [got_wide] = kannel.wait_sms_to("+6281234567802")
     assert (got_plain.sender, got_plain.kind, got_plain.text) == ("1708", "text", plain)
     assert (got_wide.sender, got_wide.kind, got_wide.text) == ("1708", "ucs-2", wide)
+
+
+def test_sendsms_asks_kannel_for_delivery_reports_and_they_verify(kannel, parts):
+    """A real bearerbox/smsbox with fakesmsc: the SMSC's acknowledgement comes back as a
+    DLR (type 8) at the dlr-url the adapter gave, and that request passes the adapter's
+    per-reply token check and reads as the reply being ``sent``."""
+    import uuid
+    from dataclasses import replace
+
+    from channels.base import WebRequest
+    from channels.kannel import KannelAdapter
+    from tests.helpers import Receiver
+
+    with Receiver(default=(200, {}, b"")) as gateway:
+        door = parts.catalogue.doors["sms-1708"]
+        adapter = KannelAdapter(replace(door, options={**door.options, "dlr_base_url": gateway.url}),
+                                parts.settings)
+        reply_id = uuid.uuid4().hex
+        adapter.send(OutboundMessage("sms-1708", "+6281234567809", "LAPOR! uji DLR", kind="status",
+                                     reply_id=reply_id))
+        kannel.wait_sms_to("+6281234567809")
+        wait_for(lambda: any(f"dlr_ref={reply_id}" in r["path"] for r in gateway.requests),
+                 timeout=15, message="a DLR from Kannel")
+        [report] = [r for r in gateway.requests if f"dlr_ref={reply_id}" in r["path"]][:1]
+    path, _, query = report["path"].partition("?")
+    request = WebRequest(method="GET", url=gateway.url + report["path"], path=path,
+                         headers=report["headers"], query_string=query.encode(), body=b"")
+    adapter.verify(request)
+    [dlr] = adapter.delivery_reports(request)
+    assert (dlr.ref, dlr.by_reply_id) == (reply_id, True)
+    assert dlr.state in ("sent", "delivered"), report["path"]
+    assert adapter.parse(request) == []

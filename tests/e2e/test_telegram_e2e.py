@@ -84,6 +84,10 @@ def test_telegram_complaint_photo_edit_status_and_new(gateway, central, bot_api,
         "ack", tracking=tracking.display(number), compact=number, where_id="", where_en="",
         due=messages.format_date(complaint["service_level"]["due_date"]))
     assert json.loads(ack["reply_parameters"])["message_id"] == 201       # quotes Siti's message
+    fates = wait_for(lambda: [e for e in central_bodies(central, "/events", reply_status=True)
+                              if e["type"] == "reply_status"], message="the ack's reply_status event")
+    assert [(e["complaint_id"], e["reply"]["kind"], e["reply"]["state"]) for e in fates] == \
+        [(complaint["id"], "ack", "accepted")]              # the Bot API took it
 
     # 2. a photo two minutes later joins the complaint; the media worker downloads it
     sizes = (PhotoSize("AgACAgUAAxkBAAIC-e2e-90", "AQAD-90", 90, 67, 1432),
@@ -154,4 +158,5 @@ def test_forged_and_redelivered_updates_over_http(gateway, central, bot_api, for
         messages.text("ack", tracking=tracking.display(number), compact=number, where_id="",
                       where_en="", due=messages.format_date(complaint["service_level"]["due_date"])),
         messages.text("ack_duplicate", tracking=tracking.display(number))])
-    assert len(parts.store.redis.keys("lapor:c:*")) == 1
+    ledger = [parts.store.ledger(key.decode()[len("lapor:c:"):]) for key in parts.store.redis.keys("lapor:c:*")]
+    assert len([entry for entry in ledger if entry.get("kind") != "event"]) == 1   # acks' fates: events

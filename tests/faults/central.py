@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from forwarder.central import verify_signature
+from forwarder.central import COMPLAINT_TO_CENTRAL, EVENT_TO_CENTRAL, verify_signature
 from tests.helpers import free_port
 
 
@@ -74,8 +74,9 @@ class CentralStub:
 
     def _record(self, path: str, headers, body: bytes) -> str:
         """Check and store one request; return what to answer ('ok', '401', '400')."""
+        kind = EVENT_TO_CENTRAL if path.rstrip("/").endswith("/events") else COMPLAINT_TO_CENTRAL
         if verify_signature(self.secret, body, headers.get("X-Lapor-Timestamp", ""),
-                            headers.get("X-Lapor-Signature", ""), window=3600):
+                            headers.get("X-Lapor-Signature", ""), kind, window=3600):
             with self._lock:
                 self.answers["bad-signature"] += 1
             return "401"

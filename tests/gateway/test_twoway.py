@@ -23,6 +23,7 @@ from normalizer.schema import ComplaintSchema, FollowUpEventSchema
 from tests.helpers import Receiver, inbound, wait_for
 
 SECRET = "central-two-way-secret"
+LINK = contract.ATTACHMENT_LINK
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def _sms(client, text, sender="081234567890", msg_id=None):
 
 def _signed(client, body: dict, secret=SECRET, stamp=None):
     raw = json.dumps(body).encode()
-    headers = contract.signed_headers(secret, raw, "cb", now=stamp)
+    headers = contract.signed_headers(secret, raw, "cb", now=stamp, kind=contract.STATUS_TO_GATEWAY)
     return client.post("/api/v1/central/status", data=raw, headers=headers)
 
 
@@ -96,7 +97,8 @@ def test_followup_joins_the_open_complaint(client, parts, central, workers):
     assert headers["idempotency-key"] == event["event_id"]
     assert contract.verify_signature(SECRET, next(r["body"] for r in central.requests
                                                   if r["path"] == "/events"),
-                                     headers["x-lapor-timestamp"], headers["x-lapor-signature"]) == ""
+                                     headers["x-lapor-timestamp"], headers["x-lapor-signature"],
+                                     contract.EVENT_TO_CENTRAL) == ""
 
 
 def test_keyword_or_other_reporter_starts_a_new_complaint(client, parts):
@@ -203,7 +205,7 @@ def test_status_callback_refusals(client, parts, case, status):
         answer = _signed(client, {"tracking_number": number, "status": "hilang"})
     else:
         raw = json.dumps(body).encode()
-        headers = contract.signed_headers(SECRET, raw, "cb")
+        headers = contract.signed_headers(SECRET, raw, "cb", kind=contract.STATUS_TO_GATEWAY)
         assert client.post("/api/v1/central/status", data=raw, headers=headers).status_code == 200
         answer = client.post("/api/v1/central/status", data=raw, headers=headers)
     assert answer.status_code == status
@@ -257,14 +259,14 @@ def test_central_fetches_attachment_bytes_with_a_signed_request(client, parts):
     data = b"%PDF-1.4 surat keterangan"
     digest = write(parts.settings.data_dir, data)
     path = f"/api/v1/central/attachments/{digest}"
-    answer = client.get(path, headers=contract.signed_headers(SECRET, path.encode(), "x"))
+    answer = client.get(path, headers=contract.signed_headers(SECRET, path.encode(), "x", kind=LINK))
     assert answer.status_code == 200 and answer.data == data
     assert answer.mimetype == "application/octet-stream"
     assert "attachment" in answer.headers["Content-Disposition"]
     assert client.get(path).status_code == 401
-    forged = contract.signed_headers("wrong", path.encode(), "x")
+    forged = contract.signed_headers("wrong", path.encode(), "x", kind=LINK)
     assert client.get(path, headers=forged).status_code == 401
     other = "/api/v1/central/attachments/" + "0" * 64
-    assert client.get(other, headers=contract.signed_headers(SECRET, other.encode(), "x")).status_code == 404
+    assert client.get(other, headers=contract.signed_headers(SECRET, other.encode(), "x", kind=LINK)).status_code == 404
     bad = "/api/v1/central/attachments/..%2F..%2Fsecret_key"
-    assert client.get(bad, headers=contract.signed_headers(SECRET, bad.encode(), "x")).status_code in (400, 401, 404)
+    assert client.get(bad, headers=contract.signed_headers(SECRET, bad.encode(), "x", kind=LINK)).status_code in (400, 401, 404)

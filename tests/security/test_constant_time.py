@@ -98,7 +98,7 @@ def test_twilio_signatures_come_from_the_sdk_validator():
 
 def test_web_form_csrf_and_central_callbacks_compare_in_constant_time():
     """The web door's credential is the CSRF token (flask-wtf checks it); the central
-    system's status callback is checked by ``forwarder.central.verify_signature``."""
+    system's status callback is checked by ``forwarder.central.check_signature``."""
     import flask_wtf.csrf
 
     from forwarder import central
@@ -106,7 +106,7 @@ def test_web_form_csrf_and_central_callbacks_compare_in_constant_time():
 
     assert "validate_csrf" in calls(tree_of(forms.submit))
     assert "compare_digest" in calls(tree_of(flask_wtf.csrf.validate_csrf))
-    tree = tree_of(central.verify_signature)
+    tree = tree_of(central.check_signature)
     assert "compare_digest" in calls(tree)
     assert not plain_secret_comparisons(tree) and not constant_short_circuits(tree)
 

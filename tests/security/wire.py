@@ -108,6 +108,7 @@ def replies(parts) -> list[dict]:
 
 # ----- the central system's status callback ----------------------------------------------------
 CENTRAL_PATH = "/api/v1/central/status"
+TO_GATEWAY = central_contract.STATUS_TO_GATEWAY     # the v2 kind of a status callback
 
 
 def central_callback(number: str, kind: str = "valid", now: float | None = None,
@@ -116,23 +117,23 @@ def central_callback(number: str, kind: str = "valid", now: float | None = None,
     body = json.dumps({"tracking_number": number, "status": status,
                        "agency": "Dinas PU PERA"}).encode()
     stamp = int(now if now is not None else time.time())
-    expected = central_contract.sign(CENTRAL_SECRET, body, stamp)
+    expected = central_contract.sign(CENTRAL_SECRET, body, stamp, TO_GATEWAY)
     headers = {"X-Lapor-Timestamp": str(stamp), "X-Lapor-Signature": expected}
     if kind == "none":
         headers = {}
     elif kind == "wrong":
-        headers["X-Lapor-Signature"] = central_contract.sign(OTHER_SECRET, body, stamp)
+        headers["X-Lapor-Signature"] = central_contract.sign(OTHER_SECRET, body, stamp, TO_GATEWAY)
     elif kind == "other_body":
         other = body.replace(b"proses", b"selesai")
-        headers["X-Lapor-Signature"] = central_contract.sign(CENTRAL_SECRET, other, stamp)
+        headers["X-Lapor-Signature"] = central_contract.sign(CENTRAL_SECRET, other, stamp, TO_GATEWAY)
     elif kind == "stale":                                 # signed correctly, 10 minutes ago
         old = stamp - 600
         headers = {"X-Lapor-Timestamp": str(old),
-                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, old)}
+                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, old, TO_GATEWAY)}
     elif kind == "future":                                # signed correctly, 10 minutes ahead
         ahead = stamp + 600
         headers = {"X-Lapor-Timestamp": str(ahead),
-                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, ahead)}
+                   "X-Lapor-Signature": central_contract.sign(CENTRAL_SECRET, body, ahead, TO_GATEWAY)}
     elif kind != "valid":
         raise ValueError(kind)
     return Request("POST", CENTRAL_PATH, body=body, headers=headers,
