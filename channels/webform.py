@@ -37,6 +37,7 @@ from marshmallow import ValidationError, fields
 
 from channels.base import (ChannelAdapter, InboundMessage, Location, Outcome, Rejected,
                            UploadedFile, WebRequest, WebResponse)
+from channels import jsonbody
 from channels.uploads import describe, sniff
 from channels.webform_text import localize_all, message, size_label
 from config.settings import Settings
@@ -74,10 +75,7 @@ def read_fields(request: WebRequest) -> tuple[dict, str]:
     cannot be read at all."""
     kind = request.content_type.split(";")[0].strip().lower()
     if kind == "application/json" or kind.endswith("+json"):
-        try:
-            data = json.loads(request.body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise Rejected(400, "body is not valid JSON") from None
+        data = jsonbody.load(request.body)
         if not isinstance(data, dict):
             raise InvalidSubmission({"_schema": [message("json_object")]}, {})
         return data, "api"

@@ -22,7 +22,6 @@ the spool), rather than refusing citizens.
 from __future__ import annotations
 
 import ipaddress
-import json
 from urllib.parse import parse_qs
 
 from flask import request
@@ -30,6 +29,8 @@ from flask_limiter import Limiter
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from channels import jsonbody
+from channels.base import Rejected
 from config.settings import SettingsError
 from normalizer.identity import normalize_phone, pseudonym
 
@@ -54,8 +55,8 @@ def _contact() -> str:
     raw = request.get_data(cache=True)
     if request.is_json:
         try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
+            data = jsonbody.load(raw)
+        except Rejected:
             return ""
         value = data.get("contact", "") if isinstance(data, dict) else ""
         return value if isinstance(value, str) else ""
