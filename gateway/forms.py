@@ -11,7 +11,8 @@ CSRF is checked here, explicitly, with ``flask_wtf.csrf`` (not ``CSRFProtect``, 
 also guard the providers' webhooks at ``/in/``). A wrong field re-renders the form with a
 message next to it and what the citizen typed (files must be chosen again), status 422.
 The hidden one-time ``submission_id`` makes a double click or a resubmit give the same
-tracking number. Every HTML answer (here and the app's error pages) carries a strict
+tracking number; the same ``submission_id`` with other contents (back, edit, send again) is
+refused with a page that asks for a new form (422), never merged into the first report. Every HTML answer (here and the app's error pages) carries a strict
 Content-Security-Policy, ``nosniff`` and a Referrer-Policy.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from channels.webform import InvalidSubmission
 from channels.webform_text import size_label
 from config import messages
 from gateway import attachments
+from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
 from gateway.webrequest import from_flask
 from gateway.webtext import date_text, known, time_text, translator
@@ -139,6 +141,8 @@ def submit():
     except redis.RedisError as exc:
         log.error("store unavailable on the form: %s", type(exc).__name__)
         return _error_page(503, translator(lang)("error_503"))
+    except KeyReused:
+        return _error_page(422, translator(lang)("reused"))
     number = outcome.tracking_number
     page = render_template("done.html", number=number, display=tracking.display(number),
                            due=date_text(due), duplicate=outcome.duplicate)

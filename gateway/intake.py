@@ -48,6 +48,14 @@ log = logging.getLogger("lapor.intake")
 DRAIN_INTERVAL = 1.0
 
 
+class KeyReused(Rejected):
+    """422: a client-chosen id (Idempotency-Key, the form's submission id) already named a
+    complaint with a different body; nothing is recorded, nothing merged."""
+
+    def __init__(self):
+        super().__init__(422, "Idempotency-Key already used for a different request body")
+
+
 class Intake:
     def __init__(self, settings, catalogue, adapters, store, publisher, spool=None):
         self.settings = settings
@@ -134,13 +142,16 @@ class Intake:
             try:
                 code, cid, number, recent = self.store.accept(
                     complaint, dedup_id, handle, publish, serialized, open_key, self.window, join,
-                    message.provider_message_id, message.public)
+                    message.provider_message_id, message.public, message.body_fingerprint)
             except RedisError as exc:
                 return self._spool(message, complaint, dedup_id, handle, lang, exc)
             if code != codes.COLLISION:
                 break
         else:
             raise RuntimeError("could not allocate a tracking number")
+        if code == codes.CONFLICT:
+            log.info("refused door=%s: id reused for another body (complaint=%s)", message.door_id, cid)
+            raise KeyReused()
         self._note_rate(open_key, recent)
         if code == codes.FOLLOWUP:
             return self.add_event(message, parsed, "followup", (cid, number), open_key, lang)

@@ -1,12 +1,17 @@
-"""Rate limits on the doors people use directly: the web form and the JSON API.
+"""Rate limits on the doors people use directly: the web form, the JSON API, ``/in/web``
+(every door of the web channel) and the status look-ups.
 
 flask-limiter with its counters in the store's Redis, so every gunicorn worker shares them.
-Two limits on each submission (POST), answered with 429, a short reason and Retry-After:
+Submissions (POST) get two limits, look-ups (GET) one, answered with 429, a short reason
+and Retry-After:
 
-  LAPOR_RATE_LIMIT_IP      per client address          [120/minute;2000/day]
-  LAPOR_RATE_LIMIT_SENDER  per reporter contact (keyed  [10/hour;30/day]
-                           by its pseudonym, never the
-                           contact itself)
+  LAPOR_RATE_LIMIT_IP      submissions per client address  [120/minute;2000/day]
+  LAPOR_RATE_LIMIT_SENDER  submissions per reporter contact [10/hour;30/day]
+                           (keyed by its pseudonym, never the contact itself)
+  LAPOR_RATE_LIMIT_LOOKUP  status look-ups per client address: GET /api/v1/complaints/<n>
+                           and /lapor/cek, so tracking numbers cannot be enumerated
+                           [30/minute;300/hour;1000/day]; CEK by SMS or chat is limited per
+                           reporter by ``lookup_allowed`` (see gateway.intake)
   LAPOR_RATE_LIMIT_EXEMPT  comma-separated networks never limited (an agency's server
                            posting many complaints from one address) [empty]
   LAPOR_PROXY_HOPS         proxies in front of the gateway whose X-Forwarded-For is
@@ -14,17 +19,17 @@ Two limits on each submission (POST), answered with 429, a short reason and Retr
 
 Each limit is "off" to switch it off. The per-address default is generous on purpose:
 Indonesian mobile networks put many citizens behind one carrier-grade NAT address.
-Provider webhooks (``/in/<door>``) are never limited here: a provider must never be
-answered 429 (a flooding sender is accepted, flagged and queued as bulk instead; see
-``gateway.intake``). If Redis cannot count, requests pass (the store outage is handled by
-the spool), rather than refusing citizens.
+Provider webhooks (``/in/<door>`` of any other channel) are never limited here: a provider
+must never be answered 429 (a flooding sender is accepted, flagged and queued as bulk
+instead; see ``gateway.intake``). If Redis cannot count, requests pass (the store outage is
+handled by the spool), rather than refusing citizens.
 """
 from __future__ import annotations
 
 import ipaddress
 from urllib.parse import parse_qs
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -34,7 +39,8 @@ from channels.base import Rejected
 from config.settings import SettingsError
 from normalizer.identity import normalize_phone, pseudonym
 
-LIMITED_VIEWS = ("api.create_complaint", "forms.submit")
+SUBMISSION_VIEWS = ("api.create_complaint", "forms.submit", "doors.door")
+LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page")
 DEFAULTS = {"RATE_LIMIT_IP": "120/minute;2000/day", "RATE_LIMIT_SENDER": "10/hour;30/day"}
 
 
@@ -63,14 +69,26 @@ def _contact() -> str:
     return (parse_qs(raw.decode("utf-8", "replace")).get("contact") or [""])[0]
 
 
+def _limited() -> bool:
+    """Whether this request is one the limits count: the form, the API, look-ups, and the
+    doors of the web channel; never a provider's webhook."""
+    if request.endpoint in LOOKUP_VIEWS or request.endpoint in SUBMISSION_VIEWS[:2]:
+        return True
+    if request.endpoint == "doors.door":
+        door = current_app.extensions["lapor"].catalogue.doors.get(
+            (request.view_args or {}).get("door_id", ""))
+        return door is not None and door.channel == "web"
+    return False
+
+
 def init_app(app, settings) -> Limiter | None:
-    """Put the limits on the form and API views; None when both are off."""
+    """Put the limits on the form, API and look-up views; None when all are off."""
     config = {key: settings.extra.get(key, default).strip() or default
               for key, default in DEFAULTS.items()}
     hops = int(settings.extra.get("PROXY_HOPS", "0") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    if all(value == "off" for value in config.values()):
+    if all(value == "off" for value in (*config.values(), settings.rate_limit_lookup)):
         return None
     for key, value in config.items():
         if value != "off":
@@ -98,8 +116,8 @@ def init_app(app, settings) -> Limiter | None:
                       strategy="fixed-window", headers_enabled=True, swallow_errors=True,
                       key_prefix="lapor-rl", in_memory_fallback_enabled=False)
     # Every other route (webhooks above all) leaves the limiter at its first check.
-    limiter.request_filter(lambda: request.endpoint not in LIMITED_VIEWS)
-    for endpoint in LIMITED_VIEWS:
+    limiter.request_filter(lambda: not _limited())
+    for endpoint in SUBMISSION_VIEWS:
         view = app.view_functions[endpoint]
         if config["RATE_LIMIT_IP"] != "off":
             view = limiter.limit(config["RATE_LIMIT_IP"], key_func=_client_address,
@@ -109,4 +127,9 @@ def init_app(app, settings) -> Limiter | None:
                                  exempt_when=lambda: exempt() or not _contact().strip(),
                                  methods=["POST"], scope="sender")(view)
         app.view_functions[endpoint] = view
+    if settings.rate_limit_lookup != "off":
+        for endpoint in LOOKUP_VIEWS:
+            app.view_functions[endpoint] = limiter.limit(
+                settings.rate_limit_lookup, key_func=_client_address, exempt_when=exempt,
+                methods=["GET"], scope="lookup")(app.view_functions[endpoint])
     return limiter
