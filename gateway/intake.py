@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
 from config import messages
 from forwarder import store as codes
+from gateway.limits import ReporterLookups
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
 from redis import RedisError
@@ -67,6 +68,7 @@ class Intake:
         self.store = store
         self.publisher = publisher
         self.window = settings.followup_minutes * 60
+        self.lookups = ReporterLookups(settings)     # CEK per reporter: LAPOR_RATE_LIMIT_LOOKUP
         self._contexts = {
             door.id: Context(secret_key=settings.secret_key, routing_rules=catalogue.routing,
                              door_agency=door.agency, central_public_key=settings.central_public_key,
@@ -252,6 +254,10 @@ class Intake:
     def command(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         """Answer CEK, STOP/BERHENTI, MULAI and BANTUAN; none makes a complaint."""
         if parsed.command == "status":
+            handle = reporter_handle(message)
+            if handle and not self.lookups.allowed(message.door_id, pseudonym(
+                    self.settings.secret_key, message.sender_kind, handle)):
+                return Outcome(message, "", messages.text("status_limited", lang), kind="answer")
             return Outcome(message, "", self.status_reply(parsed.argument, lang), kind="answer")
         if parsed.command in ("stop", "start"):
             handle = reporter_handle(message)

@@ -32,6 +32,8 @@ from urllib.parse import parse_qs
 from flask import current_app, request
 from flask_limiter import Limiter
 from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
@@ -79,6 +81,29 @@ def _limited() -> bool:
             (request.view_args or {}).get("door_id", ""))
         return door is not None and door.channel == "web"
     return False
+
+
+class ReporterLookups:
+    """CEK by SMS or chat: LAPOR_RATE_LIMIT_LOOKUP per reporter (their pseudonym) and door,
+    counted in the same Redis. Over it the citizen is told to try later; the provider is
+    never refused. If Redis cannot count, the look-up passes."""
+
+    def __init__(self, settings):
+        value = settings.rate_limit_lookup
+        self.items = [] if value == "off" else parse_many(value)
+        self._uri = _storage_uri(settings.redis_url)
+        self._limiter = None            # connected at the first look-up, never at import
+
+    def allowed(self, door_id: str, reporter: str) -> bool:
+        if not self.items or not reporter:
+            return True
+        try:
+            if self._limiter is None:
+                self._limiter = FixedWindowRateLimiter(storage_from_string(self._uri))
+            return all([self._limiter.hit(item, "lapor-rl-cek", door_id, reporter)
+                        for item in self.items])
+        except Exception:  # noqa: BLE001 - a store outage must not stop status answers
+            return True
 
 
 def init_app(app, settings) -> Limiter | None:
