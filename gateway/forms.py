@@ -68,13 +68,15 @@ def _page_context():
         lang = "en" if request.args.get("lang") == "en" else "id"
     other = "id" if lang == "en" else "en"
     args = {key: value for key, value in request.args.items() if key != "lang"}
-    if other == "en":
-        args["lang"] = "en"
+    args["lang"] = other
     parts = current_app.extensions.get("lapor")
     max_body = parts.settings.max_body_bytes if parts else current_app.config["MAX_CONTENT_LENGTH"]
     return {"lang": lang, "t": translator(lang), "known": known, "other_lang": other,
             "lang_query": {"lang": "en"} if lang == "en" else {},
-            "switch_url": request.path + ("?" + urlencode(args) if args else ""),
+            # a query-only link: this page in the other language, whatever the path says
+            # (the path is never written into the page: "/\\evil.example" would be a link
+            # to another site)
+            "switch_url": "?" + urlencode(args),
             "max_body": size_label(max_body or 0)}
 
 
