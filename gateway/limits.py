@@ -142,19 +142,24 @@ def init_app(app, settings) -> Limiter | None:
                       key_prefix="lapor-rl", in_memory_fallback_enabled=False)
     # Every other route (webhooks above all) leaves the limiter at its first check.
     limiter.request_filter(lambda: not _limited())
-    for endpoint in SUBMISSION_VIEWS:
-        view = app.view_functions[endpoint]
-        if config["RATE_LIMIT_IP"] != "off":
-            view = limiter.limit(config["RATE_LIMIT_IP"], key_func=_client_address,
-                                 exempt_when=exempt, methods=["POST"], scope="ip")(view)
-        if config["RATE_LIMIT_SENDER"] != "off":
-            view = limiter.limit(config["RATE_LIMIT_SENDER"], key_func=sender_key,
-                                 exempt_when=lambda: exempt() or not _contact().strip(),
-                                 methods=["POST"], scope="sender")(view)
-        app.view_functions[endpoint] = view
-    if settings.rate_limit_lookup != "off":
-        for endpoint in LOOKUP_VIEWS:
-            app.view_functions[endpoint] = limiter.limit(
-                settings.rate_limit_lookup, key_func=_client_address, exempt_when=exempt,
-                methods=["GET"], scope="lookup")(app.view_functions[endpoint])
+    # Shared limits: one count per address (or contact) across the form, the API and
+    # /in/web, so using three doors does not triple anyone's allowance.
+    submission_limits = []
+    if config["RATE_LIMIT_IP"] != "off":
+        submission_limits.append(limiter.shared_limit(
+            config["RATE_LIMIT_IP"], scope="submit-ip", key_func=_client_address,
+            exempt_when=exempt, methods=["POST"]))
+    if config["RATE_LIMIT_SENDER"] != "off":
+        submission_limits.append(limiter.shared_limit(
+            config["RATE_LIMIT_SENDER"], scope="submit-sender", key_func=sender_key,
+            exempt_when=lambda: exempt() or not _contact().strip(), methods=["POST"]))
+    lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
+        settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
+        exempt_when=exempt, methods=["GET"])]
+    for endpoints, limits_ in ((SUBMISSION_VIEWS, submission_limits), (LOOKUP_VIEWS, lookup_limits)):
+        for endpoint in endpoints:
+            view = app.view_functions[endpoint]
+            for limit in limits_:
+                view = limit(view)
+            app.view_functions[endpoint] = view
     return limiter

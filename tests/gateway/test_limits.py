@@ -111,3 +111,21 @@ def test_the_in_web_door_refuses_what_a_cross_site_page_can_send(client, parts):
                    client.post("/in/web", data='{"body": "Jalan rusak parah"}', content_type="text/plain")):
         assert answer.status_code == 415 and "application/json" in answer.get_json()["error"]
     assert parts.store.redis.llen("lapor.complaints") == 0
+
+
+def test_the_limits_are_shared_by_the_form_the_api_and_in_web(client):
+    """One contact, one allowance, whichever door is used (not one per door)."""
+    body = {"classification": "pengaduan", "body": "Jalan rusak parah di depan pasar",
+            "contact": "081234500079"}
+    assert client.post("/api/v1/complaints", json=body,
+                       headers={"X-Forwarded-For": "198.51.100.61"}).status_code == 201
+    assert client.post("/in/web", json=body, headers={"X-Forwarded-For": "198.51.100.62"}).status_code == 201
+    html = client.get("/lapor").get_data(as_text=True)
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    form = client.post("/lapor", headers={"X-Forwarded-For": "198.51.100.63"},
+                       data={"csrf_token": token, **body})
+    assert form.status_code == 429
+    by_address = [client.post(path, json={**body, "contact": ""}, headers={
+        "X-Forwarded-For": "198.51.100.64"}).status_code
+        for path in ("/api/v1/complaints", "/in/web", "/api/v1/complaints", "/in/web")]
+    assert by_address == [201, 201, 201, 429]
