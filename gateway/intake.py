@@ -36,9 +36,9 @@ from datetime import datetime, timezone
 from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
 from config import messages
 from forwarder import store as codes
-from gateway.limits import ReporterLookups
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
+from gateway.limits import ReporterLookups
 from redis import RedisError
 from normalizer import tracking
 from normalizer.identity import mask, pseudonym

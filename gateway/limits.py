@@ -153,9 +153,13 @@ def init_app(app, settings) -> Limiter | None:
         submission_limits.append(limiter.shared_limit(
             config["RATE_LIMIT_SENDER"], scope="submit-sender", key_func=sender_key,
             exempt_when=lambda: exempt() or not _contact().strip(), methods=["POST"]))
+    def no_lookup() -> bool:
+        """The status page opened without a number looks nothing up."""
+        return request.endpoint == "forms.status_page" and not request.args.get("nomor", "").strip()
+
     lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
         settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
-        exempt_when=exempt, methods=["GET"])]
+        exempt_when=lambda: exempt() or no_lookup(), methods=["GET"])]
     for endpoints, limits_ in ((SUBMISSION_VIEWS, submission_limits), (LOOKUP_VIEWS, lookup_limits)):
         for endpoint in endpoints:
             view = app.view_functions[endpoint]

@@ -46,6 +46,12 @@ def test_the_status_page_is_limited_too(client):
                            environ_base={"REMOTE_ADDR": "198.51.100.50"}).status_code
                 for number in guesses(DEFAULT_PER_MINUTE + 5)]
     assert statuses == [404] * DEFAULT_PER_MINUTE + [429] * 5
+    empty = client.get("/lapor/cek", environ_base={"REMOTE_ADDR": "198.51.100.52"})
+    for _ in range(DEFAULT_PER_MINUTE + 5):       # the page without a number is no look-up
+        empty = client.get("/lapor/cek", environ_base={"REMOTE_ADDR": "198.51.100.52"})
+    assert empty.status_code == 200
+    mixed = client.get(f"/api/v1/complaints/{next(guesses(1))}", environ_base={"REMOTE_ADDR": "198.51.100.50"})
+    assert mixed.status_code == 429               # one count for the page and the API
 
 
 def _sms_cek(client, number: str, sender: str, n: int) -> str:
