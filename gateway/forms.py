@@ -12,8 +12,10 @@ also guard the providers' webhooks at ``/in/``). A wrong field re-renders the fo
 message next to it and what the citizen typed (files must be chosen again), status 422.
 The hidden one-time ``submission_id`` makes a double click or a resubmit give the same
 tracking number; the same ``submission_id`` with other contents (back, edit, send again) is
-refused with a page that asks for a new form (422), never merged into the first report. Every HTML answer (here and the app's error pages) carries a strict
-Content-Security-Policy, ``nosniff`` and a Referrer-Policy.
+refused with a page that asks for a new form (422), never merged into the first report.
+Every HTML answer (here and the app's error pages) carries a strict Content-Security-Policy,
+``nosniff`` and a Referrer-Policy. The language link is query-only (``?lang=en``): the
+request's path is never written into a page.
 """
 from __future__ import annotations
 
