@@ -114,6 +114,8 @@ class InboundMessage:
     is_edit: bool = False          # an edit of an earlier message: meta["edit_of"] names it
     public: bool = False           # written in public (a tweet): replies say only the number
     new_thread: bool = False       # the citizen asked for a new complaint (/baru, LAPOR ...)
+    body_fingerprint: str = ""     # keyed hash of the body when provider_message_id is chosen
+                                   # by the client: the same id with another body is refused
     meta: dict = field(default_factory=dict)   # provider facts worth keeping (smsc, coding)
 
 

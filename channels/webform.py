@@ -17,10 +17,14 @@ Rules beyond the schema (settings from ``config.settings``):
   - ``sender_kind`` is ``email`` for a contact with ``@``, ``phone`` for any other contact,
     ``none`` without one; ``sender`` is the contact (the normalizer makes phones E.164);
   - ``provider_message_id``: ``form:<submission_id>`` (the form's hidden one-time token,
-    so a double click gives one tracking number) or ``api:<Idempotency-Key header>``.
+    so a double click gives one tracking number) or ``api:<caller scope>:<Idempotency-Key>``
+    (keys are per caller: ``caller_scope``, a keyed hash of the client's address until
+    agencies have API keys); ``body_fingerprint``, a keyed hash of the validated fields and
+    files, goes with either, so the same id with a different body is refused (422).
 
-``parse`` (used by ``/in/web``) is the same but refuses files: uploads are only taken by
-the form view, which stores them. Sample JSON submission::
+``parse`` (used by ``/in/web``) follows the JSON API's rules: JSON only (415 for a form or
+text: a cross-site page cannot make a browser send JSON, and forms go to ``/lapor`` with
+its CSRF check), no files. Sample JSON submission::
 
     {"classification": "pengaduan", "title": "Jalan rusak", "body": "Jalan di depan SDN 3
      berlubang besar sejak Januari.", "anonymous": false, "confidential": false,
@@ -28,8 +32,11 @@ the form view, which stores them. Sample JSON submission::
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
@@ -37,6 +44,7 @@ from marshmallow import ValidationError, fields
 
 from channels.base import (ChannelAdapter, InboundMessage, Location, Outcome, Rejected,
                            UploadedFile, WebRequest, WebResponse)
+from channels import jsonbody
 from channels.uploads import describe, sniff
 from channels.webform_text import localize_all, message, size_label
 from config.settings import Settings
@@ -69,15 +77,18 @@ def _language(data: dict, request: WebRequest) -> str:
     return "en" if query.get("lang", [""])[0] == "en" else "id"
 
 
+def is_json_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<anything>+json`` (as Flask's ``is_json``)."""
+    kind = content_type.split(";")[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
 def read_fields(request: WebRequest) -> tuple[dict, str]:
     """The submitted fields and how they came (``form`` or ``api``); 400/415 when the body
     cannot be read at all."""
     kind = request.content_type.split(";")[0].strip().lower()
-    if kind == "application/json" or kind.endswith("+json"):
-        try:
-            data = json.loads(request.body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise Rejected(400, "body is not valid JSON") from None
+    if is_json_type(kind):
+        data = jsonbody.load(request.body)
         if not isinstance(data, dict):
             raise InvalidSubmission({"_schema": [message("json_object")]}, {})
         return data, "api"
@@ -124,6 +135,12 @@ class WebFormAdapter(ChannelAdapter):
         return None
 
     def parse(self, request: WebRequest) -> list[InboundMessage]:
+        """``/in/web`` follows the JSON API's rules: JSON only (415 otherwise). A web page
+        can make its visitors' browsers post a form or text anywhere, but not JSON (that
+        needs a CORS preflight, which nothing here answers); forms go to ``/lapor``, which
+        checks its CSRF token."""
+        if not is_json_type(request.content_type):
+            raise Rejected(415, "send the complaint as application/json")
         message_, _uploads = self.submission(request, accept_files=False)
         return [message_]
 
@@ -157,7 +174,30 @@ class WebFormAdapter(ChannelAdapter):
         if errors or loaded is None:
             raise InvalidSubmission(errors, values, lang)
         key = self._message_key(data, via, request)
-        return self._message(loaded, key, via, request.files), request.files
+        message_ = self._message(loaded, key, via, request.files)
+        if key:
+            message_ = replace(message_, body_fingerprint=self.fingerprint(loaded, request.files))
+        return message_, request.files
+
+    # ----- client-chosen ids ----------------------------------------------------------------
+    def _keyed(self, *parts: str) -> str:
+        secret = (self.limits.secret_key or "").encode()
+        return hmac.new(secret, "\x00".join(parts).encode("utf-8", "surrogatepass"),
+                        hashlib.sha256).hexdigest()
+
+    def caller_scope(self, request: WebRequest) -> str:
+        """Whose Idempotency-Key namespace this request is in: the client's address (as
+        the rate limits see it, behind LAPOR_PROXY_HOPS proxies), keyed so that no address
+        reaches the record. Replace this method to scope by an agency's API key."""
+        return "ip-" + self._keyed("caller", request.remote_addr)[:20]
+
+    def fingerprint(self, loaded: dict, files: tuple[UploadedFile, ...]) -> str:
+        """A keyed hash of what the submission says (its validated fields, but not the
+        answer's language, and its files' bytes): a retry has the same one."""
+        fields_ = {key: value for key, value in loaded.items() if key != "language"}
+        canonical = json.dumps(fields_, sort_keys=True, ensure_ascii=False, default=str)
+        digests = ",".join(hashlib.sha256(upload.data).hexdigest() for upload in files)
+        return self._keyed("body", canonical, digests)[:32]
 
     # ----- rules -------------------------------------------------------------------------
     def _check_files(self, files: tuple[UploadedFile, ...], accept: bool, lang: str) -> list[str]:
@@ -179,8 +219,7 @@ class WebFormAdapter(ChannelAdapter):
                 errors.append(message("file_type", lang, name=shown))
         return errors
 
-    @staticmethod
-    def _message_key(data: dict, via: str, request: WebRequest) -> str:
+    def _message_key(self, data: dict, via: str, request: WebRequest) -> str:
         if via == "form":
             token = str(data.get("submission_id", "")).strip()
             return f"form:{token}" if SUBMISSION_ID.match(token) else ""
@@ -189,7 +228,7 @@ class WebFormAdapter(ChannelAdapter):
             return ""
         if not IDEMPOTENCY_KEY.match(key):
             raise Rejected(400, "Idempotency-Key must be 1-200 visible ASCII characters")
-        return f"api:{key}"
+        return f"api:{self.caller_scope(request)}:{key}"
 
     def _message(self, loaded: dict, key: str, via: str,
                  files: tuple[UploadedFile, ...]) -> InboundMessage:

@@ -36,6 +36,10 @@ MESSAGES = {
         "lalu kirim CEK <nomor>.",
         "LAPOR! Tracking no {number} was not found. Check the 11 digits and send CEK <number>.",
     ),
+    "status_limited": (
+        "LAPOR! Terlalu banyak permintaan CEK. Coba lagi beberapa saat lagi.",
+        "LAPOR! Too many CEK requests. Please try again in a while.",
+    ),
     "status_mistyped": (
         "LAPOR! No. lacak {number} salah ketik (angka terakhir tidak cocok). Periksa lagi "
         "nomor Anda, lalu kirim CEK <nomor>.",

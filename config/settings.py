@@ -37,6 +37,11 @@ Settings (default in brackets):
                          messages are flagged "flood" and queued on the bulk queue [20]
   LAPOR_ACCEPT_SIGNATURE_V1  ``1``/``0``: accept the central system's signatures of contract
                          version 1 (``v1=``) beside v2 [1 until V1_ACCEPTED_UNTIL, then 0]
+  LAPOR_RATE_LIMIT_LOOKUP  status look-ups (GET /api/v1/complaints/<n>, /lapor/cek, CEK by
+                         SMS or chat) per client address or reporter, ``off`` to disable
+                         [30/minute;300/hour;1000/day]
+  LAPOR_METRICS_TOKEN    bearer token that opens ``/metrics`` on the public port (at least
+                         16 characters); unset: ``/metrics`` is 404 there [empty]
 """
 from __future__ import annotations
 
@@ -86,6 +91,8 @@ class Settings:
     forward_concurrency: int = 8
     flood_per_minute: int = 20
     accept_signature_v1: bool = True
+    rate_limit_lookup: str = "30/minute;300/hour;1000/day"
+    metrics_token: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -128,6 +135,20 @@ def _number(name: str, value: str, kind: type, minimum: float):
     if number < minimum:
         raise SettingsError(f"{name}: must be at least {minimum}, got {value!r}")
     return number
+
+
+def _rate_limit(name: str, value: str) -> str:
+    """``off`` or limits such as ``30/minute;300/hour`` (the ``limits`` library's syntax)."""
+    from limits import parse_many
+
+    if value.lower() == "off":
+        return "off"
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(f"{name}: expected limits like '30/minute;300/hour' or 'off', "
+                            f"got {value!r}") from None
+    return value
 
 
 _NUMBERS = {  # field name -> (type, minimum)
@@ -203,6 +224,12 @@ def load_settings(environ: dict | None = None) -> Settings:
         values["secret_key"] = _embedded_secret(values["data_dir"])
     elif len(values["secret_key"]) < 16:
         raise SettingsError("LAPOR_SECRET_KEY: must be at least 16 characters")
+
+    values["rate_limit_lookup"] = _rate_limit("LAPOR_RATE_LIMIT_LOOKUP", get(
+        "RATE_LIMIT_LOOKUP") or Settings.rate_limit_lookup)
+    values["metrics_token"] = get("METRICS_TOKEN")
+    if values["metrics_token"] and len(values["metrics_token"]) < 16:
+        raise SettingsError("LAPOR_METRICS_TOKEN: must be at least 16 characters")
 
     for name, (kind, minimum) in _NUMBERS.items():
         raw = get(name.upper())

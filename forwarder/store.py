@@ -3,7 +3,9 @@ scheduled retries. The queue alone is not the record; this is.
 
 Keys (prefix ``lapor:``)::
 
-    dedup:<door>:<provider id>  -> "<id>|<tracking>"         TTL LAPOR_DEDUP_TTL_DAYS
+    dedup:<door>:<provider id>  -> "<id>|<tracking>[|<fingerprint>]"  TTL LAPOR_DEDUP_TTL_DAYS
+                  (fingerprint: keyed hash of a client-chosen id's request body; the same
+                  id with another body is a CONFLICT, never a duplicate)
     c:<id>        hash  state accepted|delivered|dead, attempts, tracking, door, kind
                         (absent: complaint; "event": a follow-up, with parent "<id>|<tracking>"),
                         accepted_at, last_error, complaint (JSON; expires after delivery
@@ -63,9 +65,12 @@ end
 
 _ACCEPT = _FUNCTIONS + """
 local dedup = KEYS[1]
+local fingerprint = ARGV[19 + tonumber(ARGV[13]) * 3]
 if ARGV[1] == '1' then
   local existing = redis.call('GET', dedup)
   if existing then
+    local kept = string.match(existing, '^[^|]*|[^|]*|(.+)$')
+    if fingerprint ~= '' and kept and kept ~= fingerprint then return {4, existing} end
     redis.call('HINCRBY', KEYS[7], 'duplicate|' .. ARGV[6], 1)
     return {0, existing}
   end
@@ -76,7 +81,11 @@ if ARGV[14 + tonumber(ARGV[13]) * 3] == '1' then
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {2, ''} end
 local value = ARGV[2] .. '|' .. ARGV[3]
-if ARGV[1] == '1' then redis.call('SET', dedup, value, 'EX', ARGV[4]) end
+if ARGV[1] == '1' then
+  local kept = value
+  if fingerprint ~= '' then kept = value .. '|' .. fingerprint end
+  redis.call('SET', dedup, kept, 'EX', ARGV[4])
+end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[3], 'state', 'accepted', 'attempts', 0, 'tracking', ARGV[3],
            'door', ARGV[6], 'accepted_at', ARGV[5], 'complaint', ARGV[7])
@@ -132,7 +141,7 @@ if #items > 0 then redis.call('ZREM', KEYS[1], unpack(items)) end
 return items
 """
 
-ACCEPTED, DUPLICATE, COLLISION, FOLLOWUP = 1, 0, 2, 3
+ACCEPTED, DUPLICATE, COLLISION, FOLLOWUP, CONFLICT = 1, 0, 2, 3, 4
 
 
 class Accepted(NamedTuple):
@@ -148,8 +157,14 @@ class Accepted(NamedTuple):
 def _result(reply) -> Accepted:
     code, value, *recent = reply
     value = value.decode() if isinstance(value, bytes) else value
-    cid, _, tracking = value.partition("|")
+    cid, tracking = _id_and_tracking(value)
     return Accepted(int(code), cid, tracking, int(recent[0]) if recent else 0)
+
+
+def _id_and_tracking(value: str) -> tuple[str, str]:
+    """A dedup value ``<id>|<tracking>[|<fingerprint>]`` -> (id, tracking)."""
+    cid, _, rest = value.partition("|")
+    return cid, rest.partition("|")[0]
 
 
 def _commands(publish: list[tuple] | None) -> list:
@@ -182,12 +197,14 @@ class Store:
     def accept(self, complaint: dict, dedup_id: str, handle: str,
                publish: list[tuple] | None = None, serialized: str = "",
                open_key: str = "", window: int = 0, join_open: bool = False,
-               reply_to: str = "", public: bool = False) -> Accepted:
+               reply_to: str = "", public: bool = False, fingerprint: str = "") -> Accepted:
         """Record a new complaint. Returns (code, id, tracking):
 
         ACCEPTED: recorded (and queued when ``publish`` holds the Redis commands from
         ``Publisher.prepare``); DUPLICATE: this provider message was seen, the original's id
-        and tracking number; FOLLOWUP: ``open_key`` names an open complaint of this reporter
+        and tracking number; CONFLICT: this id was seen with another ``fingerprint`` (a
+        client-chosen id reused for a different body: nothing written, the original's id
+        and tracking number); FOLLOWUP: ``open_key`` names an open complaint of this reporter
         (its id and tracking number), nothing was written; COLLISION: tracking number taken.
         ``open_key``/``window``: the reporter's open-complaint key, set for ``window``
         seconds on a new complaint; ``join_open``: check it first (follow-ups allowed)."""
@@ -202,7 +219,7 @@ class Store:
                 complaint["service_level"]["due_date"], handle, self.retention + 90 * 86400,
                 len(commands) // 3, *commands,
                 "1" if open_key and join_open else "0", complaint["reporter"]["kind"],
-                window if open_key else 0, reply_to, "1" if public else "0"]
+                window if open_key else 0, reply_to, "1" if public else "0", fingerprint]
         return _result(self._accept(keys=keys, args=args))
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
@@ -222,8 +239,7 @@ class Store:
         value = self.redis.get(P + "dedup:" + dedup_id)
         if not value:
             return None
-        cid, _, tracking = value.decode().partition("|")
-        return cid, tracking
+        return _id_and_tracking(value.decode())
 
     # ----- ledger -------------------------------------------------------------------
     def ledger(self, cid: str) -> dict:

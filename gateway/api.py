@@ -43,8 +43,9 @@ def _parts():
 
 
 def status_url(number: str) -> str:
-    base = _parts().settings.public_base_url or request.host_url.rstrip("/")
-    return f"{base}/api/v1/complaints/{number}"
+    """Absolute on LAPOR_PUBLIC_BASE_URL; otherwise a path. Never built on the request's
+    Host header, which the caller chooses."""
+    return f"{_parts().settings.public_base_url}/api/v1/complaints/{number}"
 
 
 @blueprint.post("/api/v1/complaints")

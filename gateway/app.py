@@ -5,7 +5,8 @@ given), starts the embedded Redis when the settings ask for it, builds the parts
 registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the JSON API
 (``/api/v1``) with OpenAPI (``/openapi.json``), the central system's status callback
 (``/api/v1/central/status``), health (``/healthz``, ``/readyz``) and ``/metrics``.
-Gunicorn serves it as ``gateway.app:create_app()``.
+Gunicorn serves it as ``gateway.app:create_app()``. When LAPOR_PUBLIC_BASE_URL is https,
+the session (CSRF) cookie is ``Secure`` and every answer carries HSTS (one year).
 """
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ from gateway import embedded, errors
 from gateway.wiring import build_parts, setup_logging
 
 
+HSTS = "max-age=31536000"
+
+
+def _strict_transport_security(response):
+    """With an https public address, browsers are told to come back over https only."""
+    response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
 def create_app(settings=None, parts=None) -> Flask:
     setup_logging()
     if parts is None:
@@ -24,13 +34,17 @@ def create_app(settings=None, parts=None) -> Flask:
         parts = build_parts(settings)
     settings = parts.settings
     app = Flask(__name__)
+    https = settings.public_base_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
     )
+    if https:
+        app.after_request(_strict_transport_security)
     app.extensions["lapor"] = parts
 
     from gateway import api, central_api, doors, forms, health, limits, metrics

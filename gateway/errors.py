@@ -2,6 +2,11 @@
 
 JSON for machine callers (``/in/``, ``/api/``, or an ``Accept: application/json``), a
 short Indonesian page for people.
+
+A door's own ``json.loads`` may fail on a body the JSON grammar allows (nested a thousand
+deep: ``RecursionError``; an integer of thousands of digits: ``ValueError``). Whatever door
+it happens on, the answer is 400 "body is not valid JSON" when ``channels.jsonbody`` judges
+the request's body hostile, not a 500: one place for every door.
 """
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import logging
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from channels import jsonbody
 from channels.base import Rejected
 
 log = logging.getLogger("lapor.errors")
@@ -35,6 +41,14 @@ def error_response(status: int, reason: str):
     return response, status
 
 
+def _hostile_json() -> bool:
+    """Whether this request's body is JSON that ``channels.jsonbody`` refuses."""
+    try:
+        return request.is_json and jsonbody.is_hostile(request.get_data(cache=True))
+    except Exception:  # noqa: BLE001 - judging the body must never fail the error answer
+        return False
+
+
 def init_app(app) -> None:
     @app.errorhandler(Rejected)
     def _rejected(exc: Rejected):
@@ -46,6 +60,10 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if isinstance(exc, (RecursionError, ValueError)) and _hostile_json():
+            log.info("refused %s %s: %s (%s)", request.method, request.path[:64],
+                     jsonbody.REASON, type(exc).__name__)
+            return error_response(400, jsonbody.REASON)
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path,
                   exc_info=exc)
         return error_response(500, _REASONS[500])

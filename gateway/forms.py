@@ -11,8 +11,11 @@ CSRF is checked here, explicitly, with ``flask_wtf.csrf`` (not ``CSRFProtect``, 
 also guard the providers' webhooks at ``/in/``). A wrong field re-renders the form with a
 message next to it and what the citizen typed (files must be chosen again), status 422.
 The hidden one-time ``submission_id`` makes a double click or a resubmit give the same
-tracking number. Every HTML answer (here and the app's error pages) carries a strict
-Content-Security-Policy, ``nosniff`` and a Referrer-Policy.
+tracking number; the same ``submission_id`` with other contents (back, edit, send again) is
+refused with a page that asks for a new form (422), never merged into the first report.
+Every HTML answer (here and the app's error pages) carries a strict Content-Security-Policy,
+``nosniff`` and a Referrer-Policy. The language link is query-only (``?lang=en``): the
+request's path is never written into a page.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from channels.webform import InvalidSubmission
 from channels.webform_text import size_label
 from config import messages
 from gateway import attachments
+from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
 from gateway.webrequest import from_flask
 from gateway.webtext import date_text, known, time_text, translator
@@ -66,13 +70,15 @@ def _page_context():
         lang = "en" if request.args.get("lang") == "en" else "id"
     other = "id" if lang == "en" else "en"
     args = {key: value for key, value in request.args.items() if key != "lang"}
-    if other == "en":
-        args["lang"] = "en"
+    args["lang"] = other
     parts = current_app.extensions.get("lapor")
     max_body = parts.settings.max_body_bytes if parts else current_app.config["MAX_CONTENT_LENGTH"]
     return {"lang": lang, "t": translator(lang), "known": known, "other_lang": other,
             "lang_query": {"lang": "en"} if lang == "en" else {},
-            "switch_url": request.path + ("?" + urlencode(args) if args else ""),
+            # a query-only link: this page in the other language, whatever the path says
+            # (the path is never written into the page: "/\\evil.example" would be a link
+            # to another site)
+            "switch_url": "?" + urlencode(args),
             "max_body": size_label(max_body or 0)}
 
 
@@ -139,6 +145,8 @@ def submit():
     except redis.RedisError as exc:
         log.error("store unavailable on the form: %s", type(exc).__name__)
         return _error_page(503, translator(lang)("error_503"))
+    except KeyReused:
+        return _error_page(422, translator(lang)("reused"))
     number = outcome.tracking_number
     page = render_template("done.html", number=number, display=tracking.display(number),
                            due=date_text(due), duplicate=outcome.duplicate)

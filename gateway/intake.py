@@ -39,6 +39,7 @@ from forwarder import store as codes
 from forwarder.delivery import ReplyTracker
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
+from gateway.limits import ReporterLookups
 from redis import RedisError
 from normalizer import tracking
 from normalizer.identity import mask, pseudonym
@@ -47,6 +48,14 @@ from normalizer.text import clean_message
 
 log = logging.getLogger("lapor.intake")
 DRAIN_INTERVAL = 1.0
+
+
+class KeyReused(Rejected):
+    """422: a client-chosen id (Idempotency-Key, the form's submission id) already named a
+    complaint with a different body; nothing is recorded, nothing merged."""
+
+    def __init__(self):
+        super().__init__(422, "Idempotency-Key already used for a different request body")
 
 
 class Intake:
@@ -61,6 +70,7 @@ class Intake:
         self.publisher = publisher
         self.replies = ReplyTracker(settings, catalogue, store, publisher)   # delivery reports
         self.window = settings.followup_minutes * 60
+        self.lookups = ReporterLookups(settings)     # CEK per reporter: LAPOR_RATE_LIMIT_LOOKUP
         self._contexts = {
             door.id: Context(secret_key=settings.secret_key, routing_rules=catalogue.routing,
                              door_agency=door.agency, central_public_key=settings.central_public_key,
@@ -138,13 +148,16 @@ class Intake:
             try:
                 code, cid, number, recent = self.store.accept(
                     complaint, dedup_id, handle, publish, serialized, open_key, self.window, join,
-                    message.provider_message_id, message.public)
+                    message.provider_message_id, message.public, message.body_fingerprint)
             except RedisError as exc:
                 return self._spool(message, complaint, dedup_id, handle, lang, exc)
             if code != codes.COLLISION:
                 break
         else:
             raise RuntimeError("could not allocate a tracking number")
+        if code == codes.CONFLICT:
+            log.info("refused door=%s: id reused for another body (complaint=%s)", message.door_id, cid)
+            raise KeyReused()
         self._note_rate(open_key, recent)
         if code == codes.FOLLOWUP:
             return self.add_event(message, parsed, "followup", (cid, number), open_key, lang)
@@ -245,6 +258,10 @@ class Intake:
     def command(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         """Answer CEK, STOP/BERHENTI, MULAI and BANTUAN; none makes a complaint."""
         if parsed.command == "status":
+            handle = reporter_handle(message)
+            if handle and not self.lookups.allowed(message.door_id, pseudonym(
+                    self.settings.secret_key, message.sender_kind, handle)):
+                return Outcome(message, "", messages.text("status_limited", lang), kind="answer")
             return Outcome(message, "", self.status_reply(parsed.argument, lang), kind="answer")
         if parsed.command in ("stop", "start"):
             handle = reporter_handle(message)

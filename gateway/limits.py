@@ -1,12 +1,17 @@
-"""Rate limits on the doors people use directly: the web form and the JSON API.
+"""Rate limits on the doors people use directly: the web form, the JSON API, ``/in/web``
+(every door of the web channel) and the status look-ups.
 
 flask-limiter with its counters in the store's Redis, so every gunicorn worker shares them.
-Two limits on each submission (POST), answered with 429, a short reason and Retry-After:
+Submissions (POST) get two limits, look-ups (GET) one, answered with 429, a short reason
+and Retry-After:
 
-  LAPOR_RATE_LIMIT_IP      per client address          [120/minute;2000/day]
-  LAPOR_RATE_LIMIT_SENDER  per reporter contact (keyed  [10/hour;30/day]
-                           by its pseudonym, never the
-                           contact itself)
+  LAPOR_RATE_LIMIT_IP      submissions per client address  [120/minute;2000/day]
+  LAPOR_RATE_LIMIT_SENDER  submissions per reporter contact [10/hour;30/day]
+                           (keyed by its pseudonym, never the contact itself)
+  LAPOR_RATE_LIMIT_LOOKUP  status look-ups per client address: GET /api/v1/complaints/<n>
+                           and /lapor/cek, so tracking numbers cannot be enumerated
+                           [30/minute;300/hour;1000/day]; CEK by SMS or chat is limited per
+                           reporter by ``lookup_allowed`` (see gateway.intake)
   LAPOR_RATE_LIMIT_EXEMPT  comma-separated networks never limited (an agency's server
                            posting many complaints from one address) [empty]
   LAPOR_PROXY_HOPS         proxies in front of the gateway whose X-Forwarded-For is
@@ -14,26 +19,30 @@ Two limits on each submission (POST), answered with 429, a short reason and Retr
 
 Each limit is "off" to switch it off. The per-address default is generous on purpose:
 Indonesian mobile networks put many citizens behind one carrier-grade NAT address.
-Provider webhooks (``/in/<door>``) are never limited here: a provider must never be
-answered 429 (a flooding sender is accepted, flagged and queued as bulk instead; see
-``gateway.intake``). If Redis cannot count, requests pass (the store outage is handled by
-the spool), rather than refusing citizens.
+Provider webhooks (``/in/<door>`` of any other channel) are never limited here: a provider
+must never be answered 429 (a flooding sender is accepted, flagged and queued as bulk
+instead; see ``gateway.intake``). If Redis cannot count, requests pass (the store outage is
+handled by the spool), rather than refusing citizens.
 """
 from __future__ import annotations
 
 import ipaddress
-import json
 from urllib.parse import parse_qs
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from channels import jsonbody
+from channels.base import Rejected
 from config.settings import SettingsError
 from normalizer.identity import normalize_phone, pseudonym
 
-LIMITED_VIEWS = ("api.create_complaint", "forms.submit")
+SUBMISSION_VIEWS = ("api.create_complaint", "forms.submit", "doors.door")
+LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page")
 DEFAULTS = {"RATE_LIMIT_IP": "120/minute;2000/day", "RATE_LIMIT_SENDER": "10/hour;30/day"}
 
 
@@ -54,22 +63,57 @@ def _contact() -> str:
     raw = request.get_data(cache=True)
     if request.is_json:
         try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
+            data = jsonbody.load(raw)
+        except Rejected:
             return ""
         value = data.get("contact", "") if isinstance(data, dict) else ""
         return value if isinstance(value, str) else ""
     return (parse_qs(raw.decode("utf-8", "replace")).get("contact") or [""])[0]
 
 
+def _limited() -> bool:
+    """Whether this request is one the limits count: the form, the API, look-ups, and the
+    doors of the web channel; never a provider's webhook."""
+    if request.endpoint in LOOKUP_VIEWS or request.endpoint in SUBMISSION_VIEWS[:2]:
+        return True
+    if request.endpoint == "doors.door":
+        door = current_app.extensions["lapor"].catalogue.doors.get(
+            (request.view_args or {}).get("door_id", ""))
+        return door is not None and door.channel == "web"
+    return False
+
+
+class ReporterLookups:
+    """CEK by SMS or chat: LAPOR_RATE_LIMIT_LOOKUP per reporter (their pseudonym) and door,
+    counted in the same Redis. Over it the citizen is told to try later; the provider is
+    never refused. If Redis cannot count, the look-up passes."""
+
+    def __init__(self, settings):
+        value = settings.rate_limit_lookup
+        self.items = [] if value == "off" else parse_many(value)
+        self._uri = _storage_uri(settings.redis_url)
+        self._limiter = None            # connected at the first look-up, never at import
+
+    def allowed(self, door_id: str, reporter: str) -> bool:
+        if not self.items or not reporter:
+            return True
+        try:
+            if self._limiter is None:
+                self._limiter = FixedWindowRateLimiter(storage_from_string(self._uri))
+            return all([self._limiter.hit(item, "lapor-rl-cek", door_id, reporter)
+                        for item in self.items])
+        except Exception:  # noqa: BLE001 - a store outage must not stop status answers
+            return True
+
+
 def init_app(app, settings) -> Limiter | None:
-    """Put the limits on the form and API views; None when both are off."""
+    """Put the limits on the form, API and look-up views; None when all are off."""
     config = {key: settings.extra.get(key, default).strip() or default
               for key, default in DEFAULTS.items()}
     hops = int(settings.extra.get("PROXY_HOPS", "0") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    if all(value == "off" for value in config.values()):
+    if all(value == "off" for value in (*config.values(), settings.rate_limit_lookup)):
         return None
     for key, value in config.items():
         if value != "off":
@@ -97,15 +141,29 @@ def init_app(app, settings) -> Limiter | None:
                       strategy="fixed-window", headers_enabled=True, swallow_errors=True,
                       key_prefix="lapor-rl", in_memory_fallback_enabled=False)
     # Every other route (webhooks above all) leaves the limiter at its first check.
-    limiter.request_filter(lambda: request.endpoint not in LIMITED_VIEWS)
-    for endpoint in LIMITED_VIEWS:
-        view = app.view_functions[endpoint]
-        if config["RATE_LIMIT_IP"] != "off":
-            view = limiter.limit(config["RATE_LIMIT_IP"], key_func=_client_address,
-                                 exempt_when=exempt, methods=["POST"], scope="ip")(view)
-        if config["RATE_LIMIT_SENDER"] != "off":
-            view = limiter.limit(config["RATE_LIMIT_SENDER"], key_func=sender_key,
-                                 exempt_when=lambda: exempt() or not _contact().strip(),
-                                 methods=["POST"], scope="sender")(view)
-        app.view_functions[endpoint] = view
+    limiter.request_filter(lambda: not _limited())
+    # Shared limits: one count per address (or contact) across the form, the API and
+    # /in/web, so using three doors does not triple anyone's allowance.
+    submission_limits = []
+    if config["RATE_LIMIT_IP"] != "off":
+        submission_limits.append(limiter.shared_limit(
+            config["RATE_LIMIT_IP"], scope="submit-ip", key_func=_client_address,
+            exempt_when=exempt, methods=["POST"]))
+    if config["RATE_LIMIT_SENDER"] != "off":
+        submission_limits.append(limiter.shared_limit(
+            config["RATE_LIMIT_SENDER"], scope="submit-sender", key_func=sender_key,
+            exempt_when=lambda: exempt() or not _contact().strip(), methods=["POST"]))
+    def no_lookup() -> bool:
+        """The status page opened without a number looks nothing up."""
+        return request.endpoint == "forms.status_page" and not request.args.get("nomor", "").strip()
+
+    lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
+        settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
+        exempt_when=lambda: exempt() or no_lookup(), methods=["GET"])]
+    for endpoints, limits_ in ((SUBMISSION_VIEWS, submission_limits), (LOOKUP_VIEWS, lookup_limits)):
+        for endpoint in endpoints:
+            view = app.view_functions[endpoint]
+            for limit in limits_:
+                view = limit(view)
+            app.view_functions[endpoint] = view
     return limiter

@@ -1,4 +1,4 @@
-"""``/metrics`` in the Prometheus text format.
+"""``/metrics`` in the Prometheus text format, never to the public.
 
 Counters live in Redis (``lapor:stats``, written in the same round trip as the intake and
 the ledger updates), so every gunicorn worker and every forwarder process adds to the same
@@ -9,14 +9,26 @@ numbers and no multiprocess mode is needed. Labels are doors and events, never a
     lapor_retries_scheduled{kind}          complaint, reply
     lapor_reply_delivery_total{door, state}  replies that reached accepted, sent, failed,
                                            delivered, read (``forwarder.delivery``)
+
+Two ways to serve it (exact counts per door are not for everyone):
+
+  - on the public port, only with ``Authorization: Bearer <LAPOR_METRICS_TOKEN>`` (401
+    otherwise); with no token set, ``/metrics`` there is 404;
+  - on a separate local port, without a token: ``local_app()`` is a WSGI app that serves
+    ``/metrics`` and nothing else, for Prometheus on the same host or network::
+
+        gunicorn -b 127.0.0.1:9108 'gateway.metrics:local_app()'
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+import hmac
+
+from flask import Blueprint, Flask, Response, current_app, make_response, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from forwarder.delivery import reply_stats
+from gateway.errors import error_response
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -45,8 +57,40 @@ class StoreCollector:
         yield replies
 
 
+def exposition(store) -> Response:
+    registry = CollectorRegistry()
+    registry.register(StoreCollector(store))
+    return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4",
+                    headers={"Cache-Control": "no-store"})
+
+
+def _bearer_ok(token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "replace"), token.encode("utf-8"))
+
+
 @blueprint.route("/metrics")
 def metrics():
-    registry = CollectorRegistry()
-    registry.register(StoreCollector(current_app.extensions["lapor"].store))
-    return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")
+    parts = current_app.extensions["lapor"]
+    token = parts.settings.metrics_token
+    if not token:
+        return error_response(404, "not found")
+    if not _bearer_ok(token):
+        response = make_response(*error_response(401, "metrics need the bearer token"))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return exposition(parts.store)
+
+
+def local_app(settings=None) -> Flask:
+    """``/metrics`` alone, without a token, for a port bound to a local address only."""
+    from config.settings import load_settings
+    from forwarder.store import Store
+    from gateway import embedded
+
+    settings, _server = embedded.resolve(settings or load_settings())
+    store = Store.from_url(settings.redis_url, settings)
+    app = Flask(__name__)
+    app.add_url_rule("/metrics", "metrics", lambda: exposition(store))
+    return app

@@ -64,14 +64,19 @@ def _paths(spec: APISpec) -> None:
         "summary": "Submit a complaint (same schema as the web form)",
         "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
                         "schema": {"type": "string", "maxLength": 200},
-                        "description": "the same key again returns the same tracking number"}],
+                        "description": "per caller (the client's address until agencies "
+                                       "have API keys): the same key with the same body "
+                                       "returns the same tracking number (200); with a "
+                                       "different body it is refused (422)"}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Submission"}}},
         "responses": {"201": _json("Accepted", "accepted: queued for the central LAPOR! system"),
                       "200": _json("Accepted", "already received with this Idempotency-Key"),
                       "400": _json(error, "unreadable JSON or a malformed Idempotency-Key"),
                       "413": _json(error, "body too large"),
                       "415": _json(error, "not application/json"),
-                      "422": _json("Invalid", "a field is wrong"),
+                      "422": _json({"anyOf": ["Invalid", error]}, "a field is wrong (Invalid), "
+                                   "or the Idempotency-Key was used for a different body"),
+                      "429": _json(error, "too many submissions from this address or contact"),
                       "503": _json(error, "store unavailable; retry")}}})
     spec.path(path="/api/v1/complaints/{tracking_number}", operations={"get": {
         "summary": "Public status of a complaint (nothing personal)",
@@ -79,7 +84,8 @@ def _paths(spec: APISpec) -> None:
                         "schema": {"type": "string", "example": "2741-0935-882"}}],
         "responses": {"200": _json("Status", "the status"),
                       "400": _json(error, "mistyped: the check digit does not match"),
-                      "404": _json(error, "no such tracking number")}}})
+                      "404": _json(error, "no such tracking number"),
+                      "429": _json(error, "too many look-ups from this address")}}})
     spec.path(path="/in/{door_id}", operations={method: {
         "summary": f"A door's provider webhook ({method.upper()})",
         "description": "Each door speaks its provider's protocol (Kannel get-url/post-url, "
@@ -92,7 +98,10 @@ def _paths(spec: APISpec) -> None:
                       "401": _json(error, "signature missing"),
                       "403": _json(error, "wrong secret or signature"),
                       "404": _json(error, "unknown door"),
-                      "422": _json(error, "web door: a field is wrong"),
+                      "415": _json(error, "web door: not application/json"),
+                      "422": _json(error, "web door: a field is wrong, or the "
+                                   "Idempotency-Key was used for a different body"),
+                      "429": _json(error, "web door only: too many submissions"),
                       "503": _json(error, "store unavailable; the provider should retry")}}
         for method in ("get", "post")})
     spec.path(path="/lapor", operations={
@@ -103,13 +112,17 @@ def _paths(spec: APISpec) -> None:
                  "responses": {"200": _html("result page with the tracking number"),
                                "400": _html("missing or wrong CSRF token"),
                                "413": _html("upload too large"),
-                               "422": _html("the form again, with a message by each wrong field")}}})
+                               "422": _html("the form again, with a message by each wrong "
+                                            "field; or: this form was already sent with "
+                                            "other contents"),
+                               "429": _html("too many submissions")}}})
     spec.path(path="/lapor/cek", operations={"get": {
         "summary": "Status page (HTML)",
         "parameters": [{"in": "query", "name": "nomor", "schema": {"type": "string"}}],
         "responses": {"200": _html("the status, or the lookup form"),
                       "400": _html("mistyped tracking number"),
-                      "404": _html("unknown tracking number")}}})
+                      "404": _html("unknown tracking number"),
+                      "429": _html("too many look-ups from this address")}}})
     spec.path(path="/healthz", operations={"get": {
         "summary": "The process is alive", "responses": {"200": _json("Health", "alive")}}})
     spec.path(path="/readyz", operations={"get": {

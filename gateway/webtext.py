@@ -120,6 +120,10 @@ TEXTS = {
                          "few minutes, or send the SMS CEK <number> to 1708."),
     "csrf": ("Formulir sudah kedaluwarsa atau tidak sah. Buka lagi halaman formulir, lalu kirim ulang.",
              "The form has expired or is not valid. Open the form page again and resend."),
+    "reused": ("Formulir ini sudah pernah dikirim dengan isi yang lain. Laporan pertama sudah "
+               "kami terima; untuk laporan baru, buka lagi halaman formulir.",
+               "This form was already sent with other contents. We have your first report; "
+               "for a new report, open the form page again."),
     "back_to_form": ("Kembali ke formulir", "Back to the form"),
 }
 

@@ -41,7 +41,7 @@ def gateway(environ: dict, central: Receiver, **extra):
 
     env = {**environ, "LAPOR_CENTRAL_URL": central.url, "LAPOR_CENTRAL_SECRET": SECRET,
            "LAPOR_RETRY_BASE_SECONDS": "0.05", "LAPOR_RETRY_CAP_SECONDS": "0.2",
-           "LAPOR_PUBLIC_BASE_URL": PUBLIC, **extra}
+           "LAPOR_PUBLIC_BASE_URL": PUBLIC, "LAPOR_METRICS_TOKEN": METRICS_TOKEN, **extra}
     parts = build_parts(load_settings(env))
     app = create_app(parts=parts)
     stop = threading.Event()
@@ -71,6 +71,8 @@ def states(parts, cid: str) -> list[str]:
     return sorted(r["state"] for r in ReplyTracker(parts.settings, parts.catalogue, parts.store,
                                                   parts.publisher).of_complaint(cid).values())
 
+METRICS_TOKEN = "metrics-token-for-tests"
+
 
 def reply_events(central: Receiver) -> list[dict]:
     found = []
@@ -86,7 +88,7 @@ def reply_events(central: Receiver) -> list[dict]:
 
 
 def metric(client, door: str, state: str) -> float:
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)
     line = f'lapor_reply_delivery_total{{door="{door}",state="{state}"}} '
     found = [row for row in text.splitlines() if row.startswith(line)]
     return float(found[0].split()[-1]) if found else 0.0

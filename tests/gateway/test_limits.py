@@ -89,3 +89,43 @@ def test_provider_webhooks_are_never_limited(client, parts):
                                          "to": "1708", "text": f"LAPOR spam {i}", "id": f"f{i}"}
                            ).status_code for i in range(40)}
     assert statuses == {200}
+
+
+def test_the_in_web_door_is_limited_like_the_api(client, parts):
+    def post(i, address="203.0.113.20", contact=""):
+        body = {"classification": "pengaduan", "body": f"Jalan rusak parah di gang {i}"}
+        if contact:
+            body["contact"] = contact
+        return client.post("/in/web", json=body, headers={"X-Forwarded-For": address})
+
+    assert [post(i).status_code for i in range(4)] == [201, 201, 201, 429]
+    by_contact = [post(i, f"198.51.100.{30 + i}", "081234500077").status_code for i in range(3)]
+    assert by_contact == [201, 201, 429]          # one phone cannot be flooded with notices
+
+
+def test_the_in_web_door_refuses_what_a_cross_site_page_can_send(client, parts):
+    """A page elsewhere can make its visitors' browsers post a form or text, not JSON."""
+    form = {"classification": "pengaduan", "body": "Jalan rusak parah di depan pasar",
+            "contact": "081234500078"}
+    for answer in (client.post("/in/web", data=form),
+                   client.post("/in/web", data='{"body": "Jalan rusak parah"}', content_type="text/plain")):
+        assert answer.status_code == 415 and "application/json" in answer.get_json()["error"]
+    assert parts.store.redis.llen("lapor.complaints") == 0
+
+
+def test_the_limits_are_shared_by_the_form_the_api_and_in_web(client):
+    """One contact, one allowance, whichever door is used (not one per door)."""
+    body = {"classification": "pengaduan", "body": "Jalan rusak parah di depan pasar",
+            "contact": "081234500079"}
+    assert client.post("/api/v1/complaints", json=body,
+                       headers={"X-Forwarded-For": "198.51.100.61"}).status_code == 201
+    assert client.post("/in/web", json=body, headers={"X-Forwarded-For": "198.51.100.62"}).status_code == 201
+    html = client.get("/lapor").get_data(as_text=True)
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    form = client.post("/lapor", headers={"X-Forwarded-For": "198.51.100.63"},
+                       data={"csrf_token": token, **body})
+    assert form.status_code == 429
+    by_address = [client.post(path, json={**body, "contact": ""}, headers={
+        "X-Forwarded-For": "198.51.100.64"}).status_code
+        for path in ("/api/v1/complaints", "/in/web", "/api/v1/complaints", "/in/web")]
+    assert by_address == [201, 201, 201, 429]
