@@ -33,6 +33,8 @@ Settings (default in brackets):
   LAPOR_RETRY_CAP_SECONDS   longest retry delay [300]
   LAPOR_RECONCILE_AFTER_SECONDS  accepted but undelivered this long: re-published [600]
   LAPOR_FORWARD_CONCURRENCY  parallel deliveries to the central system [8]
+  LAPOR_BODY_TIMEOUT_SECONDS  a request body must arrive whole within this many seconds of
+                         its headers, else 408 and the connection is closed [60]
   LAPOR_FLOOD_PER_MINUTE  messages a minute from one sender on one door above which its
                          messages are flagged "flood" and queued on the bulk queue [20]
 """
@@ -79,6 +81,7 @@ class Settings:
     reconcile_after_seconds: float = 600.0
     forward_concurrency: int = 8
     flood_per_minute: int = 20
+    body_timeout_seconds: float = 60.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -131,6 +134,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "reconcile_after_seconds": (float, 0.1),
     "forward_concurrency": (int, 1),
     "flood_per_minute": (int, 1),
+    "body_timeout_seconds": (float, 1.0),
 }
 
 

@@ -85,10 +85,18 @@ def _child_env(settings) -> dict:
     return env
 
 
-def gunicorn_command(host: str, port: int, workers: int, threads: int = 4) -> list[str]:
-    worker_class = "gthread" if threads > 1 else "sync"
+# The web side's gunicorn worker: gevent, each connection a greenlet, so clients that stall
+# hold no thread (a gthread worker's 4 threads were taken by 4 stalled bodies); each body
+# then has LAPOR_BODY_TIMEOUT_SECONDS to arrive (gateway.bodytime). docs/decisions.md.
+WORKER_CLASS = "gevent"
+WORKER_CONNECTIONS = 1000
+
+
+def gunicorn_command(host: str, port: int, workers: int,
+                     connections: int = WORKER_CONNECTIONS) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+            "--workers", str(workers), "--worker-class", WORKER_CLASS,
+            "--worker-connections", str(connections),
             "--graceful-timeout", "20", "--access-logfile", "-",
             "--access-logformat", ACCESS_LOG_FORMAT, "gateway.app:create_app()"]
 
