@@ -174,10 +174,24 @@ class ChannelAdapter:
     name: ClassVar[str] = ""
     #: True when ``respond`` carries the acknowledgement text to the citizen itself.
     replies_inline: ClassVar[bool] = False
+    #: The door's credentials (and options) without which it cannot verify a request: the
+    #: door then refuses every call ("door not configured") and ``check-config`` fails.
+    required_credentials: ClassVar[tuple[str, ...]] = ()
+    required_options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, door: Door, settings=None):
         self.door = door
         self.settings = settings
+
+    @classmethod
+    def missing(cls, door: Door) -> list[str]:
+        """The required credentials and options this door lacks (``options.`` prefixed)."""
+        return ([key for key in cls.required_credentials if not door.credentials.get(key)]
+                + [f"options.{key}" for key in cls.required_options
+                   if not str(door.options.get(key) or "").strip()])
+
+    def configured(self) -> bool:
+        return not self.missing(self.door)
 
     def verify(self, request: WebRequest) -> None:
         """Raise Rejected(401|403, reason) unless the request is genuinely from the provider."""

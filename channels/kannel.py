@@ -145,6 +145,7 @@ def fallback_id(sender: str, recipient: str, time_text: str, text: str) -> str:
 class KannelAdapter(ChannelAdapter):
     name = "kannel"
     replies_inline = True
+    required_credentials = ("secret",)
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -152,9 +153,9 @@ class KannelAdapter(ChannelAdapter):
 
     # ----- verify -----------------------------------------------------------------------
     def verify(self, request: WebRequest) -> None:
-        expected = str(self.door.credentials.get("secret") or "").encode()
-        if not expected:
+        if not self.configured():
             raise Rejected(403, "door has no secret configured")
+        expected = str(self.door.credentials["secret"]).encode()
         given = [value for value in (parse_query(request.query_string).get("secret"),
                                      _basic_password(request.header("authorization")))
                  if value is not None]

@@ -91,6 +91,7 @@ DEFAULT_MAX_MEDIA = 12 * 1024 * 1024     # without settings; Twilio MMS is 5 MB,
 class TwilioAdapter(ChannelAdapter):
     name = "twilio"
     replies_inline = True
+    required_credentials = ("account_sid", "auth_token")
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -111,9 +112,6 @@ class TwilioAdapter(ChannelAdapter):
     @property
     def api_base_url(self) -> str:
         return self._option("api_base_url", DEFAULT_API_BASE_URL).rstrip("/")
-
-    def configured(self) -> bool:
-        return bool(self._secret("account_sid") and self._secret("auth_token"))
 
     def public_url(self, request: WebRequest) -> str:
         """The URL Twilio signed: the public base URL when the gateway is behind a proxy."""

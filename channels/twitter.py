@@ -87,6 +87,7 @@ def signature(secret: str, data: bytes) -> str:
 class TwitterAdapter(ChannelAdapter):
     name = "twitter"
     replies_inline = False
+    required_credentials = ("consumer_secret",)
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -99,10 +100,9 @@ class TwitterAdapter(ChannelAdapter):
                               username=str(self.door.options.get("username") or "").lstrip("@"))
 
     def _secret(self) -> str:
-        secret = str(self.door.credentials.get("consumer_secret") or "")
-        if not secret:
+        if not self.configured():
             raise Rejected(503, "door not configured")
-        return secret
+        return str(self.door.credentials["consumer_secret"])
 
     # ----- challenge and verify ------------------------------------------------------------
     def challenge(self, request: WebRequest) -> WebResponse | None:
