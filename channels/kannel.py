@@ -146,6 +146,7 @@ class KannelAdapter(ChannelAdapter):
     name = "kannel"
     replies_inline = True
     required_credentials = ("secret",)
+    known_options = frozenset({"sendsms_url"})          # and short_code (COMMON_OPTIONS)
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)

@@ -152,6 +152,7 @@ class TelegramAdapter(ChannelAdapter):
     name = "telegram"
     replies_inline = False
     required_credentials = ("bot_token", "secret_token")
+    known_options = frozenset({"api_base_url"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)

@@ -92,6 +92,8 @@ class TwilioAdapter(ChannelAdapter):
     name = "twilio"
     replies_inline = True
     required_credentials = ("account_sid", "auth_token")
+    known_options = frozenset({"mode", "from_number", "api_base_url", "max_media_bytes",
+                               "status_template_sid"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)

@@ -88,6 +88,8 @@ class TwitterAdapter(ChannelAdapter):
     name = "twitter"
     replies_inline = False
     required_credentials = ("consumer_secret",)
+    known_options = frozenset({"account_id", "username", "api_base_url", "max_media_bytes",
+                               "poll", "poll_interval", "first_poll_hours"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)

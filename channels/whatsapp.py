@@ -78,6 +78,8 @@ class WhatsAppAdapter(ChannelAdapter):
     replies_inline = False
     required_credentials = ("app_secret", "verify_token", "access_token")
     required_options = ("phone_number_id",)
+    known_options = frozenset({"phone_number_id", "graph_url", "status_template",
+                               "template_language", "max_media_bytes"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)

@@ -7,7 +7,8 @@ address to register with its provider), or its path and a note to set
 (``ChannelAdapter.required_credentials`` / ``required_options``: the same declaration that
 makes the door refuse every call) is an error, naming the ``LAPOR_`` variables to set,
 except for a door of the shipped defaults none of whose variables is set: that is a channel
-the operator does not use (yet), reported as "not configured yet". An X door that asks for
+the operator does not use (yet), reported as "not configured yet". An option the door's adapter does not
+read (``known_options``) is an error too: a misspelling. An X door that asks for
 the mentions poller (``"poll": true``) must have what the poller reads with. Unknown keys in the
 doors file are refused earlier, when the catalogue is loaded (``config.doors``).
 
@@ -48,6 +49,10 @@ def report(parts) -> int:
         elif missing:
             print(f"error: door {door.id}: missing required {names} (the door refuses every "
                   f"call until it is set)", file=sys.stderr)
+            errors += 1
+        for key in type(adapter).unknown_options(door):
+            print(f"error: door {door.id}: unknown option {key!r} (known: "
+                  f"{', '.join(sorted(type(adapter).known_options))})", file=sys.stderr)
             errors += 1
         for key in sorted(DERIVABLE & set(door.variables)):
             variable = door.variables[key]

@@ -157,3 +157,32 @@ def test_a_door_asking_for_the_poller_needs_what_it_reads_with(doors_file):
     result = check_config(env)
     assert result.returncode == 0, result.stderr
     assert "AAAA-x-jatim" not in result.stdout + result.stderr
+
+
+def test_a_misspelled_option_fails(doors_file):
+    door = {**TELEGRAM_DOOR, "options": {"api_base_ur1": "http://127.0.0.1:1"}}
+    env = doors_file({"doors": [door]})
+    env.update(LAPOR_JATIM_BOT_TOKEN="1:t", LAPOR_JATIM_SECRET_TOKEN="s")
+    result = check_config(env)
+    assert result.returncode == 2
+    assert "door telegram-jatim: unknown option 'api_base_ur1' (known: api_base_url)" in result.stderr
+
+
+CHANNEL_CODE = {"kannel": ["channels/kannel.py"], "web": ["channels/webform*.py", "gateway/*.py"],
+                "telegram": ["channels/telegram*.py"], "twilio": ["channels/twilio*.py"],
+                "whatsapp": ["channels/whatsapp*.py"], "twitter": ["channels/twitter*.py"]}
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_CODE))
+def test_every_option_the_code_reads_is_declared(channel):
+    import re
+
+    from channels.base import COMMON_OPTIONS, available_channels
+
+    adapter = available_channels()[channel].load()
+    root = Path(__file__).parents[2]
+    code = "".join(path.read_text("utf-8") for pattern in CHANNEL_CODE[channel]
+                   for path in sorted(root.glob(pattern)))
+    read = set(re.findall(r'(?:options\.get|_option)\("([a-z_]+)"', code))
+    assert read and read <= adapter.known_options | COMMON_OPTIONS, read - adapter.known_options
+    assert set(adapter.required_options) <= adapter.known_options
