@@ -62,10 +62,13 @@ def twitter_door(settings, door_id: str | None):
 
 
 def webhook_url(settings, door) -> str:
-    if not settings.public_base_url:
+    from config.doors import public_url
+
+    url = public_url(settings, door.id)
+    if not url:
         raise AdminError("LAPOR_PUBLIC_BASE_URL is not set: X needs the gateway's public "
                          "https address")
-    return f"{settings.public_base_url}/in/{door.id}"
+    return url
 
 
 def _call(action: str, method: str, route: str, client, user_auth: bool = False, body=None) -> dict:

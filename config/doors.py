@@ -69,6 +69,12 @@ class Catalogue:
     routing: tuple[RoutingRule, ...]
 
 
+def public_url(settings: Settings, door_id: str) -> str:
+    """``<LAPOR_PUBLIC_BASE_URL>/in/<id>``: what a provider is given; "" when the public
+    address is not set."""
+    return f"{settings.public_base_url}/in/{door_id}" if settings.public_base_url else ""
+
+
 def derived_secret(secret_key: str, door_id: str) -> str:
     """A per-door secret derived from the gateway key (embedded default only)."""
     return hmac.new(secret_key.encode(), b"door:" + door_id.encode(), hashlib.sha256).hexdigest()[:32]

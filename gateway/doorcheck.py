@@ -3,14 +3,19 @@ it lacks.
 
 Each door is printed with its full public URL (``<LAPOR_PUBLIC_BASE_URL>/in/<id>``, the
 address to register with its provider), or its path and a note to set
-``LAPOR_PUBLIC_BASE_URL``. A door that lacks a credential (or option) its adapter requires
-(``ChannelAdapter.required_credentials`` / ``required_options``: the same declaration that
-makes the door refuse every call) is an error, naming the ``LAPOR_`` variables to set,
-except for a door of the shipped defaults none of whose variables is set: that is a channel
-the operator does not use (yet), reported as "not configured yet". An option the door's adapter does not
-read (``known_options``) is an error too: a misspelling. An X door that asks for
-the mentions poller (``"poll": true``) must have what the poller reads with. Unknown keys in the
-doors file are refused earlier, when the catalogue is loaded (``config.doors``).
+``LAPOR_PUBLIC_BASE_URL``. Errors (exit 2), one line each on stderr:
+
+* a credential (or option) the door's adapter requires is not set
+  (``ChannelAdapter.required_credentials`` / ``required_options``: the same declaration
+  that makes the door refuse every call), naming the ``LAPOR_`` variable to set; except for
+  a door of the shipped defaults none of whose variables is set: a channel the operator
+  does not use (yet), reported as "not configured yet";
+* a credential written into the doors file instead of naming a ``LAPOR_`` variable;
+* an option the adapter does not read (``known_options``): a misspelling;
+* an X door asking for the mentions poller (``"poll": true``) without what it reads with.
+
+Unknown keys of the doors file itself are refused earlier, when the catalogue is loaded
+(``config.doors``).
 
 No secret value is ever printed: a secret derived from ``LAPOR_SECRET_KEY`` in the
 embedded default is named by the variable that would replace it, never shown.
@@ -20,14 +25,8 @@ from __future__ import annotations
 import sys
 
 from channels.twitter_poller import TwitterPoller, polled_doors
-from config.doors import DEFAULTS, DERIVABLE
+from config.doors import DEFAULTS, DERIVABLE, public_url
 from config.settings import SettingsError
-
-
-def door_url(settings, door_id: str) -> str:
-    """The door's full public URL, or its path when the public address is not set."""
-    base = settings.public_base_url
-    return f"{base}/in/{door_id}" if base else f"/in/{door_id}"
 
 
 def report(parts) -> int:
@@ -40,7 +39,7 @@ def report(parts) -> int:
     for door in parts.catalogue.doors.values():
         adapter = parts.adapters[door.id]
         print(f"door {door.id}: channel={door.channel} agency={door.agency!r} "
-              f"url={door_url(settings, door.id)}")
+              f"url={public_url(settings, door.id) or '/in/' + door.id}")
         missing = type(adapter).missing(door)
         names = ", ".join(door.variables.get(key, key) for key in missing)
         set_here = [var for var in door.variables.values() if settings.extra.get(var[6:])]
@@ -49,6 +48,10 @@ def report(parts) -> int:
         elif missing:
             print(f"error: door {door.id}: missing required {names} (the door refuses every "
                   f"call until it is set)", file=sys.stderr)
+            errors += 1
+        for key in sorted(set(door.credentials) - set(door.variables)):
+            print(f"error: door {door.id}: credentials.{key} must name a LAPOR_ environment "
+                  f"variable, not hold the value (secrets stay out of files)", file=sys.stderr)
             errors += 1
         for key in type(adapter).unknown_options(door):
             print(f"error: door {door.id}: unknown option {key!r} (known: "

@@ -186,3 +186,14 @@ def test_every_option_the_code_reads_is_declared(channel):
     read = set(re.findall(r'(?:options\.get|_option)\("([a-z_]+)"', code))
     assert read and read <= adapter.known_options | COMMON_OPTIONS, read - adapter.known_options
     assert set(adapter.required_options) <= adapter.known_options
+
+
+def test_a_secret_written_into_the_doors_file_fails_and_is_not_echoed(doors_file):
+    door = {**TELEGRAM_DOOR, "credentials": {"bot_token": "LAPOR_JATIM_BOT_TOKEN",
+                                             "secret_token": "literal_secret_in_a_file_0123"}}
+    env = doors_file({"doors": [door]})
+    env["LAPOR_JATIM_BOT_TOKEN"] = "1:t"
+    result = check_config(env)
+    assert result.returncode == 2
+    assert "door telegram-jatim: credentials.secret_token must name a LAPOR_" in result.stderr
+    assert "literal_secret_in_a_file" not in result.stdout + result.stderr
