@@ -10,22 +10,16 @@ a body that trickles in is cut at the same deadline, and half-sent headers are d
 """
 from __future__ import annotations
 
-import os
 import select
-import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.helpers import free_port, wait_for
+from tests.gateway.webproc import WebCommand
 from tests.security.senders import SENDERS, WebApiSender
 
-SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 # `lapor-gateway web` defaults to 2 workers; before this test the web side served them with
 # gunicorn's gthread worker, 4 threads each: 8 threads. Four times that many stalled
 # connections (twice the issue's "twice as many as worker threads").
@@ -33,43 +27,6 @@ STALLED = 4 * 2 * 4
 DEADLINE = 1.0                                    # seconds: what every answer must beat
 ENTRANCES = ["/in/sms-1708", "/in/twilio-sms", "/in/wa-cloud", "/in/telegram", "/in/twitter",
              "/in/web", "/api/v1/complaints", "/lapor"]
-
-
-class WebCommand:
-    """``lapor-gateway web --port N`` as a process; stopped with SIGTERM."""
-
-    def __init__(self, environ: dict):
-        self.port = free_port()
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
-        self.process = subprocess.Popen([SCRIPT, "web", "--port", str(self.port)],
-                                        env={**clean, **environ}, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
-        self.base = f"http://127.0.0.1:{self.port}"
-        wait_for(self._healthy, timeout=60, interval=0.2, message="gunicorn serving /healthz")
-
-    def _healthy(self) -> bool:
-        assert self.process.poll() is None, self.process.stdout.read()[-3000:]
-        try:
-            return requests.get(self.base + "/healthz", timeout=1).ok
-        except requests.RequestException:
-            return False
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            output, _ = self.process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            output, _ = self.process.communicate()
-        return output
-
-    def stall(self, path: str, sent: bytes = b"{", length: int = 400) -> socket.socket:
-        """A connection that sends the headers and ``sent`` of a ``length``-byte body."""
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
-        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-                      f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n")
-                     .encode("ascii") + sent)
-        return sock
 
 
 def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, float]:
