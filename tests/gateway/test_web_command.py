@@ -7,6 +7,9 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import pytest
+
+from config.settings import SettingsError, load_settings
 from gateway.cli import gunicorn_command
 
 PROCFILE = Path(__file__).parents[2] / "Procfile"
@@ -22,3 +25,12 @@ def test_the_procfile_web_line_is_the_web_command():
         assert procfile[procfile.index(flag) + 1] == command[command.index(flag) + 1], flag
     assert command[command.index("--worker-class") + 1] == "gevent"
     assert "%(U)s" in command[command.index("--access-logformat") + 1]      # path, no query
+
+
+def test_the_body_deadline_is_a_validated_setting(tmp_path):
+    base = {"LAPOR_DATA_DIR": str(tmp_path)}
+    assert load_settings(base).body_timeout_seconds == 60.0
+    assert load_settings({**base, "LAPOR_BODY_TIMEOUT_SECONDS": "7.5"}).body_timeout_seconds == 7.5
+    for bad in ("0", "-1", "soon"):
+        with pytest.raises(SettingsError, match="^LAPOR_BODY_TIMEOUT_SECONDS: "):
+            load_settings({**base, "LAPOR_BODY_TIMEOUT_SECONDS": bad})

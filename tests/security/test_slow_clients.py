@@ -118,7 +118,7 @@ def test_a_stalled_or_trickling_body_is_answered_408_and_closed(environ):
         half = socket.create_connection(("127.0.0.1", web.port), timeout=30)
         half.sendall(b"POST /in/telegram HTTP/1.1\r\nHost: x\r\nContent-Len")
         _answer, waited = read_until_closed(half, limit=40)
-        assert waited < 35, "half-sent headers are dropped"
+        assert waited < 10, "half-sent headers are dropped (gunicorn's keep-alive time, 2 s)"
 
         def chunks(body: bytes):
             yield from (body[i:i + 500] for i in range(0, len(body), 500))
