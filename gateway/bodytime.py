@@ -14,7 +14,8 @@ Production puts a buffering reverse proxy in front (nginx, ``proxy_request_buffe
 see the README's "Production"): the proxy then absorbs slow clients and the body reaches
 the gateway at loopback speed. A body larger than ``LAPOR_MAX_BODY_BYTES`` is not read here
 (Flask answers 413 from its Content-Length; a chunked one is cut at the limit and answered
-413 here). Requests without a body, and the Flask test client (no socket), pass untouched.
+413 here); a body that ends before its Content-Length (the client went away) is answered
+400 and never reaches a door, so half a message is never taken for a whole one. Requests without a body, and the Flask test client (no socket), pass untouched.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ import json
 import logging
 import socket
 import time
+
+from gateway.doors import shown
 
 log = logging.getLogger("lapor.bodytime")
 CHUNK = 64 * 1024
@@ -56,13 +59,15 @@ class BodyDeadline:
             body = self._read(environ["wsgi.input"], sock, declared if not chunked else None)
         except TimeoutError:
             log.info("request body timed out path=%s after %.0fs",
-                     environ.get("PATH_INFO", "")[:64].encode("unicode_escape").decode("ascii"),
-                     self.timeout)
+                     shown(environ.get("PATH_INFO", "")), self.timeout)
             self._shut(sock)
             return _answer(start_response, "408 Request Timeout", "request body timed out")
         if body is None:
             self._shut(sock)
             return _answer(start_response, "413 Request Entity Too Large", "request body too large")
+        if not chunked and len(body) < declared:      # the client went away mid-body
+            self._shut(sock)
+            return _answer(start_response, "400 Bad Request", "incomplete request body")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -94,7 +99,7 @@ class BodyDeadline:
             want = CHUNK if size is None else min(CHUNK, size - len(data))
             chunk = stream.read(want)
             if not chunk:
-                break                   # the client closed early: the app sees what came
+                break                   # the client closed early (answered 400 by the caller)
             data += chunk
             if len(data) > self.max_bytes:
                 return None

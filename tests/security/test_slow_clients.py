@@ -15,10 +15,12 @@ import socket
 import time
 
 import pytest
+import redis
 import requests
 
 from tests.gateway.webproc import WebCommand
 from tests.security.senders import SENDERS, WebApiSender
+from tests.security.wire import KANNEL_SECRET
 
 # `lapor-gateway web` defaults to 2 workers; before this test the web side served them with
 # gunicorn's gthread worker, 4 threads each: 8 threads. Four times that many stalled
@@ -119,6 +121,14 @@ def test_a_stalled_or_trickling_body_is_answered_408_and_closed(environ):
         half.sendall(b"POST /in/telegram HTTP/1.1\r\nHost: x\r\nContent-Len")
         _answer, waited = read_until_closed(half, limit=40)
         assert waited < 10, "half-sent headers are dropped (gunicorn's keep-alive time, 2 s)"
+
+        queued = redis.Redis.from_url(environ["LAPOR_REDIS_URL"])
+        cut = web.stall(f"/in/sms-1708?secret={KANNEL_SECRET}&from=081200000008", sent=b"LAPOR",
+                        length=400)
+        cut.shutdown(socket.SHUT_WR)                  # the client goes away mid-body
+        answer, _waited = read_until_closed(cut, limit=15)
+        assert answer.startswith(b"HTTP/1.1 400 ") and b"incomplete request body" in answer
+        assert queued.llen("lapor.complaints") == 0   # half a message is not taken for one
 
         def chunks(body: bytes):
             yield from (body[i:i + 500] for i in range(0, len(body), 500))
