@@ -2,6 +2,7 @@
 
     lapor-gateway twitter set-webhook [--door ID]
     lapor-gateway twitter webhook-info [--door ID]
+    lapor-gateway twitter poll [--door ID | --all] [--once]   (parsed here, run by gateway.cli)
 
 ``set-webhook`` registers ``<LAPOR_PUBLIC_BASE_URL>/in/<door>`` with X's V2 Webhooks API
 (``POST /2/webhooks``, bearer token; X first sends the CRC challenge, which the running
@@ -31,8 +32,18 @@ from channels.base import SendError
 from channels.telegram_admin import AdminError
 
 
-def register(actions) -> None:
-    """Add ``set-webhook`` and ``webhook-info`` to the ``twitter`` command's subparsers."""
+def register(subparsers, poll) -> None:
+    """Add ``twitter poll`` (run by ``poll``, the gateway's command: it needs the intake),
+    ``twitter set-webhook`` and ``twitter webhook-info`` to the CLI's subparsers."""
+    twitter = subparsers.add_parser("twitter", help="Twitter/X doors: poller and webhook")
+    actions = twitter.add_subparsers(dest="twitter_command", required=True)
+    poller = actions.add_parser("poll", help="read the mentions timeline into the intake")
+    which = poller.add_mutually_exclusive_group()
+    which.add_argument("--door", default="twitter")
+    which.add_argument("--all", action="store_true",
+                       help="every door whose options ask for the poller (\"poll\": true)")
+    poller.add_argument("--once", action="store_true", help="poll once and exit")
+    poller.set_defaults(func=poll)
     set_webhook = actions.add_parser("set-webhook", help="register <public URL>/in/<door> with X")
     set_webhook.add_argument("--door", help="door id (default: the only twitter door)")
     set_webhook.set_defaults(func=cmd_set_webhook)

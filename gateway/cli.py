@@ -276,17 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     dead.set_defaults(func=cmd_dead)
     from channels import telegram_admin
     telegram_admin.register(sub)
-    twitter = sub.add_parser("twitter", help="Twitter/X door tools")
-    twitter_sub = twitter.add_subparsers(dest="twitter_command", required=True)
-    poll = twitter_sub.add_parser("poll", help="read the mentions timeline into the intake")
-    which = poll.add_mutually_exclusive_group()
-    which.add_argument("--door", default="twitter")
-    which.add_argument("--all", action="store_true",
-                       help="every door whose options ask for the poller (\"poll\": true)")
-    poll.add_argument("--once", action="store_true", help="poll once and exit")
-    poll.set_defaults(func=cmd_twitter)
     from channels import twitter_admin
-    twitter_admin.register(twitter_sub)
+    twitter_admin.register(sub, poll=cmd_twitter)
     return parser
 
 
