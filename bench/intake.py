@@ -4,8 +4,8 @@
     .venv/bin/python bench/intake.py [--seconds 10] [--connections 16] [--rounds 3]
 
 Starts a redis-server (AOF everysec, like production) on loopback, then serves, each the
-same way (``lapor-gateway web``'s gunicorn command: 2 gthread
-workers x 4 threads), (1) a bare Flask endpoint and (2) the gateway, and loads each with
+same way (``lapor-gateway web``'s gunicorn command: 2 gevent
+workers), (1) a bare Flask endpoint and (2) the gateway, and loads each with
 wrk at 16 connections:
 
 * ``bare``        GET /ping on the bare Flask app (the yardstick)
@@ -38,7 +38,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gateway.cli import gunicorn_command  # noqa: E402
+from gateway.cli import WORKER_CLASS, gunicorn_command  # noqa: E402
 from tests.helpers import free_port, start_redis, wait_for  # noqa: E402
 
 SECRET = "benchdoorsecret"
@@ -137,7 +137,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -157,9 +156,9 @@ def main() -> None:
     rounds: dict[str, list[dict]] = {}
     try:
         bare_port, gateway_port = free_port(), free_port()
-        bare = serve(gunicorn_command("127.0.0.1", bare_port, args.workers, args.threads)[:-1]
+        bare = serve(gunicorn_command("127.0.0.1", bare_port, args.workers)[:-1]
                      + ["bare_app:create_app()"], env, bare_port, str(workdir))
-        gateway = serve(gunicorn_command("127.0.0.1", gateway_port, args.workers, args.threads),
+        gateway = serve(gunicorn_command("127.0.0.1", gateway_port, args.workers),
                         env, gateway_port, str(ROOT))
         try:
             session = requests.Session()
@@ -190,7 +189,7 @@ def main() -> None:
                for name, rows in rounds.items()}
     ratios = {name: statistics.median(r["rps"] / b["rps"] for r, b in zip(rows, rounds["bare"]))
               for name, rows in rounds.items()}
-    print(f"intake benchmark: gunicorn {args.workers} workers x {args.threads} threads, "
+    print(f"intake benchmark: gunicorn {args.workers} {WORKER_CLASS} workers, "
           f"wrk -t2 -c{args.connections} -d{args.seconds:g}s x {args.rounds} interleaved rounds "
           f"(medians), {os.cpu_count()} cores")
     print(f"{'door':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "

@@ -23,6 +23,8 @@ from typing import ClassVar
 from config.doors import Door
 
 ENTRY_POINT_GROUP = "lapor_gateway.channels"
+#: Options the gateway itself reads on any door (the short code named in acknowledgements).
+COMMON_OPTIONS = frozenset({"short_code"})
 
 
 class Rejected(Exception):
@@ -202,10 +204,34 @@ class ChannelAdapter:
     name: ClassVar[str] = ""
     #: True when ``respond`` carries the acknowledgement text to the citizen itself.
     replies_inline: ClassVar[bool] = False
+    #: The door's credentials (and options) without which it cannot verify a request: the
+    #: door then refuses every call ("door not configured") and ``check-config`` fails.
+    required_credentials: ClassVar[tuple[str, ...]] = ()
+    required_options: ClassVar[tuple[str, ...]] = ()
+    #: Every option the adapter reads (``check-config`` reports any other as a misspelling);
+    #: None: not declared, nothing checked.
+    known_options: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, door: Door, settings=None):
         self.door = door
         self.settings = settings
+
+    @classmethod
+    def missing(cls, door: Door) -> list[str]:
+        """The required credentials and options this door lacks (``options.`` prefixed)."""
+        return ([key for key in cls.required_credentials if not door.credentials.get(key)]
+                + [f"options.{key}" for key in cls.required_options
+                   if not str(door.options.get(key) or "").strip()])
+
+    @classmethod
+    def unknown_options(cls, door: Door) -> list[str]:
+        if cls.known_options is None:
+            return []
+        return sorted(key for key in door.options if key not in cls.known_options
+                      and key not in COMMON_OPTIONS and not str(key).startswith("_"))
+
+    def configured(self) -> bool:
+        return not self.missing(self.door)
 
     def verify(self, request: WebRequest) -> None:
         """Raise Rejected(401|403, reason) unless the request is genuinely from the provider."""

@@ -157,6 +157,8 @@ def fallback_id(sender: str, recipient: str, time_text: str, text: str) -> str:
 class KannelAdapter(ChannelAdapter):
     name = "kannel"
     replies_inline = True
+    required_credentials = ("secret",)
+    known_options = frozenset({"sendsms_url", "dlr_base_url"})   # and short_code (COMMON_OPTIONS)
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -164,9 +166,9 @@ class KannelAdapter(ChannelAdapter):
 
     # ----- verify -----------------------------------------------------------------------
     def verify(self, request: WebRequest) -> None:
-        expected = str(self.door.credentials.get("secret") or "").encode()
-        if not expected:
+        if not self.configured():
             raise Rejected(403, "door has no secret configured")
+        expected = str(self.door.credentials["secret"]).encode()
         query = parse_query(request.query_string)
         if "dlr_ref" in query:                  # a delivery report: its own token only
             ref = query["dlr_ref"].decode("ascii", "replace")

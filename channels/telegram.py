@@ -154,6 +154,8 @@ def location_of(message) -> Location | None:
 class TelegramAdapter(ChannelAdapter):
     name = "telegram"
     replies_inline = False
+    required_credentials = ("bot_token", "secret_token")
+    known_options = frozenset({"api_base_url"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -177,7 +179,7 @@ class TelegramAdapter(ChannelAdapter):
 
     # ----- verify -----------------------------------------------------------------------
     def verify(self, request: WebRequest) -> None:
-        if not (self.token and self.secret):
+        if not self.configured():
             raise Rejected(503, "door not configured")
         given = request.header("x-telegram-bot-api-secret-token")
         if not given:

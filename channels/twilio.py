@@ -112,6 +112,9 @@ MEDIA_PATH = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages/(?:S
 class TwilioAdapter(ChannelAdapter):
     name = "twilio"
     replies_inline = True
+    required_credentials = ("account_sid", "auth_token")
+    known_options = frozenset({"mode", "from_number", "api_base_url", "max_media_bytes",
+                               "status_template_sid"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -136,9 +139,6 @@ class TwilioAdapter(ChannelAdapter):
     @property
     def api_base_url(self) -> str:
         return self._option("api_base_url", DEFAULT_API_BASE_URL).rstrip("/")
-
-    def configured(self) -> bool:
-        return bool(self._secret("account_sid") and self._secret("auth_token"))
 
     def public_url(self, request: WebRequest) -> str:
         """The URL Twilio signed: the public base URL when the gateway is behind a proxy."""

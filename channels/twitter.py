@@ -87,6 +87,9 @@ def signature(secret: str, data: bytes) -> str:
 class TwitterAdapter(ChannelAdapter):
     name = "twitter"
     replies_inline = False
+    required_credentials = ("consumer_secret",)
+    known_options = frozenset({"account_id", "username", "api_base_url", "max_media_bytes",
+                               "poll", "poll_interval", "first_poll_hours"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -99,10 +102,9 @@ class TwitterAdapter(ChannelAdapter):
                               username=str(self.door.options.get("username") or "").lstrip("@"))
 
     def _secret(self) -> str:
-        secret = str(self.door.credentials.get("consumer_secret") or "")
-        if not secret:
+        if not self.configured():
             raise Rejected(503, "door not configured")
-        return secret
+        return str(self.door.credentials["consumer_secret"])
 
     # ----- challenge and verify ------------------------------------------------------------
     def challenge(self, request: WebRequest) -> WebResponse | None:

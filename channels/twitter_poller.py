@@ -27,8 +27,10 @@ first (the remaining calls are spread over the time left). A 429 waits until
 ``x-rate-limit-reset``; 401/403 (credentials or access level) and network or server
 errors back off exponentially (401/403 at least 5 minutes).
 
-Door options: ``account_id`` (else asked once with ``GET /2/users/me``), ``poll_interval``
-[60], ``first_poll_hours`` [24], ``api_base_url``. Sample v2 page::
+Door options: ``poll`` (``true``: ``lapor-gateway run``, and the Procfile's ``twitter``
+process, ``twitter poll --all``, start a poller for the door), ``account_id`` (else asked
+once with ``GET /2/users/me``), ``poll_interval`` [60], ``first_poll_hours`` [24],
+``api_base_url``. Sample v2 page::
 
     {"data": [{"id": "1861000000000000002", "author_id": "98765432", "text": "@LAPOR1708 CEK
       27410935882", "created_at": "2026-11-24T10:42:39.000Z",
@@ -234,6 +236,31 @@ class TwitterPoller:
     def _backoff(self, failures: int) -> float:
         ceiling = min(900.0, self.interval * 2 ** min(failures, 10))
         return random.uniform(ceiling / 2, ceiling)
+
+
+def wants_poller(door) -> bool:
+    """Whether a door asks for the mentions poller: ``"options": {"poll": true}`` (or a
+    ``LAPOR_`` variable holding ``1``/``true``/``yes``/``on``)."""
+    value = door.options.get("poll")
+    return value is True or str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def polled_doors(catalogue) -> list[str]:
+    """The ids of the X doors whose options ask for the mentions poller."""
+    return [door.id for door in catalogue.doors.values()
+            if door.channel == "twitter" and wants_poller(door)]
+
+
+def run_pollers(parts, door_ids: list[str], stop: threading.Event) -> None:
+    """One poller per door, each in its own thread, until ``stop`` is set. Every poller is
+    built first, so a door's configuration error stops the start (SettingsError)."""
+    pollers = [TwitterPoller.from_parts(parts, door_id) for door_id in door_ids]
+    threads = [threading.Thread(target=poller.run, args=(parts.intake, stop), daemon=True,
+                                name=f"twitter-poller-{poller.door.id}") for poller in pollers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def run_poller(parts, door_id: str, stop: threading.Event, once: bool = False) -> int:

@@ -125,6 +125,7 @@ def _truthy(value) -> bool:
 class WebFormAdapter(ChannelAdapter):
     name = "web"
     replies_inline = True
+    known_options = frozenset({"notify_via"})       # read by gateway.central_api
 
     def __init__(self, door, settings: Settings | None = None):
         super().__init__(door, settings)

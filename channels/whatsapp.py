@@ -90,6 +90,10 @@ _SPACES = re.compile(r"\s+")
 class WhatsAppAdapter(ChannelAdapter):
     name = "whatsapp"
     replies_inline = False
+    required_credentials = ("app_secret", "verify_token", "access_token")
+    required_options = ("phone_number_id",)
+    known_options = frozenset({"phone_number_id", "graph_url", "status_template",
+                               "template_language", "max_media_bytes"})
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -106,11 +110,6 @@ class WhatsAppAdapter(ChannelAdapter):
     @property
     def graph_url(self) -> str:
         return self._option("graph_url", DEFAULT_GRAPH_URL).rstrip("/")
-
-    def configured(self) -> bool:
-        """Whether Meta's credentials are all set (without them nothing can be answered)."""
-        return bool(self._secret("app_secret") and self._secret("access_token")
-                    and self._option("phone_number_id"))
 
     # ----- handshake --------------------------------------------------------------------
     def challenge(self, request: WebRequest) -> WebResponse | None:

@@ -33,6 +33,8 @@ Settings (default in brackets):
   LAPOR_RETRY_CAP_SECONDS   longest retry delay [300]
   LAPOR_RECONCILE_AFTER_SECONDS  accepted but undelivered this long: re-published [600]
   LAPOR_FORWARD_CONCURRENCY  parallel deliveries to the central system [8]
+  LAPOR_BODY_TIMEOUT_SECONDS  a request body must arrive whole within this many seconds of
+                         its headers, else 408 and the connection is closed [60]
   LAPOR_FLOOD_PER_MINUTE  messages a minute from one sender on one door above which its
                          messages are flagged "flood" and queued on the bulk queue [20]
   LAPOR_ACCEPT_SIGNATURE_V1  ``1``/``0``: accept the central system's signatures of contract
@@ -93,6 +95,7 @@ class Settings:
     accept_signature_v1: bool = True
     rate_limit_lookup: str = "30/minute;300/hour;1000/day"
     metrics_token: str = ""
+    body_timeout_seconds: float = 60.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -167,6 +170,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "reconcile_after_seconds": (float, 0.1),
     "forward_concurrency": (int, 1),
     "flood_per_minute": (int, 1),
+    "body_timeout_seconds": (float, 1.0),
 }
 
 

@@ -11,7 +11,9 @@
     lapor-gateway check-config                validate settings, doors and the store; print the doors
     lapor-gateway telegram set-webhook [--door ID] [--drop-pending-updates]
     lapor-gateway telegram webhook-info [--door ID]
-    lapor-gateway twitter poll [--door ID] [--once]   the Twitter/X mentions poller
+    lapor-gateway twitter poll [--door ID | --all] [--once]   the Twitter/X mentions poller
+    lapor-gateway twitter set-webhook [--door ID]    register the X door's webhook
+    lapor-gateway twitter webhook-info [--door ID]
 
 A bad setting stops any command with one line naming it (exit 2). SIGTERM or Ctrl-C stops
 workers gracefully: the batch in flight finishes, nothing half-delivered is acknowledged.
@@ -85,10 +87,18 @@ def _child_env(settings) -> dict:
     return env
 
 
-def gunicorn_command(host: str, port: int, workers: int, threads: int = 4) -> list[str]:
-    worker_class = "gthread" if threads > 1 else "sync"
+# The web side's gunicorn worker: gevent, each connection a greenlet, so clients that stall
+# hold no thread (a gthread worker's 4 threads were taken by 4 stalled bodies); each body
+# then has LAPOR_BODY_TIMEOUT_SECONDS to arrive (gateway.bodytime). docs/decisions.md.
+WORKER_CLASS = "gevent"
+WORKER_CONNECTIONS = 1000
+
+
+def gunicorn_command(host: str, port: int, workers: int,
+                     connections: int = WORKER_CONNECTIONS) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+            "--workers", str(workers), "--worker-class", WORKER_CLASS,
+            "--worker-connections", str(connections),
             "--graceful-timeout", "20", "--access-logfile", "-",
             "--access-logformat", ACCESS_LOG_FORMAT, "gateway.app:create_app()"]
 
@@ -105,7 +115,11 @@ def cmd_run(args) -> int:
         "notify": [sys.executable, "-m", "gateway.cli", "notify"],
         "media": [sys.executable, "-m", "gateway.cli", "media"],
     }
-    _banner(parts, args.host, args.port)
+    from channels.twitter_poller import polled_doors
+    polled = polled_doors(parts.catalogue)      # doors whose options ask for the poller
+    if polled:
+        commands["twitter"] = [sys.executable, "-m", "gateway.cli", "twitter", "poll", "--all"]
+    _banner(parts, args.host, args.port, polled)
     stop = _stop_event()
     children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
     try:
@@ -131,13 +145,15 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _banner(parts, host: str, port: int) -> None:
+def _banner(parts, host: str, port: int, polled: list[str]) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     print(f"lapor-gateway: web form        {base}/lapor")
     print(f"lapor-gateway: JSON API        {base}/api/v1/complaints  (OpenAPI {base}/openapi.json)")
     for door in parts.catalogue.doors.values():
         print(f"lapor-gateway: door {door.id:<10} {base}/in/{door.id}  ({door.channel})")
+    for door_id in polled:
+        print(f"lapor-gateway: door {door_id:<10} X mentions poller started")
     if not parts.settings.central_url:
         outbox = parts.settings.data_dir / "central-outbox.jsonl"
         print(f"lapor-gateway: no LAPOR_CENTRAL_URL: forwarded complaints go to {outbox}")
@@ -180,10 +196,19 @@ def cmd_media(args) -> int:
 
 
 def cmd_twitter(args) -> int:
-    from channels.twitter_poller import run_poller
+    from channels.twitter_poller import polled_doors, run_poller, run_pollers
 
     settings, _server = _settings()
-    taken = run_poller(_parts(settings), args.door, _stop_event(), once=args.once)
+    parts = _parts(settings)
+    doors = polled_doors(parts.catalogue) if args.all else [args.door]
+    if args.all and not args.once:
+        if not doors:   # the Procfile line on a gateway without such a door: wait, not crash
+            print("lapor-gateway: no door asks for the twitter poller (options.poll); idle",
+                  file=sys.stderr)
+            _stop_event().wait()
+        run_pollers(parts, doors, _stop_event())
+        return 0
+    taken = sum(run_poller(parts, door, _stop_event(), once=args.once) for door in doors)
     if args.once:
         print(f"{taken} mention(s) taken")
     return 0
@@ -214,6 +239,8 @@ def cmd_dead(args) -> int:
 
 
 def cmd_check_config(args) -> int:
+    from gateway import doorcheck
+
     settings, _server = _settings()
     parts = _parts(settings)
     failures = 0
@@ -226,14 +253,7 @@ def cmd_check_config(args) -> int:
             failures += 1
     if not failures:
         failures += _durability(parts)
-    for door in parts.catalogue.doors.values():
-        print(f"door {door.id}: channel={door.channel} agency={door.agency!r} path=/in/{door.id}")
-        missing = [key for key, value in door.credentials.items() if not value]
-        if missing:
-            print(f"  not configured yet (answers 503): set {', '.join(missing)}")
-        elif settings.mode == "embedded" and door.credentials.get("secret"):
-            print(f"  embedded default: door secret {door.credentials['secret']} "
-                  f"(derived from the secret key; set it in production)")
+    failures += doorcheck.report(parts)
     print(f"central: {settings.central_url or 'local outbox ' + str(settings.data_dir / 'central-outbox.jsonl')}")
     return 2 if failures else 0
 
@@ -256,12 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     dead.set_defaults(func=cmd_dead)
     from channels import telegram_admin
     telegram_admin.register(sub)
-    twitter = sub.add_parser("twitter", help="Twitter/X door tools")
-    twitter_sub = twitter.add_subparsers(dest="twitter_command", required=True)
-    poll = twitter_sub.add_parser("poll", help="read the mentions timeline into the intake")
-    poll.add_argument("--door", default="twitter")
-    poll.add_argument("--once", action="store_true", help="poll once and exit")
-    poll.set_defaults(func=cmd_twitter)
+    from channels import twitter_admin
+    twitter_admin.register(sub, poll=cmd_twitter)
     return parser
 
 

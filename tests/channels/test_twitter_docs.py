@@ -30,7 +30,7 @@ def test_guide_shows_the_door_the_tests_load():
 def test_guide_options_are_the_ones_the_code_reads():
     table = GUIDE.split("Optional door options", 1)[1].split("## 3a", 1)[0]
     options = re.findall(r"^\| `([a-z_]+)` \|", table, re.M)
-    assert options == ["poll_interval", "first_poll_hours", "max_media_bytes"]
+    assert options == ["poll", "poll_interval", "first_poll_hours", "max_media_bytes"]
     for option in options:
         assert f'options.get("{option}")' in CODE, option
 
@@ -44,6 +44,7 @@ def test_guide_shows_the_public_reply_citizens_get():
 
 def test_guide_names_the_webhook_path_and_the_tweepy_calls_it_shows():
     assert "<LAPOR_PUBLIC_BASE_URL>/in/twitter" in GUIDE and "crc_token" in GUIDE
+    assert "lapor-gateway twitter set-webhook" in GUIDE and "curl -X POST" not in GUIDE
     assert "x-twitter-webhooks-signature" in GUIDE
     assert callable(tweepy.OAuth1UserHandler.get_authorization_url)
     assert callable(tweepy.OAuth1UserHandler.get_access_token)

@@ -139,11 +139,12 @@ def test_kannel_dlr_needs_its_own_token_and_is_never_a_message(environ, central)
             answer = client.get(f"/in/sms-1708?{query}")
             assert answer.status_code == 403 and token not in answer.get_data(as_text=True)
         assert states(parts, outcome.complaint_id) == ["accepted"]
-        before = parts.store.redis.llen("lapor.complaints")
+        accepted = lambda: parts.store.stats().get(("accepted", "sms-1708"), 0)  # noqa: E731
+        before = accepted()           # (the queue's length moves: a forwarder is consuming it)
         smuggled = client.get(f"/in/sms-1708?dlr_ref={ref}&dlr_token={token}&dlr_type=2"
                               "&from=081277700199&text=LAPOR+palsu")
         assert smuggled.status_code == 200 and smuggled.data == b""
-        assert parts.store.redis.llen("lapor.complaints") == before    # no complaint from a DLR
+        assert accepted() == before                                    # no complaint from a DLR
         assert states(parts, outcome.complaint_id) == ["failed"]
 
 

@@ -1,0 +1,53 @@
+"""``lapor-gateway web`` as a real process for tests: gunicorn with the web command's own
+worker settings, on a free loopback port, stopped with SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.helpers import free_port, wait_for
+
+SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
+
+
+class WebCommand:
+    """``lapor-gateway web --port N`` as a process; stopped with SIGTERM."""
+
+    def __init__(self, environ: dict):
+        self.port = free_port()
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
+        self.process = subprocess.Popen([SCRIPT, "web", "--port", str(self.port)],
+                                        env={**clean, **environ}, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_for(self._healthy, timeout=60, interval=0.2, message="gunicorn serving /healthz")
+
+    def _healthy(self) -> bool:
+        assert self.process.poll() is None, self.process.stdout.read()[-3000:]
+        try:
+            return requests.get(self.base + "/healthz", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            output, _ = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            output, _ = self.process.communicate()
+        return output
+
+    def stall(self, path: str, sent: bytes = b"{", length: int = 400) -> socket.socket:
+        """A connection that sends the headers and ``sent`` of a ``length``-byte body."""
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                      f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n")
+                     .encode("ascii") + sent)
+        return sock
