@@ -21,6 +21,7 @@ from config.doors import Door, load_catalogue
 from config.settings import SettingsError
 from forwarder.topology import COMPLAINTS, MEDIA
 from normalizer import tracking
+from normalizer.identity import keyed_ref
 from tests.channels.twilio_support import (AUTH_TOKEN, CASES, PUBLIC, SIGNING_KEY, Signed, sign,
                                            twilio_environ)
 from tests.helpers import inbound
@@ -144,7 +145,7 @@ def test_failed_reply_reports_are_logged_without_the_number(settings, caplog):
         adapter = adapter_for(settings, case["door"])
         assert adapter.parse(Signed(case).web_request()) == []
     failed, delivered = [r.getMessage() for r in caplog.records]
-    assert failed == ("twilio reply failed door=twilio-wa to=***95 "
+    assert failed == ("twilio reply failed door=twilio-wa to=*** "
                       f"sid={dict(CASES['status_callback_failed']['request']['form'])['MessageSid']} code=63016")
     assert delivered.startswith("twilio reply delivered door=twilio-sms")
     assert "81234567890" not in caplog.text and "81234567895" not in caplog.text
@@ -216,7 +217,8 @@ def test_pipeline_takes_table(name, client, parts):
         due=messages.format_date(complaint["service_level"]["due_date"]))
     assert redis_of(parts).llen(COMPLAINTS) == 1 and len(ledger_keys(parts)) == 1
     assert complaint["door"] == case["door"] and complaint["channel"] == "twilio"
-    assert complaint["provider_message_ids"] == [expect["message"]["provider_message_id"]]
+    assert complaint["provider_message_ids"] == [forwarded_id(
+        parts, complaint, expect["message"]["provider_message_id"])]
     assert complaint["meta"] == expect["message"]["meta"]
     assert len(complaint["attachments"]) == len(expect["message"]["attachments"])
     assert redis_of(parts).llen(MEDIA) == len(expect["message"]["attachments"])
@@ -352,3 +354,9 @@ def test_verify_survives_any_headers_and_host(signature, host, settings_header):
     with pytest.raises(Rejected) as refused:
         TwilioAdapter(door).verify(request)
     assert refused.value.status in (400, 403)
+
+
+def forwarded_id(parts, complaint: dict, raw: str) -> str:
+    """The provider id as the complaint carries it: keyed for a private one (issue 8)."""
+    private = complaint["privacy"]["anonymous"] or complaint["privacy"]["confidential"]
+    return keyed_ref(parts.settings.secret_key, raw) if private else raw

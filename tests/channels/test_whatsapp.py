@@ -16,6 +16,7 @@ from channels.whatsapp import WhatsAppAdapter
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
+from normalizer.identity import keyed_ref
 from tests.channels.whatsapp_support import (ACCEPTED, APP_SECRET, CASES, PATH, REFUSED, TABLE,
                                              VERIFY_TOKEN, door, environ_for, headers_for,
                                              meta_bytes, post_case, queued, raw_body, signature,
@@ -192,7 +193,8 @@ def test_pipeline_takes_table(name, client, parts):
         [complaint] = complaints
         expected = want["complaint"]
         assert (complaint["door"], complaint["channel"]) == ("wa-cloud", "whatsapp")
-        assert complaint["provider_message_ids"] == [case["expect"]["messages"][0]["provider_message_id"]]
+        assert complaint["provider_message_ids"] == [forwarded_id(
+            parts, complaint, case["expect"]["messages"][0]["provider_message_id"])]
         assert complaint["body"] == expected["body"]
         assert complaint["classification"] == expected["classification"]
         assert complaint["privacy"] == {"anonymous": expected["anonymous"],
@@ -276,3 +278,9 @@ def test_logs_never_show_the_number_or_the_name(client, parts, caplog):
     for phone in PHONES:
         assert phone[-9:] not in caplog.text
     assert "Siti" not in caplog.text and "Aminah" not in caplog.text
+
+
+def forwarded_id(parts, complaint: dict, raw: str) -> str:
+    """The provider id as the complaint carries it: keyed for a private one (issue 8)."""
+    private = complaint["privacy"]["anonymous"] or complaint["privacy"]["confidential"]
+    return keyed_ref(parts.settings.secret_key, raw) if private else raw
