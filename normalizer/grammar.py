@@ -25,12 +25,18 @@ away from ANONIM/ANONYM/RAHASIA, with digits or ``l`` for look-alike letters (``
 (``LAPORANONIM``) makes the message anonymous and is kept in the text. Commands and
 classification words are read exactly (after the folding above). Nothing is ever
 rejected for its form: an unknown first word is simply part of the text.
+
+Further into the text, a word that asks for it (``... mohon identitas saya
+dirahasiakan``, ``saya lapor secara anonim``) makes the message private as well: a word
+starting with ANONIM/ANONYM or holding RAHASIA, read after NFKC, case folding and with
+accents and invisible characters dropped. It stays in the text.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 PENGADUAN = "pengaduan"
 ASPIRASI = "aspirasi"
@@ -66,6 +72,11 @@ _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")   # Hangul fillers: c
 # Separators dropped between the last keyword and the text; the rest (opening brackets and
 # quotes, symbols and emoji) belong to the text.
 _KEPT_PUNCTUATION = frozenset("\"'@%&*")
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+# A privacy request anywhere in the (folded) text; see privacy_in_text.
+_ANONYMOUS_WORD = re.compile(r"(?<!\w)anon[iy]m")
+_MARKS_AND_INVISIBLES = re.compile("[\u0300-\u036f\u00ad\u180e\u200b-\u200f\u202a-\u202e"
+                                   "\u2060-\u2064\ufeff\ufe00-\ufe0f]")
 
 
 @dataclass(frozen=True)
@@ -101,14 +112,15 @@ def _is_dropped(char: str) -> bool:
 
 
 def _next_word(text: str, position: int) -> tuple[int, int]:
-    """(start, end) of the next word at or after ``position``; start == end: none left."""
-    size = len(text)
-    start = position
-    while start < size and not _is_word_char(text[start]):
-        start += 1
-    end = start
-    while end < size and _is_word_char(text[end]):
-        end += 1
+    """(start, end) of the next word at or after ``position``; start == end: none left.
+    A word is a run of letters and digits, with the combining marks inside it."""
+    match = _ALNUM_RUN.search(text, position)
+    if match is None:
+        return len(text), len(text)
+    start, end = match.span()
+    while end < len(text) and _is_word_char(text[end]):   # a mark, then maybe more letters
+        follow = _ALNUM_RUN.match(text, end + 1)
+        end = follow.end() if follow else end + 1
     return start, end
 
 
@@ -153,6 +165,7 @@ def _one_edit(word: str, target: str) -> bool:
     return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
+@lru_cache(maxsize=8192)       # the first words of messages repeat: read each once
 def privacy_word(word: str) -> tuple[str, bool]:
     """(``anonymous`` | ``confidential`` | '', sure) for a folded word. ``sure``: the word
     is a privacy word (read as a keyword); not sure: it only contains one (the message is
@@ -175,10 +188,33 @@ def privacy_word(word: str) -> tuple[str, bool]:
     return "", False
 
 
-def _read(word: str, seen_class: bool) -> tuple[str, str, bool] | None:
-    """("class", classification, True) | ("privacy", kind, sure) | None for a folded word."""
+def privacy_in_text(text: str) -> set[str]:
+    """The privacy kinds a word anywhere in ``text`` asks for (see the module's docstring)."""
+    if not text:
+        return set()
+    if text.isascii():
+        folded = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+        folded = _MARKS_AND_INVISIBLES.sub("", folded)
+    found = set()
+    if "rahasia" in folded:                  # rahasiakan, dirahasiakan, kerahasiaan ...
+        found.add(CONFIDENTIAL)
+    if "anon" in folded and _ANONYMOUS_WORD.search(folded):
+        found.add(ANONYMOUS)
+    return found
+
+
+def _read(word: str, seen_class: bool, exact: bool = False) -> tuple[str, str, bool] | None:
+    """("class", classification, True) | ("privacy", kind, sure) | None for a folded word;
+    ``exact``: a keyword as listed (or one typing mistake away), no prefix or part."""
     if word in _CLASS_WORDS and not seen_class:
         return "class", _CLASS_WORDS[word], True
+    if exact:
+        typed = word.translate(_TYPED_FOR)
+        kind = _PRIVACY_WORDS.get(word) or _PRIVACY_WORDS.get(typed) or next(
+            (kind for root, kind in _FUZZY_ROOTS.items() if len(typed) >= 5 and _one_edit(typed, root)), "")
+        return ("privacy", kind, True) if kind else None
     kind, sure = privacy_word(word)
     return ("privacy", kind, sure) if kind else None
 
@@ -214,12 +250,10 @@ def parse_keywords(text: str) -> Parsed:
         if start == end:
             break
         reading = _read(fold(remaining[start:end]), seen_class)
-        if reading is None or not reading[2]:
-            for joined in _joined_ends(remaining, end):
-                candidate = _read(fold(remaining[start:joined]), seen_class)
-                if candidate and candidate[2]:
-                    reading, end = candidate, joined
-                    break
+        for joined in _joined_ends(remaining, end):    # AN<ZWSP>ONIM: the longest keyword
+            candidate = _read(fold(remaining[start:joined]), seen_class, exact=True)
+            if candidate:
+                reading, end = candidate, joined
         if reading is None:
             break
         kind, value, sure = reading
@@ -231,6 +265,7 @@ def parse_keywords(text: str) -> Parsed:
             break
         consumed, position = True, end
     rest = _text_after(remaining, position) if consumed else remaining
+    privacy |= privacy_in_text(rest)
     # a privacy word, even one in doubt, starts a new complaint: never joins an open one
     return Parsed(text=rest, classification=classification, anonymous=ANONYMOUS in privacy,
                   confidential=CONFIDENTIAL in privacy, keyword=consumed or bool(privacy))

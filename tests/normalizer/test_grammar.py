@@ -140,10 +140,28 @@ def test_a_word_holding_a_privacy_word_makes_the_message_private_and_stays(text)
 
 
 @pytest.mark.parametrize("text", ["anomali lampu lalu lintas", "Analisa anggaran desa",
-                                  "Rumah sakit menolak pasien", "lapor jalan ke rahasia"])
+                                  "Rumah sakit menolak pasien", "lapor jalan rusak, anonsemen palsu"])
 def test_ordinary_words_stay_ordinary(text):
     parsed = parse_keywords(text)
     assert not (parsed.anonymous or parsed.confidential)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("LAPOR jalan rusak di desa kami. Mohon identitas saya dirahasiakan.", "confidential"),
+    ("Pungli di kantor camat, tolong RAHASIAKAN nama saya", "confidential"),
+    ("saya mau lapor secara anonim: kades minta uang", "anonymous"),
+    ("Saya lapor secara ＡＮＯＮＩＭ, kades minta uang", "anonymous"),
+    ("Saya lapor secara ANONİM, kades minta uang", "anonymous"),
+    ("guru minta uang PPDB (anonymous please)", "anonymous"),
+    ("data ra​hasia desa dijual", "confidential"),
+])
+def test_a_privacy_request_further_in_the_text_reads_as_private(text, kind):
+    """The safe reading: a citizen who writes "mohon dirahasiakan" at the end means it.
+    The words stay in the text."""
+    parsed = parse_keywords(text)
+    assert (parsed.anonymous, parsed.confidential) == (kind == "anonymous", kind == "confidential")
+    assert parsed.keyword                         # never joins an open (named) complaint
+    assert text.endswith(parsed.text)
 
 
 def test_a_privacy_word_alone_starts_a_new_complaint():
