@@ -30,13 +30,15 @@ from forwarder.topology import BULK, COMPLAINTS, MEDIA
 from tests.gateway.support import queued
 from tests.helpers import Receiver, inbound
 from tests.security.senders import SENDERS, WebApiSender
-from tests.security.wire import TWILIO_SID, json_bytes
+from tests.security.wire import TWILIO_SID, X_ACCOUNT, json_bytes
 
 KEY_A = "secret-key-of-gateway-a-0123456789"
 KEY_B = "secret-key-of-gateway-b-9876543210"
 TEXT = "LAPOR ANONIM kepala desa minta uang untuk surat keterangan"
 FOLLOWUP = "ini tambahan buktinya"
 N = 42                                   # the sender: 081200000042 / chat 5811230042 / ...
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SUBMISSION = re.compile(r'name="submission_id" value="([^"]+)"')
 
 # Paths (dotted, list indexes as []) whose value may be the same in both gateways: the
 # content the reporter chose to send, and facts of the door and the transport.
@@ -110,6 +112,35 @@ def _twitter(text: str, message_no: int):
     return sender.signed(sender.serialize(payload))
 
 
+def _tweet(text: str, message_no: int):
+    """A public mention (the tweet id is public: anyone can open the author's page)."""
+    sender = SENDERS["twitter"]
+    user = str(98765432000 + N)
+    tweet_id = str(1861000000000000000 + 1000 * message_no + N)
+    payload = {"for_user_id": X_ACCOUNT, "tweet_create_events": [{
+        "created_at": "Tue Nov 24 10:42:39 +0000 2026", "id_str": tweet_id, "lang": "in",
+        "timestamp_ms": "1795516959000", "text": f"@LAPOR1708 {text}",
+        "user": {"id_str": user, "name": "Siti", "screen_name": f"siti{N}"},
+        "entities": {"user_mentions": [{"id_str": X_ACCOUNT, "screen_name": "LAPOR1708"}],
+                     "hashtags": [], "urls": [], "symbols": []},
+        "edit_history": {"edit_tweet_ids": [tweet_id]}}]}
+    return sender.signed(sender.serialize(payload))
+
+
+class _FormSubmission:
+    """The web form as a browser sends it (its CSRF token and one-time submission id)."""
+
+    def __init__(self, text: str, message_no: int):
+        self.text = text
+
+    def send(self, client):
+        page = client.get("/lapor").get_data(as_text=True)
+        return client.post("/lapor", data={
+            "csrf_token": CSRF.search(page).group(1), "submission_id": SUBMISSION.search(page).group(1),
+            "classification": "pengaduan", "body": self.text, "anonymous": "y",
+            "name": "Siti", "contact": f"0812{N:08d}"})
+
+
 def _web(path: str, fields: dict):
     def build(text: str, message_no: int):
         request = WebApiSender(path).request(text, N)
@@ -122,6 +153,7 @@ def _web(path: str, fields: dict):
 
 DOORS = {"sms-1708": _kannel, "sms-1708-without-id": lambda t, m: _kannel(t, m, with_id=False),
          "twilio-sms": _twilio, "wa-cloud": _whatsapp, "telegram": _telegram, "twitter": _twitter,
+         "twitter-mention": _tweet, "web-form-anonymous": _FormSubmission,
          "web-api-anonymous": _web("/api/v1/complaints", {"anonymous": True}),
          "web-in-confidential": _web("/in/web", {"confidential": True})}
 #: the provider identifiers each door's deliveries carry, which no record may hold
@@ -133,6 +165,7 @@ RAW = {"sms-1708": ["9d3c00000042-41e1", "9d3c00000042-41e2"],
                     "13650853214350"],
        "twitter": ["98765432042", "1861000000000001042", "1861000000000002042",
                    "1861000000000099942", "sealed42"],
+       "twitter-mention": ["98765432042", "1861000000000001042", "1861000000000002042", f"siti{N}"],
        "web-api-anonymous": [f"sealed-{N}-1"], "web-in-confidential": [f"sealed-{N}-1"]}
 
 
