@@ -11,7 +11,9 @@ Features
 * Text decoded from raw bytes with the charset Kannel names (``%C`` or the POST
   Content-Type), so UCS-2 (coding 2, UTF-16BE) messages keep Indonesian text and emoji.
 * Kannel's ``http-request-retry`` of one SMS carries the same ``%I``; the pipeline dedups
-  on it. Without ``%I`` the id is a hash of (from, to, time, text).
+  on it. Without ``%I`` the id is an HMAC of (from, to, time, text) under
+  ``LAPOR_SECRET_KEY``: a plain hash of them gave the sender's number back to anyone who
+  hashed the candidate numbers (under a second).
 * The reply rides on the HTTP answer (``replies_inline``); status notices later go out
   through sendsms, as UCS-2 only when the text is not GSM-7.
 * Delivery reports: with a DLR base URL (``options.dlr_base_url``, else
@@ -148,9 +150,11 @@ def parse_time(value: str) -> datetime | None:
     return None
 
 
-def fallback_id(sender: str, recipient: str, time_text: str, text: str) -> str:
-    """A stable message id for a Kannel set up without %I (a retry hashes the same)."""
-    digest = hashlib.sha256("\x1f".join((sender, recipient, time_text, text)).encode())
+def fallback_id(key: str, sender: str, recipient: str, time_text: str, text: str) -> str:
+    """A stable message id for a Kannel set up without %I (a retry keys the same): keyed,
+    because sender, receiver and time are guessable and the text is forwarded."""
+    fields = "\x1f".join((sender, recipient, time_text, text))
+    digest = hmac.new(key.encode(), fields.encode("utf-8", "surrogatepass"), hashlib.sha256)
     return "h-" + digest.hexdigest()[:32]
 
 
@@ -215,7 +219,7 @@ class KannelAdapter(ChannelAdapter):
         text, used = decode_text(raw_text, charset, coding)
         recipient = field("to", "x-kannel-to" if post else "")
         time_text = field("time", "x-kannel-time" if post else "")
-        message_id = field("id") or fallback_id(sender, recipient, time_text, text)
+        message_id = field("id") or fallback_id(self._id_key(), sender, recipient, time_text, text)
         return [InboundMessage(
             door_id=self.door.id, channel=self.name, provider_message_id=message_id[:128],
             sender=sender, sender_kind="phone", text=text, recipient=recipient,
@@ -245,6 +249,10 @@ class KannelAdapter(ChannelAdapter):
             return ""
         return (f"{base}/in/{self.door.id}?dlr_ref={reply_id}&dlr_token={self.dlr_token(reply_id)}"
                 "&dlr_type=%d")
+    def _id_key(self) -> str:
+        """The key of fallback ids: the secret key (the door secret for an adapter built
+        without settings; the gateway always passes them)."""
+        return getattr(self.settings, "secret_key", "") or str(self.door.credentials.get("secret") or "")
 
     # ----- respond ----------------------------------------------------------------------
     def respond(self, outcomes) -> WebResponse:

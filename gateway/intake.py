@@ -42,8 +42,9 @@ from forwarder.queue import PublishError
 from gateway.limits import ReporterLookups
 from redis import RedisError
 from normalizer import tracking
-from normalizer.identity import mask, pseudonym
-from normalizer.normalize import Context, build_complaint, build_event, interpret, reporter_handle
+from normalizer.identity import keyed_ref, mask, pseudonym
+from normalizer.normalize import (Context, build_complaint, build_event, interpret, is_private,
+                                  keyed_id, reporter_handle)
 from normalizer.text import clean_message
 
 log = logging.getLogger("lapor.intake")
@@ -128,10 +129,11 @@ class Intake:
             return self.command(message, parsed, lang)
         ctx = self._contexts[message.door_id]
         if message.is_edit and message.meta.get("edit_of"):
-            original = self.store.find_duplicate(f"{message.door_id}:{message.meta['edit_of']}")
+            original = self.store.find_duplicate(self.dedup_id(message.door_id,
+                                                               str(message.meta["edit_of"])))
             if original:
                 return self.add_event(message, parsed, "edit", original, "", lang)
-        dedup_id = f"{message.door_id}:{message.provider_message_id}" if message.provider_message_id else ""
+        dedup_id = self.dedup_id(message.door_id, message.provider_message_id)
         handle = reporter_handle(message)
         join = bool(handle) and self.window > 0 and not message.new_thread and not parsed.keyword
         open_key = self.store.open_key(message.door_id, pseudonym(
@@ -165,7 +167,7 @@ class Intake:
             return self._duplicate(message, cid, number, lang)
         if publish is None:
             self._publish(routing_key, complaint, cid, "complaint")
-        self._fetch_media_later(message, cid, number)
+        self._fetch_media_later(message, cid, number, is_private(parsed))
         log.info("accepted door=%s complaint=%s class=%s reporter=%s", message.door_id, cid,
                  complaint["classification"], mask(handle))
         return Outcome(message, number, self.ack_text(complaint, lang), complaint_id=cid)
@@ -233,15 +235,16 @@ class Intake:
                   open_key: str, lang: str) -> Outcome:
         """Record a follow-up or an edit as an event of the complaint ``parent``."""
         cid, number = parent
+        private = is_private(parsed) or self._private_complaint(cid)
         event = build_event(message, parsed, event_type, uuid.uuid4().hex, cid, number,
-                            self._contexts[message.door_id])
+                            self._contexts[message.door_id], private)
         flood = self._flooding(open_key)
         if flood:
             event["flags"].append("flood")
         routing_key = f"complaint.{'bulk.event' if flood else 'event'}.{message.channel}"
         serialized = json.dumps(event, ensure_ascii=False)
         publish = self._prepare(routing_key, serialized, event["event_id"], "event")
-        dedup_id = f"{message.door_id}:{message.provider_message_id}" if message.provider_message_id else ""
+        dedup_id = self.dedup_id(message.door_id, message.provider_message_id)
         code, cid, number, recent = self.store.accept_event(event, dedup_id, open_key,
                                                             self.window, publish, serialized)
         self._note_rate(open_key, recent)
@@ -249,7 +252,7 @@ class Intake:
             return self._duplicate(message, cid, number, lang)
         if publish is None:
             self._publish(routing_key, event, event["event_id"], "event")
-        self._fetch_media_later(message, cid, number)
+        self._fetch_media_later(message, cid, number, private)
         log.info("%s door=%s complaint=%s event=%s", event_type, message.door_id, cid, event["event_id"])
         key = "ack_edit" if event_type == "edit" else "ack_followup"
         return Outcome(message, number, messages.text(key, lang, tracking=tracking.display(number)),
@@ -271,6 +274,18 @@ class Intake:
             key = "optout_done" if parsed.command == "stop" else "optin_done"
             return Outcome(message, "", messages.text(key, lang), kind="answer")
         return Outcome(message, "", messages.text("help", lang), kind="answer")
+
+    def dedup_id(self, door_id: str, provider_id: str) -> str:
+        """The dedup key's name for a provider message: the id keyed, never in clear, so
+        the Redis files hold no provider id of any reporter ('' without an id)."""
+        return f"{door_id}:{keyed_ref(self.settings.secret_key, provider_id)}" if provider_id else ""
+
+    def _private_complaint(self, cid: str) -> bool:
+        """Whether the complaint a follow-up joins is anonymous or confidential; when its
+        record is gone (expired), the safe answer: yes."""
+        complaint = self.store.complaint(cid)
+        privacy = (complaint or {}).get("privacy") or {"anonymous": True}
+        return bool(privacy.get("anonymous") or privacy.get("confidential"))
 
     def _flooding(self, open_key: str) -> bool:
         """True while this sender is known (in this process) to exceed the flood rate."""
@@ -307,13 +322,19 @@ class Intake:
         except PublishError as exc:
             log.warning("publish deferred to the reconciler %s=%s: %s", kind, key, exc)
 
-    def _fetch_media_later(self, message: InboundMessage, cid: str, number: str) -> None:
-        """Queue a media-fetch job per attachment the provider holds; never blocks intake."""
+    def _fetch_media_later(self, message: InboundMessage, cid: str, number: str,
+                           private: bool) -> None:
+        """Queue a media-fetch job per attachment the provider holds; never blocks intake.
+        For a private complaint the job says so and names the message by its keyed id, so
+        the media event carries nothing the provider could map back to the reporter."""
+        provider_id = message.provider_message_id
+        if private:
+            provider_id = keyed_id(self.settings.secret_key, provider_id)
         for index, item in enumerate(message.attachments):
             if not item.provider_ref or item.stored_ref:
                 continue
             job = {"door_id": message.door_id, "complaint_id": cid, "tracking_number": number,
-                   "provider_message_id": message.provider_message_id, "index": index,
+                   "provider_message_id": provider_id, "index": index, "private": private,
                    "kind": item.kind, "content_type": item.content_type, "size": item.size,
                    "provider_ref": item.provider_ref, "filename": item.filename, "attempts": 0}
             try:

@@ -2,8 +2,10 @@
 
 Phone numbers become E.164 with ``phonenumbers`` (region ID), so 0812..., 62812... and
 +62812... are the same reporter. The pseudonym is HMAC-SHA256(secret key, channel kind +
-normalized handle), shortened: stable per reporter, useless without the key. ``mask``
-gives the only form of a handle that may appear in a log line. ``seal`` encrypts identity
+normalized handle), shortened: stable per reporter, useless without the key. ``keyed_ref``
+does the same for a provider's identifiers (message ids, media references) in anonymous
+and confidential complaints. ``mask`` gives the only form of a handle that may appear in a
+log line (no part of it). ``seal`` encrypts identity
 for the central system with a PyNaCl sealed box (only the holder of the central private
 key can open it).
 """
@@ -13,7 +15,6 @@ import base64
 import hashlib
 import hmac
 import json
-
 import re
 
 import phonenumbers
@@ -61,11 +62,20 @@ def pseudonym(secret_key: str, kind: str, handle: str) -> str:
     return "r-" + digest.hexdigest()[:20]
 
 
+def keyed_ref(secret_key: str, value: str) -> str:
+    """A provider's identifier (message id, media reference, update id ...) as it may leave
+    the gateway for an anonymous or confidential reporter: 'k-' + 32 hex characters of
+    HMAC-SHA256 under the secret key. The same id always keys the same (duplicates still
+    match); without the key nobody can test a guess (a phone number, a tweet id) against it."""
+    digest = hmac.new(secret_key.encode(), b"ref\x1f" + value.encode("utf-8", "surrogatepass"),
+                      hashlib.sha256)
+    return "k-" + digest.hexdigest()[:32]
+
+
 def mask(handle: str) -> str:
-    """The only loggable form of a handle: length and last two characters at most."""
-    if not handle:
-        return "-"
-    return f"***{handle[-2:]}" if len(handle) > 6 else "***"
+    """The only loggable form of a handle: '***', no part of it. Senders of replies do not
+    know whether a reporter is anonymous, so no handle shows even its last digits."""
+    return "***" if handle else "-"
 
 
 def seal(public_key: bytes, identity: dict) -> str:

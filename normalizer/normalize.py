@@ -6,11 +6,21 @@ caller. Privacy is applied here, once: an anonymous or confidential reporter's n
 contact never enter the complaint in clear; they are sealed for the central system when
 its public key is configured and otherwise withheld (the gateway still knows how to reply
 through the channel, in its own reply-route store).
+
+Every identifier a provider gave for a private reporter's message is keyed with the secret
+key (``identity.keyed_ref``) before it leaves: provider message ids, ``edit_of``, the
+attachments' provider references, and every ``meta`` value except the few that describe
+the transport (``TRANSPORT_META``). A Kannel id, a wamid (base64 that can hold the phone
+number), a Twilio MessageSid, a public tweet id or a Telegram update id could each lead
+back to the reporter; keyed, they still match one another but lead nowhere. The message's
+content (text, title, location, attachment bytes) is what the reporter chose to send and
+is forwarded as it is; attachment file names keep only their extension.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta, timezone
+from pathlib import PurePosixPath
 
 from channels.base import Attachment, InboundMessage, Location
 from normalizer import grammar, identity, routing, service_level
@@ -18,6 +28,10 @@ from normalizer.schema import SCHEMA_VERSION
 from normalizer.text import clean_message, usv
 
 WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta's calendar
+# meta keys that describe the transport or the door, never the reporter: kept as they are
+# in private complaints (every other meta value is keyed)
+TRANSPORT_META = frozenset({"smsc", "coding", "charset", "transport", "segments", "message_type",
+                            "type", "phone_number_id", "voice", "forwarded", "via", "mode", "lang"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,41 @@ def location_dict(item: Location | None) -> dict | None:
         return None
     return {"text": item.text, "latitude": item.latitude, "longitude": item.longitude,
             "region_codes": list(item.region_codes)}
+
+
+def is_private(parsed: grammar.Parsed) -> bool:
+    """True for an anonymous or a confidential message."""
+    return parsed.anonymous or parsed.confidential
+
+
+def _keyed(secret_key: str, value):
+    """``value`` with every identifier in it keyed; booleans and None kept."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, dict):
+        return {key: _keyed(secret_key, item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_keyed(secret_key, item) for item in value]
+    return identity.keyed_ref(secret_key, str(value))
+
+
+def keyed_id(secret_key: str, provider_id: str) -> str:
+    """A provider message id as a private record carries it ('' stays '')."""
+    return identity.keyed_ref(secret_key, provider_id) if provider_id else ""
+
+
+def private_attachment(item: dict, secret_key: str) -> dict:
+    """An attachment dict as a private record carries it: the provider's reference keyed,
+    the file name cut to its extension (names like ``KTP_Budi.pdf`` or a provider's media
+    id as file name, ``1861...jpg``, say who sent it)."""
+    suffix = PurePosixPath(str(item.get("filename") or "").replace("\\", "/")).suffix
+    return {**item, "provider_ref": keyed_id(secret_key, item.get("provider_ref") or ""),
+            "filename": suffix[:16] if suffix[1:].isalnum() else ""}
+
+
+def private_meta(meta: dict, secret_key: str) -> dict:
+    return {key: value if key in TRANSPORT_META else _keyed(secret_key, value)
+            for key, value in meta.items()}
 
 
 def reporter_handle(message: InboundMessage) -> str:
@@ -100,6 +149,13 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     received_day = message.received_at.astimezone(WIB).date()
     due = service_level.due_date(service_class, received_day)
     agency = ctx.door_agency or message.door_id
+    ids = [message.provider_message_id] if message.provider_message_id else []
+    attachments = [attachment_dict(a) for a in message.attachments]
+    meta = dict(message.meta)
+    if is_private(parsed):
+        ids = [keyed_id(ctx.secret_key, value) for value in ids]
+        attachments = [private_attachment(item, ctx.secret_key) for item in attachments]
+        meta = private_meta(meta, ctx.secret_key)
     return {
         "schema_version": SCHEMA_VERSION,
         "id": complaint_id,
@@ -107,7 +163,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "door": message.door_id,
         "channel": message.channel,
         "door_agency": agency,
-        "provider_message_ids": [message.provider_message_id] if message.provider_message_id else [],
+        "provider_message_ids": ids,
         "sent_at": _iso(message.sent_at),
         "received_at": message.received_at.isoformat(),
         "classification": parsed.classification,
@@ -116,7 +172,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "title": message.title.strip(),
         "body": body,
         "language": message.language,
-        "attachments": [attachment_dict(a) for a in message.attachments],
+        "attachments": attachments,
         "location": location_dict(message.location),
         "routing": routing.suggest(f"{message.title} {body}", ctx.routing_rules, agency),
         "service_level": {"class": service_class, "due_date": due.isoformat(),
@@ -125,17 +181,25 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "thread": [],
         "duplicates": [],
         "flags": flags,
-        "meta": dict(message.meta),
+        "meta": meta,
     }
 
 
 def build_event(message: InboundMessage, parsed: grammar.Parsed, event_type: str, event_id: str,
-                complaint_id: str, tracking_number: str, ctx: Context) -> dict:
+                complaint_id: str, tracking_number: str, ctx: Context,
+                private: bool = False) -> dict:
     """A follow-up event v1 (``FollowUpEventSchema``): something the reporter added to an
     open complaint (``followup``), an edit of an earlier message (``edit``), or an
-    attachment the gateway fetched later (``media``)."""
+    attachment the gateway fetched later (``media``). ``private``: the complaint it joins
+    is anonymous or confidential (its identifiers are keyed like the complaint's)."""
     message = clean_message(message)
     body, flags = _body(parsed, ctx)
+    provider_id = message.provider_message_id
+    edit_of = message.meta.get("edit_of", "") if event_type == "edit" else ""
+    attachments = [attachment_dict(a) for a in message.attachments]
+    if private or is_private(parsed):
+        provider_id, edit_of = keyed_id(ctx.secret_key, provider_id), keyed_id(ctx.secret_key, edit_of)
+        attachments = [private_attachment(item, ctx.secret_key) for item in attachments]
     return {
         "schema_version": SCHEMA_VERSION,
         "event_id": event_id,
@@ -144,11 +208,11 @@ def build_event(message: InboundMessage, parsed: grammar.Parsed, event_type: str
         "tracking_number": tracking_number,
         "door": message.door_id,
         "channel": message.channel,
-        "provider_message_id": message.provider_message_id,
-        "edit_of": message.meta.get("edit_of", "") if event_type == "edit" else "",
+        "provider_message_id": provider_id,
+        "edit_of": edit_of,
         "received_at": message.received_at.isoformat(),
         "body": body,
-        "attachments": [attachment_dict(a) for a in message.attachments],
+        "attachments": attachments,
         "location": location_dict(message.location),
         "flags": flags,
     }

@@ -18,6 +18,7 @@ from channels.telegram import TelegramAdapter, attachments_of, translate_command
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
+from normalizer.identity import keyed_ref
 from tests.channels.telegram_support import (ACCEPTED, BOT_TOKEN, CASES, FORGED_TOKEN, HEADER,
                                              IGNORED, PATH, REF_KEY, REFUSED, SECRET_TOKEN,
                                              adapter_for, environ_for, post_case, queued, raw_body,
@@ -177,7 +178,8 @@ def test_pipeline_takes_table(name, client, parts):
         return
     [complaint] = complaints
     assert (complaint["door"], complaint["channel"]) == ("telegram", "telegram")
-    assert complaint["provider_message_ids"] == [case["expect"]["message"]["provider_message_id"]]
+    assert complaint["provider_message_ids"] == [forwarded_id(
+        parts, complaint, case["expect"]["message"]["provider_message_id"])]
     assert complaint["reporter"]["kind"] == "telegram"
     expected = want["complaint"]
     assert complaint["body"] == expected["body"]
@@ -230,7 +232,9 @@ def test_anonymous_complaint_does_not_reveal_the_telegram_account(client, parts)
     dumped = json.dumps(complaint)
     for identity in ("6022340002", "Budi", "budi_s"):
         assert identity not in dumped
-    assert complaint["provider_message_ids"] == [CASES["text_keywords_anonim"]["expect"]["message"]["provider_message_id"]]
+    raw = CASES["text_keywords_anonim"]["expect"]["message"]["provider_message_id"]
+    assert complaint["provider_message_ids"] == [keyed_ref(parts.settings.secret_key, raw)]
+    assert all(str(value).startswith("k-") for value in complaint["meta"].values())
 
 
 def test_same_update_twice_makes_one_complaint(client, parts):
@@ -297,3 +301,9 @@ def test_adapter_built_from_the_doors_file(parts, environ):
                          raw_body(CASES["text"]), "application/json")
     adapter.verify(request)
     assert adapter.parse(request)[0].provider_message_id == CASES["text"]["expect"]["message"]["provider_message_id"]
+
+
+def forwarded_id(parts, complaint: dict, raw: str) -> str:
+    """The provider id as the complaint carries it: keyed for a private one (issue 8)."""
+    private = complaint["privacy"]["anonymous"] or complaint["privacy"]["confidential"]
+    return keyed_ref(parts.settings.secret_key, raw) if private else raw

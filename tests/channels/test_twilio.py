@@ -23,6 +23,7 @@ from config.doors import Door, load_catalogue
 from config.settings import SettingsError
 from forwarder.topology import COMPLAINTS, MEDIA
 from normalizer import tracking
+from normalizer.identity import keyed_ref
 from tests.channels.twilio_support import (AUTH_TOKEN, CASES, PUBLIC, SIGNING_KEY, Signed, pairs_of,
                                            sign, twilio_environ)
 from tests.helpers import inbound
@@ -146,7 +147,7 @@ def test_failed_reply_reports_are_logged_without_the_number(settings, caplog):
         adapter = adapter_for(settings, case["door"])
         assert adapter.parse(Signed(case).web_request()) == []
     failed, delivered = [r.getMessage() for r in caplog.records]
-    assert failed == ("twilio reply failed door=twilio-wa to=***95 "
+    assert failed == ("twilio reply failed door=twilio-wa to=*** "
                       f"sid={dict(CASES['status_callback_failed']['request']['form'])['MessageSid']} code=63016")
     assert delivered.startswith("twilio reply delivered door=twilio-sms")
     assert "81234567890" not in caplog.text and "81234567895" not in caplog.text
@@ -218,7 +219,8 @@ def test_pipeline_takes_table(name, client, parts):
         due=messages.format_date(complaint["service_level"]["due_date"]))
     assert redis_of(parts).llen(COMPLAINTS) == 1 and len(ledger_keys(parts)) == 1
     assert complaint["door"] == case["door"] and complaint["channel"] == "twilio"
-    assert complaint["provider_message_ids"] == [expect["message"]["provider_message_id"]]
+    assert complaint["provider_message_ids"] == [forwarded_id(
+        parts, complaint, expect["message"]["provider_message_id"])]
     assert complaint["meta"] == expect["message"]["meta"]
     assert len(complaint["attachments"]) == len(expect["message"]["attachments"])
     assert redis_of(parts).llen(MEDIA) == len(expect["message"]["attachments"])
@@ -434,3 +436,9 @@ def test_production_starts_the_default_doors_while_twilio_is_not_configured(envi
                            and k not in ("LAPOR_DOORS_FILE", "LAPOR_PUBLIC_BASE_URL")})
     adapters = build_adapters(load_catalogue(unset).doors, unset)    # defaults.json: Twilio unset
     assert "twilio-sms" in adapters and not adapters["twilio-sms"].configured()
+
+
+def forwarded_id(parts, complaint: dict, raw: str) -> str:
+    """The provider id as the complaint carries it: keyed for a private one (issue 8)."""
+    private = complaint["privacy"]["anonymous"] or complaint["privacy"]["confidential"]
+    return keyed_ref(parts.settings.secret_key, raw) if private else raw

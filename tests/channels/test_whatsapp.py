@@ -16,6 +16,7 @@ from channels.whatsapp import WhatsAppAdapter
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
+from normalizer.identity import keyed_ref
 from tests.channels.whatsapp_support import (ACCEPTED, APP_SECRET, CASES, PATH, REFUSED, TABLE,
                                              VERIFY_TOKEN, door, environ_for, headers_for,
                                              meta_bytes, post_case, queued, raw_body, signature,
@@ -194,7 +195,8 @@ def test_pipeline_takes_table(name, client, parts):
         [complaint] = complaints
         expected = want["complaint"]
         assert (complaint["door"], complaint["channel"]) == ("wa-cloud", "whatsapp")
-        assert complaint["provider_message_ids"] == [case["expect"]["messages"][0]["provider_message_id"]]
+        assert complaint["provider_message_ids"] == [forwarded_id(
+            parts, complaint, case["expect"]["messages"][0]["provider_message_id"])]
         assert complaint["body"] == expected["body"]
         assert complaint["classification"] == expected["classification"]
         assert complaint["privacy"] == {"anonymous": expected["anonymous"],
@@ -370,3 +372,9 @@ def test_status_notice_reaches_a_bsuid_reporter(central_secret, client, parts):
     assert answer.status_code == 200 and answer.get_json() == {"ok": True, "notified": True}
     notice = queued(redis_of(parts), REPLIES)[-1]
     assert (notice["kind"], notice["to"], notice["door_id"]) == ("status", BSUID, "wa-cloud")
+
+
+def forwarded_id(parts, complaint: dict, raw: str) -> str:
+    """The provider id as the complaint carries it: keyed for a private one (issue 8)."""
+    private = complaint["privacy"]["anonymous"] or complaint["privacy"]["confidential"]
+    return keyed_ref(parts.settings.secret_key, raw) if private else raw

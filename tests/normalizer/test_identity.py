@@ -30,10 +30,21 @@ def test_pseudonym_is_keyed_and_stable():
     assert one.startswith("r-") and "6281234567890" not in one
 
 
-def test_mask_hides_the_handle():
-    assert identity.mask("+6281234567890") == "***90"
-    assert identity.mask("12345") == "***"
+@pytest.mark.parametrize("handle", ["+6281234567890", "081234567820", "5811230042",
+                                    "siti@example.com", "@siti42", "12345", "7"])
+def test_mask_shows_no_part_of_the_handle(handle):
+    """Issue 8 item 7: logs said reporter=***20 (the last two digits) for anonymous
+    reporters too; no character of any handle is shown now."""
+    assert identity.mask(handle) == "***"
     assert identity.mask("") == "-"
+
+
+def test_keyed_ref_is_stable_keyed_and_hides_the_value():
+    one = identity.keyed_ref("key-a", "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIY")
+    assert one == identity.keyed_ref("key-a", "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIY")
+    assert one != identity.keyed_ref("key-b", "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIY")
+    assert one.startswith("k-") and len(one) == 34 and "wamid" not in one
+    assert identity.keyed_ref("key-a", "\ud800") != identity.keyed_ref("key-a", "\ufffd")
 
 
 def test_seal_opens_only_with_the_central_key():

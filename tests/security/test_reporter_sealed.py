@@ -1,0 +1,292 @@
+"""An anonymous reporter cannot be re-identified from what the gateway forwards (issue 8,
+item 5), and no log line carries any part of their handle (item 7).
+
+Every door gets the same anonymous message (``LAPOR ANONIM ...``) and a follow-up from the
+same sender (with an attachment where the channel has them), delivered to two gateways that
+differ only in ``LAPOR_SECRET_KEY``. The complaints and events each puts on its queue (what
+the central system receives) are walked leaf by leaf: a value that is the same in both is
+allowed only where it is the message's content or a fact of the door or transport
+(``SAME_IN_BOTH``); anything else equal was derived from the reporter without the key
+(a Kannel id, an unkeyed hash, a wamid, a MessageSid, a tweet id, a Telegram update id, a
+media reference) and could lead back to them. The raw provider identifiers must not appear
+anywhere in the records either.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from dataclasses import replace
+
+import pytest
+import redis
+
+from channels.base import Attachment, ChannelAdapter
+from config.doors import Door
+from config.settings import load_settings
+from forwarder.media import MediaWorker
+from forwarder.topology import BULK, COMPLAINTS, MEDIA
+from tests.gateway.support import queued
+from tests.helpers import Receiver, inbound
+from tests.security.senders import SENDERS, WebApiSender
+from tests.security.wire import TWILIO_SID, X_ACCOUNT, json_bytes
+
+KEY_A = "secret-key-of-gateway-a-0123456789"
+KEY_B = "secret-key-of-gateway-b-9876543210"
+TEXT = "LAPOR ANONIM kepala desa minta uang untuk surat keterangan"
+FOLLOWUP = "ini tambahan buktinya"
+N = 42                                   # the sender: 081200000042 / chat 5811230042 / ...
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SUBMISSION = re.compile(r'name="submission_id" value="([^"]+)"')
+
+# Paths (dotted, list indexes as []) whose value may be the same in both gateways: the
+# content the reporter chose to send, and facts of the door and the transport.
+SAME_IN_BOTH = re.compile(r"^(?:" + "|".join([
+    r"schema_version", r"type", r"door", r"channel", r"door_agency", r"classification",
+    r"reporter\.kind", r"title", r"body", r"language", r"sent_at", r"received_at",
+    r"location\..*", r"routing\..*", r"service_level\..*", r"flags\[\]",
+    r"attachments\[\]\.(?:kind|content_type|size)", r"attachments\[\]\.filename",   # extension
+    r"meta\.(?:smsc|coding|charset|transport|segments|message_type|type|phone_number_id|via|mode|lang)",
+]) + r")$")
+
+
+# ----- the deliveries ----------------------------------------------------------------------------
+def _kannel(text: str, message_no: int, with_id: bool = True):
+    request = SENDERS["sms-1708"].request(text, N)
+    request.query = request.query.replace("-41e1-", f"-41e{message_no}-")
+    if not with_id:
+        request.query = re.sub(r"&id=[^&]*", "", request.query)
+    return request
+
+
+def _twilio(text: str, message_no: int):
+    sender = SENDERS["twilio-sms"]
+    sid = f"SM{N:030x}{message_no:02x}"
+    pairs = [(k, sid if k.endswith("Sid") and k != "AccountSid" else v)
+             for k, v in sender._pairs(text, N)]
+    if message_no > 1:                   # the follow-up carries a photo
+        pairs = [(k, "1" if k == "NumMedia" else v) for k, v in pairs] + [
+            ("MediaUrl0", f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Messages/"
+                          f"{sid}/Media/ME{N:030x}01"),
+            ("MediaContentType0", "image/jpeg")]
+    return sender.signed(pairs)
+
+
+def _whatsapp(text: str, message_no: int):
+    sender = SENDERS["wa-cloud"]
+    payload = sender.payload(text, N)
+    item = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    item["id"] = f"wamid.HBgNNjI4MTIwMDAwMDA0MhUCABIYFjNFQjA{message_no:04d}"
+    item["context"] = {"from": "6281100001708", "id": "wamid.HBgNNjI4MTIwMDAwMDA0MhUCABEYEjA5"}
+    if message_no > 1:
+        del item["text"]
+        item.update(type="image", image={"id": "1387613295327042", "mime_type": "image/jpeg",
+                                         "sha256": "b1d7cd", "caption": text})
+    return sender.signed(sender.serialize(payload))
+
+
+def _telegram(text: str, message_no: int):
+    sender = SENDERS["telegram"]
+    payload = sender.payload(text, N)
+    payload["update_id"] += 1000 * message_no
+    message = payload["message"]
+    message["message_id"] += 1000 * message_no
+    if message_no > 1:
+        del message["text"]
+        message.update(caption=text, media_group_id="13650853214350", photo=[
+            {"file_id": "AgACAgUAAxkBAAIC-sealed-1280", "file_unique_id": "AQADsealed",
+             "width": 1280, "height": 960, "file_size": 48213}])
+    return sender.signed(sender.serialize(payload))
+
+
+def _twitter(text: str, message_no: int):
+    sender = SENDERS["twitter"]
+    payload = sender.payload(text, N)
+    event = payload["direct_message_events"][0]
+    event["id"] = str(1861000000000000000 + 1000 * message_no + N)
+    if message_no > 1:
+        event["message_create"]["message_data"]["attachment"] = {"type": "media", "media": {
+            "id_str": "1861000000000099942", "type": "photo", "url": "https://t.co/sealed42",
+            "media_url_https": "https://ton.twitter.com/1.1/ton/data/dm/1861/1861/sealed42.jpg"}}
+    return sender.signed(sender.serialize(payload))
+
+
+def _tweet(text: str, message_no: int):
+    """A public mention (the tweet id is public: anyone can open the author's page)."""
+    sender = SENDERS["twitter"]
+    user = str(98765432000 + N)
+    tweet_id = str(1861000000000000000 + 1000 * message_no + N)
+    payload = {"for_user_id": X_ACCOUNT, "tweet_create_events": [{
+        "created_at": "Tue Nov 24 10:42:39 +0000 2026", "id_str": tweet_id, "lang": "in",
+        "timestamp_ms": "1795516959000", "text": f"@LAPOR1708 {text}",
+        "user": {"id_str": user, "name": "Siti", "screen_name": f"siti{N}"},
+        "entities": {"user_mentions": [{"id_str": X_ACCOUNT, "screen_name": "LAPOR1708"}],
+                     "hashtags": [], "urls": [], "symbols": []},
+        "edit_history": {"edit_tweet_ids": [tweet_id]}}]}
+    return sender.signed(sender.serialize(payload))
+
+
+class _FormSubmission:
+    """The web form as a browser sends it (its CSRF token and one-time submission id)."""
+
+    def __init__(self, text: str, message_no: int):
+        self.text = text
+
+    def send(self, client):
+        page = client.get("/lapor").get_data(as_text=True)
+        return client.post("/lapor", data={
+            "csrf_token": CSRF.search(page).group(1), "submission_id": SUBMISSION.search(page).group(1),
+            "classification": "pengaduan", "body": self.text, "anonymous": "y",
+            "name": "Siti", "contact": f"0812{N:08d}"})
+
+
+def _web(path: str, fields: dict):
+    def build(text: str, message_no: int):
+        request = WebApiSender(path).request(text, N)
+        request.body = json_bytes({"classification": "pengaduan", "body": text, "name": "Siti",
+                                   "contact": f"0812{N:08d}", **fields})
+        request.headers = {"Idempotency-Key": f"sealed-{N}-{message_no}"}
+        return request
+    return build
+
+
+DOORS = {"sms-1708": _kannel, "sms-1708-without-id": lambda t, m: _kannel(t, m, with_id=False),
+         "twilio-sms": _twilio, "wa-cloud": _whatsapp, "telegram": _telegram, "twitter": _twitter,
+         "twitter-mention": _tweet, "web-form-anonymous": _FormSubmission,
+         "web-api-anonymous": _web("/api/v1/complaints", {"anonymous": True}),
+         "web-in-confidential": _web("/in/web", {"confidential": True})}
+#: the provider identifiers each door's deliveries carry, which no record may hold
+RAW = {"sms-1708": ["9d3c00000042-41e1", "9d3c00000042-41e2"],
+       "twilio-sms": [f"SM{N:030x}01", f"SM{N:030x}02", f"ME{N:030x}01"],
+       "wa-cloud": ["HBgNNjI4MTIwMDAwMDA0MhUCABIYFjNFQjA", "HBgNNjI4MTIwMDAwMDA0MhUCABEYEjA5",
+                    "1387613295327042"],
+       "telegram": ["5811230042", "815201042", "815202042", "AgACAgUAAxkBAAIC-sealed",
+                    "13650853214350"],
+       "twitter": ["98765432042", "1861000000000001042", "1861000000000002042",
+                   "1861000000000099942", "sealed42"],
+       "twitter-mention": ["98765432042", "1861000000000001042", "1861000000000002042", f"siti{N}"],
+       "web-api-anonymous": [f"sealed-{N}-1"], "web-in-confidential": [f"sealed-{N}-1"]}
+
+
+def records_of(environ, secret_key: str, door: str) -> list[dict]:
+    """What one gateway with this secret key queues for the central system after the
+    anonymous message and its follow-up."""
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+
+    settings = load_settings(dict(environ, LAPOR_SECRET_KEY=secret_key))
+    redis.Redis.from_url(settings.redis_url).flushdb()
+    parts = build_parts(settings)
+    try:
+        app = create_app(parts=parts)
+        app.config["TESTING"] = True
+        client = app.test_client()
+        for message_no, text in ((1, TEXT), (2, FOLLOWUP)):
+            response = DOORS[door](text, message_no).send(client)
+            assert response.status_code in (200, 201), response.get_data()[:300]
+        found = queued(settings.redis_url, COMPLAINTS) + queued(settings.redis_url, BULK)
+        return sorted(found, key=lambda record: "event_id" in record)   # the complaint first
+    finally:
+        parts.publisher.close()
+
+
+def leaves(value, path: str = ""):
+    """(path, value) of every string and number in a record, recursively."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaves(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaves(item, f"{path}[]")
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool) and value != "":
+        yield path, value
+
+
+@pytest.mark.parametrize("door", list(DOORS))
+def test_no_reporter_derived_value_is_the_same_under_another_key(environ, door):
+    first, second = records_of(environ, KEY_A, door), records_of(environ, KEY_B, door)
+    assert [r.get("type", "complaint") for r in first] == [r.get("type", "complaint") for r in second]
+    assert first[0]["privacy"]["anonymous"] or first[0]["privacy"]["confidential"]
+    if not door.startswith("web"):       # the same sender's next message joined the complaint
+        assert [r.get("type", "complaint") for r in first] == ["complaint", "followup"]
+    same = []
+    for one, other in zip(first, second):
+        values = {}
+        for path, value in leaves(other):
+            values.setdefault(path, set()).add(json.dumps(value))
+        same += [(path, value) for path, value in leaves(one)
+                 if json.dumps(value) in values.get(path, ()) and not SAME_IN_BOTH.match(path)]
+    assert not same, f"reporter-derived values identical under two secret keys: {same}"
+    written = json.dumps(first + second, ensure_ascii=False)
+    for raw in RAW.get(door.removesuffix("-without-id"), []) + [f"{N:08d}"]:
+        assert raw not in written, f"{raw!r} forwarded in clear"
+
+
+def test_kannel_fallback_id_is_keyed(environ):
+    """Without %I the id was sha256(from, to, time, text): hashing the candidate numbers
+    gave the number back. Now the key decides it."""
+    from channels.kannel import fallback_id
+
+    fields = ("+6281200000042", "1708", "2026-11-24 10:42:40", "LAPOR ANONIM x")
+    assert fallback_id(KEY_A, *fields) == fallback_id(KEY_A, *fields)
+    assert fallback_id(KEY_A, *fields) != fallback_id(KEY_B, *fields)
+
+
+# ----- item 7: no part of an anonymous reporter's handle in any log line -------------------------
+MASKED_WITH_CHARACTERS = re.compile(r"\*\*\*[^\s*]")
+
+
+@pytest.mark.parametrize("door", ["sms-1708", "twilio-sms", "wa-cloud", "telegram", "twitter"])
+def test_logs_show_no_part_of_an_anonymous_handle(environ, door, caplog):
+    caplog.set_level(logging.DEBUG)
+    records_of(environ, KEY_A, door)
+    masked = [r.getMessage() for r in caplog.records if MASKED_WITH_CHARACTERS.search(r.getMessage())]
+    assert not masked, masked
+    assert any("reporter=***" in r.getMessage() for r in caplog.records)
+
+
+class _MediaDoor(ChannelAdapter):
+    """A provider door whose media lives on a local stand-in."""
+    name = "media-test"
+
+    def fetch_media(self, attachment):
+        import requests
+
+        answer = requests.get(attachment.provider_ref, timeout=5)
+        return answer.content, answer.headers.get("Content-Type", "")
+
+
+def test_the_media_event_of_an_anonymous_complaint_is_keyed(parts):
+    """The media worker's event carries the job's message id and the attachment's
+    provider reference: keyed when the complaint is private."""
+    door = Door(id="media-door", channel="media-test", agency="KemenPANRB")
+    parts.catalogue.doors[door.id] = door
+    parts.adapters[door.id] = _MediaDoor(door, parts.settings)
+    parts.intake._contexts[door.id] = parts.intake._contexts["sms-1708"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    with Receiver(default=(200, {"Content-Type": "image/png"}, png)) as provider:
+        ref = provider.url + "/media/6281200000042/photo.png"
+        message = replace(inbound("LAPOR ANONIM ini fotonya", door="media-door", channel="media-test",
+                                  provider_id="wamid.HBgNNjI4MTIwMDAwMDA0Mh"),
+                          attachments=(Attachment("image", "image/png", provider_ref=ref),))
+        parts.intake.take(message)
+        [job] = queued(parts.settings.redis_url, MEDIA)
+        MediaWorker(parts, threading.Event()).handle(job, {})
+    [event] = [r for r in queued(parts.settings.redis_url, COMPLAINTS) if r.get("type") == "media"]
+    [stored] = event["attachments"]
+    assert stored["sha256"] and stored["provider_ref"].startswith("k-")
+    assert event["provider_message_id"].startswith("k-")
+    written = json.dumps(event)
+    assert "HBgNNjI4" not in written and "6281200000042" not in written
+
+
+@pytest.mark.parametrize("door", ["sms-1708", "twilio-sms", "wa-cloud", "twitter"])
+def test_the_dedup_key_holds_no_provider_id(environ, door):
+    """The Redis files keep the dedup key for 8 days: keyed, it names no message a provider
+    (or Kannel's log) could map back to the number; a retry still finds it."""
+    records_of(environ, KEY_A, door)
+    settings = load_settings(dict(environ, LAPOR_SECRET_KEY=KEY_A))
+    keys = [key.decode() for key in redis.Redis.from_url(settings.redis_url).scan_iter("lapor:dedup:*")]
+    assert len(keys) == 2 and all(re.fullmatch(r"lapor:dedup:[a-z0-9-]+:k-[0-9a-f]{32}", k) for k in keys)
+    assert not any(raw in key for raw in RAW[door] for key in keys)
