@@ -58,14 +58,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import threading
 from datetime import datetime, timezone
 from telegram import Update
 
-from channels import download
+from channels import download, jsonbody
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, Location,
                            OutboundMessage, Rejected, SendError, WebRequest)
 from channels.telegram_bot import FILE_ID, FILE_PATH, BotPool, file_policy
@@ -191,10 +190,7 @@ class TelegramAdapter(ChannelAdapter):
     def parse(self, request: WebRequest) -> list[InboundMessage]:
         if len(request.body) > MAX_UPDATE_BYTES:
             raise Rejected(413, "update too large")
-        try:
-            data = json.loads(request.body)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise Rejected(400, "body is not valid JSON") from None
+        data = jsonbody.load(request.body)
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             raise Rejected(400, "not a Telegram update")
         kinds = [key for key in ("message", "edited_message") if data.get(key) is not None]

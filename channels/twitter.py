@@ -62,6 +62,7 @@ from urllib.parse import parse_qs
 import requests
 import tweepy
 
+from channels import jsonbody
 from channels import twitter_api as api
 from channels import twitter_parse as parse_
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
@@ -129,10 +130,7 @@ class TwitterAdapter(ChannelAdapter):
 
     # ----- parse ------------------------------------------------------------------------------
     def parse(self, request: WebRequest) -> list[InboundMessage]:
-        try:
-            payload = json.loads(request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise Rejected(400, "body is not valid JSON") from None
+        payload = jsonbody.load(request.body)
         if not isinstance(payload, dict):
             raise Rejected(400, "body is not a JSON object")
         try:

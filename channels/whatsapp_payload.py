@@ -33,12 +33,12 @@ sticker says nothing a complaint can hold; acting on them would open junk compla
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
 from datetime import datetime, timezone
 
+from channels import jsonbody
 from channels.base import Attachment, DeliveryReport, InboundMessage, Location, Rejected
 from normalizer.identity import mask
 
@@ -97,10 +97,7 @@ def sent_time(value) -> datetime | None:
 
 def load(body: bytes) -> dict:
     """The webhook JSON object; Rejected(400) when the body is not one."""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):     # UnicodeDecodeError is a ValueError
-        raise Rejected(400, "body is not valid JSON") from None
+    data = jsonbody.load(body)
     if not isinstance(data, dict):
         raise Rejected(400, "body is not a JSON object")
     if not isinstance(data.get("entry"), list):

@@ -81,3 +81,21 @@ def test_signed_hostile_json_on_the_central_callback_is_400(client, parts, caplo
     request.headers["X-Lapor-Signature"] = central_contract.sign(CENTRAL_SECRET, request.body, stamp,
                                                                  central_contract.STATUS_TO_GATEWAY)
     _assert_400(request.send(client), caplog, parts)
+
+
+def _with_a_huge_number(door: str) -> bytes:
+    """The door's own valid delivery, with a 400-digit integer where a number may stand
+    (the JSON grammar allows it; Python parses it; no float can hold it)."""
+    body = SENDERS[door].request("LAPOR jalan rusak", 7).body
+    marker = b'"LAPOR jalan rusak"'
+    assert marker in body, door
+    return body.replace(marker, marker + b', "lapor_huge": ' + b"9" * 400, 1)
+
+
+@pytest.mark.parametrize("door", JSON_DOORS)
+def test_a_huge_integer_on_a_provider_door_is_400(client, parts, caplog, door):
+    """Every JSON door reads its body through one decoder (``channels.jsonbody``), so the
+    same limits hold on the provider doors as on the web doors."""
+    caplog.set_level(logging.INFO)
+    response = SENDERS[door].signed(_with_a_huge_number(door)).send(client)
+    _assert_400(response, caplog, parts)
