@@ -46,12 +46,10 @@ def _depth_ok(value) -> bool:
     return True
 
 
-def load(body: bytes | str, empty=None):
-    """The JSON value of ``body`` (``empty`` for an empty body); Rejected(400) otherwise."""
+def load(body: bytes | str):
+    """The JSON value of ``body``; Rejected(400) otherwise (an empty body too: it is not JSON)."""
     try:
         text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body
-        if not text.strip():
-            return empty
         value = json.loads(text, parse_int=_parse_int)
     except (ValueError, RecursionError, MemoryError):   # JSONDecodeError and UnicodeDecodeError
         raise Rejected(400, REASON) from None           # are ValueErrors too
