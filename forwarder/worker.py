@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 
-from forwarder import central
+from forwarder import central, recovery
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.topology import BULK, COMPLAINTS
 
@@ -88,6 +88,9 @@ class ForwardWorker(QueueWorker):
             if self.parts.spool.files():      # same host as the web side (embedded default)
                 self.parts.spool.drain(self.parts.intake.replay_spooled)
 
+    def on_dead_consumers(self, channel, found: int) -> None:
+        recover_lost(self.parts, channel)
+
     def republish(self, cid: str, why: str) -> bool:
         return republish(self.parts, cid, why, self.store.ledger(cid))
 
@@ -104,10 +107,17 @@ def republish(parts, cid: str, why: str, ledger: dict) -> bool:
     return True
 
 
-def reconcile(parts) -> int:
-    """Re-publish accepted-but-undelivered complaints and events; returns how many."""
+def reconcile(parts, older_than: float | None = None, present: set[str] = frozenset(),
+              limit: int = 500) -> int:
+    """Re-publish accepted-but-undelivered complaints and events, undelivered for
+    ``older_than`` seconds (default LAPOR_RECONCILE_AFTER_SECONDS) with no retry scheduled,
+    except those in ``present`` (known to be on a queue); returns how many."""
     store, count = parts.store, 0
-    for cid in store.stale_pending(parts.settings.reconcile_after_seconds):
+    if older_than is None:
+        older_than = parts.settings.reconcile_after_seconds
+    for cid in store.stale_pending(older_than, limit):
+        if cid in present:
+            continue
         ledger = store.ledger(cid)
         if store.is_scheduled("complaint", cid) or ledger.get("state") != "accepted":
             continue
@@ -117,6 +127,15 @@ def reconcile(parts) -> int:
     if count:
         log.warning("reconciler re-published %d complaint(s)", count)
     return count
+
+
+def recover_lost(parts, channel) -> int:
+    """After a consumer died (Redis broker): re-publish the complaints it took from a queue
+    but had not yet written to its hash (kombu's BRPOP gap), i.e. those still ``accepted``
+    that are in no queue and held by no consumer. Only complaints older than half a lease
+    are looked at: whatever the dead consumer took, it took before its lease ran out."""
+    present = recovery.present_keys(channel, (COMPLAINTS, BULK))
+    return reconcile(parts, recovery.LEASE_SECONDS / 2, present, limit=1_000_000)
 
 
 def _now() -> str:
