@@ -113,6 +113,7 @@ def sweep(channel, broker_url: str) -> tuple[int, int]:
                         HELD + cid + ":index", HELD + cid + ":mutex", cid)
         if client.exists(LEGACY_HELD):   # what kombu itself would restore after the hour
             with topology.connect(broker_url) as connection:
+                topology.EXCHANGE(connection.default_channel).declare()
                 connection.default_channel.qos.restore_visible(num=1000, interval=1)
     if restored:
         log.warning("restored %d message(s) held by %d dead consumer(s)", restored, len(dead))
@@ -124,7 +125,9 @@ def _restore(client, broker_url: str, held_key: str) -> int:
     if not tags:
         return 0
     with topology.connect(broker_url, held_key) as connection:
-        qos = connection.default_channel.qos          # kombu's, bound to that hash
+        channel = connection.default_channel
+        topology.EXCHANGE(channel).declare()      # kombu routes a restored message by it
+        qos = channel.qos                         # kombu's, bound to that hash
         for tag in tags:
             qos.restore_by_tag(tag.decode(), client)
     return len(tags)

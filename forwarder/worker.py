@@ -25,6 +25,7 @@ import time
 
 from forwarder import central, recovery
 from forwarder.consumer import QueueWorker, backoff
+from forwarder.queue import PublishError
 from forwarder.topology import BULK, COMPLAINTS
 
 log = logging.getLogger("lapor.forwarder")
@@ -79,8 +80,14 @@ class ForwardWorker(QueueWorker):
         log.warning("dead-lettered complaint=%s: %s", cid or "-", reason)
 
     def tick(self) -> None:
-        for cid in self.store.take_due("complaint"):
-            self.republish(cid, "retry")
+        due = self.store.take_due("complaint")
+        for index, cid in enumerate(due):
+            try:
+                self.republish(cid, "retry")
+            except PublishError:              # the broker went away: keep the rest scheduled
+                for later in due[index:]:
+                    self.store.schedule("complaint", later, 1.0)
+                raise
         now = time.monotonic()
         if now - self._last_reconcile >= RECONCILE_EVERY:
             self._last_reconcile = now
