@@ -26,7 +26,7 @@ import time
 from forwarder import central, recovery
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.queue import PublishError
-from forwarder.topology import BULK, COMPLAINTS
+from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
 log = logging.getLogger("lapor.forwarder")
 RECONCILE_EVERY = 5.0
@@ -143,6 +143,20 @@ def recover_lost(parts, channel) -> int:
     are looked at: whatever the dead consumer took, it took before its lease ran out."""
     present = recovery.present_keys(channel, (COMPLAINTS, BULK))
     return reconcile(parts, recovery.LEASE_SECONDS / 2, present, limit=1_000_000)
+
+
+def reconcile_now(parts, older_than: float | None = None) -> int:
+    """``lapor-gateway reconcile [--older-than SECONDS]``: re-publish, once, every complaint
+    still ``accepted`` after ``older_than`` (default LAPOR_RECONCILE_AFTER_SECONDS) with no
+    retry scheduled. On a Redis broker those waiting in a queue or held by a consumer are
+    left alone (a healthy backlog is not published twice); on RabbitMQ the queue cannot be
+    read without taking from it, so every one is published again (the central side and
+    the forwarder's ledger check drop the copies)."""
+    present: set[str] = set()
+    if not is_amqp(parts.settings.broker_url):
+        with connect(parts.settings.broker_url) as connection:
+            present = recovery.present_keys(connection.default_channel, (COMPLAINTS, BULK))
+    return reconcile(parts, older_than, present, limit=1_000_000)
 
 
 def _now() -> str:

@@ -1,0 +1,133 @@
+"""What a dead consumer held comes back at once, and only that (Redis broker, for real).
+
+A consumer's unacknowledged messages live in its own hash under a lease; ``sweep`` puts back
+those of consumers whose lease is gone, never a live consumer's nor the backlog waiting in
+the queue. ``recover_lost`` and ``lapor-gateway reconcile --older-than`` re-publish the
+complaints that are in no queue and no hash (kombu's BRPOP-then-backup gap), and only those.
+A publish the broker refuses is scheduled for the forwarder instead of waiting for the
+reconciler, also when the spool is replayed.
+"""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import redis
+
+from forwarder import recovery, topology
+from forwarder.worker import recover_lost
+from gateway import cli
+from tests.helpers import free_port, inbound
+
+
+def _held_by(url: str, count: int) -> tuple[recovery.Lease, object, list]:
+    """A consumer that took ``count`` messages and never acknowledges them."""
+    lease = recovery.Lease()
+    connection = topology.connect(url, lease.held_key)
+    connection.ensure_connection()
+    lease.start(connection.default_channel)
+    taken: list = []
+    consumer = connection.Consumer([topology.Topology().queue(topology.COMPLAINTS)],
+                                   callbacks=[lambda body, message: taken.append(message)],
+                                   accept=["json"], prefetch_count=count)
+    consumer.consume()
+    deadline = time.monotonic() + 10
+    while len(taken) < count and time.monotonic() < deadline:
+        try:
+            connection.drain_events(timeout=0.2)
+        except socket.timeout:
+            pass
+    assert len(taken) == count
+    return lease, connection, taken
+
+
+def _dies(lease: recovery.Lease) -> None:
+    """kill -9: the heartbeat stops; the lease runs out (here: at once)."""
+    lease.stop()
+    lease._client.delete(recovery.LEASE + lease.id)
+
+
+def _ids(client, name="lapor.complaints") -> set[str]:
+    return {recovery._key(raw) for raw in client.lrange(name, 0, -1)}
+
+
+def test_sweep_restores_only_what_a_dead_consumer_held(parts, redis_url):
+    for n in range(6):
+        parts.intake.take(inbound(f"LAPOR jalan rusak nomor {n}"))
+    client = redis.Redis.from_url(redis_url)
+    live, live_connection, live_taken = _held_by(redis_url, 2)
+    dead, dead_connection, dead_taken = _held_by(redis_url, 2)
+    backlog = _ids(client)
+    assert len(backlog) == 2
+    _dies(dead)
+    with topology.connect(redis_url) as connection:
+        assert recovery.sweep(connection.default_channel, redis_url) == (1, 2)
+        assert recovery.sweep(connection.default_channel, redis_url) == (0, 0)   # once only
+    dead_keys = {m.headers["idempotency_key"] for m in dead_taken}
+    assert _ids(client) == backlog | dead_keys                # the backlog untouched
+    assert client.hlen(live.held_key) == 2                    # the live consumer keeps its own
+    assert client.zscore(recovery.CONSUMERS, dead.id) is None and not client.exists(dead.held_key)
+    for message in live_taken:
+        message.ack()
+    live.stop(release=True)
+    live_connection.release()
+    dead_connection.release()
+
+
+def test_recover_lost_republishes_only_what_is_nowhere(parts, redis_url):
+    numbers = [parts.intake.take(inbound(f"LAPOR pungli loket {n}")).tracking_number
+               for n in range(3)]
+    client = redis.Redis.from_url(redis_url)
+    ids = [client.get(f"lapor:t:{number}").decode() for number in numbers]
+    client.rpop("lapor.complaints")          # BRPOP by a consumer killed before its backup
+    [lost] = set(ids) - _ids(client)
+    old = time.time() - 3600
+    client.zadd("lapor:pending", dict.fromkeys(ids, old))
+    with topology.connect(redis_url) as connection:
+        assert recover_lost(parts, connection.default_channel) == 1
+    assert _ids(client) == set(ids) and client.llen("lapor.complaints") == 3
+    assert client.zscore("lapor:pending", lost) > old         # touched: not again at once
+    assert client.zscore("lapor:pending", ids[0] if ids[0] != lost else ids[1]) == old
+
+
+def test_cli_reconcile_older_than_leaves_the_backlog(parts, redis_url, environ, monkeypatch,
+                                                     capsys):
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    numbers = [parts.intake.take(inbound(f"LAPOR sampah menumpuk {n}")).tracking_number
+               for n in range(3)]
+    client = redis.Redis.from_url(redis_url)
+    client.rpop("lapor.complaints")
+    assert cli.main(["reconcile"]) == 0                       # 600 s: nothing is that old
+    assert capsys.readouterr().out.strip() == "re-published 0 complaint(s)"
+    assert cli.main(["reconcile", "--older-than", "0"]) == 0
+    assert capsys.readouterr().out.strip() == "re-published 1 complaint(s)"
+    ids = {client.get(f"lapor:t:{number}").decode() for number in numbers}
+    assert _ids(client) == ids and client.llen("lapor.complaints") == 3
+
+
+@pytest.fixture
+def broker_down(environ):
+    """A RabbitMQ URL where nothing listens: every publish is refused."""
+    environ["LAPOR_BROKER_URL"] = f"amqp://guest:guest@127.0.0.1:{free_port()}//"
+    return environ
+
+
+def test_refused_publish_is_scheduled_for_the_forwarder(broker_down, parts):
+    outcome = parts.intake.take(inbound("LAPOR lampu jalan mati"))
+    assert outcome.tracking_number
+    assert parts.store.is_scheduled("complaint", outcome.complaint_id)
+
+
+def test_spool_replay_schedules_what_the_broker_refuses(broker_down, parts):
+    outcome = parts.intake.take(inbound("LAPOR banjir di RT 5"))
+    complaint = parts.store.complaint(outcome.complaint_id)
+    parts.store.redis.flushdb()               # as if the store had been down at intake
+    record = {"complaint": complaint, "dedup_id": "", "handle": ""}
+    parts.intake.replay_spooled(record)
+    assert parts.store.ledger(complaint["id"])["state"] == "accepted"
+    assert parts.store.is_scheduled("complaint", complaint["id"])
+    parts.store.redis.delete("lapor:retry:complaint")
+    parts.intake.replay_spooled(record)       # replayed again: recorded already, still queued
+    assert parts.store.is_scheduled("complaint", complaint["id"])
