@@ -77,6 +77,21 @@ def _durability(parts) -> int:
     return 2 if problems and parts.settings.mode == "production" else 0
 
 
+def _durability_when_reachable(parts, stop: threading.Event, patience: float = 60.0) -> int:
+    """``_durability``, waiting up to ``patience`` seconds for a store that is restarting:
+    a worker must not exit because Redis blinked while it started."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return _durability(parts)
+        except RedisError as exc:
+            if stop.is_set() or time.monotonic() >= deadline:
+                raise
+            print(f"lapor-gateway: store not reachable yet ({type(exc).__name__}); waiting",
+                  file=sys.stderr)
+            stop.wait(1.0)
+
+
 def _child_env(settings) -> dict:
     env = dict(os.environ)
     env.update(LAPOR_REDIS_URL=settings.redis_url, LAPOR_BROKER_URL=settings.broker_url,
@@ -157,7 +172,7 @@ def cmd_forward(args) -> int:
 
     settings, _server = _settings()
     parts = _parts(settings)
-    if _durability(parts):
+    if _durability_when_reachable(parts, _stop_event()):
         return 2
     run_forwarder(settings, _stop_event(), parts)
     return 0

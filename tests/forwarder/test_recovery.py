@@ -131,3 +131,42 @@ def test_spool_replay_schedules_what_the_broker_refuses(broker_down, parts):
     parts.store.redis.delete("lapor:retry:complaint")
     parts.intake.replay_spooled(record)       # replayed again: recorded already, still queued
     assert parts.store.is_scheduled("complaint", complaint["id"])
+
+
+def test_forwarder_waits_for_a_store_that_is_restarting(environ, monkeypatch, tmp_path):
+    """Redis down while the forwarder starts (a restart): it waits, then runs (was: exit 2)."""
+    import threading
+
+    from tests.helpers import start_redis
+
+    port = free_port()
+    environ.update(LAPOR_REDIS_URL=f"redis://127.0.0.1:{port}/0",
+                   LAPOR_BROKER_URL=f"redis://127.0.0.1:{port}/0")
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cli, "STOP", threading.Event())
+    result = {}
+
+    def forward():   # what ``main`` runs (main itself installs signal handlers: main thread)
+        try:
+            result["code"] = cli.cmd_forward(cli.build_parser().parse_args(["forward"]))
+        except Exception as exc:  # noqa: BLE001 - main would answer exit 2
+            result["error"] = type(exc).__name__
+
+    forwarder = threading.Thread(target=forward)
+    forwarder.start()
+    time.sleep(1.5)
+    assert forwarder.is_alive(), f"the forwarder gave up at once: {result}"
+    server = start_redis(port, tmp_path)
+    try:
+        deadline = time.monotonic() + 20
+        client = redis.Redis(port=port)
+        while not client.exists(recovery.CONSUMERS) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert client.exists(recovery.CONSUMERS), "the forwarder never started consuming"
+    finally:
+        cli.STOP.set()
+        forwarder.join(20)
+        server.terminate()
+        server.wait(10)
+    assert result == {"code": 0}
