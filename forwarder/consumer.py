@@ -9,7 +9,7 @@ its message requeued, so it is delivered again. Between receives the worker runs
 
 On the Redis broker each connection holds a lease and keeps its unacknowledged messages
 in a hash of its own; every worker restores, within seconds, what a dead consumer held
-(``forwarder.recovery``), and ``on_dead_consumers`` lets a worker look for more.
+(``forwarder.recovery``), and ``after_sweep`` lets a worker look for more.
 
 Stopping: set the ``stop`` event (SIGTERM does, in the CLI). What is in flight finishes
 and is acknowledged; nothing half-done is acknowledged. A lost broker connection is
@@ -63,8 +63,8 @@ class QueueWorker:
     def tick(self) -> None:
         """Periodic work between batches (scheduled retries, reconciling)."""
 
-    def on_dead_consumers(self, channel, found: int) -> None:
-        """Called after a sweep found ``found`` dead consumers (Redis broker)."""
+    def after_sweep(self, channel) -> None:
+        """Called after every recovery sweep (Redis broker), with the consumer's channel."""
 
     # the loop
     def run(self) -> None:
@@ -119,9 +119,8 @@ class QueueWorker:
             return
         self._last_sweep = now
         try:
-            found, _ = recovery.sweep(channel, self.settings.broker_url)
-            if found:
-                self.on_dead_consumers(channel, found)
+            recovery.sweep(channel, self.settings.broker_url)
+            self.after_sweep(channel)
         except Exception:  # noqa: BLE001 - periodic work must not kill the loop
             log.exception("%s: recovery sweep failed", self.queue_name)
 

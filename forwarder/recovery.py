@@ -19,9 +19,10 @@ consumer's messages stay with it. Two sweepers at once are safe: kombu restores 
 message in a Redis transaction on the hash, so each is put back once.
 
 kombu takes a message with BRPOP and writes it to the hash just after: a consumer killed in
-between took a message that is in neither. ``present_keys`` lists the idempotency keys of
-every message in the queues and in every consumer's hash, so that after a death the
-forwarder re-publishes the complaints still ``accepted`` that are nowhere (see
+between took a message that is in neither. A sweep notes each dead consumer it forgets
+(``lapor:consumers:died``); a forwarder reads that note (``deaths``) and, with
+``present_keys`` (the idempotency keys of every message in the queues and in every
+consumer's hash), re-publishes the complaints still ``accepted`` that are nowhere (see
 ``forwarder.worker.recover_lost``): never one that is waiting in a queue.
 
 RabbitMQ needs none of this: the broker returns a consumer's unacknowledged messages to
@@ -44,14 +45,16 @@ log = logging.getLogger("lapor.recovery")
 HELD = "lapor:held:"
 LEASE = "lapor:consumer:"
 CONSUMERS = "lapor:consumers"
+DIED = "lapor:consumers:died"   # consumers found dead, until a forwarder has audited
 LEASE_SECONDS = 15
 SWEEP_EVERY = 5.0
 LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
 
-# Forget a consumer once its lease is gone and nothing is left in its hash.
+# Forget a consumer once its lease is gone and nothing is left in its hash; note its death
+# for the forwarders' audit, whichever worker swept it.
 _FORGET = """
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HLEN', KEYS[2]) > 0 then return 0 end
-redis.call('ZREM', KEYS[3], ARGV[1])
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then redis.call('SADD', KEYS[6], ARGV[1]) end
 redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
 return 1
 """
@@ -109,8 +112,8 @@ def sweep(channel, broker_url: str) -> tuple[int, int]:
         restored = 0
         for cid in dead:
             restored += _restore(client, broker_url, HELD + cid)
-            client.eval(_FORGET, 5, LEASE + cid, HELD + cid, CONSUMERS,
-                        HELD + cid + ":index", HELD + cid + ":mutex", cid)
+            client.eval(_FORGET, 6, LEASE + cid, HELD + cid, CONSUMERS,
+                        HELD + cid + ":index", HELD + cid + ":mutex", DIED, cid)
         if client.exists(LEGACY_HELD):   # what kombu itself would restore after the hour
             with topology.connect(broker_url) as connection:
                 topology.EXCHANGE(connection.default_channel).declare()
@@ -118,6 +121,19 @@ def sweep(channel, broker_url: str) -> tuple[int, int]:
     if restored:
         log.warning("restored %d message(s) held by %d dead consumer(s)", restored, len(dead))
     return len(dead), restored
+
+
+def deaths(channel) -> list[str]:
+    """The consumers found dead (by any worker's sweep) and not yet audited."""
+    with channel.conn_or_acquire() as client:
+        return sorted(raw.decode() for raw in client.smembers(DIED))
+
+
+def audited(channel, died: list[str]) -> None:
+    """Clear ``died`` once a forwarder has re-published what they lost."""
+    if died:
+        with channel.conn_or_acquire() as client:
+            client.srem(DIED, *died)
 
 
 def _restore(client, broker_url: str, held_key: str) -> int:

@@ -95,8 +95,12 @@ class ForwardWorker(QueueWorker):
             if self.parts.spool.files():      # same host as the web side (embedded default)
                 self.parts.spool.drain(self.parts.intake.replay_spooled)
 
-    def on_dead_consumers(self, channel, found: int) -> None:
-        recover_lost(self.parts, channel)
+    def after_sweep(self, channel) -> None:
+        """A consumer died (found by any worker's sweep): look for what it took unbacked."""
+        died = recovery.deaths(channel)
+        if died:
+            recover_lost(self.parts, channel)
+            recovery.audited(channel, died)
 
     def republish(self, cid: str, why: str) -> bool:
         return republish(self.parts, cid, why, self.store.ledger(cid))

@@ -170,3 +170,28 @@ def test_forwarder_waits_for_a_store_that_is_restarting(environ, monkeypatch, tm
         server.terminate()
         server.wait(10)
     assert result == {"code": 0}
+
+
+def test_a_death_found_by_any_worker_is_audited_by_a_forwarder(parts, redis_url):
+    """The notifier's sweep may be the one that finds a dead forwarder consumer: the next
+    forwarder sweep still looks for what that consumer took unbacked, once."""
+    import threading
+
+    from forwarder.worker import ForwardWorker
+
+    ids = [parts.intake.take(inbound(f"LAPOR parkir liar {n}")).complaint_id for n in range(3)]
+    client = redis.Redis.from_url(redis_url)
+    client.zadd("lapor:pending", dict.fromkeys(ids, time.time() - 3600))
+    dead, dead_connection, _ = _held_by(redis_url, 1)
+    client.rpop("lapor.complaints")           # the next one it took by BRPOP, then was killed
+    _dies(dead)
+    forwarder = ForwardWorker(parts, threading.Event())
+    with topology.connect(redis_url) as connection:
+        channel = connection.default_channel
+        assert recovery.sweep(channel, redis_url) == (1, 1)     # e.g. the notifier's sweep
+        assert recovery.deaths(channel) == [dead.id]
+        forwarder.after_sweep(channel)
+        assert recovery.deaths(channel) == []
+    assert _ids(client) == set(ids) and client.llen("lapor.complaints") == 3
+    dead_connection.release()
+    forwarder._pool.shutdown()
