@@ -59,6 +59,16 @@ redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
 return 1
 """
 
+# A clean stop: give the lease up; with nothing held, leave the registry too (no death).
+_RELEASE = """
+redis.call('DEL', KEYS[1])
+if redis.call('HLEN', KEYS[2]) == 0 then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('DEL', KEYS[4], KEYS[5])
+end
+return 1
+"""
+
 
 class Lease:
     """One consumer connection's identity, hash name and heartbeat."""
@@ -91,16 +101,17 @@ class Lease:
                 log.warning("lease heartbeat failed (%s)", type(exc).__name__)
 
     def stop(self, release: bool = False) -> None:
-        """Stop the heartbeat; ``release`` (a clean stop, nothing held): give the lease
-        up now, so this consumer is forgotten at the next sweep."""
+        """Stop the heartbeat; ``release`` (a clean stop): give the lease up now and, with
+        nothing held, leave the registry (anything still held is restored by a sweep)."""
         self._stopped.set()
         if self._thread is not None:
             self._thread.join(5)
         if release and self._client is not None:
             try:
-                self._client.delete(LEASE + self.id)
+                self._client.eval(_RELEASE, 5, LEASE + self.id, self.held_key, CONSUMERS,
+                                  self.held_key + ":index", self.held_key + ":mutex", self.id)
             except redis.RedisError:
-                pass                 # it expires by itself
+                pass                 # the lease expires by itself
 
 
 def sweep(channel, broker_url: str) -> tuple[int, int]:

@@ -34,7 +34,6 @@ _BINDINGS = {
     BULK: ("complaint.bulk.#",),
     REPLIES: ("reply.#",), DEAD: ("dead.#",), MEDIA: ("media.#",),
 }
-QUEUE_NAMES = tuple(_BINDINGS)
 VISIBILITY_TIMEOUT = 3600   # kombu's Redis transport: an unacked message comes back after it
 
 

@@ -195,3 +195,17 @@ def test_a_death_found_by_any_worker_is_audited_by_a_forwarder(parts, redis_url)
     assert _ids(client) == set(ids) and client.llen("lapor.complaints") == 3
     dead_connection.release()
     forwarder._pool.shutdown()
+
+
+def test_a_clean_stop_is_no_death(parts, redis_url):
+    """A consumer that stops cleanly with nothing held leaves no trace and no audit."""
+    parts.intake.take(inbound("LAPOR trotoar rusak"))
+    lease, connection, taken = _held_by(redis_url, 1)
+    taken[0].ack()
+    lease.stop(release=True)
+    connection.release()
+    client = redis.Redis.from_url(redis_url)
+    assert client.zcard(recovery.CONSUMERS) == 0 and not client.exists(recovery.LEASE + lease.id)
+    with topology.connect(redis_url) as checking:
+        assert recovery.sweep(checking.default_channel, redis_url) == (0, 0)
+        assert recovery.deaths(checking.default_channel) == []
