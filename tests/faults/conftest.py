@@ -52,7 +52,8 @@ FAST = {
     "LAPOR_MAX_ATTEMPTS": "1000",
     "LAPOR_MAX_AGE_HOURS": "100",
 }
-RECOVERY_SECONDS = 60     # with default settings: delivered within this of the recovery
+RECOVERY_SECONDS = 60     # with default settings: what was answered before the recovery
+                          # (restart, return) is at the central side within this of it
 
 
 def broker_url(request, broker: str, store_url: str) -> str:
@@ -135,6 +136,17 @@ class Rig:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if self.drained(issued):
+                return time.monotonic() - started
+            time.sleep(0.1)
+        return None
+
+    def wait_delivered(self, ids, timeout: float) -> float | None:
+        """Wait until the central side holds every one of ``ids`` (what citizens were told
+        before a recovery: later intake keeps flowing and is not counted); the time it
+        took, or None at the deadline."""
+        wanted, started = set(ids), time.monotonic()
+        while time.monotonic() - started < timeout:
+            if wanted <= self.central.ids():
                 return time.monotonic() - started
             time.sleep(0.1)
         return None

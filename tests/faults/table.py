@@ -20,9 +20,10 @@ ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-ki
          "broker-down-amqp-store-down", "redis-stall"]
 NOTES = {
     "forwarder-kill-9": lambda e: f"restored from dead consumers {e.get('restored', 0)}, "
-                                  f"re-published {e.get('reconciled')}; drained "
-                                  f"{e.get('drained_seconds_after_last_restart')} s after the "
-                                  f"last restart; seed {e.get('seed')}",
+                                  f"re-published {e.get('reconciled')}; answered before the "
+                                  f"last restart delivered "
+                                  f"{e.get('delivered_seconds_after_last_restart')} s after it; "
+                                  f"seed {e.get('seed')}",
     "central-outage": lambda e: f"backlog up to {e.get('max_backlog')}; drained "
                                 f"{e.get('drain_seconds_after_back')} s after back; "
                                 f"503 answers {e.get('answers', {}).get('503', 0)}, "
@@ -37,15 +38,17 @@ def _note(row: dict) -> str:
     if row["test"] == "redis-stall":
         return (f"spooled {extra.get('spooled')}; {extra.get('without_provider_id')} complaints "
                 f"without a provider id; renumbered {extra.get('renumbered')}; slowest answer "
-                f"{extra.get('slowest_answer_seconds')} s; drained "
-                f"{extra.get('drained_seconds_after_last_stall')} s after the last stall")
+                f"{extra.get('slowest_answer_seconds')} s; answered before the end of the last "
+                f"stall delivered {extra.get('delivered_seconds_after_last_stall')} s after it")
     if row["test"].startswith("redis-restart"):
         return (f"spooled {extra.get('spooled')}; slowest answer "
-                f"{extra.get('slowest_answer_seconds')} s; drained "
-                f"{extra.get('drained_seconds_after_last_return')} s after the last return")
+                f"{extra.get('slowest_answer_seconds')} s; answered before the last return "
+                f"delivered {extra.get('delivered_seconds_after_last_return')} s after it")
     return (f"answered during the outage {extra.get('answered_during_outage')}, spooled "
             f"{extra.get('spooled')}; slowest answer {extra.get('slowest_answer_seconds')} s; "
-            f"drained {extra.get('drain_seconds_after_back')} s after back")
+            f"drained {extra.get('drain_seconds_after_back')} s after back"
+            + (f"; answered before back delivered {extra['delivered_seconds_after_back']} s "
+               f"after it" if extra.get("delivered_seconds_after_back") is not None else ""))
 
 
 def render(rows: list[dict]) -> str:
