@@ -7,6 +7,10 @@ scheduled for retry, or dead-lettered: the ledger says which). A handler that ra
 its message requeued, so it is delivered again. Between receives the worker runs ``tick``
 (scheduled retries, the reconciler).
 
+On the Redis broker each connection holds a lease and keeps its unacknowledged messages
+in a hash of its own; every worker restores, within seconds, what a dead consumer held
+(``forwarder.recovery``), and ``after_sweep`` lets a worker look for more.
+
 Stopping: set the ``stop`` event (SIGTERM does, in the CLI). What is in flight finishes
 and is acknowledged; nothing half-done is acknowledged. A lost broker connection is
 re-established with backoff; the loop never dies of a bad message.
@@ -20,7 +24,7 @@ import threading
 import time
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from forwarder import topology
+from forwarder import recovery, topology
 
 log = logging.getLogger("lapor.consumer")
 
@@ -49,6 +53,8 @@ class QueueWorker:
         self._in_flight: list = []   # (future, message), in arrival order
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.queue_name)
         self._last_tick = 0.0
+        self._last_sweep = 0.0
+        self.topology = parts.publisher.topology      # the one declaration, quorum or not
 
     # subclasses implement these
     def handle(self, body, headers: dict) -> None:
@@ -56,6 +62,9 @@ class QueueWorker:
 
     def tick(self) -> None:
         """Periodic work between batches (scheduled retries, reconciling)."""
+
+    def after_sweep(self, channel) -> None:
+        """Called after every recovery sweep (Redis broker), with the consumer's channel."""
 
     # the loop
     def run(self) -> None:
@@ -73,21 +82,47 @@ class QueueWorker:
         self._pool.shutdown(wait=True)
 
     def _consume(self) -> None:
-        with topology.connect(self.settings.broker_url) as connection:
+        amqp = topology.is_amqp(self.settings.broker_url)
+        lease = recovery.Lease()          # a new one per connection: the old one's expires
+        released = False
+        with topology.connect(self.settings.broker_url,
+                              "" if amqp else lease.held_key) as connection:
             connection.ensure_connection(max_retries=3)
-            topology.declare(connection)
-            queues = [topology.queue(name) for name in (self.queue_name, *self.extra_queues)]
-            with connection.Consumer(queues, callbacks=[self._on_message], accept=["json"],
-                                     prefetch_count=self.concurrency * 2):
-                while not self.stop.is_set():
-                    try:   # short waits while deliveries are in flight, to settle them soon
-                        connection.drain_events(
-                            timeout=0.005 if self._in_flight else self.tick_seconds)
-                    except socket.timeout:
-                        pass
-                    self._settle(block=len(self._in_flight) >= self.concurrency * 2)
-                    self._maybe_tick()
-                self._settle(everything=True)        # stopping: finish and ack what is in flight
+            self.topology.declare(connection)
+            channel = connection.default_channel
+            if not amqp:
+                lease.start(channel)
+            try:
+                queues = [self.topology.queue(name)
+                          for name in (self.queue_name, *self.extra_queues)]
+                with connection.Consumer(queues, callbacks=[self._on_message], accept=["json"],
+                                         prefetch_count=self.concurrency * 2):
+                    while not self.stop.is_set():
+                        try:   # short waits while deliveries are in flight, to settle them soon
+                            connection.drain_events(
+                                timeout=0.005 if self._in_flight else self.tick_seconds)
+                        except socket.timeout:
+                            pass
+                        self._settle(block=len(self._in_flight) >= self.concurrency * 2)
+                        self._maybe_tick()
+                        if not amqp:
+                            self._maybe_sweep(channel)
+                    self._settle(everything=True)    # stopping: finish and ack what is in flight
+                    released = True
+            finally:
+                lease.stop(release=released)
+
+    def _maybe_sweep(self, channel) -> None:
+        """Put back what dead consumers held (at once, then every SWEEP_EVERY seconds)."""
+        now = time.monotonic()
+        if now - self._last_sweep < recovery.SWEEP_EVERY:
+            return
+        self._last_sweep = now
+        try:
+            recovery.sweep(channel, self.settings.broker_url)
+            self.after_sweep(channel)
+        except Exception:  # noqa: BLE001 - periodic work must not kill the loop
+            log.exception("%s: recovery sweep failed", self.queue_name)
 
     def _on_message(self, body, message) -> None:
         """Hand the message to the pool at once; the consuming thread keeps receiving."""

@@ -13,9 +13,9 @@ from forwarder.notifier import enqueue_reply
 from forwarder.worker import republish
 
 
-def _drain(connection, limit: int):
+def _drain(parts, connection, limit: int):
     """Yield (body, headers, message) for up to ``limit`` dead messages, unacknowledged."""
-    queue = topology.queue(topology.DEAD)(connection.default_channel)
+    queue = parts.publisher.topology.queue(topology.DEAD)(connection.default_channel)
     queue.declare()
     for _ in range(limit):
         message = queue.get(no_ack=False, accept=["json"])
@@ -27,7 +27,7 @@ def _drain(connection, limit: int):
 def list_dead(parts, limit: int = 1000) -> list[dict]:
     rows, held = [], []
     with topology.connect(parts.settings.broker_url) as connection:
-        for body, headers, message in _drain(connection, limit):
+        for body, headers, message in _drain(parts, connection, limit):
             held.append(message)
             rows.append({"id": headers.get("idempotency_key", ""), "kind": headers.get("kind"),
                          "reason": headers.get("reason", ""), "attempts": headers.get("attempts"),
@@ -43,7 +43,7 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000) -> int:
     """Re-drive dead messages (``ids`` None = all); returns how many were replayed."""
     count, keep = 0, []
     with topology.connect(parts.settings.broker_url) as connection:
-        for body, headers, message in _drain(connection, limit):
+        for body, headers, message in _drain(parts, connection, limit):
             key = headers.get("idempotency_key", "")
             if ids is not None and key not in ids:
                 keep.append(message)

@@ -61,9 +61,10 @@ class _Collector:
 
 
 class Publisher:
-    def __init__(self, broker_url: str, quorum: bool = False, store_url: str = ""):
+    def __init__(self, broker_url: str, layout: topology.Topology | None = None,
+                 store_url: str = ""):
         self.broker_url = broker_url
-        self.quorum = quorum
+        self.topology = layout or topology.Topology()
         identity = redis_identity(broker_url)
         self.same_redis = identity is not None and identity == redis_identity(store_url)
         self._lock = threading.Lock()
@@ -80,7 +81,7 @@ class Publisher:
             self._connection = topology.connect(self.broker_url)
             self._connection.ensure_connection(max_retries=1, interval_start=0.1)
             self._retry_at = 0.0
-            topology.declare(self._connection, self.quorum)
+            self.topology.declare(self._connection)
             channel = self._connection.default_channel
             if self.same_redis:
                 self._cache_bindings(channel)
@@ -150,7 +151,7 @@ class Publisher:
                 if hasattr(channel, "client"):        # Redis: an empty queue has no key yet
                     channel.client.ping()
                 else:
-                    topology.queue(topology.COMPLAINTS)(channel).queue_declare(passive=True)
+                    self.topology.queue(topology.COMPLAINTS)(channel).queue_declare(passive=True)
             except Exception:
                 self._reset()
                 raise

@@ -15,6 +15,8 @@ Routing keys: ``complaint.new.<channel>``, ``complaint.event.<channel>``,
 Every message is JSON with headers ``schema_version``, ``idempotency_key`` and ``kind``.
 The broker is chosen by URL (``redis://``, ``redis+socket://``, ``amqp://``); with AMQP,
 ``LAPOR_QUORUM_QUEUES=1`` declares quorum queues (clusters) and publishes use confirms.
+``Topology`` is the one declaration every part uses (publisher, workers, dead letters), so
+no part re-declares a queue with other arguments.
 """
 from __future__ import annotations
 
@@ -32,33 +34,53 @@ _BINDINGS = {
     BULK: ("complaint.bulk.#",),
     REPLIES: ("reply.#",), DEAD: ("dead.#",), MEDIA: ("media.#",),
 }
+VISIBILITY_TIMEOUT = 3600   # kombu's Redis transport: an unacked message comes back after it
 
 
-def queue(name: str, quorum: bool = False) -> Queue:
-    arguments = {"x-queue-type": "quorum"} if quorum else None
-    return Queue(name, exchange=EXCHANGE, bindings=[binding(EXCHANGE, routing_key=key)
-                                                    for key in _BINDINGS[name]],
-                 durable=True, queue_arguments=arguments)
+class Topology:
+    """The one declaration of the exchange and the queues, shared by every part that
+    declares or consumes them (publisher, workers, dead letters): RabbitMQ refuses a queue
+    re-declared with other arguments (``PRECONDITION_FAILED``), so they must all agree."""
 
+    def __init__(self, quorum: bool = False):
+        self.quorum = quorum
 
-def all_queues(quorum: bool = False) -> list[Queue]:
-    return [queue(name, quorum) for name in _BINDINGS]
+    @classmethod
+    def from_settings(cls, settings) -> "Topology":
+        """``LAPOR_QUORUM_QUEUES=1``: quorum queues (RabbitMQ clusters); read only here."""
+        return cls(quorum=str(settings.extra.get("QUORUM_QUEUES", "0")).strip() == "1")
+
+    def queue(self, name: str) -> Queue:
+        arguments = {"x-queue-type": "quorum"} if self.quorum else None
+        return Queue(name, exchange=EXCHANGE, bindings=[binding(EXCHANGE, routing_key=key)
+                                                        for key in _BINDINGS[name]],
+                     durable=True, queue_arguments=arguments)
+
+    def queues(self) -> list[Queue]:
+        return [self.queue(name) for name in _BINDINGS]
+
+    def declare(self, connection: Connection) -> None:
+        """Declare the exchange and every queue (idempotent)."""
+        channel = connection.default_channel
+        EXCHANGE(channel).declare()
+        for item in self.queues():
+            item(channel).declare()
 
 
 def is_amqp(url: str) -> bool:
     return url.split("://", 1)[0] in ("amqp", "amqps", "pyamqp")
 
 
-def connect(url: str) -> Connection:
-    """A kombu connection with publisher confirms where the transport has them."""
-    options = {"confirm_publish": True} if is_amqp(url) else {
-        "visibility_timeout": 3600, "fanout_patterns": True}
+def connect(url: str, held_key: str = "") -> Connection:
+    """A kombu connection with publisher confirms where the transport has them.
+
+    On Redis, ``held_key`` names the hash where this consumer's unacknowledged messages
+    are kept (kombu's ``unacked_key``; ``forwarder.recovery`` gives each consumer its own,
+    so a dead consumer's messages can be told apart and restored at once)."""
+    if is_amqp(url):
+        return Connection(url, transport_options={"confirm_publish": True}, connect_timeout=5)
+    options = {"visibility_timeout": VISIBILITY_TIMEOUT, "fanout_patterns": True}
+    if held_key:
+        options.update(unacked_key=held_key, unacked_index_key=held_key + ":index",
+                       unacked_mutex_key=held_key + ":mutex")
     return Connection(url, transport_options=options, connect_timeout=5)
-
-
-def declare(connection: Connection, quorum: bool = False) -> None:
-    """Declare the exchange and every queue (idempotent)."""
-    channel = connection.default_channel
-    EXCHANGE(channel).declare()
-    for item in all_queues(quorum):
-        item(channel).declare()

@@ -23,9 +23,10 @@ import logging
 import threading
 import time
 
-from forwarder import central
+from forwarder import central, recovery
 from forwarder.consumer import QueueWorker, backoff
-from forwarder.topology import BULK, COMPLAINTS
+from forwarder.queue import PublishError
+from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
 log = logging.getLogger("lapor.forwarder")
 RECONCILE_EVERY = 5.0
@@ -79,14 +80,27 @@ class ForwardWorker(QueueWorker):
         log.warning("dead-lettered complaint=%s: %s", cid or "-", reason)
 
     def tick(self) -> None:
-        for cid in self.store.take_due("complaint"):
-            self.republish(cid, "retry")
+        due = self.store.take_due("complaint")
+        for index, cid in enumerate(due):
+            try:
+                self.republish(cid, "retry")
+            except PublishError:              # the broker went away: keep the rest scheduled
+                for later in due[index:]:
+                    self.store.schedule("complaint", later, 1.0)
+                raise
         now = time.monotonic()
         if now - self._last_reconcile >= RECONCILE_EVERY:
             self._last_reconcile = now
             reconcile(self.parts)
             if self.parts.spool.files():      # same host as the web side (embedded default)
                 self.parts.spool.drain(self.parts.intake.replay_spooled)
+
+    def after_sweep(self, channel) -> None:
+        """A consumer died (found by any worker's sweep): look for what it took unbacked."""
+        died = recovery.deaths(channel)
+        if died:
+            recover_lost(self.parts, channel)
+            recovery.audited(channel, died)
 
     def republish(self, cid: str, why: str) -> bool:
         return republish(self.parts, cid, why, self.store.ledger(cid))
@@ -104,10 +118,17 @@ def republish(parts, cid: str, why: str, ledger: dict) -> bool:
     return True
 
 
-def reconcile(parts) -> int:
-    """Re-publish accepted-but-undelivered complaints and events; returns how many."""
+def reconcile(parts, older_than: float | None = None, present: set[str] = frozenset(),
+              limit: int = 500) -> int:
+    """Re-publish accepted-but-undelivered complaints and events, undelivered for
+    ``older_than`` seconds (default LAPOR_RECONCILE_AFTER_SECONDS) with no retry scheduled,
+    except those in ``present`` (known to be on a queue); returns how many."""
     store, count = parts.store, 0
-    for cid in store.stale_pending(parts.settings.reconcile_after_seconds):
+    if older_than is None:
+        older_than = parts.settings.reconcile_after_seconds
+    for cid in store.stale_pending(older_than, limit):
+        if cid in present:
+            continue
         ledger = store.ledger(cid)
         if store.is_scheduled("complaint", cid) or ledger.get("state") != "accepted":
             continue
@@ -117,6 +138,29 @@ def reconcile(parts) -> int:
     if count:
         log.warning("reconciler re-published %d complaint(s)", count)
     return count
+
+
+def recover_lost(parts, channel) -> int:
+    """After a consumer died (Redis broker): re-publish the complaints it took from a queue
+    but had not yet written to its hash (kombu's BRPOP gap), i.e. those still ``accepted``
+    that are in no queue and held by no consumer. Only complaints older than half a lease
+    are looked at: whatever the dead consumer took, it took before its lease ran out."""
+    present = recovery.present_keys(channel, (COMPLAINTS, BULK))
+    return reconcile(parts, recovery.LEASE_SECONDS / 2, present, limit=1_000_000)
+
+
+def reconcile_now(parts, older_than: float | None = None) -> int:
+    """``lapor-gateway reconcile [--older-than SECONDS]``: re-publish, once, every complaint
+    still ``accepted`` after ``older_than`` (default LAPOR_RECONCILE_AFTER_SECONDS) with no
+    retry scheduled. On a Redis broker those waiting in a queue or held by a consumer are
+    left alone (a healthy backlog is not published twice); on RabbitMQ the queue cannot be
+    read without taking from it, so every one is published again (the central side and
+    the forwarder's ledger check drop the copies)."""
+    present: set[str] = set()
+    if not is_amqp(parts.settings.broker_url):
+        with connect(parts.settings.broker_url) as connection:
+            present = recovery.present_keys(connection.default_channel, (COMPLAINTS, BULK))
+    return reconcile(parts, older_than, present, limit=1_000_000)
 
 
 def _now() -> str:

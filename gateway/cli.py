@@ -5,7 +5,7 @@
     lapor-gateway forward                     the forwarder worker
     lapor-gateway notify                      the notifier worker
     lapor-gateway media                       the media worker (fetches provider attachments)
-    lapor-gateway reconcile                   re-publish accepted-but-undelivered complaints once
+    lapor-gateway reconcile [--older-than S]  re-publish accepted-but-undelivered complaints once
     lapor-gateway dead list                   show dead letters (left in place)
     lapor-gateway dead replay [--id ID ...]   re-drive dead letters (all, or the given ids)
     lapor-gateway check-config                validate settings, doors and the store; print the doors
@@ -79,6 +79,21 @@ def _durability(parts) -> int:
         print(f"{'error' if parts.settings.mode == 'production' else 'warning'}: {problem}",
               file=sys.stderr)
     return 2 if problems and parts.settings.mode == "production" else 0
+
+
+def _durability_when_reachable(parts, stop: threading.Event, patience: float = 60.0) -> int:
+    """``_durability``, waiting up to ``patience`` seconds for a store that is restarting:
+    a worker must not exit because Redis blinked while it started."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return _durability(parts)
+        except RedisError as exc:
+            if stop.is_set() or time.monotonic() >= deadline:
+                raise
+            print(f"lapor-gateway: store not reachable yet ({type(exc).__name__}); waiting",
+                  file=sys.stderr)
+            stop.wait(1.0)
 
 
 def _child_env(settings) -> dict:
@@ -175,7 +190,7 @@ def cmd_forward(args) -> int:
 
     settings, _server = _settings()
     parts = _parts(settings)
-    if _durability(parts):
+    if _durability_when_reachable(parts, _stop_event()):
         return 2
     run_forwarder(settings, _stop_event(), parts)
     return 0
@@ -217,11 +232,22 @@ def cmd_twitter(args) -> int:
 
 
 def cmd_reconcile(args) -> int:
-    from forwarder.worker import reconcile
+    from forwarder.worker import reconcile_now
 
     settings, _server = _settings()
-    print(f"re-published {reconcile(_parts(settings))} complaint(s)")
+    print(f"re-published {reconcile_now(_parts(settings), args.older_than)} complaint(s)")
     return 0
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds, 0 or more (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text[:40]!r}")
+    if not 0 <= value < 10 ** 9:
+        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {text[:40]!r}")
+    return value
 
 
 def cmd_dead(args) -> int:
@@ -286,8 +312,13 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--workers", type=int, default=2)
         command.set_defaults(func=func)
     for name, func in (("forward", cmd_forward), ("notify", cmd_notify), ("media", cmd_media),
-                       ("reconcile", cmd_reconcile), ("check-config", cmd_check_config)):
+                       ("check-config", cmd_check_config)):
         sub.add_parser(name).set_defaults(func=func)
+    reconcile = sub.add_parser("reconcile", help="re-publish undelivered complaints once")
+    reconcile.add_argument("--older-than", type=_seconds, default=None, metavar="SECONDS",
+                           help="undelivered at least this long (default "
+                                "LAPOR_RECONCILE_AFTER_SECONDS); e.g. 0 after a crash")
+    reconcile.set_defaults(func=cmd_reconcile)
     dead = sub.add_parser("dead")
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("--id", action="append", help="replay only this complaint id (repeatable)")

@@ -17,7 +17,8 @@ classification keyword (LAPOR ...) or ``new_thread`` starts a new complaint. An 
 earlier message becomes an ``edit`` event of the complaint that message made.
 
 When the broker refuses a message that the store accepted, the citizen is still answered:
-the ledger has it (state ``accepted``) and the forwarder's reconciler publishes it later.
+the ledger has it (state ``accepted``) and a retry is scheduled in the store, which the
+forwarder publishes as soon as it reaches the broker (the reconciler is the last resort).
 When the store itself is down, the complaint goes to the fsynced disk spool
 (``forwarder.spool``) and the citizen is answered with its tracking number as usual; a
 drainer thread replays the spool in order when the store is back. Replies that cannot be
@@ -49,6 +50,7 @@ from normalizer.text import clean_message
 
 log = logging.getLogger("lapor.intake")
 DRAIN_INTERVAL = 1.0
+PUBLISH_RETRY_SECONDS = 1.0   # a publish the broker refused: the forwarder tries after this
 
 
 class KeyReused(Rejected):
@@ -193,13 +195,20 @@ class Intake:
     def _drain_forever(self) -> None:
         while True:
             time.sleep(DRAIN_INTERVAL)
-            if self.spool.files():
-                done, corrupt = self.spool.drain(self.replay_spooled)
-                if done or corrupt:
-                    log.warning("spool: %d record(s) replayed, %d corrupt kept aside", done, corrupt)
+            try:
+                if self.spool.files():
+                    done, corrupt = self.spool.drain(self.replay_spooled)
+                    if done or corrupt:
+                        log.warning("spool: %d record(s) replayed, %d corrupt kept aside",
+                                    done, corrupt)
+            except Exception:  # noqa: BLE001 - the drainer must outlive any one failure
+                log.exception("spool drain failed; trying again")
 
     def replay_spooled(self, record: dict) -> None:
-        """Put a spooled record through the store and queue (raises while still down).
+        """Put a spooled record through the store and onto the queue (or, if the broker
+        refuses, the forwarder's retry schedule); raise while the store is still down, so
+        the drain pauses here and replays this record again (harmless: the store
+        recognizes it, and it is published again; the central side dedups).
         A complaint stays a complaint of its own: the citizen already has its number."""
         if "reply" in record:
             enqueue_reply(self.publisher, record["channel"], record["reply"])
@@ -211,20 +220,23 @@ class Intake:
             publish = self._prepare(routing_key, serialized, complaint["id"], "complaint")
             code, cid, _, _ = self.store.accept(complaint, record.get("dedup_id", ""),
                                              record.get("handle", ""), publish, serialized)
-            if code != codes.COLLISION:
-                break
-            if self._recorded_as(complaint):
-                # Not a collision: the store ran this very complaint's script before (its
-                # answer was lost, so intake spooled it), under the number the citizen has.
-                # Publish it again (the reconciler would too; the central side dedups).
-                self._publish(routing_key, complaint, complaint["id"], "complaint")
+            if code == codes.ACCEPTED:
+                if publish is None:      # not queued with the record: publish or schedule
+                    self._publish(routing_key, complaint, cid, "complaint", strict=True)
+                return
+            if code == codes.DUPLICATE and cid != complaint["id"]:
+                return                   # the provider's retry was recorded as its own
+            if code == codes.DUPLICATE or self._recorded_as(complaint):
+                # This very complaint is recorded already: by an earlier replay whose publish
+                # failed, or by the store running its script while intake timed out. Publish
+                # it again unless delivered (the central side dedups).
+                if self.store.ledger(complaint["id"]).get("state") == "accepted":
+                    self._publish(routing_key, complaint, complaint["id"], "complaint", strict=True)
                 return
             log.error("spooled complaint=%s: tracking number taken meanwhile; a new one is "
                       "allocated and flagged", complaint["id"])
             complaint = {**complaint, "tracking_number": tracking.new_tracking_number(secrets.randbelow),
                          "flags": complaint["flags"] + ["tracking_number_reallocated"]}
-        if code == codes.ACCEPTED and publish is None:
-            self._publish(routing_key, complaint, cid, "complaint")
 
     def _recorded_as(self, complaint: dict) -> bool:
         """True when the store already holds ``complaint`` under its tracking number."""
@@ -316,11 +328,22 @@ class Intake:
         except PublishError:
             return None
 
-    def _publish(self, routing_key: str, body: dict, key: str, kind: str) -> None:
+    def _publish(self, routing_key: str, body: dict, key: str, kind: str,
+                 strict: bool = False) -> None:
+        """Publish a recorded complaint or event; if the broker refuses, schedule it in the
+        store for the forwarder to publish as soon as it reaches the broker (its retry
+        tick), not after the reconciler's LAPOR_RECONCILE_AFTER_SECONDS. ``strict``: raise
+        when even that fails (the spool drain then pauses and replays the record later)."""
         try:
             self.publisher.publish(routing_key, body, key, kind)
         except PublishError as exc:
-            log.warning("publish deferred to the reconciler %s=%s: %s", kind, key, exc)
+            try:
+                self.store.schedule("complaint", key, PUBLISH_RETRY_SECONDS)
+                log.warning("publish deferred to the forwarder %s=%s: %s", kind, key, exc)
+            except RedisError:
+                if strict:
+                    raise
+                log.warning("publish deferred to the reconciler %s=%s: %s", kind, key, exc)
 
     def _fetch_media_later(self, message: InboundMessage, cid: str, number: str,
                            private: bool) -> None:

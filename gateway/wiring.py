@@ -15,6 +15,7 @@ from config.settings import Settings
 from forwarder.queue import Publisher
 from forwarder.spool import Spool
 from forwarder.store import Store
+from forwarder.topology import Topology
 from gateway.intake import Intake
 
 
@@ -34,7 +35,7 @@ def build_parts(settings: Settings) -> Parts:
     catalogue = load_catalogue(settings)
     adapters = build_adapters(catalogue.doors, settings)
     store = Store.from_url(settings.redis_url, settings)
-    publisher = Publisher(settings.broker_url, quorum=settings.extra.get("QUORUM_QUEUES") == "1",
+    publisher = Publisher(settings.broker_url, Topology.from_settings(settings),
                           store_url=settings.redis_url)
     spool = Spool(settings.data_dir / "spool")
     intake = Intake(settings, catalogue, adapters, store, publisher, spool)

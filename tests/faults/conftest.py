@@ -41,6 +41,21 @@ def broker(request) -> str:
     return request.param
 
 
+# The settings the fault tests shorten so that the reconciler and retries act within a
+# test; ``defaults=True`` leaves them at their production defaults (the reconciler at
+# 600 s), which is how recovery must work too.
+FAST = {
+    "LAPOR_CENTRAL_TIMEOUT": "2",
+    "LAPOR_RECONCILE_AFTER_SECONDS": "2",
+    "LAPOR_RETRY_BASE_SECONDS": "0.2",
+    "LAPOR_RETRY_CAP_SECONDS": "2",
+    "LAPOR_MAX_ATTEMPTS": "1000",
+    "LAPOR_MAX_AGE_HOURS": "100",
+}
+RECOVERY_SECONDS = 60     # with default settings: what was answered before the recovery
+                          # (restart, return) is at the central side within this of it
+
+
 def broker_url(request, broker: str, store_url: str) -> str:
     """The broker URL for ``broker``: the store's own Redis, or a fresh RabbitMQ vhost."""
     return store_url if broker == "redis" else request.getfixturevalue("amqp_url")
@@ -56,7 +71,7 @@ class Rig:
     """One gateway under test: settings, in-process parts (intake), the forwarder process."""
 
     def __init__(self, tmp_path: Path, store_url: str, broker_url: str, central: CentralStub,
-                 **overrides: str):
+                 defaults: bool = False, **overrides: str):
         self.tmp_path = tmp_path
         self.central = central
         self.env = {
@@ -68,22 +83,22 @@ class Rig:
             "LAPOR_DOOR_SMS_1708_SECRET": "kannel-door-secret",
             "LAPOR_CENTRAL_URL": central.url,
             "LAPOR_CENTRAL_SECRET": CENTRAL_SECRET,
-            "LAPOR_CENTRAL_TIMEOUT": "2",
             "LAPOR_FOLLOWUP_MINUTES": "0",          # every message is its own complaint
-            "LAPOR_RECONCILE_AFTER_SECONDS": "2",
-            "LAPOR_RETRY_BASE_SECONDS": "0.2",
-            "LAPOR_RETRY_CAP_SECONDS": "2",
-            "LAPOR_MAX_ATTEMPTS": "1000",
-            "LAPOR_MAX_AGE_HOURS": "100",
             "LAPOR_LOG_LEVEL": "WARNING",
         }
+        if not defaults:
+            self.env.update(FAST)
         self.env.update(overrides)
         from gateway.wiring import build_parts
 
         self.settings = load_settings(self.env)
         self.parts = build_parts(self.settings)
         self.store = self.parts.store
-        self.forwarder = ForwarderProcess(self.env, tmp_path / "forwarder.log")
+        # With the defaults the forwarder gets a data dir of its own, as on its own host:
+        # only the web side's drainer can replay the web side's spool.
+        forwarder_env = {**self.env, "LAPOR_DATA_DIR": str(tmp_path / "forwarder-data")} \
+            if defaults else self.env
+        self.forwarder = ForwarderProcess(forwarder_env, tmp_path / "forwarder.log")
         self.spooled = 0                 # complaints intake wrote to the disk spool
         self._count_spooled()
 
@@ -125,6 +140,17 @@ class Rig:
             time.sleep(0.1)
         return None
 
+    def wait_delivered(self, ids, timeout: float) -> float | None:
+        """Wait until the central side holds every one of ``ids`` (what citizens were told
+        before a recovery: later intake keeps flowing and is not counted); the time it
+        took, or None at the deadline."""
+        wanted, started = set(ids), time.monotonic()
+        while time.monotonic() - started < timeout:
+            if wanted <= self.central.ids():
+                return time.monotonic() - started
+            time.sleep(0.1)
+        return None
+
     def dead_letters(self) -> int:
         from forwarder import dead
 
@@ -141,11 +167,12 @@ class Rig:
 
 @pytest.fixture
 def make_rig(tmp_path, central):
-    """make_rig(store_url, broker_url, **LAPOR_overrides) -> Rig, closed at the end."""
+    """make_rig(store_url, broker_url, defaults=False, **LAPOR_overrides) -> Rig, closed at
+    the end; ``defaults``: the production defaults instead of the shortened ``FAST``."""
     rigs = []
 
-    def make(store_url: str, broker_url: str, **overrides: str) -> Rig:
-        rig = Rig(tmp_path, store_url, broker_url, central, **overrides)
+    def make(store_url: str, broker_url: str, defaults: bool = False, **overrides: str) -> Rig:
+        rig = Rig(tmp_path, store_url, broker_url, central, defaults, **overrides)
         rigs.append(rig)
         return rig
 

@@ -47,6 +47,10 @@ class Figures:
                 out.write(line + "\n")
 
 
+def rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 1)
+
+
 def ledger_states(store, ids) -> dict[str, int]:
     """How many of ``ids`` the ledger holds in each state ('missing' when absent)."""
     counts: dict[str, int] = {}

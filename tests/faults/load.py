@@ -63,6 +63,11 @@ class IntakeLoad:
             thread.start()
         return self
 
+    def answered(self) -> list[str]:
+        """The complaint ids answered so far (a snapshot, safe while the load runs)."""
+        with self._lock:
+            return list(self.issued)
+
     def stop(self) -> None:
         self._stop.set()
 

@@ -88,10 +88,17 @@ class ForwarderProcess:
 
     def reconciled(self) -> int:
         """Complaints the reconciler re-published, summed from the log over every run."""
+        return self._sum_logged("reconciler re-published", "re-published")
+
+    def restored(self) -> int:
+        """Messages of dead consumers restored to their queues (Redis broker), from the log."""
+        return self._sum_logged("held by", "restored")
+
+    def _sum_logged(self, marker: str, word: str) -> int:
         total = 0
         for line in self.log_text().splitlines():
-            if "reconciler re-published" in line:
-                total += int(line.rsplit("re-published", 1)[1].split()[0])
+            if marker in line:
+                total += int(line.rsplit(word, 1)[1].split()[0])
         return total
 
 

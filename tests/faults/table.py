@@ -3,7 +3,9 @@
     LAPOR_FAULT_SCALE=full LAPOR_FAULT_REPORT=figures.jsonl .venv/bin/pytest tests/faults -s
     .venv/bin/python -m tests.faults.table figures.jsonl
 
-One row per fault test and broker, in the order of the issue's list; columns: complaints
+One row per fault test, settings (``defaults``: the production defaults; ``reconcile-2s``:
+the reconciler at 2 s and short retries) and broker, in the order of the issue's list;
+columns: complaints
 (tracking numbers handed out), faults, delivered (distinct ids stored centrally), lost,
 duplicates the central side received (same Idempotency-Key), dead-lettered, seconds, and
 the figures that matter for that fault.
@@ -17,7 +19,10 @@ ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-ki
          "central-outage", "broker-down-redis-broker-down", "broker-down-amqp-broker-down",
          "broker-down-amqp-store-down", "redis-stall"]
 NOTES = {
-    "forwarder-kill-9": lambda e: f"re-published by the reconciler {e.get('reconciled')}; "
+    "forwarder-kill-9": lambda e: f"restored from dead consumers {e.get('restored', 0)}, "
+                                  f"re-published {e.get('reconciled')}; answered before the "
+                                  f"last restart delivered "
+                                  f"{e.get('delivered_seconds_after_last_restart')} s after it; "
                                   f"seed {e.get('seed')}",
     "central-outage": lambda e: f"backlog up to {e.get('max_backlog')}; drained "
                                 f"{e.get('drain_seconds_after_back')} s after back; "
@@ -33,25 +38,34 @@ def _note(row: dict) -> str:
     if row["test"] == "redis-stall":
         return (f"spooled {extra.get('spooled')}; {extra.get('without_provider_id')} complaints "
                 f"without a provider id; renumbered {extra.get('renumbered')}; slowest answer "
-                f"{extra.get('slowest_answer_seconds')} s")
+                f"{extra.get('slowest_answer_seconds')} s; answered before the end of the last "
+                f"stall delivered {extra.get('delivered_seconds_after_last_stall')} s after it")
     if row["test"].startswith("redis-restart"):
         return (f"spooled {extra.get('spooled')}; slowest answer "
-                f"{extra.get('slowest_answer_seconds')} s")
+                f"{extra.get('slowest_answer_seconds')} s; answered before the last return "
+                f"delivered {extra.get('delivered_seconds_after_last_return')} s after it")
     return (f"answered during the outage {extra.get('answered_during_outage')}, spooled "
             f"{extra.get('spooled')}; slowest answer {extra.get('slowest_answer_seconds')} s; "
-            f"drained {extra.get('drain_seconds_after_back')} s after back")
+            f"drained {extra.get('drain_seconds_after_back')} s after back"
+            + (f"; answered before back delivered {extra['delivered_seconds_after_back']} s "
+               f"after it" if extra.get("delivered_seconds_after_back") is not None else ""))
 
 
 def render(rows: list[dict]) -> str:
     rows = sorted(rows, key=lambda r: (ORDER.index(r["test"]) if r["test"] in ORDER else 99,
-                                       r["broker"] != "redis"))
-    lines = ["| fault | broker | complaints | faults | delivered | lost | duplicates | dead | "
-             "seconds | notes |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+                                       _settings(r) != "defaults", r["broker"] != "redis"))
+    lines = ["| fault | settings | broker | complaints | faults | delivered | lost | duplicates "
+             "| dead | seconds | notes |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for row in rows:
-        lines.append(f"| {row['test']} | {row['broker']} | {row['complaints']} | {row['faults']} "
+        lines.append(f"| {row['test']} | {_settings(row)} | {row['broker']} "
+                     f"| {row['complaints']} | {row['faults']} "
                      f"| {row['delivered']} | {row['lost']} | {row['duplicates']} | {row['dead']} "
                      f"| {row['seconds']:.0f} | {_note(row)} |")
     return "\n".join(lines)
+
+
+def _settings(row: dict) -> str:
+    return row["extra"].get("settings", "reconcile-2s")
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,10 @@ Three cases, on both brokers:
 ``amqp-store-down``    Redis (the store) stops while RabbitMQ stays up: the spool again,
     then replay through the store and a publish to RabbitMQ.
 
+Two settings: ``defaults`` (the reconciler at its 600 s, the forwarder with a data dir of
+its own as on another host, so only the web side's drainer replays the spool; asserted:
+every complaint answered before the return is at the central side within 60 s of it) and ``reconcile-2s``.
+
 Intake runs from ``scale.down_threads`` threads (as a web server's threads would) for one
 phase before, the outage, and one phase after. Asserted: every message got a tracking
 number, every one reaches the central side exactly once by its Idempotency-Key, nothing is
@@ -28,7 +32,8 @@ import time
 import pytest
 from kombu import Connection
 
-from tests.faults.figures import Figures, assert_exactly_once, fill
+from tests.faults.conftest import RECOVERY_SECONDS
+from tests.faults.figures import Figures, rounded, assert_exactly_once, fill
 from tests.faults.load import IntakeLoad
 from tests.faults.procs import RedisServer, rabbitmq_app
 from tests.helpers import wait_for
@@ -81,18 +86,20 @@ class Outage:
             return False
 
 
+@pytest.mark.parametrize("settings", ["defaults", "reconcile-2s"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_broker_down_at_intake(request, case, redis_server, make_rig, scale, tmp_path):
+def test_broker_down_at_intake(request, case, settings, redis_server, make_rig, scale, tmp_path):
     broker, down = CASES[case]
     store_url = redis_server.url
     broker_url = store_url if broker == "redis" else request.getfixturevalue("amqp_url")
-    rig = make_rig(store_url, broker_url)
+    rig = make_rig(store_url, broker_url, defaults=settings == "defaults")
     outage = Outage(request, down, redis_server, broker_url)
     request.addfinalizer(outage.end)          # never leave the shared RabbitMQ stopped
     app = _app(rig)
     phase = scale.down_seconds
     figures = Figures(f"broker-down-{case}", broker, scale.name, faults=1,
-                      fault_kind=f"{down} down at intake for {phase:g}s")
+                      fault_kind=f"{down} down at intake for {phase:g}s",
+                      extra={"settings": settings})
 
     started = time.monotonic()
     rig.forwarder.start()
@@ -107,6 +114,7 @@ def test_broker_down_at_intake(request, case, redis_server, make_rig, scale, tmp
     during = len(load.issued) - before
     outage.end()
     back = time.monotonic()
+    recovered = rig.wait_delivered(load.answered(), scale.deadline_seconds)
     load.join(phase * 2 + scale.deadline_seconds)
     rig.wait_drained(load.issued, scale.deadline_seconds)
     drained = time.monotonic()
@@ -119,6 +127,7 @@ def test_broker_down_at_intake(request, case, redis_server, make_rig, scale, tmp
                          slowest_answer_seconds=round(load.slowest, 2),
                          offered=load.sent, intake_refused=load.refused,
                          drain_seconds_after_back=round(drained - back, 1),
+                         delivered_seconds_after_back=rounded(recovered),
                          readyz_during_outage=[ready.status_code, ready.get_json().get("spool")],
                          spool_left=left, corrupt=corrupt, reconciled=rig.forwarder.reconciled(),
                          forwarder_exit=exit_code)
@@ -137,6 +146,10 @@ def test_broker_down_at_intake(request, case, redis_server, make_rig, scale, tmp
     assert left == 0 and corrupt == [], f"spool not drained: {left} left, corrupt {corrupt}"
     assert rig.pending() == 0, "the ledger still lists undelivered complaints"
     assert exit_code == 0, f"forwarder did not stop cleanly on SIGTERM: {exit_code}"
+    if settings == "defaults":
+        assert recovered is not None and recovered <= RECOVERY_SECONDS, \
+            f"answered before the return, delivered {recovered}s after it " \
+            f"(limit {RECOVERY_SECONDS}s)"
 
 
 def _app(rig):

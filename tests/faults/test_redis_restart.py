@@ -15,7 +15,9 @@ second of acknowledged writes, tracking numbers included; docs/reliability.md sa
 While Redis is down the intake fails (the gateway answers 503 and the provider delivers
 again); the load retries the same provider message until it gets a tracking number.
 Asserted: every complaint whose tracking number was handed out reaches the central side,
-with that number, every copy under the same Idempotency-Key, none dead-lettered.
+with that number, every copy under the same Idempotency-Key, none dead-lettered; with
+``defaults`` (the reconciler at its 600 s, the forwarder on a data dir of its own), every
+complaint answered before Redis's last return delivered within 60 s of it; ``reconcile-2s`` as the other fault tests.
 """
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ import time
 
 import pytest
 
-from tests.faults.conftest import broker_url
-from tests.faults.figures import Figures, assert_exactly_once, fill
+from tests.faults.conftest import RECOVERY_SECONDS, broker_url
+from tests.faults.figures import Figures, rounded, assert_exactly_once, fill
 from tests.faults.load import IntakeLoad
 from tests.faults.procs import RedisServer
 
@@ -40,14 +42,17 @@ def redis_server(tmp_path, variant):
     server.stop(signal.SIGKILL)
 
 
+@pytest.mark.parametrize("settings", ["defaults", "reconcile-2s"])
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_restart_redis_under_steady_intake(request, broker, variant, redis_server, make_rig,
-                                           scale, tmp_path):
+def test_restart_redis_under_steady_intake(request, broker, variant, settings, redis_server,
+                                           make_rig, scale, tmp_path):
     signum, _ = VARIANTS[variant]
-    rig = make_rig(redis_server.url, broker_url(request, broker, redis_server.url))
+    rig = make_rig(redis_server.url, broker_url(request, broker, redis_server.url),
+                   defaults=settings == "defaults")
     figures = Figures(f"redis-restart-{variant}", broker, scale.name,
                       fault_kind=f"redis {signal.Signals(signum).name} restart, "
-                                 f"appendfsync {redis_server.appendfsync}")
+                                 f"appendfsync {redis_server.appendfsync}",
+                      extra={"settings": settings})
     started = time.monotonic()
     rig.forwarder.start()
     load = IntakeLoad(rig.parts.intake, scale.restart_rate, duration=scale.restart_seconds).start()
@@ -55,6 +60,7 @@ def test_restart_redis_under_steady_intake(request, broker, variant, redis_serve
     for _ in range(scale.redis_restarts):
         time.sleep(max(0.0, gap - scale.redis_down_seconds))
         redis_server.restart(signum, scale.redis_down_seconds)
+    recovered = rig.wait_delivered(load.answered(), scale.deadline_seconds)
     load.join(scale.restart_seconds + scale.deadline_seconds)
     rig.wait_drained(load.issued, scale.deadline_seconds)
     figures.seconds = time.monotonic() - started
@@ -66,6 +72,8 @@ def test_restart_redis_under_steady_intake(request, broker, variant, redis_serve
                          reconciled=rig.forwarder.reconciled(), forwarder_exit=exit_code,
                          forwarder_restarts=rig.forwarder.starts - 1, spooled=rig.spooled,
                          slowest_answer_seconds=round(load.slowest, 2),
+                         restored=rig.forwarder.restored(),
+                         delivered_seconds_after_last_return=rounded(recovered),
                          intake_errors=sorted(set(load.errors))[:5])
     figures.report(tmp_path, load.issued)
 
@@ -75,3 +83,7 @@ def test_restart_redis_under_steady_intake(request, broker, variant, redis_serve
     assert figures.dead == 0 and rig.dead_letters() == 0
     assert rig.pending() == 0, "the ledger still lists undelivered complaints"
     assert exit_code == 0, f"forwarder did not stop cleanly on SIGTERM: {exit_code}"
+    if settings == "defaults":
+        assert recovered is not None and recovered <= RECOVERY_SECONDS, \
+            f"answered before Redis's last return, delivered {recovered}s after it " \
+            f"(limit {RECOVERY_SECONDS}s)"

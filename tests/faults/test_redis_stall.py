@@ -20,8 +20,8 @@ import time
 
 import pytest
 
-from tests.faults.conftest import broker_url
-from tests.faults.figures import Figures, assert_exactly_once, fill
+from tests.faults.conftest import RECOVERY_SECONDS, broker_url
+from tests.faults.figures import Figures, rounded, assert_exactly_once, fill
 from tests.faults.load import IntakeLoad
 from tests.faults.procs import RedisServer
 
@@ -34,11 +34,14 @@ def redis_server(tmp_path):
     server.stop(signal.SIGKILL)
 
 
-def test_redis_stalls_past_the_client_time_out(request, broker, redis_server, make_rig, scale,
-                                               tmp_path):
-    rig = make_rig(redis_server.url, broker_url(request, broker, redis_server.url))
+@pytest.mark.parametrize("settings", ["defaults", "reconcile-2s"])
+def test_redis_stalls_past_the_client_time_out(request, broker, settings, redis_server, make_rig,
+                                               scale, tmp_path):
+    rig = make_rig(redis_server.url, broker_url(request, broker, redis_server.url),
+                   defaults=settings == "defaults")
     figures = Figures("redis-stall", broker, scale.name, faults=scale.stalls,
-                      fault_kind=f"redis SIGSTOP {scale.stall_seconds:g}s, then SIGCONT")
+                      fault_kind=f"redis SIGSTOP {scale.stall_seconds:g}s, then SIGCONT",
+                      extra={"settings": settings})
     stall, gap = scale.stall_seconds, scale.stall_seconds / 4
     started = time.monotonic()
     rig.forwarder.start()
@@ -48,6 +51,7 @@ def test_redis_stalls_past_the_client_time_out(request, broker, redis_server, ma
     for _ in range(scale.stalls):
         time.sleep(gap)
         redis_server.freeze(stall)
+    recovered = rig.wait_delivered(load.answered(), scale.deadline_seconds)
     load.join(stall * 2 + scale.deadline_seconds)
     rig.wait_drained(load.issued, scale.deadline_seconds)
     figures.seconds = time.monotonic() - started
@@ -63,6 +67,8 @@ def test_redis_stalls_past_the_client_time_out(request, broker, redis_server, ma
                          numbers_not_forwarded=len(stale), renumbered=len(renumbered),
                          renumbered_without_id=len(set(renumbered) & load.without_id),
                          reconciled=rig.forwarder.reconciled(),
+                         restored=rig.forwarder.restored(),
+                         delivered_seconds_after_last_stall=rounded(recovered),
                          intake_refused=load.refused, forwarder_exit=exit_code)
     figures.report(tmp_path, load.issued)
 
@@ -74,3 +80,7 @@ def test_redis_stalls_past_the_client_time_out(request, broker, redis_server, ma
     assert figures.dead == 0 and rig.dead_letters() == 0
     assert rig.pending() == 0, "the ledger still lists undelivered complaints"
     assert exit_code == 0, f"forwarder did not stop cleanly on SIGTERM: {exit_code}"
+    if settings == "defaults":
+        assert recovered is not None and recovered <= RECOVERY_SECONDS, \
+            f"answered before the last stall ended, delivered {recovered}s after it " \
+            f"(limit {RECOVERY_SECONDS}s)"

@@ -1,0 +1,187 @@
+"""What a dead consumer held, back on its queue within seconds (Redis broker).
+
+kombu's Redis transport keeps every delivered, unacknowledged message in an "unacked" hash
+until the consumer acknowledges it, and puts it back on its queue only after
+``visibility_timeout`` (one hour). A consumer killed (``kill -9``, out of memory, a lost
+machine) would strand what it held for that hour. So every consumer connection keeps its
+own hash and holds a lease in the broker's Redis::
+
+    lapor:held:<consumer id>          hash   kombu's unacked messages of this consumer
+    lapor:held:<consumer id>:index    zset   (kombu's index and mutex beside it)
+    lapor:consumer:<consumer id>      string the lease: expires LEASE_SECONDS after the
+                                             last heartbeat (a thread, every LEASE_SECONDS/4)
+    lapor:consumers                   zset   consumer id -> last heartbeat
+
+``sweep`` (every worker runs it at start and every SWEEP_EVERY seconds) restores, onto
+their queues, the messages of every consumer whose lease expired, then forgets it. Only a
+dead consumer's messages come back: a backlog waiting in a queue is never touched, a live
+consumer's messages stay with it. Two sweepers at once are safe: kombu restores each
+message in a Redis transaction on the hash, so each is put back once.
+
+kombu takes a message with BRPOP and writes it to the hash just after: a consumer killed in
+between took a message that is in neither. A sweep notes each dead consumer it forgets
+(``lapor:consumers:died``); a forwarder reads that note (``deaths``) and, with
+``present_keys`` (the idempotency keys of every message in the queues and in every
+consumer's hash), re-publishes the complaints still ``accepted`` that are nowhere (see
+``forwarder.worker.recover_lost``): never one that is waiting in a queue.
+
+RabbitMQ needs none of this: the broker returns a consumer's unacknowledged messages to
+the queue as soon as its connection closes (the kernel closes a killed process's socket).
+Settings: none; LEASE_SECONDS and SWEEP_EVERY bound the recovery to about 20 seconds.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+
+import redis
+
+from forwarder import topology
+
+log = logging.getLogger("lapor.recovery")
+HELD = "lapor:held:"
+LEASE = "lapor:consumer:"
+CONSUMERS = "lapor:consumers"
+DIED = "lapor:consumers:died"   # consumers found dead, until a forwarder has audited
+LEASE_SECONDS = 15
+SWEEP_EVERY = 5.0
+LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
+
+# Forget a consumer once its lease is gone and nothing is left in its hash; note its death
+# for the forwarders' audit, whichever worker swept it.
+_FORGET = """
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HLEN', KEYS[2]) > 0 then return 0 end
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then redis.call('SADD', KEYS[6], ARGV[1]) end
+redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
+return 1
+"""
+
+# A clean stop: give the lease up; with nothing held, leave the registry too (no death).
+_RELEASE = """
+redis.call('DEL', KEYS[1])
+if redis.call('HLEN', KEYS[2]) == 0 then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('DEL', KEYS[4], KEYS[5])
+end
+return 1
+"""
+
+
+class Lease:
+    """One consumer connection's identity, hash name and heartbeat."""
+
+    def __init__(self):
+        self.id = uuid.uuid4().hex
+        self.held_key = HELD + self.id
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client: redis.Redis | None = None
+
+    def start(self, channel) -> None:
+        """Take the lease (in the broker's Redis, through ``channel``'s pool) and keep it."""
+        self._client = redis.Redis(connection_pool=channel.pool)
+        self.renew()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+        self._thread.start()
+
+    def renew(self) -> None:
+        pipe = self._client.pipeline()
+        pipe.set(LEASE + self.id, 1, ex=LEASE_SECONDS)
+        pipe.zadd(CONSUMERS, {self.id: time.time()})
+        pipe.execute()
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(LEASE_SECONDS / 4):
+            try:
+                self.renew()
+            except redis.RedisError as exc:
+                log.warning("lease heartbeat failed (%s)", type(exc).__name__)
+
+    def stop(self, release: bool = False) -> None:
+        """Stop the heartbeat; ``release`` (a clean stop): give the lease up now and, with
+        nothing held, leave the registry (anything still held is restored by a sweep)."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        if release and self._client is not None:
+            try:
+                self._client.eval(_RELEASE, 5, LEASE + self.id, self.held_key, CONSUMERS,
+                                  self.held_key + ":index", self.held_key + ":mutex", self.id)
+            except redis.RedisError:
+                pass                 # the lease expires by itself
+
+
+def sweep(channel, broker_url: str) -> tuple[int, int]:
+    """Restore the messages of every consumer whose lease expired and forget it.
+    Returns (dead consumers found, messages restored)."""
+    with channel.conn_or_acquire() as client:
+        registered = [raw.decode() for raw in client.zrange(CONSUMERS, 0, -1)]
+        dead = [cid for cid in registered if not client.exists(LEASE + cid)]
+        restored = 0
+        for cid in dead:
+            restored += _restore(client, broker_url, HELD + cid)
+            client.eval(_FORGET, 6, LEASE + cid, HELD + cid, CONSUMERS,
+                        HELD + cid + ":index", HELD + cid + ":mutex", DIED, cid)
+        if client.exists(LEGACY_HELD):   # what kombu itself would restore after the hour
+            with topology.connect(broker_url) as connection:
+                topology.EXCHANGE(connection.default_channel).declare()
+                connection.default_channel.qos.restore_visible(num=1000, interval=1)
+    if restored:
+        log.warning("restored %d message(s) held by %d dead consumer(s)", restored, len(dead))
+    return len(dead), restored
+
+
+def deaths(channel) -> list[str]:
+    """The consumers found dead (by any worker's sweep) and not yet audited."""
+    with channel.conn_or_acquire() as client:
+        return sorted(raw.decode() for raw in client.smembers(DIED))
+
+
+def audited(channel, died: list[str]) -> None:
+    """Clear ``died`` once a forwarder has re-published what they lost."""
+    if died:
+        with channel.conn_or_acquire() as client:
+            client.srem(DIED, *died)
+
+
+def _restore(client, broker_url: str, held_key: str) -> int:
+    tags = client.hkeys(held_key)
+    if not tags:
+        return 0
+    with topology.connect(broker_url, held_key) as connection:
+        channel = connection.default_channel
+        topology.EXCHANGE(channel).declare()      # kombu routes a restored message by it
+        qos = channel.qos                         # kombu's, bound to that hash
+        for tag in tags:
+            qos.restore_by_tag(tag.decode(), client)
+    return len(tags)
+
+
+def present_keys(channel, queue_names) -> set[str]:
+    """Idempotency keys of every message waiting in ``queue_names`` or held by any
+    consumer (the queues are read first: a message moves from a queue to a hash)."""
+    keys: set[str] = set()
+    with channel.conn_or_acquire() as client:
+        for name in queue_names:
+            keys.update(_key(raw) for raw in client.lrange(name, 0, -1))
+        held = [HELD + raw.decode() for raw in client.zrange(CONSUMERS, 0, -1)] + [LEGACY_HELD]
+        for name in held:
+            for raw in client.hvals(name):
+                try:
+                    keys.add(_key(json.loads(raw)[0]))
+                except (ValueError, TypeError, IndexError):
+                    continue
+    keys.discard("")
+    return keys
+
+
+def _key(envelope) -> str:
+    """The idempotency key of one kombu message (raw JSON or already decoded)."""
+    try:
+        message = json.loads(envelope) if isinstance(envelope, (bytes, str)) else envelope
+        return str((message.get("headers") or {}).get("idempotency_key") or "")
+    except (ValueError, AttributeError):
+        return ""
