@@ -372,8 +372,8 @@ class Intake:
         door = self.catalogue.doors.get(complaint["door"])
         short_code = door.options.get("short_code", "") if door else ""
         return messages.text("ack", lang, tracking=tracking.display(number), compact=number,
-                             where_id=f" ke {short_code}" if short_code else "",
-                             where_en=f" to {short_code}" if short_code else "",
+                             where=messages.text("ack_where", lang, short_code=short_code)
+                             if short_code else "",
                              due=messages.format_date(complaint["service_level"]["due_date"]))
 
     # ----- status ---------------------------------------------------------------------
