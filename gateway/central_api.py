@@ -136,7 +136,8 @@ def notify(parts, cid: str, number: str) -> bool:
     via = parts.catalogue.doors.get((door.options.get("notify_via") or {}).get(kind, door.id))
     if via is None or via.id not in parts.adapters:
         return False
-    text = parts.intake.status_reply(number, "id", key="status_notice")
+    # in the language the reporter's channel told (Telegram, the form, an English keyword)
+    text = parts.intake.status_reply(number, route.get("lang", "id"), key="status_notice")
     try:
         public = via.id == door.id and route.get("public") == "1"   # e.g. a tweet: reply
         enqueue_reply(parts.publisher, via.channel, {                # with the number only,

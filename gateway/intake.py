@@ -125,8 +125,8 @@ class Intake:
     def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
         """Record and queue one message; return what to tell the citizen."""
         message = clean_message(message)      # no lone surrogate reaches Redis or a queue
-        lang = lang or message.language
         parsed = interpret(message)
+        lang = lang or parsed.language or message.language   # REPORT, CHECK ...: English
         if parsed.command:
             return self.command(message, parsed, lang)
         ctx = self._contexts[message.door_id]
