@@ -57,11 +57,17 @@ def lookup(context: str, key: str, lang: str = "id") -> str | None:
 
 
 class _Values(dict):
-    """Template values; the optional ``where`` parts (e.g. " ke 1708") default to empty."""
+    """Template values; the optional ``where`` part of ``ack`` (" ke 1708", the text
+    ``ack_where``) defaults to empty, or to ``where_id``/``where_en`` as callers gave it
+    before the catalogue had one placeholder for both languages."""
+
+    def __init__(self, values: dict, lang: str):
+        super().__init__(values)
+        self.lang = lang
 
     def __missing__(self, key: str) -> str:
-        if key.startswith("where"):
-            return ""
+        if key == "where":
+            return self.get(f"where_{self.lang}", "")
         raise KeyError(key)
 
 
@@ -70,7 +76,7 @@ def text(key: str, lang: str = "id", **values) -> str:
     template = lookup(REPLY, key, lang)
     if template is None:
         raise KeyError(key)
-    return template.format_map(_Values(values))
+    return template.format_map(_Values(values, language(lang)))
 
 
 def status_label(status: str, lang: str = "id") -> str:
