@@ -16,7 +16,7 @@ name and status label (``tests/normalizer/test_catalogue.py``). A language other
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def language(lang: str | None) -> str:
     return "en" if (lang or "").lower().replace("_", "-").split("-")[0] == "en" else "id"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[tuple[str, str], str]:
     """(context, key) -> text, from the compiled catalogue of ``lang`` (``id`` or ``en``)."""
     with open(locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as compiled:

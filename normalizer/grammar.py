@@ -4,8 +4,7 @@
     ASPIRASI|USUL [ANONIM] [RAHASIA] <text>          -> aspirasi
     INFO|TANYA    [ANONIM] [RAHASIA] <text>          -> permintaan informasi
     CEK|CHECK <tracking number>                      -> status query (digits only after
-                                                        CEK; 'cek jalan rusak...' is a
-                                                        complaint)
+                                                        CEK: 'cek jalan rusak' is a complaint)
     STOP|BERHENTI / MULAI|START                      -> notifications off / on
     BANTUAN|HELP|MENU                                -> how to use the service
     <text without keyword>                           -> pengaduan
@@ -237,23 +236,33 @@ def _text_after(text: str, position: int) -> str:
     return text[position:].strip()
 
 
-def parse_keywords(text: str) -> Parsed:
-    """Read leading keywords; forgiving about case, width, accents, spacing, punctuation
-    and invisible characters; the safe reading for privacy words."""
-    remaining = text.strip()
+def _command(remaining: str) -> Parsed | None:
+    """The command ``remaining`` (stripped) is, or None: CEK/CHECK followed by a number,
+    or a command word alone."""
     start, end = _next_word(remaining, 0)
     first = fold(remaining[start:end])
     for joined in () if first in _COMMANDS else _joined_ends(remaining, end):
         if fold(remaining[start:joined]) in _COMMANDS:
             first, end = fold(remaining[start:joined]), joined
             break
-    if first in _COMMANDS:
-        command = _COMMANDS[first]
-        rest = _text_after(remaining, end)
-        argument = unicodedata.normalize("NFKC", rest)
-        if (command == "status" and _NUMBER.fullmatch(argument)) or not rest:
-            return Parsed(text=remaining, command=command, argument=argument,
-                          language=_language_of(first))
+    if first not in _COMMANDS:
+        return None
+    command = _COMMANDS[first]
+    rest = _text_after(remaining, end)
+    argument = unicodedata.normalize("NFKC", rest)
+    if (command == "status" and _NUMBER.fullmatch(argument)) or not rest:
+        return Parsed(text=remaining, command=command, argument=argument,
+                      language=_language_of(first))
+    return None
+
+
+def parse_keywords(text: str) -> Parsed:
+    """Read leading keywords; forgiving about case, width, accents, spacing, punctuation
+    and invisible characters; the safe reading for privacy words."""
+    remaining = text.strip()
+    command = _command(remaining)
+    if command is not None:
+        return command
     classification, consumed, seen_class = PENGADUAN, False, False
     privacy: set[str] = set()
     position, language = 0, ""
