@@ -39,6 +39,8 @@ def locale_dir() -> Path:
 
 def language(lang: str | None) -> str:
     """``en`` for English (``en``, ``en-GB``, ``en_US``...), ``id`` for anything else."""
+    if lang in LANGUAGES:      # what the code passes almost always
+        return lang
     return "en" if (lang or "").lower().replace("_", "-").split("-")[0] == "en" else "id"
 
 
