@@ -32,6 +32,7 @@ import secrets
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
@@ -110,7 +111,7 @@ class Intake:
                 "text": outcome.reply_text,
                 "complaint_id": outcome.complaint_id, "kind": outcome.kind,
                 "private": not message.public, "reply_to": message.provider_message_id,
-                "tracking_number": outcome.tracking_number}
+                "tracking_number": outcome.tracking_number, "language": outcome.language}
         try:
             enqueue_reply(self.publisher, door.channel, body)
         except PublishError as exc:   # the broker is down: keep the reply on disk too
@@ -127,6 +128,9 @@ class Intake:
         message = clean_message(message)      # no lone surrogate reaches Redis or a queue
         parsed = interpret(message)
         lang = lang or parsed.language or message.language   # REPORT, CHECK ...: English
+        return replace(self._take(message, parsed, lang), language=lang)
+
+    def _take(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         if parsed.command:
             return self.command(message, parsed, lang)
         ctx = self._contexts[message.door_id]

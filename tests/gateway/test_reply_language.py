@@ -57,6 +57,7 @@ def notice_after_callback(client, parts, number: str) -> str:
     assert answer.get_json() == {"ok": True, "notified": True}
     [notice] = [reply for reply in queued_bodies(parts.store.redis, REPLIES)
                 if reply["kind"] == "status" and reply["tracking_number"] == number]
+    assert notice["language"] == ("en" if notice["text"].startswith("LAPOR! Report") else "id")
     return notice["text"]
 
 
@@ -131,7 +132,7 @@ def test_telegram_replies_in_the_apps_language(client, parts, language_code, lan
     assert post_case(client, case).status_code == 200
     [reply] = [r for r in queued_bodies(parts.store.redis, REPLIES) if r["kind"] == "ack"]
     number = reply["tracking_number"]
-    assert reply["text"] == ack(parts, number, lang)
+    assert reply["text"] == ack(parts, number, lang) and reply["language"] == lang
     assert notice_after_callback(client, parts, number) == status_notice(lang, number)
 
 
