@@ -131,6 +131,7 @@ class Outcome:
     followup: bool = False
     kind: str = "ack"              # ack (a complaint or follow-up recorded) or answer (CEK...)
     complaint_id: str = ""
+    language: str = "id"           # the reply's language: id, or en (the citizen's)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ class OutboundMessage:
     message id being answered, where the channel threads replies (tweets). ``private``
     False means the citizen wrote in public (a tweet mentioning us): the adapter must then
     say nothing but ``tracking_number`` and where to follow it publicly, and send anything
-    more privately (a DM)."""
+    more privately (a DM). ``language`` (``id``/``en``) is the citizen's: what the adapter
+    writes itself (a public reply) is in it too."""
     door_id: str
     to: str
     text: str
@@ -154,6 +156,7 @@ class OutboundMessage:
     reply_to: str = ""
     tracking_number: str = ""
     reply_id: str = ""             # the gateway's id of this reply (delivery reports name it)
+    language: str = "id"
 
 
 #: What became of a reply, in order; a report never moves a reply back (``failed`` ranks

@@ -68,6 +68,7 @@ from channels import download, jsonbody
 from channels.base import (Attachment, ChannelAdapter, InboundMessage, Location,
                            OutboundMessage, Rejected, SendError, WebRequest)
 from channels.telegram_bot import FILE_ID, FILE_PATH, BotPool, file_policy
+from config import messages
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.telegram")
@@ -241,7 +242,7 @@ class TelegramAdapter(ChannelAdapter):
             received_at=datetime.now(timezone.utc),
             sent_at=(message.edit_date if edited else None) or message.date,
             attachments=attachments, location=location, is_edit=edited,
-            new_thread=new_thread, meta=meta)
+            new_thread=new_thread, language=messages.language(user.language_code), meta=meta)
 
     # ----- send -------------------------------------------------------------------------
     def send(self, message: OutboundMessage) -> str:

@@ -184,13 +184,14 @@ class TwitterAdapter(ChannelAdapter):
         number = tracking.compact(message.tracking_number)
         base = str(getattr(self.settings, "public_base_url", "") or "")
         if base:
-            where = messages.text("twitter_where_url", url=f"{base}/lapor/cek?nomor={number}")
+            where = messages.text("twitter_where_url", message.language,
+                                  url=f"{base}/lapor/cek?nomor={number}")
         else:
             username = str(self.door.options.get("username") or "").lstrip("@")
-            where = messages.text("twitter_where_cek", mention=f"@{username} " if username else "",
-                                  compact=number)
+            where = messages.text("twitter_where_cek", message.language,
+                                  mention=f"@{username} " if username else "", compact=number)
         key = "ack_public" if message.kind == "ack" else "update_public"
-        return messages.text(key, tracking=tracking.display(number), where=where)
+        return messages.text(key, message.language, tracking=tracking.display(number), where=where)
 
     def _dm_or_public_notice(self, message: OutboundMessage, tweet_id: str) -> None:
         """An answer with no tracking number to a public tweet goes by DM; when X refuses
@@ -200,7 +201,7 @@ class TwitterAdapter(ChannelAdapter):
         except SendError as exc:
             if not exc.permanent:
                 raise
-            self._reply(tweet_id, messages.text("dm_refused_public"))
+            self._reply(tweet_id, messages.text("dm_refused_public", message.language))
 
     def _reply(self, tweet_id: str, text: str) -> None:
         try:

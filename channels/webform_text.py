@@ -5,44 +5,14 @@ messages ("Not a valid number.", "Longer than maximum length 100.") are English.
 must never read those, so ``localize(field, message, lang)`` maps every message the schema
 can produce, in either language, to one of ours; an unforeseen message becomes a generic
 "Isian ini tidak valid." rather than leaking English. ``message(key, lang, **values)`` gives
-the adapter's own messages (attachments, length, JSON shape).
+the adapter's own messages (attachments, length, JSON shape). The texts are the ``field``
+context of the one catalogue (``config/messages.py``, ``config/locale``).
 """
 from __future__ import annotations
 
 import re
 
-MESSAGES = {
-    "classification": ("Pilih Pengaduan, Aspirasi, atau Permintaan Informasi.",
-                       "Choose Complaint, Aspiration or Information request."),
-    "title_long": ("Judul paling panjang {max} karakter.",
-                   "The title may have at most {max} characters."),
-    "body_short": ("Tuliskan isi laporan Anda, paling sedikit {min} karakter.",
-                   "Write your report, at least {min} characters."),
-    "body_required": ("Isi laporan wajib diisi.", "Please write your report."),
-    "body_long": ("Isi laporan paling panjang {max} karakter; tulisan Anda {count} karakter. "
-                  "Ringkas isinya, atau lampirkan sisanya sebagai PDF.",
-                  "The report may have at most {max} characters; yours has {count}. "
-                  "Shorten it, or attach the rest as a PDF."),
-    "contact": ("Tulis nomor HP (mis. 0812...) atau alamat email.",
-                "Write a mobile number (e.g. 0812...) or an email address."),
-    "too_long": ("Paling panjang {max} karakter.", "At most {max} characters."),
-    "range": ("Harus antara {min} dan {max}.", "Must be between {min} and {max}."),
-    "number": ("Tulis angka, mis. -6.2.", "Write a number, e.g. -6.2."),
-    "boolean": ("Pilih ya atau tidak.", "Choose yes or no."),
-    "text": ("Isian ini harus berupa teks.", "This must be text."),
-    "required": ("Wajib diisi.", "Required."),
-    "invalid": ("Isian ini tidak valid.", "This value is not valid."),
-    "json_object": ("Kirim satu objek JSON berisi kolom laporan.",
-                    "Send one JSON object with the report's fields."),
-    "too_many_files": ("Paling banyak {max} lampiran.", "At most {max} attachments."),
-    "file_too_large": ("Berkas {name} lebih besar dari {limit}.",
-                       "File {name} is larger than {limit}."),
-    "file_type": ("Berkas {name} bukan foto (JPEG, PNG, GIF, WebP) atau PDF.",
-                  "File {name} is not a photo (JPEG, PNG, GIF, WebP) or a PDF."),
-    "file_empty": ("Berkas {name} kosong.", "File {name} is empty."),
-    "no_files_here": ("Lampiran hanya dapat dikirim melalui formulir /lapor.",
-                      "Attachments can only be sent through the /lapor form."),
-}
+from config import messages
 
 _NUM = r"(-?[\d.]+)"
 # (pattern on the schema's message, our key, names of the captured numbers)
@@ -65,8 +35,11 @@ _PATTERNS = [
 
 
 def message(key: str, lang: str = "id", **values) -> str:
-    indonesian, english = MESSAGES[key]
-    return (english if lang == "en" else indonesian).format(**values)
+    """The field error ``key`` in ``lang`` (Indonesian unless ``en``), filled with ``values``."""
+    template = messages.lookup(messages.FIELD, key, lang)
+    if template is None:
+        raise KeyError(key)
+    return template.format(**values)
 
 
 def localize(field: str, text: str, lang: str = "id") -> str:

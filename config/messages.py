@@ -1,138 +1,89 @@
-"""What citizens read: every text in Indonesian first, English available.
+"""What citizens read: one gettext catalogue, Indonesian first, English available.
 
-``text(key, lang, **values)`` fills a template. SMS texts stay within 160 GSM-7
-characters with an 11-digit tracking number and any agency name up to 40 characters;
-``tests/normalizer`` checks the SMS ones.
+Every citizen-facing text lives in ``config/locale/<lang>/LC_MESSAGES/messages.po`` (``id``
+and ``en``), compiled to the ``.mo`` beside it (``scripts/compile-texts.sh``; a test keeps
+the two equal). A text is named by its key (the ``msgid``) within a context (``msgctxt``):
+
+    reply   SMS and chat replies (acknowledgements, CEK answers, STOP/MULAI, help, ...)
+    status  the status labels (``diterima`` -> "diterima gateway" / "received")
+    page    the web pages (``gateway.webtext``, through Flask-Babel)
+    field   the web form's field errors (``channels.webform_text``)
+
+Placeholders are ``{name}`` (``str.format``). ``text(key, lang, **values)`` fills a reply;
+the texts that go out by SMS (``SMS_TEXTS``) fit one GSM-7 SMS with the longest agency
+name and status label (``tests/normalizer/test_catalogue.py``). A language other than
+``en`` reads Indonesian. The catalogues are read on first use, never at import.
 """
 from __future__ import annotations
 
-STATUS_LABELS = {
-    "diterima": ("diterima gateway", "received"),
-    "diteruskan": ("diteruskan ke admin LAPOR", "forwarded to the LAPOR admin"),
-    "verifikasi": ("diverifikasi admin", "being verified"),
-    "disposisi": ("diteruskan ke instansi", "assigned to an agency"),
-    "proses": ("sedang diproses", "in process"),
-    "selesai": ("selesai", "finished"),
-    "ditolak": ("tidak dapat diproses", "cannot be processed"),
-}
+from functools import cache
+from importlib import resources
+from pathlib import Path
 
-MESSAGES = {
-    "ack": (
-        "LAPOR! Laporan Anda diterima. No. lacak: {tracking}. Cek status: kirim CEK {compact}"
-        "{where_id}. Batas tindak lanjut {due}.",
-        "LAPOR! Your report was received. Tracking no: {tracking}. Check status: send CEK "
-        "{compact}{where_en}. Follow-up due {due}.",
-    ),
-    "ack_duplicate": (
-        "LAPOR! Laporan ini sudah kami terima sebelumnya. No. lacak: {tracking}.",
-        "LAPOR! We already received this report. Tracking no: {tracking}.",
-    ),
-    "status": (
-        "LAPOR! {tracking}: {status}. Instansi: {agency}. Batas: {due}.",
-        "LAPOR! {tracking}: {status}. Agency: {agency}. Due: {due}.",
-    ),
-    "status_unknown": (
-        "LAPOR! No. lacak {number} tidak ditemukan. Periksa lagi 11 angka nomor Anda, "
-        "lalu kirim CEK <nomor>.",
-        "LAPOR! Tracking no {number} was not found. Check the 11 digits and send CEK <number>.",
-    ),
-    "status_limited": (
-        "LAPOR! Terlalu banyak permintaan CEK. Coba lagi beberapa saat lagi.",
-        "LAPOR! Too many CEK requests. Please try again in a while.",
-    ),
-    "status_mistyped": (
-        "LAPOR! No. lacak {number} salah ketik (angka terakhir tidak cocok). Periksa lagi "
-        "nomor Anda, lalu kirim CEK <nomor>.",
-        "LAPOR! Tracking no {number} has a typo (the last digit does not match). Check it and "
-        "send CEK <number>.",
-    ),
-    "status_missing_number": (
-        "LAPOR! Kirim CEK diikuti nomor lacak Anda, mis. CEK 27410935882.",
-        "LAPOR! Send CEK followed by your tracking number, e.g. CEK 27410935882.",
-    ),
-    "not_assigned": ("belum ditentukan", "not yet assigned"),
-    # Twitter/X public replies (channels/twitter.py): only the tracking number and where to
-    # follow it, never the complaint or the reporter; everything else goes by DM
-    "ack_public": (
-        "LAPOR! Laporan Anda diterima. No. lacak: {tracking}. {where}",
-        "LAPOR! Your report was received. Tracking no: {tracking}. {where}",
-    ),
-    "update_public": (
-        "LAPOR! Ada kabar baru untuk laporan {tracking}. {where}",
-        "LAPOR! There is news on report {tracking}. {where}",
-    ),
-    "twitter_where_url": ("Pantau: {url}", "Follow it: {url}"),
-    "twitter_where_cek": ('Cek status: twit "{mention}CEK {compact}"',
-                          'Check status: tweet "{mention}CEK {compact}"'),
-    "dm_refused_public": (
-        "LAPOR! Balasan kami tidak dapat dikirim lewat DM. Izinkan DM dari akun ini, lalu "
-        "kirim pesan Anda lagi.",
-        "LAPOR! We could not answer you by DM. Allow DMs from this account, then write again.",
-    ),
-    "ack_followup": (
-        "LAPOR! Tambahan untuk laporan {tracking} sudah kami terima.",
-        "LAPOR! Your addition to report {tracking} was received.",
-    ),
-    "ack_edit": (
-        "LAPOR! Perubahan laporan {tracking} sudah kami terima.",
-        "LAPOR! Your change to report {tracking} was received.",
-    ),
-    "optout_done": (
-        "LAPOR! Anda tidak akan menerima kabar status lagi. Kirim MULAI untuk menerimanya kembali.",
-        "LAPOR! You will get no more status updates. Send MULAI to get them again.",
-    ),
-    "optin_done": (
-        "LAPOR! Kabar status laporan Anda akan kami kirim lagi. Kirim STOP untuk berhenti.",
-        "LAPOR! We will send your status updates again. Send STOP to stop them.",
-    ),
-    "help": (
-        "LAPOR! Kirim: LAPOR <isi aduan>, ASPIRASI <usul>, INFO <pertanyaan>. Tambah ANONIM "
-        "atau RAHASIA. Cek: CEK <nomor>. STOP: tanpa kabar.",
-        "LAPOR! Send: LAPOR <complaint>, ASPIRASI <idea>, INFO <question>. Add ANONIM or "
-        "RAHASIA. Status: CEK <number>. STOP: no updates.",
-    ),
-    "status_notice": (
-        "LAPOR! Laporan {tracking}: {status}. Instansi: {agency}. Batas: {due}.",
-        "LAPOR! Report {tracking}: {status}. Agency: {agency}. Due: {due}.",
-    ),
-    "sms_unavailable": (  # Kannel's reply-couldnotfetch (docs/kannel.md), sent by Kannel itself
-        "LAPOR! Maaf, SMS Anda belum dapat kami proses. Silakan kirim ulang beberapa saat lagi.",
-        "LAPOR! Sorry, we could not process your SMS. Please send it again in a while.",
-    ),
-    "whatsapp_status_template": (  # body of the Meta template (docs/channels/whatsapp.md);
-        # Meta holds the text: {notice} is the template's {{1}}, filled by channels.whatsapp
-        "Kabar terbaru dari LAPOR!: {notice} Kirim CEK <nomor lacak> untuk melihat status terkini.",
-        "Update from LAPOR!: {notice} Send CEK <tracking number> for the latest status.",
-    ),
-    # the Telegram bot's command menu (setMyCommands, by `lapor-gateway telegram set-webhook`)
-    "telegram_command_status": ("Cek status laporan: /status <nomor lacak>",
-                                "Check a report's status: /status <tracking number>"),
-    "telegram_command_baru": ("Mulai laporan baru: /baru <isi laporan>",
-                              "Start a new report: /baru <your report>"),
-    "telegram_command_bantuan": ("Cara melapor ke LAPOR!", "How to report to LAPOR!"),
-    "telegram_command_stop": ("Berhenti menerima kabar status", "Stop status updates"),
-    "telegram_command_mulai": ("Terima kabar status lagi", "Get status updates again"),
-}
+from babel.messages.mofile import read_mo
+
+LANGUAGES = ("id", "en")
+DOMAIN = "messages"
+REPLY, STATUS, PAGE, FIELD = "reply", "status", "page", "field"
+
+# The replies that may go out by SMS: each must fit one GSM-7 SMS.
+SMS_TEXTS = ("ack", "ack_duplicate", "ack_followup", "ack_edit", "status", "status_unknown",
+             "status_limited", "status_mistyped", "status_missing_number", "status_notice",
+             "optout_done", "optin_done", "help", "sms_unavailable")
+
+
+def locale_dir() -> Path:
+    """The folder holding ``<lang>/LC_MESSAGES/messages.{po,mo}`` (Flask-Babel reads it too)."""
+    return Path(str(resources.files("config") / "locale"))
+
+
+def language(lang: str | None) -> str:
+    """``en`` for English (``en``, ``en-GB``, ``en_US``...), ``id`` for anything else."""
+    if lang in LANGUAGES:      # what the code passes almost always
+        return lang
+    return "en" if (lang or "").lower().replace("_", "-").split("-")[0] == "en" else "id"
+
+
+@cache
+def catalogue(lang: str) -> dict[tuple[str, str], str]:
+    """(context, key) -> text, from the compiled catalogue of ``lang`` (``id`` or ``en``)."""
+    with open(locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as compiled:
+        read = read_mo(compiled)
+    return {(message.context or "", message.id): message.string
+            for message in read if message.id and message.string}
+
+
+def lookup(context: str, key: str, lang: str = "id") -> str | None:
+    """The text of ``key`` in ``context`` and the citizen's language; None when there is none."""
+    return catalogue(language(lang)).get((context, key))
 
 
 class _Values(dict):
-    """Template values; the optional ``where_*`` parts (e.g. " ke 1708") default to empty."""
+    """Template values; the optional ``where`` part of ``ack`` (" ke 1708", the text
+    ``ack_where``) defaults to empty, or to ``where_id``/``where_en`` as callers gave it
+    before the catalogue had one placeholder for both languages."""
+
+    def __init__(self, values: dict, lang: str):
+        super().__init__(values)
+        self.lang = lang
 
     def __missing__(self, key: str) -> str:
-        if key.startswith("where_"):
-            return ""
+        if key == "where":
+            return self.get(f"where_{self.lang}", "")
         raise KeyError(key)
 
 
 def text(key: str, lang: str = "id", **values) -> str:
-    indonesian, english = MESSAGES[key]
-    template = english if lang == "en" else indonesian
-    return template.format_map(_Values(values))
+    """The reply ``key`` in ``lang``, filled with ``values`` (KeyError for an unknown key)."""
+    template = lookup(REPLY, key, lang)
+    if template is None:
+        raise KeyError(key)
+    return template.format_map(_Values(values, language(lang)))
 
 
 def status_label(status: str, lang: str = "id") -> str:
-    labels = STATUS_LABELS.get(status, (status, status))
-    return labels[1] if lang == "en" else labels[0]
+    """A status in words ("diterima gateway"); an unknown status reads as itself."""
+    return lookup(STATUS, status, lang) or status
 
 
 def format_date(iso_date: str) -> str:

@@ -4,7 +4,7 @@ A reply message body (routing key ``reply.<channel>``)::
 
     {"door_id": "sms-1708", "to": "+6281234567890", "text": "LAPOR! ...",
      "complaint_id": "5f0c...", "kind": "ack|status", "private": false, "attempts": 0,
-     "reply_id": "9b1e...", "sender_kind": "phone"}
+     "reply_id": "9b1e...", "sender_kind": "phone", "language": "id"}
 
 Every reply's fate is recorded (``forwarder.delivery``): ``accepted`` with the provider's
 message id when ``send()`` returns, ``failed`` when it fails for good; a failure that means
@@ -31,7 +31,7 @@ from normalizer.identity import mask
 
 log = logging.getLogger("lapor.notifier")
 _FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to", "tracking_number",
-           "reply_id")
+           "reply_id", "language")
 
 
 def enqueue_reply(publisher, channel: str, reply: dict) -> None:

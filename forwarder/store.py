@@ -13,7 +13,7 @@ Keys (prefix ``lapor:``)::
     t:<tracking>  -> <id>
     s:<tracking>  hash  public status: status, classification, door, received_at,
                         due_date, agency, updated_at (nothing personal)
-    route:<id>    hash  door, handle, kind, reply_to, public: where and how to notify the
+    route:<id>    hash  door, handle, kind, reply_to, public, lang: where and how to notify the
                         reporter (personal; retention)
     open:<door>:<pseudonym>  -> "<id>|<tracking>": the reporter's open complaint, for
                         LAPOR_FOLLOWUP_MINUTES; the next message joins it as an event
@@ -101,7 +101,8 @@ if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[6], 'door', ARGV[6], 'handle', ARGV[11],
              'kind', ARGV[15 + tonumber(ARGV[13]) * 3],
              'reply_to', ARGV[17 + tonumber(ARGV[13]) * 3],
-             'public', ARGV[18 + tonumber(ARGV[13]) * 3])
+             'public', ARGV[18 + tonumber(ARGV[13]) * 3],
+             'lang', ARGV[20 + tonumber(ARGV[13]) * 3])
   redis.call('EXPIRE', KEYS[6], ARGV[12])
   local window = tonumber(ARGV[16 + tonumber(ARGV[13]) * 3])
   if window > 0 then redis.call('SET', KEYS[8], value, 'EX', window) end
@@ -219,7 +220,8 @@ class Store:
                 complaint["service_level"]["due_date"], handle, self.retention + 90 * 86400,
                 len(commands) // 3, *commands,
                 "1" if open_key and join_open else "0", complaint["reporter"]["kind"],
-                window if open_key else 0, reply_to, "1" if public else "0", fingerprint]
+                window if open_key else 0, reply_to, "1" if public else "0", fingerprint,
+                complaint.get("language") or "id"]
         return _result(self._accept(keys=keys, args=args))
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,

@@ -52,11 +52,12 @@ def create_app(settings=None, parts=None) -> Flask:
     app.extensions["lapor"] = parts
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_seconds, settings.max_body_bytes)
 
-    from gateway import api, central_api, doors, forms, health, limits, metrics
+    from gateway import api, central_api, doors, forms, health, limits, metrics, webtext
     for module in (doors, forms, api, central_api, health, metrics):
         app.register_blueprint(module.blueprint)
     limits.init_app(app, settings)
     errors.init_app(app)
+    webtext.init_app(app, forms.page_language)
     if parts.spool.files():       # complaints spooled before a restart: replay them
         parts.intake.ensure_drainer()
     return app

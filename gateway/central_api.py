@@ -136,12 +136,14 @@ def notify(parts, cid: str, number: str) -> bool:
     via = parts.catalogue.doors.get((door.options.get("notify_via") or {}).get(kind, door.id))
     if via is None or via.id not in parts.adapters:
         return False
-    text = parts.intake.status_reply(number, "id", key="status_notice")
+    # in the language the reporter's channel told (Telegram, the form, an English keyword)
+    lang = route.get("lang", "id")
+    text = parts.intake.status_reply(number, lang, key="status_notice")
     try:
         public = via.id == door.id and route.get("public") == "1"   # e.g. a tweet: reply
         enqueue_reply(parts.publisher, via.channel, {                # with the number only,
             "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,   # DM the rest
-            "sender_kind": kind,
+            "sender_kind": kind, "language": lang,
             "kind": "status", "private": not public, "tracking_number": number,
             "reply_to": route.get("reply_to", "") if public else ""})
     except PublishError as exc:

@@ -37,7 +37,7 @@ from gateway import attachments
 from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
 from gateway.webrequest import from_flask
-from gateway.webtext import date_text, known, time_text, translator
+from gateway.webtext import date_text, known, page_text, time_text
 from normalizer import tracking
 
 blueprint = Blueprint("forms", __name__, template_folder="templates", static_folder="static",
@@ -61,19 +61,25 @@ def current_lang() -> str:
     return "en" if chosen == "en" else "id"
 
 
+def page_language() -> str:
+    """The page's language (Flask-Babel's locale selector too); a body too large to read
+    still gets a page, in the query's language."""
+    try:
+        return current_lang()
+    except Exception:  # noqa: BLE001
+        return "en" if request.args.get("lang") == "en" else "id"
+
+
 @blueprint.app_context_processor
 def _page_context():
     """Every template (the error page too) gets the language and its words."""
-    try:
-        lang = current_lang()
-    except Exception:  # noqa: BLE001 - a body too large to read still gets a page
-        lang = "en" if request.args.get("lang") == "en" else "id"
+    lang = page_language()
     other = "id" if lang == "en" else "en"
     args = {key: value for key, value in request.args.items() if key != "lang"}
     args["lang"] = other
     parts = current_app.extensions.get("lapor")
     max_body = parts.settings.max_body_bytes if parts else current_app.config["MAX_CONTENT_LENGTH"]
-    return {"lang": lang, "t": translator(lang), "known": known, "other_lang": other,
+    return {"lang": lang, "t": page_text, "known": known, "other_lang": other,
             "lang_query": {"lang": "en"} if lang == "en" else {},
             # a query-only link: this page in the other language, whatever the path says
             # (the path is never written into the page: "/\\evil.example" would be a link
@@ -131,7 +137,7 @@ def submit():
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError as exc:
         log.info("form refused: csrf (%s)", exc)
-        return _error_page(400, translator(lang)("csrf"))
+        return _error_page(400, page_text("csrf"))
     adapter = parts.adapters["web"]
     try:
         message, uploads = adapter.submission(from_flask(parts.settings.public_base_url))
@@ -144,9 +150,9 @@ def submit():
         due = due_date_of(parts.intake, outcome)
     except redis.RedisError as exc:
         log.error("store unavailable on the form: %s", type(exc).__name__)
-        return _error_page(503, translator(lang)("error_503"))
+        return _error_page(503, page_text("error_503"))
     except KeyReused:
-        return _error_page(422, translator(lang)("reused"))
+        return _error_page(422, page_text("reused"))
     number = outcome.tracking_number
     page = render_template("done.html", number=number, display=tracking.display(number),
                            due=date_text(due), duplicate=outcome.duplicate)
@@ -162,7 +168,7 @@ def status_page():
         verdict, found = parts.intake.lookup(typed) if typed.strip() else ("missing", None)
     except redis.RedisError as exc:
         log.error("store unavailable on the status page: %s", type(exc).__name__)
-        return _error_page(503, translator(lang)("error_503_status"))
+        return _error_page(503, page_text("error_503_status"))
     shown = tracking.compact(typed)[:20]
     result, status = None, 200
     if verdict == "ok":
@@ -170,7 +176,7 @@ def status_page():
         result = {
             "display": tracking.display(shown),
             "status": messages.status_label(found.get("status", ""), lang),
-            "classification": translator(lang)(found.get("classification", "")),
+            "classification": page_text(found.get("classification", "")),
             "door": door.label if door else found.get("door", ""),
             "received": time_text(found.get("received_at", "")),
             "due": date_text(found.get("due_date", "")),

@@ -32,6 +32,7 @@ import secrets
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
@@ -110,7 +111,7 @@ class Intake:
                 "text": outcome.reply_text,
                 "complaint_id": outcome.complaint_id, "kind": outcome.kind,
                 "private": not message.public, "reply_to": message.provider_message_id,
-                "tracking_number": outcome.tracking_number}
+                "tracking_number": outcome.tracking_number, "language": outcome.language}
         try:
             enqueue_reply(self.publisher, door.channel, body)
         except PublishError as exc:   # the broker is down: keep the reply on disk too
@@ -125,8 +126,11 @@ class Intake:
     def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
         """Record and queue one message; return what to tell the citizen."""
         message = clean_message(message)      # no lone surrogate reaches Redis or a queue
-        lang = lang or message.language
         parsed = interpret(message)
+        lang = lang or parsed.language or message.language   # REPORT, CHECK ...: English
+        return replace(self._take(message, parsed, lang), language=lang)
+
+    def _take(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         if parsed.command:
             return self.command(message, parsed, lang)
         ctx = self._contexts[message.door_id]
@@ -372,8 +376,8 @@ class Intake:
         door = self.catalogue.doors.get(complaint["door"])
         short_code = door.options.get("short_code", "") if door else ""
         return messages.text("ack", lang, tracking=tracking.display(number), compact=number,
-                             where_id=f" ke {short_code}" if short_code else "",
-                             where_en=f" to {short_code}" if short_code else "",
+                             where=messages.text("ack_where", lang, short_code=short_code)
+                             if short_code else "",
                              due=messages.format_date(complaint["service_level"]["due_date"]))
 
     # ----- status ---------------------------------------------------------------------

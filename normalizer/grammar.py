@@ -1,13 +1,18 @@
 """The SMS keyword grammar: what a leading word in a text message means.
 
-    [LAPOR|ADUAN] [ANONIM] [RAHASIA] <text>   -> pengaduan (complaint)
-    ASPIRASI|USUL [ANONIM] [RAHASIA] <text>   -> aspirasi
-    INFO|TANYA    [ANONIM] [RAHASIA] <text>   -> permintaan informasi
-    CEK <tracking number>                     -> status query (digits only after CEK;
-                                                 'cek jalan rusak...' is a complaint)
-    STOP|BERHENTI / MULAI                     -> notifications off / on
-    BANTUAN|HELP|MENU                         -> how to use the service
-    <text without keyword>                    -> pengaduan
+    [LAPOR|ADUAN|REPORT] [ANONIM] [RAHASIA] <text>   -> pengaduan (complaint)
+    ASPIRASI|USUL [ANONIM] [RAHASIA] <text>          -> aspirasi
+    INFO|TANYA    [ANONIM] [RAHASIA] <text>          -> permintaan informasi
+    CEK|CHECK <tracking number>                      -> status query (digits only after
+                                                        CEK: 'cek jalan rusak' is a complaint)
+    STOP|BERHENTI / MULAI|START                      -> notifications off / on
+    BANTUAN|HELP|MENU                                -> how to use the service
+    <text without keyword>                           -> pengaduan
+
+A message whose first keyword is English (REPORT, CHECK, HELP, START, ANONYMOUS,
+CONFIDENTIAL) is answered in English: ``Parsed.language`` is ``en`` ('' otherwise, the
+channel's language or Indonesian then). STOP, STATUS and MENU are read the same in both
+languages and say nothing about it.
 
 Keywords are read the way a person reads them, not byte for byte: each leading word is
 NFKC-normalized (full-width ``ＬＡＰＯＲ`` is ``LAPOR``), case-folded, stripped of
@@ -48,15 +53,19 @@ _CLASS_WORDS = {
     "lapor": PENGADUAN, "aduan": PENGADUAN, "adu": PENGADUAN, "pengaduan": PENGADUAN,
     "aspirasi": ASPIRASI, "usul": ASPIRASI, "usulan": ASPIRASI, "saran": ASPIRASI,
     "info": PERMINTAAN_INFORMASI, "tanya": PERMINTAAN_INFORMASI,
+    "report": PENGADUAN,
 }
 _PRIVACY_WORDS = {"anonim": ANONYMOUS, "anonym": ANONYMOUS, "anonimus": ANONYMOUS,
                   "anonymous": ANONYMOUS,
                   "rahasia": CONFIDENTIAL, "rhs": CONFIDENTIAL, "konfidensial": CONFIDENTIAL,
                   "confidential": CONFIDENTIAL}
 _FUZZY_ROOTS = {"anonim": ANONYMOUS, "anonym": ANONYMOUS, "rahasia": CONFIDENTIAL}
-_COMMANDS = {"cek": "status", "status": "status", "stop": "stop", "berhenti": "stop",
+_COMMANDS = {"cek": "status", "check": "status", "status": "status", "stop": "stop",
+             "berhenti": "stop",
              "mulai": "start", "start": "start", "bantuan": "help", "help": "help",
              "menu": "help"}
+# Keywords (folded) that only an English speaker writes: the reply is in English.
+_ENGLISH_WORDS = frozenset({"report", "check", "help", "start", "anonymous", "confidential"})
 _NUMBER = re.compile(r"[\d\s.#/-]*")   # what may follow CEK; "cek jalan rusak" is a complaint
 
 # Look-alike letters after case folding: Cyrillic and Greek forms of Latin capitals, and
@@ -89,6 +98,7 @@ class Parsed:
     command: str = ""          # "status", "stop", "start" or "" for a complaint
     argument: str = ""         # the tracking number after CEK
     keyword: bool = False      # True when a keyword was given (a new complaint)
+    language: str = ""         # "en" when the first keyword is English; "" says nothing
 
 
 def _is_word_char(char: str) -> bool:
@@ -226,25 +236,36 @@ def _text_after(text: str, position: int) -> str:
     return text[position:].strip()
 
 
-def parse_keywords(text: str) -> Parsed:
-    """Read leading keywords; forgiving about case, width, accents, spacing, punctuation
-    and invisible characters; the safe reading for privacy words."""
-    remaining = text.strip()
+def _command(remaining: str) -> Parsed | None:
+    """The command ``remaining`` (stripped) is, or None: CEK/CHECK followed by a number,
+    or a command word alone."""
     start, end = _next_word(remaining, 0)
     first = fold(remaining[start:end])
     for joined in () if first in _COMMANDS else _joined_ends(remaining, end):
         if fold(remaining[start:joined]) in _COMMANDS:
             first, end = fold(remaining[start:joined]), joined
             break
-    if first in _COMMANDS:
-        command = _COMMANDS[first]
-        rest = _text_after(remaining, end)
-        argument = unicodedata.normalize("NFKC", rest)
-        if (command == "status" and _NUMBER.fullmatch(argument)) or not rest:
-            return Parsed(text=remaining, command=command, argument=argument)
+    if first not in _COMMANDS:
+        return None
+    command = _COMMANDS[first]
+    rest = _text_after(remaining, end)
+    argument = unicodedata.normalize("NFKC", rest)
+    if (command == "status" and _NUMBER.fullmatch(argument)) or not rest:
+        return Parsed(text=remaining, command=command, argument=argument,
+                      language=_language_of(first))
+    return None
+
+
+def parse_keywords(text: str) -> Parsed:
+    """Read leading keywords; forgiving about case, width, accents, spacing, punctuation
+    and invisible characters; the safe reading for privacy words."""
+    remaining = text.strip()
+    command = _command(remaining)
+    if command is not None:
+        return command
     classification, consumed, seen_class = PENGADUAN, False, False
     privacy: set[str] = set()
-    position = 0
+    position, language = 0, ""
     while True:
         start, end = _next_word(remaining, position)
         if start == end:
@@ -257,6 +278,8 @@ def parse_keywords(text: str) -> Parsed:
         if reading is None:
             break
         kind, value, sure = reading
+        if not consumed and sure:
+            language = _language_of(fold(remaining[start:end]))
         if kind == "class":
             classification, seen_class = value, True
         else:
@@ -268,4 +291,10 @@ def parse_keywords(text: str) -> Parsed:
     privacy |= privacy_in_text(rest)
     # a privacy word, even one in doubt, starts a new complaint: never joins an open one
     return Parsed(text=rest, classification=classification, anonymous=ANONYMOUS in privacy,
-                  confidential=CONFIDENTIAL in privacy, keyword=consumed or bool(privacy))
+                  confidential=CONFIDENTIAL in privacy, keyword=consumed or bool(privacy),
+                  language=language)
+
+
+def _language_of(keyword: str) -> str:
+    """``en`` for an English keyword (folded), '' for any other."""
+    return "en" if keyword in _ENGLISH_WORDS else ""

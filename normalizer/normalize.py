@@ -171,7 +171,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "reporter": _reporter(message, parsed, ctx),
         "title": message.title.strip(),
         "body": body,
-        "language": message.language,
+        "language": parsed.language or message.language,   # an English keyword: en
         "attachments": attachments,
         "location": location_dict(message.location),
         "routing": routing.suggest(f"{message.title} {body}", ctx.routing_rules, agency),

@@ -60,7 +60,7 @@ def test_adapter_reads_table(name):
     location = message.location
     assert (None if location is None else {"text": location.text, "latitude": location.latitude,
                                            "longitude": location.longitude}) == want["location"]
-    assert not message.public and message.language == "id"
+    assert not message.public and message.language == want.get("language", "id")
     assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
 
 
@@ -166,13 +166,14 @@ def test_pipeline_takes_table(name, client, parts):
     response = post_case(client, case)
     assert response.status_code == 200
     want, chat = case["expect"]["pipeline"], case["expect"]["message"]["sender"]
+    lang = case["expect"]["message"].get("language", "id")   # the app's language_code
     [reply] = queued(redis_of(parts), REPLIES)
     assert (reply["door_id"], reply["to"], reply["private"]) == ("telegram", chat, True)
     assert reply["reply_to"] == case["expect"]["message"]["provider_message_id"]
     complaints = queued(redis_of(parts), COMPLAINTS)
     if "answer" in want:
         number = want.get("number", "")
-        assert reply["text"] == messages.text(want["answer"], number=number)
+        assert reply["text"] == messages.text(want["answer"], lang, number=number)
         assert reply["kind"] == "answer"
         assert complaints == [] and ledger_keys(parts) == []
         return
@@ -183,6 +184,11 @@ def test_pipeline_takes_table(name, client, parts):
     assert complaint["reporter"]["kind"] == "telegram"
     expected = want["complaint"]
     assert complaint["body"] == expected["body"]
+    assert complaint["language"] == lang
+    number = complaint["tracking_number"]
+    assert reply["text"] == messages.text(                    # the citizen's language
+        "ack", lang, tracking=tracking.display(number), compact=number,
+        due=messages.format_date(complaint["service_level"]["due_date"]))
     for key in ("classification",):
         if key in expected:
             assert complaint[key] == expected[key]

@@ -71,7 +71,7 @@ def variants(word: str) -> list[tuple[str, str]]:
 
 CLASS_WORDS = {"LAPOR": PENGADUAN, "ADUAN": PENGADUAN, "PENGADUAN": PENGADUAN,
                "ASPIRASI": ASPIRASI, "USUL": ASPIRASI, "USULAN": ASPIRASI, "SARAN": ASPIRASI,
-               "INFO": PERMINTAAN_INFORMASI, "TANYA": PERMINTAAN_INFORMASI}
+               "INFO": PERMINTAAN_INFORMASI, "TANYA": PERMINTAAN_INFORMASI, "REPORT": PENGADUAN}
 PRIVACY_WORDS = {"ANONIM": "anonymous", "ANONYM": "anonymous", "ANONIMUS": "anonymous",
                  "ANONYMOUS": "anonymous", "RAHASIA": "confidential",
                  "CONFIDENTIAL": "confidential"}
@@ -183,9 +183,31 @@ def test_commands_in_every_spelling(word, spelling):
 
 @pytest.mark.parametrize("word,spelling", [
     pytest.param(word, spelling, id=f"{word}-{label}")
-    for word in ("CEK", "STATUS") for label, spelling in variants(word)])
+    for word in ("CEK", "CHECK", "STATUS") for label, spelling in variants(word)])
 def test_status_query_in_every_spelling(word, spelling):
     for number in ("2741-0935-882", "２７４１０９３５８８２"):
         parsed = parse_keywords(f"{spelling} {number}")
         assert parsed.command == "status", spelling
         assert parsed.argument.replace("-", "") == "27410935882"
+
+
+ENGLISH = {"REPORT", "CHECK", "HELP", "START", "ANONYMOUS", "CONFIDENTIAL"}
+
+
+@pytest.mark.parametrize("word,spelling", [
+    pytest.param(word, spelling, id=f"{word}-{label}")
+    for word in sorted(ENGLISH | set(CLASS_WORDS) | set(COMMANDS) | {"CEK", "ANONIM", "RAHASIA"})
+    for label, spelling in variants(word)])
+def test_an_english_first_keyword_asks_for_english_replies(word, spelling):
+    """REPORT, CHECK, HELP ...: the reply is in English; Indonesian or shared words (STOP,
+    STATUS, MENU) say nothing, and the channel's language (or Indonesian) holds."""
+    text = f"{spelling} 2741-0935-882" if word in ("CEK", "CHECK", "STATUS") else f"{spelling} jalan rusak"
+    if word in COMMANDS:
+        text = spelling
+    assert parse_keywords(text).language == ("en" if word in ENGLISH else ""), text
+
+
+@pytest.mark.parametrize("text", ["LAPOR ANONYMOUS jalan rusak", "check jalan rusak di desa",
+                                  "help me the road is broken", "jalan rusak, report please"])
+def test_only_a_first_keyword_tells_the_language(text):
+    assert parse_keywords(text).language == ""

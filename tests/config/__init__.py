@@ -1,0 +1,1 @@
+"""Tests of the configuration package: the catalogue of citizen texts."""
