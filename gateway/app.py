@@ -29,7 +29,6 @@ def _strict_transport_security(response):
 
 
 def create_app(settings=None, parts=None) -> Flask:
-    setup_logging()
     if parts is None:             # the process's start (gunicorn): private files from here on
         keep_files_private()
         settings = settings or load_settings()
@@ -37,6 +36,7 @@ def create_app(settings=None, parts=None) -> Flask:
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
     settings = parts.settings
+    setup_logging(settings.log_level)
     app = Flask(__name__)
     https = settings.public_base_url.startswith("https://")
     app.config.update(
