@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from config.settings import keep_files_private, load_settings, prepare_data_dir
+from config.datadir import keep_files_private, prepare_data_dir
+from config.settings import load_settings
 from gateway import embedded, errors
 from gateway.bodytime import BodyDeadline
 from gateway.wiring import build_parts, setup_logging

@@ -31,8 +31,8 @@ import time
 
 from redis import RedisError
 
-from config.settings import (SettingsError, exposed_paths, keep_files_private, load_settings,
-                             prepare_data_dir)
+from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
+from config.settings import SettingsError, load_settings
 
 # Path only, never the query string: Kannel puts the sender's number in the URL.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redis
 
-from config.settings import prepare_data_dir
+from config.datadir import prepare_data_dir
 
 REDIS_CONFIG = """\
 port 0

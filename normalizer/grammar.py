@@ -15,8 +15,8 @@ accents and dots (``ANONİM``), and Cyrillic or Greek look-alike letters are rea
 Latin ones. Words are separated by anything that is not a letter, mark or digit:
 spaces of every kind, punctuation (``LAPOR(ANONIM)``, ``usul#...``), symbols and emoji,
 and invisible characters (zero-width space, joiners, BOM, soft hyphen, bidi marks); an
-invisible character inside a keyword (``AN<ZWSP>ONIM``) is read as nothing. The privacy words may come before or after the
-classification word.
+invisible character inside a keyword (``AN<ZWSP>ONIM``) is read as nothing. The privacy
+words may come before or after the classification word.
 
 When a privacy word is in doubt the safe reading wins: a leading word one typing mistake
 away from ANONIM/ANONYM/RAHASIA, with digits or ``l`` for look-alike letters (``ANONlM``,
@@ -226,22 +226,31 @@ def _text_after(text: str, position: int) -> str:
     return text[position:].strip()
 
 
-def parse_keywords(text: str) -> Parsed:
-    """Read leading keywords; forgiving about case, width, accents, spacing, punctuation
-    and invisible characters; the safe reading for privacy words."""
-    remaining = text.strip()
+def _command(remaining: str) -> Parsed | None:
+    """A command word first (CEK <number>, BANTUAN, ...), with its argument; None if none."""
     start, end = _next_word(remaining, 0)
     first = fold(remaining[start:end])
     for joined in () if first in _COMMANDS else _joined_ends(remaining, end):
         if fold(remaining[start:joined]) in _COMMANDS:
             first, end = fold(remaining[start:joined]), joined
             break
-    if first in _COMMANDS:
-        command = _COMMANDS[first]
-        rest = _text_after(remaining, end)
-        argument = unicodedata.normalize("NFKC", rest)
-        if (command == "status" and _NUMBER.fullmatch(argument)) or not rest:
-            return Parsed(text=remaining, command=command, argument=argument)
+    if first not in _COMMANDS:
+        return None
+    command = _COMMANDS[first]
+    rest = _text_after(remaining, end)
+    argument = unicodedata.normalize("NFKC", rest)
+    if (command == "status" and _NUMBER.fullmatch(argument)) or not rest:
+        return Parsed(text=remaining, command=command, argument=argument)
+    return None
+
+
+def parse_keywords(text: str) -> Parsed:
+    """Read leading keywords; forgiving about case, width, accents, spacing, punctuation
+    and invisible characters; the safe reading for privacy words."""
+    remaining = text.strip()
+    command = _command(remaining)
+    if command is not None:
+        return command
     classification, consumed, seen_class = PENGADUAN, False, False
     privacy: set[str] = set()
     position = 0
