@@ -135,7 +135,15 @@ class TwitterPoller:
             params["until_id"] = until
         account = parse_.Account(id=self.account_id(),
                                  username=str(self.door.options.get("username") or "").lstrip("@"))
-        pages, token, exhausted = [], None, False
+        pages, exhausted = self._fetch_pages(account, params)
+        found, seen = self._read_pages(pages, account)
+        self._pending = self._next_cursor(cursor, seen, exhausted)
+        found.sort(key=lambda m: int(m.provider_message_id.removeprefix(parse_.TWEET)))
+        return found
+
+    def _fetch_pages(self, account, params: dict) -> tuple[list, bool]:
+        """Up to ``max_pages`` pages of mentions, and whether the last one was reached."""
+        pages, token = [], None
         for _ in range(self.max_pages):
             try:
                 response = self.client.get_users_mentions(
@@ -143,12 +151,15 @@ class TwitterPoller:
             except tweepy.TooManyRequests as exc:
                 if not pages:
                     raise RateLimited(api.retry_after(exc.reset_time, self.clock()) or 60.0) from None
-                break
+                return pages, False
             pages.append(response)
             token = (response.meta or {}).get("next_token")
             if not token:
-                exhausted = True
-                break
+                return pages, True
+        return pages, False
+
+    def _read_pages(self, pages: list, account) -> tuple[list[InboundMessage], list[int]]:
+        """The messages in ``pages``, and the id of every tweet seen (unreadable ones too)."""
         found, seen = [], []
         for response in pages:
             includes = parse_.Includes.of(_models(response.includes))
@@ -162,9 +173,7 @@ class TwitterPoller:
                     continue
                 if message is not None:
                     found.append(message)
-        self._pending = self._next_cursor(cursor, seen, exhausted)
-        found.sort(key=lambda m: int(m.provider_message_id.removeprefix(parse_.TWEET)))
-        return found
+        return found, seen
 
     @staticmethod
     def _next_cursor(cursor: dict, seen: list[int], exhausted: bool) -> dict:

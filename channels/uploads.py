@@ -6,7 +6,7 @@ browser sends are not trusted: a ``foto.jpg`` that is really HTML is refused, an
 named ``laporan.pdf`` is stored as ``laporan.png``. ``describe(upload)`` makes the
 ``Attachment`` for an accepted file: sha256, size, sniffed content type, sanitized name
 and ``stored_ref = "attachment:<sha256>"`` (the gateway stores the bytes under that hash;
-see ``gateway/attachments.py``). Pure functions: no disk, no network.
+see ``forwarder/attachments.py``). Pure functions: no disk, no network.
 """
 from __future__ import annotations
 

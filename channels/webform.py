@@ -7,7 +7,7 @@ and returns one ``InboundMessage`` (classification, privacy and title set) and t
 uploads. Any problem raises ``InvalidSubmission`` (422) carrying field -> messages in the
 citizen's language (Indonesian unless ``language``/``?lang=`` says ``en``) and the values
 the citizen typed, so the page can show them again. Nothing is stored here: the gateway
-saves the uploads (``gateway/attachments.py``) only after the whole submission validated.
+saves the uploads (``forwarder/attachments.py``) only after the whole submission validated.
 
 Rules beyond the schema (settings from ``config.settings``):
   - the body is at most ``max_text_chars`` characters (an error, never a silent cut);

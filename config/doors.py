@@ -85,7 +85,7 @@ def _resolve(door_id: str, names: dict, settings: Settings, derive: bool) -> dic
     resolved = {}
     for key, value in names.items():
         if isinstance(value, str) and value.startswith("LAPOR_"):
-            actual = settings.extra.get(value[6:], "")
+            actual = settings.door_variables.get(value, "")
             if not actual and derive and key in DERIVABLE and settings.mode == "embedded":
                 actual = derived_secret(settings.secret_key, f"{door_id}:{key}")
             resolved[key] = actual

@@ -1,62 +1,27 @@
 """Settings: everything the gateway reads from the environment, validated in one place.
 
-Every setting is an environment variable with the prefix ``LAPOR_``. ``load_settings()``
-reads and checks them all and raises ``SettingsError`` with one line that names the first
-bad one; nothing here connects to anything, and nothing is read at import time.
+Every setting is an environment variable with the prefix ``LAPOR_`` and a typed field of
+``Settings`` (``LAPOR_MAX_ATTEMPTS`` is ``max_attempts``). ``load_settings()`` reads and
+checks them all and raises ``SettingsError`` with one line that names the first bad one;
+nothing here connects to anything, and nothing is read at import time.
 
-Settings (default in brackets):
-  LAPOR_BROKER_URL       kombu broker URL: ``embedded``, ``redis://``, ``redis+socket://``,
-                         ``amqp://`` [embedded]
-  LAPOR_REDIS_URL        the store (dedup, ledger, status): ``embedded`` or ``redis://`` /
-                         ``unix://`` [embedded]
-  LAPOR_CENTRAL_URL      where complaints are POSTed; empty = append to
-                         ``<data dir>/central-outbox.jsonl`` [empty]
-  LAPOR_CENTRAL_SECRET   HMAC key shared with the central system [required with a URL]
-  LAPOR_SECRET_KEY       signs sessions/CSRF and keys reporter pseudonyms [generated and
-                         kept in the data dir when embedded; required otherwise]
-  LAPOR_DATA_DIR         embedded Redis files, spool, local outbox [./var]; kept private:
-                         the folder 700, every file in it 600 (``keep_files_private``,
-                         ``prepare_data_dir``; ``check-config`` reports what is not)
-  LAPOR_PUBLIC_BASE_URL  the gateway's public address, for providers' signatures [empty]
-  LAPOR_DOORS_FILE       JSON file of doors replacing the defaults [empty]
-  LAPOR_CENTRAL_PUBLIC_KEY  base64 Curve25519 key; confidential identities are sealed to it
-  LAPOR_MODE             ``embedded`` or ``production`` [embedded when both URLs embedded]
-  LAPOR_DEDUP_TTL_DAYS   how long a provider message id is remembered [8]
-  LAPOR_MAX_ATTEMPTS     forward attempts before dead-lettering [8]
-  LAPOR_MAX_AGE_HOURS    age after which an undeliverable complaint is dead-lettered [72]
-  LAPOR_CENTRAL_TIMEOUT  seconds per central request [10]
-  LAPOR_MAX_BODY_BYTES   largest request body accepted [12 MiB]
-  LAPOR_MAX_ATTACHMENTS  attachments per web submission [3]
-  LAPOR_MAX_ATTACHMENT_BYTES  size of one attachment [5 MiB]
-  LAPOR_MAX_TEXT_CHARS   longest complaint text kept whole [20000]
-  LAPOR_FOLLOWUP_MINUTES window in which a reporter's next message joins the open complaint [30]
-  LAPOR_RETENTION_DAYS   how long stored complaint bodies live after delivery [30]
-  LAPOR_RETRY_BASE_SECONDS  first retry delay; doubles per attempt, with jitter [2]
-  LAPOR_RETRY_CAP_SECONDS   longest retry delay [300]
-  LAPOR_RECONCILE_AFTER_SECONDS  accepted but undelivered this long: re-published [600]
-  LAPOR_FORWARD_CONCURRENCY  parallel deliveries to the central system [8]
-  LAPOR_BODY_TIMEOUT_SECONDS  a request body must arrive whole within this many seconds of
-                         its headers, else 408 and the connection is closed [60]
-  LAPOR_FLOOD_PER_MINUTE  messages a minute from one sender on one door above which its
-                         messages are flagged "flood" and queued on the bulk queue [20]
-  LAPOR_ACCEPT_SIGNATURE_V1  ``1``/``0``: accept the central system's signatures of contract
-                         version 1 (``v1=``) beside v2 [1 until V1_ACCEPTED_UNTIL, then 0]
-  LAPOR_RATE_LIMIT_LOOKUP  status look-ups (GET /api/v1/complaints/<n>, /lapor/cek, CEK by
-                         SMS or chat) per client address or reporter, ``off`` to disable
-                         [30/minute;300/hour;1000/day]
-  LAPOR_METRICS_TOKEN    bearer token that opens ``/metrics`` on the public port (at least
-                         16 characters); unset: ``/metrics`` is 404 there [empty]
+What each setting means and its default: the README's "Settings" table, which
+``tests/project/test_settings_table.py`` keeps equal to the fields (names and defaults).
+Door credentials and options are not fields: each door names its own ``LAPOR_`` variables in
+the doors file, and ``door_variables`` holds the ``LAPOR_`` variables that are not settings.
 """
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
-import stat
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
+
+from config.datadir import prepare_data_dir
 
 EMBEDDED = "embedded"
 # The last day the central system's v1 signatures are accepted by default (six months after
@@ -99,7 +64,16 @@ class Settings:
     rate_limit_lookup: str = "30/minute;300/hour;1000/day"
     metrics_token: str = ""
     body_timeout_seconds: float = 60.0
-    extra: dict = field(default_factory=dict)
+    rate_limit_ip: str = "120/minute;2000/day"
+    rate_limit_sender: str = "10/hour;30/day"
+    rate_limit_exempt: tuple[str, ...] = ()      # networks, e.g. ("10.0.0.0/8",)
+    proxy_hops: int = 0
+    quorum_queues: bool = False
+    central_events_url: str = ""                 # empty: <central_url>/events
+    log_level: str = "INFO"
+    # Every LAPOR_ variable that is not a setting, by its full name: the doors' credentials
+    # and options, which each door names in the doors file (config.doors reads them).
+    door_variables: dict[str, str] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -111,8 +85,7 @@ class Settings:
         """Whether the URL a provider called is known without trusting the Host header:
         LAPOR_PUBLIC_BASE_URL is set, or LAPOR_PROXY_HOPS > 0 (a trusted proxy's
         X-Forwarded-Host). Doors whose signatures cover the URL (Twilio) need it in production."""
-        hops = str(self.extra.get("PROXY_HOPS", "")).strip()
-        return bool(self.public_base_url) or (hops.isascii() and hops.isdigit() and int(hops) > 0)
+        return bool(self.public_base_url) or self.proxy_hops > 0
 
     def with_urls(self, broker_url: str, redis_url: str) -> "Settings":
         """Return a copy whose embedded URLs are replaced by the running server's."""
@@ -157,6 +130,24 @@ def _rate_limit(name: str, value: str) -> str:
     return value
 
 
+def _networks(name: str, value: str) -> tuple[str, ...]:
+    """Comma-separated networks (``10.0.0.0/8,2001:db8::/32``, or single addresses)."""
+    networks = tuple(item.strip() for item in value.split(",") if item.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name}: expected comma-separated networks like "
+                                f"'10.0.0.0/8', got {network!r}") from None
+    return networks
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise SettingsError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 _NUMBERS = {  # field name -> (type, minimum)
     "dedup_ttl_days": (int, 8),
     "max_attempts": (int, 1),
@@ -174,7 +165,20 @@ _NUMBERS = {  # field name -> (type, minimum)
     "forward_concurrency": (int, 1),
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
+    "proxy_hops": (int, 0),
 }
+_RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
+_OTHERS = ("broker_url", "redis_url", "central_url", "central_secret", "secret_key", "data_dir",
+           "public_base_url", "doors_file", "central_public_key", "mode", "accept_signature_v1",
+           "metrics_token", "rate_limit_exempt", "quorum_queues", "central_events_url", "log_level")
+
+
+def setting_names() -> tuple[str, ...]:
+    """The environment variable of every setting (``LAPOR_`` + the field name in capitals)."""
+    names = (*_NUMBERS, *_RATE_LIMITS, *_OTHERS)
+    return tuple("LAPOR_" + name.upper() for name in names)
 
 
 def load_settings(environ: dict | None = None) -> Settings:
@@ -184,6 +188,18 @@ def load_settings(environ: dict | None = None) -> Settings:
     def get(key: str, default: str = "") -> str:
         return env.get("LAPOR_" + key, default).strip()
 
+    values = _addresses(get)
+    values.update(_security(get, values["data_dir"],
+                            EMBEDDED in (values["broker_url"], values["redis_url"])))
+    values.update(_tuning(get))
+    known = set(setting_names())
+    values["door_variables"] = {key: value for key, value in env.items()
+                                if key.startswith("LAPOR_") and key not in known}
+    return Settings(**values)
+
+
+def _addresses(get) -> dict:
+    """Where the gateway finds its broker, store, central system, data and doors."""
     values: dict = {
         "broker_url": _url("LAPOR_BROKER_URL", get("BROKER_URL", EMBEDDED),
                            ("redis", "rediss", "redis+socket", "amqp", "amqps", "pyamqp",
@@ -194,58 +210,69 @@ def load_settings(environ: dict | None = None) -> Settings:
         "public_base_url": get("PUBLIC_BASE_URL").rstrip("/"),
         "doors_file": get("DOORS_FILE"),
         "central_secret": get("CENTRAL_SECRET"),
-        "secret_key": get("SECRET_KEY"),
+        "central_url": get("CENTRAL_URL"),
+        "central_events_url": get("CENTRAL_EVENTS_URL"),
     }
-    central_url = get("CENTRAL_URL")
-    if central_url:
-        _url("LAPOR_CENTRAL_URL", central_url, ("http", "https"), False)
-        if not values["central_secret"]:
-            raise SettingsError("LAPOR_CENTRAL_SECRET: required when LAPOR_CENTRAL_URL is set")
-    values["central_url"] = central_url
-    if values["public_base_url"]:
-        _url("LAPOR_PUBLIC_BASE_URL", values["public_base_url"], ("http", "https"), False)
+    for key in ("central_url", "public_base_url", "central_events_url"):
+        if values[key]:
+            _url("LAPOR_" + key.upper(), values[key], ("http", "https"), False)
+    if values["central_url"] and not values["central_secret"]:
+        raise SettingsError("LAPOR_CENTRAL_SECRET: required when LAPOR_CENTRAL_URL is set")
     if values["doors_file"] and not Path(values["doors_file"]).is_file():
         raise SettingsError(f"LAPOR_DOORS_FILE: no such file {values['doors_file']!r}")
+    return values
 
-    public_key = get("CENTRAL_PUBLIC_KEY")
-    if public_key:
-        try:
-            key = base64.b64decode(public_key, validate=True)
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise SettingsError("LAPOR_CENTRAL_PUBLIC_KEY: expected 32 bytes in base64")
-        values["central_public_key"] = key
 
-    embedded = EMBEDDED in (values["broker_url"], values["redis_url"])
-    mode = get("MODE", EMBEDDED if embedded else "production")
-    if mode not in (EMBEDDED, "production"):
-        raise SettingsError(f"LAPOR_MODE: expected embedded or production, got {mode!r}")
+def _security(get, data_dir: Path, embedded: bool) -> dict:
+    """The mode, the keys and the tokens."""
+    values: dict = {"central_public_key": _public_key(get("CENTRAL_PUBLIC_KEY"))}
+    mode = _choice("LAPOR_MODE", get("MODE", EMBEDDED if embedded else "production"),
+                   (EMBEDDED, "production"))
     if mode == "production" and embedded:
         raise SettingsError("LAPOR_MODE: production needs real LAPOR_BROKER_URL and LAPOR_REDIS_URL")
     values["mode"] = mode
-
-    if not values["secret_key"]:
+    secret_key = get("SECRET_KEY")
+    if not secret_key:
         if mode == "production":
             raise SettingsError("LAPOR_SECRET_KEY: required in production mode")
-        values["secret_key"] = _embedded_secret(values["data_dir"])
-    elif len(values["secret_key"]) < 16:
+        secret_key = _embedded_secret(data_dir)
+    elif len(secret_key) < 16:
         raise SettingsError("LAPOR_SECRET_KEY: must be at least 16 characters")
-
-    values["rate_limit_lookup"] = _rate_limit("LAPOR_RATE_LIMIT_LOOKUP", get(
-        "RATE_LIMIT_LOOKUP") or Settings.rate_limit_lookup)
+    values["secret_key"] = secret_key
     values["metrics_token"] = get("METRICS_TOKEN")
     if values["metrics_token"] and len(values["metrics_token"]) < 16:
         raise SettingsError("LAPOR_METRICS_TOKEN: must be at least 16 characters")
+    values["accept_signature_v1"] = _switch("LAPOR_ACCEPT_SIGNATURE_V1", get("ACCEPT_SIGNATURE_V1"),
+                                            date.today() <= V1_ACCEPTED_UNTIL)
+    return values
 
+
+def _public_key(value: str) -> bytes:
+    if not value:
+        return b""
+    try:
+        key = base64.b64decode(value, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise SettingsError("LAPOR_CENTRAL_PUBLIC_KEY: expected 32 bytes in base64")
+    return key
+
+
+def _tuning(get) -> dict:
+    """Numbers, limits, switches and the log level."""
+    values: dict = {}
     for name, (kind, minimum) in _NUMBERS.items():
         raw = get(name.upper())
         if raw:
             values[name] = _number("LAPOR_" + name.upper(), raw, kind, minimum)
-    values["accept_signature_v1"] = _switch("LAPOR_ACCEPT_SIGNATURE_V1", get("ACCEPT_SIGNATURE_V1"),
-                                            date.today() <= V1_ACCEPTED_UNTIL)
-    values["extra"] = {k[6:]: v for k, v in env.items() if k.startswith("LAPOR_")}
-    return Settings(**values)
+    for name in _RATE_LIMITS:
+        values[name] = _rate_limit("LAPOR_" + name.upper(),
+                                   get(name.upper()) or getattr(Settings, name))
+    values["rate_limit_exempt"] = _networks("LAPOR_RATE_LIMIT_EXEMPT", get("RATE_LIMIT_EXEMPT"))
+    values["quorum_queues"] = _switch("LAPOR_QUORUM_QUEUES", get("QUORUM_QUEUES"), False)
+    values["log_level"] = _choice("LAPOR_LOG_LEVEL", get("LOG_LEVEL", "INFO").upper(), LOG_LEVELS)
+    return values
 
 
 def _switch(name: str, value: str, default: bool) -> bool:
@@ -268,43 +295,3 @@ def _embedded_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(secret)
     return secret
-
-
-# ----- the data folder: reply routes, e-mail addresses, chat ids live there ------------------
-DATA_DIR_MODE = 0o700
-PRIVATE_UMASK = 0o077         # files 600, folders 700
-OPEN_BITS = 0o077             # any permission for the group or others
-
-
-def keep_files_private() -> None:
-    """From now on every file and folder this process creates, and its children's (the
-    embedded redis-server's AOF and RDB, gunicorn, the workers), is its owner's only."""
-    os.umask(PRIVATE_UMASK)
-
-
-def prepare_data_dir(data_dir: Path) -> Path:
-    """The data folder, created 700; an existing one of ours is made 700 as well, which
-    puts older files (an AOF written 644 before this rule) out of everyone else's reach."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=DATA_DIR_MODE)
-    info = data_dir.stat()
-    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != DATA_DIR_MODE:
-        os.chmod(data_dir, DATA_DIR_MODE)
-    return data_dir
-
-
-def exposed_paths(data_dir: Path) -> list[Path]:
-    """The data folder and the paths under it (symlinks not followed) that its group or
-    others have any permission on; [] when the folder does not exist."""
-    if not data_dir.is_dir():
-        return []
-    found = [data_dir] if stat.S_IMODE(data_dir.lstat().st_mode) & OPEN_BITS else []
-    for folder, folders, files in os.walk(data_dir):
-        for name in folders + files:
-            path = Path(folder, name)
-            try:
-                info = path.lstat()
-            except OSError:          # gone meanwhile (a temporary file)
-                continue
-            if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & OPEN_BITS:
-                found.append(path)
-    return found

@@ -222,5 +222,5 @@ def client_for(settings):
     if settings.central_url:
         return CentralClient(settings.central_url, settings.central_secret,
                              settings.central_timeout, pool=max(4, settings.forward_concurrency * 2),
-                             events_url=settings.extra.get("CENTRAL_EVENTS_URL", ""))
+                             events_url=settings.central_events_url)
     return LocalOutbox(settings.data_dir)

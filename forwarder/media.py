@@ -29,9 +29,10 @@ from datetime import datetime, timezone
 
 from channels.base import Attachment, SendError
 from forwarder import store as codes
+from forwarder.attachments import write
+from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.topology import MEDIA
-from forwarder.worker import _now
 from normalizer.normalize import private_attachment
 from normalizer.schema import SCHEMA_VERSION
 
@@ -64,9 +65,7 @@ class MediaWorker(QueueWorker):
             # hold a URL with a token; retried like any failure, then dead-lettered, never a loop
             self._retry_or_dead(job, SendError(f"media fetch failed ({type(exc).__name__})"))
             return
-        from gateway.attachments import write   # content-addressed, fsynced
-
-        digest = write(self.settings.data_dir, data)
+        digest = write(self.settings.data_dir, data)     # content-addressed, fsynced
         stored = {"kind": wanted.kind, "content_type": content_type or wanted.content_type,
                   "size": len(data), "provider_ref": wanted.provider_ref,
                   "filename": wanted.filename, "sha256": digest, "stored_ref": f"attachment:{digest}"}
@@ -103,7 +102,7 @@ class MediaWorker(QueueWorker):
 
     def _dead(self, job, reason: str) -> None:
         key = f"{job.get('complaint_id', '')}:{job.get('index', '')}" if isinstance(job, dict) else "media"
-        self.publisher.publish("dead.media", job, key, "dead", {"reason": reason, "failed_at": _now()})
+        self.publisher.publish("dead.media", job, key, "dead", {"reason": reason, "failed_at": utc_stamp()})
         log.warning("media dead-lettered %s: %s", key, reason)
 
     def tick(self) -> None:
@@ -114,8 +113,6 @@ class MediaWorker(QueueWorker):
                                    f"{job.get('complaint_id')}:{job.get('index')}", "media")
 
 
-def run_media(settings, stop: threading.Event, parts=None) -> None:
-    """Run the media worker until ``stop`` is set (settings must carry real URLs)."""
-    from gateway.wiring import build_parts
-
-    MediaWorker(parts or build_parts(settings), stop).run()
+def run_media(parts, stop: threading.Event) -> None:
+    """Run the media worker until ``stop`` is set, on the parts the wiring point built."""
+    MediaWorker(parts, stop).run()

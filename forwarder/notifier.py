@@ -23,10 +23,10 @@ import threading
 import uuid
 
 from channels.base import OutboundMessage, SendError
+from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.delivery import ReplyTracker
 from forwarder.topology import REPLIES
-from forwarder.worker import _now
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.notifier")
@@ -75,7 +75,7 @@ class NotifyWorker(QueueWorker):
     def _dead(self, body, reason: str) -> None:
         key = body.get("complaint_id", "") if isinstance(body, dict) else ""
         self.publisher.publish("dead.reply", body, key or "reply", "dead",
-                               {"reason": reason, "failed_at": _now()})
+                               {"reason": reason, "failed_at": utc_stamp()})
         log.warning("dead-lettered reply complaint=%s: %s", key or "-", reason)
 
     def tick(self) -> None:
@@ -85,8 +85,6 @@ class NotifyWorker(QueueWorker):
             enqueue_reply(self.publisher, door.channel if door else "unknown", reply)
 
 
-def run_notifier(settings, stop: threading.Event, parts=None) -> None:
-    """Run the notifier until ``stop`` is set (settings must carry real URLs)."""
-    from gateway.wiring import build_parts
-
-    NotifyWorker(parts or build_parts(settings), stop).run()
+def run_notifier(parts, stop: threading.Event) -> None:
+    """Run the notifier until ``stop`` is set, on the parts the wiring point built."""
+    NotifyWorker(parts, stop).run()

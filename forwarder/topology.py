@@ -10,7 +10,8 @@
     queue     lapor.media      <- media.#       (attachments to fetch from providers)
 
 Routing keys: ``complaint.new.<channel>``, ``complaint.event.<channel>``,
-``reply.<channel>``, ``media.<channel>``, ``dead.complaint``, ``dead.reply``, ``dead.media``. The central system may consume
+``reply.<channel>``, ``media.<channel>``, ``dead.complaint``, ``dead.reply``, ``dead.media``.
+The central system may consume
 ``lapor.complaints`` directly or bind its own durable queue to ``complaint.#``.
 Every message is JSON with headers ``schema_version``, ``idempotency_key`` and ``kind``.
 The broker is chosen by URL (``redis://``, ``redis+socket://``, ``amqp://``); with AMQP,
@@ -48,7 +49,7 @@ class Topology:
     @classmethod
     def from_settings(cls, settings) -> "Topology":
         """``LAPOR_QUORUM_QUEUES=1``: quorum queues (RabbitMQ clusters); read only here."""
-        return cls(quorum=str(settings.extra.get("QUORUM_QUEUES", "0")).strip() == "1")
+        return cls(quorum=settings.quorum_queues)
 
     def queue(self, name: str) -> Queue:
         arguments = {"x-queue-type": "quorum"} if self.quorum else None

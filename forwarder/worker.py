@@ -24,6 +24,7 @@ import threading
 import time
 
 from forwarder import central, recovery
+from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.queue import PublishError
 from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
@@ -54,7 +55,7 @@ class ForwardWorker(QueueWorker):
         verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid, kind)
         if verdict.outcome == central.DELIVERED:
             tracking = body["tracking_number"] if kind == "complaint" else ""
-            self.store.mark_delivered(cid, tracking, body.get("door", ""), _now())
+            self.store.mark_delivered(cid, tracking, body.get("door", ""), utc_stamp())
             log.info("delivered %s=%s", kind, cid)
         elif verdict.outcome == central.PERMANENT:
             self.dead_letter(body, cid, verdict.reason, int(ledger.get("attempts", 0)) + 1)
@@ -74,7 +75,7 @@ class ForwardWorker(QueueWorker):
 
     def dead_letter(self, body, cid: str, reason: str, attempts: int) -> None:
         self.publisher.publish("dead.complaint", body, cid or "malformed", "dead",
-                               {"reason": reason, "attempts": attempts, "failed_at": _now()})
+                               {"reason": reason, "attempts": attempts, "failed_at": utc_stamp()})
         if cid:
             self.store.mark_dead(cid, reason, body.get("door", ""))
         log.warning("dead-lettered complaint=%s: %s", cid or "-", reason)
@@ -163,15 +164,9 @@ def reconcile_now(parts, older_than: float | None = None) -> int:
     return reconcile(parts, older_than, present, limit=1_000_000)
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def run_forwarder(settings, stop: threading.Event, parts=None) -> None:
-    """Run the forwarder until ``stop`` is set (settings must carry real URLs)."""
-    from gateway.wiring import build_parts
-
-    parts = parts or build_parts(settings)
+def run_forwarder(parts, stop: threading.Event) -> None:
+    """Run the forwarder until ``stop`` is set, on the parts the wiring point built
+    (``gateway.wiring.build_parts``; settings with real URLs)."""
     worker = ForwardWorker(parts, stop)
     try:
         worker.run()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from config.settings import keep_files_private, load_settings, prepare_data_dir
+from config.datadir import keep_files_private, prepare_data_dir
+from config.settings import load_settings
 from gateway import embedded, errors
 from gateway.bodytime import BodyDeadline
 from gateway.wiring import build_parts, setup_logging
@@ -29,7 +30,6 @@ def _strict_transport_security(response):
 
 
 def create_app(settings=None, parts=None) -> Flask:
-    setup_logging()
     if parts is None:             # the process's start (gunicorn): private files from here on
         keep_files_private()
         settings = settings or load_settings()
@@ -37,6 +37,7 @@ def create_app(settings=None, parts=None) -> Flask:
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
     settings = parts.settings
+    setup_logging(settings.log_level)
     app = Flask(__name__)
     https = settings.public_base_url.startswith("https://")
     app.config.update(

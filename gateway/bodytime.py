@@ -15,7 +15,8 @@ see the README's "Production"): the proxy then absorbs slow clients and the body
 the gateway at loopback speed. A body larger than ``LAPOR_MAX_BODY_BYTES`` is not read here
 (Flask answers 413 from its Content-Length; a chunked one is cut at the limit and answered
 413 here); a body that ends before its Content-Length (the client went away) is answered
-400 and never reaches a door, so half a message is never taken for a whole one. Requests without a body, and the Flask test client (no socket), pass untouched.
+400 and never reaches a door, so half a message is never taken for a whole one. Requests
+without a body, and the Flask test client (no socket), pass untouched.
 """
 from __future__ import annotations
 

@@ -77,6 +77,13 @@ def status_callback():
     if current is None or (cid and current.get("id") != cid):
         return jsonify(error="unknown complaint"), 404
     cid = current["id"]
+    parts.store.update_status(number, _status_fields(update))
+    log.info("status complaint=%s -> %s", cid, update["status"])
+    return jsonify(ok=True, notified=notify(parts, cid, number))
+
+
+def _status_fields(update: dict) -> dict:
+    """The public status fields a validated status update sets."""
     fields = {"status": update["status"],
               "updated_at": (update["updated_at"] or datetime.now(timezone.utc)).isoformat()}
     for name in ("agency", "note", "service_level"):
@@ -84,16 +91,14 @@ def status_callback():
             fields[name] = update[name]
     if update["due_date"]:
         fields["due_date"] = update["due_date"].isoformat()
-    parts.store.update_status(number, fields)
-    log.info("status complaint=%s -> %s", cid, update["status"])
-    return jsonify(ok=True, notified=notify(parts, cid, number))
+    return fields
 
 
 @blueprint.route("/api/v1/central/attachments/<sha256>", methods=["GET"])
 def attachment(sha256: str):
     from flask import send_file
 
-    from gateway.attachments import path_for
+    from forwarder.attachments import path_for
 
     parts = _parts()
     secret = parts.settings.central_secret

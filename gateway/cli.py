@@ -31,8 +31,8 @@ import time
 
 from redis import RedisError
 
-from config.settings import (SettingsError, exposed_paths, keep_files_private, load_settings,
-                             prepare_data_dir)
+from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
+from config.settings import SettingsError, load_settings
 
 # Path only, never the query string: Kannel puts the sender's number in the URL.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
@@ -54,7 +54,7 @@ def _settings():
 def _parts(settings):
     from gateway.wiring import build_parts, setup_logging
 
-    setup_logging()
+    setup_logging(settings.log_level)
     return build_parts(settings)
 
 
@@ -120,6 +120,28 @@ def gunicorn_command(host: str, port: int, workers: int,
             "--access-logformat", ACCESS_LOG_FORMAT, "gateway.app:create_app()"]
 
 
+def _restart_exited(children: dict, commands: dict, env: dict) -> None:
+    """Start again, by name, every child process of ``run`` that exited."""
+    for name, child in children.items():
+        if child.poll() is not None:
+            print(f"lapor-gateway: {name} exited with {child.returncode}; restarting",
+                  file=sys.stderr)
+            time.sleep(1)
+            children[name] = subprocess.Popen(commands[name], env=env)
+
+
+def _stop_children(children: dict) -> None:
+    """SIGTERM every child still running, then wait up to 30 s each before SIGKILL."""
+    for child in children.values():
+        if child.poll() is None:
+            child.terminate()
+    for child in children.values():
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def cmd_run(args) -> int:
     settings, server = _settings()
     parts = _parts(settings)
@@ -141,21 +163,9 @@ def cmd_run(args) -> int:
     children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
     try:
         while not stop.wait(1.0):
-            for name, child in children.items():
-                if child.poll() is not None:
-                    print(f"lapor-gateway: {name} exited with {child.returncode}; restarting",
-                          file=sys.stderr)
-                    time.sleep(1)
-                    children[name] = subprocess.Popen(commands[name], env=env)
+            _restart_exited(children, commands, env)
     finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in children.values():
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop_children(children)
         parts.publisher.close()
         if server is not None:
             server.stop()
@@ -192,7 +202,7 @@ def cmd_forward(args) -> int:
     parts = _parts(settings)
     if _durability_when_reachable(parts, _stop_event()):
         return 2
-    run_forwarder(settings, _stop_event(), parts)
+    run_forwarder(parts, _stop_event())
     return 0
 
 
@@ -200,7 +210,7 @@ def cmd_notify(args) -> int:
     from forwarder.notifier import run_notifier
 
     settings, _server = _settings()
-    run_notifier(settings, _stop_event(), _parts(settings))
+    run_notifier(_parts(settings), _stop_event())
     return 0
 
 
@@ -208,7 +218,7 @@ def cmd_media(args) -> int:
     from forwarder.media import run_media
 
     settings, _server = _settings()
-    run_media(settings, _stop_event(), _parts(settings))
+    run_media(_parts(settings), _stop_event())
     return 0
 
 

@@ -29,6 +29,16 @@ from config.doors import DEFAULTS, DERIVABLE, public_url
 from config.settings import SettingsError
 
 
+def _derived_notes(settings, door) -> None:
+    """In embedded mode, name each door secret derived from LAPOR_SECRET_KEY."""
+    for key in sorted(DERIVABLE & set(door.variables)):
+        variable = door.variables[key]
+        if settings.mode == "embedded" and not settings.door_variables.get(variable):
+            print(f"  embedded default: {key} is derived from LAPOR_SECRET_KEY "
+                  f"({settings.data_dir / 'secret_key'}); set {variable} to choose it "
+                  f"(required in production)")
+
+
 def report(parts) -> int:
     """Print the doors; return the number of doors with errors."""
     settings = parts.settings
@@ -42,7 +52,7 @@ def report(parts) -> int:
               f"url={public_url(settings, door.id) or '/in/' + door.id}")
         missing = type(adapter).missing(door)
         names = ", ".join(door.variables.get(key, key) for key in missing)
-        set_here = [var for var in door.variables.values() if settings.extra.get(var[6:])]
+        set_here = [var for var in door.variables.values() if settings.door_variables.get(var)]
         if missing and door.origin == DEFAULTS and not set_here:
             print(f"  not configured yet (refuses every call): set {names}")
         elif missing:
@@ -57,12 +67,7 @@ def report(parts) -> int:
             print(f"error: door {door.id}: unknown option {key!r} (known: "
                   f"{', '.join(sorted(type(adapter).known_options))})", file=sys.stderr)
             errors += 1
-        for key in sorted(DERIVABLE & set(door.variables)):
-            variable = door.variables[key]
-            if settings.mode == "embedded" and not settings.extra.get(variable[6:]):
-                print(f"  embedded default: {key} is derived from LAPOR_SECRET_KEY "
-                      f"({settings.data_dir / 'secret_key'}); set {variable} to choose it "
-                      f"(required in production)")
+        _derived_notes(settings, door)
     for door_id in polled_doors(parts.catalogue):       # "poll": true needs what it reads with
         try:
             TwitterPoller(parts.catalogue.doors[door_id], parts.store.redis)

@@ -14,14 +14,13 @@ gateway's umask 077, so each file it writes is 600.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
 
 import redis
 
-from config.settings import prepare_data_dir
+from config.datadir import prepare_data_dir
 
 REDIS_CONFIG = """\
 port 0
@@ -103,5 +102,4 @@ def resolve(settings):
     if not settings.embedded:
         return settings, None
     server = EmbeddedRedis(settings.data_dir).start()
-    os.environ.setdefault("LAPOR_EMBEDDED_SOCKET", str(server.socket))
     return settings.with_urls(server.broker_url, server.store_url), server

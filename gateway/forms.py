@@ -33,7 +33,7 @@ from wtforms import ValidationError
 from channels.webform import InvalidSubmission
 from channels.webform_text import size_label
 from config import messages
-from gateway import attachments
+from forwarder import attachments
 from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
 from gateway.webrequest import from_flask

@@ -38,12 +38,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
 from channels.base import Rejected
-from config.settings import SettingsError
 from normalizer.identity import normalize_phone, pseudonym
 
 SUBMISSION_VIEWS = ("api.create_complaint", "forms.submit", "doors.door")
 LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page")
-DEFAULTS = {"RATE_LIMIT_IP": "120/minute;2000/day", "RATE_LIMIT_SENDER": "10/hour;30/day"}
 
 
 def _storage_uri(redis_url: str) -> str:
@@ -107,23 +105,15 @@ class ReporterLookups:
 
 
 def init_app(app, settings) -> Limiter | None:
-    """Put the limits on the form, API and look-up views; None when all are off."""
-    config = {key: settings.extra.get(key, default).strip() or default
-              for key, default in DEFAULTS.items()}
-    hops = int(settings.extra.get("PROXY_HOPS", "0") or 0)
+    """Put the limits on the form, API and look-up views; None when all are off (the
+    settings were checked by ``load_settings``)."""
+    hops = settings.proxy_hops
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    if all(value == "off" for value in (*config.values(), settings.rate_limit_lookup)):
+    if all(value == "off" for value in (settings.rate_limit_ip, settings.rate_limit_sender,
+                                        settings.rate_limit_lookup)):
         return None
-    for key, value in config.items():
-        if value != "off":
-            try:
-                parse_many(value)
-            except ValueError:
-                raise SettingsError(f"LAPOR_{key}: expected limits like '10/hour;30/day' or "
-                                    f"'off', got {value!r}") from None
-    networks = [ipaddress.ip_network(item.strip(), strict=False)
-                for item in settings.extra.get("RATE_LIMIT_EXEMPT", "").split(",") if item.strip()]
+    networks = [ipaddress.ip_network(item, strict=False) for item in settings.rate_limit_exempt]
 
     def exempt() -> bool:
         try:
@@ -145,13 +135,13 @@ def init_app(app, settings) -> Limiter | None:
     # Shared limits: one count per address (or contact) across the form, the API and
     # /in/web, so using three doors does not triple anyone's allowance.
     submission_limits = []
-    if config["RATE_LIMIT_IP"] != "off":
+    if settings.rate_limit_ip != "off":
         submission_limits.append(limiter.shared_limit(
-            config["RATE_LIMIT_IP"], scope="submit-ip", key_func=_client_address,
+            settings.rate_limit_ip, scope="submit-ip", key_func=_client_address,
             exempt_when=exempt, methods=["POST"]))
-    if config["RATE_LIMIT_SENDER"] != "off":
+    if settings.rate_limit_sender != "off":
         submission_limits.append(limiter.shared_limit(
-            config["RATE_LIMIT_SENDER"], scope="submit-sender", key_func=sender_key,
+            settings.rate_limit_sender, scope="submit-sender", key_func=sender_key,
             exempt_when=lambda: exempt() or not _contact().strip(), methods=["POST"]))
     def no_lookup() -> bool:
         """The status page opened without a number looks nothing up."""
@@ -160,10 +150,15 @@ def init_app(app, settings) -> Limiter | None:
     lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
         settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
         exempt_when=lambda: exempt() or no_lookup(), methods=["GET"])]
-    for endpoints, limits_ in ((SUBMISSION_VIEWS, submission_limits), (LOOKUP_VIEWS, lookup_limits)):
-        for endpoint in endpoints:
-            view = app.view_functions[endpoint]
-            for limit in limits_:
-                view = limit(view)
-            app.view_functions[endpoint] = view
+    _wrap_views(app, SUBMISSION_VIEWS, submission_limits)
+    _wrap_views(app, LOOKUP_VIEWS, lookup_limits)
     return limiter
+
+
+def _wrap_views(app, endpoints: tuple[str, ...], limits_: list) -> None:
+    """Put each of ``limits_`` on each view named in ``endpoints``."""
+    for endpoint in endpoints:
+        view = app.view_functions[endpoint]
+        for limit in limits_:
+            view = limit(view)
+        app.view_functions[endpoint] = view

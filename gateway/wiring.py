@@ -6,7 +6,6 @@ building the parts is cheap and import stays free of I/O.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 
 from channels.base import build_adapters
@@ -53,8 +52,8 @@ def quiet_chatty_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def setup_logging() -> None:
-    """One line per event; level from LAPOR_LOG_LEVEL (INFO)."""
-    logging.basicConfig(level=os.environ.get("LAPOR_LOG_LEVEL", "INFO").upper(),
+def setup_logging(level: str = "INFO") -> None:
+    """One line per event, at ``level`` (LAPOR_LOG_LEVEL, settings.log_level)."""
+    logging.basicConfig(level=level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     quiet_chatty_libraries()

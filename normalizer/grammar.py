@@ -20,8 +20,8 @@ accents and dots (``ANONİM``), and Cyrillic or Greek look-alike letters are rea
 Latin ones. Words are separated by anything that is not a letter, mark or digit:
 spaces of every kind, punctuation (``LAPOR(ANONIM)``, ``usul#...``), symbols and emoji,
 and invisible characters (zero-width space, joiners, BOM, soft hyphen, bidi marks); an
-invisible character inside a keyword (``AN<ZWSP>ONIM``) is read as nothing. The privacy words may come before or after the
-classification word.
+invisible character inside a keyword (``AN<ZWSP>ONIM``) is read as nothing. The privacy
+words may come before or after the classification word.
 
 When a privacy word is in doubt the safe reading wins: a leading word one typing mistake
 away from ANONIM/ANONYM/RAHASIA, with digits or ``l`` for look-alike letters (``ANONlM``,

@@ -17,8 +17,10 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+# The versions in requirements.lock (pip-compile; README "Install") are the ones the tests
+# passed with: both installs take them.
 if [ "${1:-}" = "test" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
 else
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
 fi

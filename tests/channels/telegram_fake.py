@@ -113,6 +113,15 @@ class FakeBotApi:
                                            "chat": message["chat"], "text": "(citizen's message)"}
         return message
 
+    def _download(self, path: str) -> bytes | None:
+        """The bytes of the file at ``path`` (the download recorded), None if there is none."""
+        for file_path, data in self.files.values():
+            if file_path == path:
+                with self._lock:
+                    self.downloads.append(path)
+                return data
+        return None
+
     def _handler(self):
         api = self
 
@@ -135,12 +144,9 @@ class FakeBotApi:
                 if not requested.startswith(prefix):
                     return self._json(401, {"ok": False, "error_code": 401,
                                             "description": "Unauthorized"})
-                path = requested[len(prefix):]
-                for file_path, data in api.files.values():
-                    if file_path == path:
-                        with api._lock:
-                            api.downloads.append(path)
-                        return self._reply(200, data, "application/octet-stream")
+                data = api._download(requested[len(prefix):])
+                if data is not None:
+                    return self._reply(200, data, "application/octet-stream")
                 return self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
             def do_POST(self):
@@ -151,15 +157,17 @@ class FakeBotApi:
                     return self._json(401, {"ok": False, "error_code": 401,
                                             "description": "Unauthorized"})
                 kind = (self.headers.get("Content-Type") or "").split(";")[0]
-                if kind == "application/json":
-                    params = {k: v if isinstance(v, str) else json.dumps(v)
-                              for k, v in json.loads(body or b"{}").items()}
-                else:
-                    params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-                status, answer = api._answer(method, params)
+                status, answer = api._answer(method, _params(kind, body))
                 self._json(status, answer)
 
             def log_message(self, *args):
                 pass
 
         return Handler
+
+
+def _params(kind: str, body: bytes) -> dict:
+    """A Bot API call's parameters, sent as JSON or as a form, as strings."""
+    if kind == "application/json":
+        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(body or b"{}").items()}
+    return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))

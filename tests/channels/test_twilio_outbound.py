@@ -110,7 +110,7 @@ def test_send_through_a_messaging_service(provider, doors, settings):
 
 
 def test_no_delivery_reports_without_a_public_address(provider, doors, settings):
-    behind_a_proxy = replace(settings, public_base_url="", extra={**settings.extra, "PROXY_HOPS": "1"})
+    behind_a_proxy = replace(settings, public_base_url="", proxy_hops=1)
     TwilioAdapter(doors["twilio-sms"], behind_a_proxy).send(
         OutboundMessage("twilio-sms", PHONE, "LAPOR! tes"))
     assert "StatusCallback" not in sent_form(provider)

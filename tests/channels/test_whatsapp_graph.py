@@ -118,7 +118,8 @@ def test_guide_shows_the_door_and_the_template_the_code_uses():
 
 
 GRAPH_ERRORS = [  # status, headers, body, permanent, retry_after
-    (500, {}, {"error": {"message": "An unknown error has occurred.", "type": "OAuthException", "code": 1}}, False, None),
+    (500, {}, {"error": {"message": "An unknown error has occurred.", "type": "OAuthException", "code": 1}},
+     False, None),
     (503, {}, b"Service Unavailable", False, None),
     (429, {"Retry-After": "7"}, {"error": {"message": "(#130429) Rate limit hit", "code": 130429}}, False, 7.0),
     (400, {}, {"error": {"message": "(#131056) (Business Account, Consumer Account) pair rate limit hit",
@@ -134,7 +135,8 @@ GRAPH_ERRORS = [  # status, headers, body, permanent, retry_after
 
 
 @pytest.mark.parametrize("status,headers,body,permanent,retry_after", GRAPH_ERRORS,
-                         ids=[f"{e[0]}-{e[2]['error']['code'] if isinstance(e[2], dict) else 'text'}" for e in GRAPH_ERRORS])
+                         ids=[f"{e[0]}-{e[2]['error']['code'] if isinstance(e[2], dict) else 'text'}"
+                              for e in GRAPH_ERRORS])
 def test_send_failures(graph, status, headers, body, permanent, retry_after):
     graph.default = (status, {"Content-Type": "application/json", **headers}, body)
     with pytest.raises(SendError) as failed:

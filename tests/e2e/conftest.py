@@ -67,8 +67,11 @@ def gateway(app):
 
 
 def _worker(run, settings):
+    """``run`` (a worker's entry point) in a thread, on parts built as the CLI builds them."""
+    from gateway.wiring import build_parts
+
     stop = threading.Event()
-    thread = threading.Thread(target=run, args=(settings, stop), daemon=True)
+    thread = threading.Thread(target=run, args=(build_parts(settings), stop), daemon=True)
     thread.start()
     return stop, thread
 

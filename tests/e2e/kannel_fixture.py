@@ -209,16 +209,8 @@ class Kannel:
         if phone and phone.poll() is None:
             phone.send_signal(signal.SIGINT)
         for name in ("fakesmsc", "smsbox", "bearerbox"):
-            process = self.processes.get(name)
-            if process is None:
-                continue
-            if process.poll() is None and name != "fakesmsc":
-                process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+            if name in self.processes:
+                self._end(name, self.processes[name])
         for reader in self._readers:
             reader.join(5)
         for process in self.processes.values():
@@ -227,6 +219,17 @@ class Kannel:
                     stream.close()
         for handle in self._files:
             handle.close()
+
+    @staticmethod
+    def _end(name: str, process: subprocess.Popen) -> None:
+        """SIGTERM a box (fakesmsc had SIGINT), wait 5 s, then SIGKILL."""
+        if process.poll() is None and name != "fakesmsc":
+            process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
     # ----- the phone side --------------------------------------------------------------------
     def send_sms(self, sender: str, text: str, ucs2: bool = False, to: str = "1708") -> None:

@@ -125,7 +125,8 @@ def test_telegram_complaint_photo_edit_status_and_new(gateway, central, bot_api,
     assert notice["chat_id"] == "5811230001"
     for part in (tracking.display(number), messages.status_label("proses"), "Dinas PU PERA", "19-02-2027"):
         assert part in notice["text"]
-    assert deliver(gateway, 815300004, message=message(203, 40, f"/status {tracking.display(number)}")).status_code == 200
+    asked = message(203, 40, f"/status {tracking.display(number)}")
+    assert deliver(gateway, 815300004, message=asked).status_code == 200
     status = nth_reply(bot_api, 4, "/status answer in the chat")
     assert status["text"] == messages.text(
         "status", tracking=tracking.display(number), status=messages.status_label("proses"),

@@ -98,6 +98,25 @@ class CentralStub:
         return "ok"
 
     # ----- serving ---------------------------------------------------------------------
+    def _respond(self, path: str, headers, body: bytes) -> tuple[int, bytes]:
+        """The answer to one whole request, by the current mode (counted)."""
+        mode = self.mode
+        if mode == "503":
+            with self._lock:
+                self.answers["503"] += 1
+            return 503, b'{"error": "maintenance"}'
+        verdict = self._record(path, headers, body)
+        if verdict != "ok":
+            return int(verdict), b'{"error": "refused"}'
+        if mode == "slow":
+            with self._lock:
+                self.answers["late"] += 1
+            time.sleep(self.slow_seconds)
+        else:
+            with self._lock:
+                self.answers["200"] += 1
+        return 200, b'{"ok": true}'
+
     def start(self, mode: str = "ok") -> "CentralStub":
         self.mode = mode
         stub = self
@@ -126,22 +145,7 @@ class CentralStub:
                         stub.answers["truncated"] += 1
                     self.close_connection = True
                     return
-                mode = stub.mode
-                if mode == "503":
-                    with stub._lock:
-                        stub.answers["503"] += 1
-                    return self._answer(503, b'{"error": "maintenance"}')
-                verdict = stub._record(self.path, self.headers, body)
-                if verdict != "ok":
-                    return self._answer(int(verdict), b'{"error": "refused"}')
-                if mode == "slow":
-                    with stub._lock:
-                        stub.answers["late"] += 1
-                    time.sleep(stub.slow_seconds)
-                else:
-                    with stub._lock:
-                        stub.answers["200"] += 1
-                return self._answer(200, b'{"ok": true}')
+                return self._answer(*stub._respond(self.path, self.headers, body))
 
             def _answer(self, status: int, payload: bytes):
                 try:

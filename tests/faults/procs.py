@@ -7,7 +7,8 @@ finishes, nothing half-delivered is acknowledged).
 
 ``RedisServer`` is Debian's redis-server on a fixed loopback port with AOF on and the
 ``appendfsync`` policy the test chooses, so it can be stopped (SIGTERM: clean shutdown;
-SIGKILL: crash) and started again on the same port and data folder, reloading its AOF, or frozen (SIGSTOP, then SIGCONT).
+SIGKILL: crash) and started again on the same port and data folder, reloading its AOF, or
+frozen (SIGSTOP, then SIGCONT).
 """
 from __future__ import annotations
 

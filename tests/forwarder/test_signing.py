@@ -11,7 +11,7 @@ import pytest
 
 from config.settings import V1_ACCEPTED_UNTIL, SettingsError, load_settings
 from forwarder import central
-from gateway.attachments import write
+from forwarder.attachments import write
 from tests.forwarder.conftest import CENTRAL_SECRET
 from tests.helpers import inbound
 

@@ -248,7 +248,8 @@ def test_status_page_found_mistyped_unknown(client, redis_url):
     page = client.get(f"/lapor/cek?nomor={shown}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    for text in (shown, messages.status_label("diterima"), "Pengaduan", "Formulir web LAPOR!", "WIB", "belum ditentukan"):
+    for text in (shown, messages.status_label("diterima"), "Pengaduan", "Formulir web LAPOR!", "WIB",
+                 "belum ditentukan"):
         assert text in html, text
     for personal in ("Siti", "6281234567890", PHONE, "Jalan di depan SDN", "Jl. Merdeka"):
         assert personal not in html, personal

@@ -140,7 +140,7 @@ def test_check_config_warns_in_the_embedded_default(tmp_path):
 
 
 def test_a_new_data_folder_is_created_700(tmp_path):
-    from config.settings import exposed_paths, prepare_data_dir
+    from config.datadir import exposed_paths, prepare_data_dir
 
     made = prepare_data_dir(tmp_path / "a" / "var")
     assert stat.S_IMODE(made.stat().st_mode) == 0o700 and exposed_paths(made) == []

@@ -1,0 +1,65 @@
+"""The install a newcomer runs first is quiet and complete: setuptools, configured by
+pyproject.toml, builds every package and data folder (templates, static) without the
+"Package would be ignored" warning; the lock file pins every dependency pyproject names."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_editable_install_builds_without_a_warning(tmp_path):
+    """What ``pip install -e .`` runs (setuptools' build_editable), offline: no "Package
+    would be ignored" (gateway.static and gateway.templates were), no "Editable installation"."""
+    build = ("import sys\nfrom setuptools import build_meta\n"
+             "print('built', build_meta.build_editable(sys.argv[1]))")
+    result = subprocess.run([sys.executable, "-c", build, str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "built lapor_gateway-" in result.stdout
+    output = result.stdout + result.stderr
+    for warning in ("would be ignored", "Editable installation", "Warning"):
+        assert warning not in output, output[-3000:]
+
+
+def test_the_build_ships_every_package_and_data_folder(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import setuptools; setuptools.setup()", "build_py", "-d",
+         str(tmp_path / "lib")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "would be ignored" not in result.stdout + result.stderr
+    built = tmp_path / "lib"
+    for shipped in ("gateway/templates/form.html", "gateway/static/style.css", "config/defaults.json",
+                    "forwarder/clock.py", "normalizer/grammar.py", "channels/base.py"):
+        assert (built / shipped).is_file(), shipped
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~\[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-").replace(".", "-")
+
+
+def test_the_lock_pins_every_dependency_within_its_range():
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith((" ", "#")):
+            name, version = line.split("==")
+            pins[_name(name)] = version.strip()
+    for text in wanted:
+        requirement = Requirement(text)
+        pinned = pins.get(_name(requirement.name))
+        assert pinned, f"requirements.lock misses {requirement.name}: run pip-compile (README)"
+        assert requirement.specifier.contains(pinned, prereleases=True), (text, pinned)
+
+
+def test_both_installs_take_the_lock():
+    setup = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    installs = [line for line in setup.splitlines() if "pip install" in line and " -e " in line]
+    assert len(installs) == 2 and all("-c requirements.lock" in line for line in installs)
