@@ -1,8 +1,7 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
-scheduled retries. The queue alone is not the record; this is. The keys are listed and
-built in ``forwarder.keys``; the Lua scripts live in ``forwarder/lua``; replies' delivery
-records are in ``forwarder.store_replies``. Nothing else in the gateway talks to Redis
-(kombu's own queue keys and the consumer leases of ``forwarder.recovery`` aside).
+scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``;
+Lua scripts: ``forwarder/lua``; replies' delivery records: ``forwarder.store_replies``.
+Nothing else talks to Redis (kombu's queues and ``forwarder.recovery``'s leases aside).
 
 ``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip;
 when the broker is this same Redis, the script also pushes the queue message (see
@@ -90,7 +89,6 @@ class Store:
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
-
     # ----- intake -------------------------------------------------------------------
     def accept(self, complaint: dict, dedup_id: str, handle: str,
                publish: list[tuple] | None = None, serialized: str = "",
@@ -129,9 +127,7 @@ class Store:
 
     def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:
         value = self.redis.get(keys.dedup(dedup_id))
-        if not value:
-            return None
-        return _id_and_tracking(value.decode())
+        return _id_and_tracking(value.decode()) if value else None
 
     def tracking_owner(self, tracking: str) -> str | None:
         """The id of the complaint that holds ``tracking`` (None when no complaint does)."""

@@ -73,9 +73,7 @@ class ComplaintService:
     def new_complaint(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         """A new complaint, unless the store finds it a duplicate or a follow-up."""
         handle = reporter_handle(message)
-        join = bool(handle) and self.window > 0 and not message.new_thread and not parsed.keyword
-        open_key = self.store.open_key(message.door_id, self._pseudonym(message, handle)) \
-            if handle else ""
+        open_key = self._open_key(message, handle)
         flood = self.floods.flooding(open_key)
         routing_key = f"complaint.{'bulk.new' if flood else 'new'}.{message.channel}"
 
@@ -90,7 +88,7 @@ class ComplaintService:
         attempt = self.acceptance.accept(
             draw(), routing_key, draw, spool=True,
             dedup_id=self.dedup_id(message.door_id, message.provider_message_id), handle=handle,
-            open_key=open_key, window=self.window, join_open=join,
+            open_key=open_key, window=self.window, join_open=self._may_join(message, parsed, handle),
             reply_to=message.provider_message_id, public=message.public,
             fingerprint=message.body_fingerprint)
         complaint, recorded = attempt.complaint, attempt.recorded
@@ -160,6 +158,15 @@ class ComplaintService:
         """The dedup key's name for a provider message: the id keyed, never in clear, so
         the Redis files hold no provider id of any reporter ('' without an id)."""
         return f"{door_id}:{keyed_ref(self.settings.secret_key, provider_id)}" if provider_id else ""
+
+    def _open_key(self, message: InboundMessage, handle: str) -> str:
+        """The reporter's open-complaint key on this door ('' without a reporter)."""
+        return self.store.open_key(message.door_id, self._pseudonym(message, handle)) \
+            if handle else ""
+
+    def _may_join(self, message: InboundMessage, parsed, handle: str) -> bool:
+        """Whether this message may join the reporter's open complaint as a follow-up."""
+        return bool(handle) and self.window > 0 and not message.new_thread and not parsed.keyword
 
     def _pseudonym(self, message: InboundMessage, handle: str) -> str:
         return pseudonym(self.settings.secret_key, message.sender_kind, handle)
