@@ -1,8 +1,8 @@
 """Every Redis key of the store of record, built here and nowhere else (prefix ``lapor:``).
 
 Only the store (``forwarder.store``, ``forwarder.store_replies``) reads or writes them; the
-queue keys belong to kombu (``forwarder.queue``) and the consumer leases to
-``forwarder.recovery``.
+queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below, last) to
+``forwarder.recovery``, which keeps them on the broker's Redis beside kombu's own.
 
 ::
 
@@ -42,6 +42,12 @@ REPLY_STATS = PREFIX + "reply_stats"
 NO_DEDUP = PREFIX + "dedup:-"     # a placeholder KEYS entry when a message has no id
 NO_OPEN = PREFIX + "open:-"       # a placeholder KEYS entry when a reporter has no handle
 PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its key
+
+# The consumer leases on the broker's Redis (``forwarder.recovery`` documents them).
+HELD = PREFIX + "held:"                 # + consumer id: kombu's unacked messages of a consumer
+LEASE = PREFIX + "consumer:"            # + consumer id: the lease
+CONSUMERS = PREFIX + "consumers"        # consumer id -> last heartbeat
+DIED = PREFIX + "consumers:died"        # consumers found dead, until a forwarder has audited
 
 
 def dedup(dedup_id: str) -> str:

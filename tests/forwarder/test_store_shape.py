@@ -87,8 +87,7 @@ def test_poller_cursor_and_callback_guard_live_in_the_store(redis_url):
 
 def test_only_the_store_writes_redis_keys_or_reaches_its_client():
     """No module outside the store names a ``lapor:`` key or reaches ``store.redis``."""
-    allowed = {"forwarder/keys.py", "forwarder/store.py", "forwarder/store_replies.py",
-               "forwarder/recovery.py"}     # recovery: kombu's consumer leases on the broker
+    allowed = {"forwarder/keys.py", "forwarder/store.py", "forwarder/store_replies.py"}
     offenders = []
     for package in ("gateway", "forwarder", "channels", "normalizer", "config"):
         for path in sorted((ROOT / package).rglob("*.py")):
