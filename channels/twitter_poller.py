@@ -8,7 +8,7 @@ so a poller and a webhook on one door deduplicate each other).
 
 Nothing lost, nothing repeated
 ==============================
-The cursor lives in Redis (hash ``lapor:twitter:<door>:cursor``): ``since_id`` (newest
+The cursor lives in the store (``Store.poller_cursor``): ``since_id`` (newest
 tweet fully taken) and, while a backlog is being worked through, ``until_id`` and
 ``pending_newest``. ``poll_once()`` walks the pages (newest first, ``max_pages`` of 100)
 and returns the mentions oldest first, but stores nothing; ``commit()`` stores the new
@@ -81,15 +81,14 @@ def _models(includes: dict) -> dict:
 
 
 class TwitterPoller:
-    def __init__(self, door, redis_client, client: api.XClient | None = None,
+    def __init__(self, door, cursors, client: api.XClient | None = None,
                  page_size: int = 100, max_pages: int = 8, clock=time.time):
         self.door = door
-        self.redis = redis_client
+        self.cursors = cursors      # the store: poller_cursor / save_poller_cursor
         self.client = client or api.client_for(door)
         self.page_size = page_size
         self.max_pages = max_pages
         self.clock = clock
-        self.key = f"lapor:twitter:{door.id}:cursor"
         self.interval = float(door.options.get("poll_interval") or 60)
         self.lookback = timedelta(hours=float(door.options.get("first_poll_hours") or 24))
         self.user_auth = not door.credentials.get("bearer_token")
@@ -107,12 +106,11 @@ class TwitterPoller:
         door = parts.catalogue.doors.get(door_id)
         if door is None or door.channel != "twitter":
             raise SettingsError(f"no twitter door named {door_id!r}")
-        return cls(door, parts.store.redis)
+        return cls(door, parts.store)
 
     # ----- state ------------------------------------------------------------------------------
     def cursor(self) -> dict[str, str]:
-        raw = self.redis.hgetall(self.key)
-        return {key.decode(): value.decode() for key, value in raw.items()}
+        return self.cursors.poller_cursor(self.door.id)
 
     def account_id(self) -> str:
         if not self._account_id:
@@ -193,11 +191,7 @@ class TwitterPoller:
         """Store the cursor of the last poll: call once all its messages were taken."""
         if self._pending is None:
             return
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.delete(self.key)
-        if self._pending:
-            pipe.hset(self.key, mapping=self._pending)
-        pipe.execute()
+        self.cursors.save_poller_cursor(self.door.id, self._pending)
         self._pending = None
 
     def next_delay(self) -> float:

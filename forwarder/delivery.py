@@ -5,10 +5,9 @@ The notifier records what ``send()`` did (``accepted`` with the provider's messa
 ``statuses``) move the state on (``channels.base.REPLY_STATES``: accepted, sent, failed,
 delivered, read; never backwards). Each change:
 
-* is kept in Redis: ``reply:<reply id>`` (hash: complaint_id, tracking, door, kind, state,
-  code, updated_at, optout), ``replyref:<door>:<provider id>`` -> reply id, and the
-  complaint's view ``replies:<complaint id>`` (hash: reply id -> JSON of kind, state, code,
-  updated_at); all expire after LAPOR_RETENTION_DAYS;
+* is kept in the store (``forwarder.store_replies``): the reply's record, the provider's id
+  linked to it, and the complaint's view of its replies; all expire after
+  LAPOR_RETENTION_DAYS;
 * is counted for ``/metrics`` (``reply_stats``: "<state>|<door>" -> count, shown as
   ``lapor_reply_delivery_total{door,state}``), once per real change (a provider's retried
   report counts nothing);
@@ -23,7 +22,6 @@ personal is kept here beyond the opt-out key (door and pseudonym).
 """
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from datetime import datetime, timezone
@@ -31,36 +29,12 @@ from datetime import datetime, timezone
 from redis import RedisError
 
 from channels.base import REPLY_STATES, DeliveryReport
-from forwarder import store as codes
+from forwarder.store import AcceptResult
 from forwarder.queue import PublishError
 from normalizer.identity import pseudonym
 from normalizer.schema import SCHEMA_VERSION
 
 log = logging.getLogger("lapor.delivery")
-P = codes.P
-REPLY_STATS = P + "reply_stats"
-
-# KEYS: reply hash, the complaint's replies hash ('' when none), stats. ARGV: state, rank
-# of state, code, now, ttl, then every state's name and rank. Returns the reply's fields
-# when the state moved on, else nil.
-_MOVE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-local ranks = {}
-for i = 6, #ARGV, 2 do ranks[ARGV[i]] = tonumber(ARGV[i + 1]) end
-local current = redis.call('HGET', KEYS[1], 'state')
-if current and ranks[current] and ranks[current] >= tonumber(ARGV[2]) then return nil end
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'code', ARGV[3], 'updated_at', ARGV[4])
-local door = redis.call('HGET', KEYS[1], 'door')
-redis.call('HINCRBY', KEYS[3], ARGV[1] .. '|' .. door, 1)
-local fields = redis.call('HGETALL', KEYS[1])
-if KEYS[2] ~= '' then
-  local view = cjson.encode({kind = redis.call('HGET', KEYS[1], 'kind'), state = ARGV[1],
-                             code = ARGV[3], updated_at = ARGV[4]})
-  redis.call('HSET', KEYS[2], redis.call('HGET', KEYS[1], 'reply_id'), view)
-  redis.call('EXPIRE', KEYS[2], ARGV[5])
-end
-return fields
-"""
 _RANKS = [item for rank, state in enumerate(REPLY_STATES, 1) for item in (state, rank)]
 
 
@@ -72,8 +46,6 @@ class ReplyTracker:
         self.catalogue = catalogue
         self.store = store
         self.publisher = publisher
-        self.ttl = store.retention
-        self._move = store.redis.register_script(_MOVE)
 
     # ----- the notifier's side ---------------------------------------------------------
     def sent(self, reply: dict, provider_ref: str | None) -> None:
@@ -98,21 +70,15 @@ class ReplyTracker:
         rid, door = reply.get("reply_id", ""), reply.get("door_id", "")
         if not rid:
             return False
-        key = P + "reply:" + rid
         route = self.store.route(reply["complaint_id"]) if reply.get("complaint_id") else {}
         handle, kind = reply.get("to", ""), reply.get("sender_kind") or route.get("kind", "")
         optout = ""
         if handle and kind:
             optout = f"{route.get('door') or door}|{pseudonym(self.settings.secret_key, kind, handle)}"
-        pipe = self.store.redis.pipeline()
-        pipe.hsetnx(key, "state", "")
-        pipe.hset(key, mapping={"reply_id": rid, "door": door, "kind": reply.get("kind", ""),
-                                "complaint_id": reply.get("complaint_id", ""),
-                                "tracking": reply.get("tracking_number", ""), "optout": optout})
-        pipe.expire(key, self.ttl)
-        if provider_ref:
-            pipe.set(f"{P}replyref:{door}:{provider_ref[:200]}", rid, ex=self.ttl)
-        pipe.execute()
+        self.store.replies.open({"reply_id": rid, "door": door, "kind": reply.get("kind", ""),
+                                 "complaint_id": reply.get("complaint_id", ""),
+                                 "tracking": reply.get("tracking_number", ""), "optout": optout},
+                                provider_ref)
         return True
 
     # ----- providers' reports -----------------------------------------------------------
@@ -124,27 +90,24 @@ class ReplyTracker:
             if report.state not in REPLY_STATES or not report.ref:
                 continue
             rid = report.ref if report.by_reply_id else self._reply_of(door_id, report.ref)
-            if rid and self.store.redis.hget(P + "reply:" + rid, "door") == door_id.encode():
+            if rid and self.store.replies.field(rid, "door") == door_id:
                 moved += self.move(rid, report.state, report.code, report.opted_out)
         return moved
 
     def _reply_of(self, door_id: str, provider_ref: str) -> str:
-        found = self.store.redis.get(f"{P}replyref:{door_id}:{provider_ref[:200]}")
-        return found.decode() if found else ""
+        return self.store.replies.of_provider_ref(door_id, provider_ref)
 
     # ----- one change -------------------------------------------------------------------
     def move(self, rid: str, state: str, code: str = "", opted_out: bool = False) -> bool:
         """Move reply ``rid`` to ``state`` unless it is already there or further on."""
         code = "".join(ch for ch in str(code) if ch.isascii() and ch.isalnum())[:16]
         now = datetime.now(timezone.utc).isoformat()
-        cid = (self.store.redis.hget(P + "reply:" + rid, "complaint_id") or b"").decode()
-        raw = self._move(keys=[P + "reply:" + rid, P + "replies:" + cid if cid else "", REPLY_STATS],
-                         args=[state, REPLY_STATES.index(state) + 1, code, now, self.ttl, *_RANKS])
-        if not raw:      # no change: a retried (or replayed) report neither counts nor opts out
+        reply = self.store.replies.move(rid, state, REPLY_STATES.index(state) + 1, code, now,
+                                        _RANKS)
+        if reply is None:  # no change: a retried (or replayed) report neither counts nor opts out
             return False
         if opted_out:
             self._opt_out(rid)
-        reply = {raw[i].decode(): raw[i + 1].decode() for i in range(0, len(raw), 2)}
         log.info("reply %s door=%s complaint=%s state=%s code=%s", rid[:12], reply.get("door"),
                  reply.get("complaint_id") or "-", state, code or "-")
         if reply.get("complaint_id"):
@@ -153,8 +116,7 @@ class ReplyTracker:
 
     def _opt_out(self, rid: str) -> None:
         """The provider says the citizen opted out: the same as their STOP."""
-        optout = self.store.redis.hget(P + "reply:" + rid, "optout")
-        door, _, key = (optout or b"").decode().partition("|")
+        door, _, key = self.store.replies.field(rid, "optout").partition("|")
         if door and key:
             self.store.set_opt_out(door, key, True)
             log.info("opted out by the provider door=%s reply=%s", door, rid[:12])
@@ -173,8 +135,8 @@ class ReplyTracker:
                  "flags": [], "reply": {"reply_id": rid, "kind": reply.get("kind", ""),
                                         "state": state, "code": reply.get("code", ""),
                                         "updated_at": now}}
-        code, *_ = self.store.accept_event(event, f"reply:{event['event_id']}", "", 0)
-        if code == codes.ACCEPTED:
+        result, *_ = self.store.accept_event(event, f"reply:{event['event_id']}", "", 0)
+        if result == AcceptResult.ACCEPTED:
             try:
                 self.publisher.publish(f"complaint.event.{channel}", event, event["event_id"], "event")
             except PublishError as exc:   # the ledger has it: the reconciler publishes it
@@ -183,11 +145,9 @@ class ReplyTracker:
     # ----- reading ----------------------------------------------------------------------
     def of_complaint(self, cid: str) -> dict[str, dict]:
         """Every reply of a complaint and its latest state (reply id -> fields)."""
-        raw = self.store.redis.hgetall(P + "replies:" + cid)
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+        return self.store.replies.of_complaint(cid)
 
 
 def reply_stats(store) -> dict[tuple[str, str], int]:
     """(state, door) -> how many replies reached that state (for /metrics)."""
-    return {tuple(k.decode().split("|", 1)): int(v)
-            for k, v in store.redis.hgetall(REPLY_STATS).items()}
+    return store.replies.stats()

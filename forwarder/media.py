@@ -28,9 +28,9 @@ import uuid
 from datetime import datetime, timezone
 
 from channels.base import Attachment, SendError
-from forwarder import store as codes
 from forwarder.attachments import write
 from forwarder.clock import utc_stamp
+from forwarder.store import AcceptResult
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.topology import MEDIA
 from normalizer.normalize import private_attachment
@@ -84,8 +84,8 @@ class MediaWorker(QueueWorker):
                  "channel": door.channel, "provider_message_id": job["provider_message_id"],
                  "edit_of": "", "received_at": datetime.now(timezone.utc).isoformat(),
                  "body": "", "attachments": [stored], "location": None, "flags": []}
-        code, *_ = self.store.accept_event(event, f"media:{event['event_id']}", "", 0)
-        if code == codes.ACCEPTED:
+        result, *_ = self.store.accept_event(event, f"media:{event['event_id']}", "", 0)
+        if result == AcceptResult.ACCEPTED:
             self.publisher.publish(f"complaint.event.{door.channel}", event, event["event_id"], "event")
         log.info("media stored complaint=%s sha256=%s", job["complaint_id"], stored["sha256"][:12])
 

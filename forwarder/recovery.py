@@ -39,35 +39,13 @@ import uuid
 
 import redis
 
-from forwarder import topology
+from forwarder import keys, scripts, topology
 
 log = logging.getLogger("lapor.recovery")
-HELD = "lapor:held:"
-LEASE = "lapor:consumer:"
-CONSUMERS = "lapor:consumers"
-DIED = "lapor:consumers:died"   # consumers found dead, until a forwarder has audited
+HELD, LEASE, CONSUMERS, DIED = keys.HELD, keys.LEASE, keys.CONSUMERS, keys.DIED
 LEASE_SECONDS = 15
 SWEEP_EVERY = 5.0
 LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
-
-# Forget a consumer once its lease is gone and nothing is left in its hash; note its death
-# for the forwarders' audit, whichever worker swept it.
-_FORGET = """
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HLEN', KEYS[2]) > 0 then return 0 end
-if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then redis.call('SADD', KEYS[6], ARGV[1]) end
-redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
-return 1
-"""
-
-# A clean stop: give the lease up; with nothing held, leave the registry too (no death).
-_RELEASE = """
-redis.call('DEL', KEYS[1])
-if redis.call('HLEN', KEYS[2]) == 0 then
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('DEL', KEYS[4], KEYS[5])
-end
-return 1
-"""
 
 
 class Lease:
@@ -108,8 +86,9 @@ class Lease:
             self._thread.join(5)
         if release and self._client is not None:
             try:
-                self._client.eval(_RELEASE, 5, LEASE + self.id, self.held_key, CONSUMERS,
-                                  self.held_key + ":index", self.held_key + ":mutex", self.id)
+                self._client.eval(scripts.source("lease_release"), 5, LEASE + self.id,
+                                  self.held_key, CONSUMERS, self.held_key + ":index",
+                                  self.held_key + ":mutex", self.id)
             except redis.RedisError:
                 pass                 # the lease expires by itself
 
@@ -123,7 +102,7 @@ def sweep(channel, broker_url: str) -> tuple[int, int]:
         restored = 0
         for cid in dead:
             restored += _restore(client, broker_url, HELD + cid)
-            client.eval(_FORGET, 6, LEASE + cid, HELD + cid, CONSUMERS,
+            client.eval(scripts.source("lease_forget"), 6, LEASE + cid, HELD + cid, CONSUMERS,
                         HELD + cid + ":index", HELD + cid + ":mutex", DIED, cid)
         if client.exists(LEGACY_HELD):   # what kombu itself would restore after the hour
             with topology.connect(broker_url) as connection:

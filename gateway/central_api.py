@@ -60,8 +60,7 @@ def status_callback():
     verified = _check(parts, body, central.STATUS_TO_GATEWAY)
     if verified.problem:
         return jsonify(error=verified.problem), 401
-    if not parts.store.redis.set(f"lapor:callback:{verified.replay_key}", 1, nx=True,
-                                 ex=2 * REPLAY_WINDOW):
+    if not parts.store.first_callback(verified.replay_key, 2 * REPLAY_WINDOW):
         return jsonify(error="replayed callback"), 401
     try:
         update = StatusUpdateSchema().loads(body.decode("utf-8", "replace"))

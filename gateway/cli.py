@@ -282,7 +282,7 @@ def cmd_check_config(args) -> int:
     settings, _server = _settings()
     parts = _parts(settings)
     failures = 0
-    for name, check in (("store", parts.store.redis.ping), ("broker", parts.publisher.ping)):
+    for name, check in (("store", parts.store.ping), ("broker", parts.publisher.ping)):
         try:
             check()
             print(f"ok: {name} reachable")

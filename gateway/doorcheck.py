@@ -70,7 +70,7 @@ def report(parts) -> int:
         _derived_notes(settings, door)
     for door_id in polled_doors(parts.catalogue):       # "poll": true needs what it reads with
         try:
-            TwitterPoller(parts.catalogue.doors[door_id], parts.store.redis)
+            TwitterPoller(parts.catalogue.doors[door_id], parts.store)
         except SettingsError as exc:
             print(f"error: {exc}", file=sys.stderr)
             errors += 1

@@ -18,7 +18,7 @@ def readyz():
     parts = current_app.extensions["lapor"]
     checks = {}
     try:
-        parts.store.redis.ping()
+        parts.store.ping()
         checks["store"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["store"] = f"unavailable: {type(exc).__name__}"

@@ -44,9 +44,12 @@ def environ(environ, x_server):
 
 @pytest.fixture
 def redis_client(redis_url):
+    """The store the pollers keep their cursors in."""
     import redis
 
-    return redis.Redis.from_url(redis_url)
+    from forwarder.store import Store
+
+    return Store(redis.Redis.from_url(redis_url), 8 * 86400, 30 * 86400)
 
 
 def poller(x_api, redis_client, **kwargs) -> TwitterPoller:

@@ -15,8 +15,6 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from forwarder import store as store_keys
-
 
 @dataclass
 class Figures:
@@ -53,16 +51,7 @@ def rounded(seconds: float | None) -> float | None:
 
 def ledger_states(store, ids) -> dict[str, int]:
     """How many of ``ids`` the ledger holds in each state ('missing' when absent)."""
-    counts: dict[str, int] = {}
-    ids = list(ids)
-    for start in range(0, len(ids), 1000):
-        pipe = store.redis.pipeline()
-        for cid in ids[start:start + 1000]:
-            pipe.hget(store_keys.P + "c:" + cid, "state")
-        for state in pipe.execute():
-            name = state.decode() if state else "missing"
-            counts[name] = counts.get(name, 0) + 1
-    return counts
+    return store.ledger_states(ids)
 
 
 def fill(figures: Figures, issued: dict, central, store) -> dict:

@@ -1,0 +1,107 @@
+"""Every Redis key of the store of record, built here and nowhere else (prefix ``lapor:``).
+
+Only the store (``forwarder.store``, ``forwarder.store_replies``) reads or writes them; the
+queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below, last) to
+``forwarder.recovery``, which keeps them on the broker's Redis beside kombu's own.
+
+::
+
+    dedup:<door>:<keyed provider id>  -> "<id>|<tracking>[|<fingerprint>]"  TTL LAPOR_DEDUP_TTL_DAYS
+                  (fingerprint: keyed hash of a client-chosen id's request body; the same
+                  id with another body is a CONFLICT, never a duplicate)
+    c:<id>        hash  state accepted|delivered|dead, attempts, tracking, door, kind
+                        (absent: complaint; "event": a follow-up, with parent "<id>|<tracking>"),
+                        accepted_at, last_error, complaint (JSON; expires after delivery
+                        plus LAPOR_RETENTION_DAYS)
+    t:<tracking>  -> <id>
+    s:<tracking>  hash  public status: status, classification, door, received_at,
+                        due_date, agency, updated_at, id (nothing personal)
+    route:<id>    hash  door, handle, kind, reply_to, public, lang: where and how to notify the
+                        reporter (personal; retention)
+    open:<door>:<pseudonym>  -> "<id>|<tracking>": the reporter's open complaint, for
+                        LAPOR_FOLLOWUP_MINUTES; the next message joins it as an event
+    optout:<door>:<pseudonym>  present: no status notices to this reporter (STOP / MULAI)
+    rate:<door>:<pseudonym>    messages in the current minute (flood detection)
+    pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
+    retry:<kind>  zset  payload (complaint id, reply JSON) -> when to try again
+    stats         hash  "<event>|<door>" -> count (accepted, duplicate, delivered, retried,
+                        dead): shared by every process, read by /metrics
+    reply:<reply id>   hash  a reply's delivery state (``forwarder.delivery``)
+    replyref:<door>:<provider id>  -> reply id
+    replies:<id>  hash  reply id -> JSON of the complaint's replies' latest states
+    reply_stats   hash  "<state>|<door>" -> count
+    callback:<replay key>      a central status callback already applied (replay guard)
+    twitter:<door>:cursor      hash  the X mentions poller's cursor
+"""
+from __future__ import annotations
+
+PREFIX = "lapor:"
+PENDING = PREFIX + "pending"
+STATS = PREFIX + "stats"
+REPLY_STATS = PREFIX + "reply_stats"
+NO_DEDUP = PREFIX + "dedup:-"     # a placeholder KEYS entry when a message has no id
+NO_OPEN = PREFIX + "open:-"       # a placeholder KEYS entry when a reporter has no handle
+PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its key
+
+# The consumer leases on the broker's Redis (``forwarder.recovery`` documents them).
+HELD = PREFIX + "held:"                 # + consumer id: kombu's unacked messages of a consumer
+LEASE = PREFIX + "consumer:"            # + consumer id: the lease
+CONSUMERS = PREFIX + "consumers"        # consumer id -> last heartbeat
+DIED = PREFIX + "consumers:died"        # consumers found dead, until a forwarder has audited
+
+
+def dedup(dedup_id: str) -> str:
+    return PREFIX + "dedup:" + dedup_id if dedup_id else NO_DEDUP
+
+
+def ledger(cid: str) -> str:
+    return PREFIX + "c:" + cid
+
+
+def tracking_owner(tracking: str) -> str:
+    return PREFIX + "t:" + tracking
+
+
+def status(tracking: str) -> str:
+    return PREFIX + "s:" + tracking
+
+
+def route(cid: str) -> str:
+    return PREFIX + "route:" + cid
+
+
+def open_complaint(door: str, pseudonym: str) -> str:
+    return f"{PREFIX}open:{door}:{pseudonym}"
+
+
+def rate(open_key: str) -> str:
+    """Messages this reporter sent on this door in the current minute ('' without a reporter)."""
+    return open_key.replace(f"{PREFIX}open:", f"{PREFIX}rate:", 1) if open_key else ""
+
+
+def opt_out(door: str, pseudonym: str) -> str:
+    return f"{PREFIX}optout:{door}:{pseudonym}"
+
+
+def retry(kind: str) -> str:
+    return f"{PREFIX}retry:{kind}"
+
+
+def reply(rid: str) -> str:
+    return PREFIX + "reply:" + rid
+
+
+def reply_ref(door_id: str, provider_ref: str) -> str:
+    return f"{PREFIX}replyref:{door_id}:{provider_ref[:PROVIDER_REF_CHARS]}"
+
+
+def replies(cid: str) -> str:
+    return PREFIX + "replies:" + cid if cid else ""
+
+
+def callback(replay_key: str) -> str:
+    return f"{PREFIX}callback:{replay_key}"
+
+
+def poller_cursor(door_id: str) -> str:
+    return f"{PREFIX}twitter:{door_id}:cursor"

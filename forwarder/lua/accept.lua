@@ -1,0 +1,71 @@
+-- Record a new complaint: dedup, ledger, public status, route, pending, stats, and (on a
+-- same-Redis broker) its queue message, in one atomic step. forwarder.store.Store.accept.
+local dedup_key = KEYS[1]      -- dedup:<door>:<keyed provider id> (or the placeholder)
+local owner_key = KEYS[2]      -- t:<tracking>: who holds this tracking number
+local ledger_key = KEYS[3]     -- c:<id>
+local status_key = KEYS[4]     -- s:<tracking>
+local pending_key = KEYS[5]    -- pending
+local route_key = KEYS[6]      -- route:<id>
+local stats_key = KEYS[7]      -- stats
+local open_key = KEYS[8]       -- open:<door>:<pseudonym> (or the placeholder)
+local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter)
+
+local has_dedup = ARGV[1] == '1'     -- the message has a provider id
+local id = ARGV[2]
+local tracking = ARGV[3]
+local dedup_ttl = ARGV[4]            -- seconds
+local now = ARGV[5]                  -- epoch seconds (pending score)
+local door = ARGV[6]
+local complaint = ARGV[7]            -- the Complaint v1 JSON
+local classification = ARGV[8]
+local received_at = ARGV[9]
+local due_date = ARGV[10]
+local handle = ARGV[11]              -- the reporter's address on the door ('' when none)
+local route_ttl = ARGV[12]           -- seconds
+local join_open = ARGV[13] == '1'    -- a follow-up may join the reporter's open complaint
+local reporter_kind = ARGV[14]
+local window = tonumber(ARGV[15])    -- seconds the open complaint stays open (0: never)
+local reply_to = ARGV[16]            -- the provider message id to answer
+local public = ARGV[17]              -- '1': the reporter chose a public complaint
+local fingerprint = ARGV[18]         -- keyed hash of a client-chosen id's body ('' when none)
+local lang = ARGV[19]                -- the reporter's language for later notices (id, en)
+local PUBLISH_FROM = 20              -- then the queue commands: (name, key, argument) triples
+
+if has_dedup then
+  local existing = redis.call('GET', dedup_key)
+  if existing then
+    local kept = string.match(existing, '^[^|]*|[^|]*|(.+)$')
+    if fingerprint ~= '' and kept and kept ~= fingerprint then return {4, existing} end
+    redis.call('HINCRBY', stats_key, 'duplicate|' .. door, 1)
+    return {0, existing}
+  end
+end
+if join_open then
+  local open = redis.call('GET', open_key)
+  if open then return {3, open} end
+end
+if redis.call('EXISTS', owner_key) == 1 then return {2, ''} end
+local value = id .. '|' .. tracking
+if has_dedup then
+  local kept = value
+  if fingerprint ~= '' then kept = value .. '|' .. fingerprint end
+  redis.call('SET', dedup_key, kept, 'EX', dedup_ttl)
+end
+redis.call('SET', owner_key, id)
+redis.call('HSET', ledger_key, 'state', 'accepted', 'attempts', 0, 'tracking', tracking,
+           'door', door, 'accepted_at', now, 'complaint', complaint)
+redis.call('HSET', status_key, 'status', 'diterima', 'classification', classification,
+           'door', door, 'received_at', received_at, 'due_date', due_date, 'agency', '',
+           'updated_at', received_at, 'id', id)
+redis.call('ZADD', pending_key, now, id)
+redis.call('HINCRBY', stats_key, 'accepted|' .. door, 1)
+local recent = count_recent(rate_key)
+local failed = publish(PUBLISH_FROM)
+if failed then return failed end
+if handle ~= '' then
+  redis.call('HSET', route_key, 'door', door, 'handle', handle, 'kind', reporter_kind,
+             'reply_to', reply_to, 'public', public, 'lang', lang)
+  redis.call('EXPIRE', route_key, route_ttl)
+  if window > 0 then redis.call('SET', open_key, value, 'EX', window) end
+end
+return {1, value, recent}

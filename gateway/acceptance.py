@@ -1,0 +1,171 @@
+"""Writing a new complaint down: the one accept loop, and the disk spool when the store is down.
+
+``accept`` records a complaint in the store (and, on a same-Redis broker, its queue
+message in the same step), drawing a new tracking number on the rare collision. When the
+store itself is down, the complaint goes to the fsynced disk spool (``forwarder.spool``)
+and the citizen is answered with its tracking number as usual; a drainer thread
+``replay``s the spool in order when the store is back, through the same loop. Replies
+that cannot be queued are spooled the same way.
+
+When the broker refuses a message that the store accepted, the citizen is still answered:
+the ledger has it (state ``accepted``) and a retry is scheduled in the store, which the
+forwarder publishes as soon as it reaches the broker (the reconciler is the last resort).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from typing import Callable, NamedTuple
+
+from redis import RedisError
+
+from forwarder.notifier import enqueue_reply
+from forwarder.queue import PublishError
+from forwarder.store import AcceptResult, Recorded
+from normalizer import tracking
+
+log = logging.getLogger("lapor.intake")
+DRAIN_INTERVAL = 1.0
+PUBLISH_RETRY_SECONDS = 1.0   # a publish the broker refused: the forwarder tries after this
+TRACKING_ATTEMPTS = 5         # a tracking-number collision is ~1e-5 at a million complaints
+
+
+class Attempt(NamedTuple):
+    """What ``accept`` did: the store's answer (None: spooled to disk), the complaint as
+    last tried (its tracking number may be a new one) and whether the store queued it."""
+    recorded: Recorded | None
+    complaint: dict
+    queued: bool
+
+
+class Acceptance:
+    def __init__(self, store, publisher, spool=None):
+        self.store = store
+        self.publisher = publisher
+        self.spool = spool
+        self._drainer = None
+
+    # ----- the one accept loop ------------------------------------------------------------
+    def accept(self, complaint: dict, routing_key: str,
+               redraw: Callable[[dict], dict | None], *, spool: bool = False,
+               dedup_id: str = "", handle: str = "", **options) -> Attempt:
+        """Record ``complaint``; on a tracking-number collision ``redraw`` gives the next
+        one to try (None: stop and answer the collision). ``spool``: keep it on disk when
+        the store is down (otherwise the store's error is raised). ``options``: the rest
+        of ``Store.accept``'s arguments."""
+        for _ in range(TRACKING_ATTEMPTS):
+            serialized = json.dumps(complaint, ensure_ascii=False)
+            publish = self.prepare(routing_key, serialized, complaint["id"], "complaint")
+            try:
+                recorded = self.store.accept(complaint, dedup_id, handle, publish, serialized,
+                                             **options)
+            except RedisError as exc:
+                if not spool or self.spool is None:
+                    raise
+                self.keep(complaint, dedup_id, handle, exc)
+                return Attempt(None, complaint, False)
+            if recorded.result != AcceptResult.COLLISION:
+                return Attempt(recorded, complaint, publish is not None)
+            following = redraw(complaint)
+            if following is None:
+                return Attempt(recorded, complaint, False)
+            complaint = following
+        raise RuntimeError("could not allocate a tracking number")
+
+    # ----- publishing ---------------------------------------------------------------------
+    def prepare(self, routing_key: str, serialized: str, key: str, kind: str):
+        """kombu's queue commands for the store to run in its script (None: publish apart)."""
+        try:
+            return self.publisher.prepare(routing_key, serialized, key, kind)
+        except PublishError:
+            return None
+
+    def publish(self, routing_key: str, body: dict, key: str, kind: str,
+                strict: bool = False) -> None:
+        """Publish a recorded complaint or event; if the broker refuses, schedule it in the
+        store for the forwarder to publish as soon as it reaches the broker (its retry
+        tick), not after the reconciler's LAPOR_RECONCILE_AFTER_SECONDS. ``strict``: raise
+        when even that fails (the spool drain then pauses and replays the record later)."""
+        try:
+            self.publisher.publish(routing_key, body, key, kind)
+        except PublishError as exc:
+            try:
+                self.store.schedule("complaint", key, PUBLISH_RETRY_SECONDS)
+                log.warning("publish deferred to the forwarder %s=%s: %s", kind, key, exc)
+            except RedisError:
+                if strict:
+                    raise
+                log.warning("publish deferred to the reconciler %s=%s: %s", kind, key, exc)
+
+    # ----- the spool ----------------------------------------------------------------------
+    def keep(self, complaint: dict, dedup_id: str, handle: str, exc: Exception) -> None:
+        """The store is down: keep the complaint on disk (fsynced)."""
+        self.spool.append({"complaint": complaint, "dedup_id": dedup_id, "handle": handle})
+        self.ensure_drainer()
+        log.warning("store unavailable (%s): complaint=%s spooled to disk", type(exc).__name__,
+                    complaint["id"])
+
+    def keep_reply(self, body: dict, channel: str) -> bool:
+        """The broker is down: keep the reply on disk too (False: no spool here)."""
+        if self.spool is None:
+            return False
+        self.spool.append({"reply": body, "channel": channel})
+        self.ensure_drainer()
+        return True
+
+    def ensure_drainer(self) -> None:
+        """Start, once per process, the thread that drains the spool when the store is back."""
+        if self._drainer is None or not self._drainer.is_alive():
+            self._drainer = threading.Thread(target=self._drain_forever, name="spool-drainer",
+                                             daemon=True)
+            self._drainer.start()
+
+    def _drain_forever(self) -> None:
+        while True:
+            time.sleep(DRAIN_INTERVAL)
+            try:
+                if self.spool.files():
+                    done, corrupt = self.spool.drain(self.replay)
+                    if done or corrupt:
+                        log.warning("spool: %d record(s) replayed, %d corrupt kept aside",
+                                    done, corrupt)
+            except Exception:  # noqa: BLE001 - the drainer must outlive any one failure
+                log.exception("spool drain failed; trying again")
+
+    def replay(self, record: dict) -> None:
+        """Put a spooled record through the store and onto the queue (or, if the broker
+        refuses, the forwarder's retry schedule); raise while the store is still down, so
+        the drain pauses here and replays this record again (harmless: the store
+        recognizes it, and it is published again; the central side dedups).
+        A complaint stays a complaint of its own: the citizen already has its number."""
+        if "reply" in record:
+            enqueue_reply(self.publisher, record["channel"], record["reply"])
+            return
+        routing_key = f"complaint.new.{record['complaint']['channel']}"
+        attempt = self.accept(record["complaint"], routing_key, self._renumbered,
+                              dedup_id=record.get("dedup_id", ""), handle=record.get("handle", ""))
+        recorded, complaint = attempt.recorded, attempt.complaint
+        if recorded.result == AcceptResult.ACCEPTED:
+            if not attempt.queued:      # not queued with the record: publish or schedule
+                self.publish(routing_key, complaint, recorded.id, "complaint", strict=True)
+            return
+        if recorded.result == AcceptResult.DUPLICATE and recorded.id != complaint["id"]:
+            return                      # the provider's retry was recorded as its own
+        # This very complaint is recorded already: by an earlier replay whose publish
+        # failed, or by the store running its script while intake timed out. Publish it
+        # again unless delivered (the central side dedups).
+        if self.store.ledger(complaint["id"]).get("state") == "accepted":
+            self.publish(routing_key, complaint, complaint["id"], "complaint", strict=True)
+
+    def _renumbered(self, complaint: dict) -> dict | None:
+        """A spooled complaint's tracking number is taken: None when this very complaint
+        holds it (recorded already), else the complaint with a new number, flagged."""
+        if self.store.tracking_owner(complaint["tracking_number"]) == complaint["id"]:
+            return None
+        log.error("spooled complaint=%s: tracking number taken meanwhile; a new one is "
+                  "allocated and flagged", complaint["id"])
+        return {**complaint, "tracking_number": tracking.new_tracking_number(secrets.randbelow),
+                "flags": complaint["flags"] + ["tracking_number_reallocated"]}
