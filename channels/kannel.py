@@ -72,8 +72,8 @@ from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit, urlun
 
 import requests
 
-from channels.base import (ChannelAdapter, DeliveryReport, InboundMessage, OutboundMessage,
-                           Rejected, SendError, WebRequest, WebResponse)
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from normalizer.values import DeliveryReport, InboundMessage, OutboundMessage
 from channels.gsm7 import is_gsm7
 from normalizer.identity import mask
 

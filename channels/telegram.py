@@ -65,8 +65,8 @@ from datetime import datetime, timezone
 from telegram import Update
 
 from channels import download, jsonbody
-from channels.base import (Attachment, ChannelAdapter, InboundMessage, Location,
-                           OutboundMessage, Rejected, SendError, WebRequest)
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest
+from normalizer.values import Attachment, InboundMessage, Location, OutboundMessage
 from channels.telegram_bot import FILE_ID, FILE_PATH, BotPool, file_policy
 from normalizer.identity import mask
 

@@ -31,8 +31,8 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
-from channels.base import (Attachment, DeliveryReport, InboundMessage, Location, Rejected,
-                           WebRequest)
+from channels.base import Rejected, WebRequest
+from normalizer.values import Attachment, DeliveryReport, InboundMessage, Location
 
 MAX_FORM_BYTES = 64 * 1024      # a real webhook, ten media URLs included, is under 8 KiB
 MAX_FIELDS = 300
@@ -142,7 +142,7 @@ def read_location(params: Params) -> Location | None:
     return Location(text=text, latitude=latitude, longitude=longitude)
 
 
-# Twilio's MessageStatus of a reply -> the gateway's reply state (channels.base.REPLY_STATES)
+# Twilio's MessageStatus of a reply -> the gateway's reply state (normalizer.values.REPLY_STATES)
 REPLY_STATE = {"accepted": "accepted", "scheduled": "accepted", "queued": "accepted",
                "sending": "accepted", "sent": "sent", "delivered": "delivered", "read": "read",
                "undelivered": "failed", "failed": "failed", "canceled": "failed"}

@@ -18,7 +18,8 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from channels.base import OutboundMessage, SendError
+from channels.base import SendError
+from normalizer.values import OutboundMessage
 from channels.twilio_form import WHATSAPP_PREFIX
 
 SEND_TIMEOUT = 15.0                      # seconds per REST call

@@ -65,8 +65,8 @@ import tweepy
 from channels import jsonbody
 from channels import twitter_api as api
 from channels import twitter_parse as parse_
-from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
-                           SendError, WebRequest, WebResponse)
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from normalizer.values import Attachment, InboundMessage, OutboundMessage
 from config import messages
 from normalizer import tracking
 from normalizer.identity import mask

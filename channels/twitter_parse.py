@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from posixpath import basename
 from urllib.parse import urlsplit
 
-from channels.base import Attachment, InboundMessage, Location
+from normalizer.values import Attachment, InboundMessage, Location
 
 CHANNEL = "twitter"
 TWEET = "tweet:"

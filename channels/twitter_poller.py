@@ -53,7 +53,7 @@ import tweepy
 
 from channels import twitter_api as api
 from channels import twitter_parse as parse_
-from channels.base import InboundMessage
+from normalizer.values import InboundMessage
 from config.settings import SettingsError
 
 log = logging.getLogger("lapor.channels.twitter.poller")

@@ -64,8 +64,8 @@ from urllib.parse import parse_qsl
 import requests
 
 from channels import download
-from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
-                           SendError, WebRequest, WebResponse)
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from normalizer.values import Attachment, InboundMessage, OutboundMessage
 from channels.whatsapp_payload import BSUID, OPTED_OUT_CODES, read_statuses, read_webhook
 from normalizer.identity import mask
 

@@ -39,7 +39,8 @@ import re
 from datetime import datetime, timezone
 
 from channels import jsonbody
-from channels.base import Attachment, DeliveryReport, InboundMessage, Location, Rejected
+from channels.base import Rejected
+from normalizer.values import Attachment, DeliveryReport, InboundMessage, Location
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")

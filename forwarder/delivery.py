@@ -2,7 +2,7 @@
 
 The notifier records what ``send()`` did (``accepted`` with the provider's message id, or
 ``failed``); providers' delivery reports (Kannel DLRs, Twilio status callbacks, WhatsApp
-``statuses``) move the state on (``channels.base.REPLY_STATES``: accepted, sent, failed,
+``statuses``) move the state on (``normalizer.values.REPLY_STATES``: accepted, sent, failed,
 delivered, read; never backwards). Each change:
 
 * is kept in Redis: ``reply:<reply id>`` (hash: complaint_id, tracking, door, kind, state,
@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 
 from redis import RedisError
 
-from channels.base import REPLY_STATES, DeliveryReport
+from normalizer.values import DeliveryReport, REPLY_STATES
 from forwarder import store as codes
 from forwarder.queue import PublishError
 from normalizer.identity import pseudonym

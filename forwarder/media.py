@@ -27,7 +27,8 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-from channels.base import Attachment, SendError
+from channels.base import SendError
+from normalizer.values import Attachment
 from forwarder import store as codes
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.topology import MEDIA

@@ -22,7 +22,8 @@ import logging
 import threading
 import uuid
 
-from channels.base import OutboundMessage, SendError
+from channels.base import SendError
+from normalizer.values import OutboundMessage
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.delivery import ReplyTracker
 from forwarder.topology import REPLIES

@@ -34,7 +34,8 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
+from channels.base import Rejected, WebRequest, WebResponse
+from normalizer.values import InboundMessage, Outcome
 from config import messages
 from forwarder import store as codes
 from forwarder.delivery import ReplyTracker

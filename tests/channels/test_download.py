@@ -11,7 +11,8 @@ from dataclasses import replace
 import pytest
 
 from channels import download
-from channels.base import Attachment, SendError
+from channels.base import SendError
+from normalizer.values import Attachment
 from channels.twilio import TwilioAdapter
 from config.doors import load_catalogue
 from config.settings import load_settings

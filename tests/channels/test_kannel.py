@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import redis
 
-from channels.base import OutboundMessage, Outcome, Rejected, SendError, WebRequest
+from channels.base import Rejected, SendError, WebRequest
+from normalizer.values import OutboundMessage, Outcome
 from channels.gsm7 import fits_one_sms, is_gsm7, septets
 from channels.kannel import KannelAdapter, parse_time
 from config import messages

@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from channels.base import Attachment, OutboundMessage, SendError
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
 from channels.telegram import MAX_TEXT, chat_ref
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import BOT_TOKEN, REF_KEY, adapter_for, environ_for

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from werkzeug.datastructures import MultiDict
 
-from channels.base import Outcome, Rejected, WebRequest
+from channels.base import Rejected, WebRequest
+from normalizer.values import Outcome
 from channels.twilio import TwilioAdapter
 from config import messages
 from config.doors import Door, load_catalogue

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from channels.base import Attachment, OutboundMessage, SendError
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
 from channels.twilio import TwilioAdapter
 from config.doors import load_catalogue
 from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC, SMS_NUMBER,

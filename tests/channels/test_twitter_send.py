@@ -13,7 +13,8 @@ import requests
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
-from channels.base import Attachment, OutboundMessage, SendError
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
 from channels.twitter import TwitterAdapter
 from channels.twitter_api import DEFAULT_API, XClient
 from config import messages

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.base import Outcome, Rejected, UploadedFile, WebRequest
+from channels.base import Rejected, UploadedFile, WebRequest
+from normalizer.values import Outcome
 from channels.uploads import sanitize_filename, sniff, PNG
 from channels.webform import InvalidSubmission, WebFormAdapter
 from config.doors import Door

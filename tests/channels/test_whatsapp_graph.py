@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.base import Attachment, OutboundMessage, SendError
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
 from channels.whatsapp import MAX_TEXT, WhatsAppAdapter
 from config import messages
 from tests.channels.whatsapp_support import ACCESS_TOKEN, DOORS_FILE, PHONE_NUMBER_ID, door

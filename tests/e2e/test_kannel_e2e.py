@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from channels.base import OutboundMessage
+from normalizer.values import OutboundMessage
 from channels.gsm7 import fits_one_sms
 from config import messages
 from normalizer import tracking

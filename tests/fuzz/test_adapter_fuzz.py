@@ -23,7 +23,8 @@ from urllib.parse import quote_from_bytes
 import pytest
 from hypothesis import given, strategies as st
 
-from channels.base import Outcome, Rejected, UploadedFile, WebRequest, WebResponse, build_adapters
+from channels.base import Rejected, UploadedFile, WebRequest, WebResponse, build_adapters
+from normalizer.values import Outcome
 from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.fuzz.profiles import fuzz, timeout_seconds

@@ -22,7 +22,8 @@ from dataclasses import replace
 import pytest
 import redis
 
-from channels.base import Attachment, ChannelAdapter
+from channels.base import ChannelAdapter
+from normalizer.values import Attachment
 from config.doors import Door
 from config.settings import load_settings
 from forwarder.media import MediaWorker
