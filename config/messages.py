@@ -51,8 +51,8 @@ MESSAGES = {
         "LAPOR! Send CEK followed by your tracking number, e.g. CEK 27410935882.",
     ),
     "not_assigned": ("belum ditentukan", "not yet assigned"),
-    # Twitter/X public replies (channels/twitter.py): only the tracking number and where to
-    # follow it, never the complaint or the reporter; everything else goes by DM
+    # Twitter/X public replies (channels/twitter/adapter.py): only the tracking number and where
+    # to follow it, never the complaint or the reporter; everything else goes by DM
     "ack_public": (
         "LAPOR! Laporan Anda diterima. No. lacak: {tracking}. {where}",
         "LAPOR! Your report was received. Tracking no: {tracking}. {where}",

@@ -25,7 +25,7 @@ import redis
 from flask import Blueprint, current_app, jsonify, request
 
 from channels.base import Rejected
-from channels.webform import InvalidSubmission
+from channels.web.adapter import InvalidSubmission
 from gateway.errors import error_response
 from gateway.openapi import spec_dict
 from gateway.outcome import summary

@@ -132,7 +132,7 @@ def cmd_run(args) -> int:
         "notify": [sys.executable, "-m", "gateway.cli", "notify"],
         "media": [sys.executable, "-m", "gateway.cli", "media"],
     }
-    from channels.twitter_poller import polled_doors
+    from channels.twitter.poller import polled_doors
     polled = polled_doors(parts.catalogue)      # doors whose options ask for the poller
     if polled:
         commands["twitter"] = [sys.executable, "-m", "gateway.cli", "twitter", "poll", "--all"]
@@ -213,7 +213,7 @@ def cmd_media(args) -> int:
 
 
 def cmd_twitter(args) -> int:
-    from channels.twitter_poller import polled_doors, run_poller, run_pollers
+    from channels.twitter.poller import polled_doors, run_poller, run_pollers
 
     settings, _server = _settings()
     parts = _parts(settings)
@@ -323,9 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("--id", action="append", help="replay only this complaint id (repeatable)")
     dead.set_defaults(func=cmd_dead)
-    from channels import telegram_admin
+    from channels.telegram import cli as telegram_admin
     telegram_admin.register(sub)
-    from channels import twitter_admin
+    from channels.twitter import cli as twitter_admin
     twitter_admin.register(sub, poll=cmd_twitter)
     return parser
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sys
 
-from channels.twitter_poller import TwitterPoller, polled_doors
+from channels.twitter.poller import TwitterPoller, polled_doors
 from config.doors import DEFAULTS, DERIVABLE, public_url
 from config.settings import SettingsError
 

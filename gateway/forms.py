@@ -30,8 +30,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
-from channels.webform import InvalidSubmission
-from channels.webform_text import size_label
+from channels.web.adapter import InvalidSubmission
+from channels.web.text import size_label
 from config import messages
 from gateway import attachments
 from gateway.intake import KeyReused

@@ -13,7 +13,7 @@ import pytest
 from channels import download
 from channels.base import SendError
 from normalizer.values import Attachment
-from channels.twilio import TwilioAdapter
+from channels.twilio.adapter import TwilioAdapter
 from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.channels.twilio_support import ACCOUNT_SID, AUTH_TOKEN, twilio_environ

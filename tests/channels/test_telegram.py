@@ -14,7 +14,7 @@ import pytest
 from telegram import Update
 
 from channels.base import Rejected, WebRequest
-from channels.telegram import TelegramAdapter, attachments_of, translate_command
+from channels.telegram.adapter import TelegramAdapter, attachments_of, translate_command
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking

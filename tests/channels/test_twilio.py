@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from channels.base import Rejected, WebRequest
 from normalizer.values import Outcome
-from channels.twilio import TwilioAdapter
+from channels.twilio.adapter import TwilioAdapter
 from config import messages
 from config.doors import Door, load_catalogue
 from config.settings import SettingsError

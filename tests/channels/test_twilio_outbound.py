@@ -13,7 +13,7 @@ import pytest
 
 from channels.base import SendError
 from normalizer.values import Attachment, OutboundMessage
-from channels.twilio import TwilioAdapter
+from channels.twilio.adapter import TwilioAdapter
 from config.doors import load_catalogue
 from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC, SMS_NUMBER,
                                            WHATSAPP_NUMBER, twilio_environ)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from channels.base import Rejected
-from channels.twitter import TwitterAdapter
+from channels.twitter.adapter import TwitterAdapter
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from tests.channels.twitter_support import (ACCEPTED, ACCOUNT_ID, CASES, CONSUMER_SECRET, PATH,

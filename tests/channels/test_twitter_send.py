@@ -15,8 +15,8 @@ from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
 from channels.base import SendError
 from normalizer.values import Attachment, OutboundMessage
-from channels.twitter import TwitterAdapter
-from channels.twitter_api import DEFAULT_API, XClient
+from channels.twitter.adapter import TwitterAdapter
+from channels.twitter.client import DEFAULT_API, XClient
 from config import messages
 from config.settings import Settings
 from normalizer import tracking

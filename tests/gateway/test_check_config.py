@@ -170,9 +170,9 @@ def test_a_misspelled_option_fails(doors_file):
     assert "door telegram-jatim: unknown option 'api_base_ur1' (known: api_base_url)" in result.stderr
 
 
-CHANNEL_CODE = {"kannel": ["channels/kannel.py"], "web": ["channels/webform*.py", "gateway/*.py"],
-                "telegram": ["channels/telegram*.py"], "twilio": ["channels/twilio*.py"],
-                "whatsapp": ["channels/whatsapp*.py"], "twitter": ["channels/twitter*.py"]}
+CHANNEL_CODE = {"kannel": ["channels/kannel/*.py"], "web": ["channels/web/*.py", "gateway/*.py"],
+                "telegram": ["channels/telegram/*.py"], "twilio": ["channels/twilio/*.py"],
+                "whatsapp": ["channels/whatsapp/*.py"], "twitter": ["channels/twitter/*.py"]}
 
 
 @pytest.mark.parametrize("channel", sorted(CHANNEL_CODE))

@@ -91,7 +91,7 @@ def test_adapter_compares_secrets_in_constant_time(channel):
 
 
 def test_twilio_signatures_come_from_the_sdk_validator():
-    from channels.twilio import TwilioAdapter
+    from channels.twilio.adapter import TwilioAdapter
     tree = tree_of(TwilioAdapter.verify)
     assert {"RequestValidator", "compute_signature", "compare_digest"} <= calls(tree)
 

@@ -20,7 +20,7 @@ from twilio.rest import Client
 
 from channels.base import SendError
 from normalizer.values import OutboundMessage
-from channels.twilio_form import WHATSAPP_PREFIX
+from channels.twilio.payload import WHATSAPP_PREFIX
 
 SEND_TIMEOUT = 15.0                      # seconds per REST call
 MAX_BODY_CHARS = 1600                    # Twilio's limit for a message body

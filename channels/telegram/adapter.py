@@ -4,7 +4,7 @@ Owns the Telegram side of a door: checking the webhook's secret token, reading a
 ``Update`` with python-telegram-bot (``telegram.Update.de_json``), and sending replies and
 fetching media through python-telegram-bot's ``Bot``. The operator's guide is
 ``docs/channels/telegram.md``; ``lapor-gateway telegram set-webhook``
-(``channels/telegram_admin.py``) registers the webhook.
+(``channels/telegram/cli.py``) registers the webhook.
 
 Features
 ========
@@ -67,7 +67,7 @@ from telegram import Update
 from channels import download, jsonbody
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest
 from normalizer.values import Attachment, InboundMessage, Location, OutboundMessage
-from channels.telegram_bot import FILE_ID, FILE_PATH, BotPool, file_policy
+from channels.telegram.client import FILE_ID, FILE_PATH, BotPool, file_policy
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.telegram")

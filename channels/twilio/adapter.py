@@ -92,9 +92,9 @@ from urllib3.util import parse_url
 from channels import download
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
 from normalizer.values import Attachment, InboundMessage, OutboundMessage, Outcome
-from channels.twilio_form import (OPTED_OUT_CODES, delivery_report, is_status_event, read_message,
+from channels.twilio.payload import (OPTED_OUT_CODES, delivery_report, is_status_event, read_message,
                                   read_params, split_address)
-from channels.twilio_rest import MAX_BODY_CHARS, http_error, message_params, rest_client, rest_error
+from channels.twilio.client import MAX_BODY_CHARS, http_error, message_params, rest_client, rest_error
 from config.settings import SettingsError
 from normalizer.identity import mask
 

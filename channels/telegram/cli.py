@@ -77,7 +77,7 @@ def webhook_url(settings, door) -> str:
 def set_webhook(settings, door_id: str | None = None, drop_pending_updates: bool = False) -> dict:
     """Register the door's webhook; return getWebhookInfo as a dict. Raises AdminError or
     SendError."""
-    from channels.telegram_bot import BotPool
+    from channels.telegram.client import BotPool
 
     door = telegram_door(settings, door_id)
     url = webhook_url(settings, door)
@@ -107,7 +107,7 @@ def command_menu(lang: str) -> list:
 
 
 def webhook_info(settings, door_id: str | None = None) -> dict:
-    from channels.telegram_bot import BotPool
+    from channels.telegram.client import BotPool
 
     door = telegram_door(settings, door_id)
     pool = BotPool(door.credentials["bot_token"], str(door.options.get("api_base_url") or ""))

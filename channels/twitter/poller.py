@@ -51,8 +51,8 @@ import redis
 import requests
 import tweepy
 
-from channels import twitter_api as api
-from channels import twitter_parse as parse_
+from channels.twitter import client as api
+from channels.twitter import payload as parse_
 from normalizer.values import InboundMessage
 from config.settings import SettingsError
 

@@ -27,9 +27,9 @@ import sys
 import requests
 import tweepy
 
-from channels import twitter_api as api
+from channels.twitter import client as api
 from channels.base import SendError
-from channels.telegram_admin import AdminError
+from channels.telegram.cli import AdminError
 
 
 def register(subparsers, poll) -> None:

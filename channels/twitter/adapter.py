@@ -3,7 +3,7 @@
 Owns the X side of a door: the Account Activity API webhook (CRC challenge, signature,
 ``tweet_create_events`` and ``direct_message_events``), replies (a public reply tweet and
 direct messages) and media downloads. The mentions poller for accounts without Account
-Activity access is ``channels/twitter_poller.py``; both produce the same messages and may
+Activity access is ``channels/twitter/poller.py``; both produce the same messages and may
 run on one door together (they deduplicate on the tweet id). Setup: ``docs/channels/twitter.md``.
 
 Features
@@ -63,8 +63,8 @@ import requests
 import tweepy
 
 from channels import jsonbody
-from channels import twitter_api as api
-from channels import twitter_parse as parse_
+from channels.twitter import client as api
+from channels.twitter import payload as parse_
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
 from normalizer.values import Attachment, InboundMessage, OutboundMessage
 from config import messages

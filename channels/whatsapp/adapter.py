@@ -66,7 +66,7 @@ import requests
 from channels import download
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
 from normalizer.values import Attachment, InboundMessage, OutboundMessage
-from channels.whatsapp_payload import BSUID, OPTED_OUT_CODES, read_statuses, read_webhook
+from channels.whatsapp.payload import BSUID, OPTED_OUT_CODES, read_statuses, read_webhook
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")
