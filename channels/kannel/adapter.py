@@ -75,6 +75,7 @@ import requests
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
 from normalizer.values import DeliveryReport, InboundMessage, OutboundMessage
 from channels.gsm7 import is_gsm7
+from channels.scrub import digit_runs
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.kannel")
@@ -85,7 +86,6 @@ _ALIASES = {"ucs-2": "utf-16-be", "ucs2": "utf-16-be", "utf16-be": "utf-16-be",
             "utf-16be": "utf-16-be", "utf16be": "utf-16-be"}
 _CODING_CHARSET = {0: "utf-8", 1: "8-bit", 2: "utf-16-be"}   # Kannel 1.4 defaults for %C
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
-_DIGIT_RUNS = re.compile(r"\d{5,}")
 DLR_MASK = "31"                       # every report: delivered, failed, buffered, SMSC ack/nack
 DLR_STATES = {"1": "delivered", "2": "failed", "4": "sent", "8": "sent", "16": "failed"}
 _REPLY_ID = re.compile(r"[0-9a-f]{32}")
@@ -284,7 +284,7 @@ class KannelAdapter(ChannelAdapter):
         if 200 <= response.status_code < 300:
             log.info("sendsms accepted door=%s to=%s", self.door.id, mask(message.to))
             return ""                           # DLRs name the reply id itself
-        said = _DIGIT_RUNS.sub("***", response.text[:100].strip())
+        said = digit_runs(response.text[:100].strip())
         reason = f"kannel sendsms answered {response.status_code}: {said}"
         if response.status_code >= 500 or response.status_code == 429:
             raise SendError(reason)

@@ -66,6 +66,7 @@ from telegram import Update
 
 from channels import download, jsonbody
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest
+from normalizer.geo import coordinates
 from normalizer.values import Attachment, InboundMessage, Location, OutboundMessage
 from channels.telegram.client import FILE_ID, FILE_PATH, BotPool, file_policy
 from normalizer.identity import mask
@@ -132,13 +133,6 @@ def attachments_of(message) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
-def _coordinate(value, limit: float) -> float:
-    number = float(value)
-    if not -limit <= number <= limit:
-        raise ValueError("coordinate out of range")
-    return number
-
-
 def location_of(message) -> Location | None:
     """A shared location or venue (name and address as text)."""
     place = message.venue.location if message.venue else message.location
@@ -146,8 +140,10 @@ def location_of(message) -> Location | None:
         return None
     text = ", ".join(part for part in (message.venue.title, message.venue.address) if part) \
         if message.venue else ""
-    return Location(text=text, latitude=_coordinate(place.latitude, 90),
-                    longitude=_coordinate(place.longitude, 180))
+    latitude, longitude = coordinates(place.latitude, place.longitude)
+    if latitude is None:
+        raise ValueError("coordinate out of range")      # the update is refused (400)
+    return Location(text=text, latitude=latitude, longitude=longitude)
 
 
 class TelegramAdapter(ChannelAdapter):

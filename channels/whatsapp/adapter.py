@@ -65,6 +65,7 @@ import requests
 
 from channels import download
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from channels.scrub import digit_runs
 from normalizer.values import Attachment, InboundMessage, OutboundMessage
 from channels.whatsapp.payload import BSUID, OPTED_OUT_CODES, read_statuses, read_webhook
 from normalizer.identity import mask
@@ -83,7 +84,6 @@ LOOKUP_MAX_BYTES = 64 * 1024             # the lookup answer is a small JSON obj
 # Graph API error codes worth retrying: throttling, "try again", service unavailable.
 RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131048,
                              131056, 133004})
-_DIGIT_RUNS = re.compile(r"\d{5,}")
 _SPACES = re.compile(r"\s+")
 
 
@@ -283,7 +283,7 @@ def graph_error(what: str, response: requests.Response) -> SendError:
     if code is not None:
         reason += f" (code {code})"
     if said:
-        reason += ": " + _DIGIT_RUNS.sub("***", said)
+        reason += ": " + digit_runs(said)
     retry_after = None
     header = response.headers.get("Retry-After", "")
     if header.isascii() and header.isdigit():
