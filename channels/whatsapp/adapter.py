@@ -65,9 +65,9 @@ import requests
 
 from channels import download
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
-from channels.scrub import digit_runs
+from channels.whatsapp.client import address, answer_json, graph_error
 from normalizer.values import Attachment, InboundMessage, OutboundMessage
-from channels.whatsapp.payload import BSUID, OPTED_OUT_CODES, read_statuses, read_webhook
+from channels.whatsapp.payload import read_statuses, read_webhook
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")
@@ -82,8 +82,6 @@ MEDIA_ID = re.compile(r"[0-9]{1,32}")    # Graph media ids are numbers: no "..",
 MEDIA_HOSTS = frozenset({"graph.facebook.com", "lookaside.fbsbx.com"})
 LOOKUP_MAX_BYTES = 64 * 1024             # the lookup answer is a small JSON object
 # Graph API error codes worth retrying: throttling, "try again", service unavailable.
-RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131048,
-                             131056, 133004})
 _SPACES = re.compile(r"\s+")
 
 
@@ -178,7 +176,7 @@ class WhatsAppAdapter(ChannelAdapter):
             raise graph_error("send", response)
         log.info("whatsapp %s accepted door=%s to=%s as=%s", message.kind, self.door.id,
                  mask(message.to), payload["type"])
-        sent = [m for m in _json(response).get("messages") or [] if isinstance(m, dict)]
+        sent = [m for m in answer_json(response).get("messages") or [] if isinstance(m, dict)]
         wamid = sent[0].get("id") if sent else ""
         return wamid[:256] if isinstance(wamid, str) else ""
 
@@ -215,7 +213,7 @@ class WhatsAppAdapter(ChannelAdapter):
                                 self._auth())
         if not 200 <= answer.status_code < 300:
             raise graph_error("media lookup", answer)
-        info = _json(answer)
+        info = answer_json(answer)
         url = info.get("url") if isinstance(info.get("url"), str) else ""
         if not url:
             raise SendError("whatsapp media lookup gave no URL", permanent=True)
@@ -249,46 +247,3 @@ class WhatsAppAdapter(ChannelAdapter):
         if session is None:
             session = self._local.session = requests.Session()
         return session
-
-
-def address(handle: str) -> dict:
-    """Who a Graph API message goes to: a reporter known by their business-scoped user id
-    goes in ``recipient`` (Meta: phone numbers in ``to``, BSUIDs in ``recipient``, with
-    ``recipient_type`` individual); a phone number in ``to``, digits only."""
-    if BSUID.fullmatch(handle):
-        return {"recipient_type": "individual", "recipient": handle}
-    digits = "".join(ch for ch in handle if ch.isascii() and ch.isdigit())
-    if not digits:
-        raise SendError("no WhatsApp number or user id to send to", permanent=True)
-    return {"to": digits}
-
-
-def _json(response: requests.Response) -> dict:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def graph_error(what: str, response: requests.Response) -> SendError:
-    """A SendError from a Graph API error answer: 5xx, 429 and throttling codes are
-    retried, other 4xx are permanent. Digit runs (phone numbers) are masked; the token and
-    the URL never appear."""
-    error = _json(response).get("error")
-    error = error if isinstance(error, dict) else {}
-    code = error.get("code") if isinstance(error.get("code"), int) else None
-    said = str(error.get("message") or response.text or "")[:120].strip()
-    reason = f"whatsapp {what} answered {response.status_code}"
-    if code is not None:
-        reason += f" (code {code})"
-    if said:
-        reason += ": " + digit_runs(said)
-    retry_after = None
-    header = response.headers.get("Retry-After", "")
-    if header.isascii() and header.isdigit():
-        retry_after = float(header)
-    retryable = (response.status_code >= 500 or response.status_code == 429
-                 or code in RETRYABLE_CODES)
-    return SendError(reason, permanent=not retryable, retry_after=retry_after,
-                     code=str(code) if code is not None else "", opted_out=code in OPTED_OUT_CODES)

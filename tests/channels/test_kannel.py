@@ -16,7 +16,8 @@ import redis
 from channels.base import Rejected, SendError, WebRequest
 from normalizer.values import OutboundMessage, Outcome
 from channels.gsm7 import fits_one_sms, is_gsm7, septets
-from channels.kannel.adapter import KannelAdapter, parse_time
+from channels.kannel.adapter import KannelAdapter
+from channels.kannel.payload import parse_time
 from config import messages
 from config.doors import Door
 from forwarder.topology import COMPLAINTS

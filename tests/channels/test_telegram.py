@@ -14,7 +14,8 @@ import pytest
 from telegram import Update
 
 from channels.base import Rejected, WebRequest
-from channels.telegram.adapter import TelegramAdapter, attachments_of, translate_command
+from channels.telegram.adapter import TelegramAdapter
+from channels.telegram.payload import attachments_of, translate_command
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from channels.telegram import cli as telegram_admin
-from channels.telegram.adapter import translate_command
+from channels.telegram.payload import translate_command
 from config import messages
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import (BOT_TOKEN, CASES, HEADER, PATH, SECRET_TOKEN,

@@ -12,7 +12,8 @@ import pytest
 
 from channels.base import SendError
 from normalizer.values import Attachment, OutboundMessage
-from channels.telegram.adapter import MAX_TEXT, chat_ref
+from channels.telegram.adapter import MAX_TEXT
+from channels.telegram.payload import chat_ref
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import BOT_TOKEN, REF_KEY, adapter_for, environ_for
 from tests.helpers import free_port

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from channels.telegram import cli as telegram_admin
-from channels.telegram.adapter import translate_command
+from channels.telegram.payload import translate_command
 from tests.channels.telegram_support import DOORS_FILE
 from tests.helpers import as_documented
 

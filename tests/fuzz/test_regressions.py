@@ -75,7 +75,7 @@ def test_odd_retry_after_and_rate_limit_headers_give_no_delay(value):
 
     from channels.twilio.client import http_error
     from channels.twitter.client import RateLimit
-    from channels.whatsapp.adapter import graph_error
+    from channels.whatsapp.client import graph_error
 
     answer = requests.Response()
     answer.status_code, answer._content = 503, b"{}"
