@@ -102,6 +102,8 @@ class ChannelAdapter:
     #: Every option the adapter reads (``check-config`` reports any other as a misspelling);
     #: None: not declared, nothing checked.
     known_options: ClassVar[frozenset[str] | None] = None
+    #: The refusal of every call to a door that lacks a required value (``authenticate``).
+    not_configured: ClassVar[tuple[int, str]] = (503, "door not configured")
 
     def __init__(self, door: Door, settings=None):
         self.door = door
@@ -123,6 +125,21 @@ class ChannelAdapter:
 
     def configured(self) -> bool:
         return not self.missing(self.door)
+
+    def authenticate(self, request: WebRequest) -> WebResponse | None:
+        """What the gateway calls first on every request to a door: refuse every call while
+        the door lacks a declared requirement (``not_configured``, so the provider retries),
+        answer a verification handshake (GET), else ``verify``. Returns the handshake's
+        answer, or None once the request is verified. Adapters implement ``verify`` and
+        ``challenge``, not this."""
+        if self.missing(self.door):
+            raise Rejected(*self.not_configured)
+        if request.method == "GET":
+            answer = self.challenge(request)
+            if answer is not None:
+                return answer
+        self.verify(request)
+        return None
 
     def verify(self, request: WebRequest) -> None:
         """Raise Rejected(401|403, reason) unless the request is genuinely from the provider."""

@@ -103,8 +103,6 @@ class TwitterAdapter(ChannelAdapter):
                               username=str(self.door.options.get("username") or "").lstrip("@"))
 
     def _secret(self) -> str:
-        if not self.configured():
-            raise Rejected(503, "door not configured")
         return str(self.door.credentials["consumer_secret"])
 
     # ----- challenge and verify ------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_adapter_refuses_table(name, settings):
     signed = Signed(case)
     with pytest.raises(Rejected) as refused:
         request = signed.web_request()
-        adapter.verify(request)
+        adapter.authenticate(request)
         adapter.parse(request)
     assert (refused.value.status, refused.value.reason) == (case["expect"]["status"],
                                                             case["expect"]["reason"])

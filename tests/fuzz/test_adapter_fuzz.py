@@ -64,7 +64,7 @@ def run(adapter, request: WebRequest) -> tuple[str, list]:
             if answer is not None:
                 assert isinstance(answer, WebResponse) and answer.status == 200
                 return "answered", [answer.status]
-        adapter.verify(request)
+        adapter.authenticate(request)
         messages = adapter.parse(request)
     except Rejected as refused:
         # 4xx; or 503 "door not configured", the one 5xx an adapter may answer (the Twilio
