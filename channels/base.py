@@ -1,4 +1,4 @@
-"""The channel adapter interface, the request/response values it sees, and the adapter registry.
+"""The channel adapter interface and the request/response values it sees.
 
 An adapter speaks one provider's protocol for one door. It is small: ``verify`` the
 request is genuine, ``parse`` it into ``InboundMessage`` values, ``respond`` with what the
@@ -7,22 +7,17 @@ reply on the channel. Adapters see a framework-neutral ``WebRequest`` (built by 
 gateway from Flask's request) and return a ``WebResponse``; they know nothing of Flask,
 kombu or Redis, so they can be tested and fuzzed with plain values.
 
-Adapters register under the entry-point group ``lapor_gateway.channels``; an agency ships
-its own adapter as a package declaring, in its pyproject::
-
-    [project.entry-points."lapor_gateway.channels"]
-    mychannel = "my_package.adapter:MyAdapter"
+The built-in adapters are named in ``channels/registry.py``; an agency's own adapter
+registers through an entry point (README "Writing a channel adapter").
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import ClassVar
 
 from config.doors import Door
 from normalizer.values import Attachment, DeliveryReport, InboundMessage, OutboundMessage, Outcome
 
-ENTRY_POINT_GROUP = "lapor_gateway.channels"
 #: Options the gateway itself reads on any door (the short code named in acknowledgements).
 COMMON_OPTIONS = frozenset({"short_code"})
 
@@ -173,26 +168,3 @@ class ChannelAdapter:
         (bytes, content type). Called by the media worker after the acknowledgement;
         raise SendError (retryable or permanent) on failure."""
         raise SendError(f"channel {self.name} has no media to fetch", permanent=True)
-
-
-def available_channels() -> dict:
-    """Every registered channel name and its entry point (not yet imported)."""
-    return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def build_adapters(doors: dict[str, Door], settings) -> dict[str, ChannelAdapter]:
-    """One adapter instance per door, importing only the channels that doors use; a door
-    naming an unknown channel is a configuration error."""
-    from config.settings import SettingsError
-
-    registry = available_channels()
-    classes: dict[str, type[ChannelAdapter]] = {}
-    built = {}
-    for door in doors.values():
-        if door.channel not in registry:
-            raise SettingsError(f"door {door.id!r}: no channel adapter named {door.channel!r} "
-                                f"(installed: {', '.join(sorted(registry))})")
-        if door.channel not in classes:
-            classes[door.channel] = registry[door.channel].load()
-        built[door.id] = classes[door.channel](door, settings)
-    return built

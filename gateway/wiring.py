@@ -9,7 +9,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from channels.base import build_adapters
+from channels.registry import build_adapters
 from config.doors import Catalogue, load_catalogue
 from config.settings import Settings
 from forwarder.queue import Publisher

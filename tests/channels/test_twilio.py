@@ -411,7 +411,7 @@ def test_replay_that_moves_the_boundary_after_message_sid_is_refused(client, par
 
 # ----- production needs the public URL (issue 8, item 15) ------------------------------------------
 def test_production_refuses_a_twilio_door_that_would_trust_the_host_header(environ):
-    from channels.base import build_adapters
+    from channels.registry import build_adapters
     from config.settings import load_settings
 
     environ.pop("LAPOR_PUBLIC_BASE_URL")
@@ -430,7 +430,7 @@ def test_production_refuses_a_twilio_door_that_would_trust_the_host_header(envir
 
 
 def test_production_starts_the_default_doors_while_twilio_is_not_configured(environ):
-    from channels.base import build_adapters
+    from channels.registry import build_adapters
     from config.settings import load_settings
 
     unset = load_settings({k: v for k, v in environ.items() if not k.startswith("LAPOR_TWILIO_")

@@ -23,7 +23,8 @@ from urllib.parse import quote_from_bytes
 import pytest
 from hypothesis import given, strategies as st
 
-from channels.base import Rejected, UploadedFile, WebRequest, WebResponse, build_adapters
+from channels.base import Rejected, UploadedFile, WebRequest, WebResponse
+from channels.registry import build_adapters
 from normalizer.values import Outcome
 from config.doors import load_catalogue
 from config.settings import load_settings

@@ -179,7 +179,8 @@ CHANNEL_CODE = {"kannel": ["channels/kannel/*.py"], "web": ["channels/web/*.py",
 def test_every_option_the_code_reads_is_declared(channel):
     import re
 
-    from channels.base import COMMON_OPTIONS, available_channels
+    from channels.base import COMMON_OPTIONS
+    from channels.registry import available_channels
 
     adapter = available_channels()[channel].load()
     root = Path(__file__).parents[2]

@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from channels.base import available_channels
+from channels.registry import available_channels
 
 SECRET_WORDS = ("secret", "signature", "token", "expected", "given", "digest", "password")
 # the verbs that see a credential, per channel (web: CSRF, checked in gateway/forms.py)

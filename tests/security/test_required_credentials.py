@@ -12,7 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from channels.base import Rejected, available_channels
+from channels.base import Rejected
+from channels.registry import available_channels
 from config.doors import load_catalogue
 from tests.security.senders import SENDERS
 from tests.security.wire import DOORS_FILE
