@@ -8,7 +8,13 @@ built-in name cannot be taken over by an installed package.
 """
 from __future__ import annotations
 
+import importlib
+import threading
+from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from importlib.util import find_spec
+from types import ModuleType
+from typing import Callable
 
 from channels.base import ChannelAdapter
 from config.doors import Door
@@ -33,6 +39,39 @@ def available_channels() -> dict[str, EntryPoint]:
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(entry.name, entry)
     return found
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """What the gateway's CLI lends a channel's commands (``channels/<name>/cli.py``): the
+    wired parts (settings, store, intake, adapters) on demand, and the stop event that
+    SIGTERM/SIGINT set. A channel's CLI never imports the gateway."""
+    parts: Callable[[], object]
+    stop_event: Callable[[], threading.Event]
+
+
+@dataclass(frozen=True)
+class Background:
+    """A long-running command ``lapor-gateway run`` starts beside the workers for some doors
+    (the X mentions poller): ``argv`` after ``lapor-gateway``; ``note`` is the banner's word
+    for each door in ``doors``."""
+    name: str
+    argv: list[str]
+    doors: list[str]
+    note: str
+
+
+def command_modules() -> list[ModuleType]:
+    """The ``cli`` module of every channel package that has one (``channels/<name>/cli.py``,
+    or ``<package>.cli`` beside a third-party adapter). Each has ``register(subparsers,
+    context)``; it may have ``background(catalogue) -> [Background]`` and
+    ``check_config(parts) -> [error]``."""
+    modules = []
+    for entry in available_channels().values():
+        package = entry.value.partition(":")[0].rpartition(".")[0]
+        if package and find_spec(package + ".cli") is not None:
+            modules.append(importlib.import_module(package + ".cli"))
+    return modules
 
 
 def build_adapters(doors: dict[str, Door], settings) -> dict[str, ChannelAdapter]:

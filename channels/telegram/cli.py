@@ -33,8 +33,9 @@ class AdminError(Exception):
     """A configuration problem, reported in one line (exit status 2)."""
 
 
-def register(subparsers) -> None:
-    """Add ``telegram set-webhook`` and ``telegram webhook-info`` to the CLI's subparsers."""
+def register(subparsers, context=None) -> None:
+    """Add ``telegram set-webhook`` and ``telegram webhook-info`` to the CLI's subparsers
+    (they read the settings themselves: ``context`` is not needed)."""
     telegram = subparsers.add_parser("telegram", help="Telegram doors: register the webhook")
     actions = telegram.add_subparsers(dest="telegram_command", required=True)
     set_webhook = actions.add_parser("set-webhook", help="register <public URL>/in/<door>")

@@ -29,6 +29,15 @@ class TinyAdapter(ChannelAdapter):
 '''
 
 
+TINY_CLI = '''"""lapor-gateway tiny hello."""
+
+
+def register(subparsers, context):
+    tiny = subparsers.add_parser("tiny")
+    tiny.set_defaults(func=lambda args: print("hello from tiny", callable(context.parts)) or 0)
+'''
+
+
 @pytest.fixture
 def tiny_package(tmp_path, monkeypatch):
     """A channel package ``tinychan`` (adapter.py) on the import path, as a new channel is."""
@@ -36,9 +45,10 @@ def tiny_package(tmp_path, monkeypatch):
     package.mkdir()
     (package / "__init__.py").write_text('"""Tiny channel."""\n')
     (package / "adapter.py").write_text(textwrap.dedent(TINY_ADAPTER))
+    (package / "cli.py").write_text(TINY_CLI)
     monkeypatch.syspath_prepend(str(tmp_path))
     yield "tinychan.adapter:TinyAdapter"
-    for name in ("tinychan.adapter", "tinychan"):
+    for name in ("tinychan.adapter", "tinychan.cli", "tinychan"):
         sys.modules.pop(name, None)
 
 
@@ -73,3 +83,14 @@ def test_one_alias_line_makes_a_new_channel_package_a_door(monkeypatch, tiny_pac
     with pytest.raises(Rejected) as refused:             # the declared credential is unset
         adapters["tiny-2"].authenticate(request)
     assert (refused.value.status, refused.value.reason) == (503, "door not configured")
+
+
+def test_a_channel_package_cli_adds_its_commands_to_the_gateway_cli(monkeypatch, tiny_package,
+                                                                    capsys):
+    from gateway.cli import build_parser
+
+    monkeypatch.setitem(registry.ALIASES, "tiny", tiny_package)
+    args = build_parser().parse_args(["tiny"])
+    assert args.func(args) == 0 and capsys.readouterr().out == "hello from tiny True\n"
+    built_in = {module.__name__ for module in registry.command_modules()}
+    assert {"channels.telegram.cli", "channels.twitter.cli", "tinychan.cli"} <= built_in
