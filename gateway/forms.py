@@ -30,13 +30,14 @@ from werkzeug.http import HTTP_STATUS_CODES
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
+from channels.base import Rejected
 from channels.web.adapter import InvalidSubmission
 from channels.web.text import size_label
 from config import messages
 from gateway import attachments
 from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
-from gateway.webrequest import from_flask
+from gateway.webrequest import from_flask, web_adapter
 from gateway.webtext import date_text, known, time_text, translator
 from normalizer import tracking
 
@@ -132,7 +133,11 @@ def submit():
     except ValidationError as exc:
         log.info("form refused: csrf (%s)", exc)
         return _error_page(400, translator(lang)("csrf"))
-    adapter = parts.adapters["web"]
+    try:
+        adapter = web_adapter(parts)
+    except Rejected as exc:
+        log.info("form refused: %s", exc.reason)
+        return _error_page(404, translator(lang)("error_404"))
     try:
         message, uploads = adapter.submission(from_flask(parts.settings.public_base_url))
     except InvalidSubmission as exc:
