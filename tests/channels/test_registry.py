@@ -94,3 +94,25 @@ def test_a_channel_package_cli_adds_its_commands_to_the_gateway_cli(monkeypatch,
     assert args.func(args) == 0 and capsys.readouterr().out == "hello from tiny True\n"
     built_in = {module.__name__ for module in registry.command_modules()}
     assert {"channels.telegram.cli", "channels.twitter.cli", "tinychan.cli"} <= built_in
+
+
+def declarations_table() -> str:
+    """docs/architecture.md's table of what each adapter declares, built from the code."""
+    rows = ["| channel | required credentials | required options | known options | not configured |",
+            "|---|---|---|---|---|"]
+    for name, entry in sorted(registry.available_channels().items()):
+        adapter = entry.load()
+        status, reason = adapter.not_configured
+        cells = [name, ", ".join(adapter.required_credentials), ", ".join(adapter.required_options),
+                 ", ".join(sorted(adapter.known_options or ())), f"{status} {reason}"]
+        rows.append(" ".join(["|", *[f"{cell} |" if cell else "|" for cell in cells]]))
+    return "\n".join(rows)
+
+
+def test_the_architecture_table_of_declarations_matches_the_adapters():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text("utf-8")
+    start = text.index("<!-- declarations:")
+    documented = text[text.index("\n", start) + 1:text.index("<!-- /declarations -->")]
+    assert documented.strip() == declarations_table(), declarations_table()
