@@ -32,27 +32,10 @@ Features
   the file through ``channels.download`` (the Bot API host only, no redirect: the token is in
   the URL; up to the 20 MB the Bot API serves). ``file_id`` must be Telegram's alphabet.
 
-Door settings
-=============
-* ``credentials.bot_token``: the token from @BotFather. Unset: every call is 503.
-* ``credentials.secret_token``: 1-256 characters ``A-Z a-z 0-9 _ -``, chosen by the
-  operator (derived from the gateway key in the embedded default). Unset: 503.
-* ``options.api_base_url``: the Bot API server root [https://api.telegram.org]; a local
-  ``telegram-bot-api`` server (https) or a test stand-in.
-* ``options.insecure_origins_for_tests``: the test stand-in's origin (``channels.download``);
-  never set in production.
-
-Sample update (a photo with a caption)::
-
-    POST /in/telegram
-    X-Telegram-Bot-Api-Secret-Token: ...
-    {"update_id": 815200001, "message": {"message_id": 42, "date": 1795516959,
-     "from": {"id": 5811230001, "is_bot": false, "first_name": "Siti", "last_name": "Aminah",
-              "language_code": "id"},
-     "chat": {"id": 5811230001, "type": "private", "first_name": "Siti"},
-     "photo": [{"file_id": "AgACAgUAAxk...", "file_unique_id": "AQADs7Ex", "width": 90,
-                "height": 67, "file_size": 1432}, {... "width": 1280, "height": 960 ...}],
-     "caption": "Jalan berlubang di depan SDN 3"}}
+Door settings and sample payloads: ``docs/channels/telegram.md``; what the adapter requires
+and reads: ``required_credentials`` and ``known_options`` below (docs/architecture.md).
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the provider
+(``channels/download.py``); never set in production.
 """
 from __future__ import annotations
 

@@ -28,25 +28,10 @@ Features
 * ``fetch_media``: photos, videos and GIFs of tweets (public URLs) and DM media (OAuth 1.0a
   signed) from X's media hosts only.
 
-Door settings
-=============
-* ``credentials``: ``consumer_key``, ``consumer_secret`` (API key and secret: sign the
-  webhook, the CRC and, with ``access_token``/``access_token_secret`` of the LAPOR account,
-  every tweet and DM), ``bearer_token`` (app-only reads: the poller).
-* ``options.account_id``: our numeric user id (else taken from the payload's
-  ``for_user_id``); ``options.username``: our handle without @ (status hints in replies);
-  ``options.api_base_url``: X's API root [https://api.twitter.com];
-  ``options.max_media_bytes``: largest media download [LAPOR_MAX_BODY_BYTES].
-
-Sample payload (Account Activity, a mention with a photo; abridged)::
-
-    {"for_user_id": "1708000000000000001", "user_has_blocked": "false",
-     "tweet_create_events": [{"id_str": "1861000000000000001", "timestamp_ms": "1795516959000",
-       "text": "@LAPOR1708 Jalan rusak di Jl. Merdeka https://t.co/AbC123",
-       "user": {"id_str": "98765432", "name": "Siti", "screen_name": "siti_bdg"},
-       "entities": {"user_mentions": [{"screen_name": "LAPOR1708", "id_str": "1708000000000000001"}]},
-       "extended_entities": {"media": [{"type": "photo", "url": "https://t.co/AbC123",
-         "media_url_https": "https://pbs.twimg.com/media/FxYz.jpg"}]}}]}
+Door settings and sample payloads: ``docs/channels/twitter.md``; what the adapter requires
+and reads: ``required_credentials`` and ``known_options`` below (docs/architecture.md).
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the provider
+(``channels/download.py``); never set in production.
 """
 from __future__ import annotations
 

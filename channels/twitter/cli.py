@@ -11,7 +11,7 @@ gateway answers with the consumer secret), or, when X already has that URL, re-v
 to it (``POST /2/account_activity/webhooks/<id>/subscriptions/all``, OAuth 1.0a user
 context of the account), and prints what ``webhook-info`` prints: the webhooks X holds for
 the app (``GET /2/webhooks``), with, for the door's URL, whether it is valid and whether the
-account is subscribed. Calls go through the door's tweepy client (``channels.twitter_api``,
+account is subscribed. Calls go through the door's tweepy client (``channels/twitter/client.py``,
 ``options.api_base_url``), so the tests run this against a local stand-in for X.
 ``--door`` may be left out when exactly one door uses the ``twitter`` channel.
 

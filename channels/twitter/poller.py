@@ -3,7 +3,7 @@
 Reads the API v2 mentions timeline of the LAPOR account (``GET /2/users/:id/mentions``
 through tweepy's ``Client.get_users_mentions``, with the bearer token; OAuth 1.0a user
 context when the door has no bearer token) and hands each mention to the intake exactly
-as the webhook would (``channels.twitter_parse.tweet_v2``: same ``tweet:<id>`` message ids,
+as the webhook would (``channels/twitter/payload.py`` ``tweet_v2``: same ``tweet:<id>`` message ids,
 so a poller and a webhook on one door deduplicate each other).
 
 Nothing lost, nothing repeated

@@ -1,7 +1,7 @@
 """WhatsApp door (channel ``whatsapp``): a WhatsApp Business number on Meta's Cloud API.
 
 Owns the Meta side of a door: the webhook verification handshake, the signature on every
-delivery, reading the ``messages`` webhook (``channels.whatsapp_payload``), replies through
+delivery, reading the ``messages`` webhook (``channels/whatsapp/payload.py``), replies through
 the Graph API messages endpoint and the two-step media download. The agency's setup guide
 is ``docs/channels/whatsapp.md``.
 
@@ -19,10 +19,10 @@ Features
   Status events (``statuses``: sent, delivered, read, failed with Meta's error codes) are
   the delivery reports of our replies (``delivery_reports``; error 131050, the citizen
   stopped messages from the business, is their opt-out); reactions, stickers and other types make
-  no complaint (see ``channels.whatsapp_payload``). ``provider_message_id`` is the wamid,
+  no complaint (see ``channels/whatsapp/payload.py``). ``provider_message_id`` is the wamid,
   which Meta keeps on every retry of a delivery.
 * Senders without a phone number (users who adopted a WhatsApp username) are known by their
-  business-scoped user id (``sender_kind`` ``bsuid``, see ``channels.whatsapp_payload``);
+  business-scoped user id (``sender_kind`` ``bsuid``, see ``channels/whatsapp/payload.py``);
   replies to them go in the message's ``recipient`` field instead of ``to``.
 * Replies (``replies_inline`` False: the notifier calls ``send``): POST
   ``{graph_url}/{phone_number_id}/messages`` with a text body and the access token. Meta
@@ -36,20 +36,10 @@ Features
   never across a redirect; media ids must be digits (no ``..`` reaching the Graph root). The
   bytes are checked against Meta's sha256.
 
-Door settings
-=============
-* ``credentials.app_secret``: the Meta app's App Secret (signs every webhook delivery).
-* ``credentials.verify_token``: any secret string, typed into Meta's webhook form too.
-* ``credentials.access_token``: a System User token with ``whatsapp_business_messaging``.
-* ``options.phone_number_id``: the business number's Phone number ID (replies go from it).
-* ``options.graph_url``: Graph API base with version [https://graph.facebook.com/v25.0];
-  tests point it at a local server.
-* ``options.status_template`` / ``options.template_language``: approved template for status
-  notices outside the 24-hour window, and its language code [none / id].
-* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads
-  [LAPOR_MAX_BODY_BYTES, the media worker's own limit].
-* ``options.insecure_origins_for_tests``: local stand-ins for Meta (``channels.download``);
-  never set in production.
+Door settings and sample payloads: ``docs/channels/whatsapp.md``; what the adapter requires
+and reads: ``required_credentials`` and ``known_options`` below (docs/architecture.md).
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the provider
+(``channels/download.py``); never set in production.
 """
 from __future__ import annotations
 
