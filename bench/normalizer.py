@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from channels.base import InboundMessage  # noqa: E402
+from normalizer.values import InboundMessage  # noqa: E402
 from config.doors import load_catalogue  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from normalizer.normalize import Context, build_complaint, interpret  # noqa: E402

@@ -1,4 +1,4 @@
-"""The channel adapter interface, the values adapters exchange, and the adapter registry.
+"""The channel adapter interface and the request/response values it sees.
 
 An adapter speaks one provider's protocol for one door. It is small: ``verify`` the
 request is genuine, ``parse`` it into ``InboundMessage`` values, ``respond`` with what the
@@ -7,22 +7,17 @@ reply on the channel. Adapters see a framework-neutral ``WebRequest`` (built by 
 gateway from Flask's request) and return a ``WebResponse``; they know nothing of Flask,
 kombu or Redis, so they can be tested and fuzzed with plain values.
 
-Adapters register under the entry-point group ``lapor_gateway.channels``; an agency ships
-its own adapter as a package declaring, in its pyproject::
-
-    [project.entry-points."lapor_gateway.channels"]
-    mychannel = "my_package.adapter:MyAdapter"
+The built-in adapters are named in ``channels/registry.py``; an agency's own adapter
+registers through an entry point (README "Writing a channel adapter").
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from importlib.metadata import entry_points
 from typing import ClassVar
 
 from config.doors import Door
+from normalizer.values import Attachment, DeliveryReport, InboundMessage, OutboundMessage, Outcome
 
-ENTRY_POINT_GROUP = "lapor_gateway.channels"
 #: Options the gateway itself reads on any door (the short code named in acknowledgements).
 COMMON_OPTIONS = frozenset({"short_code"})
 
@@ -66,118 +61,6 @@ class UploadedFile:
     data: bytes
 
 
-@dataclass(frozen=True)
-class Attachment:
-    """A file the citizen sent: the provider's reference now, the bytes maybe later."""
-    kind: str                      # image, document, audio, video, other
-    content_type: str
-    size: int | None = None
-    provider_ref: str = ""         # URL or media id at the provider
-    filename: str = ""
-    sha256: str = ""
-    stored_ref: str = ""           # where the gateway keeps the bytes, if it has them
-
-
-@dataclass(frozen=True)
-class Location:
-    text: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    region_codes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """One message from a citizen, as the provider described it, before normalizing.
-
-    ``sender`` is the raw handle (a phone number, chat id, ...); ``sender_kind`` says which
-    (``phone``, ``bsuid`` (a WhatsApp business-scoped user id), ``telegram``, ``twitter``,
-    ``email``, ``none``). Structured submissions (web form, JSON API) fill
-    ``classification``, ``anonymous``, ``confidential``, ``title`` directly; text channels
-    leave them None and the normalizer reads the keywords."""
-    door_id: str
-    channel: str
-    provider_message_id: str
-    sender: str
-    sender_kind: str
-    text: str
-    received_at: datetime
-    sent_at: datetime | None = None
-    recipient: str = ""
-    sender_name: str = ""
-    contact: str = ""
-    attachments: tuple[Attachment, ...] = ()
-    location: Location | None = None
-    classification: str | None = None
-    anonymous: bool | None = None
-    confidential: bool | None = None
-    title: str = ""
-    language: str = "id"
-    is_edit: bool = False          # an edit of an earlier message: meta["edit_of"] names it
-    public: bool = False           # written in public (a tweet): replies say only the number
-    new_thread: bool = False       # the citizen asked for a new complaint (/baru, LAPOR ...)
-    body_fingerprint: str = ""     # keyed hash of the body when provider_message_id is chosen
-                                   # by the client: the same id with another body is refused
-    meta: dict = field(default_factory=dict)   # provider facts worth keeping (smsc, coding)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the pipeline did with one InboundMessage, for ``respond``."""
-    message: InboundMessage
-    tracking_number: str
-    reply_text: str                # acknowledgement in the citizen's language
-    duplicate: bool = False
-    followup: bool = False
-    kind: str = "ack"              # ack (a complaint or follow-up recorded) or answer (CEK...)
-    complaint_id: str = ""
-    language: str = "id"           # the reply's language: id, or en (the citizen's)
-
-
-@dataclass(frozen=True)
-class OutboundMessage:
-    """A reply to send on a channel.
-
-    ``to`` is the normalized handle the message came from (E.164 for phones, the chat id
-    for Telegram, the user id for Twitter); the adapter turns it back into what its API
-    wants. ``kind``: ``ack`` (acknowledgement), ``answer`` (to CEK, STOP, help...),
-    ``status`` (a status change from the central system). ``reply_to`` is the provider
-    message id being answered, where the channel threads replies (tweets). ``private``
-    False means the citizen wrote in public (a tweet mentioning us): the adapter must then
-    say nothing but ``tracking_number`` and where to follow it publicly, and send anything
-    more privately (a DM). ``language`` (``id``/``en``) is the citizen's: what the adapter
-    writes itself (a public reply) is in it too."""
-    door_id: str
-    to: str
-    text: str
-    complaint_id: str = ""
-    kind: str = "answer"
-    private: bool = True
-    reply_to: str = ""
-    tracking_number: str = ""
-    reply_id: str = ""             # the gateway's id of this reply (delivery reports name it)
-    language: str = "id"
-
-
-#: What became of a reply, in order; a report never moves a reply back (``failed`` ranks
-#: below ``delivered``: a late failure report does not undo a delivery).
-REPLY_STATES = ("accepted", "sent", "failed", "delivered", "read")
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    """A provider's word on a reply the gateway sent: ``ref`` is the provider's id of that
-    message (Twilio's SID, the wamid), or the gateway's own ``reply_id`` when
-    ``by_reply_id`` (Kannel carries it in the DLR URL); ``state`` one of REPLY_STATES;
-    ``code`` the provider's error code; ``opted_out`` when the code means the citizen
-    asked the provider to stop (the gateway then records STOP)."""
-    ref: str
-    state: str
-    code: str = ""
-    opted_out: bool = False
-    by_reply_id: bool = False
-
-
 @dataclass
 class WebResponse:
     status: int = 200
@@ -214,6 +97,8 @@ class ChannelAdapter:
     #: Every option the adapter reads (``check-config`` reports any other as a misspelling);
     #: None: not declared, nothing checked.
     known_options: ClassVar[frozenset[str] | None] = None
+    #: The refusal of every call to a door that lacks a required value (``authenticate``).
+    not_configured: ClassVar[tuple[int, str]] = (503, "door not configured")
 
     def __init__(self, door: Door, settings=None):
         self.door = door
@@ -235,6 +120,21 @@ class ChannelAdapter:
 
     def configured(self) -> bool:
         return not self.missing(self.door)
+
+    def authenticate(self, request: WebRequest) -> WebResponse | None:
+        """What the gateway calls first on every request to a door: refuse every call while
+        the door lacks a declared requirement (``not_configured``, so the provider retries),
+        answer a verification handshake (GET), else ``verify``. Returns the handshake's
+        answer, or None once the request is verified. Adapters implement ``verify`` and
+        ``challenge``, not this."""
+        if self.missing(self.door):
+            raise Rejected(*self.not_configured)
+        if request.method == "GET":
+            answer = self.challenge(request)
+            if answer is not None:
+                return answer
+        self.verify(request)
+        return None
 
     def verify(self, request: WebRequest) -> None:
         """Raise Rejected(401|403, reason) unless the request is genuinely from the provider."""
@@ -268,26 +168,3 @@ class ChannelAdapter:
         (bytes, content type). Called by the media worker after the acknowledgement;
         raise SendError (retryable or permanent) on failure."""
         raise SendError(f"channel {self.name} has no media to fetch", permanent=True)
-
-
-def available_channels() -> dict:
-    """Every registered channel name and its entry point (not yet imported)."""
-    return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def build_adapters(doors: dict[str, Door], settings) -> dict[str, ChannelAdapter]:
-    """One adapter instance per door, importing only the channels that doors use; a door
-    naming an unknown channel is a configuration error."""
-    from config.settings import SettingsError
-
-    registry = available_channels()
-    classes: dict[str, type[ChannelAdapter]] = {}
-    built = {}
-    for door in doors.values():
-        if door.channel not in registry:
-            raise SettingsError(f"door {door.id!r}: no channel adapter named {door.channel!r} "
-                                f"(installed: {', '.join(sorted(registry))})")
-        if door.channel not in classes:
-            classes[door.channel] = registry[door.channel].load()
-        built[door.id] = classes[door.channel](door, settings)
-    return built

@@ -15,7 +15,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from channels.base import Attachment, UploadedFile
+from channels.base import UploadedFile
+from normalizer.values import Attachment
 
 
 @dataclass(frozen=True)

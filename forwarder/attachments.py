@@ -18,7 +18,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from channels.base import Attachment, UploadedFile
+from channels.base import UploadedFile
+from normalizer.values import Attachment
 from channels.uploads import describe
 from forwarder.spool import fsync_dir
 

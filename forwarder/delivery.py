@@ -2,7 +2,7 @@
 
 The notifier records what ``send()`` did (``accepted`` with the provider's message id, or
 ``failed``); providers' delivery reports (Kannel DLRs, Twilio status callbacks, WhatsApp
-``statuses``) move the state on (``channels.base.REPLY_STATES``: accepted, sent, failed,
+``statuses``) move the state on (``normalizer.values.REPLY_STATES``: accepted, sent, failed,
 delivered, read; never backwards). Each change:
 
 * is kept in the store (``forwarder.store_replies``): the reply's record, the provider's id
@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 
 from redis import RedisError
 
-from channels.base import REPLY_STATES, DeliveryReport
 from forwarder.store import AcceptResult
+from normalizer.values import REPLY_STATES, DeliveryReport
 from forwarder.queue import PublishError
 from normalizer.identity import pseudonym
 from normalizer.schema import SCHEMA_VERSION

@@ -27,13 +27,14 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-from channels.base import Attachment, SendError
+from channels.base import SendError
 from forwarder.attachments import write
 from forwarder.clock import utc_stamp
 from forwarder.store import AcceptResult
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.topology import MEDIA
 from normalizer.normalize import private_attachment
+from normalizer.values import Attachment
 from normalizer.schema import SCHEMA_VERSION
 
 log = logging.getLogger("lapor.media")

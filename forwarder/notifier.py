@@ -22,12 +22,13 @@ import logging
 import threading
 import uuid
 
-from channels.base import OutboundMessage, SendError
+from channels.base import SendError
 from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.delivery import ReplyTracker
 from forwarder.topology import REPLIES
 from normalizer.identity import mask
+from normalizer.values import OutboundMessage
 
 log = logging.getLogger("lapor.notifier")
 _FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to", "tracking_number",

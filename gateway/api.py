@@ -25,11 +25,11 @@ import redis
 from flask import Blueprint, current_app, jsonify, request
 
 from channels.base import Rejected
-from channels.webform import InvalidSubmission
+from channels.web.adapter import InvalidSubmission
 from gateway.errors import error_response
 from gateway.openapi import spec_dict
 from gateway.outcome import summary
-from gateway.webrequest import from_flask
+from gateway.webrequest import from_flask, web_adapter
 from normalizer import tracking
 from normalizer.schema import StatusSchema
 
@@ -54,7 +54,7 @@ def create_complaint():
     if not request.is_json:
         return error_response(415, "send the complaint as application/json")
     try:
-        message, _none = parts.adapters["web"].submission(
+        message, _none = web_adapter(parts).submission(
             from_flask(parts.settings.public_base_url), accept_files=False)
     except InvalidSubmission as exc:
         log.info("api refused fields=%s", ",".join(sorted(exc.fields)))

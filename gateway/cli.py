@@ -31,6 +31,7 @@ import time
 
 from redis import RedisError
 
+from channels.registry import CommandContext, command_modules
 from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
 
@@ -154,11 +155,11 @@ def cmd_run(args) -> int:
         "notify": [sys.executable, "-m", "gateway.cli", "notify"],
         "media": [sys.executable, "-m", "gateway.cli", "media"],
     }
-    from channels.twitter_poller import polled_doors
-    polled = polled_doors(parts.catalogue)      # doors whose options ask for the poller
-    if polled:
-        commands["twitter"] = [sys.executable, "-m", "gateway.cli", "twitter", "poll", "--all"]
-    _banner(parts, args.host, args.port, polled)
+    extra = [job for module in command_modules() if hasattr(module, "background")
+             for job in module.background(parts.catalogue)]   # e.g. the X mentions poller
+    for job in extra:
+        commands[job.name] = [sys.executable, "-m", "gateway.cli", *job.argv]
+    _banner(parts, args.host, args.port, extra)
     stop = _stop_event()
     children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
     try:
@@ -172,15 +173,16 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _banner(parts, host: str, port: int, polled: list[str]) -> None:
+def _banner(parts, host: str, port: int, extra: list) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     print(f"lapor-gateway: web form        {base}/lapor")
     print(f"lapor-gateway: JSON API        {base}/api/v1/complaints  (OpenAPI {base}/openapi.json)")
     for door in parts.catalogue.doors.values():
         print(f"lapor-gateway: door {door.id:<10} {base}/in/{door.id}  ({door.channel})")
-    for door_id in polled:
-        print(f"lapor-gateway: door {door_id:<10} X mentions poller started")
+    for job in extra:
+        for door_id in job.doors:
+            print(f"lapor-gateway: door {door_id:<10} {job.note}")
     if not parts.settings.central_url:
         outbox = parts.settings.data_dir / "central-outbox.jsonl"
         print(f"lapor-gateway: no LAPOR_CENTRAL_URL: forwarded complaints go to {outbox}")
@@ -222,23 +224,14 @@ def cmd_media(args) -> int:
     return 0
 
 
-def cmd_twitter(args) -> int:
-    from channels.twitter_poller import polled_doors, run_poller, run_pollers
+_SERVERS: list = []        # the embedded Redis of a channel command, kept until the exit
 
-    settings, _server = _settings()
-    parts = _parts(settings)
-    doors = polled_doors(parts.catalogue) if args.all else [args.door]
-    if args.all and not args.once:
-        if not doors:   # the Procfile line on a gateway without such a door: wait, not crash
-            print("lapor-gateway: no door asks for the twitter poller (options.poll); idle",
-                  file=sys.stderr)
-            _stop_event().wait()
-        run_pollers(parts, doors, _stop_event())
-        return 0
-    taken = sum(run_poller(parts, door, _stop_event(), once=args.once) for door in doors)
-    if args.once:
-        print(f"{taken} mention(s) taken")
-    return 0
+
+def _command_parts():
+    """The wired parts for a channel's command (``CommandContext.parts``)."""
+    settings, server = _settings()
+    _SERVERS.append(server)
+    return _parts(settings)
 
 
 def cmd_reconcile(args) -> int:
@@ -333,10 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("--id", action="append", help="replay only this complaint id (repeatable)")
     dead.set_defaults(func=cmd_dead)
-    from channels import telegram_admin
-    telegram_admin.register(sub)
-    from channels import twitter_admin
-    twitter_admin.register(sub, poll=cmd_twitter)
+    context = CommandContext(parts=_command_parts, stop_event=_stop_event)
+    for module in command_modules():           # channels/<name>/cli.py: telegram, twitter ...
+        module.register(sub, context)
     return parser
 
 

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import sys
 
-from channels.twitter_poller import TwitterPoller, polled_doors
+from channels.registry import command_modules
 from config.doors import DEFAULTS, DERIVABLE, public_url
-from config.settings import SettingsError
 
 
 def _derived_notes(settings, door) -> None:
@@ -68,10 +67,8 @@ def report(parts) -> int:
                   f"{', '.join(sorted(type(adapter).known_options))})", file=sys.stderr)
             errors += 1
         _derived_notes(settings, door)
-    for door_id in polled_doors(parts.catalogue):       # "poll": true needs what it reads with
-        try:
-            TwitterPoller(parts.catalogue.doors[door_id], parts.store)
-        except SettingsError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    for module in command_modules():           # a channel's own checks (X: "poll": true)
+        for error in getattr(module, "check_config", lambda parts: [])(parts):
+            print(f"error: {error}", file=sys.stderr)
             errors += 1
     return errors

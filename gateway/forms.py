@@ -30,13 +30,14 @@ from werkzeug.http import HTTP_STATUS_CODES
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
-from channels.webform import InvalidSubmission
-from channels.webform_text import size_label
+from channels.base import Rejected
+from channels.web.adapter import InvalidSubmission
+from channels.web.text import size_label
 from config import messages
 from forwarder import attachments
 from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
-from gateway.webrequest import from_flask
+from gateway.webrequest import from_flask, web_adapter
 from gateway.webtext import date_text, known, page_text, time_text
 from normalizer import tracking
 
@@ -138,7 +139,11 @@ def submit():
     except ValidationError as exc:
         log.info("form refused: csrf (%s)", exc)
         return _error_page(400, page_text("csrf"))
-    adapter = parts.adapters["web"]
+    try:
+        adapter = web_adapter(parts)
+    except Rejected as exc:
+        log.info("form refused: %s", exc.reason)
+        return _error_page(404, page_text("error_404"))
     try:
         message, uploads = adapter.submission(from_flask(parts.settings.public_base_url))
     except InvalidSubmission as exc:

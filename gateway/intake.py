@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 
-from channels.base import InboundMessage, Outcome, Rejected, WebRequest, WebResponse
+from channels.base import Rejected, WebRequest, WebResponse
+from normalizer.values import InboundMessage, Outcome
 from forwarder.delivery import ReplyTracker
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
@@ -48,11 +49,9 @@ class Intake:
         adapter = self.adapters.get(door_id)
         if adapter is None:
             raise Rejected(404, f"unknown door {door_id[:64]!r}")
-        if request.method == "GET":
-            answer = adapter.challenge(request)
-            if answer is not None:
-                return answer
-        adapter.verify(request)
+        answer = adapter.authenticate(request)       # configured, handshake, verified
+        if answer is not None:
+            return answer
         self.replies.reported(door_id, adapter.delivery_reports(request))
         outcomes = [self.receive(adapter, message) for message in adapter.parse(request)]
         return adapter.respond(outcomes)

@@ -8,7 +8,7 @@ read from the store, because it may have moved on since.
 """
 from __future__ import annotations
 
-from channels.base import Outcome
+from normalizer.values import Outcome
 from normalizer import service_level
 from normalizer.normalize import WIB
 

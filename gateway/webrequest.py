@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from flask import request
 
-from channels.base import UploadedFile, WebRequest
+from channels.base import Rejected, UploadedFile, WebRequest
+
+WEB_DOOR = "web"        # the door the form (/lapor) and the JSON API take submissions through
+
+
+def web_adapter(parts):
+    """The web door's adapter; Rejected(404) when the doors file has no ``web`` door of the
+    web channel (the form and the API then answer 404, not 500)."""
+    adapter = parts.adapters.get(WEB_DOOR)
+    if adapter is None or adapter.door.channel != "web":
+        raise Rejected(404, "no web door configured")
+    return adapter
 
 
 def from_flask(public_base_url: str = "") -> WebRequest:

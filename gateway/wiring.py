@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from channels.base import build_adapters
+from channels.registry import build_adapters
 from config.doors import Catalogue, load_catalogue
 from config.settings import Settings
 from forwarder.queue import Publisher

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 from pathlib import PurePosixPath
 
-from channels.base import Attachment, InboundMessage, Location
+from normalizer.values import Attachment, InboundMessage, Location
 from normalizer import grammar, identity, routing, service_level
 from normalizer.schema import SCHEMA_VERSION
 from normalizer.text import clean_message, usv

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from channels.base import Attachment, InboundMessage, Location
+from normalizer.values import Attachment, InboundMessage, Location
 
 REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -118,7 +118,7 @@ def inbound(text: str, sender: str = "081234567890", provider_id: str = "", door
     import uuid
     from datetime import datetime, timezone
 
-    from channels.base import InboundMessage
+    from normalizer.values import InboundMessage
 
     return InboundMessage(door_id=door, channel=channel,
                           provider_message_id=provider_id or uuid.uuid4().hex, sender=sender,

@@ -37,7 +37,7 @@ def door(api_base_url: str = "", bot_token: str = BOT_TOKEN, secret_token: str =
 def adapter_for(api_base_url: str = "", **credentials):
     """A TelegramAdapter for the door, keyed like the gateway the pipeline tests run; the
     downloader may reach the local stand-in at ``api_base_url``."""
-    from channels.telegram import TelegramAdapter
+    from channels.telegram.adapter import TelegramAdapter
 
     built = door(api_base_url, **credentials)
     if api_base_url:

@@ -11,8 +11,9 @@ from dataclasses import replace
 import pytest
 
 from channels import download
-from channels.base import Attachment, SendError
-from channels.twilio import TwilioAdapter
+from channels.base import SendError
+from normalizer.values import Attachment
+from channels.twilio.adapter import TwilioAdapter
 from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.channels.twilio_support import ACCOUNT_SID, AUTH_TOKEN, twilio_environ

@@ -13,9 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import redis
 
-from channels.base import OutboundMessage, Outcome, Rejected, SendError, WebRequest
+from channels.base import Rejected, SendError, WebRequest
+from normalizer.values import OutboundMessage, Outcome
 from channels.gsm7 import fits_one_sms, is_gsm7, septets
-from channels.kannel import KannelAdapter, parse_time
+from channels.kannel.adapter import KannelAdapter
+from channels.kannel.payload import parse_time
 from config import messages
 from config.doors import Door
 from forwarder.topology import COMPLAINTS
@@ -97,7 +99,7 @@ def test_adapter_refuses_table(name):
     case, adapter = CASES[name], KannelAdapter(door())
     request = web_request(case)
     with pytest.raises(Rejected) as refused:
-        adapter.verify(request)
+        adapter.authenticate(request)
         adapter.parse(request)
     assert refused.value.status == case["expect"]["status"]
     assert refused.value.reason == case["expect"]["reason"]
@@ -108,7 +110,7 @@ def test_door_without_secret_refuses_everything():
     adapter = KannelAdapter(door(secret=""))
     for name in ("get_valid", "get_basic_auth", "missing_secret"):
         with pytest.raises(Rejected) as refused:
-            adapter.verify(web_request(CASES[name]))
+            adapter.authenticate(web_request(CASES[name]))
         assert (refused.value.status, refused.value.reason) == (403, "door has no secret configured")
 
 

@@ -14,7 +14,8 @@ import pytest
 from telegram import Update
 
 from channels.base import Rejected, WebRequest
-from channels.telegram import TelegramAdapter, attachments_of, translate_command
+from channels.telegram.adapter import TelegramAdapter
+from channels.telegram.payload import attachments_of, translate_command
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
@@ -76,7 +77,7 @@ def test_adapter_refuses_table(name):
     case, adapter = CASES[name], adapter_for()
     request = web_request(case)
     with pytest.raises(Rejected) as refused:
-        adapter.verify(request)
+        adapter.authenticate(request)
         adapter.parse(request)
     assert (refused.value.status, refused.value.reason) == (case["expect"]["status"], case["expect"]["reason"])
     assert SECRET_TOKEN not in refused.value.reason and BOT_TOKEN not in refused.value.reason
@@ -112,7 +113,7 @@ def _same_but_false_defaults(written, recorded) -> bool:
 def test_door_without_credentials_answers_503(missing):
     adapter = adapter_for(**{missing: ""})
     with pytest.raises(Rejected) as refused:
-        adapter.verify(web_request(CASES["text"]))
+        adapter.authenticate(web_request(CASES["text"]))
     assert (refused.value.status, refused.value.reason) == (503, "door not configured")
 
 
@@ -123,7 +124,7 @@ def test_secret_token_must_match_exactly():
         request = web_request(CASES["text"])
         request.headers[HEADER.lower()] = given_token
         with pytest.raises(Rejected) as refused:
-            adapter.verify(request)
+            adapter.authenticate(request)
         assert refused.value.status == 403
 
 

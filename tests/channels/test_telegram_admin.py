@@ -1,4 +1,4 @@
-"""``lapor-gateway telegram set-webhook`` / ``webhook-info`` (channels/telegram_admin.py),
+"""``lapor-gateway telegram set-webhook`` / ``webhook-info`` (channels/telegram/cli.py),
 parsed with the argparse lines the gateway's CLI adds and run against a local stand-in for
 the Bot API (tests/channels/telegram_fake.py)."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from channels import telegram_admin
-from channels.telegram import translate_command
+from channels.telegram import cli as telegram_admin
+from channels.telegram.payload import translate_command
 from config import messages
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import (BOT_TOKEN, CASES, HEADER, PATH, SECRET_TOKEN,

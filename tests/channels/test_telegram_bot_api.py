@@ -10,8 +10,10 @@ import threading
 
 import pytest
 
-from channels.base import Attachment, OutboundMessage, SendError
-from channels.telegram import MAX_TEXT, chat_ref
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
+from channels.telegram.adapter import MAX_TEXT
+from channels.telegram.payload import chat_ref
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import BOT_TOKEN, REF_KEY, adapter_for, environ_for
 from tests.helpers import free_port

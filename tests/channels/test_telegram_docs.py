@@ -8,8 +8,8 @@ import json
 import re
 from pathlib import Path
 
-from channels import telegram_admin
-from channels.telegram import translate_command
+from channels.telegram import cli as telegram_admin
+from channels.telegram.payload import translate_command
 from tests.channels.telegram_support import DOORS_FILE
 from tests.helpers import as_documented
 

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from werkzeug.datastructures import MultiDict
 
-from channels.base import Outcome, Rejected, WebRequest
-from channels.twilio import TwilioAdapter
+from channels.base import Rejected, WebRequest
+from normalizer.values import Outcome
+from channels.twilio.adapter import TwilioAdapter
 from config import messages
 from config.doors import Door, load_catalogue
 from config.settings import SettingsError
@@ -106,7 +107,7 @@ def test_adapter_refuses_table(name, settings):
     signed = Signed(case)
     with pytest.raises(Rejected) as refused:
         request = signed.web_request()
-        adapter.verify(request)
+        adapter.authenticate(request)
         adapter.parse(request)
     assert (refused.value.status, refused.value.reason) == (case["expect"]["status"],
                                                             case["expect"]["reason"])
@@ -410,7 +411,7 @@ def test_replay_that_moves_the_boundary_after_message_sid_is_refused(client, par
 
 # ----- production needs the public URL (issue 8, item 15) ------------------------------------------
 def test_production_refuses_a_twilio_door_that_would_trust_the_host_header(environ):
-    from channels.base import build_adapters
+    from channels.registry import build_adapters
     from config.settings import load_settings
 
     environ.pop("LAPOR_PUBLIC_BASE_URL")
@@ -429,7 +430,7 @@ def test_production_refuses_a_twilio_door_that_would_trust_the_host_header(envir
 
 
 def test_production_starts_the_default_doors_while_twilio_is_not_configured(environ):
-    from channels.base import build_adapters
+    from channels.registry import build_adapters
     from config.settings import load_settings
 
     unset = load_settings({k: v for k, v in environ.items() if not k.startswith("LAPOR_TWILIO_")

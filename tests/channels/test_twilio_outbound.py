@@ -11,8 +11,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from channels.base import Attachment, OutboundMessage, SendError
-from channels.twilio import TwilioAdapter
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
+from channels.twilio.adapter import TwilioAdapter
 from config.doors import load_catalogue
 from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC, SMS_NUMBER,
                                            WHATSAPP_NUMBER, twilio_environ)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from channels.base import Rejected
-from channels.twitter import TwitterAdapter
+from channels.twitter.adapter import TwitterAdapter
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from tests.channels.twitter_support import (ACCEPTED, ACCOUNT_ID, CASES, CONSUMER_SECRET, PATH,
@@ -58,7 +58,7 @@ def test_adapter_refuses_table(name):
     case, adapter = CASES[name], TwitterAdapter(door())
     request = web_request(case)
     with pytest.raises(Rejected) as refused:
-        adapter.verify(request)
+        adapter.authenticate(request)
         adapter.parse(request)
     assert (refused.value.status, refused.value.reason) == (case["expect"]["status"], case["expect"]["reason"])
     expected = signature(request.body).split("=", 1)[1]
@@ -79,9 +79,10 @@ def test_door_without_consumer_secret_answers_503(missing):
     base = door()
     adapter = TwitterAdapter(type(base)(**{**base.__dict__, "credentials": {
         **base.credentials, missing: ""}}))
-    for call in (adapter.verify, adapter.challenge):
+    for method in ("GET", "POST"):                 # the CRC handshake and a delivery
         with pytest.raises(Rejected) as refused:
-            call(web_request(CASES["mention_text"], method="GET", query=CRC["valid"]["query"]))
+            adapter.authenticate(web_request(CASES["mention_text"], method=method,
+                                             query=CRC["valid"]["query"]))
         assert (refused.value.status, refused.value.reason) == (503, "door not configured")
 
 
@@ -241,7 +242,7 @@ def test_parser_survives_any_bytes(body):
     adapter = TwitterAdapter(door())
     request = web_request({"body_hex": body.hex(), "signature": "valid"})
     try:
-        adapter.verify(request)
+        adapter.authenticate(request)
         found = adapter.parse(request)
     except Rejected as refused:
         assert refused.status == 400

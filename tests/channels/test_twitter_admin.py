@@ -1,4 +1,4 @@
-"""``lapor-gateway twitter set-webhook`` / ``webhook-info`` (channels/twitter_admin.py),
+"""``lapor-gateway twitter set-webhook`` / ``webhook-info`` (channels/twitter/cli.py),
 parsed by the gateway's real argument parser and run with the door's real tweepy client
 against a local stand-in for X's API (tests.helpers.Receiver, answers scripted in order)."""
 from __future__ import annotations

@@ -15,8 +15,8 @@ from tests.helpers import as_documented
 
 ROOT = Path(__file__).parents[2]
 GUIDE = (ROOT / "docs" / "channels" / "twitter.md").read_text("utf-8")
-CODE = "".join((ROOT / "channels" / name).read_text("utf-8")
-               for name in ("twitter.py", "twitter_api.py", "twitter_parse.py", "twitter_poller.py"))
+CODE = "".join((ROOT / "channels" / "twitter" / name).read_text("utf-8")
+               for name in ("adapter.py", "client.py", "payload.py", "poller.py"))
 
 
 def test_guide_shows_the_door_the_tests_load():

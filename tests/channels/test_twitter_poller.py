@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from channels import twitter_api
-from channels.twitter_poller import RateLimited, TwitterPoller, run_poller
+from channels.twitter import client as twitter_api
+from channels.twitter.poller import RateLimited, TwitterPoller, run_poller
 from config.settings import SettingsError
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from tests.channels.twitter_support import (ACCOUNT_ID, CREDENTIALS, TABLE, as_dict, door,

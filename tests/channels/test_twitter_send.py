@@ -13,9 +13,10 @@ import requests
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
-from channels.base import Attachment, OutboundMessage, SendError
-from channels.twitter import TwitterAdapter
-from channels.twitter_api import DEFAULT_API, XClient
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
+from channels.twitter.adapter import TwitterAdapter
+from channels.twitter.client import DEFAULT_API, XClient
 from config import messages
 from config.settings import Settings
 from normalizer import tracking

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from channels.base import Outcome, Rejected, UploadedFile, WebRequest
+from channels.base import Rejected, UploadedFile, WebRequest
+from normalizer.values import Outcome
 from channels.uploads import sanitize_filename, sniff, PNG
-from channels.webform import InvalidSubmission, WebFormAdapter
+from channels.web.adapter import InvalidSubmission, WebFormAdapter
 from config.doors import Door
 from config.settings import Settings
 from tests.gateway.support import png_bytes

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from channels.base import Rejected, WebRequest
-from channels.whatsapp import WhatsAppAdapter
+from channels.whatsapp.adapter import WhatsAppAdapter
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
@@ -64,7 +64,7 @@ def test_adapter_refuses_table(name):
     case, adapter = CASES[name], WhatsAppAdapter(door())
     request = web_request(case)
     with pytest.raises(Rejected) as refused:
-        adapter.verify(request)
+        adapter.authenticate(request)
         adapter.parse(request)
     assert (refused.value.status, refused.value.reason) == (case["expect"]["status"], case["expect"]["reason"])
     expected_signature = signature(request.body).split("=", 1)[1]
@@ -78,7 +78,7 @@ def test_door_without_meta_credentials_answers_503(missing):
     options = {k: ("" if k == missing else v) for k, v in base.options.items()}
     adapter = WhatsAppAdapter(type(base)(**{**base.__dict__, "credentials": credentials, "options": options}))
     with pytest.raises(Rejected) as refused:
-        adapter.verify(web_request(CASES["text"]))
+        adapter.authenticate(web_request(CASES["text"]))
     assert (refused.value.status, refused.value.reason) == (503, "door not configured")
 
 
@@ -93,7 +93,7 @@ def test_signature_covers_the_raw_bytes_not_the_json():
     request = WebRequest("POST", "https://x" + PATH, PATH, {"x-hub-signature-256": signature(pretty)},
                          b"", raw, "application/json")
     with pytest.raises(Rejected) as refused:
-        adapter.verify(request)
+        adapter.authenticate(request)
     assert refused.value.status == 403
     upper = "sha256=" + signature(raw).split("=", 1)[1].upper()   # hex digits in either case
     good = WebRequest("POST", "https://x" + PATH, PATH, {"x-hub-signature-256": upper}, b"", raw,
@@ -109,7 +109,7 @@ def test_oversized_body_is_refused_before_hashing():
     request = WebRequest("POST", "https://x" + PATH, PATH, {"x-hub-signature-256": signature(raw)},
                          b"", raw, "application/json")
     with pytest.raises(Rejected) as refused:
-        adapter.verify(request)
+        adapter.authenticate(request)
     assert refused.value.status == 413
 
 
@@ -163,7 +163,7 @@ def test_handshake_without_a_verify_token_is_503():
     request = WebRequest("GET", "https://x" + PATH, PATH, {},
                          b"hub.mode=subscribe&hub.challenge=1&hub.verify_token=", b"")
     with pytest.raises(Rejected) as refused:
-        adapter.challenge(request)
+        adapter.authenticate(request)
     assert refused.value.status == 503
     assert adapter.challenge(web_request(CASES["text"])) is None        # POST: not a handshake
 

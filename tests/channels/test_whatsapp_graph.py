@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.base import Attachment, OutboundMessage, SendError
-from channels.whatsapp import MAX_TEXT, WhatsAppAdapter
+from channels.base import SendError
+from normalizer.values import Attachment, OutboundMessage
+from channels.whatsapp.adapter import MAX_TEXT, WhatsAppAdapter
 from config import messages
 from tests.channels.whatsapp_support import ACCESS_TOKEN, DOORS_FILE, PHONE_NUMBER_ID, door
 from tests.helpers import Listener, Receiver, as_documented, free_port
@@ -158,7 +159,7 @@ def test_opted_out_error_and_statuses(graph):
     with pytest.raises(SendError) as failed:
         adapter_for(graph).send(OutboundMessage("wa-cloud", PHONE, "x"))
     assert failed.value.opted_out and failed.value.permanent and failed.value.code == "131050"
-    from channels.whatsapp_payload import read_statuses
+    from channels.whatsapp.payload import read_statuses
 
     body = {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages", "value": {
         "statuses": [{"id": "wamid.A", "status": "read"}, {"id": "wamid.B", "status": "failed",

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from channels.base import OutboundMessage
+from normalizer.values import OutboundMessage
 from channels.gsm7 import fits_one_sms
 from config import messages
 from normalizer import tracking
@@ -121,7 +121,7 @@ def test_sendsms_asks_kannel_for_delivery_reports_and_they_verify(kannel, parts)
     from dataclasses import replace
 
     from channels.base import WebRequest
-    from channels.kannel import KannelAdapter
+    from channels.kannel.adapter import KannelAdapter
     from tests.helpers import Receiver
 
     with Receiver(default=(200, {}, b"")) as gateway:

@@ -15,7 +15,7 @@ import pytest
 import requests
 from telegram import Chat, Message, MessageEntity, PhotoSize, Update, User
 
-from channels.telegram import chat_ref
+from channels.telegram.payload import chat_ref
 from config import messages
 from normalizer import tracking
 from tests.channels.telegram_fake import FakeBotApi

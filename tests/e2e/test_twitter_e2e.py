@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from channels.twitter_poller import TwitterPoller
+from channels.twitter.poller import TwitterPoller
 from config import messages
 from normalizer import tracking
 from tests.channels.twitter_support import (CASES, CONSUMER_SECRET, TABLE, environ_for, signature,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from channels.base import Attachment, InboundMessage, Location
+from normalizer.values import Attachment, InboundMessage, Location
 from normalizer.grammar import CLASSIFICATIONS
 from normalizer.normalize import Context, build_complaint, build_event, interpret, reporter_handle
 from normalizer.schema import ComplaintSchema, FollowUpEventSchema

@@ -23,7 +23,9 @@ from urllib.parse import quote_from_bytes
 import pytest
 from hypothesis import given, strategies as st
 
-from channels.base import Outcome, Rejected, UploadedFile, WebRequest, WebResponse, build_adapters
+from channels.base import Rejected, UploadedFile, WebRequest, WebResponse
+from channels.registry import build_adapters
+from normalizer.values import Outcome
 from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.fuzz.profiles import fuzz, timeout_seconds
@@ -63,7 +65,7 @@ def run(adapter, request: WebRequest) -> tuple[str, list]:
             if answer is not None:
                 assert isinstance(answer, WebResponse) and answer.status == 200
                 return "answered", [answer.status]
-        adapter.verify(request)
+        adapter.authenticate(request)
         messages = adapter.parse(request)
     except Rejected as refused:
         # 4xx; or 503 "door not configured", the one 5xx an adapter may answer (the Twilio

@@ -73,9 +73,9 @@ def test_odd_retry_after_and_rate_limit_headers_give_no_delay(value):
     message was never acknowledged); now it is simply no delay."""
     import requests
 
-    from channels.twilio_rest import http_error
-    from channels.twitter_api import RateLimit
-    from channels.whatsapp import graph_error
+    from channels.twilio.client import http_error
+    from channels.twitter.client import RateLimit
+    from channels.whatsapp.client import graph_error
 
     answer = requests.Response()
     answer.status_code, answer._content = 503, b"{}"

@@ -170,16 +170,17 @@ def test_a_misspelled_option_fails(doors_file):
     assert "door telegram-jatim: unknown option 'api_base_ur1' (known: api_base_url)" in result.stderr
 
 
-CHANNEL_CODE = {"kannel": ["channels/kannel.py"], "web": ["channels/webform*.py", "gateway/*.py"],
-                "telegram": ["channels/telegram*.py"], "twilio": ["channels/twilio*.py"],
-                "whatsapp": ["channels/whatsapp*.py"], "twitter": ["channels/twitter*.py"]}
+CHANNEL_CODE = {"kannel": ["channels/kannel/*.py"], "web": ["channels/web/*.py", "gateway/*.py"],
+                "telegram": ["channels/telegram/*.py"], "twilio": ["channels/twilio/*.py"],
+                "whatsapp": ["channels/whatsapp/*.py"], "twitter": ["channels/twitter/*.py"]}
 
 
 @pytest.mark.parametrize("channel", sorted(CHANNEL_CODE))
 def test_every_option_the_code_reads_is_declared(channel):
     import re
 
-    from channels.base import COMMON_OPTIONS, available_channels
+    from channels.base import COMMON_OPTIONS
+    from channels.registry import available_channels
 
     adapter = available_channels()[channel].load()
     root = Path(__file__).parents[2]

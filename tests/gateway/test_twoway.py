@@ -13,7 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from channels.base import Attachment, ChannelAdapter, SendError
+from channels.base import ChannelAdapter, SendError
+from normalizer.values import Attachment
 from config.doors import Door
 from forwarder import central as contract
 from forwarder.media import MediaWorker

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from nacl.public import PrivateKey, SealedBox
 
-from channels.base import Attachment, InboundMessage, Location
+from normalizer.values import Attachment, InboundMessage, Location
 from config.doors import RoutingRule
 from normalizer.normalize import Context, build_complaint, interpret
 from normalizer.schema import ComplaintSchema

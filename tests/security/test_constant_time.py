@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from channels.base import available_channels
+from channels.registry import available_channels
 
 SECRET_WORDS = ("secret", "signature", "token", "expected", "given", "digest", "password")
 # the verbs that see a credential, per channel (web: CSRF, checked in gateway/forms.py)
@@ -91,7 +91,7 @@ def test_adapter_compares_secrets_in_constant_time(channel):
 
 
 def test_twilio_signatures_come_from_the_sdk_validator():
-    from channels.twilio import TwilioAdapter
+    from channels.twilio.adapter import TwilioAdapter
     tree = tree_of(TwilioAdapter.verify)
     assert {"RequestValidator", "compute_signature", "compare_digest"} <= calls(tree)
 

@@ -22,7 +22,8 @@ from dataclasses import replace
 import pytest
 import redis
 
-from channels.base import Attachment, ChannelAdapter
+from channels.base import ChannelAdapter
+from normalizer.values import Attachment
 from config.doors import Door
 from config.settings import load_settings
 from forwarder.media import MediaWorker
@@ -226,7 +227,7 @@ def test_no_reporter_derived_value_is_the_same_under_another_key(environ, door):
 def test_kannel_fallback_id_is_keyed(environ):
     """Without %I the id was sha256(from, to, time, text): hashing the candidate numbers
     gave the number back. Now the key decides it."""
-    from channels.kannel import fallback_id
+    from channels.kannel.payload import fallback_id
 
     fields = ("+6281200000042", "1708", "2026-11-24 10:42:40", "LAPOR ANONIM x")
     assert fallback_id(KEY_A, *fields) == fallback_id(KEY_A, *fields)

@@ -12,7 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from channels.base import Rejected, available_channels
+from channels.base import Rejected
+from channels.registry import available_channels
 from config.doors import load_catalogue
 from tests.security.senders import SENDERS
 from tests.security.wire import DOORS_FILE
@@ -44,10 +45,10 @@ def test_a_door_without_one_required_value_refuses_every_call(settings, door_id,
     adapter_class = ADAPTERS[door.channel]
     request = SENDERS[door_id].request("LAPOR jalan rusak di depan SDN 3", 1).web_request()
     assert adapter_class.missing(door) == []
-    adapter_class(door, settings).verify(request)                # configured: passes
+    assert adapter_class(door, settings).authenticate(request) is None   # configured: passes
     broken = without(door, key)
     assert adapter_class.missing(broken) == [key]
     with pytest.raises(Rejected) as refused:
-        adapter_class(broken, settings).verify(request)
+        adapter_class(broken, settings).authenticate(request)
     assert (refused.value.status, refused.value.reason) == NOT_CONFIGURED.get(
         door.channel, (503, "door not configured"))

@@ -34,12 +34,13 @@ sticker says nothing a complaint can hold; acting on them would open junk compla
 from __future__ import annotations
 
 import logging
-import math
 import re
 from datetime import datetime, timezone
 
 from channels import jsonbody
-from channels.base import Attachment, DeliveryReport, InboundMessage, Location, Rejected
+from channels.base import Rejected
+from normalizer.geo import coordinates
+from normalizer.values import Attachment, DeliveryReport, InboundMessage, Location
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")
@@ -71,17 +72,6 @@ def _list(parent, key: str) -> list:
 def _str(parent, key: str) -> str:
     value = parent.get(key) if isinstance(parent, dict) else None
     return value.strip() if isinstance(value, str) else ""
-
-
-def _number(value, limit: float) -> float | None:
-    """A finite coordinate within +-limit, else None (bools are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) and -limit <= number <= limit else None
 
 
 def sent_time(value) -> datetime | None:
@@ -221,10 +211,7 @@ def _content(kind: str, item: dict):
         return _str(media, "caption"), (attachment,), None, extra
     if kind == "location":
         place = _obj(item, "location")
-        latitude = _number(place.get("latitude"), 90.0)
-        longitude = _number(place.get("longitude"), 180.0)
-        if latitude is None or longitude is None:
-            latitude = longitude = None
+        latitude, longitude = coordinates(place.get("latitude"), place.get("longitude"))
         text = ", ".join(part for part in (_str(place, "name"), _str(place, "address")) if part)
         if not text and latitude is None:
             return None

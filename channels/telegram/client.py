@@ -45,11 +45,11 @@ from telegram.request import HTTPXRequest
 
 from channels import download
 from channels.base import SendError
+from channels.scrub import digit_runs
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
 TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 15.0, "write_timeout": 15.0,
             "pool_timeout": 5.0}
-_DIGIT_RUNS = re.compile(r"\d{5,}")
 FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")             # Telegram's file ids: base64url
 FILE_PATH = re.compile(r"(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 MAX_FILE_BYTES = 20 * 1024 * 1024                         # the Bot API serves files up to 20 MB
@@ -123,7 +123,7 @@ def scrub(text: str, token: str) -> str:
     """A provider message safe for a log line: no token, no chat or user id."""
     if token:
         text = text.replace(token, "***").replace(quote(token), "***")
-    return _DIGIT_RUNS.sub("***", text)[:160]
+    return digit_runs(text)[:160]
 
 
 class ClientError(TelegramError):

@@ -30,7 +30,8 @@ from datetime import datetime, timezone
 from posixpath import basename
 from urllib.parse import urlsplit
 
-from channels.base import Attachment, InboundMessage, Location
+from normalizer.geo import coordinates
+from normalizer.values import Attachment, InboundMessage, Location
 
 CHANNEL = "twitter"
 TWEET = "tweet:"
@@ -141,9 +142,7 @@ def point(geo) -> tuple[float | None, float | None]:
     pair = geo.get("coordinates")
     if (isinstance(pair, list) and len(pair) == 2
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)):
-        longitude, latitude = float(pair[0]), float(pair[1])
-        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
-            return latitude, longitude
+        return coordinates(pair[1], pair[0])
     return None, None
 
 

@@ -3,7 +3,7 @@
 Reads the API v2 mentions timeline of the LAPOR account (``GET /2/users/:id/mentions``
 through tweepy's ``Client.get_users_mentions``, with the bearer token; OAuth 1.0a user
 context when the door has no bearer token) and hands each mention to the intake exactly
-as the webhook would (``channels.twitter_parse.tweet_v2``: same ``tweet:<id>`` message ids,
+as the webhook would (``channels/twitter/payload.py`` ``tweet_v2``: same ``tweet:<id>`` message ids,
 so a poller and a webhook on one door deduplicate each other).
 
 Nothing lost, nothing repeated
@@ -51,9 +51,9 @@ import redis
 import requests
 import tweepy
 
-from channels import twitter_api as api
-from channels import twitter_parse as parse_
-from channels.base import InboundMessage
+from channels.twitter import client as api
+from channels.twitter import payload as parse_
+from normalizer.values import InboundMessage
 from config.settings import SettingsError
 
 log = logging.getLogger("lapor.channels.twitter.poller")

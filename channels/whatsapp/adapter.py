@@ -1,7 +1,7 @@
 """WhatsApp door (channel ``whatsapp``): a WhatsApp Business number on Meta's Cloud API.
 
 Owns the Meta side of a door: the webhook verification handshake, the signature on every
-delivery, reading the ``messages`` webhook (``channels.whatsapp_payload``), replies through
+delivery, reading the ``messages`` webhook (``channels/whatsapp/payload.py``), replies through
 the Graph API messages endpoint and the two-step media download. The agency's setup guide
 is ``docs/channels/whatsapp.md``.
 
@@ -19,10 +19,10 @@ Features
   Status events (``statuses``: sent, delivered, read, failed with Meta's error codes) are
   the delivery reports of our replies (``delivery_reports``; error 131050, the citizen
   stopped messages from the business, is their opt-out); reactions, stickers and other types make
-  no complaint (see ``channels.whatsapp_payload``). ``provider_message_id`` is the wamid,
+  no complaint (see ``channels/whatsapp/payload.py``). ``provider_message_id`` is the wamid,
   which Meta keeps on every retry of a delivery.
 * Senders without a phone number (users who adopted a WhatsApp username) are known by their
-  business-scoped user id (``sender_kind`` ``bsuid``, see ``channels.whatsapp_payload``);
+  business-scoped user id (``sender_kind`` ``bsuid``, see ``channels/whatsapp/payload.py``);
   replies to them go in the message's ``recipient`` field instead of ``to``.
 * Replies (``replies_inline`` False: the notifier calls ``send``): POST
   ``{graph_url}/{phone_number_id}/messages`` with a text body and the access token. Meta
@@ -36,20 +36,10 @@ Features
   never across a redirect; media ids must be digits (no ``..`` reaching the Graph root). The
   bytes are checked against Meta's sha256.
 
-Door settings
-=============
-* ``credentials.app_secret``: the Meta app's App Secret (signs every webhook delivery).
-* ``credentials.verify_token``: any secret string, typed into Meta's webhook form too.
-* ``credentials.access_token``: a System User token with ``whatsapp_business_messaging``.
-* ``options.phone_number_id``: the business number's Phone number ID (replies go from it).
-* ``options.graph_url``: Graph API base with version [https://graph.facebook.com/v25.0];
-  tests point it at a local server.
-* ``options.status_template`` / ``options.template_language``: approved template for status
-  notices outside the 24-hour window, and its language code [none / id].
-* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads
-  [LAPOR_MAX_BODY_BYTES, the media worker's own limit].
-* ``options.insecure_origins_for_tests``: local stand-ins for Meta (``channels.download``);
-  never set in production.
+Door settings and sample payloads: ``docs/channels/whatsapp.md``; what the adapter requires
+and reads: ``required_credentials`` and ``known_options`` below (docs/architecture.md).
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the provider
+(``channels/download.py``); never set in production.
 """
 from __future__ import annotations
 
@@ -64,9 +54,10 @@ from urllib.parse import parse_qsl
 import requests
 
 from channels import download
-from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
-                           SendError, WebRequest, WebResponse)
-from channels.whatsapp_payload import BSUID, OPTED_OUT_CODES, read_statuses, read_webhook
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from channels.whatsapp.client import address, answer_json, graph_error
+from normalizer.values import Attachment, InboundMessage, OutboundMessage
+from channels.whatsapp.payload import read_statuses, read_webhook
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.whatsapp")
@@ -81,9 +72,6 @@ MEDIA_ID = re.compile(r"[0-9]{1,32}")    # Graph media ids are numbers: no "..",
 MEDIA_HOSTS = frozenset({"graph.facebook.com", "lookaside.fbsbx.com"})
 LOOKUP_MAX_BYTES = 64 * 1024             # the lookup answer is a small JSON object
 # Graph API error codes worth retrying: throttling, "try again", service unavailable.
-RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131048,
-                             131056, 133004})
-_DIGIT_RUNS = re.compile(r"\d{5,}")
 _SPACES = re.compile(r"\s+")
 
 
@@ -120,8 +108,6 @@ class WhatsAppAdapter(ChannelAdapter):
                                     keep_blank_values=True):
             query.setdefault(key, value)
         expected = self._secret("verify_token")
-        if not expected:
-            raise Rejected(503, "door not configured")
         token = query.get("hub.verify_token", "").encode("utf-8")
         if query.get("hub.mode") != "subscribe" or not hmac.compare_digest(token, expected.encode()):
             raise Rejected(403, "verification failed")
@@ -134,8 +120,6 @@ class WhatsAppAdapter(ChannelAdapter):
 
     # ----- verify -----------------------------------------------------------------------
     def verify(self, request: WebRequest) -> None:
-        if not self.configured():
-            raise Rejected(503, "door not configured")
         if len(request.body) > self.max_body:
             raise Rejected(413, "request body too large")
         header = request.header("x-hub-signature-256").strip()
@@ -178,7 +162,7 @@ class WhatsAppAdapter(ChannelAdapter):
             raise graph_error("send", response)
         log.info("whatsapp %s accepted door=%s to=%s as=%s", message.kind, self.door.id,
                  mask(message.to), payload["type"])
-        sent = [m for m in _json(response).get("messages") or [] if isinstance(m, dict)]
+        sent = [m for m in answer_json(response).get("messages") or [] if isinstance(m, dict)]
         wamid = sent[0].get("id") if sent else ""
         return wamid[:256] if isinstance(wamid, str) else ""
 
@@ -215,7 +199,7 @@ class WhatsAppAdapter(ChannelAdapter):
                                 self._auth())
         if not 200 <= answer.status_code < 300:
             raise graph_error("media lookup", answer)
-        info = _json(answer)
+        info = answer_json(answer)
         url = info.get("url") if isinstance(info.get("url"), str) else ""
         if not url:
             raise SendError("whatsapp media lookup gave no URL", permanent=True)
@@ -249,46 +233,3 @@ class WhatsAppAdapter(ChannelAdapter):
         if session is None:
             session = self._local.session = requests.Session()
         return session
-
-
-def address(handle: str) -> dict:
-    """Who a Graph API message goes to: a reporter known by their business-scoped user id
-    goes in ``recipient`` (Meta: phone numbers in ``to``, BSUIDs in ``recipient``, with
-    ``recipient_type`` individual); a phone number in ``to``, digits only."""
-    if BSUID.fullmatch(handle):
-        return {"recipient_type": "individual", "recipient": handle}
-    digits = "".join(ch for ch in handle if ch.isascii() and ch.isdigit())
-    if not digits:
-        raise SendError("no WhatsApp number or user id to send to", permanent=True)
-    return {"to": digits}
-
-
-def _json(response: requests.Response) -> dict:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def graph_error(what: str, response: requests.Response) -> SendError:
-    """A SendError from a Graph API error answer: 5xx, 429 and throttling codes are
-    retried, other 4xx are permanent. Digit runs (phone numbers) are masked; the token and
-    the URL never appear."""
-    error = _json(response).get("error")
-    error = error if isinstance(error, dict) else {}
-    code = error.get("code") if isinstance(error.get("code"), int) else None
-    said = str(error.get("message") or response.text or "")[:120].strip()
-    reason = f"whatsapp {what} answered {response.status_code}"
-    if code is not None:
-        reason += f" (code {code})"
-    if said:
-        reason += ": " + _DIGIT_RUNS.sub("***", said)
-    retry_after = None
-    header = response.headers.get("Retry-After", "")
-    if header.isascii() and header.isdigit():
-        retry_after = float(header)
-    retryable = (response.status_code >= 500 or response.status_code == 429
-                 or code in RETRYABLE_CODES)
-    return SendError(reason, permanent=not retryable, retry_after=retry_after,
-                     code=str(code) if code is not None else "", opted_out=code in OPTED_OUT_CODES)

@@ -33,8 +33,9 @@ class AdminError(Exception):
     """A configuration problem, reported in one line (exit status 2)."""
 
 
-def register(subparsers) -> None:
-    """Add ``telegram set-webhook`` and ``telegram webhook-info`` to the CLI's subparsers."""
+def register(subparsers, context=None) -> None:
+    """Add ``telegram set-webhook`` and ``telegram webhook-info`` to the CLI's subparsers
+    (they read the settings themselves: ``context`` is not needed)."""
     telegram = subparsers.add_parser("telegram", help="Telegram doors: register the webhook")
     actions = telegram.add_subparsers(dest="telegram_command", required=True)
     set_webhook = actions.add_parser("set-webhook", help="register <public URL>/in/<door>")
@@ -77,7 +78,7 @@ def webhook_url(settings, door) -> str:
 def set_webhook(settings, door_id: str | None = None, drop_pending_updates: bool = False) -> dict:
     """Register the door's webhook; return getWebhookInfo as a dict. Raises AdminError or
     SendError."""
-    from channels.telegram_bot import BotPool
+    from channels.telegram.client import BotPool
 
     door = telegram_door(settings, door_id)
     url = webhook_url(settings, door)
@@ -107,7 +108,7 @@ def command_menu(lang: str) -> list:
 
 
 def webhook_info(settings, door_id: str | None = None) -> dict:
-    from channels.telegram_bot import BotPool
+    from channels.telegram.client import BotPool
 
     door = telegram_door(settings, door_id)
     pool = BotPool(door.credentials["bot_token"], str(door.options.get("api_base_url") or ""))

@@ -18,12 +18,13 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from channels.base import OutboundMessage, SendError
-from channels.twilio_form import WHATSAPP_PREFIX
+from channels.base import SendError
+from channels.scrub import digit_runs
+from normalizer.values import OutboundMessage
+from channels.twilio.payload import WHATSAPP_PREFIX
 
 SEND_TIMEOUT = 15.0                      # seconds per REST call
 MAX_BODY_CHARS = 1600                    # Twilio's limit for a message body
-_DIGIT_RUNS = re.compile(r"\d{5,}")
 _SPACES = re.compile(r"\s+")
 # The door's settings, never TWILIO_* environment variables, configure the REST client (an
 # edge or region goes into api_base_url, e.g. https://api.singapore.us1.twilio.com).
@@ -82,7 +83,7 @@ def rest_error(exc: TwilioException) -> SendError:
         return SendError(f"twilio client error ({type(exc).__name__})")
     code = getattr(exc, "code", None)
     said = str(getattr(exc, "msg", "") or getattr(exc, "detail", "") or getattr(exc, "title", ""))
-    said = _DIGIT_RUNS.sub("***", said.replace("Unable to create record: ", ""))[:120]
+    said = digit_runs(said.replace("Unable to create record: ", ""))[:120]
     failure = http_error("messages.create", status)
     failure.reason = f"{failure.reason} (code {code}): {said}".rstrip(": ")
     failure.args = (failure.reason,)

@@ -32,12 +32,12 @@ from urllib3.util import parse_url
 
 from channels import download
 from channels.base import SendError
+from channels.scrub import digit_runs
 
 DEFAULT_API = "https://api.twitter.com"
 TIMEOUT = (3.05, 20.0)                       # connect, read (seconds)
 MEDIA_HOSTS = frozenset({"pbs.twimg.com", "video.twimg.com", "ton.twitter.com"})
 SIGNED_MEDIA_HOSTS = frozenset({"ton.twitter.com"})
-_DIGIT_RUNS = re.compile(r"\d{5,}")
 _HANDLES = re.compile(r"@\w+")
 _CHATTY = ("tweepy.client", "oauthlib", "requests_oauthlib", "urllib3.connectionpool")
 
@@ -118,7 +118,7 @@ def can_write(door) -> bool:
 
 def _codes(exc: tweepy.HTTPException) -> str:
     said = [str(code) for code in exc.api_codes[:3]]
-    said += [_HANDLES.sub("@***", _DIGIT_RUNS.sub("***", str(text)))[:80]
+    said += [_HANDLES.sub("@***", digit_runs(str(text)))[:80]
              for text in exc.api_messages[:2]]
     return (": " + "; ".join(said)) if said else ""
 

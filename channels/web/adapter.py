@@ -42,11 +42,11 @@ from urllib.parse import parse_qs
 
 from marshmallow import ValidationError, fields
 
-from channels.base import (ChannelAdapter, InboundMessage, Location, Outcome, Rejected,
-                           UploadedFile, WebRequest, WebResponse)
+from channels.base import ChannelAdapter, Rejected, UploadedFile, WebRequest, WebResponse
+from normalizer.values import InboundMessage, Location, Outcome
 from channels import jsonbody
 from channels.uploads import describe, sniff
-from channels.webform_text import localize_all, message, size_label
+from channels.web.text import localize_all, message, size_label
 from config.settings import Settings
 from normalizer import tracking
 from normalizer.schema import SubmissionSchema

@@ -4,7 +4,7 @@ Owns the Telegram side of a door: checking the webhook's secret token, reading a
 ``Update`` with python-telegram-bot (``telegram.Update.de_json``), and sending replies and
 fetching media through python-telegram-bot's ``Bot``. The operator's guide is
 ``docs/channels/telegram.md``; ``lapor-gateway telegram set-webhook``
-(``channels/telegram_admin.py``) registers the webhook.
+(``channels/telegram/cli.py``) registers the webhook.
 
 Features
 ========
@@ -32,31 +32,13 @@ Features
   the file through ``channels.download`` (the Bot API host only, no redirect: the token is in
   the URL; up to the 20 MB the Bot API serves). ``file_id`` must be Telegram's alphabet.
 
-Door settings
-=============
-* ``credentials.bot_token``: the token from @BotFather. Unset: every call is 503.
-* ``credentials.secret_token``: 1-256 characters ``A-Z a-z 0-9 _ -``, chosen by the
-  operator (derived from the gateway key in the embedded default). Unset: 503.
-* ``options.api_base_url``: the Bot API server root [https://api.telegram.org]; a local
-  ``telegram-bot-api`` server (https) or a test stand-in.
-* ``options.insecure_origins_for_tests``: the test stand-in's origin (``channels.download``);
-  never set in production.
-
-Sample update (a photo with a caption)::
-
-    POST /in/telegram
-    X-Telegram-Bot-Api-Secret-Token: ...
-    {"update_id": 815200001, "message": {"message_id": 42, "date": 1795516959,
-     "from": {"id": 5811230001, "is_bot": false, "first_name": "Siti", "last_name": "Aminah",
-              "language_code": "id"},
-     "chat": {"id": 5811230001, "type": "private", "first_name": "Siti"},
-     "photo": [{"file_id": "AgACAgUAAxk...", "file_unique_id": "AQADs7Ex", "width": 90,
-                "height": 67, "file_size": 1432}, {... "width": 1280, "height": 960 ...}],
-     "caption": "Jalan berlubang di depan SDN 3"}}
+Door settings and sample payloads: ``docs/channels/telegram.md``; what the adapter requires
+and reads: ``required_credentials`` and ``known_options`` below (docs/architecture.md).
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the provider
+(``channels/download.py``); never set in production.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
@@ -65,10 +47,11 @@ from datetime import datetime, timezone
 from telegram import Update
 
 from channels import download, jsonbody
-from channels.base import (Attachment, ChannelAdapter, InboundMessage, Location,
-                           OutboundMessage, Rejected, SendError, WebRequest)
-from channels.telegram_bot import FILE_ID, FILE_PATH, BotPool, file_policy
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest
+from channels.telegram.client import FILE_ID, FILE_PATH, BotPool, file_policy
+from channels.telegram.payload import attachments_of, chat_ref, location_of, translate_command
 from config import messages
+from normalizer.values import Attachment, InboundMessage, OutboundMessage
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.telegram")
@@ -76,81 +59,6 @@ log = logging.getLogger("lapor.channels.telegram")
 MAX_UPDATE_BYTES = 1024 * 1024      # an update is a few KB; anything this big is not one
 MAX_TEXT = 4096                     # Bot API limit of one message's text
 _CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")
-_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
-_DIGITS = re.compile(r"[0-9]")
-_STATUS = {"status", "cek"}
-_KEYWORDS = {"lapor", "aduan", "aspirasi", "usul", "info", "tanya", "anonim", "rahasia"}
-_SIMPLE = {"stop": "STOP", "berhenti": "STOP", "mulai": "MULAI"}
-
-
-def translate_command(text: str) -> tuple[str, bool]:
-    """A leading bot command -> (text in the keyword grammar, new_thread)."""
-    match = _COMMAND.match(text)
-    if not match:
-        return text, False
-    name, rest = match.group(1).lower(), text[match.end():].strip()
-    if name in _STATUS:
-        return f"CEK {''.join(_DIGITS.findall(rest))}".strip(), False
-    if name == "baru":
-        return rest, True
-    if name in _SIMPLE:
-        return _SIMPLE[name], False
-    if name in _KEYWORDS:
-        return f"{name.upper()} {rest}".strip(), False
-    return "BANTUAN", False         # /start, /help, and any command we do not know
-
-
-def chat_ref(key: str, chat_id: int | str) -> str:
-    """The pseudonym of a chat in provider message ids: 'c' + 16 hex of a keyed HMAC."""
-    digest = hmac.new(key.encode(), f"telegram-chat:{chat_id}".encode(), hashlib.sha256)
-    return "c" + digest.hexdigest()[:16]
-
-
-def _kind(content_type: str) -> str:
-    major = content_type.split("/", 1)[0]
-    return major if major in ("image", "audio", "video") else "document"
-
-
-def attachments_of(message) -> tuple[Attachment, ...]:
-    """The files of one Telegram message, as Attachments naming the Bot API file_id."""
-    if message.photo:
-        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        return (Attachment("image", "image/jpeg", largest.file_size, largest.file_id),)
-    found = []
-    if message.document:          # also set for animations (GIF as MP4)
-        item = message.document
-        content_type = item.mime_type or "application/octet-stream"
-        found.append(Attachment(_kind(content_type), content_type, item.file_size, item.file_id,
-                                item.file_name or ""))
-    for item, kind, default in ((message.voice, "audio", "audio/ogg"),
-                                (message.audio, "audio", "audio/mpeg"),
-                                (message.video, "video", "video/mp4"),
-                                (message.video_note, "video", "video/mp4")):
-        if item:
-            found.append(Attachment(kind, getattr(item, "mime_type", None) or default,
-                                    item.file_size, item.file_id,
-                                    getattr(item, "file_name", None) or ""))
-    return tuple(found)
-
-
-def _coordinate(value, limit: float) -> float:
-    number = float(value)
-    if not -limit <= number <= limit:
-        raise ValueError("coordinate out of range")
-    return number
-
-
-def location_of(message) -> Location | None:
-    """A shared location or venue (name and address as text)."""
-    place = message.venue.location if message.venue else message.location
-    if place is None:
-        return None
-    text = ", ".join(part for part in (message.venue.title, message.venue.address) if part) \
-        if message.venue else ""
-    return Location(text=text, latitude=_coordinate(place.latitude, 90),
-                    longitude=_coordinate(place.longitude, 180))
-
-
 class TelegramAdapter(ChannelAdapter):
     name = "telegram"
     replies_inline = False
@@ -179,8 +87,6 @@ class TelegramAdapter(ChannelAdapter):
 
     # ----- verify -----------------------------------------------------------------------
     def verify(self, request: WebRequest) -> None:
-        if not self.configured():
-            raise Rejected(503, "door not configured")
         given = request.header("x-telegram-bot-api-secret-token")
         if not given:
             raise Rejected(401, "missing secret token")

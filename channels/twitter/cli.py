@@ -2,7 +2,7 @@
 
     lapor-gateway twitter set-webhook [--door ID]
     lapor-gateway twitter webhook-info [--door ID]
-    lapor-gateway twitter poll [--door ID | --all] [--once]   (parsed here, run by gateway.cli)
+    lapor-gateway twitter poll [--door ID | --all] [--once]   (the mentions poller)
 
 ``set-webhook`` registers ``<LAPOR_PUBLIC_BASE_URL>/in/<door>`` with X's V2 Webhooks API
 (``POST /2/webhooks``, bearer token; X first sends the CRC challenge, which the running
@@ -11,7 +11,7 @@ gateway answers with the consumer secret), or, when X already has that URL, re-v
 to it (``POST /2/account_activity/webhooks/<id>/subscriptions/all``, OAuth 1.0a user
 context of the account), and prints what ``webhook-info`` prints: the webhooks X holds for
 the app (``GET /2/webhooks``), with, for the door's URL, whether it is valid and whether the
-account is subscribed. Calls go through the door's tweepy client (``channels.twitter_api``,
+account is subscribed. Calls go through the door's tweepy client (``channels/twitter/client.py``,
 ``options.api_base_url``), so the tests run this against a local stand-in for X.
 ``--door`` may be left out when exactly one door uses the ``twitter`` channel.
 
@@ -27,14 +27,17 @@ import sys
 import requests
 import tweepy
 
-from channels import twitter_api as api
+from channels.twitter import client as api
 from channels.base import SendError
-from channels.telegram_admin import AdminError
+from channels.registry import Background, CommandContext
+from channels.telegram.cli import AdminError
+from channels.twitter.poller import TwitterPoller, polled_doors, run_poller, run_pollers
+from config.settings import SettingsError
 
 
-def register(subparsers, poll) -> None:
-    """Add ``twitter poll`` (run by ``poll``, the gateway's command: it needs the intake),
-    ``twitter set-webhook`` and ``twitter webhook-info`` to the CLI's subparsers."""
+def register(subparsers, context: CommandContext) -> None:
+    """Add ``twitter poll`` (it needs the intake: ``context``), ``twitter set-webhook`` and
+    ``twitter webhook-info`` to the CLI's subparsers."""
     twitter = subparsers.add_parser("twitter", help="Twitter/X doors: poller and webhook")
     actions = twitter.add_subparsers(dest="twitter_command", required=True)
     poller = actions.add_parser("poll", help="read the mentions timeline into the intake")
@@ -43,13 +46,48 @@ def register(subparsers, poll) -> None:
     which.add_argument("--all", action="store_true",
                        help="every door whose options ask for the poller (\"poll\": true)")
     poller.add_argument("--once", action="store_true", help="poll once and exit")
-    poller.set_defaults(func=poll)
+    poller.set_defaults(func=lambda args: cmd_poll(args, context))
     set_webhook = actions.add_parser("set-webhook", help="register <public URL>/in/<door> with X")
     set_webhook.add_argument("--door", help="door id (default: the only twitter door)")
     set_webhook.set_defaults(func=cmd_set_webhook)
     info = actions.add_parser("webhook-info", help="show the webhooks X holds for the app")
     info.add_argument("--door", help="door id (default: the only twitter door)")
     info.set_defaults(func=cmd_webhook_info)
+
+
+def cmd_poll(args: argparse.Namespace, context: CommandContext) -> int:
+    """``twitter poll``: one door, or every door whose options ask for the poller."""
+    parts = context.parts()
+    doors = polled_doors(parts.catalogue) if args.all else [args.door]
+    if args.all and not args.once:
+        if not doors:   # the Procfile line on a gateway without such a door: wait, not crash
+            print("lapor-gateway: no door asks for the twitter poller (options.poll); idle",
+                  file=sys.stderr)
+            context.stop_event().wait()
+        run_pollers(parts, doors, context.stop_event())
+        return 0
+    taken = sum(run_poller(parts, door, context.stop_event(), once=args.once) for door in doors)
+    if args.once:
+        print(f"{taken} mention(s) taken")
+    return 0
+
+
+def background(catalogue) -> list[Background]:
+    """``lapor-gateway run`` starts the poller for the doors whose options ask for it."""
+    polled = polled_doors(catalogue)
+    return [Background("twitter", ["twitter", "poll", "--all"], polled,
+                       "X mentions poller started")] if polled else []
+
+
+def check_config(parts) -> list[str]:
+    """``check-config``: a door with ``"poll": true`` needs what the poller reads with."""
+    errors = []
+    for door_id in polled_doors(parts.catalogue):
+        try:
+            TwitterPoller(parts.catalogue.doors[door_id], parts.store)
+        except SettingsError as exc:
+            errors.append(str(exc))
+    return errors
 
 
 def twitter_door(settings, door_id: str | None):

@@ -61,101 +61,30 @@ Sample request (recorded from Kannel 1.4.5, UCS-2 "Lapor😀")::
 from __future__ import annotations
 
 import base64
-import codecs
 import hashlib
 import hmac
 import logging
 import re
 import threading
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from channels.base import (ChannelAdapter, DeliveryReport, InboundMessage, OutboundMessage,
-                           Rejected, SendError, WebRequest, WebResponse)
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from normalizer.values import DeliveryReport, InboundMessage, OutboundMessage
 from channels.gsm7 import is_gsm7
+from channels.kannel.payload import (content_type_charset, decode_text, fallback_id, parse_query,
+                                    parse_time)
+from channels.scrub import digit_runs
 from normalizer.identity import mask
 
 log = logging.getLogger("lapor.channels.kannel")
 
 SEND_TIMEOUT = (3.05, 10.0)          # connect, read (seconds)
-_BINARY = {"8-bit", "8bit", "binary"}
-_ALIASES = {"ucs-2": "utf-16-be", "ucs2": "utf-16-be", "utf16-be": "utf-16-be",
-            "utf-16be": "utf-16-be", "utf16be": "utf-16-be"}
-_CODING_CHARSET = {0: "utf-8", 1: "8-bit", 2: "utf-16-be"}   # Kannel 1.4 defaults for %C
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
-_DIGIT_RUNS = re.compile(r"\d{5,}")
 DLR_MASK = "31"                       # every report: delivered, failed, buffered, SMSC ack/nack
 DLR_STATES = {"1": "delivered", "2": "failed", "4": "sent", "8": "sent", "16": "failed"}
 _REPLY_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def parse_query(raw: bytes) -> dict[str, bytes]:
-    """Raw query string -> {name: undecoded bytes}; the first occurrence of a name wins."""
-    fields: dict[str, bytes] = {}
-    for part in raw.split(b"&"):
-        if not part:
-            continue
-        key, _, value = part.partition(b"=")
-        name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace")
-        fields.setdefault(name, unquote_to_bytes(value.replace(b"+", b" ")))
-    return fields
-
-
-def content_type_charset(content_type: str) -> str:
-    """The charset parameter of a Content-Type header ('' when absent); quotes removed."""
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').strip("'")
-    return ""
-
-
-def decode_text(data: bytes, charset: str, coding: int | None) -> tuple[str, str]:
-    """Decode message bytes; returns (text, charset used). Raises Rejected(400) when the
-    bytes do not decode in the charset Kannel named, or the charset is unknown."""
-    name = (charset or _CODING_CHARSET.get(coding, "utf-8")).strip().lower()
-    name = _ALIASES.get(name, name)
-    if name in _BINARY:                         # 8-bit data: UTF-8 if it is, else Latin-1
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            return data.decode("latin-1"), "latin-1"
-    try:
-        codec = codecs.lookup(name).name
-    except (LookupError, ValueError):           # unknown, or no name at all (a NUL byte)
-        raise Rejected(400, "unknown charset") from None
-    try:
-        return data.decode(codec), codec
-    except LookupError:                         # not a text encoding: hex, base64, zlib ...
-        raise Rejected(400, "unknown charset") from None
-    except UnicodeError:                        # UnicodeDecodeError; idna's bare UnicodeError
-        raise Rejected(400, f"text is not valid {codec}") from None
-
-
-def parse_time(value: str) -> datetime | None:
-    """Kannel's %t (UTC, 'YYYY-MM-DD HH:MM:SS') or %T (Unix seconds); None if unreadable."""
-    value = value.strip()
-    if value.isdigit():
-        try:
-            return datetime.fromtimestamp(int(value), timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    for fmt in _TIME_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    return None
-
-
-def fallback_id(key: str, sender: str, recipient: str, time_text: str, text: str) -> str:
-    """A stable message id for a Kannel set up without %I (a retry keys the same): keyed,
-    because sender, receiver and time are guessable and the text is forwarded."""
-    fields = "\x1f".join((sender, recipient, time_text, text))
-    digest = hmac.new(key.encode(), fields.encode("utf-8", "surrogatepass"), hashlib.sha256)
-    return "h-" + digest.hexdigest()[:32]
 
 
 class KannelAdapter(ChannelAdapter):
@@ -163,6 +92,7 @@ class KannelAdapter(ChannelAdapter):
     replies_inline = True
     required_credentials = ("secret",)
     known_options = frozenset({"sendsms_url", "dlr_base_url"})   # and short_code (COMMON_OPTIONS)
+    not_configured = (403, "door has no secret configured")      # as docs/kannel.md says
 
     def __init__(self, door, settings=None):
         super().__init__(door, settings)
@@ -170,8 +100,6 @@ class KannelAdapter(ChannelAdapter):
 
     # ----- verify -----------------------------------------------------------------------
     def verify(self, request: WebRequest) -> None:
-        if not self.configured():
-            raise Rejected(403, "door has no secret configured")
         expected = str(self.door.credentials["secret"]).encode()
         query = parse_query(request.query_string)
         if "dlr_ref" in query:                  # a delivery report: its own token only
@@ -284,7 +212,7 @@ class KannelAdapter(ChannelAdapter):
         if 200 <= response.status_code < 300:
             log.info("sendsms accepted door=%s to=%s", self.door.id, mask(message.to))
             return ""                           # DLRs name the reply id itself
-        said = _DIGIT_RUNS.sub("***", response.text[:100].strip())
+        said = digit_runs(response.text[:100].strip())
         reason = f"kannel sendsms answered {response.status_code}: {said}"
         if response.status_code >= 500 or response.status_code == 429:
             raise SendError(reason)

@@ -1,7 +1,7 @@
 """Twilio door (channel ``twilio``): SMS and WhatsApp through Twilio Programmable Messaging.
 
 Owns the Twilio side of a door: checking ``X-Twilio-Signature`` on every webhook, reading
-the incoming-message form (``channels.twilio_form``), answering with TwiML that carries the
+the incoming-message form (``channels/twilio/payload.py``), answering with TwiML that carries the
 acknowledgement, sending later replies (status notices) with the REST API, and downloading
 media. One adapter serves both kinds of door: ``options.mode`` says whether the door's
 number is an SMS number or a WhatsApp sender. The agency's setup guide is
@@ -28,7 +28,7 @@ Features
   undelivered reply is logged with Twilio's error code.
 * The acknowledgement rides on the webhook answer (``replies_inline``): TwiML
   ``<Response><Message>...</Message></Response>`` built with twilio's ``MessagingResponse``.
-* ``send``: later replies through ``client.messages.create`` (``channels.twilio_rest``),
+* ``send``: later replies through ``client.messages.create`` (``channels/twilio/client.py``),
   from ``options.from_number``, ``whatsapp:``-prefixed in WhatsApp mode (an ``MG...``
   value is a Messaging Service); with a public base URL, ``StatusCallback`` asks for
   delivery reports at the door's own URL. WhatsApp only delivers free-form text within 24
@@ -47,29 +47,10 @@ Features
   separator, so a replay that moves a boundary (``MessageSid`` swallowing ``NumMedia``) is a
   400, and the valid sid is the dedup key.
 
-Door settings
-=============
-* ``credentials.account_sid``, ``credentials.auth_token``: the Twilio account's (the auth
-  token also signs every webhook). ``credentials.signing_key``: optional SharedKey secret.
-* ``options.mode``: ``sms`` or ``whatsapp`` [sms].
-* ``options.from_number``: the door's Twilio number in E.164 (``+62...``), a WhatsApp
-  sender number, or a Messaging Service SID ``MG...``; needed by ``send`` only.
-* ``options.api_base_url``: Twilio API base [https://api.twilio.com]; tests point it at a
-  local server.
-* ``options.status_template_sid``: WhatsApp mode, Content SID ``HX...`` for status notices.
-* ``options.max_media_bytes``: largest attachment ``fetch_media`` downloads
-  [LAPOR_MAX_BODY_BYTES, the media worker's own limit].
-* ``options.insecure_origins_for_tests``: local stand-ins for Twilio (``channels.download``);
-  never set in production.
-
-Sample request (WhatsApp, a photo with a caption; the body is one line)::
-
-    POST /in/twilio-wa   X-Twilio-Signature: 7Rk...=   Content-Type: application/x-www-form-urlencoded
-    SmsMessageSid=MM5a1f...&NumMedia=1&ProfileName=Siti&MessageType=image&SmsSid=MM5a1f...
-    &WaId=6281234567890&SmsStatus=received&Body=Jalan+berlubang&To=whatsapp%3A%2B14155238886
-    &MediaContentType0=image%2Fjpeg&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2F2010-04-01%2F
-    Accounts%2FAC...%2FMessages%2FMM5a1f...%2FMedia%2FME...&NumSegments=1&MessageSid=MM5a1f...
-    &AccountSid=AC...&From=whatsapp%3A%2B6281234567890&ApiVersion=2010-04-01
+Door settings and sample payloads: ``docs/channels/twilio.md``; what the adapter requires
+and reads: ``required_credentials`` and ``known_options`` below (docs/architecture.md).
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the provider
+(``channels/download.py``); never set in production.
 """
 from __future__ import annotations
 
@@ -90,11 +71,11 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from channels import download
-from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Outcome,
-                           Rejected, SendError, WebRequest, WebResponse)
-from channels.twilio_form import (OPTED_OUT_CODES, delivery_report, is_status_event, read_message,
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from normalizer.values import Attachment, InboundMessage, OutboundMessage, Outcome
+from channels.twilio.payload import (OPTED_OUT_CODES, delivery_report, is_status_event, read_message,
                                   read_params, split_address)
-from channels.twilio_rest import MAX_BODY_CHARS, http_error, message_params, rest_client, rest_error
+from channels.twilio.client import MAX_BODY_CHARS, http_error, message_params, rest_client, rest_error
 from config.settings import SettingsError
 from normalizer.identity import mask
 
@@ -150,8 +131,6 @@ class TwilioAdapter(ChannelAdapter):
 
     # ----- verify -----------------------------------------------------------------------
     def verify(self, request: WebRequest) -> None:
-        if not self.configured():
-            raise Rejected(503, "door not configured")
         given = request.header("x-twilio-signature").strip()
         if not given:
             raise Rejected(403, "missing X-Twilio-Signature")

@@ -3,7 +3,7 @@
 Owns the X side of a door: the Account Activity API webhook (CRC challenge, signature,
 ``tweet_create_events`` and ``direct_message_events``), replies (a public reply tweet and
 direct messages) and media downloads. The mentions poller for accounts without Account
-Activity access is ``channels/twitter_poller.py``; both produce the same messages and may
+Activity access is ``channels/twitter/poller.py``; both produce the same messages and may
 run on one door together (they deduplicate on the tweet id). Setup: ``docs/channels/twitter.md``.
 
 Features
@@ -28,25 +28,10 @@ Features
 * ``fetch_media``: photos, videos and GIFs of tweets (public URLs) and DM media (OAuth 1.0a
   signed) from X's media hosts only.
 
-Door settings
-=============
-* ``credentials``: ``consumer_key``, ``consumer_secret`` (API key and secret: sign the
-  webhook, the CRC and, with ``access_token``/``access_token_secret`` of the LAPOR account,
-  every tweet and DM), ``bearer_token`` (app-only reads: the poller).
-* ``options.account_id``: our numeric user id (else taken from the payload's
-  ``for_user_id``); ``options.username``: our handle without @ (status hints in replies);
-  ``options.api_base_url``: X's API root [https://api.twitter.com];
-  ``options.max_media_bytes``: largest media download [LAPOR_MAX_BODY_BYTES].
-
-Sample payload (Account Activity, a mention with a photo; abridged)::
-
-    {"for_user_id": "1708000000000000001", "user_has_blocked": "false",
-     "tweet_create_events": [{"id_str": "1861000000000000001", "timestamp_ms": "1795516959000",
-       "text": "@LAPOR1708 Jalan rusak di Jl. Merdeka https://t.co/AbC123",
-       "user": {"id_str": "98765432", "name": "Siti", "screen_name": "siti_bdg"},
-       "entities": {"user_mentions": [{"screen_name": "LAPOR1708", "id_str": "1708000000000000001"}]},
-       "extended_entities": {"media": [{"type": "photo", "url": "https://t.co/AbC123",
-         "media_url_https": "https://pbs.twimg.com/media/FxYz.jpg"}]}}]}
+Door settings and sample payloads: ``docs/channels/twitter.md``; what the adapter requires
+and reads: ``required_credentials`` and ``known_options`` below (docs/architecture.md).
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the provider
+(``channels/download.py``); never set in production.
 """
 from __future__ import annotations
 
@@ -63,10 +48,10 @@ import requests
 import tweepy
 
 from channels import jsonbody
-from channels import twitter_api as api
-from channels import twitter_parse as parse_
-from channels.base import (Attachment, ChannelAdapter, InboundMessage, OutboundMessage, Rejected,
-                           SendError, WebRequest, WebResponse)
+from channels.twitter import client as api
+from channels.twitter import payload as parse_
+from channels.base import ChannelAdapter, Rejected, SendError, WebRequest, WebResponse
+from normalizer.values import Attachment, InboundMessage, OutboundMessage
 from config import messages
 from normalizer import tracking
 from normalizer.identity import mask
@@ -103,8 +88,6 @@ class TwitterAdapter(ChannelAdapter):
                               username=str(self.door.options.get("username") or "").lstrip("@"))
 
     def _secret(self) -> str:
-        if not self.configured():
-            raise Rejected(503, "door not configured")
         return str(self.door.credentials["consumer_secret"])
 
     # ----- challenge and verify ------------------------------------------------------------

@@ -26,13 +26,13 @@ signed all the same, so new ones never break verification.
 """
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
-from channels.base import (Attachment, DeliveryReport, InboundMessage, Location, Rejected,
-                           WebRequest)
+from channels.base import Rejected, WebRequest
+from normalizer.geo import coordinates
+from normalizer.values import Attachment, DeliveryReport, InboundMessage, Location
 
 MAX_FORM_BYTES = 64 * 1024      # a real webhook, ten media URLs included, is under 8 KiB
 MAX_FIELDS = 300
@@ -120,21 +120,10 @@ def read_attachments(params: Params) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
-def _coordinate(text: str, bound: float) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and -bound <= value <= bound else None
-
-
 def read_location(params: Params) -> Location | None:
     """A shared location: coordinates when both are valid, and the place's label and
     address as text (either may come alone)."""
-    latitude = _coordinate(params.first("Latitude"), 90.0)
-    longitude = _coordinate(params.first("Longitude"), 180.0)
-    if latitude is None or longitude is None:
-        latitude = longitude = None
+    latitude, longitude = coordinates(params.first("Latitude"), params.first("Longitude"))
     label, address = params.first("Label").strip(), params.first("Address").strip()
     text = ", ".join(part for part in (label, address) if part)[:500]
     if latitude is None and not text:
@@ -142,7 +131,7 @@ def read_location(params: Params) -> Location | None:
     return Location(text=text, latitude=latitude, longitude=longitude)
 
 
-# Twilio's MessageStatus of a reply -> the gateway's reply state (channels.base.REPLY_STATES)
+# Twilio's MessageStatus of a reply -> the gateway's reply state (normalizer.values.REPLY_STATES)
 REPLY_STATE = {"accepted": "accepted", "scheduled": "accepted", "queued": "accepted",
                "sending": "accepted", "sent": "sent", "delivered": "delivered", "read": "read",
                "undelivered": "failed", "failed": "failed", "canceled": "failed"}

@@ -1,0 +1,1 @@
+"""Kannel channel package (adapter, payload, client; see docs/channels)."""

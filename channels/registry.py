@@ -1,0 +1,90 @@
+"""Which adapter serves each channel name.
+
+The built-in channels are named in ``ALIASES``, in the source (as kombu names its
+transports), so a fresh clone knows its channels without an install; adding a channel is
+one line here. An agency's own adapter, shipped as a package, registers under the
+entry-point group ``lapor_gateway.channels`` (README "Writing a channel adapter"); a
+built-in name cannot be taken over by an installed package.
+"""
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from importlib.util import find_spec
+from types import ModuleType
+from typing import Callable
+
+from channels.base import ChannelAdapter
+from config.doors import Door
+from config.settings import SettingsError
+
+ENTRY_POINT_GROUP = "lapor_gateway.channels"
+#: channel name -> "module:Class" of its adapter.
+ALIASES = {
+    "kannel": "channels.kannel.adapter:KannelAdapter",
+    "web": "channels.web.adapter:WebFormAdapter",
+    "telegram": "channels.telegram.adapter:TelegramAdapter",
+    "whatsapp": "channels.whatsapp.adapter:WhatsAppAdapter",
+    "twilio": "channels.twilio.adapter:TwilioAdapter",
+    "twitter": "channels.twitter.adapter:TwitterAdapter",
+}
+
+
+def available_channels() -> dict[str, EntryPoint]:
+    """Every channel name and where its adapter is (not yet imported): the built-ins, then
+    the installed third-party entry points under names not already taken."""
+    found = {name: EntryPoint(name, target, ENTRY_POINT_GROUP) for name, target in ALIASES.items()}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(entry.name, entry)
+    return found
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """What the gateway's CLI lends a channel's commands (``channels/<name>/cli.py``): the
+    wired parts (settings, store, intake, adapters) on demand, and the stop event that
+    SIGTERM/SIGINT set. A channel's CLI never imports the gateway."""
+    parts: Callable[[], object]
+    stop_event: Callable[[], threading.Event]
+
+
+@dataclass(frozen=True)
+class Background:
+    """A long-running command ``lapor-gateway run`` starts beside the workers for some doors
+    (the X mentions poller): ``argv`` after ``lapor-gateway``; ``note`` is the banner's word
+    for each door in ``doors``."""
+    name: str
+    argv: list[str]
+    doors: list[str]
+    note: str
+
+
+def command_modules() -> list[ModuleType]:
+    """The ``cli`` module of every channel package that has one (``channels/<name>/cli.py``,
+    or ``<package>.cli`` beside a third-party adapter). Each has ``register(subparsers,
+    context)``; it may have ``background(catalogue) -> [Background]`` and
+    ``check_config(parts) -> [error]``."""
+    modules = []
+    for entry in available_channels().values():
+        package = entry.value.partition(":")[0].rpartition(".")[0]
+        if package and find_spec(package + ".cli") is not None:
+            modules.append(importlib.import_module(package + ".cli"))
+    return modules
+
+
+def build_adapters(doors: dict[str, Door], settings) -> dict[str, ChannelAdapter]:
+    """One adapter instance per door, importing only the channels that doors use; a door
+    naming an unknown channel is a configuration error."""
+    registry = available_channels()
+    classes: dict[str, type[ChannelAdapter]] = {}
+    built = {}
+    for door in doors.values():
+        if door.channel not in registry:
+            raise SettingsError(f"door {door.id!r}: no channel adapter named {door.channel!r} "
+                                f"(installed: {', '.join(sorted(registry))})")
+        if door.channel not in classes:
+            classes[door.channel] = registry[door.channel].load()
+        built[door.id] = classes[door.channel](door, settings)
+    return built

@@ -1,0 +1,1 @@
+"""Telegram channel package (adapter, payload, client; see docs/channels)."""

@@ -1,0 +1,1 @@
+"""Twilio SMS/WhatsApp channel package (adapter, payload, client; see docs/channels)."""

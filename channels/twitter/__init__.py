@@ -1,0 +1,1 @@
+"""Twitter/X channel package (adapter, payload, client; see docs/channels)."""

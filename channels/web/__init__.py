@@ -1,0 +1,1 @@
+"""Web form and JSON API channel package (adapter, payload, client; see docs/channels)."""

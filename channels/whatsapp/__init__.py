@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API channel package (adapter, payload, client; see docs/channels)."""
