@@ -38,7 +38,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gateway.cli import WORKER_CLASS, gunicorn_command  # noqa: E402
+from gateway.processes import WORKER_CLASS, gunicorn_command  # noqa: E402
 from tests.helpers import free_port, start_redis, wait_for  # noqa: E402
 
 SECRET = "benchdoorsecret"

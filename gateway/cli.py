@@ -34,9 +34,7 @@ from redis import RedisError
 from channels.registry import CommandContext, command_modules
 from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
-
-# Path only, never the query string: Kannel puts the sender's number in the URL.
-ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
 
 
 def _settings():
@@ -97,58 +95,12 @@ def _durability_when_reachable(parts, stop: threading.Event, patience: float = 6
             stop.wait(1.0)
 
 
-def _child_env(settings) -> dict:
-    env = dict(os.environ)
-    env.update(LAPOR_REDIS_URL=settings.redis_url, LAPOR_BROKER_URL=settings.broker_url,
-               LAPOR_SECRET_KEY=settings.secret_key, LAPOR_DATA_DIR=str(settings.data_dir),
-               LAPOR_MODE=settings.mode)
-    return env
-
-
-# The web side's gunicorn worker: gevent, each connection a greenlet, so clients that stall
-# hold no thread (a gthread worker's 4 threads were taken by 4 stalled bodies); each body
-# then has LAPOR_BODY_TIMEOUT_SECONDS to arrive (gateway.bodytime). docs/decisions.md.
-WORKER_CLASS = "gevent"
-WORKER_CONNECTIONS = 1000
-
-
-def gunicorn_command(host: str, port: int, workers: int,
-                     connections: int = WORKER_CONNECTIONS) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--worker-class", WORKER_CLASS,
-            "--worker-connections", str(connections),
-            "--graceful-timeout", "20", "--access-logfile", "-",
-            "--access-logformat", ACCESS_LOG_FORMAT, "gateway.app:create_app()"]
-
-
-def _restart_exited(children: dict, commands: dict, env: dict) -> None:
-    """Start again, by name, every child process of ``run`` that exited."""
-    for name, child in children.items():
-        if child.poll() is not None:
-            print(f"lapor-gateway: {name} exited with {child.returncode}; restarting",
-                  file=sys.stderr)
-            time.sleep(1)
-            children[name] = subprocess.Popen(commands[name], env=env)
-
-
-def _stop_children(children: dict) -> None:
-    """SIGTERM every child still running, then wait up to 30 s each before SIGKILL."""
-    for child in children.values():
-        if child.poll() is None:
-            child.terminate()
-    for child in children.values():
-        try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-
-
 def cmd_run(args) -> int:
     settings, server = _settings()
     parts = _parts(settings)
     if _durability(parts):
         return 2
-    env = _child_env(settings)
+    env = child_env(settings)
     commands = {
         "web": gunicorn_command(args.host, args.port, args.workers),
         "forward": [sys.executable, "-m", "gateway.cli", "forward"],
@@ -159,41 +111,25 @@ def cmd_run(args) -> int:
              for job in module.background(parts.catalogue)]   # e.g. the X mentions poller
     for job in extra:
         commands[job.name] = [sys.executable, "-m", "gateway.cli", *job.argv]
-    _banner(parts, args.host, args.port, extra)
+    banner(parts, args.host, args.port, extra)
     stop = _stop_event()
     children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
     try:
         while not stop.wait(1.0):
-            _restart_exited(children, commands, env)
+            restart_exited(children, commands, env)
     finally:
-        _stop_children(children)
+        stop_children(children)
         parts.publisher.close()
         if server is not None:
             server.stop()
     return 0
 
 
-def _banner(parts, host: str, port: int, extra: list) -> None:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    base = f"http://{shown}:{port}"
-    print(f"lapor-gateway: web form        {base}/lapor")
-    print(f"lapor-gateway: JSON API        {base}/api/v1/complaints  (OpenAPI {base}/openapi.json)")
-    for door in parts.catalogue.doors.values():
-        print(f"lapor-gateway: door {door.id:<10} {base}/in/{door.id}  ({door.channel})")
-    for job in extra:
-        for door_id in job.doors:
-            print(f"lapor-gateway: door {door_id:<10} {job.note}")
-    if not parts.settings.central_url:
-        outbox = parts.settings.data_dir / "central-outbox.jsonl"
-        print(f"lapor-gateway: no LAPOR_CENTRAL_URL: forwarded complaints go to {outbox}")
-    sys.stdout.flush()
-
-
 def cmd_web(args) -> int:
     settings, _server = _settings()
     if _durability(_parts(settings)):
         return 2
-    os.execve(sys.executable, gunicorn_command(args.host, args.port, args.workers), _child_env(settings))
+    os.execve(sys.executable, gunicorn_command(args.host, args.port, args.workers), child_env(settings))
     return 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import SettingsError, load_settings
-from gateway.cli import gunicorn_command
+from gateway.processes import gunicorn_command
 
 PROCFILE = Path(__file__).parents[2] / "Procfile"
 
