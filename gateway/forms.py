@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import replace
+from functools import partial
 from urllib.parse import urlencode
 
 import redis
@@ -38,7 +39,7 @@ from forwarder import attachments
 from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
 from gateway.webrequest import from_flask, web_adapter
-from gateway.webtext import date_text, known, page_text, time_text
+from gateway.webtext import date_text, known, page_text, text_in, time_text
 from normalizer import tracking
 
 blueprint = Blueprint("forms", __name__, template_folder="templates", static_folder="static",
@@ -80,7 +81,7 @@ def _page_context():
     args["lang"] = other
     parts = current_app.extensions.get("lapor")
     max_body = parts.settings.max_body_bytes if parts else current_app.config["MAX_CONTENT_LENGTH"]
-    return {"lang": lang, "t": page_text, "known": known, "other_lang": other,
+    return {"lang": lang, "t": partial(text_in, lang), "known": known, "other_lang": other,
             "lang_query": {"lang": "en"} if lang == "en" else {},
             # a query-only link: this page in the other language, whatever the path says
             # (the path is never written into the page: "/\\evil.example" would be a link

@@ -24,8 +24,15 @@ def init_app(app, language_of_request) -> None:
 
 
 def page_text(key: str, **values) -> str:
-    """The page text ``key`` in the request's language; an unknown key shows as is."""
-    found = flask_babel.pgettext(messages.PAGE, key)
+    """The page text ``key`` in the request's language (Flask-Babel's locale for the
+    request); an unknown key shows as is."""
+    return text_in(str(flask_babel.get_locale() or "id"), key, **values)
+
+
+def text_in(lang: str, key: str, **values) -> str:
+    """The page text ``key`` in ``lang``. Templates get it bound to the page's language, the
+    locale Flask-Babel chose (a page has some twenty texts: the locale is asked once)."""
+    found = messages.lookup(messages.PAGE, key, lang) or key
     return found.format(**values) if values else found
 
 
