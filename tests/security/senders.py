@@ -62,6 +62,23 @@ class Sender:
         credential: what the fuzz tests send so that the parser sees arbitrary input."""
         return self.signed(body)
 
+    def case_request(self, door_id: str, spec: dict) -> Request:
+        """A recorded case's request (``tests/channels/test_cases.py``) as the provider sent
+        it: ``method``, the raw ``query``, lower-case ``headers``, the raw body as
+        ``body_hex``. A signer whose provider signs what it sends overrides this."""
+        headers = {k: v for k, v in spec.get("headers", {}).items() if k != "content-type"}
+        return Request(spec["method"], f"/in/{door_id}", query=spec.get("query", ""),
+                       body=bytes.fromhex(spec.get("body_hex", "")), headers=headers,
+                       content_type=spec.get("headers", {}).get("content-type", ""))
+
+    def reply_text(self, response, parts) -> str:
+        """The text the citizen gets for a delivery: the answer itself, or the reply
+        queued for the notifier."""
+        if self.inline:
+            return response.get_data(as_text=True)
+        queued_replies = replies(parts)
+        return queued_replies[-1].get("text", "") if queued_replies else ""
+
     def tracking_of(self, response, parts) -> str:
         """The tracking number the answer to a delivery carries ('' if none)."""
         if self.inline:
