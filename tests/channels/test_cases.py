@@ -15,21 +15,28 @@ The cases-file format::
                 "expect": {
                   "status": 200,        # or the refusal's status, with
                   "reason": "...",      # its short reason (exact from the adapter)
-                  "message": {...},     # the one InboundMessage: field -> value
+                  "ignored": true,      # taken, but no message in it (a provider event)
+                  "message": {...},     # the one InboundMessage: field -> value (a value
+                                        # object as a dict of some of its fields)
                   "message_matches": {...},        # field -> regular expression
                   "answer": {"content_type": "...", "fits_one_sms": true,
-                             "startswith": "..."},  # the reply the citizen gets
-                  "complaint": {...} | null}}]}    # the one complaint queued (dotted
-                                                   # paths -> value), or none at all
+                             "startswith": "..."},  # the HTTP answer, the reply in it
+                  "reply": {"fields": {...},        # the reply queued for the notifier
+                            "text": {"key": "...", "lang": "id", "args": {...}}},
+                  "complaint": {...} | null}}]}    # the one complaint queued, or none
 
-A case with ``"complaint": null`` is answered without a complaint (a status query): nothing
-queued, nothing pending. A refused case leaves nothing queued and echoes neither a secret
-nor its body.
+``complaint`` maps dotted paths (``privacy.anonymous``) to values; ``path#`` to a length,
+``path?`` to whether it is set. A reply text ``{"key": "ack"}`` is the acknowledgement of
+the complaint queued (its tracking number and due date). With ``"complaint": null`` the
+case is answered without a complaint (a command, a status query): no complaint queued,
+recorded or pending. An ignored or refused case leaves nothing queued; a refused one
+echoes neither a secret nor its body.
 """
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import fields, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,11 +45,13 @@ import pytest
 from channels.base import Rejected
 from channels.gsm7 import fits_one_sms
 from channels.registry import available_channels, build_adapters
+from config import messages
 from config.doors import load_catalogue
-from forwarder.topology import COMPLAINTS
+from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
 from normalizer.identity import keyed_ref
 from tests.channels.signers import SIGNERS
+from tests.helpers import queued_bodies
 
 TESTDATA = Path(__file__).parent / "testdata"
 
@@ -64,7 +73,9 @@ def case_of(channel: str, name: str) -> dict:
     return next(case for case in TABLES[channel]["cases"] if case["name"] == name)
 
 
-ACCEPTED = [row for row in ROWS if case_of(*row)["expect"]["status"] == 200]
+ACCEPTED = [row for row in ROWS if case_of(*row)["expect"]["status"] == 200
+            and not case_of(*row)["expect"].get("ignored")]
+IGNORED = [row for row in ROWS if case_of(*row)["expect"].get("ignored")]
 REFUSED = [row for row in ROWS if case_of(*row)["expect"]["status"] != 200]
 
 
@@ -81,8 +92,7 @@ def environ(environ, channel):
 
 
 def request_of(channel: str, name: str):
-    table = TABLES[channel]
-    return SIGNERS[channel].case_request(table["door"], case_of(channel, name)["request"])
+    return SIGNERS[channel].case_request(TABLES[channel], case_of(channel, name)["request"])
 
 
 def adapter_of(channel: str, settings):
@@ -91,13 +101,44 @@ def adapter_of(channel: str, settings):
 
 
 def dotted(record: dict, path: str):
-    for key in path.split("."):
-        record = record[key]
-    return record
+    """The value at a dotted path; ``path#``: its length; ``path?``: whether it is set."""
+    value = record
+    for key in path.rstrip("#?").split("."):
+        value = value[key]
+    if path.endswith("#"):
+        return len(value)
+    return value is not None if path.endswith("?") else value
 
 
-def queued_count(parts) -> int:
-    return parts.store.redis.llen(COMPLAINTS)
+def plain(got, want):
+    """What the adapter produced, in the shape the case writes it: a datetime as ISO text,
+    a value object as a dict of the fields the case names, lists item by item."""
+    if isinstance(got, datetime):
+        return got.isoformat()
+    if is_dataclass(got) and isinstance(want, dict):
+        names = {f.name for f in fields(got)}
+        return {key: getattr(got, key) if key in names else "<no such field>" for key in want}
+    if isinstance(got, (list, tuple)) and isinstance(want, list) and len(got) == len(want):
+        return [plain(item, wanted) for item, wanted in zip(got, want)]
+    return got
+
+
+def queued_count(parts, queue: str = COMPLAINTS) -> int:
+    return parts.store.redis.llen(queue)
+
+
+def ledger_count(parts) -> int:
+    return len(list(parts.store.redis.scan_iter("lapor:c:*")))
+
+
+def reply_text(spec: dict, complaint: dict | None) -> str:
+    """The text the case's reply spec names (``ack``: the complaint's acknowledgement)."""
+    lang = spec.get("lang", "id")
+    if spec["key"] == "ack":
+        number = complaint["tracking_number"]
+        return messages.text("ack", lang, tracking=tracking.display(number), compact=number,
+                             due=messages.format_date(complaint["service_level"]["due_date"]))
+    return messages.text(spec["key"], lang, **spec.get("args", {}))
 
 
 def complaint_by_number(parts, number: str) -> dict:
@@ -122,13 +163,20 @@ def test_adapter_reads_case(channel, name, settings):
     adapter.authenticate(request)
     [message] = adapter.parse(request)
     for field, value in expect["message"].items():
-        got = getattr(message, field)
-        got = got.isoformat() if isinstance(got, datetime) else got
+        got = plain(getattr(message, field), value)
         assert got == value, (field, got)
     for field, pattern in expect.get("message_matches", {}).items():
         assert re.fullmatch(pattern, getattr(message, field)), field
     assert message.received_at.tzinfo is not None
     assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))
+def test_adapter_ignores_case(channel, name, settings):
+    adapter = adapter_of(channel, settings)
+    request = request_of(channel, name).web_request()
+    adapter.authenticate(request)
+    assert adapter.parse(request) == []
 
 
 @pytest.mark.parametrize("channel,name", REFUSED, ids=ids(REFUSED))
@@ -157,17 +205,43 @@ def test_gateway_takes_case(channel, name, client, parts):
     if "startswith" in answer:
         assert reply.startswith(answer["startswith"]), reply
     want = expect["complaint"]
+    complaint = None
     if want is None:
         assert queued_count(parts) == 0 and parts.store.queue_depths()["pending"] == 0
-        return
-    assert queued_count(parts) == 1
-    complaint = complaint_by_number(parts, signer.tracking_of(response, parts))
-    for path, value in want.items():
-        assert dotted(complaint, path) == value, (path, dotted(complaint, path))
-    sent_id = expect["message"].get("provider_message_id")
-    if sent_id and (want.get("privacy.anonymous") or want.get("privacy.confidential")):
-        sent_id = keyed_ref(parts.settings.secret_key, sent_id)   # private: keyed (issue 8)
-    assert complaint["provider_message_ids"] == [sent_id or complaint["provider_message_ids"][0]]
+        assert ledger_count(parts) == 0
+    else:
+        assert queued_count(parts) == 1 and ledger_count(parts) == 1
+        complaint = complaint_by_number(parts, signer.tracking_of(response, parts))
+        for path, value in want.items():
+            assert dotted(complaint, path) == value, (path, dotted(complaint, path))
+        sent_id = expect["message"].get("provider_message_id")
+        if sent_id and (want.get("privacy.anonymous") or want.get("privacy.confidential")):
+            sent_id = keyed_ref(parts.settings.secret_key, sent_id)   # private: keyed (issue 8)
+        assert complaint["provider_message_ids"] == [sent_id or complaint["provider_message_ids"][0]]
+        assert queued_count(parts, MEDIA) == len(complaint["attachments"])
+    if "reply" in expect:
+        check_queued_reply(expect["reply"], complaint, parts)
+
+
+def check_queued_reply(spec: dict, complaint: dict | None, parts) -> None:
+    """The one reply queued for the notifier: its fields, its text (and, for an
+    acknowledgement, the complaint's tracking number)."""
+    [reply] = queued_bodies(parts.store.redis, REPLIES)
+    for key, value in spec.get("fields", {}).items():
+        assert reply[key] == value, (key, reply[key])
+    if "text" in spec:
+        assert reply["text"] == reply_text(spec["text"], complaint)
+    if complaint is not None:
+        assert reply["tracking_number"] == complaint["tracking_number"]
+        assert tracking.display(complaint["tracking_number"]) in reply["text"]
+
+
+@pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))
+def test_gateway_ignores_case(channel, name, client, parts):
+    response = request_of(channel, name).send(client)
+    assert response.status_code == 200
+    for queue in (COMPLAINTS, REPLIES, MEDIA):
+        assert queued_count(parts, queue) == 0, queue
 
 
 @pytest.mark.parametrize("channel,name", REFUSED, ids=ids(REFUSED))
@@ -182,3 +256,4 @@ def test_gateway_refuses_case(channel, name, client, parts):
     if request.body:
         assert request.body.decode("latin-1") not in body
     assert queued_count(parts) == 0 and parts.store.queue_depths()["pending"] == 0
+    assert queued_count(parts, REPLIES) == 0

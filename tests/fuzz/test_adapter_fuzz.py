@@ -135,7 +135,8 @@ def _table(name: str) -> list[dict]:
 
 def json_seeds(channel: str) -> list[dict]:
     seeds = [registry_signers()[channel].payload("Jalan rusak di depan SDN 3", 1)]
-    seeds += [case["body"] for case in _table(channel) if isinstance(case.get("body"), dict)]
+    seeds += [body for case in _table(channel)
+              for body in (case.get("body"), case.get("request", {}).get("body")) if isinstance(body, dict)]
     return seeds
 
 

@@ -5,6 +5,7 @@ the provider does, and signs it as the provider signs (see ``tests.security.send
 from __future__ import annotations
 
 import html
+import json
 
 from tests.security.senders import Sender
 from tests.security.wire import (OTHER_SECRET, TELEGRAM_SECRET, TELEGRAM_TOKEN, WA_APP_SECRET,
@@ -86,6 +87,27 @@ class TelegramSender(Sender):
 
     def signed(self, body: bytes) -> Request:
         return self._build(body, TELEGRAM_SECRET)
+
+    @staticmethod
+    def case_body(spec: dict) -> bytes:
+        """A recorded case's body: ``body`` as compact UTF-8 JSON, or ``body_text`` /
+        ``body_hex`` as raw bytes."""
+        if "body_hex" in spec:
+            return bytes.fromhex(spec["body_hex"])
+        if "body_text" in spec:
+            return spec["body_text"].encode("utf-8")
+        return json.dumps(spec["body"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @staticmethod
+    def case_headers(spec: dict, secret_token: str, forged_token: str) -> dict:
+        """The secret token header a recorded case's ``secret`` (valid, forged, missing) says."""
+        token = {"valid": secret_token, "forged": forged_token}.get(spec["secret"])
+        return {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+
+    def case_request(self, table: dict, spec: dict) -> Request:
+        return Request("POST", f"/in/{table['door']}", body=self.case_body(spec),
+                       headers=self.case_headers(spec, table["secret_token"], table["forged_token"]),
+                       content_type="application/json")
 
     def request(self, text: str, n: int) -> Request:
         return self.signed(self.body(text, n))

@@ -62,12 +62,13 @@ class Sender:
         credential: what the fuzz tests send so that the parser sees arbitrary input."""
         return self.signed(body)
 
-    def case_request(self, door_id: str, spec: dict) -> Request:
+    def case_request(self, table: dict, spec: dict) -> Request:
         """A recorded case's request (``tests/channels/test_cases.py``) as the provider sent
         it: ``method``, the raw ``query``, lower-case ``headers``, the raw body as
-        ``body_hex``. A signer whose provider signs what it sends overrides this."""
+        ``body_hex``. A signer whose provider signs what it sends overrides this, reading
+        the credentials of the cases file (``table``)."""
         headers = {k: v for k, v in spec.get("headers", {}).items() if k != "content-type"}
-        return Request(spec["method"], f"/in/{door_id}", query=spec.get("query", ""),
+        return Request(spec["method"], f"/in/{table['door']}", query=spec.get("query", ""),
                        body=bytes.fromhex(spec.get("body_hex", "")), headers=headers,
                        content_type=spec.get("headers", {}).get("content-type", ""))
 
