@@ -19,18 +19,22 @@ The cases-file format::
                   "message": {...},     # the one InboundMessage: field -> value (a value
                                         # object as a dict of some of its fields)
                   "message_matches": {...},        # field -> regular expression
-                  "answer": {"content_type": "...", "fits_one_sms": true,
-                             "startswith": "..."},  # the HTTP answer, the reply in it
+                  "answer": {"content_type": "...", "body": "...", "json": {...},
+                             "fits_one_sms": true, "startswith": "...",
+                             "text": {"key": "ack"}},  # the HTTP answer, the reply in it
                   "reply": {"fields": {...},        # the reply queued for the notifier
                             "text": {"key": "...", "lang": "id", "args": {...}}},
-                  "complaint": {...} | null}}]}    # the one complaint queued, or none
+                  "complaint": {...} | null,       # the one complaint queued, or none
+                  "complaint_omits": ["..."]}}]}   # texts nowhere in that complaint
 
-``complaint`` maps dotted paths (``privacy.anonymous``) to values; ``path#`` to a length,
-``path?`` to whether it is set. A reply text ``{"key": "ack"}`` is the acknowledgement of
-the complaint queued (its tracking number and due date). With ``"complaint": null`` the
-case is answered without a complaint (a command, a status query): no complaint queued,
-recorded or pending. An ignored or refused case leaves nothing queued; a refused one
-echoes neither a secret nor its body.
+A case may name its own ``door``. ``complaint`` maps dotted paths (``privacy.anonymous``)
+to values; ``path#`` to a length, ``path?`` to whether it is set; the complaint's provider
+message id is the message's (keyed when the expected privacy says private). A reply text
+``{"key": "ack"}`` is the acknowledgement of the complaint queued (its tracking number and
+due date). With ``"complaint": null`` the case is answered without a complaint (a command,
+a status query): no complaint queued, recorded or pending. An ignored or refused case
+leaves nothing queued or recorded; a refused one echoes neither a secret, nor a credential
+header sent, nor its body.
 """
 from __future__ import annotations
 
@@ -92,12 +96,19 @@ def environ(environ, channel):
 
 
 def request_of(channel: str, name: str):
-    return SIGNERS[channel].case_request(TABLES[channel], case_of(channel, name)["request"])
+    return SIGNERS[channel].case_request(TABLES[channel], case_of(channel, name))
 
 
-def adapter_of(channel: str, settings):
-    door = load_catalogue(settings).doors[TABLES[channel]["door"]]
+def adapter_of(channel: str, name: str, settings):
+    """The adapter of the case's door (``door`` of the case, or of its file), built as the
+    gateway builds it from the doors file."""
+    door = load_catalogue(settings).doors[case_of(channel, name).get("door", TABLES[channel]["door"])]
     return build_adapters({door.id: door}, settings)[door.id]
+
+
+def echoed(request, channel: str) -> list[str]:
+    """What a refusal must not echo: the file's secrets and the credential headers sent."""
+    return [*TABLES[channel]["secrets"], *(v for v in request.headers.values() if len(v) >= 16)]
 
 
 def dotted(record: dict, path: str):
@@ -158,7 +169,7 @@ def test_every_cases_file_names_a_registry_channel():
 # ----- the adapter alone -----------------------------------------------------------------------
 @pytest.mark.parametrize("channel,name", ACCEPTED, ids=ids(ACCEPTED))
 def test_adapter_reads_case(channel, name, settings):
-    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, settings)
+    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, name, settings)
     request = request_of(channel, name).web_request()
     adapter.authenticate(request)
     [message] = adapter.parse(request)
@@ -173,7 +184,7 @@ def test_adapter_reads_case(channel, name, settings):
 
 @pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))
 def test_adapter_ignores_case(channel, name, settings):
-    adapter = adapter_of(channel, settings)
+    adapter = adapter_of(channel, name, settings)
     request = request_of(channel, name).web_request()
     adapter.authenticate(request)
     assert adapter.parse(request) == []
@@ -181,13 +192,13 @@ def test_adapter_ignores_case(channel, name, settings):
 
 @pytest.mark.parametrize("channel,name", REFUSED, ids=ids(REFUSED))
 def test_adapter_refuses_case(channel, name, settings):
-    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, settings)
+    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, name, settings)
     request = request_of(channel, name).web_request()
     with pytest.raises(Rejected) as refused:
         adapter.authenticate(request)
         adapter.parse(request)
     assert (refused.value.status, refused.value.reason) == (expect["status"], expect["reason"])
-    assert not any(secret in refused.value.reason for secret in TABLES[channel]["secrets"])
+    assert not any(secret in refused.value.reason for secret in echoed(request_of(channel, name), channel))
 
 
 # ----- through the gateway ----------------------------------------------------------------------
@@ -197,9 +208,8 @@ def test_gateway_takes_case(channel, name, client, parts):
     response = request_of(channel, name).send(client)
     assert response.status_code == 200, response.get_data(as_text=True)
     answer = expect.get("answer", {})
-    if "content_type" in answer:
-        assert response.headers["Content-Type"] == answer["content_type"]
-    reply = signer.reply_text(response, parts)
+    check_answer(answer, response)
+    reply = signer.reply_text(response, parts) if answer else ""
     if answer.get("fits_one_sms"):
         assert fits_one_sms(reply), reply
     if "startswith" in answer:
@@ -215,12 +225,27 @@ def test_gateway_takes_case(channel, name, client, parts):
         for path, value in want.items():
             assert dotted(complaint, path) == value, (path, dotted(complaint, path))
         sent_id = expect["message"].get("provider_message_id")
-        if sent_id and (want.get("privacy.anonymous") or want.get("privacy.confidential")):
+        privacy = want.get("privacy") or {key: want.get("privacy." + key) for key in ("anonymous", "confidential")}
+        if sent_id and any(privacy.values()):
             sent_id = keyed_ref(parts.settings.secret_key, sent_id)   # private: keyed (issue 8)
         assert complaint["provider_message_ids"] == [sent_id or complaint["provider_message_ids"][0]]
         assert queued_count(parts, MEDIA) == len(complaint["attachments"])
+        for text in expect.get("complaint_omits", []):
+            assert text not in json.dumps(complaint, ensure_ascii=False)
+    if "text" in answer:
+        assert reply == reply_text(answer["text"], complaint)
     if "reply" in expect:
         check_queued_reply(expect["reply"], complaint, parts)
+
+
+def check_answer(answer: dict, response) -> None:
+    """The HTTP answer: its content type, its exact body, or its exact JSON."""
+    if "content_type" in answer:
+        assert response.headers["Content-Type"] == answer["content_type"]
+    if "body" in answer:
+        assert response.get_data(as_text=True) == answer["body"]
+    if "json" in answer:
+        assert response.get_json() == answer["json"]
 
 
 def check_queued_reply(spec: dict, complaint: dict | None, parts) -> None:
@@ -240,8 +265,10 @@ def check_queued_reply(spec: dict, complaint: dict | None, parts) -> None:
 def test_gateway_ignores_case(channel, name, client, parts):
     response = request_of(channel, name).send(client)
     assert response.status_code == 200
+    check_answer(case_of(channel, name)["expect"].get("answer", {}), response)
     for queue in (COMPLAINTS, REPLIES, MEDIA):
         assert queued_count(parts, queue) == 0, queue
+    assert ledger_count(parts) == 0
 
 
 @pytest.mark.parametrize("channel,name", REFUSED, ids=ids(REFUSED))
@@ -252,8 +279,9 @@ def test_gateway_refuses_case(channel, name, client, parts):
     assert response.status_code == expect["status"]
     body = response.get_data(as_text=True)
     assert expect["reason"] in body
-    assert not any(secret in body for secret in TABLES[channel]["secrets"])
+    check_answer(expect.get("answer", {}), response)
+    assert not any(secret in body for secret in echoed(request, channel))
     if request.body:
         assert request.body.decode("latin-1") not in body
     assert queued_count(parts) == 0 and parts.store.queue_depths()["pending"] == 0
-    assert queued_count(parts, REPLIES) == 0
+    assert queued_count(parts, REPLIES) == 0 and ledger_count(parts) == 0

@@ -201,8 +201,3 @@ def test_adapter_built_from_the_doors_file(parts, environ):
     adapter.verify(request)
     assert adapter.parse(request)[0].provider_message_id == CASES["text"]["expect"]["message"]["provider_message_id"]
 
-
-def forwarded_id(parts, complaint: dict, raw: str) -> str:
-    """The provider id as the complaint carries it: keyed for a private one (issue 8)."""
-    private = complaint["privacy"]["anonymous"] or complaint["privacy"]["confidential"]
-    return keyed_ref(parts.settings.secret_key, raw) if private else raw

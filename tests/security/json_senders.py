@@ -104,8 +104,9 @@ class TelegramSender(Sender):
         token = {"valid": secret_token, "forged": forged_token}.get(spec["secret"])
         return {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
 
-    def case_request(self, table: dict, spec: dict) -> Request:
-        return Request("POST", f"/in/{table['door']}", body=self.case_body(spec),
+    def case_request(self, table: dict, case: dict) -> Request:
+        spec = case["request"]
+        return Request("POST", f"/in/{case.get('door', table['door'])}", body=self.case_body(spec),
                        headers=self.case_headers(spec, table["secret_token"], table["forged_token"]),
                        content_type="application/json")
 

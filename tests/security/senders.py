@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import base64
 import re
+import xml.etree.ElementTree as ElementTree
 from urllib.parse import quote, quote_from_bytes, unquote, urlencode
 
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from normalizer import tracking
+from tests.channels.twilio_support import Signed
 from tests.security.wire import (KANNEL_SECRET, OTHER_SECRET, PUBLIC, SURROGATE, TWILIO_SID,
                                  TWILIO_TOKEN, Request, json_bytes, replies)
 
@@ -62,13 +64,14 @@ class Sender:
         credential: what the fuzz tests send so that the parser sees arbitrary input."""
         return self.signed(body)
 
-    def case_request(self, table: dict, spec: dict) -> Request:
+    def case_request(self, table: dict, case: dict) -> Request:
         """A recorded case's request (``tests/channels/test_cases.py``) as the provider sent
         it: ``method``, the raw ``query``, lower-case ``headers``, the raw body as
         ``body_hex``. A signer whose provider signs what it sends overrides this, reading
         the credentials of the cases file (``table``)."""
+        spec = case["request"]
         headers = {k: v for k, v in spec.get("headers", {}).items() if k != "content-type"}
-        return Request(spec["method"], f"/in/{table['door']}", query=spec.get("query", ""),
+        return Request(spec["method"], f"/in/{case.get('door', table['door'])}", query=spec.get("query", ""),
                        body=bytes.fromhex(spec.get("body_hex", "")), headers=headers,
                        content_type=spec.get("headers", {}).get("content-type", ""))
 
@@ -163,6 +166,20 @@ class TwilioSender(Sender):
 
     def request(self, text: str, n: int) -> Request:
         return self.signed(self._pairs(text, n))
+
+    def case_request(self, table: dict, case: dict) -> Request:
+        """A recorded case signed as its ``request.signature`` says (tests/channels/
+        twilio_support.py ``Signed``, with the cases file's credentials)."""
+        signed = Signed(case)
+        return Request(signed.method, signed.path, signed.query, signed.body, dict(signed.headers),
+                       signed.content_type)
+
+    def reply_text(self, response, parts) -> str:
+        """The one <Message> of the TwiML answer."""
+        root = ElementTree.fromstring(response.get_data())
+        assert root.tag == "Response"
+        [message] = [element.text or "" for element in root.findall("Message")]
+        return message
 
     def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
         """The query string's fields as the signed form (Twilio signs fields, not bytes)."""
