@@ -17,13 +17,17 @@ The cases-file format::
                   "reason": "...",      # its short reason (exact from the adapter)
                   "ignored": true,      # taken, but no message in it (a provider event)
                   "message": {...},     # the one InboundMessage: field -> value (a value
-                                        # object as a dict of some of its fields)
+                                        # object as a dict of some of its fields), or
+                  "messages": [{...}],  # every message of a delivery
                   "message_matches": {...},        # field -> regular expression
                   "answer": {"content_type": "...", "body": "...", "json": {...},
                              "fits_one_sms": true, "startswith": "...",
                              "text": {"key": "ack"}},  # the HTTP answer, the reply in it
                   "reply": {"fields": {...},        # the reply queued for the notifier
                             "text": {"key": "...", "lang": "id", "args": {...}}},
+                  "replies": {"count": 2, "fields": {...}, "matches": {...},
+                              "text": {...}},       # or every reply queued
+                  "complaints": 2, "media": 1,     # how many complaints, media jobs
                   "complaint": {...} | null,       # the one complaint queued, or none
                   "complaint_omits": ["..."]}}]}   # texts nowhere in that complaint
 
@@ -134,6 +138,11 @@ def plain(got, want):
     return got
 
 
+def expected_messages(expect: dict) -> list[dict]:
+    """The messages a taken case holds: ``messages``, or the one ``message``."""
+    return expect["messages"] if "messages" in expect else [expect["message"]]
+
+
 def queued_count(parts, queue: str = COMPLAINTS) -> int:
     return parts.store.redis.llen(queue)
 
@@ -172,14 +181,16 @@ def test_adapter_reads_case(channel, name, settings):
     expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, name, settings)
     request = request_of(channel, name).web_request()
     adapter.authenticate(request)
-    [message] = adapter.parse(request)
-    for field, value in expect["message"].items():
-        got = plain(getattr(message, field), value)
-        assert got == value, (field, got)
-    for field, pattern in expect.get("message_matches", {}).items():
-        assert re.fullmatch(pattern, getattr(message, field)), field
-    assert message.received_at.tzinfo is not None
-    assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
+    found, wanted = adapter.parse(request), expected_messages(expect)
+    assert len(found) == len(wanted)
+    for message, want in zip(found, wanted):
+        for field, value in want.items():
+            got = plain(getattr(message, field), value)
+            assert got == value, (field, got)
+        for field, pattern in expect.get("message_matches", {}).items():
+            assert re.fullmatch(pattern, getattr(message, field)), field
+        assert message.received_at.tzinfo is not None
+        assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
 
 
 @pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))
@@ -214,28 +225,39 @@ def test_gateway_takes_case(channel, name, client, parts):
         assert fits_one_sms(reply), reply
     if "startswith" in answer:
         assert reply.startswith(answer["startswith"]), reply
-    want = expect["complaint"]
-    complaint = None
-    if want is None:
-        assert queued_count(parts) == 0 and parts.store.queue_depths()["pending"] == 0
-        assert ledger_count(parts) == 0
-    else:
-        assert queued_count(parts) == 1 and ledger_count(parts) == 1
+    want = expect.get("complaint")
+    complaint, count = None, expect.get("complaints", 0 if want is None else 1)
+    assert queued_count(parts) == count and ledger_count(parts) == count
+    if count == 0:
+        assert parts.store.queue_depths()["pending"] == 0
+    if "media" in expect:
+        assert queued_count(parts, MEDIA) == expect["media"]
+    if want is not None:
+        assert count == 1
         complaint = complaint_by_number(parts, signer.tracking_of(response, parts))
-        for path, value in want.items():
-            assert dotted(complaint, path) == value, (path, dotted(complaint, path))
-        sent_id = expect["message"].get("provider_message_id")
-        privacy = want.get("privacy") or {key: want.get("privacy." + key) for key in ("anonymous", "confidential")}
-        if sent_id and any(privacy.values()):
-            sent_id = keyed_ref(parts.settings.secret_key, sent_id)   # private: keyed (issue 8)
-        assert complaint["provider_message_ids"] == [sent_id or complaint["provider_message_ids"][0]]
-        assert queued_count(parts, MEDIA) == len(complaint["attachments"])
-        for text in expect.get("complaint_omits", []):
-            assert text not in json.dumps(complaint, ensure_ascii=False)
+        check_complaint(expect, complaint, parts)
     if "text" in answer:
         assert reply == reply_text(answer["text"], complaint)
     if "reply" in expect:
         check_queued_reply(expect["reply"], complaint, parts)
+    if "replies" in expect:
+        check_queued_replies(expect["replies"], expected_messages(expect), parts)
+
+
+def check_complaint(expect: dict, complaint: dict, parts) -> None:
+    """The one complaint: the case's paths, the provider message id (keyed when the
+    expected privacy says private), one media job per attachment, the omitted texts."""
+    want = expect["complaint"]
+    for path, value in want.items():
+        assert dotted(complaint, path) == value, (path, dotted(complaint, path))
+    sent_id = expected_messages(expect)[0].get("provider_message_id")
+    privacy = want.get("privacy") or {key: want.get("privacy." + key) for key in ("anonymous", "confidential")}
+    if sent_id and any(privacy.values()):
+        sent_id = keyed_ref(parts.settings.secret_key, sent_id)   # private: keyed (issue 8)
+    assert complaint["provider_message_ids"] == [sent_id or complaint["provider_message_ids"][0]]
+    assert queued_count(parts, MEDIA) == len(complaint["attachments"])
+    for text in expect.get("complaint_omits", []):
+        assert text not in json.dumps(complaint, ensure_ascii=False)
 
 
 def check_answer(answer: dict, response) -> None:
@@ -259,6 +281,24 @@ def check_queued_reply(spec: dict, complaint: dict | None, parts) -> None:
     if complaint is not None:
         assert reply["tracking_number"] == complaint["tracking_number"]
         assert tracking.display(complaint["tracking_number"]) in reply["text"]
+
+
+def check_queued_replies(spec: dict, wanted: list[dict], parts) -> None:
+    """``count`` replies queued, each to one of the senders, with the ``fields`` and the
+    ``matches`` given, and the ``text`` (an acknowledgement: of the complaint queued under
+    the reply's tracking number)."""
+    replies = queued_bodies(parts.store.redis, REPLIES)
+    assert len(replies) == spec["count"]
+    complaints = {c["tracking_number"]: c for c in queued_bodies(parts.store.redis, COMPLAINTS)}
+    for reply in replies:
+        assert reply["to"] in {message["sender"] for message in wanted}
+        for key, value in spec.get("fields", {}).items():
+            assert reply[key] == value, (key, reply[key])
+        for key, pattern in spec.get("matches", {}).items():
+            assert re.fullmatch(pattern, reply[key]), (key, reply[key])
+        if "text" in spec:
+            complaint = complaints[reply["tracking_number"]] if spec["text"]["key"] == "ack" else None
+            assert reply["text"] == reply_text(spec["text"], complaint)
 
 
 @pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))

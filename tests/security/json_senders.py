@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 
+from tests.channels import whatsapp_support
 from tests.security.senders import Sender
 from tests.security.wire import (OTHER_SECRET, TELEGRAM_SECRET, TELEGRAM_TOKEN, WA_APP_SECRET,
                                  WA_PHONE_NUMBER_ID, X_ACCOUNT, X_SECRET, Request, hmac_b64,
@@ -48,6 +49,16 @@ class WhatsAppSender(Sender):
 
     def request(self, text: str, n: int) -> Request:
         return self.signed(self.body(text, n))
+
+    def case_request(self, table: dict, case: dict) -> Request:
+        """A recorded case, signed as its ``request.signature`` says (tests/channels/
+        whatsapp_support.py, with the cases file's app secret); the expected signature is
+        one of the values a refusal must not echo."""
+        raw = whatsapp_support.raw_body(case)
+        headers = whatsapp_support.headers_for(case, raw)
+        expected = whatsapp_support.signature(raw)
+        return Request("POST", f"/in/{case.get('door', table['door'])}", body=raw, headers=headers,
+                       content_type=headers.pop("Content-Type"), secrets=(expected, expected[7:]))
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         body = self.body(text, n)
