@@ -28,6 +28,8 @@ The cases-file format::
                   "replies": {"count": 2, "fields": {...}, "matches": {...},
                               "text": {...}},       # or every reply queued
                   "complaints": 2, "media": 1,     # how many complaints, media jobs
+                  "complaints_each": {...},        # paths every complaint has
+                  "complaints_match_messages": {...},  # complaint path -> its message's field
                   "complaint": {...} | null,       # the one complaint queued, or none
                   "complaint_omits": ["..."]}}]}   # texts nowhere in that complaint
 
@@ -236,6 +238,7 @@ def test_gateway_takes_case(channel, name, client, parts):
         assert count == 1
         complaint = complaint_by_number(parts, signer.tracking_of(response, parts))
         check_complaint(expect, complaint, parts)
+    check_every_complaint(expect, parts)
     if "text" in answer:
         assert reply == reply_text(answer["text"], complaint)
     if "reply" in expect:
@@ -258,6 +261,19 @@ def check_complaint(expect: dict, complaint: dict, parts) -> None:
     assert queued_count(parts, MEDIA) == len(complaint["attachments"])
     for text in expect.get("complaint_omits", []):
         assert text not in json.dumps(complaint, ensure_ascii=False)
+
+
+def check_every_complaint(expect: dict, parts) -> None:
+    """``complaints_each``: paths every complaint queued has; ``complaints_match_messages``:
+    complaint path -> the field of the message (found by its provider id) it equals."""
+    wanted = expected_messages(expect) if "complaints_match_messages" in expect else []
+    for complaint in queued_bodies(parts.store.redis, COMPLAINTS):
+        for path, value in expect.get("complaints_each", {}).items():
+            assert dotted(complaint, path) == value, (path, dotted(complaint, path))
+        if wanted:
+            [message] = [m for m in wanted if m["provider_message_id"] in complaint["provider_message_ids"]]
+            for path, field in expect["complaints_match_messages"].items():
+                assert dotted(complaint, path) == message[field], path
 
 
 def check_answer(answer: dict, response) -> None:
@@ -286,12 +302,18 @@ def check_queued_reply(spec: dict, complaint: dict | None, parts) -> None:
 def check_queued_replies(spec: dict, wanted: list[dict], parts) -> None:
     """``count`` replies queued, each to one of the senders, with the ``fields`` and the
     ``matches`` given, and the ``text`` (an acknowledgement: of the complaint queued under
-    the reply's tracking number)."""
+    the reply's tracking number); ``private_unless_public``: private unless its sender
+    wrote in public; ``reply_to_message``: in reply to one of the messages."""
     replies = queued_bodies(parts.store.redis, REPLIES)
     assert len(replies) == spec["count"]
     complaints = {c["tracking_number"]: c for c in queued_bodies(parts.store.redis, COMPLAINTS)}
+    senders = {message["sender"]: message for message in wanted}
     for reply in replies:
-        assert reply["to"] in {message["sender"] for message in wanted}
+        assert reply["to"] in senders
+        if spec.get("private_unless_public"):
+            assert reply["private"] is (not senders[reply["to"]]["public"])
+        if spec.get("reply_to_message"):
+            assert reply["reply_to"] in {message["provider_message_id"] for message in wanted}
         for key, value in spec.get("fields", {}).items():
             assert reply[key] == value, (key, reply[key])
         for key, pattern in spec.get("matches", {}).items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 
-from tests.channels import whatsapp_support
+from tests.channels import twitter_support, whatsapp_support
 from tests.security.senders import Sender
 from tests.security.wire import (OTHER_SECRET, TELEGRAM_SECRET, TELEGRAM_TOKEN, WA_APP_SECRET,
                                  WA_PHONE_NUMBER_ID, X_ACCOUNT, X_SECRET, Request, hmac_b64,
@@ -155,6 +155,15 @@ class TwitterSender(Sender):
     @staticmethod
     def serialize(payload) -> bytes:
         return json_bytes(payload)
+
+    def case_request(self, table: dict, case: dict) -> Request:
+        """A recorded case, signed as its ``request.signature`` says (tests/channels/
+        twitter_support.py, with the cases file's consumer secret)."""
+        raw = twitter_support.raw_body(case)
+        headers = twitter_support.headers_for(case, raw)
+        expected = twitter_support.signature(raw)
+        return Request("POST", f"/in/{case.get('door', table['door'])}", body=raw, headers=headers,
+                       content_type=headers.pop("Content-Type"), secrets=(expected, expected[7:]))
 
     def _build(self, body: bytes, signature: str | None, expected: str) -> Request:
         headers = {"X-Twitter-Webhooks-Signature": signature} if signature is not None else {}
