@@ -10,19 +10,17 @@ from channels.base import WebRequest
 from config.doors import Door
 from config.settings import Settings
 from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
+from tests.security.json_senders import TelegramSender
 
 TESTDATA = Path(__file__).parent / "testdata"
 TABLE = json.loads((TESTDATA / "telegram.json").read_text("utf-8"))
 DOORS_FILE = TESTDATA / "telegram_doors.json"
 CASES = {case["name"]: case for case in TABLE["cases"]}
-ACCEPTED = [n for n, c in CASES.items() if c["expect"]["status"] == 200 and not c["expect"].get("ignored")]
-IGNORED = [n for n, c in CASES.items() if c["expect"].get("ignored")]
-REFUSED = [n for n, c in CASES.items() if c["expect"]["status"] != 200]
 BOT_TOKEN = TABLE["bot_token"]
 REF_KEY = TABLE["ref_key"]                  # the gateway secret key tests/conftest.py sets
 SETTINGS = Settings(secret_key=REF_KEY)
 SECRET_TOKEN = TABLE["secret_token"]
-FORGED_TOKEN = "another-bots-secret_0123456789"
+FORGED_TOKEN = TABLE["forged_token"]
 PATH = "/in/telegram"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -54,21 +52,13 @@ def environ_for(api_base_url: str = "") -> dict:
 
 def raw_body(case: dict) -> bytes:
     """The bytes Telegram posts: compact JSON, UTF-8 (or the case's raw bytes)."""
-    if "body_hex" in case:
-        return bytes.fromhex(case["body_hex"])
-    if "body_text" in case:
-        return case["body_text"].encode("utf-8")
-    return json.dumps(case["body"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return TelegramSender.case_body(case["request"])
 
 
 def headers_for(case: dict) -> dict:
     """The webhook request headers, with the secret token the case says."""
-    headers = {"Content-Type": "application/json"}
-    if case["secret"] == "valid":
-        headers[HEADER] = SECRET_TOKEN
-    elif case["secret"] == "forged":
-        headers[HEADER] = FORGED_TOKEN
-    return headers
+    return {"Content-Type": "application/json",
+            **TelegramSender.case_headers(case["request"], SECRET_TOKEN, FORGED_TOKEN)}
 
 
 def web_request(case: dict, body: bytes | None = None) -> WebRequest:

@@ -53,7 +53,7 @@ def test_parser_survives_any_json_shape(fuzzed, message, edited):
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_parser_survives_one_field_changed(fuzzed, leaf, index):
     """A recorded update with any one field replaced by any JSON value: a message or a 400."""
-    body = json.loads(json.dumps(CASES["venue"]["body"]))
+    body = json.loads(json.dumps(CASES["venue"]["request"]["body"]))
     fields = [(parent, key) for parent in _dicts(body) for key in parent]
     parent, key = fields[index % len(fields)]
     parent[key] = leaf

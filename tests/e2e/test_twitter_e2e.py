@@ -97,7 +97,7 @@ def deliver(gateway: str, body: dict) -> requests.Response:
 
 
 def mention(tweet_id: str, text: str, **more) -> dict:
-    body = copy.deepcopy(CASES["mention_text"]["body"])
+    body = copy.deepcopy(CASES["mention_text"]["request"]["body"])
     tweet = body["tweet_create_events"][0]
     tweet.update(id=int(tweet_id), id_str=tweet_id, text=text, timestamp_ms=str(int(time.time() * 1000)),
                  edit_history={"initial_tweet_id": tweet_id, "edit_tweet_ids": [tweet_id]}, **more)
@@ -105,7 +105,7 @@ def mention(tweet_id: str, text: str, **more) -> dict:
 
 
 def dm(event_id: str, text: str) -> dict:
-    body = copy.deepcopy(CASES["dm_text"]["body"])
+    body = copy.deepcopy(CASES["dm_text"]["request"]["body"])
     event = body["direct_message_events"][0]
     event.update(id=event_id, created_timestamp=str(int(time.time() * 1000)))
     event["message_create"]["message_data"]["text"] = text
@@ -142,7 +142,7 @@ def test_twitter_mention_photo_status_and_cek(gateway, central, x_api, forwarder
         due=messages.format_date(complaint["service_level"]["due_date"]))}
 
     # 2. a photo a minute later, in reply to our tweet: it joins the complaint; the media worker fetches it
-    photo = CASES["mention_extended_photo"]["body"]["tweet_create_events"][0]
+    photo = CASES["mention_extended_photo"]["request"]["body"]["tweet_create_events"][0]
     media = copy.deepcopy(photo["extended_tweet"]["extended_entities"])
     followup = mention("1861000000000000702", "@LAPOR1708 ini fotonya https://t.co/Qm8vR2xLpA",
                        extended_entities=media, in_reply_to_status_id_str="1861000000000009001")

@@ -81,7 +81,7 @@ def environ(environ, graph):
 
 def deliver(gateway: str, wamid: str, timestamp: str, **content) -> requests.Response:
     """POST one messages webhook for Siti, serialized and signed the way Meta does."""
-    body = json.loads(json.dumps(CASES["text"]["body"]))
+    body = json.loads(json.dumps(CASES["text"]["request"]["body"]))
     message = body["entry"][0]["changes"][0]["value"]["messages"][0]
     message.pop("text")
     message.update(id=wamid, timestamp=timestamp, **content)
@@ -154,7 +154,7 @@ def test_handshake_and_forged_delivery_over_http(gateway, central, forwarder, pa
     shake = requests.get(f"{gateway}/in/wa-cloud", timeout=10, params={
         "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1158201444"})
     assert (shake.status_code, shake.text) == (200, "1158201444")
-    raw = meta_bytes(CASES["text"]["body"])
+    raw = meta_bytes(CASES["text"]["request"]["body"])
     forged = requests.post(f"{gateway}/in/wa-cloud", data=raw, timeout=10, headers={
         "Content-Type": "application/json", "X-Hub-Signature-256": signature(raw, "not-the-app-secret")})
     assert forged.status_code == 403 and forged.json() == {"error": "invalid signature"}

@@ -30,21 +30,20 @@ from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import any_text, check_outcome, json_values, mutated
-from tests.security.senders import SENDERS, TwilioSender
+from tests.channels.signers import DOORS, SENDERS, registry_signers
+from tests.security.senders import TwilioSender
 from tests.security.wire import ENVIRON, KANNEL_SECRET, PUBLIC, SECRETS, Request, json_bytes
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 
 TABLES = Path(__file__).parents[1] / "channels" / "testdata"
-SIGNATURE_HEADERS = {"kannel": ["authorization"], "twilio": ["x-twilio-signature",
-                     "x-twilio-webhooks-signature-settings"], "whatsapp": ["x-hub-signature-256"],
-                     "telegram": ["x-telegram-bot-api-secret-token"],
-                     "twitter": ["x-twitter-webhooks-signature"], "web": ["idempotency-key"]}
+#: channel -> the headers that carry its door's credential (from its signer)
+SIGNATURE_HEADERS = {channel: signer.signature_headers for channel, signer in registry_signers().items()}
+SIGNERS_BY_DOOR = {signer.door_id: signer for signer in registry_signers().values()}
 CONTENT_TYPES = ["", "application/json", "application/json; charset=utf-8", "text/plain",
                  "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
                  "multipart/form-data; boundary=x", "application/octet-stream", "text/plain; charset=UCS-2",
                  "text/plain; charset=\"latin1\"", "text/plain; charset=bogus-42"]
-DOORS = ["sms-1708", "web", "twilio-sms", "wa-cloud", "telegram", "twitter"]
 
 
 @pytest.fixture(scope="module")
@@ -117,18 +116,7 @@ def test_arbitrary_requests_are_refused_or_answered(adapters, door, data):
 
 # ----- arbitrary bodies, properly signed ---------------------------------------------------------
 def _signed(door: str, body: bytes, query: str, content_type: str, method: str) -> WebRequest:
-    if door == "sms-1708":
-        return Request(method, "/in/sms-1708", query=f"secret={KANNEL_SECRET}&{query}", body=body,
-                       content_type=content_type).web_request()
-    if door == "twilio-sms":
-        pairs = [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in query.split("&") if p]
-        from urllib.parse import unquote
-        decoded = [(unquote(k), unquote(v)) for k, v in pairs]
-        return TwilioSender().signed(decoded).web_request()
-    if door == "web":
-        return Request(method, "/in/web", query=query, body=body, content_type=content_type,
-                       headers={"Idempotency-Key": "fuzz-1"}).web_request()
-    return SENDERS[door].signed(body).web_request()
+    return SIGNERS_BY_DOOR[door].signed_any(body, query, content_type, method).web_request()
 
 
 @pytest.mark.parametrize("door", DOORS)
@@ -146,9 +134,9 @@ def _table(name: str) -> list[dict]:
 
 
 def json_seeds(channel: str) -> list[dict]:
-    own = {"whatsapp": SENDERS["wa-cloud"], "telegram": SENDERS["telegram"], "twitter": SENDERS["twitter"]}
-    seeds = [own[channel].payload("Jalan rusak di depan SDN 3", 1)]
-    seeds += [case["body"] for case in _table(channel) if isinstance(case.get("body"), dict)]
+    seeds = [registry_signers()[channel].payload("Jalan rusak di depan SDN 3", 1)]
+    seeds += [body for case in _table(channel)
+              for body in (case.get("body"), case.get("request", {}).get("body")) if isinstance(body, dict)]
     return seeds
 
 

@@ -16,7 +16,8 @@ from normalizer.schema import ComplaintSchema, FollowUpEventSchema
 from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import any_text, mutated
 from tests.fuzz.test_adapter_fuzz import SEEDS
-from tests.security.senders import SENDERS, TwilioSender
+from tests.channels.signers import SENDERS
+from tests.security.senders import TwilioSender
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 

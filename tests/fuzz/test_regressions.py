@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.security.senders import SENDERS, TwilioSender
+from tests.channels.signers import SENDERS
+from tests.security.senders import TwilioSender
 from tests.security.wire import KANNEL_SECRET, Request
 
 KANNEL = f"secret={KANNEL_SECRET}&from=081234567890&to=1708&id=fuzz-regression"

@@ -123,12 +123,13 @@ def test_the_web_form_in_english_records_english(client, parts):
                                                 ("ru", "id"), (None, "id")])
 def test_telegram_replies_in_the_apps_language(client, parts, language_code, lang):
     case = json.loads(json.dumps(CASES["text"]))
-    case["body"]["update_id"] = int(time.monotonic_ns() % 10**9)
-    case["body"]["message"]["message_id"] = case["body"]["update_id"] % 10**6
+    body = case["request"]["body"]
+    body["update_id"] = int(time.monotonic_ns() % 10**9)
+    body["message"]["message_id"] = body["update_id"] % 10**6
     if language_code is None:
-        del case["body"]["message"]["from"]["language_code"]
+        del body["message"]["from"]["language_code"]
     else:
-        case["body"]["message"]["from"]["language_code"] = language_code
+        body["message"]["from"]["language_code"] = language_code
     assert post_case(client, case).status_code == 200
     [reply] = [r for r in queued_bodies(parts.store.redis, REPLIES) if r["kind"] == "ack"]
     number = reply["tracking_number"]

@@ -1,11 +1,15 @@
 """Every door as its provider calls it: one properly signed request per door and channel,
 and the forgeries the security table sends (no signature, a wrong one, one computed for a
-different body, a stale one where the scheme has a timestamp).
+different body, a stale one where the scheme has a timestamp). Here: the ``Sender`` base,
+Kannel, Twilio and the web door's JSON entrances; the JSON webhooks of Meta, Telegram and X
+are in ``tests.security.json_senders``; ``tests/channels/signers.py`` maps channel names to
+them.
 
 The doors are those of ``testdata/doors.json`` (one per channel); their credentials and the
-raw ``Request`` are in ``tests.security.wire``. Each sender builds what the provider really sends, signed the way
-the provider signs it (twilio's own ``RequestValidator`` for Twilio; HMAC-SHA256 of the raw
-body for Meta and X; the secret token header for Telegram; the door secret in Kannel's URL).
+raw ``Request`` are in ``tests.security.wire``. Each sender builds what the provider really
+sends, signed the way the provider signs it (twilio's own ``RequestValidator`` for Twilio;
+HMAC-SHA256 of the raw body for Meta and X; the secret token header for Telegram; the door
+secret in Kannel's URL).
 
 ``tracking_of(response, parts)``
 reads the tracking number the provider's answer carries, or, for channels that reply
@@ -19,18 +23,17 @@ Twilio's UTF-8 form) it becomes the bytes a broken client would send (``surrogat
 from __future__ import annotations
 
 import base64
-import html
 import re
-from urllib.parse import quote, quote_from_bytes, urlencode
+import xml.etree.ElementTree as ElementTree
+from urllib.parse import quote, quote_from_bytes, unquote, urlencode
 
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from normalizer import tracking
-from tests.security.wire import (KANNEL_SECRET, OTHER_SECRET, PUBLIC, SURROGATE, TELEGRAM_SECRET,
-                                 TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN, WA_APP_SECRET,
-                                 WA_PHONE_NUMBER_ID, X_ACCOUNT, X_SECRET, Request, hmac_b64,
-                                 hmac_hex, json_bytes, replies)
+from tests.channels.twilio_support import Signed
+from tests.security.wire import (KANNEL_SECRET, OTHER_SECRET, PUBLIC, SURROGATE, TWILIO_SID,
+                                 TWILIO_TOKEN, Request, json_bytes, replies)
 
 _NUMBER = re.compile(r"\b(\d{4}-\d{4}-\d{3})\b")
 
@@ -42,12 +45,43 @@ class Sender:
     inline = True            # the provider's answer carries the acknowledgement
     #: forgery kinds this scheme has (the others do not apply; see docs/security.md)
     forgeries: tuple[str, ...] = ("none", "wrong")
+    #: the headers that carry the door's credential or signature (the fuzz tests send any
+    #: value in them)
+    signature_headers: tuple[str, ...] = ()
 
     def request(self, text: str, n: int) -> Request:
         raise NotImplementedError
 
     def forged(self, kind: str, text: str, n: int) -> Request:
         raise NotImplementedError
+
+    def signed(self, body: bytes) -> Request:
+        """Any body, signed as the provider signs a delivery."""
+        raise NotImplementedError
+
+    def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
+        """Any body (or query string, for a door that reads one), with the door's valid
+        credential: what the fuzz tests send so that the parser sees arbitrary input."""
+        return self.signed(body)
+
+    def case_request(self, table: dict, case: dict) -> Request:
+        """A recorded case's request (``tests/channels/test_cases.py``) as the provider sent
+        it: ``method``, the raw ``query``, lower-case ``headers``, the raw body as
+        ``body_hex``. A signer whose provider signs what it sends overrides this, reading
+        the credentials of the cases file (``table``)."""
+        spec = case["request"]
+        headers = {k: v for k, v in spec.get("headers", {}).items() if k != "content-type"}
+        return Request(spec["method"], f"/in/{case.get('door', table['door'])}", query=spec.get("query", ""),
+                       body=bytes.fromhex(spec.get("body_hex", "")), headers=headers,
+                       content_type=spec.get("headers", {}).get("content-type", ""))
+
+    def reply_text(self, response, parts) -> str:
+        """The text the citizen gets for a delivery: the answer itself, or the reply
+        queued for the notifier."""
+        if self.inline:
+            return response.get_data(as_text=True)
+        queued_replies = replies(parts)
+        return queued_replies[-1].get("text", "") if queued_replies else ""
 
     def tracking_of(self, response, parts) -> str:
         """The tracking number the answer to a delivery carries ('' if none)."""
@@ -89,12 +123,18 @@ class KannelSender(Sender):
         raise ValueError(kind)
 
     forgeries = ("none", "wrong", "wrong_basic")
+    signature_headers = ("authorization",)
+
+    def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
+        return Request(method, "/in/sms-1708", query=f"secret={KANNEL_SECRET}&{query}", body=body,
+                       content_type=content_type)
 
 
 class TwilioSender(Sender):
     """Twilio's incoming-message webhook: a form POST signed over the public URL."""
     door_id, channel = "twilio-sms", "twilio"
     forgeries = ("none", "wrong", "other_body", "other_url")
+    signature_headers = ("x-twilio-signature", "x-twilio-webhooks-signature-settings")
 
     def _pairs(self, text: str, n: int) -> list[tuple[str, str]]:
         sid = f"SM{n:032x}"
@@ -127,6 +167,25 @@ class TwilioSender(Sender):
     def request(self, text: str, n: int) -> Request:
         return self.signed(self._pairs(text, n))
 
+    def case_request(self, table: dict, case: dict) -> Request:
+        """A recorded case signed as its ``request.signature`` says (tests/channels/
+        twilio_support.py ``Signed``, with the cases file's credentials)."""
+        signed = Signed(case)
+        return Request(signed.method, signed.path, signed.query, signed.body, dict(signed.headers),
+                       signed.content_type)
+
+    def reply_text(self, response, parts) -> str:
+        """The one <Message> of the TwiML answer."""
+        root = ElementTree.fromstring(response.get_data())
+        assert root.tag == "Response"
+        [message] = [element.text or "" for element in root.findall("Message")]
+        return message
+
+    def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
+        """The query string's fields as the signed form (Twilio signs fields, not bytes)."""
+        pairs = [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in query.split("&") if p]
+        return self.signed([(unquote(k), unquote(v)) for k, v in pairs])
+
     def forged(self, kind: str, text: str, n: int) -> Request:
         pairs = self._pairs(text, n)
         expected = self.sign(PUBLIC + "/in/twilio-sms", pairs)
@@ -142,144 +201,12 @@ class TwilioSender(Sender):
         raise ValueError(kind)
 
 
-class WhatsAppSender(Sender):
-    """Meta's messages webhook: JSON (ASCII escapes), X-Hub-Signature-256 over the raw body."""
-    door_id, channel, inline = "wa-cloud", "whatsapp", False
-    forgeries = ("none", "wrong", "other_body")
-
-    def payload(self, text: str, n: int) -> dict:
-        sender = f"62812{n:08d}"
-        return {"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
-            "field": "messages", "value": {
-                "messaging_product": "whatsapp",
-                "metadata": {"display_phone_number": "6281100001708", "phone_number_id": WA_PHONE_NUMBER_ID},
-                "contacts": [{"profile": {"name": "Siti"}, "wa_id": sender}],
-                "messages": [{"from": sender, "id": f"wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYIDQ{n:010d}",
-                              "timestamp": "1795516959", "type": "text", "text": {"body": text}}]}}]}]}
-
-    def body(self, text: str, n: int) -> bytes:
-        return self.serialize(self.payload(text, n))
-
-    @staticmethod
-    def serialize(payload) -> bytes:
-        return json_bytes(payload, ascii_only=True).replace(b"/", b"\\/")
-
-    def _build(self, body: bytes, signature: str | None, expected: str) -> Request:
-        headers = {"X-Hub-Signature-256": signature} if signature is not None else {}
-        return Request("POST", "/in/wa-cloud", body=body, headers=headers,
-                       content_type="application/json", secrets=(expected, expected[7:], WA_APP_SECRET))
-
-    def signed(self, body: bytes) -> Request:
-        """Any body, signed as Meta signs a delivery."""
-        signature = "sha256=" + hmac_hex(WA_APP_SECRET, body)
-        return self._build(body, signature, signature)
-
-    def request(self, text: str, n: int) -> Request:
-        return self.signed(self.body(text, n))
-
-    def forged(self, kind: str, text: str, n: int) -> Request:
-        body = self.body(text, n)
-        expected = "sha256=" + hmac_hex(WA_APP_SECRET, body)
-        if kind == "none":
-            return self._build(body, None, expected)
-        if kind == "wrong":
-            return self._build(body, "sha256=" + hmac_hex(OTHER_SECRET, body), expected)
-        if kind == "other_body":
-            return self._build(body, "sha256=" + hmac_hex(WA_APP_SECRET, self.body(text + "!", n)), expected)
-        raise ValueError(kind)
-
-
-class TelegramSender(Sender):
-    """A Bot API webhook update with the secret token header."""
-    door_id, channel, inline = "telegram", "telegram", False
-
-    def payload(self, text: str, n: int) -> dict:
-        user = 5811230000 + n
-        return {"update_id": 815200000 + n, "message": {
-            "message_id": 100 + n, "date": 1795516959,
-            "from": {"id": user, "is_bot": False, "first_name": "Siti", "language_code": "id"},
-            "chat": {"id": user, "type": "private", "first_name": "Siti"}, "text": text}}
-
-    def body(self, text: str, n: int) -> bytes:
-        return self.serialize(self.payload(text, n))
-
-    @staticmethod
-    def serialize(payload) -> bytes:
-        return json_bytes(payload)
-
-    def _build(self, body: bytes, token: str | None) -> Request:
-        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token is not None else {}
-        return Request("POST", "/in/telegram", body=body, headers=headers,
-                       content_type="application/json", secrets=(TELEGRAM_SECRET, TELEGRAM_TOKEN))
-
-    def signed(self, body: bytes) -> Request:
-        return self._build(body, TELEGRAM_SECRET)
-
-    def request(self, text: str, n: int) -> Request:
-        return self.signed(self.body(text, n))
-
-    def forged(self, kind: str, text: str, n: int) -> Request:
-        if kind == "none":
-            return self._build(self.body(text, n), None)
-        if kind == "wrong":
-            return self._build(self.body(text, n), OTHER_SECRET)
-        raise ValueError(kind)
-
-
-class TwitterSender(Sender):
-    """An Account Activity direct-message event, signed with the consumer secret."""
-    door_id, channel, inline = "twitter", "twitter", False
-    forgeries = ("none", "wrong", "other_body")
-
-    def payload(self, text: str, n: int) -> dict:
-        user = str(98765432000 + n)
-        escaped = html.escape(text, quote=False)      # X writes &, < and > as entities
-        return {"for_user_id": X_ACCOUNT, "direct_message_events": [{
-            "type": "message_create", "id": str(1861000000000000000 + n),
-            "created_timestamp": "1795516959000",
-            "message_create": {"target": {"recipient_id": X_ACCOUNT}, "sender_id": user,
-                               "message_data": {"text": escaped, "entities": {
-                                   "hashtags": [], "symbols": [], "user_mentions": [], "urls": []}}}}],
-            "users": {user: {"id": user, "name": "Siti", "screen_name": f"siti{n}"}}}
-
-    def body(self, text: str, n: int) -> bytes:
-        return self.serialize(self.payload(text, n))
-
-    @staticmethod
-    def serialize(payload) -> bytes:
-        return json_bytes(payload)
-
-    def _build(self, body: bytes, signature: str | None, expected: str) -> Request:
-        headers = {"X-Twitter-Webhooks-Signature": signature} if signature is not None else {}
-        return Request("POST", "/in/twitter", body=body, headers=headers,
-                       content_type="application/json; charset=utf-8",
-                       secrets=(expected, expected[7:], X_SECRET))
-
-    def signed(self, body: bytes) -> Request:
-        """Any body, signed as X signs a delivery."""
-        signature = "sha256=" + hmac_b64(X_SECRET, body)
-        return self._build(body, signature, signature)
-
-    def request(self, text: str, n: int) -> Request:
-        return self.signed(self.body(text, n))
-
-    def forged(self, kind: str, text: str, n: int) -> Request:
-        body = self.body(text, n)
-        expected = "sha256=" + hmac_b64(X_SECRET, body)
-        if kind == "none":
-            return self._build(body, None, expected)
-        if kind == "wrong":
-            return self._build(body, "sha256=" + hmac_b64(OTHER_SECRET, body), expected)
-        if kind == "other_body":
-            return self._build(body, "sha256=" + hmac_b64(X_SECRET, self.body(text + "!", n)), expected)
-        raise ValueError(kind)
-
-
 class WebApiSender(Sender):
     """The web door's JSON entrances (``/api/v1/complaints`` and ``/in/web``): public, no
     credential; the Idempotency-Key names the submission."""
     channel = "web"
     forgeries = ()
+    signature_headers = ("idempotency-key",)
 
     def __init__(self, path: str = "/api/v1/complaints"):
         self.path = path
@@ -291,10 +218,11 @@ class WebApiSender(Sender):
         return Request("POST", self.path, body=body, content_type="application/json",
                        headers={"Idempotency-Key": f"security-{n}"})
 
+    def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
+        return Request(method, "/in/web", query=query, body=body, content_type=content_type,
+                       headers={"Idempotency-Key": "fuzz-1"})
+
     def tracking_of(self, response, parts) -> str:
         data = response.get_json(silent=True) or {}
         return data.get("tracking_number", "")
 
-
-SENDERS = {sender.door_id: sender for sender in (
-    KannelSender(), TwilioSender(), WhatsAppSender(), TelegramSender(), TwitterSender())}

@@ -14,12 +14,13 @@ import textwrap
 
 import pytest
 
+from channels.base import ChannelAdapter
 from channels.registry import available_channels
 
 SECRET_WORDS = ("secret", "signature", "token", "expected", "given", "digest", "password")
-# the verbs that see a credential, per channel (web: CSRF, checked in gateway/forms.py)
-VERBS = {"kannel": ("verify",), "twilio": ("verify",), "whatsapp": ("challenge", "verify"),
-         "telegram": ("verify",), "twitter": ("verify",), "web": ()}
+#: handshakes that read a credential only to sign the provider's token, comparing nothing:
+#: X's CRC answers sha256=base64(HMAC(consumer secret, crc_token)); checked below as such
+SIGNING_CHALLENGES = {"twitter"}
 
 
 def tree_of(function) -> ast.AST:
@@ -73,21 +74,52 @@ def constant_short_circuits(tree: ast.AST) -> list[str]:
     return found
 
 
+def overrides(adapter: type, verb: str) -> bool:
+    return getattr(adapter, verb) is not getattr(ChannelAdapter, verb)
+
+
+def verbs_of(channel: str) -> tuple[str, ...]:
+    """The verbs of a channel's adapter that see a credential, from the adapter itself: its
+    ``verify`` when it declares required credentials (the web door declares none: its
+    credential is the CSRF token, checked in gateway/forms.py), and its handshake
+    ``challenge`` when it has one (unless it only signs, ``SIGNING_CHALLENGES``)."""
+    adapter = available_channels()[channel].load()
+    verbs = ("challenge",) if overrides(adapter, "challenge") and channel not in SIGNING_CHALLENGES else ()
+    return verbs + (("verify",) if adapter.required_credentials else ())
+
+
 CHANNELS = sorted(available_channels())
 
 
 def test_every_installed_channel_is_checked():
-    assert set(CHANNELS) <= set(VERBS), "a new adapter: say which verbs see its credentials"
+    """Every channel with a credential has its verify checked: an adapter that declared
+    credentials but kept the base verify (which accepts everything) would be a hole."""
+    for channel in CHANNELS:
+        adapter = available_channels()[channel].load()
+        if adapter.required_credentials:
+            assert overrides(adapter, "verify"), f"{channel} declares credentials but never verifies them"
+    assert {verb for channel in CHANNELS for verb in verbs_of(channel)} == {"challenge", "verify"}
 
 
-@pytest.mark.parametrize("channel", [c for c in CHANNELS if VERBS.get(c)])
+@pytest.mark.parametrize("channel", [c for c in CHANNELS if verbs_of(c)])
 def test_adapter_compares_secrets_in_constant_time(channel):
     adapter = available_channels()[channel].load()
-    for verb in VERBS[channel]:
+    for verb in verbs_of(channel):
         tree = tree_of(getattr(adapter, verb))
         assert "compare_digest" in calls(tree), f"{channel}.{verb} does not use hmac.compare_digest"
         assert not plain_secret_comparisons(tree), (channel, verb, plain_secret_comparisons(tree))
         assert not constant_short_circuits(tree), (channel, verb, constant_short_circuits(tree))
+
+
+@pytest.mark.parametrize("channel", sorted(SIGNING_CHALLENGES))
+def test_signing_handshakes_sign_and_compare_nothing(channel):
+    """X's CRC handshake reads the consumer secret only to HMAC the token it was sent: it
+    must compute that HMAC and compare no secret, so it cannot leak one by timing."""
+    adapter = available_channels()[channel].load()
+    assert overrides(adapter, "challenge")
+    tree = tree_of(adapter.challenge)
+    assert "compare_digest" not in calls(tree) and "signature" in calls(tree)
+    assert not plain_secret_comparisons(tree) and not constant_short_circuits(tree)
 
 
 def test_twilio_signatures_come_from_the_sdk_validator():

@@ -13,7 +13,8 @@ import logging
 import pytest
 
 from forwarder import central as central_contract
-from tests.security.senders import SENDERS, WebApiSender
+from tests.channels.signers import SENDERS
+from tests.security.senders import WebApiSender
 from tests.security.wire import CENTRAL_SECRET, central_callback
 from tests.security.test_every_door_verifies import nothing_recorded
 

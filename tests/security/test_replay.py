@@ -19,7 +19,8 @@ import pytest
 from config.settings import SettingsError, load_settings
 from forwarder.topology import COMPLAINTS
 from normalizer import tracking
-from tests.security.senders import SENDERS, WebApiSender
+from tests.channels.signers import SENDERS
+from tests.security.senders import WebApiSender
 from tests.security.wire import Request, central_callback, replies
 
 HOUR = 3600

@@ -30,7 +30,8 @@ from forwarder.media import MediaWorker
 from forwarder.topology import BULK, COMPLAINTS, MEDIA
 from tests.gateway.support import queued
 from tests.helpers import Receiver, inbound
-from tests.security.senders import SENDERS, WebApiSender
+from tests.channels.signers import SENDERS
+from tests.security.senders import WebApiSender
 from tests.security.wire import TWILIO_SID, X_ACCOUNT, json_bytes
 
 KEY_A = "secret-key-of-gateway-a-0123456789"

@@ -15,7 +15,7 @@ import pytest
 from channels.base import Rejected
 from channels.registry import available_channels
 from config.doors import load_catalogue
-from tests.security.senders import SENDERS
+from tests.channels.signers import SENDERS
 from tests.security.wire import DOORS_FILE
 
 CHANNELS = {door["id"]: door["channel"] for door in json.loads(DOORS_FILE.read_text("utf-8"))["doors"]}

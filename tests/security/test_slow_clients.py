@@ -19,7 +19,8 @@ import redis
 import requests
 
 from tests.gateway.webproc import WebCommand
-from tests.security.senders import SENDERS, WebApiSender
+from tests.channels.signers import SENDERS
+from tests.security.senders import WebApiSender
 from tests.security.wire import KANNEL_SECRET
 
 # `lapor-gateway web` defaults to 2 workers; before this test the web side served them with

@@ -1,0 +1,230 @@
+"""One runner for every channel's recorded cases, as courier's handlertest: each case of a
+cases file (``testdata/<channel>.json`` with a ``channel`` key) goes through the channel's
+adapter alone (``authenticate``, then ``parse``) and through the real gateway (Flask test
+client, real Redis), and its expectation is checked.
+
+The cases-file format::
+
+    {"_about": "...", "channel": "<name in channels.registry>", "door": "<door id>",
+     "environ": {"LAPOR_...": "..."},   # besides tests/conftest.py's (a doors file is
+                                        # relative to testdata/)
+     "secrets": ["..."],                # never in an answer or a refusal
+     "cases": [{"name": "...", "about": "...",
+                "request": {...},       # read by the channel's signer (tests/channels/
+                                        # signers.py): method, query, headers, body_hex...
+                "expect": {
+                  "status": 200,        # or the refusal's status, with
+                  "reason": "...",      # its short reason (exact from the adapter)
+                  "ignored": true,      # taken, but no message in it (a provider event)
+                  "message": {...},     # the one InboundMessage: field -> value (a value
+                                        # object as a dict of some of its fields), or
+                  "messages": [{...}],  # every message of a delivery
+                  "message_matches": {...},        # field -> regular expression
+                  "answer": {"content_type": "...", "body": "...", "json": {...},
+                             "fits_one_sms": true, "startswith": "...",
+                             "text": {"key": "ack"}},  # the HTTP answer, the reply in it
+                  "reply": {"fields": {...},        # the reply queued for the notifier
+                            "text": {"key": "...", "lang": "id", "args": {...}}},
+                  "replies": {"count": 2, "fields": {...}, "matches": {...},
+                              "text": {...}},       # or every reply queued
+                  "complaints": 2, "media": 1,     # how many complaints, media jobs
+                  "complaints_each": {...},        # paths every complaint has
+                  "complaints_match_messages": {...},  # complaint path -> its message's field
+                  "complaint": {...} | null,       # the one complaint queued, or none
+                  "complaint_omits": ["..."]}}]}   # texts nowhere in that complaint
+
+A case may name its own ``door``. ``complaint`` maps dotted paths (``privacy.anonymous``)
+to values; ``path#`` to a length, ``path?`` to whether it is set; the complaint's provider
+message id is the message's (keyed when the expected privacy says private). A reply text
+``{"key": "ack"}`` is the acknowledgement of the complaint queued (its tracking number and
+due date). With ``"complaint": null`` the case is answered without a complaint (a command,
+a status query): no complaint queued, recorded or pending. An ignored or refused case
+leaves nothing queued or recorded; a refused one echoes neither a secret, nor a credential
+header sent, nor its body.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from channels.base import Rejected
+from channels.gsm7 import fits_one_sms
+from channels.registry import available_channels, build_adapters
+from config.doors import load_catalogue
+from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
+from tests.channels.cases_checks import (check_answer, check_complaint, check_every_complaint,
+                                        check_queued_replies, check_queued_reply, complaint_by_number,
+                                        expected_messages, ledger_count, plain, queued_count, reply_text)
+from tests.channels.signers import SIGNERS
+
+TESTDATA = Path(__file__).parent / "testdata"
+#: channels whose recorded cases are not yet in this format, and where they are
+NOT_YET = {"web": "testdata/webform.json: submissions read by WebFormAdapter.submission with "
+                  "narrowed limits (tests/channels/test_webform.py)"}
+
+
+def load_tables() -> dict[str, dict]:
+    """channel -> its cases file (the files in the one format: those with a ``channel``)."""
+    tables = {}
+    for path in sorted(TESTDATA.glob("*.json")):
+        table = json.loads(path.read_text("utf-8"))
+        if isinstance(table, dict) and "channel" in table and "cases" in table:
+            tables[table["channel"]] = table
+    return tables
+
+
+TABLES = load_tables()
+ROWS = [(channel, case["name"]) for channel, table in TABLES.items() for case in table["cases"]]
+
+def case_of(channel: str, name: str) -> dict:
+    return next(case for case in TABLES[channel]["cases"] if case["name"] == name)
+
+
+ACCEPTED = [row for row in ROWS if case_of(*row)["expect"]["status"] == 200
+            and not case_of(*row)["expect"].get("ignored")]
+IGNORED = [row for row in ROWS if case_of(*row)["expect"].get("ignored")]
+REFUSED = [row for row in ROWS if case_of(*row)["expect"]["status"] != 200]
+
+
+def ids(rows) -> list[str]:
+    return [f"{channel}-{name}" for channel, name in rows]
+
+
+@pytest.fixture
+def environ(environ, channel):
+    """The gateway's environment with what the channel's cases file adds."""
+    for key, value in TABLES[channel].get("environ", {}).items():
+        environ[key] = str(TESTDATA / value) if key == "LAPOR_DOORS_FILE" else value
+    return environ
+
+
+def request_of(channel: str, name: str):
+    return SIGNERS[channel].case_request(TABLES[channel], case_of(channel, name))
+
+
+def adapter_of(channel: str, name: str, settings):
+    """The adapter of the case's door (``door`` of the case, or of its file), built as the
+    gateway builds it from the doors file."""
+    door = load_catalogue(settings).doors[case_of(channel, name).get("door", TABLES[channel]["door"])]
+    return build_adapters({door.id: door}, settings)[door.id]
+
+
+def echoed(request, channel: str) -> list[str]:
+    """What a refusal must not echo: the file's secrets and the credential headers sent."""
+    return [*TABLES[channel]["secrets"], *(v for v in request.headers.values() if len(v) >= 16)]
+
+
+def test_every_channel_has_a_cases_file():
+    """A channel of the registry without recorded cases here would go untested."""
+    missing = set(available_channels()) - set(TABLES) - set(NOT_YET)
+    assert not missing, f"add testdata/<channel>.json in the cases format for {sorted(missing)}"
+    assert not set(NOT_YET) & set(TABLES), "a converted channel: drop it from NOT_YET"
+
+
+def test_every_cases_file_names_a_registry_channel():
+    assert TABLES, "no cases file in the one format"
+    assert set(TABLES) <= set(available_channels())
+    for channel, table in TABLES.items():
+        assert channel in SIGNERS and table["door"] and table["cases"], channel
+        names = [case["name"] for case in table["cases"]]
+        assert len(names) == len(set(names)), f"{channel}: case names repeat"
+
+
+# ----- the adapter alone -----------------------------------------------------------------------
+@pytest.mark.parametrize("channel,name", ACCEPTED, ids=ids(ACCEPTED))
+def test_adapter_reads_case(channel, name, settings):
+    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, name, settings)
+    request = request_of(channel, name).web_request()
+    adapter.authenticate(request)
+    found, wanted = adapter.parse(request), expected_messages(expect)
+    assert len(found) == len(wanted)
+    for message, want in zip(found, wanted):
+        for field, value in want.items():
+            got = plain(getattr(message, field), value)
+            assert got == value, (field, got)
+        for field, pattern in expect.get("message_matches", {}).items():
+            assert re.fullmatch(pattern, getattr(message, field)), field
+        assert message.received_at.tzinfo is not None
+        assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))
+def test_adapter_ignores_case(channel, name, settings):
+    adapter = adapter_of(channel, name, settings)
+    request = request_of(channel, name).web_request()
+    adapter.authenticate(request)
+    assert adapter.parse(request) == []
+
+
+@pytest.mark.parametrize("channel,name", REFUSED, ids=ids(REFUSED))
+def test_adapter_refuses_case(channel, name, settings):
+    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, name, settings)
+    request = request_of(channel, name).web_request()
+    with pytest.raises(Rejected) as refused:
+        adapter.authenticate(request)
+        adapter.parse(request)
+    assert (refused.value.status, refused.value.reason) == (expect["status"], expect["reason"])
+    assert not any(secret in refused.value.reason for secret in echoed(request_of(channel, name), channel))
+
+
+# ----- through the gateway ----------------------------------------------------------------------
+@pytest.mark.parametrize("channel,name", ACCEPTED, ids=ids(ACCEPTED))
+def test_gateway_takes_case(channel, name, client, parts):
+    expect, signer = case_of(channel, name)["expect"], SIGNERS[channel]
+    response = request_of(channel, name).send(client)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = expect.get("answer", {})
+    check_answer(answer, response)
+    reply = signer.reply_text(response, parts) if answer else ""
+    if answer.get("fits_one_sms"):
+        assert fits_one_sms(reply), reply
+    if "startswith" in answer:
+        assert reply.startswith(answer["startswith"]), reply
+    want = expect.get("complaint")
+    complaint, count = None, expect.get("complaints", 0 if want is None else 1)
+    assert queued_count(parts) == count and ledger_count(parts) == count
+    if count == 0:
+        assert parts.store.queue_depths()["pending"] == 0
+    if "media" in expect:
+        assert queued_count(parts, MEDIA) == expect["media"]
+    if want is not None:
+        assert count == 1
+        complaint = complaint_by_number(parts, signer.tracking_of(response, parts))
+        check_complaint(expect, complaint, parts)
+    check_every_complaint(expect, parts)
+    if "text" in answer:
+        assert reply == reply_text(answer["text"], complaint)
+    if "reply" in expect:
+        check_queued_reply(expect["reply"], complaint, parts)
+    if "replies" in expect:
+        check_queued_replies(expect["replies"], expected_messages(expect), parts)
+
+
+@pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))
+def test_gateway_ignores_case(channel, name, client, parts):
+    response = request_of(channel, name).send(client)
+    assert response.status_code == 200
+    check_answer(case_of(channel, name)["expect"].get("answer", {}), response)
+    for queue in (COMPLAINTS, REPLIES, MEDIA):
+        assert queued_count(parts, queue) == 0, queue
+    assert ledger_count(parts) == 0
+
+
+@pytest.mark.parametrize("channel,name", REFUSED, ids=ids(REFUSED))
+def test_gateway_refuses_case(channel, name, client, parts):
+    expect = case_of(channel, name)["expect"]
+    request = request_of(channel, name)
+    response = request.send(client)
+    assert response.status_code == expect["status"]
+    body = response.get_data(as_text=True)
+    assert expect["reason"] in body
+    check_answer(expect.get("answer", {}), response)
+    assert not any(secret in body for secret in echoed(request, channel))
+    if request.body:
+        assert request.body.decode("latin-1") not in body
+    assert queued_count(parts) == 0 and parts.store.queue_depths()["pending"] == 0
+    assert queued_count(parts, REPLIES) == 0 and ledger_count(parts) == 0
