@@ -61,6 +61,31 @@ class Background:
     note: str
 
 
+class AdminError(Exception):
+    """A channel command's configuration problem, reported in one line (exit status 2)."""
+
+
+def channel_door(settings, channel: str, door_id: str | None, credential: str) -> Door:
+    """The ``channel`` door named ``door_id``, or the only one, with ``credential`` set
+    (for a channel's own commands: webhook registration and the like)."""
+    from config.doors import load_catalogue
+
+    doors = [door for door in load_catalogue(settings).doors.values() if door.channel == channel]
+    if door_id:
+        doors = [door for door in doors if door.id == door_id]
+        if not doors:
+            raise AdminError(f"no {channel} door with id {door_id!r}")
+    if not doors:
+        raise AdminError(f"no door uses the {channel} channel")
+    if len(doors) > 1:
+        raise AdminError(f"several {channel} doors: choose one with --door "
+                         f"({', '.join(door.id for door in doors)})")
+    door = doors[0]
+    if not door.credentials.get(credential):
+        raise AdminError(f"door {door.id}: {credential} is not set (see docs/channels/{channel}.md)")
+    return door
+
+
 def command_modules() -> list[ModuleType]:
     """The ``cli`` module of every channel package that has one (``channels/<name>/cli.py``,
     or ``<package>.cli`` beside a third-party adapter). Each has ``register(subparsers,

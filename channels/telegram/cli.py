@@ -24,13 +24,11 @@ import argparse
 import re
 import sys
 
+from channels.registry import AdminError, channel_door
+
 ALLOWED_UPDATES = ("message", "edited_message")
 MENU = ("status", "baru", "bantuan", "stop", "mulai")       # the commands channels.telegram reads
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-
-
-class AdminError(Exception):
-    """A configuration problem, reported in one line (exit status 2)."""
 
 
 def register(subparsers, context=None) -> None:
@@ -50,22 +48,7 @@ def register(subparsers, context=None) -> None:
 
 def telegram_door(settings, door_id: str | None):
     """The Telegram door named, or the only one."""
-    from config.doors import load_catalogue
-
-    doors = [door for door in load_catalogue(settings).doors.values() if door.channel == "telegram"]
-    if door_id:
-        doors = [door for door in doors if door.id == door_id]
-        if not doors:
-            raise AdminError(f"no telegram door with id {door_id!r}")
-    if not doors:
-        raise AdminError("no door uses the telegram channel")
-    if len(doors) > 1:
-        raise AdminError("several telegram doors: choose one with --door "
-                         f"({', '.join(door.id for door in doors)})")
-    door = doors[0]
-    if not door.credentials.get("bot_token"):
-        raise AdminError(f"door {door.id}: bot_token is not set (see docs/channels/telegram.md)")
-    return door
+    return channel_door(settings, "telegram", door_id, "bot_token")
 
 
 def webhook_url(settings, door) -> str:

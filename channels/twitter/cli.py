@@ -29,8 +29,7 @@ import tweepy
 
 from channels.twitter import client as api
 from channels.base import SendError
-from channels.registry import Background, CommandContext
-from channels.telegram.cli import AdminError
+from channels.registry import AdminError, Background, CommandContext, channel_door
 from channels.twitter.poller import TwitterPoller, polled_doors, run_poller, run_pollers
 from config.settings import SettingsError
 
@@ -92,22 +91,7 @@ def check_config(parts) -> list[str]:
 
 def twitter_door(settings, door_id: str | None):
     """The X door named, or the only one, with the bearer token the Webhooks API needs."""
-    from config.doors import load_catalogue
-
-    doors = [door for door in load_catalogue(settings).doors.values() if door.channel == "twitter"]
-    if door_id:
-        doors = [door for door in doors if door.id == door_id]
-        if not doors:
-            raise AdminError(f"no twitter door with id {door_id!r}")
-    if not doors:
-        raise AdminError("no door uses the twitter channel")
-    if len(doors) > 1:
-        raise AdminError("several twitter doors: choose one with --door "
-                         f"({', '.join(door.id for door in doors)})")
-    door = doors[0]
-    if not door.credentials.get("bearer_token"):
-        raise AdminError(f"door {door.id}: bearer_token is not set (see docs/channels/twitter.md)")
-    return door
+    return channel_door(settings, "twitter", door_id, "bearer_token")
 
 
 def webhook_url(settings, door) -> str:
