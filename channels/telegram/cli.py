@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 
-from channels.registry import AdminError, channel_door
+from channels.registry import AdminError, channel_door, run_admin
 
 ALLOWED_UPDATES = ("message", "edited_message")
 MENU = ("status", "baru", "bantuan", "stop", "mulai")       # the commands channels.telegram reads
@@ -118,19 +117,7 @@ def _print_info(info: dict) -> None:
 
 
 def _run(action) -> int:
-    from channels.base import SendError
-    from config.settings import SettingsError, load_settings
-
-    try:
-        info = action(load_settings())
-    except (AdminError, SettingsError) as exc:
-        print(f"lapor-gateway telegram: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except SendError as exc:
-        print(f"lapor-gateway telegram: {exc.reason}", file=sys.stderr)
-        return 1
-    _print_info(info)
-    return 0
+    return run_admin("telegram", action, _print_info)
 
 
 def cmd_set_webhook(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ import tweepy
 
 from channels.twitter import client as api
 from channels.base import SendError
-from channels.registry import AdminError, Background, CommandContext, channel_door
+from channels.registry import AdminError, Background, CommandContext, channel_door, run_admin
 from channels.twitter.poller import TwitterPoller, polled_doors, run_poller, run_pollers
 from config.settings import SettingsError
 
@@ -175,18 +175,7 @@ def _print_info(info: dict) -> None:
 
 
 def _run(action) -> int:
-    from config.settings import SettingsError, load_settings
-
-    try:
-        info = action(load_settings())
-    except (AdminError, SettingsError) as exc:
-        print(f"lapor-gateway twitter: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except SendError as exc:
-        print(f"lapor-gateway twitter: {exc.reason}", file=sys.stderr)
-        return 1
-    _print_info(info)
-    return 0
+    return run_admin("twitter", action, _print_info)
 
 
 def cmd_set_webhook(args: argparse.Namespace) -> int:

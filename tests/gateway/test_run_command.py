@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import requests
 
 from normalizer import tracking
-from tests.helpers import free_port, wait_for
+from tests.helpers import free_port, stop_gracefully, wait_for
 
 SCRIPT = Path(sys.executable).with_name("lapor-gateway")
 
@@ -51,12 +50,7 @@ def test_run_embedded_end_to_end(tmp_path):
         assert status["status"] == "diteruskan"
         assert (tmp_path / "var" / "lapor.aof").exists() or (tmp_path / "var" / "appendonlydir").exists()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            output, _ = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
+        output = stop_gracefully(process)
     assert process.returncode == 0, output[-3000:]
     assert "/lapor" in output and "central-outbox.jsonl" in output
     assert "081234567890" not in output and "6281234567890" not in output

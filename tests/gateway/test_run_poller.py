@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.channels.twitter_support import DOORS_FILE, TABLE, environ_for, x_answer
-from tests.helpers import Receiver, free_port, wait_for
+from tests.helpers import Receiver, free_port, stop_gracefully, wait_for
 
 SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 PAGE1, PAGE2 = TABLE["mentions_pages"]
@@ -35,12 +35,7 @@ def test_run_starts_the_poller_of_a_door_that_asks_for_it(environ, tmp_path):
             wait_for(lambda: outbox.exists() and "banjir setinggi lutut" in outbox.read_text("utf-8"),
                      timeout=60, interval=0.2, message="a mention delivered as a complaint")
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                output, _ = process.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                output, _ = process.communicate()
+            output = stop_gracefully(process)
     assert process.returncode == 0, output[-3000:]
     assert "door twitter    X mentions poller started" in output
     assert "Traceback" not in output, output[-3000:]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import stat
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import redis
 import requests
 
 from tests.gateway.support import png_bytes
-from tests.helpers import free_port, wait_for
+from tests.helpers import free_port, stop_gracefully, wait_for
 
 SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -81,12 +80,7 @@ def test_everything_the_embedded_gateway_writes_is_private(tmp_path):
                  timeout=10, message="the AOF on disk")
         written = _modes(data)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            output, _ = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
+        output = stop_gracefully(process)
     assert process.returncode == 0, output[-3000:]
     for name in ("lapor.aof", "lapor.rdb", "secret_key", "central-outbox.jsonl", "redis.log"):
         assert name in written, (name, sorted(written))
