@@ -10,6 +10,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -144,10 +145,12 @@ class Dovecot:
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory):
+def dovecot():
     if not Path("/usr/sbin/dovecot").exists():
         pytest.fail("dovecot-imapd is not installed; scripts/test.sh installs it")
-    base = tmp_path_factory.mktemp("dovecot")
+    # Not under pytest's tmp folders (700 down the path): Dovecot's auth and mail processes
+    # run as its own users and must reach the passwd file and the Maildir.
+    base = Path(tempfile.mkdtemp(prefix="lapor-dovecot-"))
     if os.getuid() == 0:        # Dovecot refuses mail access as root: the mail user is dovecot's
         internal = login = "dovecot"
         entry = pwd.getpwnam("dovecot")
@@ -157,7 +160,9 @@ def dovecot(tmp_path_factory):
         internal = login = pwd.getpwuid(os.getuid()).pw_name
         uid, gid = os.getuid(), os.getgid()
     port = free_port()
+    base.chmod(0o755)
     (base / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}\n")
+    (base / "passwd").chmod(0o644)                     # a test password only
     server = Dovecot(base, port, uid, gid)
     for folder in ("new", "cur", "tmp"):
         (server.maildir / folder).mkdir(parents=True)
@@ -174,7 +179,7 @@ def dovecot(tmp_path_factory):
         process.wait(15)
     except subprocess.TimeoutExpired:
         process.kill()
-    shutil.rmtree(base / "run", ignore_errors=True)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _has_user(name: str) -> bool:
