@@ -16,7 +16,7 @@ from forwarder.notifier import NotifyWorker
 from normalizer import tracking
 from normalizer.schema import ComplaintSchema, FollowUpEventSchema
 from tests.channels.email_support import PNG, mail, relay
-from tests.helpers import free_port, queued_bodies, wait_for
+from tests.helpers import free_port, inbound, queued_bodies, wait_for
 
 DOOR = {"id": "lapor-mail", "channel": "email", "agency": "Dinas PU Kota Contoh",
         "options": {"address": "lapor@dinas.test", "authserv_id": "mx.dinas.test",
@@ -36,7 +36,9 @@ def ack_relay():
 @pytest.fixture
 def environ(environ, tmp_path, ack_relay):
     doors = tmp_path / "doors.json"
-    doors.write_text(json.dumps({"extends": "defaults", "doors": [DOOR, STRICT]}))
+    web = {"id": "web", "channel": "web", "agency": "KemenPANRB",
+           "options": {"notify_via": {"email": "lapor-mail"}}}
+    doors.write_text(json.dumps({"extends": "defaults", "doors": [DOOR, STRICT, web]}))
     environ.update(LAPOR_DOORS_FILE=str(doors), LAPOR_MAX_ATTACHMENT_BYTES="2048",
                    LAPOR_SMTP_RELAY_URL=f"smtp://127.0.0.1:{ack_relay.port}",
                    LAPOR_RETRY_BASE_SECONDS="0.05", LAPOR_RETRY_CAP_SECONDS="0.2")
@@ -261,6 +263,22 @@ def test_relay_down_the_acknowledgement_is_retried(parts, environ, settings):
         stop.set()
         notifier.join(15)
         controller.stop()
+
+
+def test_status_notices_reach_a_web_reporter_by_email_through_notify_via(parts, gateway, ack_relay):
+    from dataclasses import replace as with_fields
+
+    from gateway.central_api import notify
+
+    message = with_fields(inbound("Trotoar rusak di Jl. Mawar.", sender="siti.aminah@warga.test",
+                                  door="web", channel="web"), sender_kind="email")
+    outcome = parts.intake.take(message)
+    assert notify(parts, outcome.complaint_id, outcome.tracking_number)
+    wait_for(lambda: ack_relay.mails, timeout=15, message="status notice relayed")
+    _from, recipients, notice = ack_relay.mails[0]
+    assert recipients == ["siti.aminah@warga.test"]
+    assert str(notice["Subject"]) == (f"[LAPOR! {tracking.display(outcome.tracking_number)}] "
+                                      "Kabar terbaru laporan Anda")
 
 
 def test_the_http_door_of_an_email_door_refuses_requests(client):
