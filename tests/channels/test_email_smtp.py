@@ -84,7 +84,7 @@ def queued(parts) -> list[dict]:
     return queued_bodies(parts.store.redis, "lapor.complaints")
 
 
-def test_plain_mail_is_a_complaint_acknowledged_by_a_threaded_mail(parts, gateway, ack_relay):
+def test_plain_mail_is_a_complaint_acknowledged_by_a_threaded_mail(parts, gateway, ack_relay, caplog):
     original = mail(message_id="plain-1")
     code, answer = submit(gateway, original)
     assert code == 250 and answer.startswith("2.0.0 Queued: LAPOR! ")
@@ -105,6 +105,8 @@ def test_plain_mail_is_a_complaint_acknowledged_by_a_threaded_mail(parts, gatewa
     assert str(ack["In-Reply-To"]) == "<plain-1@warga.test>" == str(ack["References"])
     assert str(ack["Auto-Submitted"]) == "auto-replied"
     assert number in ack.get_content() and "Laporan Anda diterima" in ack.get_content()
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "lapor-mail" in logged and SENDER not in logged and "Budi Santoso" not in logged
 
 
 def test_english_mail_is_answered_in_english(parts, gateway, ack_relay):
