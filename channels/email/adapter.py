@@ -97,8 +97,9 @@ class EmailAdapter(ChannelAdapter):
             return Reading(None, ignored=mail.automatic)
         verdict = self.verdict(mail, peer)
         if truthy(self.door.options.get("require_dmarc_pass")) and verdict.get("dmarc") != "pass":
+            base = self.settings.public_base_url if self.settings is not None else ""
             return Reading(None, refused="DMARC did not pass; this LAPOR! door takes only "
-                                         "authenticated mail: use the web form at /lapor instead")
+                                         f"authenticated mail: use the web form at {base}/lapor instead")
         meta = {"authentication": verdict}
         if mail.dropped:
             meta["attachments_dropped"] = mail.dropped
@@ -146,7 +147,10 @@ class EmailAdapter(ChannelAdapter):
     def send(self, message: OutboundMessage) -> str | None:
         if "@" not in message.to:
             raise SendError("not an e-mail address", permanent=True)
-        mail = self.compose(message)
+        try:
+            mail = self.compose(message)
+        except (ValueError, TypeError):     # an address the email package will not write
+            raise SendError("not a valid e-mail address", permanent=True) from None
         relay = self.settings.smtp_relay_url if self.settings is not None else ""
         client.Relay(relay).send(mail, (addresses(self.door) or ("",))[0], message.to)
         return str(mail["Message-ID"]).strip("<>")

@@ -77,6 +77,9 @@ class Relay:
             raise _error(codes[0] if codes else 550) from None
         except smtplib.SMTPResponseException as exc:
             raise _error(exc.smtp_code) from None
+        except smtplib.SMTPNotSupportedError:      # a non-ASCII address, no SMTPUTF8 there
+            raise SendError("the SMTP relay cannot take this address (no SMTPUTF8)",
+                            permanent=True) from None
         except (smtplib.SMTPException, OSError, socket.timeout) as exc:
             raise SendError(f"SMTP relay unreachable ({type(exc).__name__})") from None
         if refused:

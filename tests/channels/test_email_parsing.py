@@ -123,3 +123,18 @@ def test_relay_down_is_retryable_and_the_url_password_never_shows():
         load_settings({"LAPOR_SMTP_RELAY_URL": "http://lapor:s3cret-pass@relay.test",
                        "LAPOR_SECRET_KEY": "k" * 16, "LAPOR_DATA_DIR": "/tmp"})
     assert "s3cret" not in str(refused.value)
+
+
+def test_a_reply_to_an_address_no_mail_can_carry_fails_for_good():
+    from channels.email.adapter import EmailAdapter
+    from config.doors import Door
+    from normalizer.values import OutboundMessage
+
+    settings = load_settings({"LAPOR_SECRET_KEY": "k" * 16, "LAPOR_DATA_DIR": "/tmp",
+                              "LAPOR_SMTP_RELAY_URL": f"smtp://127.0.0.1:{free_port()}"})
+    adapter = EmailAdapter(Door(id="m", channel="email", agency="A",
+                                options={"address": "lapor@dinas.test"}), settings)
+    for to in ("budi@warga.test\r\nBcc: semua@warga.test", "bukan-alamat"):
+        with pytest.raises(SendError) as failed:
+            adapter.send(OutboundMessage(door_id="m", to=to, text="x", tracking_number="27410935882"))
+        assert failed.value.permanent
