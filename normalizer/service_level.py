@@ -8,6 +8,9 @@
 The gateway sets a provisional class (5 for information requests, 14 otherwise); the
 central system may reclassify to 60. Working days skip Saturdays, Sundays and Indonesian
 public holidays (``holidays`` package, country ID, including joint leave days it lists).
+
+The colour of an open complaint (``colour``): green until the monitoring reminder, yellow
+from the reminder date to the due date, red after the due date.
 """
 from __future__ import annotations
 
@@ -57,3 +60,13 @@ def due_date(service_class: str, received: date) -> date:
 def reminder_date(service_class: str, due: date) -> date:
     """The monitoring reminder: N calendar days before the due date."""
     return due - timedelta(days=LEVELS[service_class][1])
+
+
+COLOURS = ("green", "yellow", "red")
+
+
+def colour(service_class: str, due: date, today: date) -> str:
+    """green before the reminder date, yellow from it to the due date, red after it."""
+    if today > due:
+        return "red"
+    return "yellow" if today >= reminder_date(service_class, due) else "green"
