@@ -12,8 +12,8 @@
 Every answer comes from one snapshot of the store's daily counters, computed at most once
 per ``CACHE_SECONDS`` per process and shared by the page, its charts and the JSON, so a
 crowd hammering the page costs one Redis transaction a minute per process; the answers say
-``Cache-Control: public, max-age=60`` so a proxy in front can keep them too. Counts from 1
-to 4 read ``"<5"`` and the others are rounded to the nearest 5 (docs/decisions.md).
+``Cache-Control: public, max-age=60`` so a proxy in front can keep them too. Counts below 5
+read ``"<5"`` and the others are rounded down to a multiple of 5 (docs/decisions.md).
 """
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ and a list per day of the seconds each of that day's complaints waited for its f
 change from the central system. ``tally`` adds the days of the window up into exact counts
 (the colour of an open complaint comes from its due date today: ``service_level.colour``);
 ``publish`` applies the small-count rule (docs/decisions.md, "Public statistics"): a count
-from 1 to 4 is shown as ``"<5"``, every other count rounded to the nearest multiple of 5, so
-that a total minus the visible parts never gives a hidden small count back.
+below 5 (0 included) is shown as ``"<5"``, every other count rounded down to a multiple of 5,
+so that a total minus the visible parts does not give a hidden small count back.
 """
 from __future__ import annotations
 
@@ -91,13 +91,11 @@ def _colour_of(service_class: str, due: str, today: date) -> str:
 
 
 def shown(count: int) -> int | str:
-    """What the public sees of a count: 0, ``"<5"`` for 1 to 4, else the nearest multiple
-    of 5 (halves up: 7 -> 5, 8 -> 10)."""
-    if count <= 0:
-        return 0
+    """What the public sees of a count: ``"<5"`` below 5 (a zero too, or four hidden cells
+    under a hidden total would all be 1), else the multiple of 5 at or below it (7 -> 5)."""
     if count < SMALL:
         return HIDDEN
-    return (count + SMALL // 2) // SMALL * SMALL
+    return count // SMALL * SMALL
 
 
 def _ordered(name: str, cells: dict[str, int]) -> list[tuple[str, int]]:
@@ -122,7 +120,7 @@ def publish(tallied: dict, today: date, generated_at: datetime) -> dict:
         "window": {"days": len(days), "from": days[0].isoformat() if days else today.isoformat(),
                    "to": today.isoformat(), "timezone": "Asia/Jakarta"},
         "generated_at": generated_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
-        "rule": {"hidden_below": SMALL, "rounded_to": SMALL},
+        "rule": {"hidden_below": SMALL, "rounded_down_to": SMALL},
         "total": shown(tallied["total"]),
         **{f"by_{name}": [{"key": key, "count": shown(count)}
                           for key, count in _ordered(name, tallied["counts"][name])]
