@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from forwarder import keys
 from normalizer.public_stats import UNKNOWN, WIB, WINDOW_DAYS, label, stats_day
@@ -21,6 +22,7 @@ log = logging.getLogger("lapor.store")
 NOT_COUNTED = keys.stats_day("-")     # a placeholder KEYS entry when a complaint is not counted
 
 
+@lru_cache(maxsize=64)
 def leaves_window(day: date) -> int:
     """Epoch seconds when ``day``'s counters expire: the start (WIB) of the day after the
     last one whose window holds ``day``."""

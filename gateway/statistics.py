@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timezone
+from functools import partial
 
 import redis
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
@@ -39,28 +40,43 @@ CHARTS = (*BREAKDOWNS, "daily")
 
 
 class StatsSnapshot:
-    """The published numbers, recomputed from the store at most every ``seconds``."""
+    """The published numbers, recomputed from the store at most every ``seconds``, and the
+    charts drawn from them (pygal takes tens of milliseconds a chart), kept as long."""
 
     def __init__(self, store, seconds: float = CACHE_SECONDS, clock=time.monotonic):
         self.store, self.seconds, self.clock = store, seconds, clock
         self._lock = threading.Lock()
-        self._kept: tuple[float, dict] | None = None
+        self._kept: tuple[float, dict, dict] | None = None
 
     def current(self) -> dict:
+        return self._fresh()[1]
+
+    def drawn(self, key: tuple, draw):
+        """``draw(numbers)``, made once per snapshot for each ``key``."""
+        _, numbers, made = self._fresh()
+        if key not in made:
+            made[key] = draw(numbers)
+        return made[key]
+
+    def _fresh(self) -> tuple[float, dict, dict]:
         with self._lock:
             if self._kept is None or self.clock() >= self._kept[0]:
                 now = datetime.now(timezone.utc)
                 today = stats_day(now)
                 days, waits = self.store.public_stats.read(window(today))
-                self._kept = (self.clock() + self.seconds, publish(tally(days, waits, today), today, now))
-            return self._kept[1]
+                self._kept = (self.clock() + self.seconds, publish(tally(days, waits, today), today, now), {})
+            return self._kept
 
 
-def snapshot() -> dict:
+def kept() -> StatsSnapshot:
     extensions = current_app.extensions
     if "lapor_statistics" not in extensions:
         extensions["lapor_statistics"] = StatsSnapshot(extensions["lapor"].store)
-    return extensions["lapor_statistics"].current()
+    return extensions["lapor_statistics"]
+
+
+def snapshot() -> dict:
+    return kept().current()
 
 
 def category(name: str, key: str, lang: str) -> str:
@@ -94,11 +110,15 @@ def _cached(response):
 def page():
     lang = _language()
     try:
-        numbers = snapshot()
+        html = _page(lang, snapshot())      # not kept: the language link carries the query
     except redis.RedisError as exc:
         log.error("store unavailable on the statistics page: %s", type(exc).__name__)
         return render_template("error.html", status=503, detail=page_text("error_503"),
                                reason="service unavailable"), 503, {"Cache-Control": "no-store"}
+    return _cached(current_app.make_response(html))
+
+
+def _page(lang: str, numbers: dict) -> str:
     sections = [{"name": name, "title": text_in(lang, f"stats_by_{name}"),
                  "rows": rows(numbers, name, lang)} for name in BREAKDOWNS]
     first = numbers["first_status_change"]
@@ -108,26 +128,28 @@ def page():
         start=date_text(numbers["window"]["from"]), end=date_text(numbers["window"]["to"]),
         generated=time_text(numbers["generated_at"]),
         chart_query={"lang": "en"} if lang == "en" else {})
-    return _cached(current_app.make_response(html))
+    return html
 
 
 @blueprint.get("/statistik/grafik/<name>.svg")
 def chart(name: str):
     if name not in CHARTS:
         abort(404)
-    lang = _language()
     try:
-        numbers = snapshot()
+        svg = kept().drawn((name, _language()), partial(_chart, name, _language()))
     except redis.RedisError:
         return error_response(503, "store temporarily unavailable, retry later")
-    title = text_in(lang, "stats_daily" if name == "daily" else f"stats_by_{name}")
-    drawn = [(label[:5] if name == "daily" else label, count)      # a day as dd-mm
-             for _, label, count in rows(numbers, name, lang)]
-    svg = charts.trend(title, drawn) if name == "daily" else charts.bars(title, drawn)
     response = current_app.response_class(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = charts.SVG_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     return _cached(response)
+
+
+def _chart(name: str, lang: str, numbers: dict) -> bytes:
+    title = text_in(lang, "stats_daily" if name == "daily" else f"stats_by_{name}")
+    drawn = [(label[:5] if name == "daily" else label, count)      # a day as dd-mm
+             for _, label, count in rows(numbers, name, lang)]
+    return charts.trend(title, drawn) if name == "daily" else charts.bars(title, drawn)
 
 
 @blueprint.get("/api/v1/statistics")

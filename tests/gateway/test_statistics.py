@@ -85,8 +85,11 @@ def test_answers_are_cached_for_a_minute(client, app, parts):
     _api(client, 5)
     clock[0] += CACHE_SECONDS - 1
     assert client.get("/api/v1/statistics").get_json()["total"] == 5       # the kept snapshot
+    chart = client.get("/statistik/grafik/channel.svg").data       # drawn once per snapshot
+    assert client.get("/statistik/grafik/channel.svg").data == chart   # (each drawing has its own id)
     clock[0] += 1
     assert client.get("/api/v1/statistics").get_json()["total"] == 10
+    assert client.get("/statistik/grafik/channel.svg").data != chart
 
 
 def test_store_down_is_a_503_without_details(environ, tmp_path):
