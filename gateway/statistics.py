@@ -64,7 +64,7 @@ class StatsSnapshot:
                 now = datetime.now(timezone.utc)
                 today = stats_day(now)
                 days, waits = self.store.public_stats.read(window(today))
-                self._kept = (self.clock() + self.seconds, publish(tally(days, waits, today), today, now), {})
+                self._kept = (self.clock() + self.seconds, publish(tally(days, waits, now), today, now), {})
             return self._kept
 
 

@@ -15,7 +15,7 @@ changes::
 
 and a list per day of the seconds each of that day's complaints waited for its first status
 change from the central system. ``tally`` adds the days of the window up into exact counts
-(the colour of an open complaint comes from its due date today: ``service_level.colour``);
+(the colour of an open complaint comes from its due date now: ``service_level.colour``);
 ``publish`` applies the small-count rule (docs/decisions.md, "Public statistics"): a count
 below 5 (0 included) is shown as ``"<5"``, every other count rounded down to a multiple of 5,
 so that a total minus the visible parts does not give a hidden small count back.
@@ -26,15 +26,13 @@ import statistics
 from datetime import date, datetime, timedelta, timezone
 
 from normalizer.grammar import CLASSIFICATIONS
-from normalizer.service_level import COLOURS, LEVELS, colour
+from normalizer.service_level import COLOURS, LEVELS, WIB, colour
 
 WINDOW_DAYS = 30
 SMALL = 5                       # counts below this are shown as "<5"
 HIDDEN = "<5"
-WIB = timezone(timedelta(hours=7), "WIB")
 UNKNOWN = "unknown"
 STATUSES = ("diterima", "diteruskan", "verifikasi", "disposisi", "proses", "selesai", "ditolak")
-CLOSED_STATUSES = ("selesai", "ditolak")
 SERVICE_LEVELS = (*COLOURS, "closed")
 BREAKDOWNS = ("channel", "classification", "status", "service_level", "province")
 # categories always listed (0 included), in this order; the others by count
@@ -58,36 +56,37 @@ def label(value: str) -> str:
     return (value or "").replace("|", "/").strip()[:80] or UNKNOWN
 
 
-def tally(days: list[tuple[date, dict[str, int]]], waits: list[float], today: date) -> dict:
-    """Exact counts of the window: ``days`` is each day's counter hash, ``waits`` the
-    seconds to the first status change of the window's complaints that had one."""
+def tally(days: list[tuple[date, dict[str, int]]], waits: list[float], now: datetime) -> dict:
+    """Exact counts of the window at the instant ``now``: ``days`` is each day's counter
+    hash, ``waits`` the seconds to the first status change of the window's complaints that
+    had one."""
     counts = {name: dict.fromkeys(FIXED.get(name, ()), 0) for name in BREAKDOWNS}
     total, daily = 0, []
     for day, fields in days:
         total += fields.get("total", 0)
         daily.append((day, fields.get("total", 0)))
         for name, count in fields.items():
-            _add(counts, name, count, today)
+            _add(counts, name, count, now)
     return {"total": total, "daily": daily, "counts": counts, "waits": sorted(waits)}
 
 
-def _add(counts: dict, name: str, count: int, today: date) -> None:
+def _add(counts: dict, name: str, count: int, now: datetime) -> None:
     kind, _, rest = name.partition("|")
     if kind == "open":
         service_class, _, due = rest.partition("|")
-        kind, rest = "service_level", _colour_of(service_class, due, today)
+        kind, rest = "service_level", _colour_of(service_class, due, now)
     elif kind == "closed":
         kind, rest = "service_level", "closed"
     if kind in counts:
         counts[kind][rest] = counts[kind].get(rest, 0) + count
 
 
-def _colour_of(service_class: str, due: str, today: date) -> str:
+def _colour_of(service_class: str, due: str, now: datetime) -> str:
     try:
         due_day = date.fromisoformat(due[:10])
     except ValueError:
         return "green"          # no due date known: not overdue
-    return colour(service_class if service_class in LEVELS else "pengaduan-14", due_day, today)
+    return colour(service_class if service_class in LEVELS else "pengaduan-14", due_day, now)
 
 
 def shown(count: int) -> int | str:

@@ -122,7 +122,8 @@ def _direct_count(redis_url) -> tuple[dict, list[float], date]:
     """Exact counts from the complaint records themselves (ledger and public status), not
     from the counters: what the page must agree with."""
     db = redis.Redis.from_url(redis_url, decode_responses=True)
-    today = stats_day(datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    today = stats_day(now)
     counts = {name: Counter() for name in SECTIONS}
     total, waits = 0, []
     for key in db.scan_iter(keys.ledger("*")):
@@ -139,7 +140,7 @@ def _direct_count(redis_url) -> tuple[dict, list[float], date]:
         counts["status"][status["status"]] += 1
         closed = status["status"] in ("selesai", "ditolak")
         counts["service_level"]["closed" if closed else colour(
-            status["service_level"], date.fromisoformat(status["due_date"][:10]), today)] += 1
+            status["service_level"], date.fromisoformat(status["due_date"][:10]), now)] += 1
         if status.get("first_change_at"):
             waits.append(float(status["first_change_at"]) - float(status["received_ts"]))
     return {"total": total, **counts}, waits, today
@@ -197,7 +198,8 @@ def test_page_json_and_store_agree_at_phone_and_desktop_width(web, browser, redi
     days = [(day, {k.decode(): int(v) for k, v in db.hgetall(keys.stats_day(day.isoformat())).items()})
             for day in window(today)]
     exact = tally(days, [float(w) for d in window(today)
-                         for w in db.lrange(keys.stats_wait(d.isoformat()), 0, -1)], today)
+                         for w in db.lrange(keys.stats_wait(d.isoformat()), 0, -1)],
+                  datetime.now(timezone.utc))
     assert exact["total"] == direct["total"]
     for section in SECTIONS:
         assert {k: v for k, v in exact["counts"][section].items() if v} == dict(direct[section]), section

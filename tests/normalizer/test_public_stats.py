@@ -3,15 +3,16 @@ the daily counters, the colours, and the small-count rule, including differencin
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
 from normalizer.public_stats import (HIDDEN, WINDOW_DAYS, label, publish, shown, stats_day, tally,
                                      window)
-from normalizer.service_level import colour, due_date
+from normalizer.service_level import WIB, colour, due_date
 
 TODAY = date(2026, 11, 30)     # a Monday
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
 
 
 @pytest.mark.parametrize("count,expected", [(0, HIDDEN), (1, HIDDEN), (4, HIDDEN), (5, 5), (7, 5),
@@ -68,12 +69,15 @@ def test_labels_cannot_break_the_counter_fields():
 
 def test_colours_from_the_due_date_and_the_reminder():
     due = due_date("pengaduan-14", TODAY)
-    assert colour("pengaduan-14", due, TODAY) == "green"
-    assert colour("pengaduan-14", due, due - timedelta(days=9)) == "green"
-    assert colour("pengaduan-14", due, due - timedelta(days=8)) == "yellow"
-    assert colour("pengaduan-14", due, due) == "yellow"
-    assert colour("pengaduan-14", due, due + timedelta(days=1)) == "red"
-    assert colour("informasi-5", due, due - timedelta(days=3)) == "yellow"
+
+    def on(day):
+        return datetime.combine(day, time(8), WIB)
+    assert colour("pengaduan-14", due, on(TODAY)) == "green"
+    assert colour("pengaduan-14", due, on(due - timedelta(days=9))) == "green"
+    assert colour("pengaduan-14", due, on(due - timedelta(days=8))) == "yellow"
+    assert colour("pengaduan-14", due, on(due)) == "yellow"
+    assert colour("pengaduan-14", due, on(due + timedelta(days=1))) == "red"
+    assert colour("informasi-5", due, on(due - timedelta(days=3))) == "yellow"
 
 
 def test_tally_adds_the_days_up_and_colours_open_complaints_today():
@@ -86,7 +90,7 @@ def test_tally_adds_the_days_up_and_colours_open_complaints_today():
             (TODAY, {"total": 2, "channel|web": 2, "province|unknown": 2, "status|diterima": 2,
                      f"open|pengaduan-14|{soon}": 1, f"open|pengaduan-60|{later}": 1,
                      "status|diteruskan": 0})]
-    tallied = tally(days, [3600.0, 7200.0], TODAY)
+    tallied = tally(days, [3600.0, 7200.0], NOW)
     assert tallied["total"] == 5 and tallied["daily"] == [(TODAY - timedelta(days=1), 3), (TODAY, 2)]
     counts = tallied["counts"]
     assert counts["service_level"] == {"green": 1, "yellow": 1, "red": 2, "closed": 1}
@@ -99,11 +103,11 @@ def test_published_order_and_the_median_needs_five_complaints():
     days = [(TODAY, {"total": 26, "province|unknown": 9, "province|Aceh": 5, "province|Bali": 12,
                      "channel|web": 26, "classification|pengaduan": 26})]
     now = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
-    few = publish(tally(days, [60.0] * 4, TODAY), TODAY, now)
+    few = publish(tally(days, [60.0] * 4, NOW), TODAY, now)
     assert [row["key"] for row in few["by_province"]] == ["Bali", "Aceh", "unknown"]
     assert few["first_status_change"] == {"complaints": HIDDEN, "median_hours": None}
     assert [row["key"] for row in few["by_status"]][:2] == ["diterima", "diteruskan"]
-    enough = publish(tally(days, [3600.0, 5400.0, 7200.0, 9000.0, 36000.0], TODAY), TODAY, now)
+    enough = publish(tally(days, [3600.0, 5400.0, 7200.0, 9000.0, 36000.0], NOW), TODAY, now)
     assert enough["first_status_change"] == {"complaints": 5, "median_hours": 2.0}
     assert enough["total"] == 25 and enough["generated_at"] == "2026-11-30T03:00:00+00:00"
     assert enough["window"] == {"days": 1, "from": "2026-11-30", "to": "2026-11-30",
@@ -112,5 +116,5 @@ def test_published_order_and_the_median_needs_five_complaints():
 
 def test_unknown_class_or_due_date_still_gets_a_colour():
     days = [(TODAY, {"open|pengaduan-99|2026-01-01": 1, "open|pengaduan-14|": 1})]
-    assert tally(days, [], TODAY)["counts"]["service_level"] == {
+    assert tally(days, [], NOW)["counts"]["service_level"] == {
         "green": 1, "yellow": 0, "red": 1, "closed": 0}
