@@ -65,16 +65,6 @@ redis.call('HSET', status_key, 'status', 'diterima', 'classification', classific
            'door', door, 'received_at', received_at, 'due_date', due_date, 'agency', '',
            'updated_at', received_at, 'id', id)
 redis.call('ZADD', pending_key, now, id)
-if stats_day ~= '' then   -- the public statistics (normalizer.public_stats)
-  redis.call('HSET', status_key, 'stats_day', stats_day, 'received_ts', received_ts,
-             'service_level', service_class)
-  for _, field in ipairs({'total', 'channel|' .. channel, 'classification|' .. classification,
-                          'province|' .. province, 'status|diterima',
-                          'open|' .. service_class .. '|' .. due_date}) do
-    redis.call('HINCRBY', day_key, field, 1)
-  end
-  redis.call('EXPIREAT', day_key, stats_expire_at)
-end
 redis.call('HINCRBY', stats_key, 'accepted|' .. door, 1)
 local recent = count_recent(rate_key)
 local failed = publish(PUBLISH_FROM)
@@ -85,4 +75,18 @@ if handle ~= '' then
   redis.call('EXPIRE', route_key, route_ttl)
   if window > 0 then redis.call('SET', open_key, value, 'EX', window) end
 end
+-- the public statistics' counters (normalizer.public_stats) are a help: whatever fails
+-- there (pcall), the complaint above is recorded and queued all the same
+local function count_for_statistics()
+  if stats_day == '' then return end
+  redis.call('HSET', status_key, 'stats_day', stats_day, 'received_ts', received_ts,
+             'service_level', service_class)
+  for _, field in ipairs({'total', 'channel|' .. channel, 'classification|' .. classification,
+                          'province|' .. province, 'status|diterima',
+                          'open|' .. service_class .. '|' .. due_date}) do
+    redis.call('HINCRBY', day_key, field, 1)
+  end
+  redis.call('EXPIREAT', day_key, stats_expire_at)
+end
+pcall(count_for_statistics)
 return {1, value, recent}
