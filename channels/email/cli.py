@@ -5,7 +5,8 @@
     lapor-gateway imap poll --door ID [--once]       the IMAP poller of one door's mailbox
 
 ``lapor-gateway run`` starts ``smtp`` beside the workers when ``LAPOR_SMTP_PORT`` is set
-(on 127.0.0.1, like the web side; the Procfile's ``smtp`` line listens on every address).
+(on 127.0.0.1, like the web side; the Procfile's ``smtp`` line listens on every address),
+and ``imap poll`` for every e-mail door with an ``imap_url``.
 Both need the intake (the store and the broker): they run on the wired parts the CLI lends
 (``CommandContext``). Exit status 2 on a configuration error (a door that is not an e-mail
 door, a missing credential), named in one line; no credential is ever printed.
@@ -56,11 +57,15 @@ def cmd_imap_poll(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def background(catalogue) -> list[Background]:
-    """``lapor-gateway run`` starts the SMTP server when LAPOR_SMTP_PORT is set."""
-    if not load_settings().smtp_port:
-        return []
-    doors = [door.id for door in catalogue.doors.values() if door.channel == "email"]
-    return [Background("smtp", ["smtp"], doors, "SMTP server started (e-mail)")]
+    """``lapor-gateway run`` starts the SMTP server when LAPOR_SMTP_PORT is set, and the
+    IMAP poller of every e-mail door with an ``imap_url``."""
+    doors = [door for door in catalogue.doors.values() if door.channel == "email"]
+    jobs = [Background(f"imap-{door.id}", ["imap", "poll", "--door", door.id], [door.id],
+                       "IMAP poller started (e-mail)") for door in doors if door.options.get("imap_url")]
+    if load_settings().smtp_port:
+        jobs.insert(0, Background("smtp", ["smtp"], [door.id for door in doors],
+                                  "SMTP server started (e-mail)"))
+    return jobs
 
 
 def check_config(parts) -> list[str]:

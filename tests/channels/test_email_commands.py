@@ -62,15 +62,19 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def test_run_starts_no_smtp_server_without_the_port(environ, tmp_path, monkeypatch):
-    for name, value in _env(environ, tmp_path, [DOOR]).items():
+def test_run_starts_the_smtp_server_only_with_its_port_and_a_poller_per_mailbox(environ, tmp_path,
+                                                                              monkeypatch):
+    polled = {**DOOR, "id": "kotak", "options": {"address": "kotak@dinas.test",
+                                                 "imap_url": "imaps://imap.dinas.test/INBOX"}}
+    for name, value in _env(environ, tmp_path, [DOOR, polled]).items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("LAPOR_SMTP_PORT", raising=False)
     catalogue = load_catalogue(load_settings())
-    assert email_cli.background(catalogue) == []
+    [poller] = email_cli.background(catalogue)
+    assert poller.argv == ["imap", "poll", "--door", "kotak"] and poller.name == "imap-kotak"
     monkeypatch.setenv("LAPOR_SMTP_PORT", "2525")
-    [job] = email_cli.background(catalogue)
-    assert job.argv == ["smtp"] and job.doors == ["lapor-mail"]
+    smtp, _poller = email_cli.background(catalogue)
+    assert smtp.argv == ["smtp"] and smtp.doors == ["lapor-mail", "kotak"]
 
 
 def test_check_config_names_what_a_door_lacks(environ, tmp_path):
