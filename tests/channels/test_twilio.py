@@ -163,14 +163,14 @@ def test_parser_survives_any_fields(fields):
 def test_body_over_the_gateway_limit_is_413(client, parts):
     signed = Signed(CASES["sms_text"])
     signed.body = b"Body=" + b"x" * (parts.settings.max_body_bytes + 1)
-    response = signed.through(client)
+    response = signed.send(client)
     assert response.status_code == 413 and ledger_keys(parts) == []
 
 
 def test_same_message_sid_twice_is_one_complaint(client, parts):
     case = CASES["mms_two_images"]
-    [first] = twiml_messages(Signed(case).through(client))
-    [second] = twiml_messages(Signed(case).through(client))   # Twilio retrying the webhook
+    [first] = twiml_messages(Signed(case).send(client))
+    [second] = twiml_messages(Signed(case).send(client))   # Twilio retrying the webhook
     number = TRACKING.search(first).group(1)
     assert second == messages.text("ack_duplicate", tracking=number)
     assert redis_of(parts).llen(COMPLAINTS) == 1 and len(ledger_keys(parts)) == 1
@@ -179,12 +179,12 @@ def test_same_message_sid_twice_is_one_complaint(client, parts):
 
 
 def test_photo_after_text_joins_the_open_complaint(client, parts):
-    [ack] = twiml_messages(Signed(CASES["wa_text"]).through(client))
+    [ack] = twiml_messages(Signed(CASES["wa_text"]).send(client))
     photo = json.loads(json.dumps(CASES["wa_image_caption"]))
     photo["request"]["form"] = [(k, "whatsapp:+6281234567895" if k == "From" else
                                  "6281234567895" if k == "WaId" else v)
                                 for k, v in photo["request"]["form"]]
-    [joined] = twiml_messages(Signed(photo).through(client))
+    [joined] = twiml_messages(Signed(photo).send(client))
     number = TRACKING.search(ack).group(1)
     assert joined == messages.text("ack_followup", tracking=number)
     assert len([k for k in ledger_keys(parts)]) == 2               # the complaint and its event
@@ -193,13 +193,13 @@ def test_photo_after_text_joins_the_open_complaint(client, parts):
 
 
 def test_cek_on_whatsapp_answers_the_status(client, parts):
-    [ack] = twiml_messages(Signed(CASES["wa_text"]).through(client))
+    [ack] = twiml_messages(Signed(CASES["wa_text"]).send(client))
     number = TRACKING.search(ack).group(1)
     cek = json.loads(json.dumps(CASES["wa_text"]))
     cek["request"]["form"] = [(k, f"CEK {number}" if k == "Body" else
                                v.replace("7f6e5d4c", "7f6e5d4d") if k.endswith("Sid") else v)
                               for k, v in cek["request"]["form"]]
-    [answer] = twiml_messages(Signed(cek).through(client))
+    [answer] = twiml_messages(Signed(cek).send(client))
     complaint = complaint_for(parts, ack)
     assert answer == messages.text(
         "status", tracking=number, status=messages.status_label("diterima"),
@@ -211,7 +211,7 @@ def test_cek_on_whatsapp_answers_the_status(client, parts):
 def test_no_phone_number_or_name_in_the_logs(client, parts, caplog):
     caplog.set_level(logging.DEBUG)
     for name in ("wa_text", "wa_rahasia", "sms_text", "forged_signature", "missing_from"):
-        Signed(CASES[name]).through(client)
+        Signed(CASES[name]).send(client)
     assert caplog.text.count("accepted door=twilio") == 3
     assert "refused door=twilio-sms status=403" in caplog.text
     for secret in ("81234567895", "81234567803", "81234567890", "Siti Aminah", "Pak Harjo",
@@ -223,7 +223,7 @@ def test_signature_is_over_every_field_twilio_sent(client, parts):
     """A field Twilio adds later is signed too: verification must not depend on knowing it."""
     case = json.loads(json.dumps(CASES["sms_text"]))
     case["request"]["form"].append(["SomeFieldTwilioAddsLater", "nilai"])
-    assert twiml_messages(Signed(case).through(client))[0].startswith("LAPOR! Laporan Anda diterima")
+    assert twiml_messages(Signed(case).send(client))[0].startswith("LAPOR! Laporan Anda diterima")
     url = PUBLIC + "/in/twilio-sms"
     assert sign(url, {"a": "1"}) != sign(url, {"a": "1", "b": ""})
 
@@ -299,7 +299,7 @@ def test_replay_that_moves_the_boundary_after_message_sid_is_refused(client, par
     the dedup on the valid SID) keeps it from becoming a second complaint or follow-up."""
     case = CASES["sms_text"]
     original = Signed(case)
-    twiml_messages(original.through(client))
+    twiml_messages(original.send(client))
     fields = pairs_of(case)
     moved = [(k, v + "NumMedia" + dict(fields)["NumMedia"] if k == "MessageSid" else v)
              for k, v in fields if k != "NumMedia"]

@@ -3,14 +3,13 @@ and signing a webhook body, the door and the environment that configures it, a l
 stand-in for X's API, and a reader for the messages kombu left on a Redis-backed queue."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from channels.base import WebRequest
+from channels.twitter import testing
+from channels.twitter.testing import raw_body, x_bytes  # noqa: F401 (re-exported)
 from config.doors import Door
 from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
 
@@ -44,40 +43,14 @@ def environ_for(api_base_url: str = "") -> dict:
             "LAPOR_TWITTER_API_BASE_URL": api_base_url, "LAPOR_TWITTER_TEST_ORIGINS": api_base_url}
 
 
-def x_bytes(body) -> bytes:
-    """A webhook body as X sends it: compact JSON, UTF-8."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def signature(raw: bytes, secret: str = CONSUMER_SECRET) -> str:
-    """x-twitter-webhooks-signature as X computes it: base64 HMAC-SHA256 of the raw body."""
-    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
-
-
-def raw_body(case: dict) -> bytes:
-    """The bytes of a case's ``request`` (or of a request spec itself)."""
-    spec = case.get("request", case)
-    if "body_hex" in spec:
-        return bytes.fromhex(spec["body_hex"])
-    if "body_raw" in spec:
-        return spec["body_raw"].encode("utf-8")
-    return x_bytes(spec["body"])
+    """x-twitter-webhooks-signature as X computes it, with the table's consumer secret by default."""
+    return testing.signature(raw, secret)
 
 
 def headers_for(case: dict, raw: bytes) -> dict:
     """The request headers of a table case, signed the way the case says."""
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Twitter-Webhooks/1.0"}
-    kind = case.get("request", case)["signature"]
-    if kind == "valid":
-        headers["X-Twitter-Webhooks-Signature"] = signature(raw)
-    elif kind == "forged":
-        headers["X-Twitter-Webhooks-Signature"] = signature(raw, "another-apps-consumer-secret-000000")
-    elif kind == "tampered":
-        headers["X-Twitter-Webhooks-Signature"] = signature(raw.replace(b"Jl. Merdeka", b"Jl. Sudirman"))
-    elif kind == "hex":
-        headers["X-Twitter-Webhooks-Signature"] = "sha256=" + hmac.new(
-            CONSUMER_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    return headers
+    return testing.headers_for(case, raw, CONSUMER_SECRET)
 
 
 def web_request(case: dict, method: str = "POST", query: str = "") -> WebRequest:

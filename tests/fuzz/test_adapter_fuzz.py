@@ -11,8 +11,8 @@ for a GET, then ``verify``, ``parse``, the normalizer and ``respond``):
   security senders) with any of their parts replaced, dropped or added, properly signed:
   the same.
 
-The adapters are built from tests/security/testdata/doors.json exactly as the gateway
-builds them; nothing here touches Redis or the network.
+The adapters are built from the test senders' doors (tests/harness.py) exactly as the
+gateway builds them; nothing here touches Redis or the network.
 """
 from __future__ import annotations
 
@@ -30,16 +30,17 @@ from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import any_text, check_outcome, json_values, mutated
-from tests.channels.signers import DOORS, SENDERS, registry_signers
-from tests.security.senders import TwilioSender
-from tests.security.wire import ENVIRON, KANNEL_SECRET, PUBLIC, SECRETS, Request, json_bytes
+from channels.kannel.testing import SECRET as KANNEL_SECRET
+from channels.testing import PUBLIC, Request, json_bytes
+from channels.twilio.testing import TwilioSender
+from tests.harness import DOORS, SECRETS, SENDERS, SIGNERS
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 
 TABLES = Path(__file__).parents[1] / "channels" / "testdata"
 #: channel -> the headers that carry its door's credential (from its signer)
-SIGNATURE_HEADERS = {channel: signer.signature_headers for channel, signer in registry_signers().items()}
-SIGNERS_BY_DOOR = {signer.door_id: signer for signer in registry_signers().values()}
+SIGNATURE_HEADERS = {channel: signer.signature_headers for channel, signer in SIGNERS.items()}
+SIGNERS_BY_DOOR = {signer.door_id: signer for signer in SIGNERS.values()}
 CONTENT_TYPES = ["", "application/json", "application/json; charset=utf-8", "text/plain",
                  "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
                  "multipart/form-data; boundary=x", "application/octet-stream", "text/plain; charset=UCS-2",
@@ -47,8 +48,8 @@ CONTENT_TYPES = ["", "application/json", "application/json; charset=utf-8", "tex
 
 
 @pytest.fixture(scope="module")
-def adapters(tmp_path_factory):
-    environ = dict(ENVIRON, LAPOR_SECRET_KEY="fuzz-secret-key-0123456789",
+def adapters(tmp_path_factory, security_environ):
+    environ = dict(security_environ, LAPOR_SECRET_KEY="fuzz-secret-key-0123456789",
                    LAPOR_DATA_DIR=str(tmp_path_factory.mktemp("fuzz-data")),
                    LAPOR_REDIS_URL="redis://127.0.0.1:1/0", LAPOR_BROKER_URL="redis://127.0.0.1:1/0")
     settings = load_settings(environ)
@@ -134,7 +135,7 @@ def _table(name: str) -> list[dict]:
 
 
 def json_seeds(channel: str) -> list[dict]:
-    seeds = [registry_signers()[channel].payload("Jalan rusak di depan SDN 3", 1)]
+    seeds = [SIGNERS[channel].payload("Jalan rusak di depan SDN 3", 1)]
     seeds += [body for case in _table(channel)
               for body in (case.get("body"), case.get("request", {}).get("body")) if isinstance(body, dict)]
     return seeds

@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.channels.signers import SENDERS
-from tests.security.senders import TwilioSender
-from tests.security.wire import KANNEL_SECRET, Request
+from channels.kannel.testing import SECRET as KANNEL_SECRET
+from channels.testing import Request
+from channels.twilio.testing import TwilioSender
+from tests.harness import SENDERS
 
 KANNEL = f"secret={KANNEL_SECRET}&from=081234567890&to=1708&id=fuzz-regression"
 

@@ -13,8 +13,8 @@ import logging
 import pytest
 
 from forwarder import central as central_contract
-from tests.channels.signers import SENDERS
-from tests.security.senders import WebApiSender
+from channels.web.testing import WebApiSender
+from tests.harness import SENDERS
 from tests.security.wire import CENTRAL_SECRET, central_callback
 from tests.security.test_every_door_verifies import nothing_recorded
 

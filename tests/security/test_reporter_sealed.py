@@ -30,9 +30,11 @@ from forwarder.media import MediaWorker
 from forwarder.topology import BULK, COMPLAINTS, MEDIA
 from tests.gateway.support import queued
 from tests.helpers import Receiver, inbound
-from tests.channels.signers import SENDERS
-from tests.security.senders import WebApiSender
-from tests.security.wire import TWILIO_SID, X_ACCOUNT, json_bytes
+from channels.testing import json_bytes
+from channels.twilio.testing import ACCOUNT_SID as TWILIO_SID
+from channels.twitter.testing import ACCOUNT_ID as X_ACCOUNT
+from channels.web.testing import WebApiSender
+from tests.harness import SENDERS
 
 KEY_A = "secret-key-of-gateway-a-0123456789"
 KEY_B = "secret-key-of-gateway-b-9876543210"

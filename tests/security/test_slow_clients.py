@@ -19,9 +19,9 @@ import redis
 import requests
 
 from tests.gateway.webproc import WebCommand
-from tests.channels.signers import SENDERS
-from tests.security.senders import WebApiSender
-from tests.security.wire import KANNEL_SECRET
+from channels.kannel.testing import SECRET as KANNEL_SECRET
+from channels.web.testing import WebApiSender
+from tests.harness import SENDERS
 
 # `lapor-gateway web` defaults to 2 workers; before this test the web side served them with
 # gunicorn's gthread worker, 4 threads each: 8 threads. Four times that many stalled

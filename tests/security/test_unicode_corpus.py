@@ -26,8 +26,8 @@ from forwarder.worker import ForwardWorker
 from normalizer.text import usv
 from tests.gateway.support import queued
 from tests.helpers import Receiver, wait_for
-from tests.channels.signers import SENDERS
-from tests.security.senders import WebApiSender
+from channels.web.testing import WebApiSender
+from tests.harness import SENDERS
 
 CORPUS = json.loads((Path(__file__).parents[1] / "testdata" / "unicode_corpus.json").read_text("utf-8"))
 ENTRIES = CORPUS["entries"]

@@ -1,0 +1,34 @@
+"""The web door's test sender (``channels.testing``): its JSON entrances
+(``/api/v1/complaints`` and ``/in/web``) are public, no credential to forge; the
+Idempotency-Key names the submission."""
+from __future__ import annotations
+
+from channels.testing import Request, Sender, json_bytes
+
+
+class WebApiSender(Sender):
+    """A JSON submission to ``path`` (``/api/v1/complaints`` or ``/in/web``)."""
+    door = {"id": "web", "channel": "web", "agency": "KemenPANRB", "label": "Formulir web LAPOR!",
+            "credentials": {}, "options": {}}
+    forgeries = ()
+    signature_headers = ("idempotency-key",)
+
+    def __init__(self, path: str = "/api/v1/complaints"):
+        self.path = path
+
+    def request(self, text: str, n: int) -> Request:
+        body = json_bytes({"classification": "pengaduan", "body": text, "anonymous": False,
+                           "name": "Siti", "contact": f"0812{n:08d}"})
+        return Request("POST", self.path, body=body, content_type="application/json",
+                       headers={"Idempotency-Key": f"security-{n}"})
+
+    def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
+        return Request(method, "/in/web", query=query, body=body, content_type=content_type,
+                       headers={"Idempotency-Key": "fuzz-1"})
+
+    def tracking_of(self, response, replies=()) -> str:
+        data = response.get_json(silent=True) or {}
+        return data.get("tracking_number", "")
+
+
+SENDER = WebApiSender()

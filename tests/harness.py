@@ -1,0 +1,76 @@
+"""The channel tables, derived: every channel of the registry
+(``channels.registry.available_channels()``) and its test sender
+(``channels.registry.sender_of``: ``SENDER`` of ``<package>.testing``). The security and
+fuzz tables (every door verifies, the adapter fuzz, the unicode corpus, replays...), the
+security tests' doors file (one door per channel: each sender's ``door``), their
+environment and the secrets no answer may echo all come from here, so a new channel is
+covered by its package and its cases file; ``tests/channels/test_cases.py`` fails, naming
+the channel, while one has no sender or no cases file.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from channels.registry import NoTestSender, available_channels, sender_of
+from channels.testing import PUBLIC, Sender
+
+CENTRAL_SECRET = "central-secret-for-security-tests"
+TESTDATA = Path(__file__).parent / "channels" / "testdata"
+
+
+def registry_senders() -> dict[str, Sender]:
+    """channel -> its test sender, for every registered channel that has one (the others
+    are named by ``missing_senders``)."""
+    found = {}
+    for channel in sorted(available_channels()):
+        try:
+            found[channel] = sender_of(channel)
+        except NoTestSender:
+            continue
+    return found
+
+
+def missing_senders() -> list[str]:
+    """Why each registered channel without a test sender has none."""
+    reasons = []
+    for channel in sorted(available_channels()):
+        try:
+            sender_of(channel)
+        except NoTestSender as missing:
+            reasons.append(str(missing))
+    return reasons
+
+
+def cases_path(channel: str, sender: Sender) -> Path:
+    """A channel's cases file: its sender's ``cases_file``, or testdata/<channel>.json."""
+    return sender.cases_file or TESTDATA / f"{channel}.json"
+
+
+#: channel -> its sender
+SIGNERS: dict[str, Sender] = registry_senders()
+#: door id -> sender, for the doors whose provider signs its calls (the web door's JSON
+#: entrances are public: no signature to forge, see docs/security.md)
+SENDERS: dict[str, Sender] = {sender.door_id: sender for sender in SIGNERS.values() if sender.forgeries}
+#: the door each channel's sender calls, one per channel
+DOORS: list[str] = [sender.door_id for sender in SIGNERS.values()]
+#: values no answer or log line may carry
+SECRETS: tuple[str, ...] = (*(s for sender in SIGNERS.values() for s in sender.secrets), CENTRAL_SECRET)
+
+
+def write_security_doors(path: Path) -> Path:
+    """The security tests' doors file: every sender's door."""
+    path.write_text(json.dumps({"_about": "one door per channel, from each channel's test sender",
+                                "doors": [sender.door for sender in SIGNERS.values()], "routing": []}),
+                    "utf-8")
+    return path
+
+
+def security_environ(doors_file: Path) -> dict[str, str]:
+    """The security tests' gateway environment: the doors file, the public base URL the
+    providers sign, the central system's callback secret, every sender's credentials."""
+    environ = {"LAPOR_DOORS_FILE": str(doors_file), "LAPOR_PUBLIC_BASE_URL": PUBLIC,
+               "LAPOR_CENTRAL_SECRET": CENTRAL_SECRET}
+    for sender in SIGNERS.values():
+        environ.update(sender.environ)
+    return environ
