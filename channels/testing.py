@@ -79,7 +79,10 @@ class Request:
 
 class Sender:
     """Base: a channel's test door, how its provider calls it, where the answer has the
-    tracking number. Subclasses set ``door``, ``environ``, ``secrets`` and build requests."""
+    tracking number. Subclasses set ``door``, ``environ``, ``secrets`` and build requests.
+    A sender of a JSON webhook also has ``payload(text, n) -> dict`` (the provider's
+    delivery of a text) and ``serialize(payload) -> bytes`` (as the provider writes JSON):
+    the JSON fuzz and hostile-JSON tables mutate and sign those."""
     #: the doors-file entry of the test door: id, channel, agency, label, credentials and
     #: options (values naming environment variables, as in a real doors file)
     door: dict = {}
@@ -130,6 +133,16 @@ class Sender:
         return Request(spec["method"], f"/in/{case.get('door', table['door'])}", query=spec.get("query", ""),
                        body=bytes.fromhex(spec.get("body_hex", "")), headers=headers,
                        content_type=spec.get("headers", {}).get("content-type", ""))
+
+    def thread(self, text: str, message_no: int, n: int) -> Request:
+        """The ``n``-th citizen's ``message_no``-th message (1, then 2) of one thread, the
+        second with an attachment where the channel has them: what the reporter-sealed
+        test sends anonymously (tests/security/test_reporter_sealed.py)."""
+        raise NotImplementedError(f"{type(self).__name__}.thread")
+
+    def thread_identifiers(self, n: int) -> list[str]:
+        """The provider identifiers of ``thread(..., n)`` that no forwarded record may hold."""
+        return []
 
     def reply_text(self, response, replies=()) -> str:
         """The text the citizen gets for a delivery: the answer itself, or the last of the

@@ -52,6 +52,10 @@ SIGNERS: dict[str, Sender] = registry_senders()
 #: door id -> sender, for the doors whose provider signs its calls (the web door's JSON
 #: entrances are public: no signature to forge, see docs/security.md)
 SENDERS: dict[str, Sender] = {sender.door_id: sender for sender in SIGNERS.values() if sender.forgeries}
+#: door id -> sender, for the doors whose provider posts signed JSON (their senders have
+#: ``payload(text, n)`` and ``serialize(payload)``: the JSON fuzz and hostile-JSON tables)
+JSON_SENDERS: dict[str, Sender] = {door: sender for door, sender in SENDERS.items()
+                                   if "json" in sender.request("x", 1).content_type}
 #: the door each channel's sender calls, one per channel
 DOORS: list[str] = [sender.door_id for sender in SIGNERS.values()]
 #: values no answer or log line may carry

@@ -44,6 +44,14 @@ class KannelSender(Sender):
                            headers={"Authorization": f"Basic {auth}"}, secrets=(SECRET,))
         raise ValueError(kind)
 
+    def thread(self, text: str, message_no: int, n: int) -> Request:
+        request = self.request(text, n)
+        request.query = request.query.replace("-41e1-", f"-41e{message_no}-")
+        return request
+
+    def thread_identifiers(self, n: int) -> list[str]:
+        return [f"9d3c{n:08d}-41e1", f"9d3c{n:08d}-41e2"]
+
     def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
         return Request(method, "/in/sms-1708", query=f"secret={SECRET}&{query}", body=body,
                        content_type=content_type)

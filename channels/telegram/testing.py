@@ -60,6 +60,22 @@ class TelegramSender(Sender):
     def signed(self, body: bytes) -> Request:
         return self._build(body, SECRET_TOKEN)
 
+    def thread(self, text: str, message_no: int, n: int) -> Request:
+        payload = self.payload(text, n)
+        payload["update_id"] += 1000 * message_no
+        message = payload["message"]
+        message["message_id"] += 1000 * message_no
+        if message_no > 1:
+            del message["text"]
+            message.update(caption=text, media_group_id="13650853214350", photo=[
+                {"file_id": "AgACAgUAAxkBAAIC-sealed-1280", "file_unique_id": "AQADsealed",
+                 "width": 1280, "height": 960, "file_size": 48213}])
+        return self.signed(self.serialize(payload))
+
+    def thread_identifiers(self, n: int) -> list[str]:
+        return [str(5811230000 + n), str(815201000 + n), str(815202000 + n), "AgACAgUAAxkBAAIC-sealed",
+                "13650853214350"]
+
     def case_request(self, table: dict, case: dict) -> Request:
         """A recorded case with the cases file's ``secret_token`` / ``forged_token``."""
         spec = case["request"]

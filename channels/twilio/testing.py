@@ -114,6 +114,19 @@ class TwilioSender(Sender):
     def case_request(self, table: dict, case: dict) -> Request:
         return signed_case(table, case)
 
+    def thread(self, text: str, message_no: int, n: int) -> Request:
+        sid = f"SM{n:030x}{message_no:02x}"
+        pairs = [(k, sid if k.endswith("Sid") and k != "AccountSid" else v) for k, v in self.pairs(text, n)]
+        if message_no > 1:                   # the follow-up carries a photo
+            pairs = [(k, "1" if k == "NumMedia" else v) for k, v in pairs] + [
+                ("MediaUrl0", f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
+                              f"{sid}/Media/ME{n:030x}01"),
+                ("MediaContentType0", "image/jpeg")]
+        return self.signed(pairs)
+
+    def thread_identifiers(self, n: int) -> list[str]:
+        return [f"SM{n:030x}01", f"SM{n:030x}02", f"ME{n:030x}01"]
+
     def reply_text(self, response, replies=()) -> str:
         """The one <Message> of the TwiML answer."""
         root = ElementTree.fromstring(response.get_data())

@@ -88,6 +88,20 @@ class TwitterSender(Sender):
     def serialize(payload) -> bytes:
         return json_bytes(payload)
 
+    def thread(self, text: str, message_no: int, n: int) -> Request:
+        payload = self.payload(text, n)
+        event = payload["direct_message_events"][0]
+        event["id"] = str(1861000000000000000 + 1000 * message_no + n)
+        if message_no > 1:
+            event["message_create"]["message_data"]["attachment"] = {"type": "media", "media": {
+                "id_str": f"18610000000000999{n:02d}", "type": "photo", "url": f"https://t.co/sealed{n}",
+                "media_url_https": f"https://ton.twitter.com/1.1/ton/data/dm/1861/1861/sealed{n}.jpg"}}
+        return self.signed(self.serialize(payload))
+
+    def thread_identifiers(self, n: int) -> list[str]:
+        return [str(98765432000 + n), str(1861000000000001000 + n), str(1861000000000002000 + n),
+                f"18610000000000999{n:02d}", f"sealed{n}"]
+
     def case_request(self, table: dict, case: dict) -> Request:
         """A recorded case, signed with the cases file's ``consumer_secret``."""
         raw = raw_body(case)

@@ -96,6 +96,20 @@ class WhatsAppSender(Sender):
     def request(self, text: str, n: int) -> Request:
         return self.signed(self.body(text, n))
 
+    def thread(self, text: str, message_no: int, n: int) -> Request:
+        payload = self.payload(text, n)
+        item = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        item["id"] = f"wamid.HBgNNjI4MTIwMDAwMDA0MhUCABIYFjNFQjA{message_no:04d}"
+        item["context"] = {"from": "6281100001708", "id": "wamid.HBgNNjI4MTIwMDAwMDA0MhUCABEYEjA5"}
+        if message_no > 1:
+            del item["text"]
+            item.update(type="image", image={"id": "1387613295327042", "mime_type": "image/jpeg",
+                                             "sha256": "b1d7cd", "caption": text})
+        return self.signed(self.serialize(payload))
+
+    def thread_identifiers(self, n: int) -> list[str]:
+        return ["HBgNNjI4MTIwMDAwMDA0MhUCABIYFjNFQjA", "HBgNNjI4MTIwMDAwMDA0MhUCABEYEjA5", "1387613295327042"]
+
     def case_request(self, table: dict, case: dict) -> Request:
         """A recorded case, signed with the cases file's ``app_secret``; the expected
         signature is one of the values a refusal must not echo."""

@@ -33,7 +33,7 @@ from tests.fuzz.strategies import any_text, check_outcome, json_values, mutated
 from channels.kannel.testing import SECRET as KANNEL_SECRET
 from channels.testing import PUBLIC, Request, json_bytes
 from channels.twilio.testing import TwilioSender
-from tests.harness import DOORS, SECRETS, SENDERS, SIGNERS
+from tests.harness import DOORS, JSON_SENDERS, SECRETS, SENDERS, SIGNERS, cases_path
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 
@@ -130,7 +130,7 @@ def test_arbitrary_signed_bodies_are_refused_or_taken(adapters, door, body, quer
 
 # ----- real payloads, mutated, properly signed -----------------------------------------------------
 def _table(name: str) -> list[dict]:
-    path = TABLES / f"{name}.json"
+    path = cases_path(name, SIGNERS[name])
     return json.loads(path.read_text("utf-8"))["cases"] if path.exists() else []
 
 
@@ -164,9 +164,8 @@ def web_seeds() -> list[dict]:
                      "contact": "0812 3456 7890", "latitude": -6.9, "longitude": 107.6}]
 
 
-SEEDS = {"whatsapp": json_seeds("whatsapp"), "telegram": json_seeds("telegram"),
-         "twitter": json_seeds("twitter"), "twilio": form_seeds(), "kannel": kannel_seeds(),
-         "web": web_seeds()}
+SEEDS = {**{sender.channel: json_seeds(sender.channel) for sender in JSON_SENDERS.values()},
+         "twilio": form_seeds(), "kannel": kannel_seeds(), "web": web_seeds()}
 
 
 def test_the_recorded_tables_feed_the_mutations():
@@ -177,7 +176,7 @@ def test_the_recorded_tables_feed_the_mutations():
         assert len(SEEDS[channel]) >= minimum, channel
 
 
-@pytest.mark.parametrize("door", ["wa-cloud", "telegram", "twitter"])
+@pytest.mark.parametrize("door", sorted(JSON_SENDERS))
 @fuzz()
 @given(data=st.data())
 def test_mutated_json_payloads_are_refused_or_taken(adapters, door, data):

@@ -18,11 +18,11 @@ from tests.fuzz.strategies import any_text, mutated
 from tests.fuzz.test_adapter_fuzz import SEEDS
 from channels.twilio.testing import TwilioSender
 from channels.web.testing import WebApiSender
-from tests.harness import SENDERS
+from tests.harness import JSON_SENDERS, SENDERS
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 
-JSON_DOORS = {"wa-cloud": "whatsapp", "telegram": "telegram", "twitter": "twitter"}
+JSON_DOORS = {door: sender.channel for door, sender in JSON_SENDERS.items()}
 
 
 def assert_no_server_error(response) -> None:
