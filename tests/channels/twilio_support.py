@@ -4,9 +4,12 @@ own ``RequestValidator`` over the public URL."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from channels.testing import Request
+from channels.twilio.adapter import TwilioAdapter
+from config.doors import load_catalogue
 from channels.twilio import testing
 from channels.twilio.testing import SHARED_KEY_SETTINGS, pairs_of, signed_case  # noqa: F401 (re-exported)
 from tests.helpers import as_documented  # noqa: F401 (re-exported)
@@ -40,3 +43,23 @@ def sign(url: str, params, secret: str = AUTH_TOKEN, algorithm: str = testing.HM
 def Signed(case: dict, base: str = PUBLIC) -> Request:  # noqa: N802 (was a class)
     """One table case as Twilio would send it to ``base`` (``channels.twilio.testing``)."""
     return signed_case(TABLE, case, base)
+
+
+def adapter_for(settings, door_id: str) -> TwilioAdapter:
+    return TwilioAdapter(load_catalogue(settings).doors[door_id], settings)
+
+
+def twiml_messages(response) -> list[str]:
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
+    root = ElementTree.fromstring(response.get_data())
+    assert root.tag == "Response"
+    return [element.text or "" for element in root.findall("Message")]
+
+
+def redis_of(parts):
+    return parts.store.redis
+
+
+def ledger_keys(parts) -> list:
+    return list(redis_of(parts).scan_iter("lapor:c:*"))
