@@ -52,29 +52,35 @@ SIGNERS: dict[str, Sender] = registry_senders()
 #: door id -> sender, for the doors whose provider signs its calls (the web door's JSON
 #: entrances are public: no signature to forge, see docs/security.md)
 SENDERS: dict[str, Sender] = {sender.door_id: sender for sender in SIGNERS.values() if sender.forgeries}
-#: door id -> sender, for the doors whose provider posts signed JSON (their senders have
-#: ``payload(text, n)`` and ``serialize(payload)``: the JSON fuzz and hostile-JSON tables)
-JSON_SENDERS: dict[str, Sender] = {door: sender for door, sender in SENDERS.items()
-                                   if "json" in sender.request("x", 1).content_type}
+
+
+def json_senders(senders: dict[str, Sender]) -> dict[str, Sender]:
+    """door id -> sender, for the doors whose provider posts signed JSON (their senders have
+    ``payload(text, n)`` and ``serialize(payload)``: the JSON fuzz and hostile-JSON tables)."""
+    return {sender.door_id: sender for sender in senders.values()
+            if sender.forgeries and "json" in sender.request("x", 1).content_type}
+
+
+JSON_SENDERS: dict[str, Sender] = json_senders(SIGNERS)
 #: the door each channel's sender calls, one per channel
 DOORS: list[str] = [sender.door_id for sender in SIGNERS.values()]
 #: values no answer or log line may carry
 SECRETS: tuple[str, ...] = (*(s for sender in SIGNERS.values() for s in sender.secrets), CENTRAL_SECRET)
 
 
-def write_security_doors(path: Path) -> Path:
+def write_security_doors(path: Path, senders: dict[str, Sender] | None = None) -> Path:
     """The security tests' doors file: every sender's door."""
+    doors = [sender.door for sender in (SIGNERS if senders is None else senders).values()]
     path.write_text(json.dumps({"_about": "one door per channel, from each channel's test sender",
-                                "doors": [sender.door for sender in SIGNERS.values()], "routing": []}),
-                    "utf-8")
+                                "doors": doors, "routing": []}), "utf-8")
     return path
 
 
-def security_environ(doors_file: Path) -> dict[str, str]:
+def security_environ(doors_file: Path, senders: dict[str, Sender] | None = None) -> dict[str, str]:
     """The security tests' gateway environment: the doors file, the public base URL the
     providers sign, the central system's callback secret, every sender's credentials."""
     environ = {"LAPOR_DOORS_FILE": str(doors_file), "LAPOR_PUBLIC_BASE_URL": PUBLIC,
                "LAPOR_CENTRAL_SECRET": CENTRAL_SECRET}
-    for sender in SIGNERS.values():
+    for sender in (SIGNERS if senders is None else senders).values():
         environ.update(sender.environ)
     return environ
