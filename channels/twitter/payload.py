@@ -1,15 +1,14 @@
 """Tweets and direct messages as X describes them -> ``InboundMessage``.
 
-Three shapes reach the Twitter door: Account Activity webhooks carry v1.1 tweet objects
+Three shapes reach the Twitter door: Account Activity webhooks carry v1.1 tweets
 (``tweet_v1``) and v1.1 direct message events (``dm_v1``); the mentions poller reads API v2
 tweets with their ``includes`` (``tweet_v2``). All three come out the same way:
-``provider_message_id`` ``tweet:<id>`` or ``dm:<event id>`` (the webhook and the poller
-on one door deduplicate each other); ``sender`` the author's user id, ``contact``
-``@username``; the full text, entities undone, media t.co links removed, our own leading
-@mention taken out; photos, the best MP4 variant, or ``media_key:<key>``; an edited tweet is
-``is_edit`` with ``meta["edit_of"]``. Our own posts, retweets and DM events that are not
-messages are ignored (None); docs/channels/twitter.md has the whole table. ``Malformed`` is
-raised for a structure that is not what X sends (answered 400). Nothing personal in ``meta``.
+``provider_message_id`` is ``tweet:<id>`` or ``dm:<event id>`` (so the webhook and the poller
+of one door deduplicate each other), ``sender`` the author's user id, the full text with our
+own leading @mention taken out and t.co links undone, the best media URL, the place, and
+``meta["edit_of"]`` for an edited tweet. Our own posts, retweets and DM events that are not
+messages are ignored (None); ``Malformed`` is raised for a structure X never sends (the
+adapter answers 400). What each field carries is in ``docs/channels/twitter.md``.
 """
 from __future__ import annotations
 
