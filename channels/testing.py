@@ -144,6 +144,11 @@ class Sender:
         """The provider identifiers of ``thread(..., n)`` that no forwarded record may hold."""
         return []
 
+    def read(self, adapter, request: WebRequest) -> list:
+        """What the door does with a verified request: the adapter's ``parse`` (the web
+        door's form entrance overrides it)."""
+        return adapter.parse(request)
+
     def reply_text(self, response, replies=()) -> str:
         """The text the citizen gets for a delivery: the answer itself, or the last of the
         ``replies`` queued for the notifier."""
@@ -170,9 +175,9 @@ def load_cases(path: Path) -> dict:
 
 
 def case_kind(case: dict) -> str:
-    """``taken``, ``ignored`` (taken, no message in it) or ``refused``."""
+    """``taken``, ``ignored`` (taken, no message in it) or ``refused`` (a 4xx or 5xx)."""
     expect = case["expect"]
-    if expect["status"] != 200:
+    if expect["status"] >= 400:
         return "refused"
     return "ignored" if expect.get("ignored") else "taken"
 
@@ -213,23 +218,29 @@ def _check_messages(found: list, expect: dict) -> None:
         assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
 
 
+def _check_refusal(refused: Rejected, expect: dict, table: dict, request: Request) -> None:
+    assert (refused.status, refused.reason) == (expect["status"], expect["reason"])
+    assert getattr(refused, "fields", None) == expect.get("fields"), getattr(refused, "fields", None)
+    assert not any(secret in refused.reason for secret in echoed(table, request))
+
+
 def check_case(adapter, sender: Sender, table: dict, case: dict) -> None:
     """One recorded case through ``adapter`` alone (the adapter of the case's door):
-    ``authenticate`` then ``parse``; the messages, the silence of an ignored case, or the
-    refusal's status and reason (echoing no secret) are what ``expect`` says."""
+    ``authenticate`` then ``parse`` (the sender's ``read``); the messages, the silence of an
+    ignored case, or the refusal's status, reason and field errors (``fields``, the web
+    door's 422; none otherwise), echoing no secret, are what ``expect`` says."""
     request = sender.case_request(table, case)
     expect, kind = case["expect"], case_kind(case)
     if kind == "refused":
         try:
             adapter.authenticate(request.web_request())
-            adapter.parse(request.web_request())
+            sender.read(adapter, request.web_request())
         except Rejected as refused:
-            assert (refused.status, refused.reason) == (expect["status"], expect["reason"])
-            assert not any(secret in refused.reason for secret in echoed(table, request))
+            _check_refusal(refused, expect, table, request)
             return
         raise AssertionError(f"{case['name']}: taken, expected a {expect['status']} refusal")
     adapter.authenticate(request.web_request())
-    found = adapter.parse(request.web_request())
+    found = sender.read(adapter, request.web_request())
     if kind == "ignored":
         assert found == [], found
     else:

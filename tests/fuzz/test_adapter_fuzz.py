@@ -17,7 +17,6 @@ gateway builds them; nothing here touches Redis or the network.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -37,7 +36,6 @@ from tests.harness import DOORS, JSON_SENDERS, SECRETS, SENDERS, SIGNERS, cases_
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 
-TABLES = Path(__file__).parents[1] / "channels" / "testdata"
 #: channel -> the headers that carry its door's credential (from its signer)
 SIGNATURE_HEADERS = {channel: signer.signature_headers for channel, signer in SIGNERS.items()}
 SIGNERS_BY_DOOR = {signer.door_id: signer for signer in SIGNERS.values()}
@@ -156,10 +154,9 @@ def kannel_seeds() -> list[dict]:
 
 
 def web_seeds() -> list[dict]:
-    path = TABLES / "webform.json"
-    table = json.loads(path.read_text("utf-8")) if path.exists() else {}
-    seeds = [case["fields"] for group in ("valid", "invalid") for case in table.get(group, [])
-             if isinstance(case.get("fields"), dict)]
+    seeds = [fields for case in _table("web") for fields in (case["request"].get("json"),
+                                                              case["request"].get("form"))
+             if isinstance(fields, dict)]
     return seeds + [{"classification": "pengaduan", "body": "Jalan rusak di depan SDN 3",
                      "contact": "0812 3456 7890", "latitude": -6.9, "longitude": 107.6}]
 
