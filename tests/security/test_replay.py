@@ -30,7 +30,7 @@ TEXT = "Jalan rusak di depan SDN 3 Sukajadi, mohon diperbaiki"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission_id" value="([^"]+)"')
 LATER = {"3 hours": 3 * HOUR, "7 days": 7 * DAY, "a minute before 8 days": WINDOW - 60}
-ENTRANCES = ["sms-1708", "twilio-sms", "wa-cloud", "telegram", "twitter", "web-api", "web-in", "web-form"]
+ENTRANCES = [*SENDERS, "web-api", "web-in", "web-form"]        # every signing channel's door
 
 
 def time_passes(db, seconds: float) -> int:

@@ -28,8 +28,7 @@ from tests.harness import SENDERS
 # connections (twice the "twice as many as worker threads").
 STALLED = 4 * 2 * 4
 DEADLINE = 1.0                                    # seconds: what every answer must beat
-ENTRANCES = ["/in/sms-1708", "/in/twilio-sms", "/in/wa-cloud", "/in/telegram", "/in/twitter",
-             "/in/web", "/api/v1/complaints", "/lapor"]
+ENTRANCES = [*(f"/in/{door}" for door in SENDERS), "/in/web", "/api/v1/complaints", "/lapor"]
 
 
 def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, float]:
