@@ -86,8 +86,6 @@ class TwilioSender(Sender):
                 ("To", "+14155550100"), ("NumSegments", "1"), ("MessageSid", sid),
                 ("AccountSid", ACCOUNT_SID), ("From", f"+62812{n:08d}"), ("ApiVersion", "2010-04-01")]
 
-    _pairs = pairs
-
     @staticmethod
     def _encode(pairs) -> bytes:
         return "&".join(quote(k, safe="") + "=" + quote_from_bytes(

@@ -140,7 +140,7 @@ def json_seeds(channel: str) -> list[dict]:
 
 
 def form_seeds() -> list[list]:
-    seeds = [TwilioSender()._pairs("Jalan rusak di depan SDN 3", 1)]
+    seeds = [TwilioSender().pairs("Jalan rusak di depan SDN 3", 1)]
     seeds += [[tuple(p) for p in case["request"]["form"]] for case in _table("twilio")
               if isinstance(case.get("request", {}).get("form"), list)]
     return seeds

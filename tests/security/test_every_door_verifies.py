@@ -91,6 +91,14 @@ def test_every_channel_has_a_sender(parts):
         assert signer.channel == channel
         assert signer.door_id in doors and doors[signer.door_id].channel == channel, signer.door_id
     assert {door.channel for door in doors.values()} == set(SIGNERS)
+    door_ids = [signer.door_id for signer in SIGNERS.values()]
+    assert len(door_ids) == len(set(door_ids)), f"two senders share a door id: {sorted(door_ids)}"
+    names = [name for signer in SIGNERS.values() for name in signer.environ]
+    assert len(names) == len(set(names)), "two senders set the same environment variable"
+    for channel, signer in SIGNERS.items():
+        unset = set(signer.door["credentials"].values()) - set(signer.environ)
+        assert not unset, f"{channel}: its door names {sorted(unset)}, which its environ does not set"
+        assert parts.adapters[signer.door_id].configured(), f"{channel}: its test door is not configured"
 
 
 # ----- WhatsApp's GET handshake --------------------------------------------------------------------
