@@ -8,7 +8,7 @@ for a GET, then ``verify``, ``parse``, the normalizer and ``respond``):
   them: a 4xx refusal, or messages that normalize into complaints and events that
   validate against the schemas and can be stored;
 * the providers' real payloads (the recorded tables in tests/channels/testdata and the
-  security senders) with any of their parts replaced, dropped or added, properly signed:
+  channels' test senders) with any of their parts replaced, dropped or added, properly signed:
   the same.
 
 The adapters are built from the test senders' doors (tests/harness.py) exactly as the
