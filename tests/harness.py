@@ -14,6 +14,8 @@ from pathlib import Path
 
 from channels.registry import NoTestSender, available_channels, sender_of
 from channels.testing import PUBLIC, Sender
+from config.doors import load_catalogue
+from config.settings import load_settings
 
 CENTRAL_SECRET = "central-secret-for-security-tests"
 TESTDATA = Path(__file__).parent / "channels" / "testdata"
@@ -66,6 +68,23 @@ JSON_SENDERS: dict[str, Sender] = json_senders(SIGNERS)
 DOORS: list[str] = [sender.door_id for sender in SIGNERS.values()]
 #: values no answer or log line may carry
 SECRETS: tuple[str, ...] = (*(s for sender in SIGNERS.values() for s in sender.secrets), CENTRAL_SECRET)
+
+
+def cases_environ(environ: dict, table: dict, sender: Sender, folder: Path, scratch: Path) -> dict:
+    """The gateway's environment for a cases file: ``environ`` with the file's ``environ``
+    (a doors file named there is relative to the cases file's ``folder``). A file that names
+    no doors file, for a door the default doors lack, gets the defaults plus its sender's
+    door (``"extends": "defaults"``, written under ``scratch``) and the sender's environ
+    under its own."""
+    environ = dict(environ)
+    own = table.get("environ", {})
+    if "LAPOR_DOORS_FILE" not in own and table["door"] not in load_catalogue(load_settings(environ)).doors:
+        doors = scratch / f"{table['channel']}-doors.json"
+        doors.write_text(json.dumps({"extends": "defaults", "doors": [sender.door]}), "utf-8")
+        environ.update(sender.environ, LAPOR_DOORS_FILE=str(doors))
+    for key, value in own.items():
+        environ[key] = str(folder / value) if key == "LAPOR_DOORS_FILE" else value
+    return environ
 
 
 def write_security_doors(path: Path, senders: dict[str, Sender] | None = None) -> Path:

@@ -9,7 +9,8 @@ The cases-file format::
 
     {"_about": "...", "channel": "<name in channels.registry>", "door": "<door id>",
      "environ": {"LAPOR_...": "..."},   # besides tests/conftest.py's (a doors file is
-                                        # relative to the cases file)
+                                        # relative to the cases file; with none, the
+                                        # defaults plus the sender's door)
      "secrets": ["..."],                # never in an answer or a refusal
      "cases": [{"name": "...", "about": "...",
                 "adapter_only": "why",  # not through the gateway (the web form's CSRF)
@@ -60,7 +61,7 @@ from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from tests.channels.cases_checks import (check_answer, check_complaint, check_every_complaint,
                                         check_queued_replies, check_queued_reply, complaint_by_number,
                                         ledger_count, queued_count, reply_text)
-from tests.harness import SIGNERS, cases_path, missing_senders
+from tests.harness import SIGNERS, cases_environ, cases_path, missing_senders
 from tests.security.wire import replies
 
 def load_tables() -> dict[str, tuple[Path, dict]]:
@@ -90,13 +91,10 @@ def ids(rows) -> list[str]:
 
 
 @pytest.fixture
-def environ(environ, channel):
-    """The gateway's environment with what the channel's cases file adds (a doors file is
-    relative to the cases file)."""
-    folder = FILES[channel][0].parent
-    for key, value in TABLES[channel].get("environ", {}).items():
-        environ[key] = str(folder / value) if key == "LAPOR_DOORS_FILE" else value
-    return environ
+def environ(environ, channel, tmp_path):
+    """The gateway's environment with what the channel's cases file adds
+    (``tests.harness.cases_environ``)."""
+    return cases_environ(environ, TABLES[channel], SIGNERS[channel], FILES[channel][0].parent, tmp_path)
 
 
 def request_of(channel: str, name: str):

@@ -53,15 +53,16 @@ def test_without_its_testing_module_the_channel_is_named_as_missing(monkeypatch)
     assert "'bare'" in reason and "tests.channels.testing" in reason and "SENDER" in reason
 
 
-def _cases_adapter(environ, table):
-    settings = load_settings({**environ, **table["environ"]})
-    door = load_catalogue(settings).doors[table["door"]]
-    return build_adapters({door.id: door}, settings)[door.id]
-
-
-def test_its_cases_pass_the_adapter_level_runner_and_a_wrong_expectation_fails(environ):
+def test_its_cases_pass_the_adapter_level_runner_and_a_wrong_expectation_fails(environ, tmp_path):
+    """The cases file names no doors file: the runner's environment adds the sender's door
+    to the defaults, with the cases file's credentials."""
     table = load_cases(SENDER.cases_file)
-    adapter = _cases_adapter(environ, table)
+    defaults = {key: value for key, value in environ.items() if key != "LAPOR_DOORS_FILE"}
+    settings = load_settings(harness.cases_environ(defaults, table, SENDER, SENDER.cases_file.parent, tmp_path))
+    catalogue = load_catalogue(settings)
+    assert {"sms-1708", "web", "echo-1"} <= set(catalogue.doors)
+    assert catalogue.doors["echo-1"].credentials["secret"] == table["secret"]
+    adapter = build_adapters({"echo-1": catalogue.doors["echo-1"]}, settings)["echo-1"]
     for case in table["cases"]:
         check_case(adapter, SENDER, table, case)
     wrong = copy.deepcopy(table["cases"][0])
