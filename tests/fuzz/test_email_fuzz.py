@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from channels.email.adapter import EmailAdapter, Reading
+from channels.email.testing import SENDER
 from config.doors import Door
 from config.settings import load_settings
 from normalizer.normalize import Context, build_complaint, interpret
@@ -63,6 +64,16 @@ def _check(adapter, reading: Reading) -> None:
 @fuzz()
 def test_any_bytes_read_as_a_mail_or_a_reason(adapter, raw):
     _check(adapter, adapter.read_mail(raw, envelope_sender="budi@warga.test", peer="127.0.0.1"))
+
+
+@given(text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=400),
+       n=st.integers(min_value=0, max_value=10 ** 6))
+@fuzz()
+def test_the_test_senders_mail_with_any_text_is_a_complaint(adapter, text, n):
+    reading = adapter.read_mail(SENDER.mail(text, n), envelope_sender=f"warga{n}@warga.test",
+                                peer="127.0.0.1")
+    assert reading.message is not None and reading.message.sender == f"warga{n}@warga.test"
+    _check(adapter, reading)
 
 
 @given(headers=st.dictionaries(st.sampled_from(HEADERS), _header_text, max_size=6),
