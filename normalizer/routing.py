@@ -85,6 +85,7 @@ def serves(rule, region_code: str) -> bool:
     return not rule.region or region_code == rule.region or region_code.startswith(rule.region + ".")
 
 
+@functools.lru_cache(maxsize=4096)
 def agency_for(topic: str, rules: tuple, region_code: str):
     """The rule of ``topic`` for the region: the most specific region that serves it."""
     serving = [rule for rule in rules if rule.topic == topic and serves(rule, region_code)]
