@@ -25,7 +25,6 @@ Output (``routing`` of the complaint)::
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from normalizer import words
@@ -44,9 +43,23 @@ class Compiled:
     order: dict[str, int]                                                # topic -> its first rule's place
 
 
-@functools.lru_cache(maxsize=16)
+_compiled: dict[int, Compiled] = {}
+
+
 def compile_rules(rules: tuple) -> Compiled:
-    """Index a rule set (cached: the rules of a running gateway never change)."""
+    """Index a rule set, once per rule-set object (the rules of a running gateway never
+    change; looked up by identity, as hashing every rule for each complaint costs more than
+    the matching)."""
+    cached = _compiled.get(id(rules))
+    if cached is not None and cached.rules is rules:
+        return cached
+    if len(_compiled) > 16:
+        _compiled.clear()
+    _compiled[id(rules)] = cached = _compile(rules)
+    return cached
+
+
+def _compile(rules: tuple) -> Compiled:
     table: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
     for rule in rules:
         for keyword in rule.keywords:
@@ -85,7 +98,6 @@ def serves(rule, region_code: str) -> bool:
     return not rule.region or region_code == rule.region or region_code.startswith(rule.region + ".")
 
 
-@functools.lru_cache(maxsize=4096)
 def agency_for(topic: str, rules: tuple, region_code: str):
     """The rule of ``topic`` for the region: the most specific region that serves it."""
     serving = [rule for rule in rules if rule.topic == topic and serves(rule, region_code)]
@@ -102,7 +114,7 @@ def suggest(text: str, rules: tuple, region: dict | None = None) -> dict:
     """Return {agency, topic, region_code, confidence, why, alternatives} for the text."""
     region = region or {}
     region_code = region.get("code") or ""
-    compiled = compile_rules(tuple(rules))
+    compiled = compile_rules(rules if isinstance(rules, tuple) else tuple(rules))
     found = _matches(words.stems(text), compiled)
     ranked = []
     for topic, keywords in found.items():
