@@ -208,7 +208,9 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
         return empty()
     best = max(scores.values())
     tied = sorted(code for code, score in scores.items() if best - score < 1e-9)
-    tied = [code for code in tied if not any(other.startswith(code + ".") for other in tied)]
+    # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
+    # of the district named in the text): the one above is what the text says
+    tied = [code for code in tied if not any(code.startswith(other + ".") for other in tied)]
     shared = _common_prefix(tied)
     confidence = min(0.95, 0.3 + 0.12 * best) * (1.0 if len(tied) == 1 else 0.5)
     candidates = [] if len(tied) == 1 else tied
