@@ -108,12 +108,14 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
         context = (before[-1] if len(before) > 1 else "", before[-2] if len(before) > 2 else "", start)
         found += _weigh(key, index.upper.get(key, ()), *context)
         villages.append((key, context))
+    offset = 0                              # the space before each token in ``padded``
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
         key = index.squashed.get(first + second)
         if key and not regions.ordinary(key):
-            context = (tokens[position - 1] if position else "", "", -2 - position)
+            context = (tokens[position - 1] if position else "", "", offset)
             found += _weigh(key, index.upper.get(key, ()), *context)
             villages.append((key, context))
+        offset += len(first) + 1
     provinces = {mention.code[:2] for mention in found}
     for key, context in villages:
         found += _weigh(key, _village_entries(index, key, context[0], provinces), *context)
