@@ -163,19 +163,23 @@ def _build() -> RegionIndex:
         if code in built.names:
             keyed.setdefault(key, []).append(Entry(code, code.count(".") + 1))
     for key, entries in keyed.items():
-        built.keys[key] = tuple(entries)
-        upper = tuple(entry for entry in entries if entry.level < 4)
-        if upper:
-            built.upper[key] = upper
-        if len(upper) < len(entries):
-            built.villages[key] = tuple(entry for entry in entries if entry.level == 4)
-        built.automaton.add_word(f" {key} ", key)
-        if " " not in key and len(key) >= 7:
-            built.squashed[key] = key
+        _add_key(built, key, entries)
     built.automaton.make_automaton()
     for codes in built.codes.values():
         codes.sort()
     return built
+
+
+def _add_key(built: RegionIndex, key: str, entries: list[Entry]) -> None:
+    built.keys[key] = tuple(entries)
+    upper = tuple(entry for entry in entries if entry.level < 4)
+    if upper:
+        built.upper[key] = upper
+    if len(upper) < len(entries):
+        built.villages[key] = tuple(entry for entry in entries if entry.level == 4)
+    built.automaton.add_word(f" {key} ", key)
+    if " " not in key and len(key) >= 7:
+        built.squashed[key] = key
 
 
 @functools.lru_cache(maxsize=20_000)
