@@ -18,15 +18,18 @@ name in it. Each mention is weighed:
 - a name after a marker that is not found exactly: the nearest name of that level within
   the region found so far (rapidfuzz ratio >= 85), weighed 2.5 x its ratio.
 
-A region's score is its own weight plus that of every mentioned region above it (``Kec.
-Sangatta Utara, Kutai Timur`` supports 64.08.05 twice). The best score wins; when several
+A region's score is its own weight plus that of every mentioned region above it, each
+place in the text counted once (``Kec. Sangatta Utara, Kutai Timur`` supports 64.08.04
+twice; ``Kediri`` names a district and a village of it, which count once). The best score
+wins; a region tied with one above it added nothing and is not chosen; when several
 regions tie (``Desa Sukamaju`` names 65 villages), the answer stops at the lowest level they
-share and lists them as ``candidates``. A village mentioned alone and without a marker is
-only taken when its name names few villages.
+share and lists them as ``candidates``. A district or village named alone and unmarked is
+taken only when its name is long and no other region of its level or above has it; a
+village name that names many villages is only looked at in a province the text names.
 
 Output (``location.region`` of the complaint)::
 
-    {"code": "64.08.05", "province": "Kalimantan Timur", "regency": "Kabupaten Kutai Timur",
+    {"code": "64.08.04", "province": "Kalimantan Timur", "regency": "Kabupaten Kutai Timur",
      "district": "Sangatta Utara", "village": null, "level": "district", "confidence": 0.9,
      "candidates": [], "source": "text"}
 """
@@ -100,9 +103,9 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
     matches = [(end - len(key) - 1, end, key) for end, key in index.automaton.iter(padded)]
     found: list[Mention] = []
     villages = []
+    covers = [(s, e) for s, e, k in matches if not regions.ordinary(k)] if len(matches) > 1 else []
     for start, end, key in matches:
-        if any(s <= start and end <= e and (s, e) != (start, end) and not regions.ordinary(k)
-               for s, e, k in matches):
+        if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
             continue                        # "muara" inside "muara wahau": the longer name
         before = padded[:start].rsplit(" ", 2)
         context = (before[-1] if len(before) > 1 else "", before[-2] if len(before) > 2 else "", start)
