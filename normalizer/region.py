@@ -52,6 +52,7 @@ MARKED, FUZZY_WEIGHT, FUZZY_CUTOFF = 3.0, 2.5, 85
 MIN_SCORE = 1.0
 LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 MAX_CANDIDATES = 5
+MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
 PREFIXES = (2, 5, 8, 13)    # the lengths of a province's, regency's, district's, village's code
 
 
@@ -162,10 +163,14 @@ def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) 
     """Names after a marker that matched nothing exactly: the closest name of that level
     inside the region the exact mentions point to."""
     found: list[Mention] = []
+    tries = 0
     for position, token in enumerate(tokens):
         level = MARKERS.get(token)
         if level is None or level == 1 or any(m.level == level for m in exact):
             continue
+        tries += 1
+        if tries > MAX_FUZZY:               # "kec kec kec ...": a few looks, not thousands
+            break
         scope = _scope(index, exact, level)
         if level == 4 and not scope:
             continue

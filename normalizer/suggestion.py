@@ -15,12 +15,16 @@ from normalizer import region as regions_of, routing
 from normalizer.values import Location
 
 log = logging.getLogger(__name__)
+#: Only the start of a long text is read for place names and keywords: a letter names its
+#: place and its subject early, and a 20,000-character text must cost no more than this.
+SUGGESTION_CHARS = 4000
 
 
 def region_of(location: Location | None, text: str) -> tuple[dict | None, list[str]]:
     """The complaint's region (None when no source names one) and the flags."""
     try:
-        found = regions_of.resolve(location.text if location else "", text,
+        found = regions_of.resolve((location.text if location else "")[:SUGGESTION_CHARS],
+                                   text[:SUGGESTION_CHARS],
                                    location.latitude if location else None,
                                    location.longitude if location else None)
     except Exception as exc:  # noqa: BLE001 - a suggestion never fails a complaint
@@ -33,7 +37,7 @@ def region_of(location: Location | None, text: str) -> tuple[dict | None, list[s
 def routing_of(text: str, rules: tuple, found_region: dict | None) -> tuple[dict, list[str]]:
     """The routing suggestion and the flags."""
     try:
-        return routing.suggest(text, rules, found_region), []
+        return routing.suggest(text[:SUGGESTION_CHARS], rules, found_region), []
     except Exception as exc:  # noqa: BLE001 - a suggestion never fails a complaint
         log.error("routing failed (%s); the complaint goes to the national admin", type(exc).__name__)
         return {"agency": routing.NATIONAL_ADMIN, "topic": routing.NO_TOPIC, "region_code": "",

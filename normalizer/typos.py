@@ -57,7 +57,7 @@ def fix(word: str) -> str:
     if answer is not None:
         return answer
     answer = word
-    if len(word) >= MIN_LENGTH and word.isalpha() and word not in _vocabulary \
+    if MIN_LENGTH <= len(word) <= words.LONGEST_WORD and word.isalpha() and word not in _vocabulary \
             and not words.is_root_word(word) and not words.is_root_word(words.stem(word)):
         near = set()
         for variant in _variants(word) | {word}:

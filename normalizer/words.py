@@ -21,6 +21,7 @@ from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _DOUBLED = re.compile(r"^(\w+?)2$")          # "anak2" -> "anak", "bolong2" -> "bolong"
 CACHE_LIMIT = 50_000                          # stems kept; the cache is emptied when full
+LONGEST_WORD = 30                             # longer "words" are not Indonesian: not stemmed
 
 #: SMS and chat spellings citizens use, spelled out (lower case).
 ABBREVIATIONS = {
@@ -82,7 +83,7 @@ def stem(word: str) -> str:
     cached = _stems.get(word)
     if cached is not None:
         return cached
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or len(word) > LONGEST_WORD or not word.isalpha():
         result = word
     else:
         if _stemmer is None:
