@@ -101,6 +101,10 @@ def resolve_text(text: str) -> dict:
 
 def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
     padded = " " + " ".join(tokens) + " "
+    starts, offset = {}, 0                  # the space before each token in ``padded`` -> its index
+    for position, token in enumerate(tokens):
+        starts[offset] = position
+        offset += len(token) + 1
     matches = [(end - len(key) - 1, end, key) for end, key in index.automaton.iter(padded)]
     found: list[Mention] = []
     villages = []
@@ -108,18 +112,18 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
     for start, end, key in matches:
         if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
             continue                        # "muara" inside "muara wahau": the longer name
-        before = padded[:start].rsplit(" ", 2)
-        context = (before[-1] if len(before) > 1 else "", before[-2] if len(before) > 2 else "", start)
+        position = starts[start]
+        context = (tokens[position - 1] if position > 0 else "",
+                   tokens[position - 2] if position > 1 else "", start)
         found += _weigh(key, index.upper.get(key, ()), *context)
         villages.append((key, context))
-    offset = 0                              # the space before each token in ``padded``
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
         key = index.squashed.get(first + second)
         if key and not regions.ordinary(key):
-            context = (tokens[position - 1] if position else "", "", offset)
+            context = (tokens[position - 1] if position else "", "", next(
+                offset for offset, place in starts.items() if place == position))
             found += _weigh(key, index.upper.get(key, ()), *context)
             villages.append((key, context))
-        offset += len(first) + 1
     provinces = {mention.code[:2] for mention in found}
     for key, context in villages:
         found += _weigh(key, _village_entries(index, key, context[0], provinces), *context)
@@ -249,7 +253,7 @@ def _credible(index: regions.RegionIndex, code: str, score: float, support: dict
     own = support[code].weight
     if score > own + 1e-9 or own >= MARKED or code.count(".") < 2:
         return True
-    key = regions.normal(index.name(code))
+    key = index.key_of[code]
     level = code.count(".") + 1
     rivals = [entry for entry in index.keys.get(key, ()) if entry.level <= level and entry.code != code]
     return len(key) >= LONE_NAME_LENGTH and not rivals
