@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import logging
 
-from normalizer import region as regions_of, routing
+from normalizer import region as regions_of, regions, routing, typos
 from normalizer.values import Location
 
 log = logging.getLogger(__name__)
 #: Only the start of a long text is read for place names and keywords: a letter names its
 #: place and its subject early, and a 20,000-character text must cost no more than this.
 SUGGESTION_CHARS = 4000
+
+
+def warm() -> None:
+    """Load the region data, the typo index, the stemmer and the village centroids now
+    (each is otherwise loaded by the first complaint that needs it, once per process)."""
+    regions.index()
+    typos.correct(["samarinda"])
+    regions.nearest_village(-0.5, 117.15)
 
 
 def region_of(location: Location | None, text: str) -> tuple[dict | None, list[str]]:
