@@ -267,6 +267,35 @@ def test_relay_down_the_acknowledgement_is_retried(parts, environ, settings):
         controller.stop()
 
 
+class RefusingRelay:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 mailbox unavailable"
+
+
+def test_a_relay_refusing_the_recipient_dead_letters_the_acknowledgement(parts, settings):
+    from aiosmtpd.controller import Controller
+
+    refusing = Controller(RefusingRelay(), hostname="127.0.0.1", port=free_port())
+    refusing.start()
+    parts.adapters["lapor-mail"].settings = replace(settings, smtp_relay_url=f"smtp://127.0.0.1:{refusing.port}")
+    controller = smtp_server.start(parts, "127.0.0.1", free_port())
+    stop = threading.Event()
+    notifier = threading.Thread(target=NotifyWorker(parts, stop).run, daemon=True)
+    notifier.start()
+    try:
+        assert submit(controller.port, mail())[0] == 250
+        wait_for(lambda: queued_bodies(parts.store.redis, "lapor.dead"), timeout=15,
+                 message="acknowledgement dead-lettered")
+        [dead] = queued_bodies(parts.store.redis, "lapor.dead")
+        assert dead["door_id"] == "lapor-mail" and dead["attempts"] == 1
+        assert parts.store.scheduled("reply") == 0                 # a 5xx is not retried
+    finally:
+        stop.set()
+        notifier.join(15)
+        controller.stop()
+        refusing.stop()
+
+
 def test_status_notices_reach_a_web_reporter_by_email_through_notify_via(parts, gateway, ack_relay):
     from dataclasses import replace as with_fields
 
