@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from channels.email import server as smtp_server  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from gateway.wiring import build_parts, quiet_chatty_libraries  # noqa: E402
-from tests.channels.email_support import PNG, mail  # noqa: E402
+from tests.channels.email.support import PNG, mail  # noqa: E402
 from tests.helpers import free_port, start_redis  # noqa: E402
 
 DOORS = '{"extends": "defaults", "doors": [{"id": "lapor-mail", "channel": "email", ' \

@@ -4,7 +4,7 @@ through the gateway's SMTP server or the IMAP poller (``channels/email/server.py
 tables leave it out) and every HTTP request to ``/in/<door>`` is refused 405: what the
 registry-derived tables that send arbitrary requests to every door see, and what its cases
 file records. ``mail(text, n)`` is the ``n``-th citizen's mail as an MTA delivers it, for the
-tests that go through SMTP or IMAP (``tests/channels/test_email_*.py``) and the fuzz of
+tests that go through SMTP or IMAP (``tests/channels/email/``) and the fuzz of
 ``read_mail`` (``tests/fuzz/test_email_fuzz.py``).
 """
 from __future__ import annotations

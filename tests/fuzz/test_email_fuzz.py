@@ -21,7 +21,7 @@ from config.doors import Door
 from config.settings import load_settings
 from normalizer.normalize import Context, build_complaint, interpret
 from normalizer.schema import ComplaintSchema
-from tests.channels.email_support import PNG, mail
+from tests.channels.email.support import PNG, mail
 from tests.fuzz.profiles import fuzz, timeout_seconds
 
 pytestmark = pytest.mark.timeout(timeout_seconds())

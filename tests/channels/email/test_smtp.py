@@ -1,87 +1,17 @@
 """The e-mail door through the gateway's real SMTP server (aiosmtpd) fed by ``smtplib``, the
 real intake on a real Redis, and the acknowledgement sent by the real notifier through a
-real relay (another aiosmtpd) that captures it."""
+real relay (another aiosmtpd) that captures it: what a mail becomes, what is refused,
+ignored or deduplicated (the doors and helpers: ``support``; the gateway: ``conftest``)."""
 from __future__ import annotations
 
-import json
 import smtplib
-from email import policy
-import threading
-from dataclasses import replace
 
 import pytest
 
-from channels.email import server as smtp_server
-from forwarder.notifier import NotifyWorker
 from normalizer import tracking
 from normalizer.schema import ComplaintSchema, FollowUpEventSchema
-from tests.channels.email_support import PNG, mail, relay
-from tests.helpers import free_port, inbound, queued_bodies, wait_for
-
-DOOR = {"id": "lapor-mail", "channel": "email", "agency": "Dinas PU Kota Contoh",
-        "options": {"address": "lapor@dinas.test", "authserv_id": "mx.dinas.test",
-                    "trusted_relays": ["127.0.0.1/32"]}}
-STRICT = {"id": "lapor-ketat", "channel": "email", "agency": "Inspektorat",
-          "options": {"address": "ketat@dinas.test", "authserv_id": "mx.dinas.test",
-                      "trusted_relays": "127.0.0.1/32", "require_dmarc_pass": True}}
-SENDER = "budi.santoso@warga.test"
-
-
-@pytest.fixture
-def ack_relay():
-    with relay() as running:
-        yield running
-
-
-@pytest.fixture
-def environ(environ, tmp_path, ack_relay):
-    doors = tmp_path / "doors.json"
-    web = {"id": "web", "channel": "web", "agency": "KemenPANRB",
-           "options": {"notify_via": {"email": "lapor-mail"}}}
-    doors.write_text(json.dumps({"extends": "defaults", "doors": [DOOR, STRICT, web]}))
-    environ.update(LAPOR_DOORS_FILE=str(doors), LAPOR_MAX_ATTACHMENT_BYTES="2048",
-                   LAPOR_SMTP_RELAY_URL=f"smtp://127.0.0.1:{ack_relay.port}",
-                   LAPOR_RETRY_BASE_SECONDS="0.05", LAPOR_RETRY_CAP_SECONDS="0.2")
-    return environ
-
-
-@pytest.fixture
-def gateway(parts):
-    """The SMTP server and the notifier, running on ``parts``; yields the SMTP port."""
-    port = free_port()
-    controller = smtp_server.start(parts, "127.0.0.1", port)
-    stop = threading.Event()
-    notifier = threading.Thread(target=NotifyWorker(parts, stop).run, daemon=True)
-    notifier.start()
-    yield port
-    stop.set()
-    notifier.join(15)
-    controller.stop()
-
-
-def submit(port: int, message, rcpt: str | None = None, mail_from: str | None = None,
-           source: str = "127.0.0.1") -> tuple[int, str]:
-    """Send one mail the way an MTA does; the SMTP answer to RCPT (when refused) or DATA."""
-    with smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=20) as client:
-        client.ehlo("mx.warga.test")
-        client.mail(SENDER if mail_from is None else mail_from)
-        code, text = client.rcpt(rcpt or str(message["To"]))
-        if code != 250:
-            return code, text.decode()
-        code, text = client.data(message.as_bytes(policy=policy.SMTP))   # CRLF, as MTAs send
-        return code, text.decode()
-
-
-def number_of(answer: str) -> str:
-    return tracking.compact(answer.rsplit(" ", 1)[-1])
-
-
-def complaint_of(parts, answer: str) -> dict:
-    return parts.store.complaint(parts.store.tracking_owner(number_of(answer)))
-
-
-def queued(parts) -> list[dict]:
-    return queued_bodies(parts.store.redis, "lapor.complaints")
+from tests.channels.email.support import PNG, SENDER, complaint_of, mail, number_of, queued, submit
+from tests.helpers import wait_for
 
 
 def test_plain_mail_is_a_complaint_acknowledged_by_a_threaded_mail(parts, gateway, ack_relay, caplog):
@@ -107,13 +37,6 @@ def test_plain_mail_is_a_complaint_acknowledged_by_a_threaded_mail(parts, gatewa
     assert number in ack.get_content() and "Laporan Anda diterima" in ack.get_content()
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "lapor-mail" in logged and SENDER not in logged and "Budi Santoso" not in logged
-
-
-def test_english_mail_is_answered_in_english(parts, gateway, ack_relay):
-    code, answer = submit(gateway, mail("The bridge is broken.", headers={"Content-Language": "en-GB"}))
-    assert code == 250
-    wait_for(lambda: ack_relay.mails, timeout=15, message="acknowledgement relayed")
-    assert str(ack_relay.mails[0][2]["Subject"]).endswith("] Your report was received")
 
 
 def test_html_only_mail_becomes_text(parts, gateway):
@@ -243,73 +166,6 @@ def test_a_store_failure_is_answered_451_so_the_mta_retries(parts, gateway, monk
     monkeypatch.setattr(parts.intake, "take", broken)
     code, answer = submit(gateway, mail())
     assert code == 451 and answer.startswith("4.3.0")
-
-
-def test_relay_down_the_acknowledgement_is_retried(parts, environ, settings):
-    port = free_port()                                  # nothing listens there yet
-    env_parts = parts
-    env_parts.adapters["lapor-mail"].settings = replace(settings, smtp_relay_url=f"smtp://127.0.0.1:{port}")
-    controller = smtp_server.start(env_parts, "127.0.0.1", free_port())
-    stop = threading.Event()
-    notifier = threading.Thread(target=NotifyWorker(env_parts, stop).run, daemon=True)
-    notifier.start()
-    try:
-        code, _answer = submit(controller.port, mail())
-        assert code == 250
-        wait_for(lambda: env_parts.store.scheduled("reply") >= 1, timeout=15,
-                 message="reply scheduled for a retry")
-        with relay(port) as late:
-            wait_for(lambda: late.mails, timeout=20, message="acknowledgement after the relay is back")
-            assert str(late.mails[0][2]["Subject"]).endswith("Laporan Anda diterima")
-    finally:
-        stop.set()
-        notifier.join(15)
-        controller.stop()
-
-
-class RefusingRelay:
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        return "550 5.1.1 mailbox unavailable"
-
-
-def test_a_relay_refusing_the_recipient_dead_letters_the_acknowledgement(parts, settings):
-    from aiosmtpd.controller import Controller
-
-    refusing = Controller(RefusingRelay(), hostname="127.0.0.1", port=free_port())
-    refusing.start()
-    parts.adapters["lapor-mail"].settings = replace(settings, smtp_relay_url=f"smtp://127.0.0.1:{refusing.port}")
-    controller = smtp_server.start(parts, "127.0.0.1", free_port())
-    stop = threading.Event()
-    notifier = threading.Thread(target=NotifyWorker(parts, stop).run, daemon=True)
-    notifier.start()
-    try:
-        assert submit(controller.port, mail())[0] == 250
-        wait_for(lambda: queued_bodies(parts.store.redis, "lapor.dead"), timeout=15,
-                 message="acknowledgement dead-lettered")
-        [dead] = queued_bodies(parts.store.redis, "lapor.dead")
-        assert dead["door_id"] == "lapor-mail" and dead["attempts"] == 1
-        assert parts.store.scheduled("reply") == 0                 # a 5xx is not retried
-    finally:
-        stop.set()
-        notifier.join(15)
-        controller.stop()
-        refusing.stop()
-
-
-def test_status_notices_reach_a_web_reporter_by_email_through_notify_via(parts, gateway, ack_relay):
-    from dataclasses import replace as with_fields
-
-    from gateway.central_api import notify
-
-    message = with_fields(inbound("Trotoar rusak di Jl. Mawar.", sender="siti.aminah@warga.test",
-                                  door="web", channel="web"), sender_kind="email")
-    outcome = parts.intake.take(message)
-    assert notify(parts, outcome.complaint_id, outcome.tracking_number)
-    wait_for(lambda: ack_relay.mails, timeout=15, message="status notice relayed")
-    _from, recipients, notice = ack_relay.mails[0]
-    assert recipients == ["siti.aminah@warga.test"]
-    assert str(notice["Subject"]) == (f"[LAPOR! {tracking.display(outcome.tracking_number)}] "
-                                      "Kabar terbaru laporan Anda")
 
 
 def test_the_http_door_of_an_email_door_refuses_requests(client):

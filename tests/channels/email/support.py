@@ -1,28 +1,36 @@
-"""Real mail servers for the e-mail door's tests, on loopback: an ``aiosmtpd`` relay that
-captures what the gateway sends (its acknowledgements), a Dovecot IMAP server (Debian's
-``dovecot-imapd``) with one passwd-file user and a Maildir the tests deliver into, and mail
-builders. Nothing is faked: the gateway's own SMTP server, ``smtplib`` and ``imap-tools``
-talk to these over TCP."""
+"""Helpers of the e-mail door's tests: the test doors, an ``aiosmtpd`` relay on loopback that
+captures what the gateway sends (its replies), the Dovecot configuration and Maildir
+delivery (the server itself is ``conftest.dovecot``), mail builders and ``submit`` (one mail
+as an MTA sends it). Nothing is faked: the gateway's own SMTP server, ``smtplib`` and
+``imap-tools`` talk to these over TCP."""
 from __future__ import annotations
 
 import contextlib
 import os
 import pwd
-import shutil
-import subprocess
-import tempfile
+import smtplib
 import threading
 import time
 import uuid
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
-import pytest
 from aiosmtpd.controller import Controller
 
-from tests.helpers import free_port, wait_for
+from normalizer import tracking
+
+from tests.helpers import free_port, queued_bodies
+
+DOOR = {"id": "lapor-mail", "channel": "email", "agency": "Dinas PU Kota Contoh",
+        "options": {"address": "lapor@dinas.test", "authserv_id": "mx.dinas.test",
+                    "trusted_relays": ["127.0.0.1/32"]}}
+STRICT = {"id": "lapor-ketat", "channel": "email", "agency": "Inspektorat",
+          "options": {"address": "ketat@dinas.test", "authserv_id": "mx.dinas.test",
+                      "trusted_relays": "127.0.0.1/32", "require_dmarc_pass": True}}
+SENDER = "budi.santoso@warga.test"
+
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 IMAP_USER, IMAP_PASSWORD = "pengaduan@dinas.test", "sandi-imap-123"
@@ -144,44 +152,6 @@ class Dovecot:
         return ""
 
 
-@pytest.fixture(scope="session")
-def dovecot():
-    if not Path("/usr/sbin/dovecot").exists():
-        pytest.fail("dovecot-imapd is not installed; scripts/test.sh installs it")
-    # Not under pytest's tmp folders (700 down the path): Dovecot's auth and mail processes
-    # run as its own users and must reach the passwd file and the Maildir.
-    base = Path(tempfile.mkdtemp(prefix="lapor-dovecot-"))
-    if os.getuid() == 0:        # Dovecot refuses mail access as root: the mail user is dovecot's
-        internal = login = "dovecot"
-        entry = pwd.getpwnam("dovecot")
-        uid, gid = entry.pw_uid, entry.pw_gid
-        login = "dovenull" if _has_user("dovenull") else "dovecot"
-    else:
-        internal = login = pwd.getpwuid(os.getuid()).pw_name
-        uid, gid = os.getuid(), os.getgid()
-    port = free_port()
-    base.chmod(0o755)
-    (base / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}\n")
-    (base / "passwd").chmod(0o644)                     # a test password only
-    server = Dovecot(base, port, uid, gid)
-    for folder in ("new", "cur", "tmp"):
-        (server.maildir / folder).mkdir(parents=True)
-    for path in [base / "home", *(base / "home").rglob("*")]:
-        os.chown(path, uid, gid)
-    (base / "dovecot.conf").write_text(DOVECOT_CONF.format(base=base, port=port, uid=uid, gid=gid,
-                                                           internal=internal, login=login))
-    process = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", str(base / "dovecot.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_for(lambda: _listening(port), timeout=20, message="dovecot listening")
-    yield server
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    shutil.rmtree(base, ignore_errors=True)
-
-
 def _has_user(name: str) -> bool:
     try:
         pwd.getpwnam(name)
@@ -196,3 +166,28 @@ def _listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def submit(port: int, message, rcpt: str | None = None, mail_from: str | None = None,
+           source: str = "127.0.0.1") -> tuple[int, str]:
+    """Send one mail the way an MTA does; the SMTP answer to RCPT (when refused) or DATA."""
+    with smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=20) as client:
+        client.ehlo("mx.warga.test")
+        client.mail(SENDER if mail_from is None else mail_from)
+        code, text = client.rcpt(rcpt or str(message["To"]))
+        if code != 250:
+            return code, text.decode()
+        code, text = client.data(message.as_bytes(policy=policy.SMTP))   # CRLF, as MTAs send
+        return code, text.decode()
+
+
+def number_of(answer: str) -> str:
+    return tracking.compact(answer.rsplit(" ", 1)[-1])
+
+
+def complaint_of(parts, answer: str) -> dict:
+    return parts.store.complaint(parts.store.tracking_owner(number_of(answer)))
+
+
+def queued(parts) -> list[dict]:
+    return queued_bodies(parts.store.redis, "lapor.complaints")

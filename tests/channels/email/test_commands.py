@@ -17,11 +17,11 @@ from channels.email import cli as email_cli
 from channels.email.adapter import EmailAdapter
 from config.doors import load_catalogue
 from config.settings import load_settings
-from tests.channels.email_support import mail
+from tests.channels.email.support import mail
 from tests.helpers import free_port, stop_gracefully, wait_for
 
 SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
-GUIDE = (Path(__file__).parents[2] / "docs" / "channels" / "email.md").read_text("utf-8")
+GUIDE = (Path(__file__).parents[3] / "docs" / "channels" / "email.md").read_text("utf-8")
 DOOR = {"id": "lapor-mail", "channel": "email", "agency": "Dinas PU",
         "options": {"address": "lapor@dinas.test"}}
 

@@ -11,7 +11,7 @@ from channels.email import auth, client
 from channels.email.body import html_to_text, latest_reply
 from channels.email.payload import read
 from config.settings import SettingsError, load_settings
-from tests.channels.email_support import mail
+from tests.channels.email.support import mail
 from tests.helpers import free_port
 
 NEW = "Lampu jalan di depan pasar masih mati."

@@ -12,14 +12,14 @@ import pytest
 
 from channels.email.poller import ImapPoller, run_poller
 from config.settings import SettingsError
-from tests.channels.email_support import IMAP_PASSWORD, IMAP_USER, dovecot, mail  # noqa: F401
+from tests.channels.email.support import IMAP_PASSWORD, IMAP_USER, mail
 from tests.helpers import queued_bodies, wait_for
 
 RESULTS = "mx.dinas.test; spf=pass; dkim=pass; dmarc={}"
 
 
 @pytest.fixture
-def environ(environ, tmp_path, dovecot):  # noqa: F811 - the fixture imported above
+def environ(environ, tmp_path, dovecot):
     dovecot.clear()
     door = {"id": "kotak-surat", "channel": "email", "agency": "Dinas Kesehatan",
             "credentials": {"username": "LAPOR_KOTAK_SURAT_USER", "password": "LAPOR_KOTAK_SURAT_PASSWORD"},
@@ -42,7 +42,7 @@ def complaints(parts) -> list[dict]:
     return [body for body in queued_bodies(parts.store.redis, "lapor.complaints") if "id" in body]
 
 
-def test_unseen_mail_becomes_complaints_and_is_marked_seen_only_after(parts, dovecot):  # noqa: F811
+def test_unseen_mail_becomes_complaints_and_is_marked_seen_only_after(parts, dovecot):
     taken = dovecot.deliver(signed("Puskesmas tutup pada jam kerja.", message_id="imap-1"))
     bounce = dovecot.deliver(signed("Delivery failed", headers={"Auto-Submitted": "auto-generated"}))
     failing = dovecot.deliver(signed("Tidak terautentikasi", verdict="fail"))
@@ -56,7 +56,7 @@ def test_unseen_mail_becomes_complaints_and_is_marked_seen_only_after(parts, dov
     assert run_poller(parts, "kotak-surat", threading.Event(), once=True) == 0   # nothing unseen
 
 
-def test_a_failed_intake_leaves_the_mail_unseen_and_the_next_poll_takes_it(parts, dovecot, monkeypatch):  # noqa: F811
+def test_a_failed_intake_leaves_the_mail_unseen_and_the_next_poll_takes_it(parts, dovecot, monkeypatch):
     name = dovecot.deliver(signed("Obat kosong di apotek RSUD.", message_id="imap-retry"))
     real = parts.intake.take
     monkeypatch.setattr(parts.intake, "take", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
@@ -67,7 +67,7 @@ def test_a_failed_intake_leaves_the_mail_unseen_and_the_next_poll_takes_it(parts
     assert len(complaints(parts)) == 1 and dovecot.flags(name) == "S"
 
 
-def test_idle_takes_new_mail_at_once(parts, dovecot):  # noqa: F811
+def test_idle_takes_new_mail_at_once(parts, dovecot):
     poller = ImapPoller(parts.adapters["kotak-surat"], parts.intake)
     stop = threading.Event()
     thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
@@ -84,7 +84,7 @@ def test_idle_takes_new_mail_at_once(parts, dovecot):  # noqa: F811
     assert not thread.is_alive()
 
 
-def _logins(dovecot) -> int:  # noqa: F811
+def _logins(dovecot) -> int:
     return (dovecot.base / "dovecot.log").read_text(errors="replace").count("Login: user=")
 
 
