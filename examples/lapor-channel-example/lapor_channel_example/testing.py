@@ -73,6 +73,15 @@ class SmsAggregatorSender(Sender):
     def request(self, text: str, n: int) -> Request:
         return self.signed(form_bytes(self.pairs(text, n)))
 
+    def thread(self, text: str, message_no: int, n: int) -> Request:
+        """The ``n``-th citizen's ``message_no``-th message: the same number, its own delivery."""
+        pairs = self.pairs(text, n)
+        pairs[0] = ("delivery_id", f"dlv-20261124-{n:08d}-{message_no}")
+        return self.signed(form_bytes(pairs))
+
+    def thread_identifiers(self, n: int) -> list[str]:
+        return [f"dlv-20261124-{n:08d}-1", f"dlv-20261124-{n:08d}-2", f"62812{n:08d}", f"812{n:08d}"]
+
     def forged(self, kind: str, text: str, n: int) -> Request:
         body = form_bytes(self.pairs(text, n))
         if kind == "none":
