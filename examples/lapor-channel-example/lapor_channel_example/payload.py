@@ -44,8 +44,8 @@ def read_fields(body: bytes, content_type: str) -> dict:
     if kind == FORM:
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                              max_num_fields=MAX_FIELDS)
-        except ValueError:                       # not UTF-8, or too many fields
+                              max_num_fields=MAX_FIELDS, errors="strict")
+        except ValueError:                       # not UTF-8 (raw or %-escaped), too many fields
             raise Rejected(400, "body is not a readable form") from None
         fields: dict = {}
         for key, value in pairs:
