@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import redis
 
-from forwarder import keys, scripts
+from forwarder import keys, scripts, store_client
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_stats import PublicStatsRecords, accept_part
 
@@ -86,9 +86,8 @@ class Store:
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
-                                      health_check_interval=30)
-        return cls(client, settings.dedup_ttl_days * 86400, settings.retention_days * 86400)
+        """``url``: ``redis://``, ``unix://`` or ``sentinel://`` (``forwarder.store_client``)."""
+        return cls(store_client.connect(url), settings.dedup_ttl_days * 86400, settings.retention_days * 86400)
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
