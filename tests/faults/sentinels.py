@@ -22,6 +22,7 @@ FAILOVER_TIMEOUT_MS = 5000
 class SentinelGroup:
     def __init__(self, base: Path, redis_options: tuple[str, ...] = ()):
         self.base = Path(base)
+        redis_options = (*redis_options, "--repl-diskless-sync-delay", "0")
         self.primary = RedisServer(self.base / "primary", extra=redis_options)
         self.replica_port = free_port()
         self.replica = RedisServer(self.base / "replica", port=self.replica_port,
@@ -68,9 +69,11 @@ class SentinelGroup:
     def _settled(self) -> bool:
         try:
             replicas = self.ask("SENTINEL", "REPLICAS", MASTER_NAME)
+            linked = redis.Redis(port=self.replica_port).info("replication")
             return all(len(redis.Redis(port=port, decode_responses=True).execute_command(
                 "SENTINEL", "SENTINELS", MASTER_NAME)) == 2 for port in self.sentinel_ports) \
-                and any("s_down" not in str(item) for item in replicas)
+                and any("s_down" not in str(item) for item in replicas) \
+                and linked.get("master_link_status") == "up"
         except (redis.RedisError, RuntimeError):
             return False
 
@@ -86,6 +89,16 @@ class SentinelGroup:
             except (redis.RedisError, RuntimeError):
                 return False
         wait_for(promoted, timeout=timeout, interval=0.1, message=f"port {port} promoted")
+
+    def wait_demoted(self, port: int, timeout: float = 60.0) -> None:
+        """Until the server on ``port`` (the old primary) answers as a replica."""
+        def demoted() -> bool:
+            try:
+                role = redis.Redis(port=port, socket_timeout=1).execute_command("ROLE")[0]
+                return role in (b"slave", "slave")
+            except redis.RedisError:
+                return False
+        wait_for(demoted, timeout=timeout, interval=0.1, message=f"port {port} demoted")
 
     def stop(self) -> None:
         for process in self.sentinels:

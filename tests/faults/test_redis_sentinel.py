@@ -8,17 +8,19 @@ broker is the same Redis, through kombu's ``sentinel://`` transport). Mid-intake
 ``kill9``     SIGKILL of the primary: the Sentinels agree it is down (1 s) and promote
               the replica; the old primary is started again later and rejoins as a replica.
 
-Each runs with Redis as configured by default (``none``) and with ``min-replicas``
-(``min-replicas-to-write 1``, ``min-replicas-max-lag 1``: a primary without a replica that
-answered in the last second refuses writes, so intake spools instead of writing where the
-write would be thrown away).
+Each runs with ``min-replicas`` (``min-replicas-to-write 1``, ``min-replicas-max-lag 1``:
+a primary without a replica that answered in the last second refuses writes, so intake
+spools instead of writing where the write would be thrown away) and, at full size
+(``LAPOR_FAULT_SCALE=full``), also with Redis's defaults (``none``) to measure the gap.
 
 Asserted: the gateway follows the new primary (every complaint answered after the
 promotion is delivered and in the new primary's ledger), every copy under its own
-Idempotency-Key, nothing dead-lettered, the forwarder stops cleanly. *Measured, not
-asserted*: complaints answered but lost by the failover (replication is asynchronous:
-writes the old primary acknowledged and had not passed on, or took after the promotion,
-are discarded when it rejoins as a replica). docs/reliability.md reports them.
+Idempotency-Key, nothing dead-lettered, the forwarder stops cleanly; with ``min-replicas``
+and ``SENTINEL FAILOVER``, nothing lost, at the central side or in the ledger. *Measured*
+otherwise: complaints answered but lost by the failover (replication is asynchronous, and
+until the Sentinels demote the old primary, about 10 s after the promotion, connections
+opened before keep writing to it; it throws those writes away when it rejoins as a
+replica). docs/reliability.md reports them.
 """
 from __future__ import annotations
 
@@ -27,13 +29,17 @@ import time
 
 import pytest
 
-from tests.faults.figures import Figures, fill, rounded
+from normalizer import suggestion
+from tests.faults import scale as scales
+from tests.faults.figures import Figures, fill
 from tests.faults.load import IntakeLoad
 from tests.faults.sentinels import MASTER_NAME, SentinelGroup
-from tests.helpers import wait_for
 
 GUARDS = {"none": (), "min-replicas": ("--min-replicas-to-write", "1",
                                         "--min-replicas-max-lag", "1")}
+# Small size: the recommended setting only (each run waits about 11 s for the Sentinels to
+# demote the old primary); full size also measures the gap without it.
+RUN_GUARDS = list(GUARDS) if scales.current().name == "full" else ["min-replicas"]
 
 
 @pytest.fixture
@@ -43,17 +49,22 @@ def group(tmp_path, guard):
     running.stop()
 
 
-def _fail_over(group: SentinelGroup, fault: str) -> None:
+def _fail_over(group: SentinelGroup, fault: str) -> float:
+    """The fault; returns when the old primary answers as a replica of the promoted one
+    (the moment from which no write can land where it will be thrown away)."""
     if fault == "failover":
         group.ask("SENTINEL", "FAILOVER", MASTER_NAME)
     else:
         group.primary.stop(signal.SIGKILL)
     group.wait_promoted(group.replica_port)
+    promoted = time.monotonic()
     if fault == "kill9":
         group.primary.start()          # back, and told by the Sentinels to follow the new one
+    group.wait_demoted(group.primary.port)
+    return promoted
 
 
-@pytest.mark.parametrize("guard", list(GUARDS))
+@pytest.mark.parametrize("guard", RUN_GUARDS)
 @pytest.mark.parametrize("fault", ["failover", "kill9"])
 def test_redis_primary_fails_over_under_intake(fault, guard, group, make_rig, scale, tmp_path):
     store_url = "redis://127.0.0.1:1/0"     # host and port unused: the Sentinels name the primary
@@ -61,18 +72,21 @@ def test_redis_primary_fails_over_under_intake(fault, guard, group, make_rig, sc
                    LAPOR_REDIS_MASTER_NAME=MASTER_NAME)
     figures = Figures(f"redis-sentinel-{fault}", "redis", scale.name,
                       fault_kind=f"Sentinel {fault}, {guard}", extra={"guard": guard})
+    suggestion.warm()       # region data, as a web process does before its first request
     started = time.monotonic()
     rig.forwarder.start()
-    load = IntakeLoad(rig.parts.intake, scale.sentinel_rate, duration=scale.sentinel_seconds).start()
-    third = int(scale.sentinel_rate * scale.sentinel_seconds / 3)   # the first take warms up
-    wait_for(lambda: len(load.answered()) >= third, timeout=60, message="a third of the intake")
+    load = IntakeLoad(rig.parts.intake, scale.sentinel_rate, duration=scale.deadline_seconds).start()
+    time.sleep(scale.sentinel_seconds / 3)
     before = set(load.answered())
     began = time.monotonic()
-    _fail_over(group, fault)
-    switch_seconds = time.monotonic() - began
-    after_switch = set(load.answered())
-    load.join(scale.sentinel_seconds + scale.deadline_seconds)
-    later = set(load.issued) - after_switch
+    promoted = _fail_over(group, fault)
+    demoted = time.monotonic()
+    time.sleep(1.0)                          # takes in flight at the demotion are answered
+    settled = set(load.answered())
+    time.sleep(max(1.0, scale.sentinel_seconds / 3))
+    load.stop()
+    load.join(scale.deadline_seconds)
+    later = set(load.issued) - settled       # taken once the old primary was a replica
     rig.wait_drained(load.issued, scale.deadline_seconds / 3)
     figures.seconds = time.monotonic() - started
     exit_code = rig.forwarder.terminate()
@@ -80,18 +94,20 @@ def test_redis_primary_fails_over_under_intake(fault, guard, group, make_rig, sc
     figures.faults = 1
     details = fill(figures, load.issued, rig.central, rig.store)
     lost = set(load.issued) - rig.central.ids()
-    figures.extra.update(switch_seconds=round(switch_seconds, 1), spooled=rig.spooled,
-                         answered_before=len(before), answered_during=len(after_switch - before),
-                         answered_after=len(later), intake_refused=load.refused,
+    figures.extra.update(promoted_seconds=round(promoted - began, 1),
+                         demoted_seconds=round(demoted - began, 1), spooled=rig.spooled,
+                         answered_before=len(before), answered_during=len(settled - before),
+                         answered_after=len(later), lost_before=len(lost & before),
+                         lost_during=len(lost & (settled - before)), intake_refused=load.refused,
                          slowest_answer_seconds=round(load.slowest, 2),
-                         restored=rig.forwarder.restored(), forwarder_exit=exit_code,
-                         drained_seconds=rounded(figures.seconds))
+                         restored=rig.forwarder.restored(), forwarder_exit=exit_code)
     figures.report(tmp_path, load.issued)
 
-    assert group.primary_port() == group.replica_port
-    assert later and not later & lost, f"not delivered after the promotion: {details}"
-    states = rig.store.ledger_states(later)
-    assert set(states) <= {"delivered"}, f"the new primary's ledger: {states}"
+    assert later and not later & lost, f"not delivered once the old primary was a replica: {details}"
+    assert set(rig.store.ledger_states(later)) <= {"delivered"}, "the new primary's ledger"
+    if guard == "min-replicas" and fault == "failover":
+        assert not lost and "missing" not in figures.extra["ledger"], \
+            f"min-replicas-to-write let a demoted primary take writes: {details}"
     assert not details["wrong_numbers"] and rig.central.key_mismatches == []
     assert figures.dead == 0 and rig.dead_letters() == 0
     assert exit_code == 0, f"forwarder did not stop cleanly on SIGTERM: {exit_code}"
