@@ -32,7 +32,7 @@ from normalizer.values import OutboundMessage
 
 log = logging.getLogger("lapor.notifier")
 _FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to", "tracking_number",
-           "reply_id", "language")
+           "reply_id", "language", "status")
 
 
 def enqueue_reply(publisher, channel: str, reply: dict) -> None:

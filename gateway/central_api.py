@@ -44,6 +44,8 @@ from normalizer.schema import StatusUpdateSchema
 blueprint = Blueprint("central", __name__)
 log = logging.getLogger("lapor.central")
 REPLAY_WINDOW = 300
+#: the public status fields a door's status callback carries (never the reporter's)
+STATUS_FIELDS = ("status", "agency", "note", "service_level", "due_date", "updated_at")
 
 
 def _parts():
@@ -76,8 +78,13 @@ def status_callback():
     if current is None or (cid and current.get("id") != cid):
         return jsonify(error="unknown complaint"), 404
     cid = current["id"]
-    parts.store.update_status(number, _status_fields(update))
+    fields = _status_fields(update)
+    parts.store.update_status(number, fields)
     log.info("status complaint=%s -> %s", cid, update["status"])
+    door = parts.catalogue.doors.get(current.get("door", ""))
+    adapter = parts.adapters.get(door.id) if door else None
+    if adapter is not None and adapter.status_target() != "reporter":
+        return jsonify(ok=True, notified=call_back(parts, door, cid, number, {**current, **fields}))
     return jsonify(ok=True, notified=notify(parts, cid, number))
 
 
@@ -126,6 +133,25 @@ def _check(parts, payload: bytes, kind: str) -> central.Verified:
                                    request.headers.get("X-Lapor-Signature", ""), kind,
                                    accept_v1=parts.settings.accept_signature_v1,
                                    window=REPLAY_WINDOW)
+
+
+def call_back(parts, door, cid: str, number: str, status: dict) -> bool:
+    """Queue a status change to a door that calls its owner back (a webhook door's
+    ``callback_url``): the public status only, in the reporter's language; False when the
+    door has nowhere to call."""
+    if parts.adapters[door.id].status_target() != "door":
+        return False
+    lang = parts.store.route(cid).get("lang", "id")
+    try:
+        enqueue_reply(parts.publisher, door.channel, {
+            "door_id": door.id, "to": "", "complaint_id": cid, "kind": "status",
+            "text": parts.intake.status_reply(number, lang, key="status_notice"),
+            "tracking_number": number, "language": lang,
+            "status": {key: status.get(key, "") for key in STATUS_FIELDS}})
+    except PublishError as exc:
+        log.error("status callback not queued complaint=%s: %s", cid, exc)
+        return False
+    return True
 
 
 def notify(parts, cid: str, number: str) -> bool:

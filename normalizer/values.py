@@ -101,6 +101,8 @@ class OutboundMessage:
     tracking_number: str = ""
     reply_id: str = ""             # the gateway's id of this reply (delivery reports name it)
     language: str = "id"           # the citizen's (id, en): what the adapter writes itself is in it
+    status: dict | None = None     # a status change's public fields (status, agency, note,
+                                   # due_date...), for doors that call back (webhook)
 
 
 #: What became of a reply, in order; a report never moves a reply back (``failed`` ranks
