@@ -25,6 +25,9 @@ Features
   (public addresses only, size and time limits; ``options.media_hosts``, a list of host
   names, narrows where from).
 
+``options.insecure_origins_for_tests`` admits the tests' local stand-ins for the agency's
+servers (``channels/download.py``); never set in production.
+
 Sample door (docs/channels/webhook.md)::
 
     {"id": "sapa-warga", "channel": "webhook", "agency": "Pemprov Jawa Barat",
@@ -61,8 +64,7 @@ class WebhookAdapter(ChannelAdapter):
     replies_inline = True            # the 201 answer is the acknowledgement
     required_credentials = ("secret",)
     required_options = ("mapping",)
-    known_options = frozenset({"mapping", "callback_url", "media_hosts",
-                               download.TEST_ORIGINS_OPTION})
+    known_options = frozenset({"mapping", "callback_url", "media_hosts"})
 
     def __init__(self, door, settings: Settings | None = None):
         super().__init__(door, settings)
