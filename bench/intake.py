@@ -14,6 +14,11 @@ wrk at 16 connections:
 * ``kannel``      GET /in/sms-1708 with Kannel's get-url parameters, a new message id each
 * ``web-form``    POST /lapor, form-encoded with a CSRF token and a new submission id each
 * ``json-api``    POST /api/v1/complaints with a new Idempotency-Key each
+* ``webhook``     POST /in/bench-webhook, an agency app's JSON report mapped by JSON Pointers,
+                  signed as Standard Webhooks says (``standardwebhooks``), a new webhook-id
+                  each; wrk's Lua has no HMAC, so the signed requests are made here before
+                  each round (fresh timestamps, within the 5-minute tolerance) and replayed in
+                  order (``WEBHOOK_PER_SECOND`` per second of load; past them, duplicates)
 
 Both servers run side by side and the doors are loaded in interleaved rounds (default 3),
 so a slow spell of a shared machine hits every door alike; the figures are medians, with
@@ -24,6 +29,7 @@ Figures only: nothing is asserted. The goal (DESIGN.md): >= 0.6x bare, p99 < 25 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -74,6 +80,37 @@ request = function()
 end
 setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
 """
+WEBHOOK_SECRET = "whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQtMzItYnl0ZXMhIQ=="
+WEBHOOK_PER_SECOND = 4000
+WEBHOOK_DOORS = {"extends": "defaults", "doors": [
+    {"id": "bench-webhook", "channel": "webhook", "agency": "Pemprov Jawa Barat",
+     "credentials": {"secret": "LAPOR_BENCH_WEBHOOK_SECRET"},
+     "options": {"mapping": {"text": "/laporan/isi", "sender": "/pelapor/hp", "message_id": "/id",
+                             "classification": "/jenis", "location_text": "/lokasi/alamat"}}}]}
+
+
+def webhook_lua(seconds: float) -> str:
+    """wrk requests for the webhook door, signed now: one new report (and webhook-id) each."""
+    from datetime import datetime, timezone
+
+    from standardwebhooks import Webhook
+
+    signer, now = Webhook(WEBHOOK_SECRET), datetime.now(timezone.utc)
+    stamp, prefix, lines = str(int(now.timestamp())), os.urandom(4).hex(), []
+    for n in range(int(WEBHOOK_PER_SECOND * seconds)):
+        msg_id = f"msg_{prefix}_{n}"
+        body = json.dumps({"id": f"SW-{prefix}-{n}", "jenis": "pengaduan",
+                           "laporan": {"isi": "Jalan berlubang di depan pasar Minggu"},
+                           "pelapor": {"hp": "081234567890"}, "lokasi": {"alamat": "Bandung"}})
+        headers = (f'["webhook-id"]="{msg_id}",["webhook-timestamp"]="{stamp}",'
+                   f'["webhook-signature"]="{signer.sign(msg_id, now, body)}",'
+                   '["Content-Type"]="application/json"')
+        lines.append(f'wrk.format("POST","/in/bench-webhook",{{{headers}}},{json.dumps(body)}),')
+    return ("local requests = {\n" + "\n".join(lines) + "\n}\ncounter = 0\n"
+            "request = function()\n  counter = counter + 1\n"
+            "  return requests[(counter - 1) % #requests + 1]\nend\n")
+
+
 BARE_APP = '''
 import os
 
@@ -151,8 +188,10 @@ def main() -> None:
                LAPOR_DOOR_SMS_1708_SECRET=SECRET, LAPOR_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
                # one client address and one contact send everything here: the citizen-facing
                # rate limits would answer 429 (they cost two Redis counters a submission)
-               LAPOR_RATE_LIMIT_IP="off", LAPOR_RATE_LIMIT_SENDER="off")
+               LAPOR_RATE_LIMIT_IP="off", LAPOR_RATE_LIMIT_SENDER="off",
+               LAPOR_DOORS_FILE=str(workdir / "doors.json"), LAPOR_BENCH_WEBHOOK_SECRET=WEBHOOK_SECRET)
     (workdir / "bare_app.py").write_text(BARE_APP)
+    (workdir / "doors.json").write_text(json.dumps(WEBHOOK_DOORS))
     rounds: dict[str, list[dict]] = {}
     try:
         bare_port, gateway_port = free_port(), free_port()
@@ -169,12 +208,14 @@ def main() -> None:
                      ("lpush", bare_port, 'wrk.path = "/lpush"'),
                      ("kannel", gateway_port, KANNEL_LUA % {"secret": SECRET}),
                      ("web-form", gateway_port, FORM_LUA % {"token": token, "cookie": cookie}),
-                     ("json-api", gateway_port, API_LUA))
+                     ("json-api", gateway_port, API_LUA),
+                     ("webhook", gateway_port, lambda: webhook_lua(args.seconds)))
             # Rounds interleave every door, so a slow spell of the machine hits all of them.
             for _ in range(args.rounds):
                 for name, port, lua in doors:
+                    script = lua() if callable(lua) else lua    # the webhook door signs anew
                     rounds.setdefault(name, []).append(
-                        load(port, lua, args.seconds, args.connections, workdir, name))
+                        load(port, script, args.seconds, args.connections, workdir, name))
         finally:
             for process in (bare, gateway):
                 process.terminate()
