@@ -55,7 +55,7 @@ from config.settings import Settings
 from normalizer.values import Attachment, InboundMessage, OutboundMessage, Outcome
 
 WEBHOOK_ID = re.compile(r"[\x21-\x7e]{1,200}")
-TIMESTAMP = re.compile(r"[0-9]{1,12}")
+TIMESTAMP = re.compile(r"[1-9][0-9]{0,11}")
 SIGNATURE = re.compile(r"v1,[A-Za-z0-9+/]+={0,2}( v1,[A-Za-z0-9+/]+={0,2})*")
 
 

@@ -293,3 +293,15 @@ def test_attachments_are_fetched_through_the_shared_downloader_within_the_limits
         with pytest.raises(SendError) as refused:
             bare.fetch_media(Attachment("image", "image/png", provider_ref=files.url + "/f/foto.png"))
         assert refused.value.permanent and len(files.requests) == count
+
+
+@pytest.mark.parametrize("variant", [" {}", "{}.0", "{}.9", "0{}", "+{}", "{}\u00a0"])
+def test_a_timestamp_the_library_alone_would_read_is_refused_unless_canonical(client, parts, variant):
+    """``standardwebhooks`` reads the stamp with ``float()`` and signs its floor: the same
+    signature would pass with `` T``, ``T.0``, ``0T``, ``+T``. Only plain digits are taken."""
+    raw = json.dumps(wh.report()).encode()
+    headers = wh.signed_headers(raw, "msg_stamp")
+    headers["webhook-timestamp"] = variant.format(headers["webhook-timestamp"])
+    answer = wh.post(client, raw, headers=headers)
+    assert answer.status_code == 401 and answer.get_json() == {"error": "malformed signature headers"}
+    nothing_recorded(parts)
