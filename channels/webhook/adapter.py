@@ -71,6 +71,8 @@ class WebhookAdapter(ChannelAdapter):
         self.limits = settings or Settings()
         self.mapping = Mapping.from_option(door.id, door.options["mapping"]) \
             if "mapping" in door.options else None
+        if self._callback_url():
+            client.check_url(door.id, self._callback_url(), download.test_origins(door.options))
 
     # ----- verify ----------------------------------------------------------------------------
     def _signer(self) -> standardwebhooks.Webhook:

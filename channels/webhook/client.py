@@ -36,11 +36,26 @@ from urllib3.util import parse_url
 
 from channels import download
 from channels.base import SendError
+from config.settings import SettingsError
 from normalizer.values import OutboundMessage
 
 STATUS_FIELDS = ("status", "agency", "note", "service_level", "due_date", "updated_at")
 RETRYABLE = frozenset({408, 429})
 TIMEOUT = (3.05, 15.0)
+
+
+def check_url(door_id: str, callback_url: str, test_origins: frozenset) -> None:
+    """A door's ``callback_url``, checked when the door is built: an https URL without user
+    info (or one of the door's test origins); SettingsError (one line) otherwise."""
+    try:
+        url = parse_url(callback_url)
+        origin = f"{(url.scheme or '').lower()}://{(url.host or '').lower()}:{url.port or 80}"
+    except (LocationParseError, ValueError):
+        url, origin = None, ""
+    if url is None or not url.host or url.auth is not None or (
+            (url.scheme or "").lower() != "https" and origin not in test_origins):
+        raise SettingsError(f"door {door_id!r}: options.callback_url must be an https URL "
+                            "(without user info)")
 
 
 def policy(callback_url: str, options: dict) -> download.Policy:

@@ -256,6 +256,24 @@ def test_a_bad_mapping_stops_every_command_with_one_line(tmp_path, environ, mapp
     assert run.stderr.strip().count("\n") == 0 and needle in run.stderr
 
 
+@pytest.mark.parametrize("url", ["http://sapawarga.example.go.id/cb", "ftp://sapawarga.example.go.id/cb",
+                                 "https://user:pw@sapawarga.example.go.id/cb", "file:///etc/passwd", "//x"])
+def test_a_callback_url_that_is_not_https_stops_every_command(tmp_path, environ, url):
+    environ["LAPOR_DOORS_FILE"] = wh.doors_file(tmp_path, wh.door(callback_url=url))
+    with pytest.raises(SettingsError, match="options.callback_url must be an https URL"):
+        _gateway(environ)
+
+
+def test_check_config_prints_a_well_configured_webhook_door(tmp_path, environ):
+    environ["LAPOR_DOORS_FILE"] = wh.doors_file(tmp_path, wh.door(callback_url="https://sapawarga.example.go.id/cb"))
+    run = subprocess.run([sys.executable, "-m", "gateway.cli", "check-config"], env=environ,
+                         capture_output=True, text=True, timeout=60)
+    assert f"door {wh.DOOR_ID}: channel=webhook" in run.stdout, run.stdout + run.stderr
+    assert f"url={PUBLIC}/in/{wh.DOOR_ID}" in run.stdout
+    assert wh.SECRET not in run.stdout + run.stderr
+    assert "error" not in run.stderr, run.stderr
+
+
 def _gateway(environ):
     from gateway.app import create_app
     from gateway.wiring import build_parts
