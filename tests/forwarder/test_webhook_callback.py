@@ -18,7 +18,7 @@ from forwarder.notifier import NotifyWorker
 from forwarder.topology import DEAD
 from tests.channels import webhook_support as wh
 from tests.forwarder.conftest import CENTRAL_SECRET
-from tests.helpers import Receiver, queued_bodies, wait_for
+from tests.helpers import Listener, Receiver, queued_bodies, wait_for
 
 
 @pytest.fixture
@@ -113,14 +113,18 @@ def test_a_receiver_that_refuses_for_good_dead_letters_the_callback(environ, tmp
         assert len(agency.requests) == 1
 
 
-def test_a_callback_to_plain_http_or_loopback_is_refused_without_connecting(environ, tmp_path, agency):
-    """The URL is the operator's, but still only https to a public address: without the
-    test-origin option the local receiver is never reached."""
-    door = wh.door(callback_url=agency.url + "/cb")
-    with gateway(environ, tmp_path, door) as (parts, client):
-        status_change(client, file_report(client))
-        wait_for(lambda: queued_bodies(parts.store.redis, DEAD), message="a dead letter")
-        assert agency.requests == []
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_a_callback_to_a_loopback_address_is_refused_without_connecting(environ, tmp_path, host):
+    """The URL is the operator's, but the callback still goes only to public addresses:
+    without the test-origin option nothing connects to a local port (a bare TCP listener
+    counts connections), and the callback is dead-lettered."""
+    with Listener() as listener:
+        door = wh.door(callback_url=f"https://{host}:{listener.port}/cb")
+        with gateway(environ, tmp_path, door) as (parts, client):
+            status_change(client, file_report(client))
+            [dead] = wait_for(lambda: queued_bodies(parts.store.redis, DEAD), message="a dead letter")
+            assert dead["kind"] == "status"
+        assert listener.connections == 0
 
 
 def test_a_door_without_callback_url_tells_nobody(environ, tmp_path, agency):
