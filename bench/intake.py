@@ -17,7 +17,7 @@ wrk at 16 connections:
 * ``webhook``     POST /in/bench-webhook, an agency app's JSON report mapped by JSON Pointers,
                   signed as Standard Webhooks says (``standardwebhooks``), a new webhook-id
                   each; wrk's Lua has no HMAC, so the signed requests are made here before
-                  each round (fresh timestamps, within the 5-minute tolerance) and replayed in
+                  each round (fresh timestamps, within the 5-minute tolerance) and used in
                   order (``WEBHOOK_PER_SECOND`` per second of load; past them, duplicates)
 
 Both servers run side by side and the doors are loaded in interleaved rounds (default 3),
@@ -89,26 +89,39 @@ WEBHOOK_DOORS = {"extends": "defaults", "doors": [
                              "classification": "/jenis", "location_text": "/lokasi/alamat"}}}]}
 
 
-def webhook_lua(seconds: float) -> str:
-    """wrk requests for the webhook door, signed now: one new report (and webhook-id) each."""
+def webhook_lua(seconds: float, threads: int = 2) -> str:
+    """wrk requests for the webhook door, signed now: a new report (and webhook-id) each.
+    Only the signatures are made here (LuaJIT allows 65,536 constants per function, so
+    they are listed in chunks, one function each); wrk's threads take every ``threads``-th."""
     from datetime import datetime, timezone
 
     from standardwebhooks import Webhook
 
     signer, now = Webhook(WEBHOOK_SECRET), datetime.now(timezone.utc)
-    stamp, prefix, lines = str(int(now.timestamp())), os.urandom(4).hex(), []
-    for n in range(int(WEBHOOK_PER_SECOND * seconds)):
-        msg_id = f"msg_{prefix}_{n}"
-        body = json.dumps({"id": f"SW-{prefix}-{n}", "jenis": "pengaduan",
-                           "laporan": {"isi": "Jalan berlubang di depan pasar Minggu"},
-                           "pelapor": {"hp": "081234567890"}, "lokasi": {"alamat": "Bandung"}})
-        headers = (f'["webhook-id"]="{msg_id}",["webhook-timestamp"]="{stamp}",'
-                   f'["webhook-signature"]="{signer.sign(msg_id, now, body)}",'
-                   '["Content-Type"]="application/json"')
-        lines.append(f'wrk.format("POST","/in/bench-webhook",{{{headers}}},{json.dumps(body)}),')
-    return ("local requests = {\n" + "\n".join(lines) + "\n}\ncounter = 0\n"
-            "request = function()\n  counter = counter + 1\n"
-            "  return requests[(counter - 1) % #requests + 1]\nend\n")
+    stamp, prefix = str(int(now.timestamp())), os.urandom(4).hex()
+    head, _, tail = json.dumps({"id": f"SW-{prefix}-@N@", "jenis": "pengaduan",
+                                "laporan": {"isi": "Jalan berlubang di depan pasar Minggu"},
+                                "pelapor": {"hp": "081234567890"},
+                                "lokasi": {"alamat": "Bandung"}}).partition("@N@")
+    signatures = [signer.sign(f"msg_{prefix}_{n}", now, f"{head}{n}{tail}")
+                  for n in range(int(WEBHOOK_PER_SECOND * seconds))]
+    chunks = "\n".join(
+        ";(function() local t = {" + ",".join(f'"{sig}"' for sig in signatures[at:at + 10000])
+        + "} for i = 1, #t do sigs[#sigs + 1] = t[i] end end)()"
+        for at in range(0, len(signatures), 10000))
+    return f"""sigs = {{}}
+{chunks}
+local started = 0
+setup = function(thread) thread:set("offset", started); started = started + 1 end
+counter = 0
+request = function()
+  local n = (offset + {threads} * counter) % #sigs
+  counter = counter + 1
+  return wrk.format("POST", "/in/bench-webhook", {{["webhook-id"] = "msg_{prefix}_" .. n,
+    ["webhook-timestamp"] = "{stamp}", ["webhook-signature"] = sigs[n + 1],
+    ["Content-Type"] = "application/json"}}, [==[{head}]==] .. n .. [==[{tail}]==])
+end
+"""
 
 
 BARE_APP = '''
