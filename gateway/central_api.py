@@ -17,7 +17,9 @@ Sample body::
 It updates the public status and notifies the reporter on the door they used (or the door
 named by that door's ``notify_via`` option for their kind of handle, e.g. web-form reporters
 who left a phone number get an SMS), unless they opted out (STOP) or left no way to reach
-them. Answers: 200 {"ok": true, "notified": bool}; 401 bad or stale signature; 404 unknown
+them. A complaint whose door calls its owner back instead (``ChannelAdapter.status_target``
+``door``: a webhook door's ``callback_url``) gets one status reply to that door with the
+public status fields, whoever the reporter is (``call_back``). Answers: 200 {"ok": true, "notified": bool}; 401 bad or stale signature; 404 unknown
 complaint; 422 invalid body; 503 when no central secret is configured.
 
 ``GET /api/v1/central/attachments/<sha256>`` gives the central system the bytes of an
