@@ -229,6 +229,14 @@ def test_a_body_that_is_not_utf8_is_400_and_records_nothing(client, parts):
     nothing_recorded(parts)
 
 
+def test_a_long_text_is_kept_cut_and_flagged(tmp_path, environ):
+    environ["LAPOR_MAX_TEXT_CHARS"] = "200"
+    client, parts = _gateway(environ)
+    assert wh.post(client, wh.report("a" * 250)).status_code == 201
+    [complaint] = complaints(parts)
+    assert complaint["body"] == "a" * 200 and "text_truncated_from_250_chars" in complaint["flags"]
+
+
 def test_an_oversized_body_is_413(tmp_path, environ):
     environ["LAPOR_MAX_BODY_BYTES"] = "2048"
     client, parts = _gateway(environ)
