@@ -19,8 +19,9 @@ named by that door's ``notify_via`` option for their kind of handle, e.g. web-fo
 who left a phone number get an SMS), unless they opted out (STOP) or left no way to reach
 them. A complaint whose door calls its owner back instead (``ChannelAdapter.status_target``
 ``door``: a webhook door's ``callback_url``) gets one status reply to that door with the
-public status fields, whoever the reporter is (``call_back``). Answers: 200 {"ok": true, "notified": bool}; 401 bad or stale signature; 404 unknown
-complaint; 422 invalid body; 503 when no central secret is configured.
+public status fields, whoever the reporter is (``call_back``). Answers: 200 {"ok": true,
+"notified": bool}; 401 bad or stale signature; 404 unknown complaint; 422 invalid body; 503
+when no central secret is configured.
 
 ``GET /api/v1/central/attachments/<sha256>`` gives the central system the bytes of an
 attachment a complaint or media event names (``stored_ref: attachment:<sha256>``), signed
