@@ -69,8 +69,8 @@ class WebhookAdapter(ChannelAdapter):
     def __init__(self, door, settings: Settings | None = None):
         super().__init__(door, settings)
         self.limits = settings or Settings()
-        self.mapping = Mapping.from_option(door.id, door.options["mapping"]) \
-            if "mapping" in door.options else None
+        option = door.options.get("mapping")      # unset or empty: not configured (503)
+        self.mapping = Mapping.from_option(door.id, option) if option else None
         if self._callback_url():
             client.check_url(door.id, self._callback_url(), download.test_origins(door.options))
 

@@ -176,6 +176,17 @@ def test_within_the_tolerance_is_taken(client, parts):
     assert wh.post(client, wh.report(), when=wh.stale(-4)).status_code == 201
 
 
+@pytest.mark.parametrize("mapping", ["", {}, None])
+def test_a_door_without_a_mapping_refuses_every_call(tmp_path, environ, mapping):
+    door = wh.door()
+    door["options"]["mapping"] = mapping
+    environ["LAPOR_DOORS_FILE"] = wh.doors_file(tmp_path, door)
+    client, parts = _gateway(environ)
+    answer = wh.post(client, wh.report())
+    assert answer.status_code == 503 and answer.get_json() == {"error": "door not configured"}
+    nothing_recorded(parts)
+
+
 def test_a_door_without_its_secret_refuses_every_call(tmp_path, environ):
     environ.pop(wh.SECRET_VARIABLE)
     client, parts = _gateway(environ)
