@@ -9,6 +9,7 @@ local route_key = KEYS[6]      -- route:<id>
 local stats_key = KEYS[7]      -- stats
 local open_key = KEYS[8]       -- open:<door>:<pseudonym> (or the placeholder)
 local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter)
+local day_key = KEYS[10]       -- stats:day:<day>: the public statistics' counters
 
 local has_dedup = ARGV[1] == '1'     -- the message has a provider id
 local id = ARGV[2]
@@ -29,7 +30,13 @@ local reply_to = ARGV[16]            -- the provider message id to answer
 local public = ARGV[17]              -- '1': the reporter chose a public complaint
 local fingerprint = ARGV[18]         -- keyed hash of a client-chosen id's body ('' when none)
 local lang = ARGV[19]                -- the reporter's language for later notices (id, en)
-local PUBLISH_FROM = 20              -- then the queue commands: (name, key, argument) triples
+local stats_day = ARGV[20]           -- the day it counts for ('' : not counted)
+local channel = ARGV[21]
+local province = ARGV[22]            -- location.region.province or 'unknown'
+local service_class = ARGV[23]
+local stats_expire_at = ARGV[24]     -- epoch seconds: the day leaves the window
+local received_ts = ARGV[25]         -- epoch seconds of received_at
+local PUBLISH_FROM = 26              -- then the queue commands: (name, key, argument) triples
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)
@@ -68,4 +75,18 @@ if handle ~= '' then
   redis.call('EXPIRE', route_key, route_ttl)
   if window > 0 then redis.call('SET', open_key, value, 'EX', window) end
 end
+-- the public statistics' counters (normalizer.public_stats) are a help: whatever fails
+-- there (pcall), the complaint above is recorded and queued all the same
+local function count_for_statistics()
+  if stats_day == '' then return end
+  redis.call('HSET', status_key, 'stats_day', stats_day, 'received_ts', received_ts,
+             'service_level', service_class)
+  for _, field in ipairs({'total', 'channel|' .. channel, 'classification|' .. classification,
+                          'province|' .. province, 'status|diterima',
+                          'open|' .. service_class .. '|' .. due_date}) do
+    redis.call('HINCRBY', day_key, field, 1)
+  end
+  redis.call('EXPIREAT', day_key, stats_expire_at)
+end
+pcall(count_for_statistics)
 return {1, value, recent}
