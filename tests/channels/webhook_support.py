@@ -58,3 +58,32 @@ def post(client, body, msg_id: str = "msg_2Lz1", secret: str = SECRET, when=None
 
 def stale(minutes: float) -> datetime:
     return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+
+
+# ----- the gateway side -------------------------------------------------------------------------------------
+def gateway(environ: dict):
+    """(Flask test client, parts) of a gateway built on ``environ`` (real Redis)."""
+    from config.settings import load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+
+    parts = build_parts(load_settings(environ))
+    return create_app(parts=parts).test_client(), parts
+
+
+def complaints(parts) -> list[dict]:
+    """The complaints queued for the central system, oldest first."""
+    from forwarder.topology import COMPLAINTS
+    from tests.helpers import queued_bodies
+
+    return queued_bodies(parts.store.redis, COMPLAINTS)
+
+
+def nothing_recorded(parts) -> None:
+    """No ledger entry, dedup key, complaint, reply or media job."""
+    from forwarder.topology import MEDIA, REPLIES
+
+    assert not list(parts.store.redis.scan_iter("lapor:c:*"))
+    assert complaints(parts) == []
+    assert parts.store.redis.llen(REPLIES) == 0 and parts.store.redis.llen(MEDIA) == 0
+    assert not list(parts.store.redis.scan_iter("lapor:dedup:*"))
