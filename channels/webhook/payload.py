@@ -60,6 +60,7 @@ _SPACES = re.compile(r"[\s_-]+")
 _KINDS = {"image": "image", "video": "video", "audio": "audio", "application": "document",
           "text": "document"}
 MAX_TEXT_FIELD = 1000     # a title, a name, a place: longer is not what the field is for
+SHOWN = 30                # a pointer longer than this is cut in a refusal's reason
 
 
 class Unmappable(Rejected):
@@ -110,8 +111,10 @@ class Mapping:
             return None
 
     def where(self, name: str) -> str:
-        """The pointer text of a field ('(not mapped)' for a field the door does not map)."""
-        return self.pointers[name][0] if name in self.pointers else "(not mapped)"
+        """The pointer of a field as a refusal names it: its text, cut to ``SHOWN`` characters
+        (a refusal's reason stays short), or '(not mapped)'."""
+        text = self.pointers[name][0] if name in self.pointers else "(not mapped)"
+        return text if len(text) <= SHOWN else text[:SHOWN - 3] + "..."
 
 
 def _string(mapping: Mapping, document, name: str, limit: int | None = MAX_TEXT_FIELD) -> str:
@@ -142,9 +145,8 @@ def classification(mapping: Mapping, document) -> str:
     if not word:
         return PENGADUAN
     if word not in CLASSIFICATION_WORDS:
-        raise Unmappable(f"classification at {mapping.where('classification')!r} must be one of "
-                         "pengaduan, aspirasi, permintaan informasi (or complaint, aspiration, "
-                         "information request)")
+        raise Unmappable(f"classification at {mapping.where('classification')!r} must be pengaduan, "
+                         "aspirasi or permintaan informasi")
     return CLASSIFICATION_WORDS[word]
 
 

@@ -110,3 +110,17 @@ def test_attachments_are_fetched_through_the_shared_downloader_within_the_limits
         with pytest.raises(SendError) as refused:
             bare.fetch_media(Attachment("image", "image/png", provider_ref=files.url + "/f/foto.png"))
         assert refused.value.permanent and len(files.requests) == count
+
+
+def test_a_long_pointer_is_cut_in_the_reason(tmp_path, environ):
+    """Refusals stay short (the fuzz tables hold every reason to 120 characters), whatever
+    pointers the operator wrote."""
+    long = "/" + "laporan_warga_" * 8 + "/isi"
+    environ["LAPOR_DOORS_FILE"] = wh.doors_file(tmp_path, wh.door({"text": long, "latitude": long + "/lat",
+                                                                   "longitude": long + "/lng"}))
+    client, parts = _gateway(environ)
+    for body in ({}, {"laporan_warga_": 1}):
+        answer = wh.post(client, body)
+        assert answer.status_code == 422 and answer.get_json()["error"] == f"no text at '{long[:27]}...'"
+    assert len(answer.get_json()["error"]) <= 120
+    nothing_recorded(parts)
