@@ -20,7 +20,8 @@ CALLBACK = "https://sapawarga.example.go.id/lapor/status"
 def test_guide_and_readme_show_the_door_the_tests_load():
     [block] = re.findall(r"```json\n(.*?)```", GUIDE, re.S)
     assert json.loads(block) == wh.door(callback_url=CALLBACK)
-    agencies = README[README.index("## For agencies"):README.index("## Two-way")]
+    start = README.index("### Your own app: a signed webhook")
+    agencies = README[start:README.index("\n##", start + 4)]
     [block] = re.findall(r"```json\n(.*?)```", agencies, re.S)
     shown = json.loads(block)
     assert shown == {key: value for key, value in wh.door(callback_url=CALLBACK).items() if key != "label"}
