@@ -148,7 +148,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     service_class = service_level.provisional_class(parsed.classification)
     received_day = message.received_at.astimezone(WIB).date()
     due = service_level.due_date(service_class, received_day)
-    agency = ctx.door_agency or message.door_id
+    agency = message.owner or ctx.door_agency or message.door_id
     ids = [message.provider_message_id] if message.provider_message_id else []
     attachments = [attachment_dict(a) for a in message.attachments]
     meta = dict(message.meta)
@@ -174,7 +174,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "language": parsed.language or message.language,   # an English keyword: en
         "attachments": attachments,
         "location": location_dict(message.location),
-        "routing": routing.suggest(f"{message.title} {body}", ctx.routing_rules, agency),
+        "routing": routing.chosen(message.topic, ctx.routing_rules, f"{message.title} {body}", agency),
         "service_level": {"class": service_class, "due_date": due.isoformat(),
                           "reminder_date": service_level.reminder_date(service_class, due).isoformat(),
                           "provisional": True},

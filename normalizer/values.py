@@ -64,6 +64,9 @@ class InboundMessage:
     body_fingerprint: str = ""     # keyed hash of the body when provider_message_id is chosen
                                    # by the client: the same id with another body is refused
     meta: dict = field(default_factory=dict)   # provider facts worth keeping (smsc, coding)
+    owner: str = ""                # the agency whose system relayed it (an agency API key's),
+                                   # when it is not the door's own agency
+    topic: str = ""                # a routing topic the sender chose (an Open311 service)
 
 
 @dataclass(frozen=True)

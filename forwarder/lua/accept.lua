@@ -9,6 +9,8 @@ local route_key = KEYS[6]      -- route:<id>
 local stats_key = KEYS[7]      -- stats
 local open_key = KEYS[8]       -- open:<door>:<pseudonym> (or the placeholder)
 local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter)
+local listing_key = KEYS[10]   -- listing: what Open311 lists (zset)
+local listed_key = KEYS[11]    -- listed:<tracking> (or the placeholder when not listed)
 
 local has_dedup = ARGV[1] == '1'     -- the message has a provider id
 local id = ARGV[2]
@@ -29,7 +31,10 @@ local reply_to = ARGV[16]            -- the provider message id to answer
 local public = ARGV[17]              -- '1': the reporter chose a public complaint
 local fingerprint = ARGV[18]         -- keyed hash of a client-chosen id's body ('' when none)
 local lang = ARGV[19]                -- the reporter's language for later notices (id, en)
-local PUBLISH_FROM = 20              -- then the queue commands: (name, key, argument) triples
+local listed = ARGV[20]              -- JSON of what Open311 shows ('' when not listed)
+local listed_at = ARGV[21]           -- the listing's score: received time, epoch seconds
+local listing_ttl = ARGV[22]         -- seconds a listing entry is kept
+local PUBLISH_FROM = 23              -- then the queue commands: (name, key, argument) triples
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)
@@ -58,6 +63,11 @@ redis.call('HSET', status_key, 'status', 'diterima', 'classification', classific
            'door', door, 'received_at', received_at, 'due_date', due_date, 'agency', '',
            'updated_at', received_at, 'id', id)
 redis.call('ZADD', pending_key, now, id)
+if listed ~= '' then
+  redis.call('ZADD', listing_key, listed_at, tracking)
+  redis.call('SET', listed_key, listed, 'EX', listing_ttl)
+  redis.call('ZREMRANGEBYSCORE', listing_key, '-inf', tonumber(listed_at) - tonumber(listing_ttl))
+end
 redis.call('HINCRBY', stats_key, 'accepted|' .. door, 1)
 local recent = count_recent(rate_key)
 local failed = publish(PUBLISH_FROM)
