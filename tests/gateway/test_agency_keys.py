@@ -180,3 +180,21 @@ def test_last_used_is_written_at_most_once_a_minute(client, parts, redis_url):
     redis.Redis.from_url(redis_url).hset(keys.api_key(key.id), "last_used", older)
     post(client, token)
     assert parts.store.api_keys.get(key.id)["last_used"] > older
+
+
+@pytest.fixture
+def lookup_environ(environ):
+    environ.update(LAPOR_RATE_LIMIT_LOOKUP="2/minute")
+    return environ
+
+
+def test_open311_look_ups_count_per_address_unless_keyed(lookup_environ, client, parts):
+    _key, token = agency_keys.create(parts.store, "Diskominfo")
+    citizen = [client.get("/open311/v2/requests.json").status_code for _ in range(3)]
+    assert citizen == [200, 200, 429]
+    limited = client.get("/open311/v2/requests/27410935882.xml")
+    assert limited.status_code == 429 and b"<errors><error><code>429</code>" in limited.data
+    keyed = [client.get(f"/open311/v2/requests.json?api_key={token}").status_code for _ in range(3)]
+    assert keyed == [200, 200, 200]
+    bad_key = client.get("/open311/v2/requests.json?api_key=lpr_0123456789ab_" + "A" * 43)
+    assert bad_key.status_code == 429               # a bad key is no exemption
