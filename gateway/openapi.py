@@ -3,7 +3,7 @@
 ``spec_dict()`` builds it once per process (on the first request, never at import) from
 ``normalizer.schema`` (Complaint v1 and its nested schemas, Submission, Status) and the
 API's own answer schemas below, and lists every public path: the doors ``/in/{door_id}``,
-the JSON API, the web form pages and the health checks. The complaint itself is not served
+the JSON API, Open311 GeoReport v2, the web form pages and the health checks. The complaint itself is not served
 at any path: it is what the queue and the central system receive, documented here as the
 contract (``components.schemas.Complaint``).
 """
@@ -38,6 +38,21 @@ class AcceptedSchema(Schema):
     message = fields.String(metadata={"description": "the acknowledgement in the citizen's language"})
 
 
+class Open311RequestSchema(Schema):
+    """``POST /open311/v2/requests.{format}`` (GeoReport v2, form-encoded)."""
+    api_key = fields.String(required=True, metadata={"description": "an agency API key"})
+    service_code = fields.String(required=True, metadata={"example": "topik-infrastruktur"})
+    description = fields.String(required=True)
+    lat = fields.Float()
+    long = fields.Float()
+    address_string = fields.String(metadata={"description": "required without lat and long"})
+    email = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    phone = fields.String()
+    media_url = fields.String()
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True)
     checks = fields.Dict(keys=fields.String(), values=fields.String())
@@ -64,16 +79,21 @@ def _paths(spec: APISpec) -> None:
         "summary": "Submit a complaint (same schema as the web form)",
         "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
                         "schema": {"type": "string", "maxLength": 200},
-                        "description": "per caller (the client's address until agencies "
-                                       "have API keys): the same key with the same body "
+                        "description": "per caller (the agency API key, or else the "
+                                       "client's address): the same key with the same body "
                                        "returns the same tracking number (200); with a "
-                                       "different body it is refused (422)"}],
+                                       "different body it is refused (422)"},
+                       {"in": "header", "name": "Authorization", "required": False,
+                        "schema": {"type": "string", "maxLength": 200},
+                        "description": "Bearer <agency API key> (optional): the complaint "
+                                       "is recorded on the key's door, its agency as owner"}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Submission"}}},
         "responses": {"201": _json("Accepted", "accepted: queued for the central LAPOR! system"),
                       "200": _json("Accepted", "already received with this Idempotency-Key"),
                       "400": _json(error, "unreadable JSON or a malformed Idempotency-Key"),
                       "413": _json(error, "body too large"),
                       "415": _json(error, "not application/json"),
+                      "401": _json(error, "unknown, malformed or revoked API key"),
                       "422": _json({"anyOf": ["Invalid", error]}, "a field is wrong (Invalid), "
                                    "or the Idempotency-Key was used for a different body"),
                       "429": _json(error, "too many submissions from this address or contact"),
@@ -123,6 +143,7 @@ def _paths(spec: APISpec) -> None:
                       "400": _html("mistyped tracking number"),
                       "404": _html("unknown tracking number"),
                       "429": _html("too many look-ups from this address")}}})
+    _open311_paths(spec)
     spec.path(path="/healthz", operations={"get": {
         "summary": "The process is alive", "responses": {"200": _json("Health", "alive")}}})
     spec.path(path="/readyz", operations={"get": {
@@ -131,6 +152,54 @@ def _paths(spec: APISpec) -> None:
                       "503": _json("Health", "not ready; checks name the failing part")}}})
     spec.path(path="/openapi.json", operations={"get": {
         "summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}})
+
+
+def _open311(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                        "text/xml": {"schema": {"type": "string"}}}}
+
+
+FORMAT = {"in": "path", "name": "format", "required": True,
+          "schema": {"type": "string", "enum": ["json", "xml"]}}
+
+
+def _open311_paths(spec: APISpec) -> None:
+    """Open311 GeoReport v2 (``gateway.open311``): answers as the specification shapes
+    them; errors are its array ``[{"code", "description"}]``."""
+    base, errors = "/open311/v2", _open311("the specification's error array")
+    spec.path(path=f"{base}/discovery.{{format}}", operations={"get": {
+        "summary": "Open311 discovery", "parameters": [FORMAT],
+        "responses": {"200": {"description": "the endpoint and its formats"}}}})
+    spec.path(path=f"{base}/services.{{format}}", operations={"get": {
+        "summary": "Open311 services: the classifications and the routing topics",
+        "parameters": [FORMAT], "responses": {"200": _open311("the services")}}})
+    spec.path(path=f"{base}/services/{{service_code}}.{{format}}", operations={"get": {
+        "summary": "Open311 service definition", "parameters": [
+            {"in": "path", "name": "service_code", "required": True, "schema": {"type": "string"}},
+            FORMAT],
+        "responses": {"200": {"description": "the definition"}, "404": errors}}})
+    filters = [{"in": "query", "name": name, "required": False, "schema": {"type": "string"}}
+               for name in ("service_request_id", "service_code", "start_date", "end_date",
+                            "status", "api_key")]
+    spec.path(path=f"{base}/requests.{{format}}", operations={
+        "get": {"summary": "Open311 requests (nothing personal), at most 1000, 90 days",
+                "parameters": [FORMAT, *filters],
+                "responses": {"200": _open311("the requests"), "400": errors,
+                              "429": errors}},
+        "post": {"summary": "File an Open311 request (an agency API key as api_key)",
+                 "parameters": [FORMAT],
+                 "requestBody": {"required": True, "content": {
+                     "application/x-www-form-urlencoded": {"schema": "Open311Request"}}},
+                 "responses": {"201": _open311("[{service_request_id, service_notice}]"),
+                               "200": _open311("already filed with this Idempotency-Key"),
+                               "400": errors, "403": errors, "404": errors, "422": errors,
+                               "503": errors}}})
+    spec.path(path=f"{base}/requests/{{service_request_id}}.{{format}}", operations={"get": {
+        "summary": "One Open311 request by its tracking number", "parameters": [
+            {"in": "path", "name": "service_request_id", "required": True,
+             "schema": {"type": "string", "example": "27410935882"}}, FORMAT],
+        "responses": {"200": _open311("the request"), "404": errors, "429": errors}}})
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +215,8 @@ def spec_dict() -> dict:
     for name, schema in (("Complaint", ComplaintSchema), ("Submission", SubmissionSchema),
                          ("Status", StatusSchema), ("Accepted", AcceptedSchema),
                          ("Error", ErrorSchema), ("Invalid", InvalidSchema),
-                         ("Health", HealthSchema), ("WebForm", WebFormSchema)):
+                         ("Health", HealthSchema), ("WebForm", WebFormSchema),
+                         ("Open311Request", Open311RequestSchema)):
         spec.components.schema(name, schema=schema)
     _paths(spec)
     return spec.to_dict()
