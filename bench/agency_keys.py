@@ -1,0 +1,93 @@
+"""Benchmark: what an agency API key costs a JSON API submission, in process.
+
+    .venv/bin/python bench/agency_keys.py [--requests 300] [--rounds 5]
+
+Starts a redis-server (AOF everysec) on loopback, builds the gateway as gunicorn would
+(``create_app``) and posts complaints through Flask's test client, in interleaved rounds:
+
+* ``no key``             POST /api/v1/complaints, a new Idempotency-Key each
+* ``key``                the same with ``Authorization: Bearer <key>``: one HGETALL for
+                         the key, ``last_used`` written at most once a minute (as shipped)
+* ``key, touch always``  the same with ``last_used`` written on every request
+                         (``TOUCH_SECONDS = 0``): the write the shipped code saves
+
+No HTTP server and no wrk, so the machine's other load weighs less than in
+``bench/intake.py`` (whose ``json-api-key`` row is the same request over gunicorn). Prints
+the median milliseconds per request and the difference to ``no key``. Figures only.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from config.settings import load_settings  # noqa: E402
+from gateway import agency_keys  # noqa: E402
+from gateway.app import create_app  # noqa: E402
+from gateway.wiring import build_parts  # noqa: E402
+from tests.helpers import free_port, start_redis  # noqa: E402
+
+BODY = {"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu",
+        "contact": "081234567890"}
+
+
+def timed(client, headers: dict, count: int, label: str) -> float:
+    """Milliseconds per request over ``count`` submissions."""
+    started = time.perf_counter()
+    for index in range(count):
+        answer = client.post("/api/v1/complaints", json=BODY,
+                             headers={**headers, "Idempotency-Key": f"{label}-{time.time_ns()}-{index}"})
+        assert answer.status_code == 201, answer.get_json()
+    return (time.perf_counter() - started) / count * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="lapor-bench-keys-"))
+    port = free_port()
+    redis_process = start_redis(port, workdir)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        parts = build_parts(load_settings({
+            "LAPOR_REDIS_URL": url, "LAPOR_BROKER_URL": url, "LAPOR_MODE": "production",
+            "LAPOR_SECRET_KEY": "bench-secret-key-0123456789", "LAPOR_DATA_DIR": str(workdir),
+            "LAPOR_LOG_LEVEL": "WARNING", "LAPOR_RATE_LIMIT_IP": "off",
+            "LAPOR_RATE_LIMIT_SENDER": "off"}))
+        client = create_app(parts=parts).test_client()
+        _key, token = agency_keys.create(parts.store, "Dinas Bench")
+        keyed = {"Authorization": f"Bearer {token}"}
+        shipped = agency_keys.TOUCH_SECONDS
+        rows: dict[str, list[float]] = {}
+        timed(client, {}, 50, "warm")
+        for _ in range(args.rounds):
+            rows.setdefault("no key", []).append(timed(client, {}, args.requests, "a"))
+            rows.setdefault("key", []).append(timed(client, keyed, args.requests, "b"))
+            agency_keys.TOUCH_SECONDS = 0
+            try:
+                rows.setdefault("key, touch always", []).append(timed(client, keyed, args.requests, "c"))
+            finally:
+                agency_keys.TOUCH_SECONDS = shipped
+        parts.publisher.close()
+    finally:
+        redis_process.terminate()
+        redis_process.wait()
+    base = statistics.median(rows["no key"])
+    print(f"agency key cost: {args.requests} requests x {args.rounds} interleaved rounds, "
+          "Flask test client, real Redis (medians)")
+    print(f"{'case':<20} {'ms/request':>11} {'vs no key':>10}")
+    for name, values in rows.items():
+        median = statistics.median(values)
+        print(f"{name:<20} {median:>11.3f} {median - base:>+9.3f}")
+
+
+if __name__ == "__main__":
+    main()
