@@ -32,6 +32,8 @@ from normalizer.values import InboundMessage
 
 KEY = re.compile(r"^lpr_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 TOUCH_SECONDS = 60
+#: the views that take an agency key (the JSON API's submission, Open311)
+KEYED_VIEWS = frozenset({"api.create_complaint", "open311.requests", "open311.one_request"})
 MAX_AGENCY_CHARS = 200
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -162,7 +164,9 @@ def keyed(parts) -> bool:
     """Whether the current request carries a live agency key (for the rate limits: an
     agency's system relays many citizens from one address, so the per-address limit does
     not count it; a bad key or a store that cannot answer: not keyed)."""
+    if request.endpoint not in KEYED_VIEWS:      # e.g. /in/web: a key means nothing there
+        return False
     try:
-        return request_key(parts, request.path.startswith("/open311/")) is not None
+        return request_key(parts, request.endpoint.startswith("open311.")) is not None
     except Exception:  # noqa: BLE001 - the limits must never fail a request
         return False
