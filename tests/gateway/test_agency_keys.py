@@ -6,6 +6,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import redis
 from forwarder import keys
 from gateway import agency_keys
 from tests.gateway.support import queue_length, queued
+from tests.helpers import wait_for
 
 SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 SUBMISSION = {"classification": "pengaduan", "body": "Jalan di depan Pasar Baru berlubang besar.",
@@ -166,7 +168,8 @@ def test_keyed_callers_are_not_limited_per_address_but_per_citizen(tight_environ
     assert post(client, "lpr_0123456789ab_" + "A" * 43).status_code in (401, 429)
 
 
-def test_last_used_is_written_at_most_once_a_minute(client, parts, redis_url):
+def test_last_used_is_written_at_most_once_a_minute(client, parts, redis_url, monkeypatch):
+    monkeypatch.setattr(agency_keys, "CACHE_SECONDS", 0)      # read the record every time
     key, token = agency_keys.create(parts.store, "Dinas Perhubungan")
     assert parts.store.api_keys.get(key.id)["last_used"] == ""
     post(client, token)
@@ -198,3 +201,20 @@ def test_open311_look_ups_count_per_address_unless_keyed(lookup_environ, client,
     assert keyed == [200, 200, 200]
     bad_key = client.get("/open311/v2/requests.json?api_key=lpr_0123456789ab_" + "A" * 43)
     assert bad_key.status_code == 429               # a bad key is no exemption
+
+
+def test_a_key_revoked_by_another_process_is_refused_within_seconds(environ, client, parts, redis_url):
+    key, token = agency_keys.create(parts.store, "Dinas Cache")
+    assert post(client, token).status_code == 201
+    redis.Redis.from_url(redis_url).delete(keys.api_key(key.id))    # the record is gone ...
+    assert post(client, token).status_code == 201                    # ... this process remembers it
+    assert _keys(environ, "revoke", key.id).returncode == 1          # (nothing to revoke now)
+    started = time.monotonic()
+    wait_for(lambda: post(client, token).status_code == 401, timeout=agency_keys.CACHE_SECONDS + 2,
+             interval=0.2, message="the key refused")
+    assert time.monotonic() - started <= agency_keys.CACHE_SECONDS + 1
+    other, second = agency_keys.create(parts.store, "Dinas Cache 2")
+    assert post(client, second).status_code == 201
+    assert _keys(environ, "revoke", other.id).returncode == 0       # another process revokes
+    wait_for(lambda: post(client, second).status_code == 401, timeout=agency_keys.CACHE_SECONDS + 2,
+             interval=0.2, message="the revoked key refused")
