@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 at ``/open311/v2/`` (blueprint ``open311``), JSON or XML by suffix.
 
     GET  discovery.json|xml           the endpoint, its formats, how to get a key
-    GET  services.json|xml            the classifications and the routing topics
+    GET  services.json|xml            the classifications and the routing topics (names in
+                                      Indonesian; ``locale=en``: English)
     GET  services/<code>.json|xml     a service's definition (no attributes): 404 unknown
     POST requests.json|xml            api_key (an agency key, ``gateway.agency_keys``),
                                       service_code, description, lat+long or address_string,
@@ -75,9 +76,14 @@ def discovery(fmt: str):
                        "type": "production", "formats": ["application/json", "text/xml"]}]}, fmt)
 
 
+def _lang() -> str:
+    """Service names in Indonesian; ``locale=en`` (a common GeoReport v2 extension): English."""
+    return "en" if request.args.get("locale", "").lower().startswith("en") else "id"
+
+
 @blueprint.get(f"/open311/v2/services.{FORMAT}")
 def services(fmt: str):
-    return _answer("services", payload.services(_parts().catalogue.routing), fmt)
+    return _answer("services", payload.services(_parts().catalogue.routing, _lang()), fmt)
 
 
 @blueprint.get(f"/open311/v2/services/<code>.{FORMAT}")
@@ -180,7 +186,8 @@ def _rows(entries, rules) -> list[dict]:
     rows = []
     for number, status, listed in entries:
         code = listed.get("service_code") or payload.classification_code(status.get("classification", ""))
-        rows.append(render.request_fields(number, status, listed, code, payload.service_name(code, rules)))
+        rows.append(render.request_fields(number, status, listed, code,
+                                          payload.service_name(code, rules, _lang())))
     return rows
 
 

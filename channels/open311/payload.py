@@ -22,16 +22,15 @@ import unicodedata
 from datetime import datetime
 
 from channels.base import Rejected
+from config import messages
 from normalizer.geo import coordinates
-from normalizer.grammar import ASPIRASI, CLASSIFICATIONS, PENGADUAN, PERMINTAAN_INFORMASI
+from normalizer.grammar import CLASSIFICATIONS, PENGADUAN
 from normalizer.schema import _looks_like_contact as looks_like_contact
 from normalizer.values import InboundMessage, Location
 
 CHANNEL = "open311"
 TOPIC_PREFIX = "topik-"
-NAMES = {PENGADUAN: ("Pengaduan", "Complaint about a public service"),
-         ASPIRASI: ("Aspirasi", "Aspiration or suggestion"),
-         PERMINTAAN_INFORMASI: ("Permintaan Informasi", "Request for public information")}
+OPEN311 = "open311"        # the catalogue context of the services' names and descriptions
 MAX_FIELD_CHARS = {"address_string": 300, "first_name": 60, "last_name": 60,
                    "email": 120, "phone": 40, "media_url": 2000}
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -50,11 +49,17 @@ def topic_code(topic: str) -> str:
     return TOPIC_PREFIX + _NOT_SLUG.sub("-", folded).strip("-")
 
 
-def services(rules) -> list[dict]:
-    """Every service: the classifications, then one per routing topic (first rule wins)."""
-    offered = [{"service_code": classification_code(name), "service_name": NAMES[name][0],
-                "description": NAMES[name][1], "metadata": False, "type": "realtime",
-                "keywords": name.replace("_", " "), "group": "klasifikasi"}
+def _text(key: str, lang: str, **values) -> str:
+    return (messages.lookup(OPEN311, key, lang) or key).format(**values)
+
+
+def services(rules, lang: str = "id") -> list[dict]:
+    """Every service: the classifications, then one per routing topic (first rule wins);
+    names and descriptions in Indonesian, or English (``lang``)."""
+    offered = [{"service_code": classification_code(name),
+                "service_name": _text(f"{name}_name", lang),
+                "description": _text(f"{name}_description", lang), "metadata": False,
+                "type": "realtime", "keywords": name.replace("_", " "), "group": "klasifikasi"}
                for name in CLASSIFICATIONS]
     seen = set()
     for rule in rules:
@@ -63,7 +68,8 @@ def services(rules) -> list[dict]:
             continue
         seen.add(code)
         offered.append({"service_code": code, "service_name": rule.topic.capitalize(),
-                        "description": f"Pengaduan tentang {rule.topic} ({rule.agency})",
+                        "description": _text("topic_description", lang, topic=rule.topic,
+                                             agency=rule.agency),
                         "metadata": False, "type": "realtime",
                         "keywords": ", ".join(rule.keywords[:8]), "group": "topik"})
     return offered
@@ -80,8 +86,9 @@ def find_service(code: str, rules) -> tuple[str, str] | None:
     return None
 
 
-def service_name(code: str, rules) -> str:
-    return next((item["service_name"] for item in services(rules) if item["service_code"] == code), "")
+def service_name(code: str, rules, lang: str = "id") -> str:
+    return next((item["service_name"] for item in services(rules, lang)
+                 if item["service_code"] == code), "")
 
 
 def _field(fields: dict, name: str) -> str:

@@ -60,6 +60,8 @@ def test_services_are_the_classifications_and_the_routing_topics(base, fmt):
     assert {"topik-infrastruktur", "topik-komunikasi-dan-informatika"} <= set(offered)
     assert offered["topik-infrastruktur"]["group"] == "topik"
     assert "Dinas PU PERA" in offered["topik-infrastruktur"]["description"]
+    assert offered["permintaan-informasi"]["service_name"] == "Permintaan Informasi"
+    assert offered["aspirasi"]["description"] == "Aspirasi atau usulan untuk pelayanan publik"
     definition = client.get_service_definition("aspirasi")
     assert definition["service_code"] == "aspirasi"
     with pytest.raises(requests.HTTPError) as refused:
@@ -68,6 +70,13 @@ def test_services_are_the_classifications_and_the_routing_topics(base, fmt):
     errors = (refused.value.response.json() if fmt == "json"
               else [xmltodict.parse(refused.value.response.content)["errors"]["error"]])
     assert [{**e, "code": int(e["code"])} for e in errors] == [{"code": 404, "description": "unknown service_code"}]
+
+
+def test_service_names_in_english_on_request(base):
+    english = {s["service_code"]: s for s in requests.get(f"{base}/services.json", params={"locale": "en"},
+                                                          timeout=10).json()}
+    assert english["permintaan-informasi"]["service_name"] == "Information request"
+    assert english["topik-infrastruktur"]["description"] == "A complaint about infrastruktur (Dinas PU PERA)"
 
 
 def test_discovery_names_the_endpoint_and_its_formats(base):
