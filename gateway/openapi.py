@@ -15,6 +15,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from gateway.openapi_open311 import Open311RequestSchema, open311_paths
 from normalizer.schema import SCHEMA_VERSION, ComplaintSchema, StatusSchema, SubmissionSchema
 
 
@@ -38,19 +39,38 @@ class AcceptedSchema(Schema):
     message = fields.String(metadata={"description": "the acknowledgement in the citizen's language"})
 
 
-class Open311RequestSchema(Schema):
-    """``POST /open311/v2/requests.{format}`` (GeoReport v2, form-encoded)."""
-    api_key = fields.String(required=True, metadata={"description": "an agency API key"})
-    service_code = fields.String(required=True, metadata={"example": "topik-infrastruktur"})
-    description = fields.String(required=True)
-    lat = fields.Float()
-    long = fields.Float()
-    address_string = fields.String(metadata={"description": "required without lat and long"})
-    email = fields.String()
-    first_name = fields.String()
-    last_name = fields.String()
-    phone = fields.String()
-    media_url = fields.String()
+class CountSchema(Schema):
+    key = fields.String(required=True, metadata={"example": "kannel"})
+    count = fields.Raw(required=True, metadata={
+        "description": 'a multiple of 5 (the count rounded down), or "<5" below 5', "example": 15})
+
+
+class DayCountSchema(Schema):
+    date = fields.Date(required=True)
+    count = fields.Raw(required=True, metadata={"description": 'as in Count'})
+
+
+class StatisticsSchema(Schema):
+    """``GET /api/v1/statistics``: the public numbers of the last 30 days (WIB days)."""
+    window = fields.Dict(required=True, metadata={"example": {
+        "days": 30, "from": "2026-10-31", "to": "2026-11-29", "timezone": "Asia/Jakarta"}})
+    generated_at = fields.DateTime(required=True)
+    rule = fields.Dict(required=True, metadata={
+        "description": "counts below hidden_below read \"<5\"; the others are rounded down to "
+                       "a multiple of rounded_down_to", "example": {"hidden_below": 5, "rounded_down_to": 5}})
+    total = fields.Raw(required=True, metadata={"description": "as in Count"})
+    by_channel = fields.List(fields.Nested(CountSchema), required=True)
+    by_classification = fields.List(fields.Nested(CountSchema), required=True)
+    by_status = fields.List(fields.Nested(CountSchema), required=True)
+    by_service_level = fields.List(fields.Nested(CountSchema), required=True, metadata={
+        "description": "open complaints by colour (green, yellow, red) and the closed ones"})
+    by_province = fields.List(fields.Nested(CountSchema), required=True, metadata={
+        "description": "location.region.province; unknown when the complaint has none"})
+    daily = fields.List(fields.Nested(DayCountSchema), required=True)
+    first_status_change = fields.Dict(required=True, metadata={
+        "description": "median hours from reception to the first status change from the "
+                       "central system (null under 5 complaints), and how many had one",
+        "example": {"complaints": 20, "median_hours": 26.5}})
 
 
 class HealthSchema(Schema):
@@ -143,7 +163,22 @@ def _paths(spec: APISpec) -> None:
                       "400": _html("mistyped tracking number"),
                       "404": _html("unknown tracking number"),
                       "429": _html("too many look-ups from this address")}}})
-    _open311_paths(spec)
+    spec.path(path="/api/v1/statistics", operations={"get": {
+        "summary": "Public statistics of the last 30 days (the numbers of /statistik)",
+        "responses": {"200": _json("Statistics", "the numbers; cached for 60 s"),
+                      "503": _json(error, "store unavailable; retry")}}})
+    spec.path(path="/statistik", operations={"get": {
+        "summary": "Public statistics page (HTML, Indonesian; ?lang=en for English)",
+        "responses": {"200": _html("charts and their tables"), "503": _html("store unavailable")}}})
+    spec.path(path="/statistik/grafik/{name}.svg", operations={"get": {
+        "summary": "One chart of the statistics page (SVG)",
+        "parameters": [{"in": "path", "name": "name", "required": True, "schema": {
+            "type": "string", "enum": ["channel", "classification", "status", "service_level",
+                                       "province", "daily"]}}],
+        "responses": {"200": {"description": "the chart",
+                              "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                      "404": _json(error, "no such chart")}}})
+    open311_paths(spec)
     spec.path(path="/healthz", operations={"get": {
         "summary": "The process is alive", "responses": {"200": _json("Health", "alive")}}})
     spec.path(path="/readyz", operations={"get": {
@@ -152,54 +187,6 @@ def _paths(spec: APISpec) -> None:
                       "503": _json("Health", "not ready; checks name the failing part")}}})
     spec.path(path="/openapi.json", operations={"get": {
         "summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}})
-
-
-def _open311(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                        "text/xml": {"schema": {"type": "string"}}}}
-
-
-FORMAT = {"in": "path", "name": "format", "required": True,
-          "schema": {"type": "string", "enum": ["json", "xml"]}}
-
-
-def _open311_paths(spec: APISpec) -> None:
-    """Open311 GeoReport v2 (``gateway.open311``): answers as the specification shapes
-    them; errors are its array ``[{"code", "description"}]``."""
-    base, errors = "/open311/v2", _open311("the specification's error array")
-    spec.path(path=f"{base}/discovery.{{format}}", operations={"get": {
-        "summary": "Open311 discovery", "parameters": [FORMAT],
-        "responses": {"200": {"description": "the endpoint and its formats"}}}})
-    spec.path(path=f"{base}/services.{{format}}", operations={"get": {
-        "summary": "Open311 services: the classifications and the routing topics",
-        "parameters": [FORMAT], "responses": {"200": _open311("the services")}}})
-    spec.path(path=f"{base}/services/{{service_code}}.{{format}}", operations={"get": {
-        "summary": "Open311 service definition", "parameters": [
-            {"in": "path", "name": "service_code", "required": True, "schema": {"type": "string"}},
-            FORMAT],
-        "responses": {"200": {"description": "the definition"}, "404": errors}}})
-    filters = [{"in": "query", "name": name, "required": False, "schema": {"type": "string"}}
-               for name in ("service_request_id", "service_code", "start_date", "end_date",
-                            "status", "api_key")]
-    spec.path(path=f"{base}/requests.{{format}}", operations={
-        "get": {"summary": "Open311 requests (nothing personal), at most 1000, 90 days",
-                "parameters": [FORMAT, *filters],
-                "responses": {"200": _open311("the requests"), "400": errors,
-                              "429": errors}},
-        "post": {"summary": "File an Open311 request (an agency API key as api_key)",
-                 "parameters": [FORMAT],
-                 "requestBody": {"required": True, "content": {
-                     "application/x-www-form-urlencoded": {"schema": "Open311Request"}}},
-                 "responses": {"201": _open311("[{service_request_id, service_notice}]"),
-                               "200": _open311("already filed with this Idempotency-Key"),
-                               "400": errors, "403": errors, "404": errors, "422": errors,
-                               "503": errors}}})
-    spec.path(path=f"{base}/requests/{{service_request_id}}.{{format}}", operations={"get": {
-        "summary": "One Open311 request by its tracking number", "parameters": [
-            {"in": "path", "name": "service_request_id", "required": True,
-             "schema": {"type": "string", "example": "27410935882"}}, FORMAT],
-        "responses": {"200": _open311("the request"), "404": errors, "429": errors}}})
 
 
 @lru_cache(maxsize=1)
@@ -216,6 +203,7 @@ def spec_dict() -> dict:
                          ("Status", StatusSchema), ("Accepted", AcceptedSchema),
                          ("Error", ErrorSchema), ("Invalid", InvalidSchema),
                          ("Health", HealthSchema), ("WebForm", WebFormSchema),
+                         ("Statistics", StatisticsSchema),
                          ("Open311Request", Open311RequestSchema)):
         spec.components.schema(name, schema=schema)
     _paths(spec)

@@ -9,8 +9,9 @@ local route_key = KEYS[6]      -- route:<id>
 local stats_key = KEYS[7]      -- stats
 local open_key = KEYS[8]       -- open:<door>:<pseudonym> (or the placeholder)
 local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter)
-local listing_key = KEYS[10]   -- listing: what Open311 lists (zset)
-local listed_key = KEYS[11]    -- listed:<tracking> (or the placeholder when not listed)
+local day_key = KEYS[10]       -- stats:day:<day>: the public statistics' counters
+local listing_key = KEYS[11]   -- listing: what Open311 lists (zset)
+local listed_key = KEYS[12]    -- listed:<tracking> (or the placeholder when not listed)
 
 local has_dedup = ARGV[1] == '1'     -- the message has a provider id
 local id = ARGV[2]
@@ -31,10 +32,15 @@ local reply_to = ARGV[16]            -- the provider message id to answer
 local public = ARGV[17]              -- '1': the reporter chose a public complaint
 local fingerprint = ARGV[18]         -- keyed hash of a client-chosen id's body ('' when none)
 local lang = ARGV[19]                -- the reporter's language for later notices (id, en)
-local listed = ARGV[20]              -- JSON of what Open311 shows ('' when not listed)
-local listed_at = ARGV[21]           -- the listing's score: received time, epoch seconds
-local listing_ttl = ARGV[22]         -- seconds a listing entry is kept
-local PUBLISH_FROM = 23              -- then the queue commands: (name, key, argument) triples
+local stats_day = ARGV[20]           -- the day it counts for ('' : not counted)
+local channel = ARGV[21]
+local province = ARGV[22]            -- location.region.province or 'unknown'
+local service_class = ARGV[23]
+local stats_expire_at = ARGV[24]     -- epoch seconds: the day leaves the window
+local received_ts = ARGV[25]         -- epoch seconds of received_at
+local listed = ARGV[26]              -- JSON of what Open311 shows ('' when not listed)
+local listing_ttl = ARGV[27]         -- seconds a listing entry is kept
+local PUBLISH_FROM = 28              -- then the queue commands: (name, key, argument) triples
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)
@@ -64,9 +70,9 @@ redis.call('HSET', status_key, 'status', 'diterima', 'classification', classific
            'updated_at', received_at, 'id', id)
 redis.call('ZADD', pending_key, now, id)
 if listed ~= '' then
-  redis.call('ZADD', listing_key, listed_at, tracking)
+  redis.call('ZADD', listing_key, received_ts, tracking)
   redis.call('SET', listed_key, listed, 'EX', listing_ttl)
-  redis.call('ZREMRANGEBYSCORE', listing_key, '-inf', tonumber(listed_at) - tonumber(listing_ttl))
+  redis.call('ZREMRANGEBYSCORE', listing_key, '-inf', tonumber(received_ts) - tonumber(listing_ttl))
 end
 redis.call('HINCRBY', stats_key, 'accepted|' .. door, 1)
 local recent = count_recent(rate_key)
@@ -78,4 +84,18 @@ if handle ~= '' then
   redis.call('EXPIRE', route_key, route_ttl)
   if window > 0 then redis.call('SET', open_key, value, 'EX', window) end
 end
+-- the public statistics' counters (normalizer.public_stats) are a help: whatever fails
+-- there (pcall), the complaint above is recorded and queued all the same
+local function count_for_statistics()
+  if stats_day == '' then return end
+  redis.call('HSET', status_key, 'stats_day', stats_day, 'received_ts', received_ts,
+             'service_level', service_class)
+  for _, field in ipairs({'total', 'channel|' .. channel, 'classification|' .. classification,
+                          'province|' .. province, 'status|diterima',
+                          'open|' .. service_class .. '|' .. due_date}) do
+    redis.call('HINCRBY', day_key, field, 1)
+  end
+  redis.call('EXPIREAT', day_key, stats_expire_at)
+end
+pcall(count_for_statistics)
 return {1, value, recent}
