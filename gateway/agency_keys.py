@@ -39,8 +39,9 @@ TOUCH_SECONDS = 60
 CACHE_SECONDS = 2.0
 CACHE_ENTRIES = 1024
 _verified: dict[str, tuple[float, "AgencyKey"]] = {}   # digest -> (until, key), this process
-#: the views that take an agency key (the JSON API's submission, Open311)
-KEYED_VIEWS = frozenset({"api.create_complaint", "open311.requests", "open311.one_request"})
+#: the views that take an agency key (the JSON API's submission and status, Open311)
+KEYED_VIEWS = frozenset({"api.create_complaint", "api.complaint_status", "open311.requests",
+                         "open311.one_request"})
 MAX_AGENCY_CHARS = 200
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 

@@ -30,8 +30,8 @@ import redis
 from flask import Blueprint, current_app, jsonify, request
 
 from channels.base import Rejected
-from gateway.agency_keys import KeyRefused, request_key
 from channels.web.adapter import InvalidSubmission
+from gateway.agency_keys import KeyRefused, request_key
 from gateway.errors import error_response
 from gateway.openapi import spec_dict
 from gateway.outcome import summary

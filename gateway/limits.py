@@ -14,12 +14,12 @@ and Retry-After:
                            reporter by ``lookup_allowed`` (see gateway.intake)
   LAPOR_RATE_LIMIT_EXEMPT  comma-separated networks never limited (an agency's server
                            posting many complaints from one address) [empty]
-
-A request with a live agency API key (``gateway.agency_keys``) is not counted per address:
-an agency's system relays many citizens from one address, and its key names it. The
-per-contact limit still counts each citizen it relays.
   LAPOR_PROXY_HOPS         proxies in front of the gateway whose X-Forwarded-For is
                            trusted for the client address [0]
+
+A request with a live agency API key (``gateway.agency_keys``: the JSON API's submission
+and status, Open311) is not counted per address: an agency's system relays many citizens
+from one address, and its key names it. The per-contact limit still counts each citizen.
 
 Each limit is "off" to switch it off. The per-address default is generous on purpose:
 Indonesian mobile networks put many citizens behind one carrier-grade NAT address.

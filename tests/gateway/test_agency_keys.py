@@ -191,7 +191,7 @@ def lookup_environ(environ):
     return environ
 
 
-def test_open311_look_ups_count_per_address_unless_keyed(lookup_environ, client, parts):
+def test_look_ups_count_per_address_unless_keyed(lookup_environ, client, parts):
     _key, token = agency_keys.create(parts.store, "Diskominfo")
     citizen = [client.get("/open311/v2/requests.json").status_code for _ in range(3)]
     assert citizen == [200, 200, 429]
@@ -201,6 +201,10 @@ def test_open311_look_ups_count_per_address_unless_keyed(lookup_environ, client,
     assert keyed == [200, 200, 200]
     bad_key = client.get("/open311/v2/requests.json?api_key=lpr_0123456789ab_" + "A" * 43)
     assert bad_key.status_code == 429               # a bad key is no exemption
+    status = [client.get("/api/v1/complaints/27410935882", headers={"Authorization": f"Bearer {token}"})
+              .status_code for _ in range(3)]
+    assert status == [404, 404, 404]                # the status API: keyed, not counted either
+    assert client.get("/api/v1/complaints/27410935882").status_code == 429
 
 
 @pytest.fixture
