@@ -1,6 +1,6 @@
 """Error answers: the right status and a short reason, never a stack trace.
 
-JSON for machine callers (``/in/``, ``/api/``, or an ``Accept: application/json``), a
+JSON for machine callers (``/in/``, ``/api/``, ``/schemas/``, or an ``Accept: application/json``), a
 short Indonesian page for people; under ``/open311/`` the GeoReport v2 error array, in XML
 for a ``.xml`` path.
 
@@ -30,7 +30,7 @@ _REASONS = {
 
 
 def wants_json() -> bool:
-    return (request.path.startswith(("/in/", "/api/"))
+    return (request.path.startswith(("/in/", "/api/", "/schemas/"))
             or request.accept_mimetypes.best == "application/json")
 
 
