@@ -19,6 +19,8 @@ wrk at 16 connections:
                   each; wrk's Lua has no HMAC, so the signed requests are made here before
                   each round (fresh timestamps, within the 5-minute tolerance) and used in
                   order (``WEBHOOK_PER_SECOND`` per second of load; past them, duplicates)
+* ``json-api-key`` the same with ``Authorization: Bearer <agency API key>`` (a key made
+                  with ``lapor-gateway keys create`` first): the key's look-up on top
 
 Both servers run side by side and the doors are loaded in interleaved rounds (default 3),
 so a slow spell of a shared machine hits every door alike; the figures are medians, with
@@ -124,6 +126,16 @@ end
 """
 
 
+API_KEY_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/api/v1/complaints", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer %(key)s", ["Idempotency-Key"] = id_prefix .. "-" .. counter},
+    '{"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu", "contact": "081234567890"}')
+end
+setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
+"""
 BARE_APP = '''
 import os
 
@@ -163,6 +175,13 @@ def serve(command: list[str], env: dict, port: int, cwd: str) -> subprocess.Pope
 
     wait_for(up, timeout=30, message="server up")
     return process
+
+
+def agency_key(env: dict) -> str:
+    """A key made the way an operator makes one (``lapor-gateway keys create``)."""
+    script = str(Path(sys.executable).with_name("lapor-gateway"))
+    return subprocess.run([script, "keys", "create", "--agency", "Dinas Bench"], env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 def load(port: int, lua: str, seconds: float, connections: int, workdir: Path, name: str) -> dict:
@@ -222,7 +241,8 @@ def main() -> None:
                      ("kannel", gateway_port, KANNEL_LUA % {"secret": SECRET}),
                      ("web-form", gateway_port, FORM_LUA % {"token": token, "cookie": cookie}),
                      ("json-api", gateway_port, API_LUA),
-                     ("webhook", gateway_port, lambda: webhook_lua(args.seconds)))
+                     ("webhook", gateway_port, lambda: webhook_lua(args.seconds)),
+                     ("json-api-key", gateway_port, API_KEY_LUA % {"key": agency_key(env)}))
             # Rounds interleave every door, so a slow spell of the machine hits all of them.
             for _ in range(args.rounds):
                 for name, port, lua in doors:
@@ -246,12 +266,12 @@ def main() -> None:
     print(f"intake benchmark: gunicorn {args.workers} {WORKER_CLASS} workers, "
           f"wrk -t2 -c{args.connections} -d{args.seconds:g}s x {args.rounds} interleaved rounds "
           f"(medians), {os.cpu_count()} cores")
-    print(f"{'door':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
+    print(f"{'door':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
           f"{'range':>13} {'non-2xx':>8}")
     for name, row in results.items():
         low = min(r["rps"] / b["rps"] for r, b in zip(rounds[name], rounds["bare"]))
         high = max(r["rps"] / b["rps"] for r, b in zip(rounds[name], rounds["bare"]))
-        print(f"{name:<10} {row['rps']:>9,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
+        print(f"{name:<12} {row['rps']:>9,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
               f"{ratios[name]:>7.2f}x {low:>6.2f}-{high:.2f}x {int(row['errors']):>8}")
     if queued is not None:
         print(f"complaints on the queue afterwards: {queued:,}")

@@ -67,6 +67,9 @@ class InboundMessage:
     thread_refs: tuple[str, ...] = ()   # provider ids this message answers (e-mail In-Reply-To,
                                         # References): it joins the complaint one of them made
     names_tracking: str = ""            # a tracking number it names (an e-mail subject): joins it
+    owner: str = ""                # the agency whose system relayed it (an agency API key's),
+                                   # when it is not the door's own agency
+    topic: str = ""                # a routing topic the sender chose (an Open311 service)
 
 
 @dataclass(frozen=True)
