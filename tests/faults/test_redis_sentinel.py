@@ -71,7 +71,7 @@ def test_redis_primary_fails_over_under_intake(fault, guard, group, make_rig, sc
     rig = make_rig(store_url, store_url, defaults=True, LAPOR_REDIS_SENTINELS=group.addresses,
                    LAPOR_REDIS_MASTER_NAME=MASTER_NAME)
     figures = Figures(f"redis-sentinel-{fault}", "redis", scale.name,
-                      fault_kind=f"Sentinel {fault}, {guard}", extra={"guard": guard})
+                      fault_kind=f"Sentinel {fault}, {guard}", extra={"guard": guard, "settings": "defaults"})
     suggestion.warm()       # region data, as a web process does before its first request
     started = time.monotonic()
     rig.forwarder.start()
