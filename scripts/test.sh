@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: installs the Debian packages the tests start for
-# real (redis-server, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver,
+# real (redis-server, redis-sentinel, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver,
 # dovecot-imapd) when missing, then the Python packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
