@@ -70,6 +70,8 @@ class Settings:
     proxy_hops: int = 0
     quorum_queues: bool = False
     central_events_url: str = ""                 # empty: <central_url>/events
+    link_window_days: int = 30                   # "me too": link to open complaints this recent (0: off)
+    link_similarity: float = 0.4                 # "me too": estimated Jaccard of the words, at least
     log_level: str = "INFO"
     # Every LAPOR_ variable that is not a setting, by its full name: the doors' credentials
     # and options, which each door names in the doors file (config.doors reads them).
@@ -166,6 +168,8 @@ _NUMBERS = {  # field name -> (type, minimum)
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
+    "link_window_days": (int, 0),
+    "link_similarity": (float, 0.05),
 }
 _RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -8,16 +8,26 @@
 The gateway sets a provisional class (5 for information requests, 14 otherwise); the
 central system may reclassify to 60. Working days skip Saturdays, Sundays and Indonesian
 public holidays (``holidays`` package, country ID, including joint leave days it lists).
+
+**Colour** (the red/yellow/green follow-up indicator): ``green`` until the monitoring
+reminder day, ``yellow`` from the start of that day (00:00 WIB), ``red`` once the due date
+has passed (00:00 WIB of the next day). A finished complaint (``selesai``, ``ditolak``)
+keeps the colour it had when it was closed. The instants a complaint turns yellow and red
+(``turns_at``) drive the reminders to the central system (``forwarder.sla``).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 import holidays
 
 from normalizer.grammar import PERMINTAAN_INFORMASI
 
+WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta's calendar
+GREEN, YELLOW, RED = "green", "yellow", "red"
+COLOURS = (GREEN, YELLOW, RED)
+CLOSED = frozenset({"selesai", "ditolak"})    # finished: the clock stops
 LEVELS = {
     "informasi-5": (5, 3),
     "pengaduan-14": (14, 8),
@@ -57,3 +67,46 @@ def due_date(service_class: str, received: date) -> date:
 def reminder_date(service_class: str, due: date) -> date:
     """The monitoring reminder: N calendar days before the due date."""
     return due - timedelta(days=LEVELS[service_class][1])
+
+
+def turns_at(service_class: str, due: date) -> dict[str, datetime]:
+    """The instants a complaint of ``service_class`` due on ``due`` turns yellow and red."""
+    reminder = reminder_date(service_class, due)
+    return {YELLOW: datetime.combine(reminder, time(), WIB),
+            RED: datetime.combine(due + timedelta(days=1), time(), WIB)}
+
+
+def colour(service_class: str, due: date, at: datetime) -> str:
+    """green, yellow or red at the instant ``at`` (timezone-aware)."""
+    instants = turns_at(service_class, due)
+    if at >= instants[RED]:
+        return RED
+    return YELLOW if at >= instants[YELLOW] else GREEN
+
+
+def class_of(status: dict) -> str:
+    """A public status record's class: the central system's, else the provisional one."""
+    given = status.get("service_level", "")
+    return given if given in LEVELS else provisional_class(status.get("classification", ""))
+
+
+def status_colour(status: dict, now: datetime) -> str | None:
+    """The colour of a public status record (``forwarder.store`` ``s:<tracking>``) at
+    ``now``; a closed complaint's at its last update. None without a due date."""
+    due = status.get("due_date", "")
+    if not due:
+        return None
+    at = now
+    if status.get("status") in CLOSED and status.get("updated_at"):
+        try:
+            at = min(now, datetime.fromisoformat(status["updated_at"]))
+        except ValueError:
+            at = now
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return colour(class_of(status), date.fromisoformat(due[:10]), at)
+
+
+def reclassified(service_class: str, received: date, due: date | None = None) -> date:
+    """The due date after the central system set ``service_class`` (its own ``due`` wins)."""
+    return due if due is not None else due_date(service_class, received)

@@ -1,5 +1,6 @@
--- Record a new complaint: dedup, ledger, public status, route, pending, stats, and (on a
--- same-Redis broker) its queue message, in one atomic step. forwarder.store.Store.accept.
+-- Record a new complaint: dedup, ledger, public status, route, pending, stats, its
+-- service-level reminders and its "me too" index entry, and (on a same-Redis broker) its
+-- queue message, in one atomic step. forwarder.store.Store.accept.
 local dedup_key = KEYS[1]      -- dedup:<door>:<keyed provider id> (or the placeholder)
 local owner_key = KEYS[2]      -- t:<tracking>: who holds this tracking number
 local ledger_key = KEYS[3]     -- c:<id>
@@ -9,6 +10,9 @@ local route_key = KEYS[6]      -- route:<id>
 local stats_key = KEYS[7]      -- stats
 local open_key = KEYS[8]       -- open:<door>:<pseudonym> (or the placeholder)
 local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter)
+local sla_key = KEYS[10]       -- sla: "<tracking>|<colour>" -> when it turns that colour
+local sig_key = KEYS[11]       -- lshsig:<region> (or the placeholder): the region's signatures
+local BUCKETS_FROM = 12        -- then lsh:<region>:<band>:<hash>, one per band (none: not indexed)
 
 local has_dedup = ARGV[1] == '1'     -- the message has a provider id
 local id = ARGV[2]
@@ -29,7 +33,13 @@ local reply_to = ARGV[16]            -- the provider message id to answer
 local public = ARGV[17]              -- '1': the reporter chose a public complaint
 local fingerprint = ARGV[18]         -- keyed hash of a client-chosen id's body ('' when none)
 local lang = ARGV[19]                -- the reporter's language for later notices (id, en)
-local PUBLISH_FROM = 20              -- then the queue commands: (name, key, argument) triples
+local yellow_at = ARGV[20]           -- epoch seconds it turns yellow ('' : no reminders)
+local red_at = ARGV[21]              -- epoch seconds it turns red
+local signature = ARGV[22]           -- MinHash signature for the "me too" index ('' : none)
+local link_since = ARGV[23]          -- entries older than this (epoch seconds) are dropped
+local link_ttl = ARGV[24]            -- seconds an index key outlives its last entry
+local region = ARGV[25]              -- the region the index entry is kept under
+local PUBLISH_FROM = 26              -- then the queue commands: (name, key, argument) triples
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)
@@ -67,5 +77,22 @@ if handle ~= '' then
              'reply_to', reply_to, 'public', public, 'lang', lang)
   redis.call('EXPIRE', route_key, route_ttl)
   if window > 0 then redis.call('SET', open_key, value, 'EX', window) end
+end
+if yellow_at ~= '' then
+  redis.call('ZADD', sla_key, yellow_at, tracking .. '|yellow', red_at, tracking .. '|red')
+end
+if signature ~= '' then
+  for i = BUCKETS_FROM, #KEYS do
+    local stale = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', link_since, 'LIMIT', 0, 200)
+    if #stale > 0 then
+      redis.call('ZREM', KEYS[i], unpack(stale))
+      redis.call('HDEL', sig_key, unpack(stale))
+    end
+    redis.call('ZADD', KEYS[i], now, tracking)
+    redis.call('EXPIRE', KEYS[i], link_ttl)
+  end
+  redis.call('HSET', sig_key, tracking, signature)
+  redis.call('EXPIRE', sig_key, link_ttl)
+  redis.call('HSET', status_key, 'link', region)
 end
 return {1, value, recent}

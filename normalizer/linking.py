@@ -1,0 +1,164 @@
+"""Linking ("me too"): which open complaints describe the same problem as a new one (pure).
+
+Two complaints are linked when they are in the same region (``region_key``), were received
+within LAPOR_LINK_WINDOW_DAYS of each other, and their texts are similar: the Jaccard
+similarity of their word shingles, estimated by MinHash (``datasketch``), is at least
+LAPOR_LINK_SIMILARITY. Candidates are found by locality-sensitive hashing: the signature is
+cut into ``bands`` of ``rows``; two complaints that agree on a whole band share a bucket.
+The buckets live in Redis (``forwarder.store_links``); this module computes signatures,
+bucket names and similarities, and touches nothing.
+
+Text normalization before shingling: NFKC and case folding, punctuation dropped, the
+abbreviations citizens type on SMS expanded (``yg`` -> ``yang``, ``jln`` -> ``jalan``),
+``-nya`` cut, filler words dropped (``tolong``, ``mohon``, ``di``, ``yang``...). Shingles:
+the remaining words (one-word shingles: on the labelled pairs, ``tests/data/linking``, adding
+two-word shingles lowered recall more than it raised precision; docs/benchmarks.md).
+
+Sample: "jln rusak parah dpn pasar minggu, tolong diperbaiki" -> words ``jalan rusak parah
+depan pasar minggu diperbaiki`` -> a 64-value signature, 28 bands of 2 values.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+NUM_PERM = 64          # signature length: 256 bytes per complaint in the index
+LSH_THRESHOLD = 0.2    # candidate threshold of the bands (below the similarity floor: recall)
+MIN_WORDS = 2          # fewer content words than this: too little to compare
+SEED = 1708
+SCHEME = "affine32"    # datasketch 2's 32-bit hashing: every value fits the stored uint32
+MAX_RELATED = 5        # the most similar few are named in ``related``
+_WORDS = re.compile(r"[^\w]+", re.UNICODE)
+
+ABBREVIATIONS = {
+    "yg": "yang", "dgn": "dengan", "dg": "dengan", "tdk": "tidak", "gak": "tidak",
+    "ga": "tidak", "gk": "tidak", "nggak": "tidak", "ngga": "tidak", "enggak": "tidak",
+    "jln": "jalan", "jl": "jalan", "jalanan": "jalan", "sdh": "sudah", "udh": "sudah",
+    "udah": "sudah", "blm": "belum", "sklh": "sekolah", "dr": "dari", "krn": "karena",
+    "karna": "karena", "utk": "untuk", "untk": "untuk", "tp": "tapi", "dpn": "depan",
+    "dkt": "dekat", "deket": "dekat", "kec": "kecamatan", "kel": "kelurahan",
+    "kab": "kabupaten", "ds": "desa", "lg": "lagi", "bln": "bulan", "hr": "hari",
+    "mgg": "minggu", "bs": "bisa", "org": "orang", "msh": "masih", "byk": "banyak",
+    "bnyk": "banyak", "kmrn": "kemarin", "skrg": "sekarang", "gmn": "bagaimana",
+    "sampah2": "sampah", "lobang": "lubang", "bolong": "lubang", "berlobang": "berlubang",
+    "mati2": "mati", "lampu2": "lampu", "anak2": "anak",
+    "jalan2": "jalan", "rusak2": "rusak", "bgt": "banget", "bener": "benar", "ampe": "sampai",
+    "smp": "sampai", "sampe": "sampai", "trs": "terus", "tros": "terus", "dah": "sudah",
+}
+FILLER = frozenset(
+    "yang di ke dari dan ini itu saya kami kita aku gw gue sy ada sudah tidak belum untuk "
+    "dengan karena juga ya nya sih dong kok lagi masih bisa akan pada oleh atau tapi sama "
+    "para tolong mohon min admin pak bu bapak ibu lapor laporan lapor1708 minta harap segera "
+    "sangat banget sekali terima kasih tq thx halo hallo selamat pagi siang sore malam "
+    "the a to is of in and please sudah dong deh nih tuh kan pun agar supaya jadi mau "
+    "hari sejak sampai terus kapan kenapa apa bagaimana".split())
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the index keeps of a complaint: its region, signature and LSH band names."""
+    region: str
+    signature: bytes            # NUM_PERM little-endian uint32
+    bands: tuple[str, ...]      # one bucket name per band, "<band>:<hash>"
+
+
+@cache
+def _lsh_shape() -> tuple[int, int]:
+    """(bands, rows) datasketch picks for LSH_THRESHOLD at NUM_PERM (computed once)."""
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
+
+
+@cache
+def _permutations():
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def words(text: str) -> list[str]:
+    """The content words of ``text`` after normalization (see the module docstring)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = []
+    for word in _WORDS.sub(" ", folded.replace("_", " ")).split():
+        word = ABBREVIATIONS.get(word, word)
+        if len(word) > 5 and word.endswith("nya"):
+            word = word[:-3]
+        if word not in FILLER:
+            kept.append(word)
+    return kept
+
+
+def shingles(text: str) -> set[str]:
+    """The set of content words of ``text``."""
+    return set(words(text))
+
+
+def region_key(complaint: dict) -> str:
+    """The region two complaints must share to be linked ('' when unknown): the regency
+    of ``location.region.code`` (Kemendagri, dotted: ``64.08.05.2001`` -> ``64.08``), else
+    the first of ``location.region_codes``, else the normalized location text."""
+    location = complaint.get("location") or {}
+    region = location.get("region") or {}
+    code = str(region.get("code") or "") or next(iter(location.get("region_codes") or []), "")
+    if code:
+        return "code:" + ".".join(code.split(".")[:2])[:32]
+    place = " ".join(words(str(location.get("text") or "")))
+    if not place:
+        return ""
+    return "text:" + _digest(place.encode())
+
+
+def signature(text: str) -> np.ndarray | None:
+    """The MinHash signature of ``text``'s shingles (None: too few words to compare)."""
+    found = shingles(text)
+    if len(found) < MIN_WORDS:
+        return None
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
+    minhash.update_batch([item.encode() for item in sorted(found)])
+    return minhash.hashvalues.astype("<u4")
+
+
+def fingerprint(complaint: dict) -> Fingerprint | None:
+    """The index entry of a complaint (None: no region or too little text)."""
+    region = region_key(complaint)
+    if not region:
+        return None
+    values = signature(f"{complaint.get('title') or ''} {complaint.get('body') or ''}")
+    if values is None:
+        return None
+    bands, rows = _lsh_shape()
+    names = tuple(f"{band}:{_digest(values[band * rows:(band + 1) * rows].tobytes())}"
+                  for band in range(bands))
+    return Fingerprint(region, values.tobytes(), names)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def similarity(first: bytes, second: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures (the share of equal values)."""
+    a, b = np.frombuffer(first, dtype="<u4"), np.frombuffer(second, dtype="<u4")
+    if a.shape != b.shape:
+        return 0.0
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def related(entry: Fingerprint, candidates: list[tuple[str, bytes]], floor: float,
+            exclude: str = "") -> list[dict]:
+    """``[{tracking_number, similarity}]`` of the candidates at least ``floor`` similar,
+    most similar first, at most MAX_RELATED."""
+    scored = []
+    for number, values in candidates:
+        if number == exclude:
+            continue
+        score = similarity(entry.signature, values)
+        if score >= floor:
+            scored.append({"tracking_number": number, "similarity": round(score, 2)})
+    scored.sort(key=lambda item: (-item["similarity"], item["tracking_number"]))
+    return scored[:MAX_RELATED]
