@@ -38,6 +38,7 @@ from config import messages
 from forwarder import attachments
 from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
+from gateway.replytexts import colour_label
 from gateway.webrequest import from_flask, web_adapter
 from gateway.webtext import date_text, known, page_text, text_in, time_text
 from normalizer import tracking
@@ -188,6 +189,7 @@ def status_page():
             "due": date_text(found.get("due_date", "")),
             "agency": found.get("agency") or messages.text("not_assigned", lang),
             "updated": time_text(found.get("updated_at", "")),
+            "colour": colour_label(found, lang),
         }
     elif verdict in ("mistyped", "unknown"):
         status = 400 if verdict == "mistyped" else 404

@@ -179,6 +179,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
                           "provisional": True},
         "thread": [],
         "duplicates": [],
+        "related": [],          # "me too": filled at intake (gateway.metoo), where the index is
         "flags": flags,
         "meta": meta,
     }
