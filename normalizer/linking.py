@@ -85,9 +85,9 @@ def words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
     kept = []
     for word in _WORDS.sub(" ", folded.replace("_", " ")).split():
-        word = ABBREVIATIONS.get(word, word)
         if len(word) > 5 and word.endswith("nya"):
             word = word[:-3]
+        word = ABBREVIATIONS.get(word, word)
         if word not in FILLER:
             kept.append(word)
     return kept

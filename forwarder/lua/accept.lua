@@ -78,10 +78,13 @@ if handle ~= '' then
   redis.call('EXPIRE', route_key, route_ttl)
   if window > 0 then redis.call('SET', open_key, value, 'EX', window) end
 end
-if yellow_at ~= '' then
-  redis.call('ZADD', sla_key, yellow_at, tracking .. '|yellow', red_at, tracking .. '|red')
-end
-if signature ~= '' then
+-- the reminders and the "me too" entry are a help: whatever fails there (pcall), the
+-- complaint above is recorded and queued all the same
+local function remind_and_index()
+  if yellow_at ~= '' then
+    redis.call('ZADD', sla_key, yellow_at, tracking .. '|yellow', red_at, tracking .. '|red')
+  end
+  if signature == '' then return end
   for i = BUCKETS_FROM, #KEYS do
     local stale = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', link_since, 'LIMIT', 0, 200)
     if #stale > 0 then
@@ -95,4 +98,5 @@ if signature ~= '' then
   redis.call('EXPIRE', sig_key, link_ttl)
   redis.call('HSET', status_key, 'link', region)
 end
+pcall(remind_and_index)
 return {1, value, recent}
