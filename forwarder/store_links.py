@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from forwarder import keys, scripts
 
-PER_BUCKET = 20       # the most recent of each bucket are candidates
-MOST_CANDIDATES = 100  # and at most this many in all
+PER_BUCKET = 10        # the most recent of each bucket are candidates
+MOST_CANDIDATES = 50   # and at most this many in all
 
 
 class LinkIndex:
