@@ -119,7 +119,8 @@ class ComplaintService:
         self._fetch_media_later(message, cid, number, is_private(parsed))
         log.info("accepted door=%s complaint=%s class=%s reporter=%s", message.door_id, cid,
                  complaint["classification"], mask(handle))
-        return Outcome(message, number, self.texts.ack(complaint, lang), complaint_id=cid)
+        return Outcome(message, number, self.texts.ack(complaint, lang), complaint_id=cid,
+                       linked=bool(complaint.get("related")))
 
     def add_event(self, message: InboundMessage, parsed, event_type: str, parent: tuple,
                   open_key: str, lang: str) -> Outcome:

@@ -162,7 +162,7 @@ def submit():
         return _error_page(422, page_text("reused"))
     number = outcome.tracking_number
     page = render_template("done.html", number=number, display=tracking.display(number),
-                           due=date_text(due), duplicate=outcome.duplicate)
+                           due=date_text(due), duplicate=outcome.duplicate, linked=outcome.linked)
     return page, 200, {"Cache-Control": "no-store"}
 
 

@@ -144,3 +144,17 @@ def test_reminders_are_scheduled_with_the_complaint(parts):
     expected = {colour: at.timestamp() for colour, at in
                 service_level.turns_at("pengaduan-14", due).items()}
     assert parts.store.sla.when(outcome.tracking_number) == expected
+
+
+def test_the_web_forms_done_page_says_others_reported_it(client):
+    from tests.gateway.test_forms import fields, open_form
+
+    pages = []
+    for contact in ("081300000006", "081300000007"):
+        csrf, submission = open_form(client)
+        page = client.post("/lapor", data=fields(csrf, submission, contact=contact, title="",
+                                                 body="Lampu jalan di gang mawar mati semua"))
+        assert page.status_code == 200
+        pages.append(page.get_data(as_text=True))
+    assert 'id="others-reported"' not in pages[0]
+    assert "Warga lain juga sudah melaporkan masalah yang sama" in pages[1]
