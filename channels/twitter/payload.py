@@ -1,24 +1,14 @@
 """Tweets and direct messages as X describes them -> ``InboundMessage``.
 
-Three shapes reach the Twitter door: Account Activity webhooks carry v1.1 tweet objects
+Three shapes reach the Twitter door: Account Activity webhooks carry v1.1 tweets
 (``tweet_v1``) and v1.1 direct message events (``dm_v1``); the mentions poller reads API v2
 tweets with their ``includes`` (``tweet_v2``). All three come out the same way:
-
-* ``provider_message_id``: ``tweet:<tweet id>`` or ``dm:<event id>``, so the webhook and the
-  poller running on one door deduplicate each other; ``sender_kind`` ``twitter``, ``sender``
-  the author's user id, ``contact`` ``@username`` when known, ``sender_name`` the display name.
-* Text: the full text (``extended_tweet`` / ``note_tweet`` for long posts), HTML entities
-  undone, t.co links of attached media removed, other t.co links expanded, and our own
-  account's @mention taken out of the leading run of mentions (other accounts named there
-  stay), so ``@LAPOR1708 CEK 27410935882`` reads as ``CEK 27410935882``.
-* Media: photos by their ``media_url_https``/``url``; videos and GIFs by the best MP4 variant;
-  a v2 medium without a URL keeps ``media_key:<key>``. Location from the point coordinates
-  and the place's full name. An edited tweet (edit history longer than itself) is
-  ``is_edit`` with ``meta["edit_of"]`` = ``tweet:<initial id>``.
-* Ignored (None): our own tweets and DMs, retweets, DM events that are not messages.
-
-``Malformed`` is raised for a structure that is not what X sends; the adapter answers 400.
-Nothing personal goes into ``meta``.
+``provider_message_id`` is ``tweet:<id>`` or ``dm:<event id>`` (so the webhook and the poller
+of one door deduplicate each other), ``sender`` the author's user id, the full text with our
+own leading @mention taken out and t.co links undone, the best media URL, the place, and
+``meta["edit_of"]`` for an edited tweet. Our own posts, retweets and DM events that are not
+messages are ignored (None); ``Malformed`` is raised for a structure X never sends (the
+adapter answers 400). What each field carries is in ``docs/channels/twitter.md``.
 """
 from __future__ import annotations
 
