@@ -15,7 +15,7 @@ the remaining words (one-word shingles: on the labelled pairs, ``tests/data/link
 two-word shingles lowered recall more than it raised precision; docs/benchmarks.md).
 
 Sample: "jln rusak parah dpn pasar minggu, tolong diperbaiki" -> words ``jalan rusak parah
-depan pasar minggu diperbaiki`` -> a 64-value signature, 28 bands of 2 values.
+depan pasar minggu diperbaiki`` -> a 64-value signature, 18 bands of 2 values.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64          # signature length: 256 bytes per complaint in the index
-LSH_THRESHOLD = 0.2    # candidate threshold of the bands (below the similarity floor: recall)
+LSH_THRESHOLD = 0.25   # candidate threshold of the bands (below the similarity floor: recall)
 MIN_WORDS = 2          # fewer content words than this: too little to compare
 SEED = 1708
 SCHEME = "affine32"    # datasketch 2's 32-bit hashing: every value fits the stored uint32
