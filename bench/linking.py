@@ -84,7 +84,7 @@ def main() -> None:
             timings["accept (no entry)" if plain else "accept (entry)"].append(
                 time.perf_counter() - start)
         print(f"linking benchmark: {args.complaints:,} complaints of one region, "
-              f"{linking._lsh_shape()[0]} bands; {linked:,} found related complaints")
+              f"{linking.lsh_shape()[0]} bands; {linked:,} found related complaints")
         print(f"{'step':<20} {'median us':>10} {'p99 us':>10}")
         for name, values in timings.items():
             print(f"{name:<20} {statistics.median(values) * 1e6:>10.0f} "

@@ -46,9 +46,8 @@ ABBREVIATIONS = {
     "kab": "kabupaten", "ds": "desa", "lg": "lagi", "bln": "bulan", "hr": "hari",
     "mgg": "minggu", "bs": "bisa", "org": "orang", "msh": "masih", "byk": "banyak",
     "bnyk": "banyak", "kmrn": "kemarin", "skrg": "sekarang", "gmn": "bagaimana",
-    "sampah2": "sampah", "lobang": "lubang", "bolong": "lubang", "berlobang": "berlubang",
-    "mati2": "mati", "lampu2": "lampu", "anak2": "anak",
-    "jalan2": "jalan", "rusak2": "rusak", "bgt": "banget", "bener": "benar", "ampe": "sampai",
+    "lobang": "lubang", "bolong": "lubang", "berlobang": "berlubang", "bgt": "banget",
+    "bener": "benar", "ampe": "sampai",
     "smp": "sampai", "sampe": "sampai", "trs": "terus", "tros": "terus", "dah": "sudah",
 }
 FILLER = frozenset(
@@ -69,7 +68,7 @@ class Fingerprint:
 
 
 @cache
-def _lsh_shape() -> tuple[int, int]:
+def lsh_shape() -> tuple[int, int]:
     """(bands, rows) datasketch picks for LSH_THRESHOLD at NUM_PERM (computed once)."""
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     return lsh.b, lsh.r
@@ -85,6 +84,8 @@ def words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
     kept = []
     for word in _WORDS.sub(" ", folded.replace("_", " ")).split():
+        if word.endswith("2") and word[:-1].isalpha():   # "sampah2": a plural, as SMS writes it
+            word = word[:-1]
         if len(word) > 5 and word.endswith("nya"):
             word = word[:-3]
         word = ABBREVIATIONS.get(word, word)
@@ -131,7 +132,7 @@ def fingerprint(complaint: dict) -> Fingerprint | None:
     values = signature(f"{complaint.get('title') or ''} {complaint.get('body') or ''}")
     if values is None:
         return None
-    bands, rows = _lsh_shape()
+    bands, rows = lsh_shape()
     names = tuple(f"{band}:{_digest(values[band * rows:(band + 1) * rows].tobytes())}"
                   for band in range(bands))
     return Fingerprint(region, values.tobytes(), names)
