@@ -92,7 +92,7 @@ def class_of(status: dict) -> str:
 
 def status_colour(status: dict, now: datetime) -> str | None:
     """The colour of a public status record (``forwarder.store`` ``s:<tracking>``) at
-    ``now``; a closed complaint's at its last update. None without a due date."""
+    ``now``; a closed complaint's at its last update. None without a (valid) due date."""
     due = status.get("due_date", "")
     if not due:
         return None
@@ -104,7 +104,10 @@ def status_colour(status: dict, now: datetime) -> str | None:
             at = now
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    return colour(class_of(status), date.fromisoformat(due[:10]), at)
+    try:
+        return colour(class_of(status), date.fromisoformat(due[:10]), at)
+    except ValueError:          # a malformed date: no colour rather than no answer
+        return None
 
 
 def reclassified(service_class: str, received: date, due: date | None = None) -> date:

@@ -82,3 +82,8 @@ def test_status_colour_reads_the_store_record_and_freezes_when_closed():
     assert service_level.class_of(reclassified) == "pengaduan-60"
     assert service_level.status_colour(reclassified, at(date(2026, 12, 20))) == "green"
     assert service_level.status_colour({"status": "proses"}, at(date(2026, 12, 20))) is None
+    broken = {**record, "due_date": "2026-13-45", "service_level": "pengaduan-99"}
+    assert service_level.status_colour(broken, at(date(2026, 12, 20))) is None
+    assert service_level.class_of(broken) == "pengaduan-14"
+    odd_update = {**closed, "updated_at": "kemarin"}
+    assert service_level.status_colour(odd_update, at(date(2026, 12, 20))) == "red"
