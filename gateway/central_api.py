@@ -100,9 +100,12 @@ def _status_fields(update: dict, current: dict) -> dict:
     if update["due_date"]:
         fields["due_date"] = update["due_date"].isoformat()
     elif update["service_level"] and update["service_level"] != service_level.class_of(current):
-        received = datetime.fromisoformat(current["received_at"]).astimezone(service_level.WIB)
-        fields["due_date"] = service_level.due_date(update["service_level"],
-                                                    received.date()).isoformat()
+        try:
+            received = datetime.fromisoformat(current["received_at"]).astimezone(service_level.WIB)
+            fields["due_date"] = service_level.due_date(update["service_level"],
+                                                        received.date()).isoformat()
+        except (KeyError, ValueError):     # the due date stays; the status is still recorded
+            log.warning("due date not recounted complaint=%s", current.get("id", "-"))
     return fields
 
 
