@@ -107,7 +107,8 @@ def region_key(complaint: dict) -> str:
     region = location.get("region") or {}
     code = str(region.get("code") or "") or next(iter(location.get("region_codes") or []), "")
     if code:
-        return "code:" + ".".join(code.split(".")[:2])[:32]
+        regency = ".".join(code.split(".")[:2]) if "." in code else code[:4]   # 6408052001 -> 6408
+        return "code:" + regency[:32]
     place = " ".join(words(str(location.get("text") or "")))
     if not place:
         return ""

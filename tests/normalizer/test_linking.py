@@ -35,6 +35,7 @@ def test_sms_spelling_is_normalized_before_shingling():
 def test_region_key_prefers_the_code_at_regency_level_then_the_place_text():
     assert linking.region_key(complaint("x", "64.08.05.2001")) == "code:64.08"
     assert linking.region_key(complaint("x", "64.08")) == "code:64.08"
+    assert linking.region_key(complaint("x", "6408052001")) == "code:6408"
     by_text = linking.region_key(complaint("x", location_text="Jl. Pramuka, Samarinda"))
     assert by_text.startswith("text:") and by_text == linking.region_key(
         complaint("y", location_text="jln pramuka samarinda"))
