@@ -15,8 +15,13 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
                         plus LAPOR_RETENTION_DAYS)
     t:<tracking>  -> <id>
     s:<tracking>  hash  public status: status, classification, door, received_at,
-                        due_date, agency, updated_at, id, service_level and note (from
-                        the central system), link (the "me too" region; nothing personal)
+                        due_date, agency, updated_at, id (nothing personal); note and
+                        service_level from the central system; link (the "me too" region);
+                        for the public statistics: stats_day, received_ts, first_change_at
+    stats:day:<YYYY-MM-DD>   hash  counters of the complaints received that day (WIB) for
+                        /statistik (``normalizer.public_stats``); expires after the window
+    stats:wait:<YYYY-MM-DD>  list  seconds each of that day's complaints waited for its first
+                        status change; expires with the day's counters
     route:<id>    hash  door, handle, kind, reply_to, public, lang: where and how to notify the
                         reporter (personal; retention)
     open:<door>:<pseudonym>  -> "<id>|<tracking>": the reporter's open complaint, for
@@ -48,6 +53,8 @@ PREFIX = "lapor:"
 PENDING = PREFIX + "pending"
 STATS = PREFIX + "stats"
 REPLY_STATS = PREFIX + "reply_stats"
+STATS_DAY = PREFIX + "stats:day:"     # + ISO date; the status scripts add the day themselves
+STATS_WAIT = PREFIX + "stats:wait:"
 NO_DEDUP = PREFIX + "dedup:-"     # a placeholder KEYS entry when a message has no id
 NO_OPEN = PREFIX + "open:-"       # a placeholder KEYS entry when a reporter has no handle
 NO_LINK = PREFIX + "lshsig:-"     # a placeholder KEYS entry when a complaint is not indexed
@@ -75,6 +82,15 @@ def tracking_owner(tracking: str) -> str:
 
 def status(tracking: str) -> str:
     return PREFIX + "s:" + tracking
+
+
+def stats_day(day: str) -> str:
+    """The public statistics' counters of the complaints received on ``day`` (ISO date)."""
+    return STATS_DAY + day
+
+
+def stats_wait(day: str) -> str:
+    return STATS_WAIT + day
 
 
 def route(cid: str) -> str:

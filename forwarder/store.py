@@ -22,6 +22,7 @@ from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_sla import SlaSchedule, reminder_args
+from forwarder.store_stats import PublicStatsRecords, accept_part
 
 ROUTE_EXTRA_SECONDS = 90 * 86400    # a reply route outlives the complaint body by this much
 
@@ -84,9 +85,11 @@ class Store:
         self._accept_event = scripts.register(client, "accept_event")
         self._take_due = scripts.register(client, "take_due")
         self._forwarded = scripts.source("forwarded")
+        self._status_update = scripts.register(client, "status_update")
         self.replies = ReplyRecords(client, self.retention)
         self.links = LinkIndex(client, link_window_seconds)
         self.sla = SlaSchedule(client)
+        self.public_stats = PublicStatsRecords(client)
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":
@@ -111,9 +114,10 @@ class Store:
         seconds on a new complaint; ``join_open``: check it first (follow-ups allowed);
         ``link``: its "me too" index entry (``normalizer.linking.Fingerprint``), if any."""
         cid, tracking, now = complaint["id"], complaint["tracking_number"], time.time()
+        day_key, counted = accept_part(complaint)        # the public statistics' counters
         script_keys = [keys.dedup(dedup_id), keys.tracking_owner(tracking), keys.ledger(cid),
                        keys.status(tracking), keys.PENDING, keys.route(cid), keys.STATS,
-                       open_key or keys.NO_OPEN, keys.rate(open_key), keys.SLA,
+                       open_key or keys.NO_OPEN, keys.rate(open_key), day_key, keys.SLA,
                        *self.links.entry_keys(link)]
         args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, now,
                 complaint["door"], serialized or json.dumps(complaint, ensure_ascii=False),
@@ -122,7 +126,8 @@ class Store:
                 self.retention + ROUTE_EXTRA_SECONDS, "1" if open_key and join_open else "0",
                 complaint["reporter"]["kind"], window if open_key else 0, reply_to,
                 "1" if public else "0", fingerprint, complaint.get("language") or "id",
-                *reminder_args(complaint), *self.links.entry_args(link, now), *_commands(publish)]
+                *counted, *reminder_args(complaint), *self.links.entry_args(link, now),
+                *_commands(publish)]
         return _recorded(self._accept(keys=script_keys, args=args))
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
@@ -197,7 +202,7 @@ class Store:
         pipe.expire(keys.ledger(cid), self.retention)
         pipe.zrem(keys.PENDING, cid)
         if tracking:   # a complaint, not an event: its public status moves on, never back
-            pipe.eval(self._forwarded, 1, keys.status(tracking), now)
+            pipe.eval(self._forwarded, 1, keys.status(tracking), now, keys.STATS_DAY)
         pipe.execute()
 
     def mark_dead(self, cid: str, reason: str, door: str) -> None:
@@ -227,15 +232,11 @@ class Store:
         return _decoded(self.redis.hgetall(keys.status(tracking))) or None
 
     def update_status(self, tracking: str, fields: dict) -> bool:
-        """Apply a status change from the central system; False if the number is unknown."""
-        key = keys.status(tracking)
-        pipe = self.redis.pipeline()
-        pipe.exists(key)
-        pipe.hset(key, mapping=fields)
-        exists, _ = pipe.execute()
-        if not exists:
-            self.redis.delete(key)
-        return bool(exists)
+        """Apply a status change from the central system (``lua/status_update.lua``: the
+        public statistics' counters move with it); False if the number is unknown."""
+        pairs = [item for pair in fields.items() for item in pair]
+        return bool(self._status_update(keys=[keys.status(tracking)],
+                                        args=[time.time(), keys.STATS_DAY, keys.STATS_WAIT, *pairs]))
 
     def first_callback(self, replay_key: str, ttl: int) -> bool:
         """Remember a central callback for ``ttl`` seconds; False when it was seen already."""

@@ -40,7 +40,7 @@ class LinkIndex:
                 *(keys.link_bucket(entry.region, band) for band in entry.bands)]
 
     def entry_args(self, entry, now: float) -> list:
-        """accept.lua's ARGV 22-25 for the entry: signature, since, ttl, region."""
+        """accept.lua's ARGV 28-31 for the entry: signature, since, ttl, region."""
         if entry is None:
             return ["", 0, 0, ""]
         return [entry.signature, now - self.window, self.window, entry.region]

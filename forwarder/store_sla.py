@@ -19,7 +19,7 @@ COLOURS = ("yellow", "red")
 
 
 def reminder_args(complaint: dict) -> list:
-    """accept.lua's ARGV 20-21: the epoch seconds the complaint turns yellow and red."""
+    """accept.lua's ARGV 26-27: the epoch seconds the complaint turns yellow and red."""
     level = complaint["service_level"]
     instants = service_level.turns_at(level["class"], date.fromisoformat(level["due_date"]))
     return [instants["yellow"].timestamp(), instants["red"].timestamp()]

@@ -4,7 +4,8 @@
 given), starts the embedded Redis when the settings ask for it, builds the parts and
 registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the JSON API
 (``/api/v1``) with OpenAPI (``/openapi.json``), the central system's status callback
-(``/api/v1/central/status``), health (``/healthz``, ``/readyz``) and ``/metrics``, behind
+(``/api/v1/central/status``), health (``/healthz``, ``/readyz``), ``/metrics`` and the public
+statistics (``/statistik``, ``/api/v1/statistics``), behind
 the request-body deadline (``gateway.bodytime``, ``LAPOR_BODY_TIMEOUT_SECONDS``).
 Gunicorn serves it as ``gateway.app:create_app()``. When LAPOR_PUBLIC_BASE_URL is https,
 the session (CSRF) cookie is ``Secure`` and every answer carries HSTS (one year).
@@ -53,8 +54,8 @@ def create_app(settings=None, parts=None) -> Flask:
     app.extensions["lapor"] = parts
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_seconds, settings.max_body_bytes)
 
-    from gateway import api, central_api, doors, forms, health, limits, metrics, webtext
-    for module in (doors, forms, api, central_api, health, metrics):
+    from gateway import api, central_api, doors, forms, health, limits, metrics, statistics, webtext
+    for module in (doors, forms, api, central_api, health, metrics, statistics):
         app.register_blueprint(module.blueprint)
     limits.init_app(app, settings)
     errors.init_app(app)

@@ -38,6 +38,40 @@ class AcceptedSchema(Schema):
     message = fields.String(metadata={"description": "the acknowledgement in the citizen's language"})
 
 
+class CountSchema(Schema):
+    key = fields.String(required=True, metadata={"example": "kannel"})
+    count = fields.Raw(required=True, metadata={
+        "description": 'a multiple of 5 (the count rounded down), or "<5" below 5', "example": 15})
+
+
+class DayCountSchema(Schema):
+    date = fields.Date(required=True)
+    count = fields.Raw(required=True, metadata={"description": 'as in Count'})
+
+
+class StatisticsSchema(Schema):
+    """``GET /api/v1/statistics``: the public numbers of the last 30 days (WIB days)."""
+    window = fields.Dict(required=True, metadata={"example": {
+        "days": 30, "from": "2026-10-31", "to": "2026-11-29", "timezone": "Asia/Jakarta"}})
+    generated_at = fields.DateTime(required=True)
+    rule = fields.Dict(required=True, metadata={
+        "description": "counts below hidden_below read \"<5\"; the others are rounded down to "
+                       "a multiple of rounded_down_to", "example": {"hidden_below": 5, "rounded_down_to": 5}})
+    total = fields.Raw(required=True, metadata={"description": "as in Count"})
+    by_channel = fields.List(fields.Nested(CountSchema), required=True)
+    by_classification = fields.List(fields.Nested(CountSchema), required=True)
+    by_status = fields.List(fields.Nested(CountSchema), required=True)
+    by_service_level = fields.List(fields.Nested(CountSchema), required=True, metadata={
+        "description": "open complaints by colour (green, yellow, red) and the closed ones"})
+    by_province = fields.List(fields.Nested(CountSchema), required=True, metadata={
+        "description": "location.region.province; unknown when the complaint has none"})
+    daily = fields.List(fields.Nested(DayCountSchema), required=True)
+    first_status_change = fields.Dict(required=True, metadata={
+        "description": "median hours from reception to the first status change from the "
+                       "central system (null under 5 complaints), and how many had one",
+        "example": {"complaints": 20, "median_hours": 26.5}})
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True)
     checks = fields.Dict(keys=fields.String(), values=fields.String())
@@ -123,6 +157,21 @@ def _paths(spec: APISpec) -> None:
                       "400": _html("mistyped tracking number"),
                       "404": _html("unknown tracking number"),
                       "429": _html("too many look-ups from this address")}}})
+    spec.path(path="/api/v1/statistics", operations={"get": {
+        "summary": "Public statistics of the last 30 days (the numbers of /statistik)",
+        "responses": {"200": _json("Statistics", "the numbers; cached for 60 s"),
+                      "503": _json(error, "store unavailable; retry")}}})
+    spec.path(path="/statistik", operations={"get": {
+        "summary": "Public statistics page (HTML, Indonesian; ?lang=en for English)",
+        "responses": {"200": _html("charts and their tables"), "503": _html("store unavailable")}}})
+    spec.path(path="/statistik/grafik/{name}.svg", operations={"get": {
+        "summary": "One chart of the statistics page (SVG)",
+        "parameters": [{"in": "path", "name": "name", "required": True, "schema": {
+            "type": "string", "enum": ["channel", "classification", "status", "service_level",
+                                       "province", "daily"]}}],
+        "responses": {"200": {"description": "the chart",
+                              "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                      "404": _json(error, "no such chart")}}})
     spec.path(path="/healthz", operations={"get": {
         "summary": "The process is alive", "responses": {"200": _json("Health", "alive")}}})
     spec.path(path="/readyz", operations={"get": {
@@ -146,7 +195,8 @@ def spec_dict() -> dict:
     for name, schema in (("Complaint", ComplaintSchema), ("Submission", SubmissionSchema),
                          ("Status", StatusSchema), ("Accepted", AcceptedSchema),
                          ("Error", ErrorSchema), ("Invalid", InvalidSchema),
-                         ("Health", HealthSchema), ("WebForm", WebFormSchema)):
+                         ("Health", HealthSchema), ("WebForm", WebFormSchema),
+                         ("Statistics", StatisticsSchema)):
         spec.components.schema(name, schema=schema)
     _paths(spec)
     return spec.to_dict()

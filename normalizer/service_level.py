@@ -108,8 +108,3 @@ def status_colour(status: dict, now: datetime) -> str | None:
         return colour(class_of(status), date.fromisoformat(due[:10]), at)
     except ValueError:          # a malformed date: no colour rather than no answer
         return None
-
-
-def reclassified(service_class: str, received: date, due: date | None = None) -> date:
-    """The due date after the central system set ``service_class`` (its own ``due`` wins)."""
-    return due if due is not None else due_date(service_class, received)

@@ -10,9 +10,10 @@ local route_key = KEYS[6]      -- route:<id>
 local stats_key = KEYS[7]      -- stats
 local open_key = KEYS[8]       -- open:<door>:<pseudonym> (or the placeholder)
 local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter)
-local sla_key = KEYS[10]       -- sla: "<tracking>|<colour>" -> when it turns that colour
-local sig_key = KEYS[11]       -- lshsig:<region> (or the placeholder): the region's signatures
-local BUCKETS_FROM = 12        -- then lsh:<region>:<band>:<hash>, one per band (none: not indexed)
+local day_key = KEYS[10]       -- stats:day:<day>: the public statistics' counters
+local sla_key = KEYS[11]       -- sla: "<tracking>|<colour>" -> when it turns that colour
+local sig_key = KEYS[12]       -- lshsig:<region> (or the placeholder): the region's signatures
+local BUCKETS_FROM = 13        -- then lsh:<region>:<band>:<hash>, one per band (none: not indexed)
 
 local has_dedup = ARGV[1] == '1'     -- the message has a provider id
 local id = ARGV[2]
@@ -33,13 +34,19 @@ local reply_to = ARGV[16]            -- the provider message id to answer
 local public = ARGV[17]              -- '1': the reporter chose a public complaint
 local fingerprint = ARGV[18]         -- keyed hash of a client-chosen id's body ('' when none)
 local lang = ARGV[19]                -- the reporter's language for later notices (id, en)
-local yellow_at = ARGV[20]           -- epoch seconds it turns yellow ('' : no reminders)
-local red_at = ARGV[21]              -- epoch seconds it turns red
-local signature = ARGV[22]           -- MinHash signature for the "me too" index ('' : none)
-local link_since = ARGV[23]          -- entries older than this (epoch seconds) are dropped
-local link_ttl = ARGV[24]            -- seconds an index key outlives its last entry
-local region = ARGV[25]              -- the region the index entry is kept under
-local PUBLISH_FROM = 26              -- then the queue commands: (name, key, argument) triples
+local stats_day = ARGV[20]           -- the day it counts for ('' : not counted)
+local channel = ARGV[21]
+local province = ARGV[22]            -- location.region.province or 'unknown'
+local service_class = ARGV[23]
+local stats_expire_at = ARGV[24]     -- epoch seconds: the day leaves the window
+local received_ts = ARGV[25]         -- epoch seconds of received_at
+local yellow_at = ARGV[26]           -- epoch seconds it turns yellow ('' : no reminders)
+local red_at = ARGV[27]              -- epoch seconds it turns red
+local signature = ARGV[28]           -- MinHash signature for the "me too" index ('' : none)
+local link_since = ARGV[29]          -- entries older than this (epoch seconds) are dropped
+local link_ttl = ARGV[30]            -- seconds an index key outlives its last entry
+local region = ARGV[31]              -- the region the index entry is kept under
+local PUBLISH_FROM = 32              -- then the queue commands: (name, key, argument) triples
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)
@@ -99,4 +106,18 @@ local function remind_and_index()
   redis.call('HSET', status_key, 'link', region)
 end
 pcall(remind_and_index)
+-- the public statistics' counters (normalizer.public_stats) are a help: whatever fails
+-- there (pcall), the complaint above is recorded and queued all the same
+local function count_for_statistics()
+  if stats_day == '' then return end
+  redis.call('HSET', status_key, 'stats_day', stats_day, 'received_ts', received_ts,
+             'service_level', service_class)
+  for _, field in ipairs({'total', 'channel|' .. channel, 'classification|' .. classification,
+                          'province|' .. province, 'status|diterima',
+                          'open|' .. service_class .. '|' .. due_date}) do
+    redis.call('HINCRBY', day_key, field, 1)
+  end
+  redis.call('EXPIREAT', day_key, stats_expire_at)
+end
+pcall(count_for_statistics)
 return {1, value, recent}
