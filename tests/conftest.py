@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from config.settings import load_settings
+from tests import harness
 from tests.helpers import free_port, start_redis
 
 _real_connect = socket.socket.connect
@@ -121,6 +122,13 @@ def environ(redis_url, tmp_path):
         "LAPOR_MODE": "production",
         "LAPOR_DOOR_SMS_1708_SECRET": "kannel-door-secret",
     }
+
+
+@pytest.fixture(scope="session")
+def security_environ(tmp_path_factory) -> dict:
+    """The security and fuzz tests' environment: one door per registered channel, from each
+    channel's test sender, in a doors file written here (tests/harness.py)."""
+    return harness.security_environ(harness.write_security_doors(tmp_path_factory.mktemp("security") / "doors.json"))
 
 
 @pytest.fixture
