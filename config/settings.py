@@ -168,8 +168,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
-    "link_window_days": (int, 0),
-    "link_similarity": (float, 0.05),
+    "link_window_days": (int, 0), "link_similarity": (float, 0.05),
 }
 _RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
