@@ -8,9 +8,10 @@ cut into ``bands`` of ``rows``; two complaints that agree on a whole band share 
 The buckets live in Redis (``forwarder.store_links``); this module computes signatures,
 bucket names and similarities, and touches nothing.
 
-Text normalization before shingling: NFKC and case folding, punctuation dropped, the
-abbreviations citizens type on SMS expanded (``yg`` -> ``yang``, ``jln`` -> ``jalan``),
-``-nya`` cut, filler words dropped (``tolong``, ``mohon``, ``di``, ``yang``...). Shingles:
+Text normalization before shingling: NFKC, then the routing's tokens and SMS spellings
+(``normalizer.words``: lower case, punctuation dropped, ``anak2`` -> ``anak``, ``yg`` ->
+``yang``, ``jln`` -> ``jalan``) and a few more (``SPELLINGS``), ``-nya`` cut, filler words
+dropped (``tolong``, ``mohon``, ``di``, ``yang``...). Shingles:
 the remaining words (one-word shingles: on the labelled pairs, ``tests/data/linking``, adding
 two-word shingles lowered recall more than it raised precision; docs/benchmarks.md).
 
@@ -20,7 +21,6 @@ depan pasar minggu diperbaiki`` -> a 64-value signature, 18 bands of 2 values.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -28,27 +28,23 @@ from functools import cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from normalizer.words import expand, tokens
+
 NUM_PERM = 64          # signature length: 256 bytes per complaint in the index
 LSH_THRESHOLD = 0.25   # candidate threshold of the bands (below the similarity floor: recall)
 MIN_WORDS = 2          # fewer content words than this: too little to compare
 SEED = 1708
 SCHEME = "affine32"    # datasketch 2's 32-bit hashing: every value fits the stored uint32
 MAX_RELATED = 5        # the most similar few are named in ``related``
-_WORDS = re.compile(r"[^\w]+", re.UNICODE)
 
-ABBREVIATIONS = {
-    "yg": "yang", "dgn": "dengan", "dg": "dengan", "tdk": "tidak", "gak": "tidak",
-    "ga": "tidak", "gk": "tidak", "nggak": "tidak", "ngga": "tidak", "enggak": "tidak",
-    "jln": "jalan", "jl": "jalan", "jalanan": "jalan", "sdh": "sudah", "udh": "sudah",
-    "udah": "sudah", "blm": "belum", "sklh": "sekolah", "dr": "dari", "krn": "karena",
-    "karna": "karena", "utk": "untuk", "untk": "untuk", "tp": "tapi", "dpn": "depan",
-    "dkt": "dekat", "deket": "dekat", "kec": "kecamatan", "kel": "kelurahan",
-    "kab": "kabupaten", "ds": "desa", "lg": "lagi", "bln": "bulan", "hr": "hari",
-    "mgg": "minggu", "bs": "bisa", "org": "orang", "msh": "masih", "byk": "banyak",
-    "bnyk": "banyak", "kmrn": "kemarin", "skrg": "sekarang", "gmn": "bagaimana",
-    "lobang": "lubang", "bolong": "lubang", "berlobang": "berlubang", "bgt": "banget",
-    "bener": "benar", "ampe": "sampai",
-    "smp": "sampai", "sampe": "sampai", "trs": "terus", "tros": "terus", "dah": "sudah",
+# spellings the routing's table (``normalizer.words.ABBREVIATIONS``) leaves as they are but
+# that tell the same problem in other letters
+SPELLINGS = {
+    "dpn": "depan", "deket": "dekat", "gk": "tidak", "ngga": "tidak", "enggak": "tidak",
+    "jalanan": "jalan", "kec": "kecamatan", "kel": "kelurahan", "kab": "kabupaten", "ds": "desa",
+    "kmrn": "kemarin", "skrg": "sekarang", "gmn": "bagaimana", "lobang": "lubang",
+    "bolong": "lubang", "berlobang": "berlubang", "bener": "benar", "ampe": "sampai",
+    "sampe": "sampai", "tros": "terus", "dah": "sudah",
 }
 FILLER = frozenset(
     "yang di ke dari dan ini itu saya kami kita aku gw gue sy ada sudah tidak belum untuk "
@@ -80,15 +76,14 @@ def _permutations():
 
 
 def words(text: str) -> list[str]:
-    """The content words of ``text`` after normalization (see the module docstring)."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    """The content words of ``text`` after normalization (see the module docstring): the
+    routing's tokens and SMS spellings (``normalizer.words``), then the few above."""
+    folded = unicodedata.normalize("NFKC", text)
     kept = []
-    for word in _WORDS.sub(" ", folded.replace("_", " ")).split():
-        if word.endswith("2") and word[:-1].isalpha():   # "sampah2": a plural, as SMS writes it
-            word = word[:-1]
+    for word in expand(tokens(folded)):
         if len(word) > 5 and word.endswith("nya"):
             word = word[:-3]
-        word = ABBREVIATIONS.get(word, word)
+        word = SPELLINGS.get(word, word)
         if word not in FILLER:
             kept.append(word)
     return kept
