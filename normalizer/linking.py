@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from normalizer.words import expand, tokens
 
@@ -66,13 +65,18 @@ class Fingerprint:
 @cache
 def lsh_shape() -> tuple[int, int]:
     """(bands, rows) datasketch picks for LSH_THRESHOLD at NUM_PERM (computed once)."""
+    from datasketch import MinHashLSH      # on first use: the package takes ~0.5 s to import
+
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     return lsh.b, lsh.r
 
 
 @cache
-def _permutations():
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+def _minhash():
+    """datasketch's MinHash class and the one set of permutations (on first use)."""
+    from datasketch import MinHash          # on first use: the package takes ~0.5 s to import
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def words(text: str) -> list[str]:
@@ -115,7 +119,8 @@ def signature(text: str) -> np.ndarray | None:
     found = shingles(text)
     if len(found) < MIN_WORDS:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
+    minhash_class, permutations = _minhash()
+    minhash = minhash_class(num_perm=NUM_PERM, seed=SEED, permutations=permutations, scheme=SCHEME)
     minhash.update_batch([item.encode() for item in sorted(found)])
     return minhash.hashvalues.astype("<u4")
 
