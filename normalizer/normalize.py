@@ -19,7 +19,6 @@ is forwarded as it is; attachment file names keep only their extension.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 from pathlib import PurePosixPath
 
 from normalizer.values import Attachment, InboundMessage, Location
@@ -27,7 +26,7 @@ from normalizer import grammar, identity, routing, service_level, suggestion
 from normalizer.schema import SCHEMA_VERSION
 from normalizer.text import clean_message, usv
 
-WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta's calendar
+WIB = service_level.WIB    # working days are counted on Jakarta's calendar
 # meta keys that describe the transport or the door, never the reporter: kept as they are
 # in private complaints (every other meta value is keyed)
 TRANSPORT_META = frozenset({"smsc", "coding", "charset", "transport", "segments", "message_type",
@@ -186,6 +185,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
                           "provisional": True},
         "thread": [],
         "duplicates": [],
+        "related": [],          # "me too": filled at intake (gateway.metoo), where the index is
         "flags": flags,
         "meta": meta,
     }
