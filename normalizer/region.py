@@ -35,6 +35,7 @@ Output (``location.region`` of the complaint)::
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -53,6 +54,8 @@ MIN_SCORE = 1.0
 LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
+CONTEXTS = {1: "prov", 2: "kab", 3: "kec", 4: "kel"}   # a marker's level -> the context it gives
+WEIGHTS_CACHE = 50_000      # (name, context) pairs whose weights are kept
 PREFIXES = (2, 5, 8, 13)    # the lengths of a province's, regency's, district's, village's code
 
 
@@ -113,54 +116,71 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
         if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
             continue                        # "muara" inside "muara wahau": the longer name
         position = starts[start]
-        context = (tokens[position - 1] if position > 0 else "",
-                   tokens[position - 2] if position > 1 else "", start)
-        found += _weigh(key, index.upper.get(key, ()), *context)
-        villages.append((key, context))
+        context = _context(tokens[position - 1] if position > 0 else "",
+                           tokens[position - 2] if position > 1 else "")
+        found += [Mention(code, level, weight, start) for code, level, weight in _upper(key, context)]
+        villages.append((key, context, start))
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
         key = index.squashed.get(first + second)
         if key and not regions.ordinary(key):
-            context = (tokens[position - 1] if position else "", "", next(
-                offset for offset, place in starts.items() if place == position))
-            found += _weigh(key, index.upper.get(key, ()), *context)
-            villages.append((key, context))
+            context = _context(tokens[position - 1] if position else "", "")
+            start = next(offset for offset, place in starts.items() if place == position)
+            found += [Mention(code, level, weight, start) for code, level, weight in _upper(key, context)]
+            villages.append((key, context, start))
     provinces = {mention.code[:2] for mention in found}
-    for key, context in villages:
-        found += _weigh(key, _village_entries(index, key, context[0], provinces), *context)
+    for key, context, start in villages:
+        weight = _weight(key, 4, False, context)
+        if weight is not None:
+            found += [Mention(entry.code, 4, weight, start)
+                      for entry in _village_entries(index, key, context, provinces)]
     return found
 
 
-def _village_entries(index: regions.RegionIndex, key: str, previous: str, provinces: set[str]):
+def _village_entries(index: regions.RegionIndex, key: str, context: str, provinces: set[str]):
     """The villages a key may mean: all after a village marker or when it names one; else
     only those in a province the text mentions (a village name alone that names many
     villages says nothing; ``Baru`` names hundreds)."""
     entries = index.villages.get(key, ())
-    if len(entries) <= 1 or MARKERS.get(previous) == 4:
+    if len(entries) <= 1 or context == "kel":
         return entries
     grouped = index.villages_by_province(key)
     return [entry for province in provinces for entry in grouped.get(province, ())]
 
 
-def _weigh(key: str, entries, previous: str, earlier: str, span: int) -> list[Mention]:
+def _context(previous: str, earlier: str) -> str:
+    """What the word before a name says of it: its level's marker (``kota`` apart from the
+    other regency markers), ``jl`` after a street word (``Jl. Raya X`` too), else ''."""
     marker = MARKERS.get(previous)
-    street = previous in STREET or (previous == "raya" and earlier in STREET)
-    ordinary = regions.ordinary(key)
-    mentions = []
-    for entry in entries:
-        if marker == entry.level and (entry.level != 2 or entry.city == (previous == "kota")):
-            weight = MARKED
-        elif marker == 2 and entry.level == 2:
-            weight = UNMARKED[2] * 0.5          # "Kab. X" said, this is the city X (or back)
-        else:
-            weight = UNMARKED[entry.level] + (0.1 if entry.city else 0.0)
-            if ordinary:
-                weight *= COMMON[entry.level] if " " not in key else PHRASE
-            if street:
-                weight /= 3
-            if len(key) <= 3 and entry.level > 1:
-                continue
-        mentions.append(Mention(entry.code, entry.level, weight, span))
-    return mentions
+    if marker is not None:
+        return "kota" if previous == "kota" else CONTEXTS[marker]
+    return "jl" if previous in STREET or (previous == "raya" and earlier in STREET) else ""
+
+
+@functools.lru_cache(maxsize=WEIGHTS_CACHE)
+def _upper(key: str, context: str) -> tuple[tuple[str, int, float], ...]:
+    """(code, level, weight) of each province, regency or district a key names, after a
+    word of ``context`` (cached, bounded: a name and its context are weighed once)."""
+    weighed = ((entry.code, entry.level, _weight(key, entry.level, entry.city, context))
+               for entry in regions.index().upper.get(key, ()))
+    return tuple(mention for mention in weighed if mention[2] is not None)
+
+
+@functools.lru_cache(maxsize=WEIGHTS_CACHE)
+def _weight(key: str, level: int, city: bool, context: str) -> float | None:
+    """The weight of a mention of a region of ``level`` by ``key`` (None: not a mention)."""
+    marker = MARKERS.get(context)
+    if marker == level and (level != 2 or city == (context == "kota")):
+        return MARKED
+    if marker == 2 and level == 2:
+        return UNMARKED[2] * 0.5            # "Kab. X" said, this is the city X (or back)
+    if len(key) <= 3 and level > 1:
+        return None
+    weight = UNMARKED[level] + (0.1 if city else 0.0)
+    if regions.ordinary(key):
+        weight *= COMMON[level] if " " not in key else PHRASE
+    if context == "jl":
+        weight /= 3
+    return weight
 
 
 def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) -> list[Mention]:
@@ -224,7 +244,8 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     tied = sorted(code for code, score in scores.items() if best - score < 1e-9)
     # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
     # of the district named in the text): the one above is what the text says
-    tied = [code for code in tied if not any(code.startswith(other + ".") for other in tied)]
+    above = set(tied)
+    tied = [code for code in tied if above.isdisjoint(_prefixes(code)[:-1])]
     shared = _common_prefix(tied)
     confidence = min(0.95, 0.3 + 0.12 * best) * (1.0 if len(tied) == 1 else 0.5)
     candidates = [] if len(tied) == 1 else tied
@@ -237,13 +258,22 @@ def _score(code: str, support: dict[str, Mention]) -> float:
     """The weight of the code's own mention plus its ancestors', one level per place in the
     text (``Kediri`` names a district and a village of it: it counts once)."""
     by_span: dict[int, float] = {}
-    for size in PREFIXES:
-        mention = support.get(code[:size])
+    for prefix in _prefixes(code):
+        mention = support.get(prefix)
         if mention is not None and mention.weight > by_span.get(mention.span, 0.0):
             by_span[mention.span] = mention.weight
+    return sum(by_span.values())
+
+
+@functools.lru_cache(maxsize=WEIGHTS_CACHE)
+def _prefixes(code: str) -> tuple[str, ...]:
+    """The code and the codes of the regions above it, the province's first."""
+    found = []
+    for size in PREFIXES:
+        found.append(code[:size])
         if size >= len(code):
             break
-    return sum(by_span.values())
+    return tuple(found)
 
 
 def _credible(index: regions.RegionIndex, code: str, score: float, support: dict[str, Mention]) -> bool:
