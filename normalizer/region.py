@@ -74,11 +74,12 @@ def empty(source: str = "") -> dict:
 
 
 def resolve(location_text: str = "", text: str = "", latitude: float | None = None,
-            longitude: float | None = None) -> dict:
-    """The region of a complaint (``empty()`` when no source names one)."""
-    for source, value in (("location", location_text), ("text", text)):
+            longitude: float | None = None, text_tokens: list[str] | None = None) -> dict:
+    """The region of a complaint (``empty()`` when no source names one); ``text_tokens``:
+    the text's ``words.raw_tokens`` when the caller has them already."""
+    for source, value, tokens in (("location", location_text, None), ("text", text, text_tokens)):
         if value and value.strip():
-            found = resolve_text(value)
+            found = resolve_text(value, tokens)
             if found["level"] != "none" or found["candidates"]:
                 return {**found, "source": source}
     if latitude is not None and longitude is not None:
@@ -94,9 +95,9 @@ def from_coordinates(latitude: float, longitude: float) -> dict:
     return describe(code, 0.7 if km < 3 else 0.5, [], "coordinates")
 
 
-def resolve_text(text: str) -> dict:
+def resolve_text(text: str, tokens: list[str] | None = None) -> dict:
     index = regions.index()
-    tokens = typos.correct(regions.normal(text).split())
+    tokens = typos.correct(regions.normal(text).split() if tokens is None else tokens)
     mentions = _mentions(index, tokens)
     mentions += _fuzzy(index, tokens, mentions)
     return _decide(index, mentions)
@@ -121,7 +122,7 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
         found += [Mention(code, level, weight, start) for code, level, weight in _upper(key, context)]
         villages.append((key, context, start))
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
-        key = index.squashed.get(first + second)
+        key = index.squashed.get(first + second) if len(first) + len(second) >= regions.SQUASHED_LENGTH else None
         if key and not regions.ordinary(key):
             context = _context(tokens[position - 1] if position else "", "")
             start = next(offset for offset, place in starts.items() if place == position)
@@ -235,9 +236,11 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     for mention in mentions:
         if mention.code not in support or mention.weight > support[mention.code].weight:
             support[mention.code] = mention
-    scores = {code: _score(code, support) for code in support}
-    scores = {code: score for code, score in scores.items()
-              if score >= MIN_SCORE and _credible(index, code, score, support)}
+    scores = {}
+    for code in support:
+        score = _score(code, support)
+        if score >= MIN_SCORE and _credible(index, code, score, support):
+            scores[code] = score
     if not scores:
         return empty()
     best = max(scores.values())
@@ -290,8 +293,8 @@ def _credible(index: regions.RegionIndex, code: str, score: float, support: dict
 
 
 def _common_prefix(codes: list[str]) -> str:
-    if not codes:
-        return ""
+    if len(codes) <= 1:
+        return codes[0] if codes else ""
     split = [code.split(".") for code in codes]
     shared = []
     for parts in zip(*split):
@@ -312,9 +315,15 @@ def _path(index: regions.RegionIndex, code: str) -> list[str]:
 
 def describe(code: str, confidence: float, candidates: list[dict], source: str) -> dict:
     """The region dict of a code: every level's name down to the code's level."""
+    return {"code": code, **_names(code), "confidence": round(confidence, 2), "candidates": candidates,
+            "source": source}
+
+
+@functools.lru_cache(maxsize=WEIGHTS_CACHE)
+def _names(code: str) -> dict:
+    """Every level's name down to the code's, and the level (cached: callers copy it)."""
     index = regions.index()
     parts = code.split(".")
     named = {level: index.name(".".join(parts[:size])) if size <= len(parts) else None
              for size, level in enumerate(regions.LEVELS, start=1)}
-    return {"code": code, **named, "level": regions.LEVELS[len(parts) - 1],
-            "confidence": round(confidence, 2), "candidates": candidates, "source": source}
+    return {**named, "level": regions.LEVELS[len(parts) - 1]}

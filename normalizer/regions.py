@@ -56,6 +56,7 @@ ALIASES = {
     "makasar": "73.71", "bdg": "32.73", "sby": "35.78", "smg": "33.74", "jkt": "31",
 }
 GRID = 10  # centroid grid cells per degree
+SQUASHED_LENGTH = 7  # a one-word name this long is also found written as two words
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _add_key(built: RegionIndex, key: str, entries: list[Entry]) -> None:
     if len(upper) < len(entries):
         built.villages[key] = tuple(entry for entry in entries if entry.level == 4)
     built.automaton.add_word(f" {key} ", key)
-    if " " not in key and len(key) >= 7:
+    if " " not in key and len(key) >= SQUASHED_LENGTH:
         built.squashed[key] = key
 
 

@@ -110,12 +110,13 @@ def _confidence(score: int, runner_up: int) -> float:
     return round(min(0.95, 0.35 + 0.15 * score) * score / (score + runner_up), 2)
 
 
-def suggest(text: str, rules: tuple, region: dict | None = None) -> dict:
-    """Return {agency, topic, region_code, confidence, why, alternatives} for the text."""
+def suggest(text: str, rules: tuple, region: dict | None = None, tokens: list[str] | None = None) -> dict:
+    """Return {agency, topic, region_code, confidence, why, alternatives} for the text
+    (``tokens``: its ``words.raw_tokens`` when the caller has them already)."""
     region = region or {}
     region_code = region.get("code") or ""
     compiled = compile_rules(rules if isinstance(rules, tuple) else tuple(rules))
-    found = _matches(words.stems(text), compiled)
+    found = _matches(words.stems(text) if tokens is None else words.stems_of(tokens), compiled)
     ranked = []
     for topic, keywords in found.items():
         rule = agency_for(topic, compiled.rules, region_code)

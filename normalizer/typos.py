@@ -74,4 +74,5 @@ def fix(word: str) -> str:
 def correct(tokens: list[str]) -> list[str]:
     """The tokens with misspelled region-name words corrected."""
     _ensure()
-    return [fix(token) for token in tokens]
+    answers = _answers                      # a known word: one look-up, no call
+    return [answers.get(token) or fix(token) for token in tokens]

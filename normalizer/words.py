@@ -96,9 +96,20 @@ def stem(word: str) -> str:
     return result
 
 
+def raw_tokens(text: str) -> list[str]:
+    """Lower-case words of ``text`` as written (``regions.normal(text).split()``): read once
+    and shared by the region resolver and the routing (``stems_of``)."""
+    return _TOKEN.findall(text.lower())
+
+
 def stems(text: str) -> list[str]:
     """The stems of a text's words, abbreviations spelled out first."""
-    return [part for word in _TOKEN.findall(text.lower()) for part in word_stems(word)]
+    return stems_of(raw_tokens(text))
+
+
+def stems_of(raw: list[str]) -> list[str]:
+    """The stems of ``raw_tokens``, abbreviations spelled out first."""
+    return [part for word in raw for part in word_stems(word)]
 
 
 @functools.lru_cache(maxsize=CACHE_LIMIT)
