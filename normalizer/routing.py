@@ -41,6 +41,7 @@ class Compiled:
     rules: tuple
     by_first: dict[str, tuple[tuple[tuple[str, ...], str, str], ...]]   # stem -> (phrase, topic, keyword)
     order: dict[str, int]                                                # topic -> its first rule's place
+    by_topic: dict[str, tuple]                                           # topic -> its rules, in order
 
 
 _compiled: dict[int, Compiled] = {}
@@ -67,7 +68,8 @@ def _compile(rules: tuple) -> Compiled:
             if phrase:
                 table.setdefault(phrase[0], []).append((phrase, rule.topic, keyword))
     order = {topic: place for place, topic in reversed(list(enumerate(rule.topic for rule in rules)))}
-    return Compiled(rules, {first: tuple(entries) for first, entries in table.items()}, order)
+    by_topic = {topic: tuple(rule for rule in rules if rule.topic == topic) for topic in order}
+    return Compiled(rules, {first: tuple(entries) for first, entries in table.items()}, order, by_topic)
 
 
 def _in_order(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
@@ -119,7 +121,7 @@ def suggest(text: str, rules: tuple, region: dict | None = None, tokens: list[st
     found = _matches(words.stems(text) if tokens is None else words.stems_of(tokens), compiled)
     ranked = []
     for topic, keywords in found.items():
-        rule = agency_for(topic, compiled.rules, region_code)
+        rule = agency_for(topic, compiled.by_topic[topic], region_code)
         if rule is not None:
             ranked.append((sum(keywords.values()), -compiled.order[topic], topic, rule))
     ranked.sort(reverse=True)
