@@ -97,13 +97,23 @@ def from_coordinates(latitude: float, longitude: float) -> dict:
 
 def resolve_text(text: str, tokens: list[str] | None = None) -> dict:
     index = regions.index()
-    tokens = typos.correct(regions.normal(text).split() if tokens is None else tokens)
-    mentions = _mentions(index, tokens)
+    typos.ensure()
+    read = [_read(token) for token in (regions.normal(text).split() if tokens is None else tokens)]
+    tokens = [fixed for fixed, _ in read]
+    mentions = _mentions(index, tokens, [joins for _, joins in read])
     mentions += _fuzzy(index, tokens, mentions)
     return _decide(index, mentions)
 
 
-def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
+@functools.lru_cache(maxsize=typos.CACHE_LIMIT)
+def _read(word: str) -> tuple[str, bool]:
+    """A word as the resolver reads it (cached, bounded): typo-corrected, and whether a
+    one-word name begins with it (only then is it joined with the next: ``kramat jati``)."""
+    fixed = typos.fix(word)
+    return fixed, regions.index().begins_squashed(fixed)
+
+
+def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) -> list[Mention]:
     padded = " " + " ".join(tokens) + " "
     starts, offset = {}, 0                  # the space before each token in ``padded`` -> its index
     for position, token in enumerate(tokens):
@@ -122,7 +132,9 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
         found += [Mention(code, level, weight, start) for code, level, weight in _upper(key, context)]
         villages.append((key, context, start))
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
-        key = index.squashed.get(first + second) if len(first) + len(second) >= regions.SQUASHED_LENGTH else None
+        if not joins[position] or len(first) + len(second) < regions.SQUASHED_LENGTH:
+            continue
+        key = index.squashed.get(first + second)
         if key and not regions.ordinary(key):
             context = _context(tokens[position - 1] if position else "", "")
             start = next(offset for offset, place in starts.items() if place == position)

@@ -79,9 +79,16 @@ class RegionIndex:
     _grouped: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
     _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
     squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
+    squashed_sorted: list[str] = field(default_factory=list)      # the same keys, sorted
 
     def name(self, code: str) -> str:
         return self.names.get(code, "")
+
+    def begins_squashed(self, word: str) -> bool:
+        """True when a longer one-word name (``squashed``) begins with ``word``: only then
+        can ``word`` and the next word be that name written in two (``kramat jati``)."""
+        after = bisect.bisect_right(self.squashed_sorted, word)
+        return after < len(self.squashed_sorted) and self.squashed_sorted[after].startswith(word)
 
     def villages_by_province(self, key: str) -> dict[str, list[Entry]]:
         """The villages a key names, by province code (cached: about 1,000 keys name more
@@ -166,6 +173,7 @@ def _build() -> RegionIndex:
     for key, entries in keyed.items():
         _add_key(built, key, entries)
     built.automaton.make_automaton()
+    built.squashed_sorted = sorted(built.squashed)
     for codes in built.codes.values():
         codes.sort()
     return built
