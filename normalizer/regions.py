@@ -237,13 +237,13 @@ def nearest_village(latitude: float, longitude: float, max_cells: int = 3) -> tu
     row, col = math.floor(latitude * GRID), math.floor(longitude * GRID)
     scale = math.cos(math.radians(latitude))
     for reach in range(1, max_cells + 1):
-        best = None
+        best_squared, best_code = math.inf, None
         for cell_row in range(row - reach, row + reach + 1):
             for cell_col in range(col - reach, col + reach + 1):
                 for lat, lon, code in _grid.get((cell_row, cell_col), ()):
                     squared = (lat - latitude) ** 2 + ((lon - longitude) * scale) ** 2
-                    if best is None or squared < best[0]:
-                        best = (squared, code)
-        if best is not None:
-            return best[1], round(math.sqrt(best[0]) * 111.2, 2)
+                    if squared < best_squared:
+                        best_squared, best_code = squared, code
+        if best_code is not None:
+            return best_code, round(math.sqrt(best_squared) * 111.2, 2)
     return None
