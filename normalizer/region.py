@@ -6,7 +6,7 @@ centroid, ``regions.nearest_village``). The first source that names a region win
 
 Reading a text: its words are normalized (lower case, punctuation out), misspelled words
 close to a region's name corrected (``typos``), and one Aho-Corasick pass finds every region
-name in it. Each mention is weighed:
+name in it. Each mention is weighed (``weights``: once per name and the word before it):
 
 - after its level's marker (``Prov.``, ``Kab.``/``Kota``, ``Kec.``/``Distrik``,
   ``Kel.``/``Desa``/``Ds.``): 3; ``Kota X`` is the city, ``Kab. X`` the regency;
@@ -40,22 +40,14 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from normalizer import regions, typos
+from normalizer import regions, typos, weights
+from normalizer.weights import MARKED, MARKERS, WEIGHTS_CACHE
 
-MARKERS = {"prov": 1, "provinsi": 1, "propinsi": 1, "kab": 2, "kabupaten": 2, "kota": 2,
-           "kec": 3, "kecamatan": 3, "distrik": 3, "kel": 4, "kelurahan": 4, "desa": 4, "ds": 4,
-           "gampong": 4, "nagari": 4}
-STREET = frozenset({"jl", "jln", "jalan"})
-UNMARKED = {1: 2.0, 2: 2.0, 3: 1.5, 4: 1.0}
-COMMON = {1: 0.6, 2: 0.6, 3: 1 / 3, 4: 1 / 3}   # an unmarked name that is an ordinary word
-PHRASE = 0.8                # an unmarked name of several ordinary words ("Duren Sawit")
-MARKED, FUZZY_WEIGHT, FUZZY_CUTOFF = 3.0, 2.5, 85
+FUZZY_WEIGHT, FUZZY_CUTOFF = 2.5, 85
 MIN_SCORE = 1.0
 LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
-CONTEXTS = {1: "prov", 2: "kab", 3: "kec", 4: "kel"}   # a marker's level -> the context it gives
-WEIGHTS_CACHE = 50_000      # (name, context) pairs whose weights are kept
 PREFIXES = (2, 5, 8, 13)    # the lengths of a province's, regency's, district's, village's code
 
 
@@ -127,22 +119,24 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) 
         if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
             continue                        # "muara" inside "muara wahau": the longer name
         position = starts[start]
-        context = _context(tokens[position - 1] if position > 0 else "",
-                           tokens[position - 2] if position > 1 else "")
-        found += [Mention(code, level, weight, start) for code, level, weight in _upper(key, context)]
+        context = weights.context_of(tokens[position - 1] if position > 0 else "",
+                                     tokens[position - 2] if position > 1 else "")
+        found += [Mention(code, level, weight, start)
+                      for code, level, weight in weights.upper_weights(key, context)]
         villages.append((key, context, start))
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
         if not joins[position] or len(first) + len(second) < regions.SQUASHED_LENGTH:
             continue
         key = index.squashed.get(first + second)
         if key and not regions.ordinary(key):
-            context = _context(tokens[position - 1] if position else "", "")
+            context = weights.context_of(tokens[position - 1] if position else "", "")
             start = next(offset for offset, place in starts.items() if place == position)
-            found += [Mention(code, level, weight, start) for code, level, weight in _upper(key, context)]
+            found += [Mention(code, level, weight, start)
+                      for code, level, weight in weights.upper_weights(key, context)]
             villages.append((key, context, start))
     provinces = {mention.code[:2] for mention in found}
     for key, context, start in villages:
-        weight = _weight(key, 4, False, context)
+        weight = weights.weight_of(key, 4, False, context)
         if weight is not None:
             found += [Mention(entry.code, 4, weight, start)
                       for entry in _village_entries(index, key, context, provinces)]
@@ -158,42 +152,6 @@ def _village_entries(index: regions.RegionIndex, key: str, context: str, provinc
         return entries
     grouped = index.villages_by_province(key)
     return [entry for province in provinces for entry in grouped.get(province, ())]
-
-
-def _context(previous: str, earlier: str) -> str:
-    """What the word before a name says of it: its level's marker (``kota`` apart from the
-    other regency markers), ``jl`` after a street word (``Jl. Raya X`` too), else ''."""
-    marker = MARKERS.get(previous)
-    if marker is not None:
-        return "kota" if previous == "kota" else CONTEXTS[marker]
-    return "jl" if previous in STREET or (previous == "raya" and earlier in STREET) else ""
-
-
-@functools.lru_cache(maxsize=WEIGHTS_CACHE)
-def _upper(key: str, context: str) -> tuple[tuple[str, int, float], ...]:
-    """(code, level, weight) of each province, regency or district a key names, after a
-    word of ``context`` (cached, bounded: a name and its context are weighed once)."""
-    weighed = ((entry.code, entry.level, _weight(key, entry.level, entry.city, context))
-               for entry in regions.index().upper.get(key, ()))
-    return tuple(mention for mention in weighed if mention[2] is not None)
-
-
-@functools.lru_cache(maxsize=WEIGHTS_CACHE)
-def _weight(key: str, level: int, city: bool, context: str) -> float | None:
-    """The weight of a mention of a region of ``level`` by ``key`` (None: not a mention)."""
-    marker = MARKERS.get(context)
-    if marker == level and (level != 2 or city == (context == "kota")):
-        return MARKED
-    if marker == 2 and level == 2:
-        return UNMARKED[2] * 0.5            # "Kab. X" said, this is the city X (or back)
-    if len(key) <= 3 and level > 1:
-        return None
-    weight = UNMARKED[level] + (0.1 if city else 0.0)
-    if regions.ordinary(key):
-        weight *= COMMON[level] if " " not in key else PHRASE
-    if context == "jl":
-        weight /= 3
-    return weight
 
 
 def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) -> list[Mention]:
