@@ -45,10 +45,8 @@ from normalizer.weights import MARKED, MARKERS, WEIGHTS_CACHE
 
 FUZZY_WEIGHT, FUZZY_CUTOFF = 2.5, 85
 MIN_SCORE = 1.0
-LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
-PREFIXES = (2, 5, 8, 13)    # the lengths of a province's, regency's, district's, village's code
 
 
 class Mention(NamedTuple):
@@ -209,7 +207,7 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     scores = {}
     for code in support:
         score = _score(code, support)
-        if score >= MIN_SCORE and _credible(index, code, score, support):
+        if score >= MIN_SCORE and _credible(code, score, support):
             scores[code] = score
     if not scores:
         return empty()
@@ -218,7 +216,7 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
     # of the district named in the text): the one above is what the text says
     above = set(tied)
-    tied = [code for code in tied if above.isdisjoint(_prefixes(code)[:-1])]
+    tied = [code for code in tied if above.isdisjoint(regions.prefixes(code)[:-1])]
     shared = _common_prefix(tied)
     confidence = min(0.95, 0.3 + 0.12 * best) * (1.0 if len(tied) == 1 else 0.5)
     candidates = [] if len(tied) == 1 else tied
@@ -231,35 +229,21 @@ def _score(code: str, support: dict[str, Mention]) -> float:
     """The weight of the code's own mention plus its ancestors', one level per place in the
     text (``Kediri`` names a district and a village of it: it counts once)."""
     by_span: dict[int, float] = {}
-    for prefix in _prefixes(code):
+    for prefix in regions.prefixes(code):
         mention = support.get(prefix)
         if mention is not None and mention.weight > by_span.get(mention.span, 0.0):
             by_span[mention.span] = mention.weight
     return sum(by_span.values())
 
 
-@functools.lru_cache(maxsize=WEIGHTS_CACHE)
-def _prefixes(code: str) -> tuple[str, ...]:
-    """The code and the codes of the regions above it, the province's first."""
-    found = []
-    for size in PREFIXES:
-        found.append(code[:size])
-        if size >= len(code):
-            break
-    return tuple(found)
-
-
-def _credible(index: regions.RegionIndex, code: str, score: float, support: dict[str, Mention]) -> bool:
+def _credible(code: str, score: float, support: dict[str, Mention]) -> bool:
     """A district or village found only by its own unmarked name is credible when that name
     is long and no other region of its level or above has it (``Singosari``: one district,
     and villages, which weigh less)."""
     own = support[code].weight
     if score > own + 1e-9 or own >= MARKED or code.count(".") < 2:
         return True
-    key = index.key_of[code]
-    level = code.count(".") + 1
-    rivals = [entry for entry in index.keys.get(key, ()) if entry.level <= level and entry.code != code]
-    return len(key) >= LONE_NAME_LENGTH and not rivals
+    return weights.alone(code)
 
 
 def _common_prefix(codes: list[str]) -> str:

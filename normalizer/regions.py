@@ -56,6 +56,7 @@ ALIASES = {
     "makasar": "73.71", "bdg": "32.73", "sby": "35.78", "smg": "33.74", "jkt": "31",
 }
 GRID = 10  # centroid grid cells per degree
+CODE_LENGTHS = (2, 5, 8, 13)  # the lengths of a province's, regency's, district's, village's code
 SQUASHED_LENGTH = 7  # a one-word name this long is also found written as two words
 
 
@@ -198,6 +199,18 @@ def ordinary(key: str) -> bool:
     if key in ALIASES:
         return False
     return all(words.is_root_word(part) or words.is_root_word(words.stem(part)) for part in key.split())
+
+
+@functools.lru_cache(maxsize=50_000)
+def prefixes(code: str) -> tuple[str, ...]:
+    """The codes of the regions above a code and the code itself, the province's first
+    (cached, bounded)."""
+    found = []
+    for size in CODE_LENGTHS:
+        found.append(code[:size])
+        if size >= len(code):
+            break
+    return tuple(found)
 
 
 _lock = threading.Lock()

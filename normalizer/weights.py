@@ -24,6 +24,7 @@ PHRASE = 0.8                # an unmarked name of several ordinary words ("Duren
 MARKED = 3.0
 CONTEXTS = {1: "prov", 2: "kab", 3: "kec", 4: "kel"}   # a marker's level -> the context it gives
 WEIGHTS_CACHE = 50_000      # (name, context) pairs whose weights are kept
+LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 
 
 def context_of(previous: str, earlier: str) -> str:
@@ -60,3 +61,14 @@ def weight_of(key: str, level: int, city: bool, context: str) -> float | None:
     if context == "jl":
         value /= 3
     return value
+
+
+@functools.lru_cache(maxsize=WEIGHTS_CACHE)
+def alone(code: str) -> bool:
+    """A district or village named alone and unmarked counts only when its name is long and no
+    other region of its level or above has it (cached per code)."""
+    index = regions.index()
+    key = index.key_of[code]
+    level = code.count(".") + 1
+    rivals = [entry for entry in index.keys.get(key, ()) if entry.level <= level and entry.code != code]
+    return len(key) >= LONE_NAME_LENGTH and not rivals
