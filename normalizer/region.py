@@ -134,10 +134,10 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) 
             villages.append((key, context, start))
     provinces = {mention.code[:2] for mention in found}
     for key, context, start in villages:
-        weight = weights.weight_of(key, 4, False, context)
+        entries = _village_entries(index, key, context, provinces)
+        weight = weights.weight_of(key, 4, False, context) if entries else None
         if weight is not None:
-            found += [Mention(entry.code, 4, weight, start)
-                      for entry in _village_entries(index, key, context, provinces)]
+            found += [Mention(entry.code, 4, weight, start) for entry in entries]
     return found
 
 

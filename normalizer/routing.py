@@ -75,12 +75,13 @@ def _compile(rules: tuple) -> Compiled:
 def _in_order(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
     """The rest of ``phrase`` follows ``start`` in order within WINDOW words (``jalan di
     depan pasar rusak`` is a ``jalan rusak``)."""
-    position = start
+    window = stems[start + 1:start + WINDOW]
+    at = 0
     for part in phrase[1:]:
-        try:
-            position = stems.index(part, position + 1, start + WINDOW)
-        except ValueError:
+        rest = window[at:]
+        if part not in rest:            # no exception raised per miss: most phrases miss
             return False
+        at += rest.index(part) + 1
     return True
 
 

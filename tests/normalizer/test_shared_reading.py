@@ -60,3 +60,23 @@ def test_every_per_word_and_per_name_cache_is_bounded():
               regions.prefixes, weights.alone, region._names]
     for cached in caches:
         assert cached.cache_info().maxsize is not None and cached.cache_info().maxsize <= 50_000
+
+
+def _in_order_by_search(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
+    """The phrase window's rule spelled out with list.index (the reading before issue 11's
+    speed-up), to hold the faster one to."""
+    position = start
+    for part in phrase[1:]:
+        try:
+            position = stems.index(part, position + 1, start + routing.WINDOW)
+        except ValueError:
+            return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from("abcd"), max_size=14), st.integers(0, 13),
+       st.lists(st.sampled_from("abcd"), min_size=1, max_size=4))
+def test_a_phrase_is_found_in_its_window_exactly_as_before(stems, start, phrase):
+    start = min(start, max(len(stems) - 1, 0))
+    assert routing._in_order(stems, start, tuple(phrase)) == _in_order_by_search(stems, start, tuple(phrase))
