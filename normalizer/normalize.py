@@ -150,8 +150,9 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     due = service_level.due_date(service_class, received_day)
     agency = message.owner or ctx.door_agency or message.door_id
     text = f"{message.title} {body}"
-    found_region, region_flags = suggestion.region_of(message.location, text)
-    routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region)
+    tokens = suggestion.tokens_of(text)       # read once for the region and the routing
+    found_region, region_flags = suggestion.region_of(message.location, text, tokens)
+    routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region, tokens)
     flags += region_flags + routing_flags
     routed = routing.chosen(message.topic, ctx.routing_rules, found_region) or routed
     ids = [message.provider_message_id] if message.provider_message_id else []
