@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from config.settings import load_settings
-from tests.browser.fixtures import axe_check, browser, chromium, screenshot  # noqa: F401 - shared
+from tests.browser.fixtures import axe_check, browser, chromium, live_gateway, screenshot  # noqa: F401
 from tests.helpers import free_port, start_redis
 
 _real_connect = socket.socket.connect

@@ -21,6 +21,7 @@ from gateway.officers import blueprint
 from gateway.officers.audit import audit
 from gateway.officers.auth import check_csrf, officer_required
 from gateway.webtext import time_text
+from normalizer import tracking
 
 AUDIT_ROWS = 200
 NO_STORE = {"Cache-Control": "no-store"}
@@ -50,17 +51,17 @@ def audit_page():
     return render_template("officers/audit.html", rows=rows, everyone=agency is None), 200, NO_STORE
 
 
-def _age(failed_at: str, now: datetime) -> str:
-    """'3 j 12 m' style age of a dead letter ('-' when unknown)."""
+def _age(failed_at: str, now: datetime) -> tuple[int, int, int] | None:
+    """A dead letter's age as (days, hours, minutes); None when its time is unknown."""
     try:
         moment = datetime.fromisoformat(failed_at.replace("Z", "+00:00"))
     except ValueError:
-        return "-"
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     minutes = max(0, int((now - moment).total_seconds() // 60))
     days, rest = divmod(minutes, 1440)
-    return f"{days} d {rest // 60} h" if days else f"{rest // 60} h {rest % 60} m"
+    return days, rest // 60, rest % 60
 
 
 def _visible_dead() -> list[dict]:
@@ -68,6 +69,8 @@ def _visible_dead() -> list[dict]:
     now = datetime.now(timezone.utc)
     for row in rows:
         row["age"] = _age(row.get("failed_at") or "", now)
+        number = row.get("tracking_number") or ""
+        row["number"] = tracking.display(number) if tracking.is_valid(number) else ""
     return rows
 
 

@@ -44,6 +44,10 @@ def chromium(tmp_path_factory):
     reason = chromium_missing()
     if reason:
         pytest.skip(reason)
+    import logging
+
+    # selenium logs every command at DEBUG: the typed text and the 650 kB axe script
+    logging.getLogger("selenium").setLevel(logging.WARNING)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -111,3 +115,41 @@ def axe_check():
 @pytest.fixture
 def screenshot():
     return save_screenshot
+
+
+def fits_the_width(driver) -> bool:
+    """Whether the page needs no sideways scrolling at the window's width."""
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def check_page(driver, name: str, size_name: str) -> dict:
+    """What every journey step checks: axe-core (no serious or critical violation), no
+    sideways scrolling, and a screenshot ``<name>-<size>.png``."""
+    results = check_accessibility(driver)
+    assert fits_the_width(driver), f"{driver.current_url} scrolls sideways at {size_name}"
+    save_screenshot(driver, f"{name}-{size_name}")
+    return results
+
+
+@pytest.fixture
+def live_gateway(environ):
+    """The real gateway (``lapor-gateway web``: gunicorn) on a loopback port, for a browser;
+    a test may ``stop()`` it itself to read what it logged."""
+    from tests.gateway.webproc import WebCommand
+
+    running = WebCommand(environ)
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def click_and_load(driver, element, timeout: float = 15) -> None:
+    """Click ``element`` (a submit button, a link) and wait for the next page to be loaded."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element("tag name", "html")
+    element.click()
+    wait = WebDriverWait(driver, timeout)
+    wait.until(expected_conditions.staleness_of(page))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
