@@ -19,7 +19,7 @@ def _by():
     return By
 
 
-def test_the_form_a_mistake_then_a_complaint(live_gateway, browser):
+def test_the_form_a_mistake_then_a_complaint(browser, live_gateway):
     By = _by()
     for size_name in SIZES:
         size(browser, size_name)
@@ -48,7 +48,7 @@ def test_the_form_a_mistake_then_a_complaint(live_gateway, browser):
     assert PHONE[1:] not in live_gateway.stop(), "the reporter's number reached the gateway's log"
 
 
-def test_the_status_page_finds_a_number_and_catches_a_typo(live_gateway, browser):
+def test_the_status_page_finds_a_number_and_catches_a_typo(browser, live_gateway):
     By = _by()
     answer = requests.post(live_gateway.base + "/api/v1/complaints", timeout=10, json={
         "classification": "pengaduan", "body": "Lampu penerangan jalan padam sejak seminggu"})

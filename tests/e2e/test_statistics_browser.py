@@ -170,7 +170,7 @@ def _make_complaints(web, browser) -> None:
         _callback(web, {"tracking_number": number, "status": "selesai"})
 
 
-def test_page_json_and_store_agree_at_phone_and_desktop_width(web, browser, redis_url):
+def test_page_json_and_store_agree_at_phone_and_desktop_width(browser, web, redis_url):
     from selenium.webdriver.common.by import By
 
     _make_complaints(web, browser)

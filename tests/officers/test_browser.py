@@ -25,7 +25,7 @@ def _log_in(browser, base, username, password):
     click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
 
 
-def test_login_a_wrong_password_the_lockout_and_logout(live_gateway, browser, parts):
+def test_login_a_wrong_password_the_lockout_and_logout(browser, live_gateway, parts):
     from selenium.webdriver.common.by import By
 
     for size_name in SIZES:
@@ -60,7 +60,7 @@ def test_login_a_wrong_password_the_lockout_and_logout(live_gateway, browser, pa
     assert len(failed) == 2 * 7 and all(row["address"] == "127.0.0.1" for row in failed)
 
 
-def test_a_supervisor_replays_dead_letters_and_finds_it_in_the_audit(live_gateway, browser, parts,
+def test_a_supervisor_replays_dead_letters_and_finds_it_in_the_audit(browser, live_gateway, parts,
                                                                      dead_letters):
     from selenium.webdriver.common.by import By
 
