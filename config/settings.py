@@ -169,7 +169,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "proxy_hops": (int, 0),
     **OFFICER_NUMBERS,
 }
-_RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup")
+_RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate_limit_login")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
 _OTHERS = ("broker_url", "redis_url", "central_url", "central_secret", "secret_key", "data_dir",

@@ -8,6 +8,8 @@ fields; ``load_settings`` validates them with the other numbers, ``OFFICER_NUMBE
                                          over the same window)
     LAPOR_OFFICER_SESSION_HOURS  8       a login lasts this long, then the officer logs in again
     LAPOR_AUDIT_MAX_ENTRIES      200000  the audit stream keeps about this many newest entries
+    LAPOR_RATE_LIMIT_LOGIN       30/minute;300/hour  login attempts per client address (each
+                                         costs an argon2id check; ``gateway.limits``), ``off``
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class OfficerSettings:
     login_lockout_minutes: float = 15.0
     officer_session_hours: float = 8.0
     audit_max_entries: int = 200000
+    rate_limit_login: str = "30/minute;300/hour"
 
 
 OFFICER_NUMBERS = {  # field name -> (type, minimum), validated like every number setting

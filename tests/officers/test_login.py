@@ -181,3 +181,21 @@ def test_a_page_asked_for_before_login_is_reached_after_it(app, parts):
     answer = client.post(first.headers["Location"], data={"csrf_token": token, "username": account["username"],
                                                           "password": PASSWORD})
     assert answer.headers["Location"] == "/petugas/dead"
+
+
+def test_login_attempts_are_limited_per_address(environ, parts):
+    from config.settings import load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+
+    limited = build_parts(load_settings({**environ, "LAPOR_RATE_LIMIT_LOGIN": "3/minute"}))
+    client = create_app(parts=limited).test_client()
+    statuses = [login(client, f"orang-{n}", "salah-000000").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    assert client.get("/petugas/login").status_code == 200            # the page itself is not
+    exempt = build_parts(load_settings({**environ, "LAPOR_RATE_LIMIT_LOGIN": "3/minute",
+                                        "LAPOR_RATE_LIMIT_EXEMPT": "127.0.0.0/8"}))
+    client = create_app(parts=exempt).test_client()
+    assert [login(client, f"orang-{n}", "salah-000000").status_code for n in range(4)] == [401] * 4
+    limited.publisher.close()
+    exempt.publisher.close()
