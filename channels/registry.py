@@ -105,6 +105,29 @@ def run_admin(channel: str, action, show) -> int:
     return 0
 
 
+def _package_of(entry: EntryPoint) -> str:
+    """The package holding a channel's adapter (``channels.kannel`` for the built-in)."""
+    return entry.value.partition(":")[0].rpartition(".")[0]
+
+
+class NoTestSender(LookupError):
+    """A registered channel whose package has no ``testing`` module with a ``SENDER``."""
+
+
+def sender_of(channel: str):
+    """The test sender of a registered channel: ``SENDER`` of ``<the adapter's
+    package>.testing`` (a ``channels.testing.Sender``; for entry-point adapters too)."""
+    package = _package_of(available_channels()[channel])
+    name = package + ".testing"
+    if not package or find_spec(name) is None:
+        raise NoTestSender(f"channel {channel!r} has no test sender: add {name or 'testing'} "
+                           f"with SENDER = a channels.testing.Sender (docs/architecture.md)")
+    sender = getattr(importlib.import_module(name), "SENDER", None)
+    if sender is None:
+        raise NoTestSender(f"channel {channel!r}: {name} defines no SENDER")
+    return sender
+
+
 def command_modules() -> list[ModuleType]:
     """The ``cli`` module of every channel package that has one (``channels/<name>/cli.py``,
     or ``<package>.cli`` beside a third-party adapter). Each has ``register(subparsers,
@@ -112,7 +135,7 @@ def command_modules() -> list[ModuleType]:
     ``check_config(parts) -> [error]``."""
     modules = []
     for entry in available_channels().values():
-        package = entry.value.partition(":")[0].rpartition(".")[0]
+        package = _package_of(entry)
         if package and find_spec(package + ".cli") is not None:
             modules.append(importlib.import_module(package + ".cli"))
     return modules

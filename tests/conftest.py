@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from config.settings import load_settings
+from tests import harness
 from tests.browser.fixtures import axe_check, browser, chromium, live_gateway, screenshot  # noqa: F401
 from tests.helpers import free_port, start_redis
 
@@ -123,6 +124,13 @@ def environ(redis_url, tmp_path):
         "LAPOR_MODE": "production",
         "LAPOR_DOOR_SMS_1708_SECRET": "kannel-door-secret",
     }
+
+
+@pytest.fixture(scope="session")
+def security_environ(tmp_path_factory) -> dict:
+    """The security and fuzz tests' environment: one door per registered channel, from each
+    channel's test sender, in a doors file written here (tests/harness.py)."""
+    return harness.security_environ(harness.write_security_doors(tmp_path_factory.mktemp("security") / "doors.json"))
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import fields, is_dataclass
-from datetime import datetime
 
+from channels.testing import expected_messages
 from config import messages
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from normalizer import tracking
@@ -22,24 +21,6 @@ def dotted(record: dict, path: str):
     if path.endswith("#"):
         return len(value)
     return value is not None if path.endswith("?") else value
-
-
-def plain(got, want):
-    """What the adapter produced, in the shape the case writes it: a datetime as ISO text,
-    a value object as a dict of the fields the case names, lists item by item."""
-    if isinstance(got, datetime):
-        return got.isoformat()
-    if is_dataclass(got) and isinstance(want, dict):
-        names = {f.name for f in fields(got)}
-        return {key: getattr(got, key) if key in names else "<no such field>" for key in want}
-    if isinstance(got, (list, tuple)) and isinstance(want, list) and len(got) == len(want):
-        return [plain(item, wanted) for item, wanted in zip(got, want)]
-    return got
-
-
-def expected_messages(expect: dict) -> list[dict]:
-    """The messages a taken case holds: ``messages``, or the one ``message``."""
-    return expect["messages"] if "messages" in expect else [expect["message"]]
 
 
 def queued_count(parts, queue: str = COMPLAINTS) -> int:

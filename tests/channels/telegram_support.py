@@ -10,7 +10,9 @@ from channels.base import WebRequest
 from config.doors import Door
 from config.settings import Settings
 from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
-from tests.security.json_senders import TelegramSender
+
+__all__ = ["HEADER"]
+from channels.telegram.testing import HEADER, case_body, case_headers
 
 TESTDATA = Path(__file__).parent / "testdata"
 TABLE = json.loads((TESTDATA / "telegram.json").read_text("utf-8"))
@@ -22,7 +24,6 @@ SETTINGS = Settings(secret_key=REF_KEY)
 SECRET_TOKEN = TABLE["secret_token"]
 FORGED_TOKEN = TABLE["forged_token"]
 PATH = "/in/telegram"
-HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def door(api_base_url: str = "", bot_token: str = BOT_TOKEN, secret_token: str = SECRET_TOKEN) -> Door:
@@ -52,13 +53,13 @@ def environ_for(api_base_url: str = "") -> dict:
 
 def raw_body(case: dict) -> bytes:
     """The bytes Telegram posts: compact JSON, UTF-8 (or the case's raw bytes)."""
-    return TelegramSender.case_body(case["request"])
+    return case_body(case["request"])
 
 
 def headers_for(case: dict) -> dict:
     """The webhook request headers, with the secret token the case says."""
     return {"Content-Type": "application/json",
-            **TelegramSender.case_headers(case["request"], SECRET_TOKEN, FORGED_TOKEN)}
+            **case_headers(case["request"], SECRET_TOKEN, FORGED_TOKEN)}
 
 
 def web_request(case: dict, body: bytes | None = None) -> WebRequest:

@@ -1,20 +1,25 @@
 """One runner for every channel's recorded cases, as courier's handlertest: each case of a
-cases file (``testdata/<channel>.json`` with a ``channel`` key) goes through the channel's
-adapter alone (``authenticate``, then ``parse``) and through the real gateway (Flask test
-client, real Redis), and its expectation is checked.
+cases file (``testdata/<channel>.json``, or the ``cases_file`` its test sender names) goes
+through the channel's adapter alone (``channels.testing.check_case``: ``authenticate``,
+then ``parse``) and through the real gateway (Flask test client, real Redis), and its
+expectation is checked. The channels and their senders come from the registry
+(``tests/harness.py``).
 
 The cases-file format::
 
     {"_about": "...", "channel": "<name in channels.registry>", "door": "<door id>",
      "environ": {"LAPOR_...": "..."},   # besides tests/conftest.py's (a doors file is
-                                        # relative to testdata/)
+                                        # relative to the cases file; with none, the
+                                        # defaults plus the sender's door)
      "secrets": ["..."],                # never in an answer or a refusal
      "cases": [{"name": "...", "about": "...",
-                "request": {...},       # read by the channel's signer (tests/channels/
-                                        # signers.py): method, query, headers, body_hex...
+                "adapter_only": "why",  # not through the gateway (the web form's CSRF)
+                "request": {...},       # read by the channel's test sender (``case_request``
+                                        # of <package>/testing.py): method, query, body...
                 "expect": {
-                  "status": 200,        # or the refusal's status, with
-                  "reason": "...",      # its short reason (exact from the adapter)
+                  "status": 200,        # (201: the web door's answer), or the refusal's
+                  "reason": "...",      # status (4xx, 5xx) with its short reason (exact)
+                  "fields": {...},      # a 422's field errors (the web door), else none
                   "ignored": true,      # taken, but no message in it (a provider event)
                   "message": {...},     # the one InboundMessage: field -> value (a value
                                         # object as a dict of some of its fields), or
@@ -44,50 +49,41 @@ header sent, nor its body.
 """
 from __future__ import annotations
 
-import json
-import re
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from channels.base import Rejected
 from channels.gsm7 import fits_one_sms
 from channels.registry import available_channels, build_adapters
+from channels.testing import case_kind, check_case, echoed, expected_messages, load_cases
 from config.doors import load_catalogue
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from tests.channels.cases_checks import (check_answer, check_complaint, check_every_complaint,
                                         check_queued_replies, check_queued_reply, complaint_by_number,
-                                        expected_messages, ledger_count, plain, queued_count, reply_text)
-from tests.channels.signers import SIGNERS
+                                        ledger_count, queued_count, reply_text)
+from tests.harness import SIGNERS, cases_environ, cases_path, missing_senders
+from tests.security.wire import replies
 
-TESTDATA = Path(__file__).parent / "testdata"
-#: channels whose recorded cases are not yet in this format, and where they are
-NOT_YET = {"web": "testdata/webform.json: submissions read by WebFormAdapter.submission with "
-                  "narrowed limits (tests/channels/test_webform.py)"}
-
-
-def load_tables() -> dict[str, dict]:
-    """channel -> its cases file (the files in the one format: those with a ``channel``)."""
-    tables = {}
-    for path in sorted(TESTDATA.glob("*.json")):
-        table = json.loads(path.read_text("utf-8"))
-        if isinstance(table, dict) and "channel" in table and "cases" in table:
-            tables[table["channel"]] = table
-    return tables
+def load_tables() -> dict[str, tuple[Path, dict]]:
+    """channel -> (its cases file, the file read), for every channel with a test sender."""
+    paths = {channel: cases_path(channel, sender) for channel, sender in SIGNERS.items()}
+    return {channel: (path, load_cases(path)) for channel, path in paths.items() if path.exists()}
 
 
-TABLES = load_tables()
+FILES = load_tables()
+TABLES = {channel: table for channel, (_path, table) in FILES.items()}
 ROWS = [(channel, case["name"]) for channel, table in TABLES.items() for case in table["cases"]]
+
 
 def case_of(channel: str, name: str) -> dict:
     return next(case for case in TABLES[channel]["cases"] if case["name"] == name)
 
 
-ACCEPTED = [row for row in ROWS if case_of(*row)["expect"]["status"] == 200
-            and not case_of(*row)["expect"].get("ignored")]
-IGNORED = [row for row in ROWS if case_of(*row)["expect"].get("ignored")]
-REFUSED = [row for row in ROWS if case_of(*row)["expect"]["status"] != 200]
+#: the rows the real gateway runs too (``adapter_only`` says why a case cannot go through it)
+GATEWAY_ROWS = [row for row in ROWS if not case_of(*row).get("adapter_only")]
+ACCEPTED = [row for row in GATEWAY_ROWS if case_kind(case_of(*row)) == "taken"]
+IGNORED = [row for row in GATEWAY_ROWS if case_kind(case_of(*row)) == "ignored"]
+REFUSED = [row for row in GATEWAY_ROWS if case_kind(case_of(*row)) == "refused"]
 
 
 def ids(rows) -> list[str]:
@@ -95,11 +91,10 @@ def ids(rows) -> list[str]:
 
 
 @pytest.fixture
-def environ(environ, channel):
-    """The gateway's environment with what the channel's cases file adds."""
-    for key, value in TABLES[channel].get("environ", {}).items():
-        environ[key] = str(TESTDATA / value) if key == "LAPOR_DOORS_FILE" else value
-    return environ
+def environ(environ, channel, tmp_path):
+    """The gateway's environment with what the channel's cases file adds
+    (``tests.harness.cases_environ``)."""
+    return cases_environ(environ, TABLES[channel], SIGNERS[channel], FILES[channel][0].parent, tmp_path)
 
 
 def request_of(channel: str, name: str):
@@ -113,62 +108,26 @@ def adapter_of(channel: str, name: str, settings):
     return build_adapters({door.id: door}, settings)[door.id]
 
 
-def echoed(request, channel: str) -> list[str]:
-    """What a refusal must not echo: the file's secrets and the credential headers sent."""
-    return [*TABLES[channel]["secrets"], *(v for v in request.headers.values() if len(v) >= 16)]
-
-
-def test_every_channel_has_a_cases_file():
-    """A channel of the registry without recorded cases here would go untested."""
-    missing = set(available_channels()) - set(TABLES) - set(NOT_YET)
-    assert not missing, f"add testdata/<channel>.json in the cases format for {sorted(missing)}"
-    assert not set(NOT_YET) & set(TABLES), "a converted channel: drop it from NOT_YET"
+def test_every_channel_has_a_sender_and_a_cases_file():
+    """A channel of the registry without a test sender or recorded cases would go untested."""
+    assert not missing_senders(), "\n".join(missing_senders())
+    missing = set(available_channels()) - set(TABLES)
+    assert not missing, "no cases file for " + ", ".join(
+        f"{channel} (write {cases_path(channel, SIGNERS[channel])})" for channel in sorted(missing))
 
 
 def test_every_cases_file_names_a_registry_channel():
     assert TABLES, "no cases file in the one format"
-    assert set(TABLES) <= set(available_channels())
     for channel, table in TABLES.items():
-        assert channel in SIGNERS and table["door"] and table["cases"], channel
+        assert table["channel"] == channel and table["door"] and table["cases"], channel
         names = [case["name"] for case in table["cases"]]
         assert len(names) == len(set(names)), f"{channel}: case names repeat"
 
 
-# ----- the adapter alone -----------------------------------------------------------------------
-@pytest.mark.parametrize("channel,name", ACCEPTED, ids=ids(ACCEPTED))
+# ----- the adapter alone (channels.testing.check_case) -------------------------------------------
+@pytest.mark.parametrize("channel,name", ROWS, ids=ids(ROWS))
 def test_adapter_reads_case(channel, name, settings):
-    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, name, settings)
-    request = request_of(channel, name).web_request()
-    adapter.authenticate(request)
-    found, wanted = adapter.parse(request), expected_messages(expect)
-    assert len(found) == len(wanted)
-    for message, want in zip(found, wanted):
-        for field, value in want.items():
-            got = plain(getattr(message, field), value)
-            assert got == value, (field, got)
-        for field, pattern in expect.get("message_matches", {}).items():
-            assert re.fullmatch(pattern, getattr(message, field)), field
-        assert message.received_at.tzinfo is not None
-        assert abs((datetime.now(timezone.utc) - message.received_at).total_seconds()) < 5
-
-
-@pytest.mark.parametrize("channel,name", IGNORED, ids=ids(IGNORED))
-def test_adapter_ignores_case(channel, name, settings):
-    adapter = adapter_of(channel, name, settings)
-    request = request_of(channel, name).web_request()
-    adapter.authenticate(request)
-    assert adapter.parse(request) == []
-
-
-@pytest.mark.parametrize("channel,name", REFUSED, ids=ids(REFUSED))
-def test_adapter_refuses_case(channel, name, settings):
-    expect, adapter = case_of(channel, name)["expect"], adapter_of(channel, name, settings)
-    request = request_of(channel, name).web_request()
-    with pytest.raises(Rejected) as refused:
-        adapter.authenticate(request)
-        adapter.parse(request)
-    assert (refused.value.status, refused.value.reason) == (expect["status"], expect["reason"])
-    assert not any(secret in refused.value.reason for secret in echoed(request_of(channel, name), channel))
+    check_case(adapter_of(channel, name, settings), SIGNERS[channel], TABLES[channel], case_of(channel, name))
 
 
 # ----- through the gateway ----------------------------------------------------------------------
@@ -176,10 +135,10 @@ def test_adapter_refuses_case(channel, name, settings):
 def test_gateway_takes_case(channel, name, client, parts):
     expect, signer = case_of(channel, name)["expect"], SIGNERS[channel]
     response = request_of(channel, name).send(client)
-    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.status_code == expect["status"], response.get_data(as_text=True)
     answer = expect.get("answer", {})
     check_answer(answer, response)
-    reply = signer.reply_text(response, parts) if answer else ""
+    reply = signer.reply_text(response, replies(parts)) if answer else ""
     if answer.get("fits_one_sms"):
         assert fits_one_sms(reply), reply
     if "startswith" in answer:
@@ -193,7 +152,7 @@ def test_gateway_takes_case(channel, name, client, parts):
         assert queued_count(parts, MEDIA) == expect["media"]
     if want is not None:
         assert count == 1
-        complaint = complaint_by_number(parts, signer.tracking_of(response, parts))
+        complaint = complaint_by_number(parts, signer.tracking_of(response, replies(parts)))
         check_complaint(expect, complaint, parts)
     check_every_complaint(expect, parts)
     if "text" in answer:
@@ -223,7 +182,7 @@ def test_gateway_refuses_case(channel, name, client, parts):
     body = response.get_data(as_text=True)
     assert expect["reason"] in body
     check_answer(expect.get("answer", {}), response)
-    assert not any(secret in body for secret in echoed(request, channel))
+    assert not any(secret in body for secret in echoed(TABLES[channel], request))
     if request.body:
         assert request.body.decode("latin-1") not in body
     assert queued_count(parts) == 0 and parts.store.queue_depths()["pending"] == 0

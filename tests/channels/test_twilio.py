@@ -2,7 +2,8 @@
 (testdata/twilio.json, signed with twilio's RequestValidator, run by
 tests/channels/test_cases.py): signing URLs and keys, duplicates, follow-ups, status
 queries, delivery reports, parser robustness. Sending and media downloads are
-in test_twilio_outbound.py."""
+in test_twilio_outbound.py; MessageSid rules and production's public URL in
+test_twilio_sids.py."""
 from __future__ import annotations
 
 import json
@@ -14,7 +15,6 @@ from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
-from werkzeug.datastructures import MultiDict
 
 from channels.base import Rejected, WebRequest
 from normalizer.values import Outcome
@@ -24,8 +24,8 @@ from config.doors import Door, load_catalogue
 from config.settings import SettingsError
 from forwarder.topology import COMPLAINTS, MEDIA
 from normalizer import tracking
-from tests.channels.twilio_support import (AUTH_TOKEN, CASES, PUBLIC, Signed, pairs_of,
-                                           sign, twilio_environ)
+from tests.channels.twilio_support import (AUTH_TOKEN, CASES, PUBLIC, Signed, adapter_for,
+                                           ledger_keys, redis_of, sign, twilio_environ, twiml_messages)
 from tests.helpers import inbound
 
 TRACKING = re.compile(r"No\. lacak: (\d{4}-\d{4}-\d{3})")
@@ -36,26 +36,6 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 def environ(environ):
     environ.update(twilio_environ("http://127.0.0.1:9"))   # nothing is sent in these tests
     return environ
-
-
-def adapter_for(settings, door_id: str) -> TwilioAdapter:
-    return TwilioAdapter(load_catalogue(settings).doors[door_id], settings)
-
-
-def twiml_messages(response) -> list[str]:
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/xml; charset=utf-8"
-    root = ElementTree.fromstring(response.get_data())
-    assert root.tag == "Response"
-    return [element.text or "" for element in root.findall("Message")]
-
-
-def redis_of(parts):
-    return parts.store.redis
-
-
-def ledger_keys(parts) -> list:
-    return list(redis_of(parts).scan_iter("lapor:c:*"))
 
 
 def complaint_for(parts, reply: str) -> dict:
@@ -143,7 +123,6 @@ def test_parser_survives_any_bytes(body, kind):
      "Longitude", "Label", "Address", "WaId", "ProfileName", "NumSegments", "MessageStatus",
      "ButtonText", "MediaUrl1", "SmsStatus"]), st.text(max_size=40)))
 def test_parser_survives_any_fields(fields):
-    from urllib.parse import urlencode
 
     adapter = TwilioAdapter(Door("twilio-wa", "twilio", "KemenPANRB", options={"mode": "whatsapp"}))
     body = urlencode(fields).encode("utf-8", "surrogatepass")
@@ -163,14 +142,14 @@ def test_parser_survives_any_fields(fields):
 def test_body_over_the_gateway_limit_is_413(client, parts):
     signed = Signed(CASES["sms_text"])
     signed.body = b"Body=" + b"x" * (parts.settings.max_body_bytes + 1)
-    response = signed.through(client)
+    response = signed.send(client)
     assert response.status_code == 413 and ledger_keys(parts) == []
 
 
 def test_same_message_sid_twice_is_one_complaint(client, parts):
     case = CASES["mms_two_images"]
-    [first] = twiml_messages(Signed(case).through(client))
-    [second] = twiml_messages(Signed(case).through(client))   # Twilio retrying the webhook
+    [first] = twiml_messages(Signed(case).send(client))
+    [second] = twiml_messages(Signed(case).send(client))   # Twilio retrying the webhook
     number = TRACKING.search(first).group(1)
     assert second == messages.text("ack_duplicate", tracking=number)
     assert redis_of(parts).llen(COMPLAINTS) == 1 and len(ledger_keys(parts)) == 1
@@ -179,12 +158,12 @@ def test_same_message_sid_twice_is_one_complaint(client, parts):
 
 
 def test_photo_after_text_joins_the_open_complaint(client, parts):
-    [ack] = twiml_messages(Signed(CASES["wa_text"]).through(client))
+    [ack] = twiml_messages(Signed(CASES["wa_text"]).send(client))
     photo = json.loads(json.dumps(CASES["wa_image_caption"]))
     photo["request"]["form"] = [(k, "whatsapp:+6281234567895" if k == "From" else
                                  "6281234567895" if k == "WaId" else v)
                                 for k, v in photo["request"]["form"]]
-    [joined] = twiml_messages(Signed(photo).through(client))
+    [joined] = twiml_messages(Signed(photo).send(client))
     number = TRACKING.search(ack).group(1)
     assert joined == messages.text("ack_followup", tracking=number)
     assert len([k for k in ledger_keys(parts)]) == 2               # the complaint and its event
@@ -193,13 +172,13 @@ def test_photo_after_text_joins_the_open_complaint(client, parts):
 
 
 def test_cek_on_whatsapp_answers_the_status(client, parts):
-    [ack] = twiml_messages(Signed(CASES["wa_text"]).through(client))
+    [ack] = twiml_messages(Signed(CASES["wa_text"]).send(client))
     number = TRACKING.search(ack).group(1)
     cek = json.loads(json.dumps(CASES["wa_text"]))
     cek["request"]["form"] = [(k, f"CEK {number}" if k == "Body" else
                                v.replace("7f6e5d4c", "7f6e5d4d") if k.endswith("Sid") else v)
                               for k, v in cek["request"]["form"]]
-    [answer] = twiml_messages(Signed(cek).through(client))
+    [answer] = twiml_messages(Signed(cek).send(client))
     complaint = complaint_for(parts, ack)
     assert answer == messages.text(
         "status", tracking=number, status=messages.status_label("diterima"),
@@ -211,7 +190,7 @@ def test_cek_on_whatsapp_answers_the_status(client, parts):
 def test_no_phone_number_or_name_in_the_logs(client, parts, caplog):
     caplog.set_level(logging.DEBUG)
     for name in ("wa_text", "wa_rahasia", "sms_text", "forged_signature", "missing_from"):
-        Signed(CASES[name]).through(client)
+        Signed(CASES[name]).send(client)
     assert caplog.text.count("accepted door=twilio") == 3
     assert "refused door=twilio-sms status=403" in caplog.text
     for secret in ("81234567895", "81234567803", "81234567890", "Siti Aminah", "Pak Harjo",
@@ -223,7 +202,7 @@ def test_signature_is_over_every_field_twilio_sent(client, parts):
     """A field Twilio adds later is signed too: verification must not depend on knowing it."""
     case = json.loads(json.dumps(CASES["sms_text"]))
     case["request"]["form"].append(["SomeFieldTwilioAddsLater", "nilai"])
-    assert twiml_messages(Signed(case).through(client))[0].startswith("LAPOR! Laporan Anda diterima")
+    assert twiml_messages(Signed(case).send(client))[0].startswith("LAPOR! Laporan Anda diterima")
     url = PUBLIC + "/in/twilio-sms"
     assert sign(url, {"a": "1"}) != sign(url, {"a": "1", "b": ""})
 
@@ -260,83 +239,3 @@ def test_verify_survives_any_headers_and_host(signature, host, settings_header):
     with pytest.raises(Rejected) as refused:
         TwilioAdapter(door).verify(request)
     assert refused.value.status in (400, 403)
-
-
-# ----- MessageSid: Twilio's format, the dedup key (issue 8, item 15) -------------------------------
-SID = "SM5e287d7109a5a925f182f0e07fe5b223"
-
-
-@pytest.mark.parametrize("fields", [
-    {"MessageSid": "SM1"}, {"MessageSid": "SM" + "g" * 32}, {"MessageSid": "XX" + "a" * 32},
-    {"MessageSid": "sm" + "a" * 32}, {"MessageSid": SID + "0"}, {"MessageSid": SID + "NumMedia0"},
-    {"MessageSid": "MG" + "a" * 32}, {"MessageSid": "AC" + "a" * 32},
-    {"MessageSid": SID, "SmsMessageSid": "SM" + "0" * 32},            # the copies disagree
-    {"SmsSid": SID + "NumSegments1"},
-])
-def test_malformed_message_sid_is_400(settings, fields):
-    form = [(k, v) for k, v in pairs_of(CASES["sms_text"]) if k not in fields]
-    form += list(fields.items())
-    request = WebRequest(method="POST", url=PUBLIC + "/in/twilio-sms", path="/in/twilio-sms", headers={},
-                         query_string=b"", body=urlencode(form).encode(),
-                         content_type="application/x-www-form-urlencoded")
-    with pytest.raises(Rejected) as refused:
-        adapter_for(settings, "twilio-sms").parse(request)
-    assert refused.value.status == 400 and "MessageSid" in refused.value.reason
-
-
-def test_sid_copies_may_be_left_out_and_mm_is_a_message(settings):
-    form = [("MessageSid", "MM" + "5A" * 16), ("From", "+6281234567890"), ("Body", "tes")]
-    request = WebRequest(method="POST", url=PUBLIC + "/in/twilio-sms", path="/in/twilio-sms", headers={},
-                         query_string=b"", body=urlencode(form).encode(),
-                         content_type="application/x-www-form-urlencoded")
-    [message] = adapter_for(settings, "twilio-sms").parse(request)
-    assert message.provider_message_id == "MM" + "5A" * 16
-
-
-def test_replay_that_moves_the_boundary_after_message_sid_is_refused(client, parts):
-    """Twilio signs ``MessageSid<sid>NumMedia0...``: the same bytes read as a MessageSid of
-    ``<sid>NumMedia0`` and no NumMedia. The signature still verifies; the SID format (and
-    the dedup on the valid SID) keeps it from becoming a second complaint or follow-up."""
-    case = CASES["sms_text"]
-    original = Signed(case)
-    twiml_messages(original.through(client))
-    fields = pairs_of(case)
-    moved = [(k, v + "NumMedia" + dict(fields)["NumMedia"] if k == "MessageSid" else v)
-             for k, v in fields if k != "NumMedia"]
-    signature = original.headers["X-Twilio-Signature"]
-    assert sign(PUBLIC + original.path, MultiDict(moved)) == signature       # the attack verifies
-    response = client.post(original.path, data=urlencode(moved), headers={
-        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
-    assert response.status_code == 400 and b"MessageSid" in response.get_data()
-    assert redis_of(parts).llen(COMPLAINTS) == 1 and len(ledger_keys(parts)) == 1
-
-
-# ----- production needs the public URL (issue 8, item 15) ------------------------------------------
-def test_production_refuses_a_twilio_door_that_would_trust_the_host_header(environ):
-    from channels.registry import build_adapters
-    from config.settings import load_settings
-
-    environ.pop("LAPOR_PUBLIC_BASE_URL")
-    settings = load_settings(environ)
-    assert settings.mode == "production"
-    with pytest.raises(SettingsError) as refused:
-        build_adapters(load_catalogue(settings).doors, settings)
-    assert "LAPOR_PUBLIC_BASE_URL" in str(refused.value) and "LAPOR_PROXY_HOPS" in str(refused.value)
-    assert "\n" not in str(refused.value)
-    for fix in ({"LAPOR_PROXY_HOPS": "1"}, {"LAPOR_PUBLIC_BASE_URL": PUBLIC}, {"LAPOR_MODE": "embedded"}):
-        fixed = load_settings({**environ, **fix})
-        assert set(build_adapters(load_catalogue(fixed).doors, fixed)) >= {"twilio-sms", "twilio-wa"}
-    with pytest.raises(SettingsError):
-        hops = load_settings({**environ, "LAPOR_PROXY_HOPS": "0"})
-        build_adapters(load_catalogue(hops).doors, hops)
-
-
-def test_production_starts_the_default_doors_while_twilio_is_not_configured(environ):
-    from channels.registry import build_adapters
-    from config.settings import load_settings
-
-    unset = load_settings({k: v for k, v in environ.items() if not k.startswith("LAPOR_TWILIO_")
-                           and k not in ("LAPOR_DOORS_FILE", "LAPOR_PUBLIC_BASE_URL")})
-    adapters = build_adapters(load_catalogue(unset).doors, unset)    # defaults.json: Twilio unset
-    assert "twilio-sms" in adapters and not adapters["twilio-sms"].configured()
-

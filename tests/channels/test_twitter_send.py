@@ -1,26 +1,22 @@
-"""The Twitter/X door, outbound: replies (public reply tweets, DMs) and media downloads
-against a local HTTP server standing in for X's API (tweepy pointed at it through the door's
+"""The Twitter/X door, outbound: replies (public reply tweets, DMs; media downloads are in
+test_twitter_media.py) against a local HTTP server standing in for X's API (tweepy pointed at it through the door's
 ``api_base_url``), with OAuth 1.0a signatures checked the way X checks them (oauthlib)."""
 from __future__ import annotations
 
 import json
 import logging
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from oauthlib.oauth1.rfc5849 import signature as oauth_signature
-from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
 from channels.base import SendError
 from normalizer.values import Attachment, OutboundMessage
 from channels.twitter.adapter import TwitterAdapter
 from channels.twitter.client import DEFAULT_API, XClient
 from config import messages
-from config.settings import Settings
 from normalizer import tracking
-from tests.channels.twitter_support import CREDENTIALS, USERNAME, door, x_answer
+from tests.channels.twitter_support import CREDENTIALS, JPEG, USERNAME, adapter_for, door, oauth_signed, x_answer
 from tests.helpers import Receiver, free_port
 
 USER = "98765432"
@@ -51,37 +47,10 @@ def x_api(x_server):
     return x_server
 
 
-def adapter_for(x_api, public_base_url: str = "", **options) -> TwitterAdapter:
-    options.setdefault("insecure_origins_for_tests", [x_api.url])    # the local stand-in
-    return TwitterAdapter(door(x_api.url, **options), Settings(public_base_url=public_base_url))
-
-
 def reply(**fields) -> OutboundMessage:
     values = dict(door_id="twitter", to=USER, text=ACK, complaint_id="5f0c", kind="ack",
                   private=False, reply_to="tweet:1861000000000000001", tracking_number=NUMBER)
     return OutboundMessage(**{**values, **fields})
-
-
-def oauth_signed(request: dict, base_url: str) -> bool:
-    """Whether a recorded request carries a valid OAuth 1.0a HMAC-SHA1 signature made with
-    the door's consumer secret and access token secret (what X verifies)."""
-    header = request["headers"].get("authorization", "")
-    if not header.startswith("OAuth "):
-        return False
-    params = dict(oauth_utils.parse_authorization_header(header))
-    uri = base_url + request["path"]
-    collected = oauth_signature.collect_parameters(
-        uri_query=urlsplit(uri).query, headers={"Authorization": header}, exclude_oauth_signature=True)
-    base = oauth_signature.signature_base_string(
-        request["method"], oauth_signature.base_string_uri(uri),
-        oauth_signature.normalize_parameters(collected))
-    expected = oauth_signature.sign_hmac_sha1_with_client(base, SimpleNamespace(
-        client_secret=CREDENTIALS["consumer_secret"],
-        resource_owner_secret=CREDENTIALS["access_token_secret"]))
-    return (params["oauth_consumer_key"] == CREDENTIALS["consumer_key"]
-            and params["oauth_token"] == CREDENTIALS["access_token"]
-            and oauth_signature.safe_string_equals(
-                expected, oauth_utils.unescape(params["oauth_signature"])))
 
 
 def calls(x_api) -> list[tuple[str, str, dict]]:
@@ -267,61 +236,3 @@ def test_no_log_level_shows_the_citizen_or_the_tokens(x_api, caplog, chatty_logg
     assert "direct message sent" in caplog.text
     for secret in (USER, "Siti Aminah", *CREDENTIALS.values()):
         assert secret not in caplog.text
-
-
-# ----- media -------------------------------------------------------------------------------------
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
-
-
-def test_fetch_tweet_photo(x_api):
-    x_api.default = (200, {"Content-Type": "image/jpeg"}, JPEG)
-    data, content_type = adapter_for(x_api).fetch_media(Attachment(
-        "image", "image/jpeg", provider_ref="https://pbs.twimg.com/media/GcXk1LbWkAAq3Zp.jpg"))
-    assert (data, content_type) == (JPEG, "image/jpeg")
-    [request] = x_api.requests
-    assert request["path"] == "/media/GcXk1LbWkAAq3Zp.jpg" and "authorization" not in request["headers"]
-
-
-def test_fetch_video_keeps_the_query(x_api):
-    x_api.default = (200, {"Content-Type": "video/mp4"}, b"\x00\x00\x00\x18ftypmp42")
-    ref = "https://video.twimg.com/ext_tw_video/1861000000000000200/pu/vid/avc1/1280x720/hi3Qw.mp4?tag=12"
-    data, content_type = adapter_for(x_api).fetch_media(Attachment("video", "video/mp4", provider_ref=ref))
-    assert content_type == "video/mp4" and data.endswith(b"ftypmp42")
-    assert x_api.requests[0]["path"] == "/ext_tw_video/1861000000000000200/pu/vid/avc1/1280x720/hi3Qw.mp4?tag=12"
-
-
-def test_fetch_dm_media_is_oauth_signed(x_api):
-    x_api.default = (200, {"Content-Type": "image/jpeg"}, JPEG)
-    ref = "https://ton.twitter.com/1.1/ton/data/dm/1861000000000000301/1861000000000000300/Lp0Zq.jpg"
-    data, _ = adapter_for(x_api).fetch_media(Attachment("image", "image/jpeg", provider_ref=ref))
-    assert data == JPEG and oauth_signed(x_api.requests[0], x_api.url)
-
-
-@pytest.mark.parametrize("status,permanent", [(404, True), (403, True), (410, True),
-                                              (500, False), (503, False), (429, False)])
-def test_fetch_failures(x_api, status, permanent):
-    x_api.default = (status, {"Content-Type": "text/plain"}, b"no")
-    with pytest.raises(SendError) as failed:
-        adapter_for(x_api).fetch_media(Attachment(
-            "image", "image/jpeg", provider_ref="https://pbs.twimg.com/media/Gone.jpg"))
-    assert failed.value.permanent is permanent and str(status) in failed.value.reason
-
-
-def test_fetch_refuses_media_over_the_limit(x_api):
-    # the download is abandoned mid-body: the stand-in closes that connection afterwards
-    x_api.default = (200, {"Content-Type": "image/jpeg", "Connection": "close"}, JPEG)
-    with pytest.raises(SendError) as failed:
-        adapter_for(x_api, max_media_bytes=1024).fetch_media(Attachment(
-            "image", "image/jpeg", provider_ref="https://pbs.twimg.com/media/Big.jpg"))
-    assert failed.value.permanent and "larger than 1024" in failed.value.reason
-
-
-@pytest.mark.parametrize("ref", ["https://evil.example/media/x.jpg", "http://pbs.twimg.com/media/x.jpg",
-                                 "media_key:3_1861000000000000150", "file:///etc/passwd", "",
-                                 "https://127.0.0.1:1\\@pbs.twimg.com/media/x.jpg",
-                                 "https://user:pass@pbs.twimg.com/media/x.jpg",
-                                 "https://pbs.twimg.com:8443/media/x.jpg"])
-def test_fetch_only_from_x_media_hosts(x_api, ref):
-    with pytest.raises(SendError) as failed:
-        adapter_for(x_api).fetch_media(Attachment("image", "image/jpeg", provider_ref=ref))
-    assert failed.value.permanent and x_api.requests == []

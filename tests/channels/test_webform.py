@@ -1,5 +1,6 @@
-"""The web door's adapter, with plain values (no Flask, no Redis): a table of recorded
-submissions in ``testdata/webform.json`` (valid, invalid, refused) and the upload rules."""
+"""The web door's adapter, with plain values (no Flask, no Redis), beyond its recorded
+submissions (``testdata/web.json``, run by tests/channels/test_cases.py): the upload rules,
+what an invalid form keeps, the JSON-only ``/in/web``, the answer."""
 from __future__ import annotations
 
 import hashlib
@@ -14,11 +15,13 @@ from channels.base import Rejected, UploadedFile, WebRequest
 from normalizer.values import Outcome
 from channels.uploads import sanitize_filename, sniff, PNG
 from channels.web.adapter import InvalidSubmission, WebFormAdapter
+from channels.web.testing import SENDER
 from config.doors import Door
 from config.settings import Settings
 from tests.gateway.support import png_bytes
 
-TABLE = json.loads((Path(__file__).parent / "testdata" / "webform.json").read_text())
+TABLE = json.loads((Path(__file__).parent / "testdata" / "web.json").read_text("utf-8"))
+CASES = {case["name"]: case for case in TABLE["cases"]}
 DOOR = Door(id="web", channel="web", agency="KemenPANRB")
 SETTINGS = replace(Settings(), max_text_chars=200, max_attachments=2, max_attachment_bytes=4096)
 BODY = "Jalan di depan SDN 3 berlubang besar."
@@ -44,6 +47,11 @@ def request_for(case: dict) -> WebRequest:
                       body=body.encode(), content_type=content_type)
 
 
+def recorded(name: str) -> WebRequest:
+    """A recorded submission of testdata/web.json, as its test sender builds it."""
+    return SENDER.case_request(TABLE, CASES[name]).web_request()
+
+
 def multipart(fields: dict, files: list[tuple[str, bytes]]) -> WebRequest:
     uploads = tuple(UploadedFile("attachments", name, "image/png", data) for name, data in files)
     return WebRequest(method="POST", url="http://localhost/lapor", path="/lapor", headers={},
@@ -51,40 +59,12 @@ def multipart(fields: dict, files: list[tuple[str, bytes]]) -> WebRequest:
                       form=fields, files=uploads)
 
 
-@pytest.mark.parametrize("case", TABLE["valid"], ids=lambda c: c["name"])
-def test_valid_submissions(adapter, case):
-    request = request_for(case)
-    message, _files = adapter.submission(request)
-    if message.provider_message_id.startswith("api:"):       # Idempotency-Keys are per caller
-        case = {**case, "expect": {**case["expect"], "provider_message_id": case["expect"][
-            "provider_message_id"].replace("api:", f"api:{adapter.caller_scope(request)}:", 1)}}
-    assert message.door_id == "web" and message.channel == "web"
-    assert message.received_at.tzinfo is not None
-    for key, expected in case["expect"].items():
-        if key == "location_text":
-            assert message.location.text == expected
-        elif key == "latitude":
-            assert message.location.latitude == pytest.approx(expected)
-        else:
-            assert getattr(message, key) == expected, key
-
-
-@pytest.mark.parametrize("case", TABLE["invalid"], ids=lambda c: c["name"])
-def test_invalid_submissions_name_each_field(adapter, case):
-    with pytest.raises(InvalidSubmission) as caught:
-        adapter.submission(request_for(case))
-    assert caught.value.status == 422
-    assert caught.value.fields == case["errors"]
-    # the reason names the fields only: it never echoes what the citizen wrote
-    assert caught.value.reason == "invalid submission: " + ", ".join(sorted(case["errors"]))
-
-
-@pytest.mark.parametrize("case", TABLE["refused"], ids=lambda c: c["name"])
-def test_unreadable_requests_are_refused(adapter, case):
-    with pytest.raises(Rejected) as caught:
-        adapter.parse(request_for(case))
-    assert caught.value.status == case["status"]
-    assert not isinstance(caught.value, InvalidSubmission)
+def test_an_idempotency_key_is_scoped_to_its_caller(adapter):
+    """The recorded JSON submission with an Idempotency-Key (its cases file says only the
+    form of the id): exactly ``api:<the caller's scope>:<key>``."""
+    request = recorded("json, full, phone contact, Idempotency-Key")
+    [message] = adapter.parse(request)
+    assert message.provider_message_id == f"api:{adapter.caller_scope(request)}:dinas-x-4711"
 
 
 def test_invalid_submission_keeps_what_was_typed_but_not_the_csrf_token(adapter):
@@ -177,7 +157,7 @@ def test_filenames_are_not_trusted(raw, expected):
 
 
 def test_respond_gives_json_201_then_200_for_a_duplicate(adapter):
-    [message] = adapter.parse(request_for(TABLE["valid"][0]))
+    [message] = adapter.parse(recorded("json, full, phone contact, Idempotency-Key"))
     created = adapter.respond([Outcome(message, "27410935882", "LAPOR! diterima")])
     assert created.status == 201 and created.content_type.startswith("application/json")
     assert json.loads(created.body) == {
@@ -188,4 +168,4 @@ def test_respond_gives_json_201_then_200_for_a_duplicate(adapter):
 
 
 def test_verify_accepts_the_public_form(adapter):
-    assert adapter.verify(request_for(TABLE["valid"][0])) is None
+    assert adapter.verify(recorded("json, full, phone contact, Idempotency-Key")) is None

@@ -6,16 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from pathlib import Path
 
 import pytest
 
 from channels.base import SendError
 from normalizer.values import Attachment, OutboundMessage
 from channels.whatsapp.adapter import MAX_TEXT, WhatsAppAdapter
-from config import messages
-from tests.channels.whatsapp_support import ACCESS_TOKEN, DOORS_FILE, PHONE_NUMBER_ID, door
-from tests.helpers import Listener, Receiver, as_documented, free_port
+from tests.channels.whatsapp_support import ACCESS_TOKEN, PHONE_NUMBER_ID, door
+from tests.helpers import Listener, Receiver, free_port
 
 PHONE = "+6281234567890"
 WAMID = "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYFjNFQjBMQVBPUi1URVNULTAwMDE="
@@ -99,23 +97,6 @@ def test_acknowledgements_never_use_the_template(graph):
     adapter_for(graph, status_template="lapor_status_update").send(
         OutboundMessage("wa-cloud", PHONE, "LAPOR! ...", kind="ack"))
     assert sent(graph)["type"] == "text"
-
-
-def test_template_text_fits_metas_rules():
-    """The body the agency submits to Meta (docs): one parameter, fixed text around it."""
-    for lang in ("id", "en"):
-        body = messages.text("whatsapp_status_template", lang, notice="{{1}}")
-        assert body.count("{{1}}") == 1 and not body.startswith("{{") and not body.endswith("}}")
-        filled = messages.text("whatsapp_status_template", lang, notice=NOTICE[len("LAPOR! "):])
-        assert len(filled) <= 1024 and "\n" not in filled
-
-
-def test_guide_shows_the_door_and_the_template_the_code_uses():
-    guide = (Path(__file__).parents[2] / "docs" / "channels" / "whatsapp.md").read_text("utf-8")
-    [wa_door] = json.loads(DOORS_FILE.read_text("utf-8"))["doors"]
-    assert json.dumps(as_documented(wa_door), indent=1) in guide
-    assert messages.text("whatsapp_status_template", notice="{{1}}") in guide
-    assert "/in/wa-cloud" in guide and "X-Hub-Signature-256" in guide
 
 
 GRAPH_ERRORS = [  # status, headers, body, permanent, retry_after

@@ -3,15 +3,20 @@ and signing a webhook body, the door and the environment that configures it, a l
 stand-in for X's API, and a reader for the messages kombu left on a Redis-backed queue."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
+from types import SimpleNamespace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from oauthlib.oauth1.rfc5849 import signature as oauth_signature
+from oauthlib.oauth1.rfc5849 import utils as oauth_utils
+
 from channels.base import WebRequest
+from channels.twitter.adapter import TwitterAdapter
+from channels.twitter import testing
+from channels.twitter.testing import raw_body, x_bytes  # noqa: F401 (re-exported)
 from config.doors import Door
+from config.settings import Settings
 from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -26,6 +31,7 @@ CREDENTIALS = {"consumer_key": "x-consumer-key-3rJOl1ODzm9yZy63FACdg", "consumer
                "access_token_secret": "x-access-secret-Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz",
                "bearer_token": "AAAAAAAAAAAAAAAAAAAAAx-bearer-token-for-tests"}
 PATH = "/in/twitter"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
 
 
 def door(api_base_url: str = "", **options) -> Door:
@@ -44,40 +50,14 @@ def environ_for(api_base_url: str = "") -> dict:
             "LAPOR_TWITTER_API_BASE_URL": api_base_url, "LAPOR_TWITTER_TEST_ORIGINS": api_base_url}
 
 
-def x_bytes(body) -> bytes:
-    """A webhook body as X sends it: compact JSON, UTF-8."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def signature(raw: bytes, secret: str = CONSUMER_SECRET) -> str:
-    """x-twitter-webhooks-signature as X computes it: base64 HMAC-SHA256 of the raw body."""
-    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
-
-
-def raw_body(case: dict) -> bytes:
-    """The bytes of a case's ``request`` (or of a request spec itself)."""
-    spec = case.get("request", case)
-    if "body_hex" in spec:
-        return bytes.fromhex(spec["body_hex"])
-    if "body_raw" in spec:
-        return spec["body_raw"].encode("utf-8")
-    return x_bytes(spec["body"])
+    """x-twitter-webhooks-signature as X computes it, with the table's consumer secret by default."""
+    return testing.signature(raw, secret)
 
 
 def headers_for(case: dict, raw: bytes) -> dict:
     """The request headers of a table case, signed the way the case says."""
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Twitter-Webhooks/1.0"}
-    kind = case.get("request", case)["signature"]
-    if kind == "valid":
-        headers["X-Twitter-Webhooks-Signature"] = signature(raw)
-    elif kind == "forged":
-        headers["X-Twitter-Webhooks-Signature"] = signature(raw, "another-apps-consumer-secret-000000")
-    elif kind == "tampered":
-        headers["X-Twitter-Webhooks-Signature"] = signature(raw.replace(b"Jl. Merdeka", b"Jl. Sudirman"))
-    elif kind == "hex":
-        headers["X-Twitter-Webhooks-Signature"] = "sha256=" + hmac.new(
-            CONSUMER_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    return headers
+    return testing.headers_for(case, raw, CONSUMER_SECRET)
 
 
 def web_request(case: dict, method: str = "POST", query: str = "") -> WebRequest:
@@ -122,3 +102,30 @@ def x_answer(status: int, body, reset: int | None = None, remaining: int | None 
         headers.update({"x-rate-limit-limit": "450", "x-rate-limit-reset": str(reset),
                         "x-rate-limit-remaining": str(0 if remaining is None else remaining)})
     return status, headers, json.dumps(body).encode()
+
+
+def adapter_for(x_api, public_base_url: str = "", **options) -> TwitterAdapter:
+    options.setdefault("insecure_origins_for_tests", [x_api.url])    # the local stand-in
+    return TwitterAdapter(door(x_api.url, **options), Settings(public_base_url=public_base_url))
+
+
+def oauth_signed(request: dict, base_url: str) -> bool:
+    """Whether a recorded request carries a valid OAuth 1.0a HMAC-SHA1 signature made with
+    the door's consumer secret and access token secret (what X verifies)."""
+    header = request["headers"].get("authorization", "")
+    if not header.startswith("OAuth "):
+        return False
+    params = dict(oauth_utils.parse_authorization_header(header))
+    uri = base_url + request["path"]
+    collected = oauth_signature.collect_parameters(
+        uri_query=urlsplit(uri).query, headers={"Authorization": header}, exclude_oauth_signature=True)
+    base = oauth_signature.signature_base_string(
+        request["method"], oauth_signature.base_string_uri(uri),
+        oauth_signature.normalize_parameters(collected))
+    expected = oauth_signature.sign_hmac_sha1_with_client(base, SimpleNamespace(
+        client_secret=CREDENTIALS["consumer_secret"],
+        resource_owner_secret=CREDENTIALS["access_token_secret"]))
+    return (params["oauth_consumer_key"] == CREDENTIALS["consumer_key"]
+            and params["oauth_token"] == CREDENTIALS["access_token"]
+            and oauth_signature.safe_string_equals(
+                expected, oauth_utils.unescape(params["oauth_signature"])))

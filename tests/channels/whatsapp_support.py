@@ -3,12 +3,12 @@ and signing a webhook body, the door and the environment that configures it, and
 for the messages kombu left on a Redis-backed queue."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from pathlib import Path
 
 from channels.base import WebRequest
+from channels.whatsapp import testing
+from channels.whatsapp.testing import meta_bytes, raw_body  # noqa: F401 (re-exported)
 from config.doors import Door
 from tests.helpers import queued_bodies as queued  # noqa: F401 (re-exported)
 
@@ -39,39 +39,14 @@ def environ_for(graph_url: str = "") -> dict:
             "LAPOR_WHATSAPP_TEST_ORIGINS": graph_url}
 
 
-def meta_bytes(body) -> bytes:
-    """A body as Meta serializes it: compact, non-ASCII as \\u escapes, '/' as '\\/'."""
-    return json.dumps(body, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/").encode()
-
-
 def signature(raw: bytes, secret: str = APP_SECRET) -> str:
-    """X-Hub-Signature-256 exactly as Meta computes it: HMAC-SHA256 of the raw body."""
-    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-
-
-def raw_body(case: dict) -> bytes:
-    """The bytes of a case's ``request`` (or of a request spec itself)."""
-    spec = case.get("request", case)
-    if "body_hex" in spec:
-        return bytes.fromhex(spec["body_hex"])
-    if "body_raw" in spec:
-        return spec["body_raw"].encode("utf-8")
-    return meta_bytes(spec["body"])
+    """X-Hub-Signature-256 as Meta computes it, with the table's app secret by default."""
+    return testing.signature(raw, secret)
 
 
 def headers_for(case: dict, raw: bytes) -> dict:
     """The request headers of a case (or of a request spec), signed the way it says."""
-    headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
-    kind = case.get("request", case)["signature"]
-    if kind == "valid":
-        headers["X-Hub-Signature-256"] = signature(raw)
-    elif kind == "forged":
-        headers["X-Hub-Signature-256"] = signature(raw, "another-apps-secret-0000000000")
-    elif kind == "sha1":
-        headers["X-Hub-Signature-256"] = "sha1=" + hmac.new(APP_SECRET.encode(), raw, "sha1").hexdigest()
-    elif kind == "tampered":
-        headers["X-Hub-Signature-256"] = signature(raw.replace(b"Jalan berlubang", b"Jalan mulus"))
-    return headers
+    return testing.headers_for(case, raw, APP_SECRET)
 
 
 def web_request(case: dict) -> WebRequest:

@@ -1,16 +1,14 @@
 """The fuzz tests' gateway (when a test drives the app): the security tests' doors, one per
-channel, with their credentials (tests/security/testdata/doors.json); and the fuzz inputs
+channel, with their credentials (tests/harness.py); and the fuzz inputs
 kept out of the session's privacy watch (see ``fuzz_inputs_are_not_reporters``)."""
 from __future__ import annotations
 
 import pytest
 
-from tests.security.wire import ENVIRON
-
 
 @pytest.fixture
-def environ(environ):
-    environ.update(ENVIRON)
+def environ(environ, security_environ):
+    environ.update(security_environ)
     return environ
 
 

@@ -8,16 +8,15 @@ for a GET, then ``verify``, ``parse``, the normalizer and ``respond``):
   them: a 4xx refusal, or messages that normalize into complaints and events that
   validate against the schemas and can be stored;
 * the providers' real payloads (the recorded tables in tests/channels/testdata and the
-  security senders) with any of their parts replaced, dropped or added, properly signed:
+  channels' test senders) with any of their parts replaced, dropped or added, properly signed:
   the same.
 
-The adapters are built from tests/security/testdata/doors.json exactly as the gateway
-builds them; nothing here touches Redis or the network.
+The adapters are built from the test senders' doors (tests/harness.py) exactly as the
+gateway builds them; nothing here touches Redis or the network.
 """
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -30,16 +29,16 @@ from config.doors import load_catalogue
 from config.settings import load_settings
 from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import any_text, check_outcome, json_values, mutated
-from tests.channels.signers import DOORS, SENDERS, registry_signers
-from tests.security.senders import TwilioSender
-from tests.security.wire import ENVIRON, KANNEL_SECRET, PUBLIC, SECRETS, Request, json_bytes
+from channels.kannel.testing import SECRET as KANNEL_SECRET
+from channels.testing import PUBLIC, Request, json_bytes
+from channels.twilio.testing import TwilioSender
+from tests.harness import DOORS, JSON_SENDERS, SECRETS, SENDERS, SIGNERS, cases_path
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 
-TABLES = Path(__file__).parents[1] / "channels" / "testdata"
 #: channel -> the headers that carry its door's credential (from its signer)
-SIGNATURE_HEADERS = {channel: signer.signature_headers for channel, signer in registry_signers().items()}
-SIGNERS_BY_DOOR = {signer.door_id: signer for signer in registry_signers().values()}
+SIGNATURE_HEADERS = {channel: signer.signature_headers for channel, signer in SIGNERS.items()}
+SIGNERS_BY_DOOR = {signer.door_id: signer for signer in SIGNERS.values()}
 CONTENT_TYPES = ["", "application/json", "application/json; charset=utf-8", "text/plain",
                  "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
                  "multipart/form-data; boundary=x", "application/octet-stream", "text/plain; charset=UCS-2",
@@ -47,8 +46,8 @@ CONTENT_TYPES = ["", "application/json", "application/json; charset=utf-8", "tex
 
 
 @pytest.fixture(scope="module")
-def adapters(tmp_path_factory):
-    environ = dict(ENVIRON, LAPOR_SECRET_KEY="fuzz-secret-key-0123456789",
+def adapters(tmp_path_factory, security_environ):
+    environ = dict(security_environ, LAPOR_SECRET_KEY="fuzz-secret-key-0123456789",
                    LAPOR_DATA_DIR=str(tmp_path_factory.mktemp("fuzz-data")),
                    LAPOR_REDIS_URL="redis://127.0.0.1:1/0", LAPOR_BROKER_URL="redis://127.0.0.1:1/0")
     settings = load_settings(environ)
@@ -129,19 +128,19 @@ def test_arbitrary_signed_bodies_are_refused_or_taken(adapters, door, body, quer
 
 # ----- real payloads, mutated, properly signed -----------------------------------------------------
 def _table(name: str) -> list[dict]:
-    path = TABLES / f"{name}.json"
+    path = cases_path(name, SIGNERS[name])
     return json.loads(path.read_text("utf-8"))["cases"] if path.exists() else []
 
 
 def json_seeds(channel: str) -> list[dict]:
-    seeds = [registry_signers()[channel].payload("Jalan rusak di depan SDN 3", 1)]
+    seeds = [SIGNERS[channel].payload("Jalan rusak di depan SDN 3", 1)]
     seeds += [body for case in _table(channel)
               for body in (case.get("body"), case.get("request", {}).get("body")) if isinstance(body, dict)]
     return seeds
 
 
 def form_seeds() -> list[list]:
-    seeds = [TwilioSender()._pairs("Jalan rusak di depan SDN 3", 1)]
+    seeds = [TwilioSender().pairs("Jalan rusak di depan SDN 3", 1)]
     seeds += [[tuple(p) for p in case["request"]["form"]] for case in _table("twilio")
               if isinstance(case.get("request", {}).get("form"), list)]
     return seeds
@@ -155,17 +154,15 @@ def kannel_seeds() -> list[dict]:
 
 
 def web_seeds() -> list[dict]:
-    path = TABLES / "webform.json"
-    table = json.loads(path.read_text("utf-8")) if path.exists() else {}
-    seeds = [case["fields"] for group in ("valid", "invalid") for case in table.get(group, [])
-             if isinstance(case.get("fields"), dict)]
+    seeds = [fields for case in _table("web") for fields in (case["request"].get("json"),
+                                                              case["request"].get("form"))
+             if isinstance(fields, dict)]
     return seeds + [{"classification": "pengaduan", "body": "Jalan rusak di depan SDN 3",
                      "contact": "0812 3456 7890", "latitude": -6.9, "longitude": 107.6}]
 
 
-SEEDS = {"whatsapp": json_seeds("whatsapp"), "telegram": json_seeds("telegram"),
-         "twitter": json_seeds("twitter"), "twilio": form_seeds(), "kannel": kannel_seeds(),
-         "web": web_seeds()}
+SEEDS = {**{sender.channel: json_seeds(sender.channel) for sender in JSON_SENDERS.values()},
+         "twilio": form_seeds(), "kannel": kannel_seeds(), "web": web_seeds()}
 
 
 def test_the_recorded_tables_feed_the_mutations():
@@ -176,7 +173,7 @@ def test_the_recorded_tables_feed_the_mutations():
         assert len(SEEDS[channel]) >= minimum, channel
 
 
-@pytest.mark.parametrize("door", ["wa-cloud", "telegram", "twitter"])
+@pytest.mark.parametrize("door", sorted(JSON_SENDERS))
 @fuzz()
 @given(data=st.data())
 def test_mutated_json_payloads_are_refused_or_taken(adapters, door, data):

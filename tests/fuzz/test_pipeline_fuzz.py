@@ -16,12 +16,13 @@ from normalizer.schema import ComplaintSchema, FollowUpEventSchema
 from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import any_text, mutated
 from tests.fuzz.test_adapter_fuzz import SEEDS
-from tests.channels.signers import SENDERS
-from tests.security.senders import TwilioSender
+from channels.twilio.testing import TwilioSender
+from channels.web.testing import WebApiSender
+from tests.harness import JSON_SENDERS, SENDERS
 
 pytestmark = pytest.mark.timeout(timeout_seconds())
 
-JSON_DOORS = {"wa-cloud": "whatsapp", "telegram": "telegram", "twitter": "twitter"}
+JSON_DOORS = {door: sender.channel for door, sender in JSON_SENDERS.items()}
 
 
 def assert_no_server_error(response) -> None:
@@ -80,7 +81,6 @@ def test_mutated_twilio_forms_through_the_gateway(client, parts, data):
 def test_any_text_through_every_door(client, parts, text, n):
     for door, sender in SENDERS.items():
         assert_no_server_error(sender.request(text, n).send(client))
-    from tests.security.senders import WebApiSender
     for path in ("/api/v1/complaints", "/in/web"):
         assert_no_server_error(WebApiSender(path).request(text, n).send(client))
     assert_store_valid(parts)

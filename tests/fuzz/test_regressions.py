@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.channels.signers import SENDERS
-from tests.security.senders import TwilioSender
-from tests.security.wire import KANNEL_SECRET, Request
+from channels.kannel.testing import SECRET as KANNEL_SECRET
+from channels.testing import Request
+from channels.twilio.testing import TwilioSender
+from tests.harness import SENDERS
 
 KANNEL = f"secret={KANNEL_SECRET}&from=081234567890&to=1708&id=fuzz-regression"
 
@@ -53,7 +54,7 @@ def test_kannel_odd_coding_is_taken_as_unknown(client, parts, coding):
 @pytest.mark.parametrize("field", ["NumMedia", "NumSegments"])
 @pytest.mark.parametrize("value", ["\u00b2", "\u0663", "1" * 40])
 def test_twilio_odd_counts_are_taken(client, parts, field, value):
-    pairs = [(k, value if k == field else v) for k, v in TwilioSender()._pairs("Jalan rusak parah", 3)]
+    pairs = [(k, value if k == field else v) for k, v in TwilioSender().pairs("Jalan rusak parah", 3)]
     response = TwilioSender().signed(pairs).send(client)
     assert response.status_code == 200 and recorded(parts) == 1
 

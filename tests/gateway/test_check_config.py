@@ -14,8 +14,8 @@ import pytest
 
 from config.doors import derived_secret, load_catalogue
 from config.settings import SettingsError, load_settings
-from tests.security.wire import ENVIRON as SECURITY_ENVIRON
-from tests.security.wire import PUBLIC, SECRETS
+from channels.testing import PUBLIC
+from tests.harness import SECRETS
 
 SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 DEFAULTS = json.loads((Path(__file__).parents[2] / "config" / "defaults.json").read_text("utf-8"))
@@ -79,8 +79,8 @@ def test_unknown_keys_are_refused_with_one_line(doors_file, data, named):
     assert "LAPOR_DOORS_FILE" in line and named in line and "Traceback" not in result.stderr
 
 
-def test_every_door_is_printed_with_its_public_url_and_no_secret(environ):
-    environ.update(SECURITY_ENVIRON)
+def test_every_door_is_printed_with_its_public_url_and_no_secret(environ, security_environ):
+    environ.update(security_environ)
     result = check_config(environ)
     assert result.returncode == 0, result.stderr
     for door_id in ("sms-1708", "web", "twilio-sms", "wa-cloud", "telegram", "twitter"):

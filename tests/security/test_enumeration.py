@@ -12,7 +12,7 @@ import time
 
 from config import messages
 from normalizer import tracking
-from tests.security.wire import KANNEL_SECRET
+from channels.kannel.testing import SECRET as KANNEL_SECRET
 
 GUESSES = 1500
 DEFAULT_PER_MINUTE = 30

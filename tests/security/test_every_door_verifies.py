@@ -19,8 +19,11 @@ import re
 import pytest
 
 from forwarder.topology import BULK, COMPLAINTS, MEDIA, REPLIES
-from tests.channels.signers import SENDERS, SIGNERS
-from tests.security.wire import SECRETS, WA_VERIFY_TOKEN, X_SECRET, Request, central_callback
+from channels.testing import Request
+from channels.twitter.testing import CONSUMER_SECRET as X_SECRET
+from channels.whatsapp.testing import VERIFY_TOKEN as WA_VERIFY_TOKEN
+from tests.harness import SECRETS, SENDERS, SIGNERS, missing_senders
+from tests.security.wire import central_callback
 
 CANARY = "CANARY-7f3a9"
 TEXT = f"Jalan rusak {CANARY} di depan SDN 3 Sukajadi"
@@ -78,18 +81,24 @@ def test_forged_request_is_refused_and_records_nothing(client, parts, caplog, do
     assert nothing_recorded(parts), recorded(parts)
 
 
-def test_every_channel_has_a_signer(parts):
-    """The table is derived from the registry through tests/channels/signers.py: a channel
-    without a signer there, or whose signer's door is missing from the security doors
-    file, would go untested."""
-    from channels.registry import available_channels
-    missing = set(available_channels()) - set(SIGNERS)
-    assert not missing, f"add a signer to tests/channels/signers.py for {sorted(missing)}"
+def test_every_channel_has_a_sender(parts):
+    """The table is derived from the registry (tests/harness.py): a registered channel
+    without a test sender (``SENDER`` in its package's ``testing`` module) would go
+    untested; the security doors file holds each sender's door."""
+    assert not missing_senders(), "\n".join(missing_senders())
     doors = parts.catalogue.doors
     for channel, signer in SIGNERS.items():
         assert signer.channel == channel
         assert signer.door_id in doors and doors[signer.door_id].channel == channel, signer.door_id
     assert {door.channel for door in doors.values()} == set(SIGNERS)
+    door_ids = [signer.door_id for signer in SIGNERS.values()]
+    assert len(door_ids) == len(set(door_ids)), f"two senders share a door id: {sorted(door_ids)}"
+    names = [name for signer in SIGNERS.values() for name in signer.environ]
+    assert len(names) == len(set(names)), "two senders set the same environment variable"
+    for channel, signer in SIGNERS.items():
+        unset = set(signer.door["credentials"].values()) - set(signer.environ)
+        assert not unset, f"{channel}: its door names {sorted(unset)}, which its environ does not set"
+        assert parts.adapters[signer.door_id].configured(), f"{channel}: its test door is not configured"
 
 
 # ----- WhatsApp's GET handshake --------------------------------------------------------------------
@@ -165,7 +174,7 @@ def test_web_form_needs_its_csrf_token(app, client, parts, kind):
 def complaint_number(client):
     """A complaint taken through the SMS door, whose status the callbacks try to change."""
     response = SENDERS["sms-1708"].request("Jalan rusak di depan SDN 3 Sukajadi", 900).send(client)
-    return SENDERS["sms-1708"].tracking_of(response, None)
+    return SENDERS["sms-1708"].tracking_of(response)
 
 
 @pytest.mark.parametrize("kind", CENTRAL_ROWS)

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.security.wire import PUBLIC
+from channels.testing import PUBLIC
 
 HREF = re.compile(r'<a class="lang" href="([^"]*)"')
 SUBMISSION = {"classification": "pengaduan", "body": "Jalan rusak parah di depan pasar."}

@@ -30,9 +30,10 @@ from forwarder.media import MediaWorker
 from forwarder.topology import BULK, COMPLAINTS, MEDIA
 from tests.gateway.support import queued
 from tests.helpers import Receiver, inbound
-from tests.channels.signers import SENDERS
-from tests.security.senders import WebApiSender
-from tests.security.wire import TWILIO_SID, X_ACCOUNT, json_bytes
+from channels.testing import json_bytes
+from channels.twitter.testing import ACCOUNT_ID as X_ACCOUNT
+from channels.web.testing import WebApiSender
+from tests.harness import SENDERS
 
 KEY_A = "secret-key-of-gateway-a-0123456789"
 KEY_B = "secret-key-of-gateway-b-9876543210"
@@ -53,69 +54,15 @@ SAME_IN_BOTH = re.compile(r"^(?:" + "|".join([
 ]) + r")$")
 
 
-# ----- the deliveries ----------------------------------------------------------------------------
-def _kannel(text: str, message_no: int, with_id: bool = True):
-    request = SENDERS["sms-1708"].request(text, N)
-    request.query = request.query.replace("-41e1-", f"-41e{message_no}-")
-    if not with_id:
-        request.query = re.sub(r"&id=[^&]*", "", request.query)
+# ----- the deliveries: each signing channel's test sender (``thread``), and a few more ----------
+def _kannel_without_id(text: str, message_no: int):
+    request = SENDERS["sms-1708"].thread(text, message_no, N)
+    request.query = re.sub(r"&id=[^&]*", "", request.query)
     return request
 
 
-def _twilio(text: str, message_no: int):
-    sender = SENDERS["twilio-sms"]
-    sid = f"SM{N:030x}{message_no:02x}"
-    pairs = [(k, sid if k.endswith("Sid") and k != "AccountSid" else v)
-             for k, v in sender._pairs(text, N)]
-    if message_no > 1:                   # the follow-up carries a photo
-        pairs = [(k, "1" if k == "NumMedia" else v) for k, v in pairs] + [
-            ("MediaUrl0", f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Messages/"
-                          f"{sid}/Media/ME{N:030x}01"),
-            ("MediaContentType0", "image/jpeg")]
-    return sender.signed(pairs)
-
-
-def _whatsapp(text: str, message_no: int):
-    sender = SENDERS["wa-cloud"]
-    payload = sender.payload(text, N)
-    item = payload["entry"][0]["changes"][0]["value"]["messages"][0]
-    item["id"] = f"wamid.HBgNNjI4MTIwMDAwMDA0MhUCABIYFjNFQjA{message_no:04d}"
-    item["context"] = {"from": "6281100001708", "id": "wamid.HBgNNjI4MTIwMDAwMDA0MhUCABEYEjA5"}
-    if message_no > 1:
-        del item["text"]
-        item.update(type="image", image={"id": "1387613295327042", "mime_type": "image/jpeg",
-                                         "sha256": "b1d7cd", "caption": text})
-    return sender.signed(sender.serialize(payload))
-
-
-def _telegram(text: str, message_no: int):
-    sender = SENDERS["telegram"]
-    payload = sender.payload(text, N)
-    payload["update_id"] += 1000 * message_no
-    message = payload["message"]
-    message["message_id"] += 1000 * message_no
-    if message_no > 1:
-        del message["text"]
-        message.update(caption=text, media_group_id="13650853214350", photo=[
-            {"file_id": "AgACAgUAAxkBAAIC-sealed-1280", "file_unique_id": "AQADsealed",
-             "width": 1280, "height": 960, "file_size": 48213}])
-    return sender.signed(sender.serialize(payload))
-
-
-def _twitter(text: str, message_no: int):
-    sender = SENDERS["twitter"]
-    payload = sender.payload(text, N)
-    event = payload["direct_message_events"][0]
-    event["id"] = str(1861000000000000000 + 1000 * message_no + N)
-    if message_no > 1:
-        event["message_create"]["message_data"]["attachment"] = {"type": "media", "media": {
-            "id_str": "1861000000000099942", "type": "photo", "url": "https://t.co/sealed42",
-            "media_url_https": "https://ton.twitter.com/1.1/ton/data/dm/1861/1861/sealed42.jpg"}}
-    return sender.signed(sender.serialize(payload))
-
-
 def _tweet(text: str, message_no: int):
-    """A public mention (the tweet id is public: anyone can open the author's page)."""
+    """A public X mention (the tweet id is public: anyone can open the author's page)."""
     sender = SENDERS["twitter"]
     user = str(98765432000 + N)
     tweet_id = str(1861000000000000000 + 1000 * message_no + N)
@@ -153,20 +100,17 @@ def _web(path: str, fields: dict):
     return build
 
 
-DOORS = {"sms-1708": _kannel, "sms-1708-without-id": lambda t, m: _kannel(t, m, with_id=False),
-         "twilio-sms": _twilio, "wa-cloud": _whatsapp, "telegram": _telegram, "twitter": _twitter,
+def _thread(sender):
+    return lambda text, message_no: sender.thread(text, message_no, N)
+
+
+DOORS = {**{door: _thread(sender) for door, sender in SENDERS.items()},
+         "sms-1708-without-id": _kannel_without_id,
          "twitter-mention": _tweet, "web-form-anonymous": _FormSubmission,
          "web-api-anonymous": _web("/api/v1/complaints", {"anonymous": True}),
          "web-in-confidential": _web("/in/web", {"confidential": True})}
 #: the provider identifiers each door's deliveries carry, which no record may hold
-RAW = {"sms-1708": ["9d3c00000042-41e1", "9d3c00000042-41e2"],
-       "twilio-sms": [f"SM{N:030x}01", f"SM{N:030x}02", f"ME{N:030x}01"],
-       "wa-cloud": ["HBgNNjI4MTIwMDAwMDA0MhUCABIYFjNFQjA", "HBgNNjI4MTIwMDAwMDA0MhUCABEYEjA5",
-                    "1387613295327042"],
-       "telegram": ["5811230042", "815201042", "815202042", "AgACAgUAAxkBAAIC-sealed",
-                    "13650853214350"],
-       "twitter": ["98765432042", "1861000000000001042", "1861000000000002042",
-                   "1861000000000099942", "sealed42"],
+RAW = {**{door: sender.thread_identifiers(N) for door, sender in SENDERS.items()},
        "twitter-mention": ["98765432042", "1861000000000001042", "1861000000000002042", f"siti{N}"],
        "web-api-anonymous": [f"sealed-{N}-1"], "web-in-confidential": [f"sealed-{N}-1"]}
 
@@ -239,7 +183,7 @@ def test_kannel_fallback_id_is_keyed(environ):
 MASKED_WITH_CHARACTERS = re.compile(r"\*\*\*[^\s*]")
 
 
-@pytest.mark.parametrize("door", ["sms-1708", "twilio-sms", "wa-cloud", "telegram", "twitter"])
+@pytest.mark.parametrize("door", sorted(SENDERS))
 def test_logs_show_no_part_of_an_anonymous_handle(environ, door, caplog):
     caplog.set_level(logging.DEBUG)
     records_of(environ, KEY_A, door)
@@ -283,7 +227,7 @@ def test_the_media_event_of_an_anonymous_complaint_is_keyed(parts):
     assert "HBgNNjI4" not in written and "6281200000042" not in written
 
 
-@pytest.mark.parametrize("door", ["sms-1708", "twilio-sms", "wa-cloud", "twitter"])
+@pytest.mark.parametrize("door", sorted(SENDERS))
 def test_the_dedup_key_holds_no_provider_id(environ, door):
     """The Redis files keep the dedup key for 8 days: keyed, it names no message a provider
     (or Kannel's log) could map back to the number; a retry still finds it."""

@@ -19,17 +19,16 @@ import redis
 import requests
 
 from tests.gateway.webproc import WebCommand
-from tests.channels.signers import SENDERS
-from tests.security.senders import WebApiSender
-from tests.security.wire import KANNEL_SECRET
+from channels.kannel.testing import SECRET as KANNEL_SECRET
+from channels.web.testing import WebApiSender
+from tests.harness import SENDERS
 
 # `lapor-gateway web` defaults to 2 workers; before this test the web side served them with
 # gunicorn's gthread worker, 4 threads each: 8 threads. Four times that many stalled
 # connections (twice the "twice as many as worker threads").
 STALLED = 4 * 2 * 4
 DEADLINE = 1.0                                    # seconds: what every answer must beat
-ENTRANCES = ["/in/sms-1708", "/in/twilio-sms", "/in/wa-cloud", "/in/telegram", "/in/twitter",
-             "/in/web", "/api/v1/complaints", "/lapor"]
+ENTRANCES = [*(f"/in/{door}" for door in SENDERS), "/in/web", "/api/v1/complaints", "/lapor"]
 
 
 def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, float]:

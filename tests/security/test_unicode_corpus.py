@@ -26,14 +26,13 @@ from forwarder.worker import ForwardWorker
 from normalizer.text import usv
 from tests.gateway.support import queued
 from tests.helpers import Receiver, wait_for
-from tests.channels.signers import SENDERS
-from tests.security.senders import WebApiSender
+from channels.web.testing import WebApiSender
+from tests.harness import SENDERS
 
 CORPUS = json.loads((Path(__file__).parents[1] / "testdata" / "unicode_corpus.json").read_text("utf-8"))
 ENTRIES = CORPUS["entries"]
-ENTRANCES = ["sms-1708", "twilio-sms", "wa-cloud", "telegram", "twitter", "web-api", "web-in", "web-form"]
-CHANNEL = {"sms-1708": "kannel", "twilio-sms": "twilio", "wa-cloud": "whatsapp",
-           "telegram": "telegram", "twitter": "twitter"}
+ENTRANCES = [*SENDERS, "web-api", "web-in", "web-form"]        # every signing channel's door
+CHANNEL = {door: sender.channel for door, sender in SENDERS.items()}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission_id" value="([^"]+)"')
 
