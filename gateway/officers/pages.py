@@ -4,9 +4,10 @@
 agency's) or, for an admin, every agency's. ``/petugas/dead`` lists dead letters with the
 same code as ``lapor-gateway dead list`` (``forwarder.dead``), each with its reason,
 attempts and age; a supervisor sees and replays only those of doors their agency owns.
-A replay (one, or every one shown) is a POST with the CSRF token; the ids are checked again
-against what the officer may see at that moment, replayed by ``forwarder.dead.replay`` (the
-CLI's code) and audited (``dead_replay``: how many, and their ids).
+The page lists the first ``DEAD_ROWS``. A replay (one, or every one the officer may see)
+is a POST with the CSRF token; the ids are checked again against what the officer may see
+at that moment, replayed by ``forwarder.dead.replay`` (the CLI's code) and audited
+(``dead_replay``: how many, and their ids, the first ``AUDITED_IDS``).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from gateway.webtext import time_text
 from normalizer import tracking
 
 AUDIT_ROWS = 200
+DEAD_ROWS = 1000             # the page lists at most this many; "replay all" takes every one
+REPLAY_ALL = 100000          # ``forwarder.dead.replay``'s own bound
+AUDITED_IDS = 1000           # a replay's audit entry names at most this many ids (and the count)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -64,8 +68,8 @@ def _age(failed_at: str, now: datetime) -> tuple[int, int, int] | None:
     return days, rest // 60, rest % 60
 
 
-def _visible_dead() -> list[dict]:
-    rows = [row for row in dead.list_dead(_parts()) if current_user.sees(row.get("agency", ""))]
+def _visible_dead(limit: int = 0) -> list[dict]:
+    rows = [row for row in dead.list_dead(_parts(), limit or DEAD_ROWS) if current_user.sees(row.get("agency", ""))]
     now = datetime.now(timezone.utc)
     for row in rows:
         row["age"] = _age(row.get("failed_at") or "", now)
@@ -78,7 +82,7 @@ def _visible_dead() -> list[dict]:
 @officer_required("supervisor")
 def dead_page():
     replayed = request.args.get("replayed", "")
-    page = render_template("officers/dead.html", rows=_visible_dead(),
+    page = render_template("officers/dead.html", rows=_visible_dead(), most=DEAD_ROWS,
                            replayed=int(replayed) if replayed.isdigit() else None)
     return page, 200, NO_STORE
 
@@ -87,13 +91,11 @@ def dead_page():
 @officer_required("supervisor")
 def dead_replay():
     check_csrf()
-    visible = {row["id"] for row in _visible_dead() if row["id"]}
-    if request.form.get("all") == "1":
-        wanted = visible
-    else:
-        wanted = {request.form.get("id", "")}
-        if not wanted <= visible:
-            abort(404)
+    every = request.form.get("all") == "1"
+    visible = {row["id"] for row in _visible_dead(REPLAY_ALL if every else 0) if row["id"]}
+    wanted = visible if every else {request.form.get("id", "")}
+    if not wanted <= visible:
+        abort(404)
     count = dead.replay(_parts(), wanted) if wanted else 0
-    audit("dead_replay", count=count, ids=sorted(wanted), all=request.form.get("all") == "1")
+    audit("dead_replay", count=count, ids=sorted(wanted)[:AUDITED_IDS], all=every)
     return redirect(url_for("officers.dead_page", replayed=count))

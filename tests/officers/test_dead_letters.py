@@ -75,3 +75,17 @@ def test_age_reads_hours_minutes_and_days():
     assert _age("2026-11-29T08:30:00Z", now) == (0, 3, 30)
     assert _age("2026-11-26T10:00:00+00:00", now) == (3, 2, 0)
     assert _age("", now) is None and _age("kemarin", now) is None
+
+
+def test_the_page_shows_the_first_ones_and_replay_all_takes_every_one(officer_client, parts, dead_letters,
+                                                                    monkeypatch):
+    from gateway.officers import pages
+
+    numbers = dead_letters([inbound(f"LAPOR selokan mampet nomor {n}") for n in range(3)])
+    monkeypatch.setattr(pages, "DEAD_ROWS", 2)
+    client = officer_client("supervisor", "KemenPANRB")
+    page = client.get("/petugas/dead").get_data(as_text=True)
+    assert page.count('class="record"') == 2 and "Hanya 2 yang pertama ditampilkan" in page
+    answer = client.post("/petugas/dead/replay", data={"csrf_token": token(client), "all": "1"})
+    assert answer.headers["Location"].endswith("replayed=3")
+    wait_for(lambda: all(_delivered(parts, number) for number in numbers), message="all delivered")
