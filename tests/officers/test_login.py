@@ -199,3 +199,15 @@ def test_login_attempts_are_limited_per_address(environ, parts):
     assert [login(client, f"orang-{n}", "salah-000000").status_code for n in range(4)] == [401] * 4
     limited.publisher.close()
     exempt.publisher.close()
+
+
+def test_a_login_ends_after_the_session_hours_whatever_the_activity(officer_client):
+    from gateway.officers.auth import LOGGED_IN_AT
+
+    client = officer_client("petugas", "KemenPANRB")
+    with client.session_transaction() as session:
+        session[LOGGED_IN_AT] -= 8 * 3600 - 60           # logged in 7 h 59 min ago
+    assert client.get("/petugas/").status_code == 200
+    with client.session_transaction() as session:
+        session[LOGGED_IN_AT] -= 120                     # 8 h 1 min ago
+    assert client.get("/petugas/").status_code == 302
