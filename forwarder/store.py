@@ -1,11 +1,10 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
-scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``;
-Lua scripts: ``forwarder/lua``; replies' delivery records: ``forwarder.store_replies``.
-Nothing else talks to Redis (kombu's queues and ``forwarder.recovery``'s leases aside).
-
-``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip;
-when the broker is this same Redis, the script also pushes the queue message (see
-``forwarder.queue``), so the ledger and the queue are written in one atomic step.
+scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``; Lua:
+``forwarder/lua``; replies' delivery records: ``store_replies``; officers and the audit
+stream: ``store_officers``. Nothing else talks to Redis (kombu's queues and
+``forwarder.recovery``'s leases aside). ``accept`` does dedup, ledger, status, route and
+pending in one Lua round trip; on a same-Redis broker the script also pushes the queue
+message (``forwarder.queue``), so the ledger and the queue are written in one atomic step.
 """
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from typing import NamedTuple
 import redis
 
 from forwarder import keys, scripts
+from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_stats import PublicStatsRecords, accept_part
 
@@ -83,6 +83,7 @@ class Store:
         self._status_update = scripts.register(client, "status_update")
         self.replies = ReplyRecords(client, self.retention)
         self.public_stats = PublicStatsRecords(client)
+        self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":

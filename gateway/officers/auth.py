@@ -82,7 +82,7 @@ class Verdict(NamedTuple):
 
 def check_login(parts, username: str, password: str, code: str) -> Verdict:
     """Decide a login attempt and count it (failures, lock)."""
-    settings, officers = parts.settings, parts.officers
+    settings, officers = parts.settings, parts.store.officers
     if not valid_username(username):
         password_matches("", password)           # the same time as any other refusal
         return Verdict("wrong", {})
@@ -141,7 +141,7 @@ def init_login(app) -> None:
         parts = current_app.extensions["lapor"]
         if time.time() - session.get(LOGGED_IN_AT, 0) > parts.settings.officer_session_hours * 3600:
             return None
-        account = parts.officers.get(username) if valid_username(username) else {}
+        account = parts.store.officers.get(username) if valid_username(username) else {}
         if not account or account.get("disabled") != "0" or account.get("generation") != generation:
             return None
         return Officer(account, parts.settings.secret_key)
