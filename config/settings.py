@@ -68,6 +68,8 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
     proxy_hops: int = 0
     quorum_queues: bool = False
     central_events_url: str = ""                 # empty: <central_url>/events
+    link_window_days: int = 30                   # "me too": link to open complaints this recent (0: off)
+    link_similarity: float = 0.4                 # "me too": estimated Jaccard of the words, at least
     log_level: str = "INFO"
     smtp_port: int = 0
     smtp_relay_url: str = ""                     # smtp(s)://user:pass@host:port: a credential
@@ -89,11 +91,8 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
 
     def with_urls(self, broker_url: str, redis_url: str) -> "Settings":
         """Return a copy whose embedded URLs are replaced by the running server's."""
-        return replace(
-            self,
-            broker_url=broker_url if self.broker_url == EMBEDDED else self.broker_url,
-            redis_url=redis_url if self.redis_url == EMBEDDED else self.redis_url,
-        )
+        return replace(self, broker_url=broker_url if self.broker_url == EMBEDDED else self.broker_url,
+                       redis_url=redis_url if self.redis_url == EMBEDDED else self.redis_url)
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...], allow_embedded: bool) -> str:
@@ -165,6 +164,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
     **OFFICER_NUMBERS,
+    "link_window_days": (int, 0), "link_similarity": (float, 0.05),
     "smtp_port": (int, 0),   # 0: no SMTP server
 }
 _RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate_limit_login")
