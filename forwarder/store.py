@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import redis
 
-from forwarder import keys, scripts
+from forwarder import keys, scripts, store_client
 from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_checks import durability_problems
@@ -96,10 +96,9 @@ class Store:
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
-                                      health_check_interval=30)
-        return cls(client, settings.dedup_ttl_days * 86400, settings.retention_days * 86400,
-                   settings.link_window_days * 86400)
+        """``url``: ``redis://``, ``unix://`` or ``sentinel://`` (``forwarder.store_client``)."""
+        return cls(store_client.connect(url), settings.dedup_ttl_days * 86400,
+                   settings.retention_days * 86400, settings.link_window_days * 86400)
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
