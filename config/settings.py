@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from config import sentinel
 from config.datadir import embedded_secret
+from config.settings_officers import OFFICER_NUMBERS, OfficerSettings
 
 EMBEDDED = "embedded"
 # The last day the central system's v1 signatures are accepted by default (six months after
@@ -31,7 +32,7 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(OfficerSettings):       # + the officers' group (config.settings_officers)
     broker_url: str = EMBEDDED
     redis_url: str = EMBEDDED
     redis_sentinels: tuple[str, ...] = ()        # host:port items; redis_url then names the db
@@ -155,22 +156,21 @@ _NUMBERS = {  # field name -> (type, minimum)
     "max_age_hours": (float, 0.01),
     "central_timeout": (float, 0.1),
     "max_body_bytes": (int, 1024),
-    "max_attachments": (int, 0),
-    "max_attachment_bytes": (int, 1),
+    "max_attachments": (int, 0), "max_attachment_bytes": (int, 1),          # one README row each pair
     "max_text_chars": (int, 160),
     "followup_minutes": (int, 0),
     "retention_days": (int, 0),
-    "retry_base_seconds": (float, 0.001),
-    "retry_cap_seconds": (float, 0.001),
+    "retry_base_seconds": (float, 0.001), "retry_cap_seconds": (float, 0.001),
     "reconcile_after_seconds": (float, 0.1),
     "forward_concurrency": (int, 1),
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
+    **OFFICER_NUMBERS,
     "link_window_days": (int, 0), "link_similarity": (float, 0.05),
     "smtp_port": (int, 0),   # 0: no SMTP server
 }
-_RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup")
+_RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate_limit_login")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
 _OTHERS = ("broker_url", "redis_url", "redis_sentinels", "redis_master_name", "central_url",

@@ -46,6 +46,14 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
                         turns that colour (``forwarder.sla``); a claimed entry is pushed a
                         lease ahead until its reminder is recorded
     twitter:<door>:cursor      hash  the X mentions poller's cursor
+    officer:<username>  hash  an officer's account (``forwarder.store_officers``): username,
+                        agency, role, password (argon2id hash), disabled, generation,
+                        totp_secret, totp_last, created_at
+    officers      set   every officer's username
+    login:fail:<username>  failed logins in the current window (expires with it)
+    login:lock:<username>  present: the account is locked (expires when the lock ends)
+    audit         stream  officers' actions (``forwarder.store_officers``), XADD MAXLEN ~
+                        LAPOR_AUDIT_MAX_ENTRIES
     apikey:<key id>  hash  an agency API key: agency, door, created_at, last_used,
                         revoked_at, sha256 (of the whole key; the key itself is never kept)
     apikeys       set   every key id (for ``keys list``)
@@ -76,6 +84,22 @@ HELD = PREFIX + "held:"                 # + consumer id: kombu's unacked message
 LEASE = PREFIX + "consumer:"            # + consumer id: the lease
 CONSUMERS = PREFIX + "consumers"        # consumer id -> last heartbeat
 DIED = PREFIX + "consumers:died"        # consumers found dead, until a forwarder has audited
+
+
+OFFICERS = PREFIX + "officers"
+AUDIT = PREFIX + "audit"
+
+
+def officer(username: str) -> str:
+    return PREFIX + "officer:" + username
+
+
+def login_failures(username: str) -> str:
+    return PREFIX + "login:fail:" + username
+
+
+def login_lock(username: str) -> str:
+    return PREFIX + "login:lock:" + username
 
 
 def dedup(dedup_id: str) -> str:

@@ -1,12 +1,11 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
-scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``;
-Lua scripts: ``forwarder/lua``; replies' delivery records: ``forwarder.store_replies``.
-Nothing else talks to Redis (kombu's queues and ``forwarder.recovery``'s leases aside).
-
-``accept`` does dedup, ledger, status, route, pending, the service-level reminders
-(``store_sla``) and the "me too" index entry (``store_links``) in one Lua script: one round trip;
-when the broker is this same Redis, the script also pushes the queue message (see
-``forwarder.queue``), so the ledger and the queue are written in one atomic step.
+scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``; Lua:
+``forwarder/lua``; replies' delivery records: ``store_replies``; officers and the audit
+stream: ``store_officers``. Nothing else talks to Redis (kombu's queues and
+``forwarder.recovery``'s leases aside). ``accept`` does dedup, ledger, status, route, pending,
+the service-level reminders (``store_sla``) and the "me too" index entry (``store_links``)
+in one Lua round trip; on a same-Redis broker the script also pushes the queue message
+(``forwarder.queue``), so the ledger and the queue are written in one atomic step.
 """
 from __future__ import annotations
 
@@ -18,6 +17,7 @@ from typing import NamedTuple
 import redis
 
 from forwarder import keys, scripts, store_client
+from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
@@ -91,6 +91,7 @@ class Store:
         self.links = LinkIndex(client, link_window_seconds)
         self.sla = SlaSchedule(client)
         self.public_stats = PublicStatsRecords(client)
+        self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
         self.api_keys, self.listing = ApiKeyRecords(client), Listing(client)
 
     @classmethod

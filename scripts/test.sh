@@ -10,7 +10,7 @@ command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)   # the S
 [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ] || missing+=(kannel)
 [ -x /usr/lib/kannel/test/fakesmsc ] || missing+=(kannel-extras)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
-[ -x /usr/bin/chromium ] || missing+=(chromium)               # /statistik's browser test
+[ -x /usr/bin/chromium ] || missing+=(chromium)               # browser tests (tests/browser/fixtures.py)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)   # the e-mail door's IMAP tests
 if [ ${#missing[@]} -gt 0 ]; then
