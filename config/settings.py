@@ -71,6 +71,7 @@ class Settings:
     quorum_queues: bool = False
     central_events_url: str = ""                 # empty: <central_url>/events
     log_level: str = "INFO"
+    log_format: str = "text"                     # or json; json is the default in production
     # Every LAPOR_ variable that is not a setting, by its full name: the doors' credentials
     # and options, which each door names in the doors file (config.doors reads them).
     door_variables: dict[str, str] = field(default_factory=dict)
@@ -172,7 +173,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
 _OTHERS = ("broker_url", "redis_url", "central_url", "central_secret", "secret_key", "data_dir",
            "public_base_url", "doors_file", "central_public_key", "mode", "accept_signature_v1",
-           "metrics_token", "rate_limit_exempt", "quorum_queues", "central_events_url", "log_level")
+           "metrics_token", "rate_limit_exempt", "quorum_queues", "central_events_url", "log_level",
+           "log_format")
 
 
 def setting_names() -> tuple[str, ...]:
@@ -192,6 +194,8 @@ def load_settings(environ: dict | None = None) -> Settings:
     values.update(_security(get, values["data_dir"],
                             EMBEDDED in (values["broker_url"], values["redis_url"])))
     values.update(_tuning(get))
+    values["log_format"] = _choice("LAPOR_LOG_FORMAT", get("LOG_FORMAT").lower() or (
+        "json" if values["mode"] == "production" else "text"), ("text", "json"))
     known = set(setting_names())
     values["door_variables"] = {key: value for key, value in env.items()
                                 if key.startswith("LAPOR_") and key not in known}
@@ -248,13 +252,11 @@ def _security(get, data_dir: Path, embedded: bool) -> dict:
 
 
 def _public_key(value: str) -> bytes:
-    if not value:
-        return b""
     try:
         key = base64.b64decode(value, validate=True)
     except ValueError:
         key = b""
-    if len(key) != 32:
+    if value and len(key) != 32:
         raise SettingsError("LAPOR_CENTRAL_PUBLIC_KEY: expected 32 bytes in base64")
     return key
 

@@ -37,6 +37,9 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     reply_stats   hash  "<state>|<door>" -> count
     callback:<replay key>      a central status callback already applied (replay guard)
     twitter:<door>:cursor      hash  the X mentions poller's cursor
+    latency       hash  "<route>|<door>|<bucket>" -> requests, "<route>|<door>|sum" -> seconds
+                        (``forwarder.store_metrics``, read by /metrics)
+    heartbeats    hash  worker name -> unix time of its last tick
 """
 from __future__ import annotations
 
@@ -44,6 +47,8 @@ PREFIX = "lapor:"
 PENDING = PREFIX + "pending"
 STATS = PREFIX + "stats"
 REPLY_STATS = PREFIX + "reply_stats"
+LATENCY = PREFIX + "latency"
+HEARTBEATS = PREFIX + "heartbeats"
 STATS_DAY = PREFIX + "stats:day:"     # + ISO date; the status scripts add the day themselves
 STATS_WAIT = PREFIX + "stats:wait:"
 NO_DEDUP = PREFIX + "dedup:-"     # a placeholder KEYS entry when a message has no id

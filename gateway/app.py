@@ -38,7 +38,7 @@ def create_app(settings=None, parts=None) -> Flask:
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
     settings = parts.settings
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
     https = settings.public_base_url.startswith("https://")
     app.config.update(
@@ -54,7 +54,9 @@ def create_app(settings=None, parts=None) -> Flask:
     app.extensions["lapor"] = parts
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_seconds, settings.max_body_bytes)
 
-    from gateway import api, central_api, doors, forms, health, limits, metrics, statistics, webtext
+    from gateway import (api, central_api, doors, forms, health, limits, metrics, observe,
+                         statistics, webtext)
+    observe.init_app(app)         # request ids, the log context, latencies
     for module in (doors, forms, api, central_api, health, metrics, statistics):
         app.register_blueprint(module.blueprint)
     limits.init_app(app, settings)

@@ -34,6 +34,7 @@ from redis import RedisError
 from channels.registry import CommandContext, command_modules
 from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
+from gateway.progress import progress
 from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
 
 
@@ -53,7 +54,7 @@ def _settings():
 def _parts(settings):
     from gateway.wiring import build_parts, setup_logging
 
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     return build_parts(settings)
 
 
@@ -174,7 +175,9 @@ def cmd_reconcile(args) -> int:
     from forwarder.worker import reconcile_now
 
     settings, _server = _settings()
-    print(f"re-published {reconcile_now(_parts(settings), args.older_than)} complaint(s)")
+    with progress("reconcile") as step:
+        count = reconcile_now(_parts(settings), args.older_than, step)
+    print(f"re-published {count} complaint(s)")
     return 0
 
 
@@ -200,7 +203,8 @@ def cmd_dead(args) -> int:
             print(json.dumps(row, ensure_ascii=False))
         print(f"{len(rows)} dead letter(s)", file=sys.stderr)
     else:
-        count = dead.replay(parts, set(args.id) if args.id else None)
+        with progress("dead replay") as step:
+            count = dead.replay(parts, set(args.id) if args.id else None, progress=step)
         print(f"replayed {count} dead letter(s)")
     return 0
 

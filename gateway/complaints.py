@@ -21,6 +21,7 @@ import uuid
 from dataclasses import replace
 
 from channels.base import InboundMessage, Outcome, Rejected
+from config.logs import set_context
 from forwarder.queue import PublishError
 from forwarder.store import AcceptResult
 from gateway.limits import ReporterLookups
@@ -100,6 +101,7 @@ class ComplaintService:
             return Outcome(message, complaint["tracking_number"], self.texts.ack(complaint, lang),
                            complaint_id=complaint["id"])
         cid, number = recorded.id, recorded.tracking
+        set_context(complaint_id=cid)        # the lines of this message from here on
         if recorded.result == AcceptResult.CONFLICT:
             log.info("refused door=%s: id reused for another body (complaint=%s)", message.door_id, cid)
             raise KeyReused()
