@@ -18,7 +18,7 @@ def _drain(parts, connection, limit: int, progress=None):
     ``progress(done, total)`` after each one, if given (the CLI's bar)."""
     queue = parts.publisher.topology.queue(topology.DEAD)(connection.default_channel)
     queue.declare()
-    total = min(limit, queue.queue_declare(passive=True).message_count)
+    total = min(limit, queue.queue_declare().message_count)
     for done in range(1, limit + 1):
         if progress is not None:
             progress(min(done, total), total)

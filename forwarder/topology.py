@@ -72,7 +72,7 @@ class Topology:
         with connect(url) as connection:
             self.declare(connection)
             channel = connection.default_channel
-            return {item.name: item(channel).queue_declare(passive=True).message_count
+            return {item.name: item(channel).queue_declare().message_count
                     for item in self.queues()}
 
 

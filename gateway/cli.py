@@ -103,7 +103,8 @@ def cmd_run(args) -> int:
         return 2
     env = child_env(settings)
     commands = {
-        "web": gunicorn_command(args.host, args.port, args.workers),
+        "web": gunicorn_command(args.host, args.port, args.workers,
+                                json_logs=settings.log_format == "json"),
         "forward": [sys.executable, "-m", "gateway.cli", "forward"],
         "notify": [sys.executable, "-m", "gateway.cli", "notify"],
         "media": [sys.executable, "-m", "gateway.cli", "media"],
@@ -130,7 +131,9 @@ def cmd_web(args) -> int:
     settings, _server = _settings()
     if _durability(_parts(settings)):
         return 2
-    os.execve(sys.executable, gunicorn_command(args.host, args.port, args.workers), child_env(settings))
+    command = gunicorn_command(args.host, args.port, args.workers,
+                               json_logs=settings.log_format == "json")
+    os.execve(sys.executable, command, child_env(settings))
     return 0
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: installs the Debian packages the tests start for
-# real (redis-server, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver) when
+# real (redis-server, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver, nginx) when
 # missing, then the Python packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)               # /statistik's browser test
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)                   # deploy/nginx: nginx -t, nginx in front of gunicorn
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
