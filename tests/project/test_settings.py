@@ -21,6 +21,7 @@ DESCRIBED = {
     "mode": "embedded if a URL is embedded, else production",
     "accept_signature_v1": "1 until 2027-05-31, then 0",
     "central_events_url": "<LAPOR_CENTRAL_URL>/events",
+    "log_format": "json in production, else text",
 }
 
 
