@@ -26,7 +26,6 @@ from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ThreadPoolExecuto
 
 from config.logs import log_context
 from forwarder import recovery, topology
-from forwarder.store_metrics import observations
 
 log = logging.getLogger("lapor.consumer")
 
@@ -184,7 +183,7 @@ class QueueWorker:
     def _heartbeat(self) -> None:
         """Record that this worker is alive and ticking (``lapor_worker_heartbeat_seconds``)."""
         try:
-            observations(self.store).heartbeat(self.worker_name or self.queue_name, time.time())
+            self.store.observations.heartbeat(self.worker_name or self.queue_name, time.time())
         except Exception as exc:  # noqa: BLE001 - a missed heartbeat must not stop the work
             log.warning("%s: heartbeat not recorded (%s)", self.queue_name, type(exc).__name__)
 

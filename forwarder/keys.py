@@ -1,6 +1,6 @@
 """Every Redis key of the store of record, built here and nowhere else (prefix ``lapor:``).
 
-Only the store (``forwarder.store``, ``forwarder.store_replies``) reads or writes them; the
+Only the store (``forwarder.store`` and its ``store_*`` parts) reads or writes them; the
 queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below, last) to
 ``forwarder.recovery``, which keeps them on the broker's Redis beside kombu's own.
 

@@ -1,6 +1,7 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
 scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``;
-Lua scripts: ``forwarder/lua``; replies' delivery records: ``forwarder.store_replies``.
+Lua scripts: ``forwarder/lua``; replies' delivery records: ``forwarder.store_replies``;
+latencies and heartbeats: ``forwarder.store_metrics``.
 Nothing else talks to Redis (kombu's queues and ``forwarder.recovery``'s leases aside).
 
 ``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip;
@@ -17,6 +18,7 @@ from typing import NamedTuple
 import redis
 
 from forwarder import keys, scripts
+from forwarder.store_metrics import Observations
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_stats import PublicStatsRecords, accept_part
 
@@ -83,6 +85,7 @@ class Store:
         self._status_update = scripts.register(client, "status_update")
         self.replies = ReplyRecords(client, self.retention)
         self.public_stats = PublicStatsRecords(client)
+        self.observations = Observations(client)     # request latencies, worker heartbeats
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":
@@ -259,8 +262,7 @@ class Store:
 
     def take_due(self, kind: str, limit: int = 200) -> list[str]:
         """Remove and return the payloads of ``kind`` whose time has come."""
-        items = self._take_due(keys=[keys.retry(kind)], args=[time.time(), limit])
-        return [i.decode() for i in items]
+        return [i.decode() for i in self._take_due(keys=[keys.retry(kind)], args=[time.time(), limit])]
 
     def is_scheduled(self, kind: str, payload: str) -> bool:
         return self.redis.zscore(keys.retry(kind), payload) is not None
@@ -284,8 +286,7 @@ class Store:
     # ----- start-up checks ----------------------------------------------------------------
     def check_durability(self) -> list[str]:
         """Problems with this Redis as a store of record (empty when fine)."""
-        problems = []
-        config = {}
+        problems, config = [], {}
         for name in ("maxmemory-policy", "appendonly"):
             try:
                 config.update(self.redis.config_get(name))

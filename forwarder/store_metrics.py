@@ -20,7 +20,7 @@ BUCKET_NAMES = tuple(repr(bound) for bound in LATENCY_BUCKETS) + ("+Inf",)
 
 
 class Observations:
-    """Request latencies and worker heartbeats (``observations(store)``)."""
+    """Request latencies and worker heartbeats (``Store.observations``)."""
 
     def __init__(self, client):
         self.redis = client
@@ -48,11 +48,6 @@ class Observations:
     def heartbeats(self) -> dict[str, float]:
         return {name.decode(): float(value)
                 for name, value in self.redis.hgetall(keys.HEARTBEATS).items()}
-
-
-def observations(store) -> Observations:
-    """The observations kept beside ``store`` (a ``forwarder.store.Store``)."""
-    return Observations(store.redis)
 
 
 def cumulative(buckets: dict[str, float]) -> list[tuple[str, float]]:

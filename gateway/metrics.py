@@ -37,7 +37,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from forwarder.delivery import reply_stats
-from forwarder.store_metrics import cumulative, observations
+from forwarder.store_metrics import cumulative
 from forwarder.topology import Topology
 from gateway.errors import error_response
 
@@ -85,7 +85,7 @@ class StoreCollector:
         yield outcomes
 
     def _operations(self):
-        recorded = observations(self.store)
+        recorded = self.store.observations
         latency = HistogramMetricFamily("lapor_request_seconds", "Time to answer a request, "
                                         "by route and door", labels=["route", "door"])
         for (route, door), buckets in sorted(recorded.latencies().items()):

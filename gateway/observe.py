@@ -16,7 +16,6 @@ from flask import Flask, current_app, g, request
 from redis import RedisError
 
 from config.logs import request_id_from, reset_context, set_context
-from forwarder.store_metrics import observations
 from gateway.webrequest import WEB_DOOR
 
 log = logging.getLogger("lapor.observe")
@@ -49,7 +48,7 @@ def _finish(response):
     if started is not None:
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
         try:
-            observations(current_app.extensions["lapor"].store).observe_request(
+            current_app.extensions["lapor"].store.observations.observe_request(
                 route, g.lapor_door, time.perf_counter() - started)
         except RedisError as exc:        # a metric is never worth a failed answer
             log.warning("request latency not recorded (%s)", type(exc).__name__)

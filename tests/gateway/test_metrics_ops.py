@@ -10,7 +10,6 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.settings import load_settings
-from forwarder.store_metrics import observations
 
 TOKEN = "metrics-token-0123456789abcdef"
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "lapor-gateway.json"
@@ -45,7 +44,7 @@ def _traffic(client, parts):
     for door in ("no-such-door", "another-one", "x" * 200):
         assert client.post(f"/in/{door}").status_code == 404
     client.get("/healthz")
-    observations(parts.store).heartbeat("forwarder", 1_800_000_000.0)
+    parts.store.observations.heartbeat("forwarder", 1_800_000_000.0)
     parts.store.count("delivered", "web")
     parts.store.count("dead", "sms-1708")
 
