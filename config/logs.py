@@ -62,10 +62,6 @@ def log_context(**fields):
         reset_context(tokens)
 
 
-def current(name: str):
-    return _CONTEXT[name].get()
-
-
 def _with_context(factory):
     def make_record(*args, **kwargs):
         record = factory(*args, **kwargs)
