@@ -103,8 +103,7 @@ def cmd_run(args) -> int:
         return 2
     env = child_env(settings)
     commands = {
-        "web": gunicorn_command(args.host, args.port, args.workers,
-                                json_logs=settings.log_format == "json"),
+        "web": gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json"),
         "forward": [sys.executable, "-m", "gateway.cli", "forward"],
         "notify": [sys.executable, "-m", "gateway.cli", "notify"],
         "media": [sys.executable, "-m", "gateway.cli", "media"],
@@ -131,8 +130,7 @@ def cmd_web(args) -> int:
     settings, _server = _settings()
     if _durability(_parts(settings)):
         return 2
-    command = gunicorn_command(args.host, args.port, args.workers,
-                               json_logs=settings.log_format == "json")
+    command = gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json")
     os.execve(sys.executable, command, child_env(settings))
     return 0
 
@@ -178,7 +176,7 @@ def cmd_reconcile(args) -> int:
     from forwarder.worker import reconcile_now
 
     settings, _server = _settings()
-    with progress("reconcile") as step:
+    with progress("reconcile") as step:     # on stderr; the result below on stdout
         count = reconcile_now(_parts(settings), args.older_than, step)
     print(f"re-published {count} complaint(s)")
     return 0
