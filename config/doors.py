@@ -19,7 +19,12 @@ In the embedded default a door secret that is not set (one the gateway chooses: 
 a newcomer's gateway works at once without a shared default. Provider-issued credentials
 (tokens, app secrets) are never derived: a door without them answers 503 "not configured"
 so that providers retry until the operator sets them.
-Routing rules map keywords to a topic and agency; they only ever *suggest* an agency.
+Routing rules map keywords to a topic and agency, optionally for one region (a Kemendagri
+code: a province lists its own agencies with ``"region": "64"``, a city's with ``"64.72"``);
+they only ever *suggest* an agency. Sample rule::
+
+    {"topic": "air bersih", "agency": "PDAM Tirta Kencana", "region": "64.72",
+     "keywords": ["air mati", "pdam"]}
 """
 from __future__ import annotations
 
@@ -40,7 +45,8 @@ DERIVABLE = frozenset({"secret", "secret_token", "verify_token"})
 DEFAULTS, DOORS_FILE = "defaults.json", "LAPOR_DOORS_FILE"
 TOP_KEYS = frozenset({"doors", "routing", "extends"})
 DOOR_KEYS = frozenset({"id", "channel", "agency", "label", "credentials", "options"})
-RULE_KEYS = frozenset({"topic", "agency", "keywords"})
+RULE_KEYS = frozenset({"topic", "agency", "keywords", "region"})
+REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")   # Kemendagri: 64, 64.72, 64.72.01
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,13 @@ class Door:
 
 @dataclass(frozen=True)
 class RoutingRule:
+    """Complaints about ``topic`` (found by its keywords, after stemming) go to ``agency``;
+    ``region`` (a Kemendagri code) limits the rule to complaints from that region, and the
+    most specific region wins (normalizer/routing.py)."""
     topic: str
     agency: str
     keywords: tuple[str, ...]
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,9 +179,18 @@ def _doors(data: dict, source: str, settings: Settings) -> dict[str, Door]:
 def _rules(data: dict, source: str) -> tuple[RoutingRule, ...]:
     rules = []
     for rule in data.get("routing", []):
-        if not isinstance(rule, dict) or not rule.get("topic") or not rule.get("agency"):
+        if not isinstance(rule, dict) or not isinstance(rule.get("topic"), str) or not rule.get("topic") \
+                or not isinstance(rule.get("agency"), str) or not rule.get("agency"):
             raise SettingsError(f"{source}: every routing rule needs \"topic\" and \"agency\"")
+        where = f"{source}: routing rule {rule['topic']!r}: "
         _unknown(source, f"routing rule {rule['topic']!r}: ", rule, RULE_KEYS)
+        keywords = rule.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
+            raise SettingsError(where + "\"keywords\" must be a list of words or phrases")
+        region = rule.get("region", "")
+        if not isinstance(region, str) or (region and not REGION_CODE.match(region)):
+            raise SettingsError(where + f"\"region\" must be a Kemendagri code such as \"64\" or "
+                                        f"\"64.72\", got {region!r}")
         rules.append(RoutingRule(rule["topic"], rule["agency"],
-                                 tuple(k.lower() for k in rule.get("keywords", ()))))
+                                 tuple(k.strip().lower() for k in keywords), region))
     return tuple(rules)

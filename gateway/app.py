@@ -7,7 +7,9 @@ registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the
 (``/api/v1/central/status``), health (``/healthz``, ``/readyz``), ``/metrics`` and the public
 statistics (``/statistik``, ``/api/v1/statistics``), behind
 the request-body deadline (``gateway.bodytime``, ``LAPOR_BODY_TIMEOUT_SECONDS``).
-Gunicorn serves it as ``gateway.app:create_app()``. When LAPOR_PUBLIC_BASE_URL is https,
+Gunicorn serves it as ``gateway.app:create_app()``; each worker then loads the region data
+(``normalizer.suggestion.warm``, about 1 s of CPU) before it takes a request, so no
+complaint waits for it. When LAPOR_PUBLIC_BASE_URL is https,
 the session (CSRF) cookie is ``Secure`` and every answer carries HSTS (one year).
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from config.settings import load_settings
 from gateway import embedded, errors
 from gateway.bodytime import BodyDeadline
 from gateway.wiring import build_parts, setup_logging
+from normalizer import suggestion
 
 
 HSTS = "max-age=31536000"
@@ -37,6 +40,7 @@ def create_app(settings=None, parts=None) -> Flask:
         prepare_data_dir(settings.data_dir)
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
+        suggestion.warm()         # region data before the first request, not during it
     settings = parts.settings
     setup_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)

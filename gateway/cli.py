@@ -14,6 +14,7 @@
     lapor-gateway twitter poll [--door ID | --all] [--once]   the Twitter/X mentions poller
     lapor-gateway twitter set-webhook [--door ID]    register the X door's webhook
     lapor-gateway twitter webhook-info [--door ID]
+    lapor-gateway routing evaluate [FILE ...]   region and agency accuracy on labelled complaints
 
 A bad setting stops any command with one line naming it (exit 2). SIGTERM or Ctrl-C stops
 workers gracefully: the batch in flight finishes, nothing half-delivered is acknowledged.
@@ -34,8 +35,9 @@ from redis import RedisError
 from channels.registry import CommandContext, command_modules
 from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
-from gateway.progress import progress
+from gateway import routing_command
 from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
+from gateway.progress import progress
 
 
 def _settings():
@@ -267,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("--id", action="append", help="replay only this complaint id (repeatable)")
     dead.set_defaults(func=cmd_dead)
+    routing_command.register(sub)
     context = CommandContext(parts=_command_parts, stop_event=_stop_event)
     for module in command_modules():           # channels/<name>/cli.py: telegram, twitter ...
         module.register(sub, context)

