@@ -31,13 +31,16 @@ http {{
 def self_signed(prefix: Path) -> tuple[Path, Path]:
     cert, key = prefix / "cert.pem", prefix / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=lapor.example.go.id", "-keyout", str(key), "-out", str(cert)],
+                    "-subj", "/CN=lapor.example.go.id",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:lapor.example.go.id",
+                    "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True, timeout=60)
     return cert, key
 
 
 def write_site(prefix: Path, upstream_port: int) -> dict:
-    """The site with the placeholders and ports replaced; returns the ports."""
+    """The site with the placeholders and ports replaced; returns the ports and ``cert``
+    (the self-signed certificate, valid for 127.0.0.1: the tests verify TLS with it)."""
     cert, key = self_signed(prefix)
     ports = {"http": free_port(), "https": free_port()}
     text = SITE.read_text()
@@ -51,7 +54,7 @@ def write_site(prefix: Path, upstream_port: int) -> dict:
         text = text.replace(old, new)
     (prefix / "site.conf").write_text(text)
     (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix))
-    return ports
+    return {**ports, "cert": str(cert)}
 
 
 def nginx(prefix: Path, *args: str) -> list[str]:
