@@ -56,3 +56,24 @@ def test_systemd_analyze_verify(tmp_path):
     result = subprocess.run(["systemd-analyze", "verify", "--man=no", *units],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_the_compose_file_runs_every_procfile_process_on_redis_and_rabbitmq():
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    procfile = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
+    for name, command in procfile.items():
+        argv = services[name]["command"]
+        if name == "web":
+            assert argv[:2] == ["lapor-gateway", "web"]
+        else:
+            assert argv == shlex.split(command), name
+        environment = services[name]["environment"]
+        assert environment["LAPOR_REDIS_URL"].startswith("redis://redis:")
+        assert environment["LAPOR_BROKER_URL"].startswith("amqp://") and "@rabbitmq:" in environment["LAPOR_BROKER_URL"]
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    redis_command = " ".join(services["redis"]["command"])
+    assert "--appendonly yes" in redis_command and "--maxmemory-policy noeviction" in redis_command
+    exposed = [port for service in services.values() for port in service.get("ports", [])]
+    assert exposed and all(port.startswith("127.0.0.1:") for port in exposed)   # nginx in front
