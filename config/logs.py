@@ -26,7 +26,6 @@ import secrets
 
 from pythonjsonlogger.json import JsonFormatter
 
-FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 CONTEXT_FIELDS = ("request_id", "door", "complaint_id")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")

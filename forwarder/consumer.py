@@ -181,7 +181,7 @@ class QueueWorker:
                 log.exception("%s: periodic work failed", self.queue_name)
 
     def _heartbeat(self) -> None:
-        """Record that this worker is alive and ticking (``lapor_worker_heartbeat_seconds``)."""
+        """Record that this worker is alive (``lapor_worker_heartbeat_timestamp_seconds``)."""
         try:
             self.store.observations.heartbeat(self.worker_name or self.queue_name, time.time())
         except Exception as exc:  # noqa: BLE001 - a missed heartbeat must not stop the work

@@ -55,7 +55,8 @@ class StoreCollector:
     def collect(self):
         totals = CounterMetricFamily("lapor_complaints", "Complaints by door and event",
                                      labels=["door", "event"])
-        for (event, door), value in sorted(self.store.stats().items()):
+        counted = self.store.stats()
+        for (event, door), value in sorted(counted.items()):
             totals.add_metric([door, event], value)
         yield totals
         depths = self.store.queue_depths()
@@ -70,14 +71,15 @@ class StoreCollector:
         for (state, door), value in sorted(reply_stats(self.store).items()):
             replies.add_metric([door, state], value)
         yield replies
-        yield from self._deliveries()
+        yield from self._deliveries(counted)
         yield from self._operations()
 
-    def _deliveries(self):
+    @staticmethod
+    def _deliveries(counted: dict):
         outcomes = CounterMetricFamily("lapor_deliveries", "Deliveries to the central system "
                                        "by outcome", labels=["outcome"])
         totals = dict.fromkeys(DELIVERY_OUTCOMES, 0)
-        for (event, _door), value in self.store.stats().items():
+        for (event, _door), value in counted.items():
             if event in totals:
                 totals[event] += value
         for outcome, value in totals.items():
