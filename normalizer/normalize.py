@@ -31,7 +31,8 @@ WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta
 # meta keys that describe the transport or the door, never the reporter: kept as they are
 # in private complaints (every other meta value is keyed)
 TRANSPORT_META = frozenset({"smsc", "coding", "charset", "transport", "segments", "message_type",
-                            "type", "phone_number_id", "voice", "forwarded", "via", "mode", "lang"})
+                            "type", "phone_number_id", "voice", "forwarded", "via", "mode", "lang",
+                            "authentication", "attachments_dropped"})
 
 
 @dataclass(frozen=True)
