@@ -31,6 +31,7 @@ ALIASES = {
     "twilio": "channels.twilio.adapter:TwilioAdapter",
     "twitter": "channels.twitter.adapter:TwitterAdapter",
     "email": "channels.email.adapter:EmailAdapter",
+    "webhook": "channels.webhook.adapter:WebhookAdapter",
 }
 
 
