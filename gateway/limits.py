@@ -31,7 +31,7 @@ handled by the spool), rather than refusing citizens.
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -42,6 +42,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
 from channels.base import Rejected
+from config import sentinel
 from gateway.agency_keys import keyed
 from normalizer.identity import normalize_phone, pseudonym
 
@@ -51,6 +52,14 @@ LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page", "open311.requests",
 
 
 def _storage_uri(redis_url: str) -> str:
+    """The ``limits`` library's spelling of the store's URL (through Sentinel: its own
+    ``redis+sentinel://`` form, where the counters live in the primary's database 0)."""
+    if sentinel.is_sentinel(redis_url):
+        where = sentinel.parse_url(redis_url)
+        login = f"{quote(where.username or '', safe='')}:{quote(where.password, safe='')}@" \
+            if where.password is not None else ""
+        hosts = ",".join(f"{host}:{port}" for host, port in where.sentinels)
+        return f"redis+sentinel://{login}{hosts}/{quote(where.master_name, safe='')}"
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
     return redis_url
