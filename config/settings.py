@@ -73,6 +73,7 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
     link_window_days: int = 30                   # "me too": link to open complaints this recent (0: off)
     link_similarity: float = 0.4                 # "me too": estimated Jaccard of the words, at least
     log_level: str = "INFO"
+    log_format: str = "text"                     # or json; json is the default in production
     smtp_port: int = 0
     smtp_relay_url: str = ""                     # smtp(s)://user:pass@host:port: a credential
     # Every LAPOR_ variable that is not a setting, by its full name: the doors' credentials
@@ -176,7 +177,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _OTHERS = ("broker_url", "redis_url", "redis_sentinels", "redis_master_name", "central_url",
            "central_secret", "secret_key", "data_dir", "public_base_url", "doors_file", "central_public_key",
            "mode", "accept_signature_v1", "metrics_token", "rate_limit_exempt", "quorum_queues",
-           "central_events_url", "log_level", "smtp_relay_url")
+           "central_events_url", "log_level", "smtp_relay_url", "log_format")
 
 
 def setting_names() -> tuple[str, ...]:
@@ -235,8 +236,9 @@ def _addresses(get) -> dict:
 def _security(get, data_dir: Path, embedded: bool) -> dict:
     """The mode, the keys and the tokens."""
     values: dict = {"central_public_key": _public_key(get("CENTRAL_PUBLIC_KEY"))}
-    mode = _choice("LAPOR_MODE", get("MODE", EMBEDDED if embedded else "production"),
-                   (EMBEDDED, "production"))
+    mode = _choice("LAPOR_MODE", get("MODE", EMBEDDED if embedded else "production"), (EMBEDDED, "production"))
+    values["log_format"] = _choice("LAPOR_LOG_FORMAT", get("LOG_FORMAT").lower() or (
+        "json" if mode == "production" else "text"), ("text", "json"))   # json by default in production
     if mode == "production" and embedded:
         raise SettingsError("LAPOR_MODE: production needs real LAPOR_BROKER_URL and LAPOR_REDIS_URL")
     values["mode"] = mode

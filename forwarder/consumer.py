@@ -24,6 +24,7 @@ import threading
 import time
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from config.logs import log_context
 from forwarder import recovery, topology
 
 log = logging.getLogger("lapor.consumer")
@@ -42,6 +43,8 @@ class QueueWorker:
     queue_name = ""
     extra_queues: tuple[str, ...] = ()     # consumed too, in turn with the main queue
     tick_seconds = 0.2
+    worker_name = ""                       # its heartbeat's name on /metrics
+    heartbeat_seconds = 5.0
 
     def __init__(self, parts, stop: threading.Event, concurrency: int = 8):
         self.parts = parts
@@ -54,6 +57,7 @@ class QueueWorker:
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.queue_name)
         self._last_tick = 0.0
         self._last_sweep = 0.0
+        self._last_heartbeat = 0.0
         self.topology = parts.publisher.topology      # the one declaration, quorum or not
 
     # subclasses implement these
@@ -155,8 +159,10 @@ class QueueWorker:
         self._in_flight = []
 
     def _safe_handle(self, body, message) -> bool:
+        headers = dict(message.headers or {})
         try:
-            self.handle(body, dict(message.headers or {}))
+            with log_context(**_message_context(body, headers)):
+                self.handle(body, headers)
             return True
         except Exception:  # noqa: BLE001 - leave it for redelivery, keep the worker alive
             log.exception("%s: handler failed; message requeued", self.queue_name)
@@ -164,9 +170,28 @@ class QueueWorker:
 
     def _maybe_tick(self) -> None:
         now = time.monotonic()
+        if now - self._last_heartbeat >= self.heartbeat_seconds:
+            self._last_heartbeat = now
+            self._heartbeat()
         if now - self._last_tick >= self.tick_seconds:
             self._last_tick = now
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - periodic work must not kill the loop
                 log.exception("%s: periodic work failed", self.queue_name)
+
+    def _heartbeat(self) -> None:
+        """Record that this worker is alive (``lapor_worker_heartbeat_timestamp_seconds``)."""
+        try:
+            self.store.observations.heartbeat(self.worker_name or self.queue_name, time.time())
+        except Exception as exc:  # noqa: BLE001 - a missed heartbeat must not stop the work
+            log.warning("%s: heartbeat not recorded (%s)", self.queue_name, type(exc).__name__)
+
+
+def _message_context(body, headers: dict) -> dict:
+    """The log context of one message: its door and its complaint (ids only)."""
+    fields = body if isinstance(body, dict) else {}
+    door = fields.get("door") or fields.get("door_id")
+    complaint = fields.get("complaint_id") or headers.get("idempotency_key")
+    return {"door": door if isinstance(door, str) else None,
+            "complaint_id": complaint if isinstance(complaint, str) else None}

@@ -14,11 +14,15 @@ from forwarder.notifier import enqueue_reply
 from forwarder.worker import republish
 
 
-def _drain(parts, connection, limit: int):
-    """Yield (body, headers, message) for up to ``limit`` dead messages, unacknowledged."""
+def _drain(parts, connection, limit: int, progress=None):
+    """Yield (body, headers, message) for up to ``limit`` dead messages, unacknowledged;
+    ``progress(done, total)`` after each one, if given (the CLI's bar)."""
     queue = parts.publisher.topology.queue(topology.DEAD)(connection.default_channel)
     queue.declare()
-    for _ in range(limit):
+    total = min(limit, queue.queue_declare().message_count)
+    for done in range(1, limit + 1):
+        if progress is not None:
+            progress(min(done, total), total)
         message = queue.get(no_ack=False, accept=["json"])
         if message is None:
             return
@@ -40,11 +44,12 @@ def list_dead(parts, limit: int = 1000) -> list[dict]:
     return rows
 
 
-def replay(parts, ids: set[str] | None = None, limit: int = 100000) -> int:
-    """Re-drive dead messages (``ids`` None = all); returns how many were replayed."""
+def replay(parts, ids: set[str] | None = None, limit: int = 100000, progress=None) -> int:
+    """Re-drive dead messages (``ids`` None = all); returns how many were replayed.
+    ``progress(done, total)`` is called as the dead-letter queue is read."""
     count, keep = 0, []
     with topology.connect(parts.settings.broker_url) as connection:
-        for body, headers, message in _drain(parts, connection, limit):
+        for body, headers, message in _drain(parts, connection, limit, progress):
             key = headers.get("idempotency_key", "")
             if ids is not None and key not in ids:
                 keep.append(message)

@@ -1,8 +1,9 @@
 """Every Redis key of the store of record, built here and nowhere else (prefix ``lapor:``).
 
-Only the store (``forwarder.store``, ``store_replies``, ``store_links``, ``store_sla``) reads or writes them; the
-queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below, last) to
-``forwarder.recovery``, which keeps them on the broker's Redis beside kombu's own.
+Only the store (``forwarder.store``, ``store_replies``, ``store_links``, ``store_sla``,
+``store_metrics``) reads or writes them; the queue keys belong to kombu (``forwarder.queue``),
+and the consumer leases (below, last) to ``forwarder.recovery``, which keeps them on the
+broker's Redis beside kombu's own.
 
 ::
 
@@ -54,6 +55,9 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     login:lock:<username>  present: the account is locked (expires when the lock ends)
     audit         stream  officers' actions (``forwarder.store_officers``), XADD MAXLEN ~
                         LAPOR_AUDIT_MAX_ENTRIES
+    latency       hash  "<route>|<door>|<bucket>" -> requests, "<route>|<door>|sum" -> seconds
+                        (``forwarder.store_metrics``, read by /metrics)
+    heartbeats    hash  worker name -> unix time of its last tick
     apikey:<key id>  hash  an agency API key: agency, door, created_at, last_used,
                         revoked_at, sha256 (of the whole key; the key itself is never kept)
     apikeys       set   every key id (for ``keys list``)
@@ -68,6 +72,8 @@ PREFIX = "lapor:"
 PENDING = PREFIX + "pending"
 STATS = PREFIX + "stats"
 REPLY_STATS = PREFIX + "reply_stats"
+LATENCY = PREFIX + "latency"
+HEARTBEATS = PREFIX + "heartbeats"
 STATS_DAY = PREFIX + "stats:day:"     # + ISO date; the status scripts add the day themselves
 STATS_WAIT = PREFIX + "stats:wait:"
 NO_DEDUP = PREFIX + "dedup:-"     # a placeholder KEYS entry when a message has no id

@@ -42,6 +42,7 @@ log = logging.getLogger("lapor.media")
 
 class MediaWorker(QueueWorker):
     queue_name = MEDIA
+    worker_name = "media"
 
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)

@@ -48,6 +48,7 @@ def enqueue_reply(publisher, channel: str, reply: dict) -> None:
 
 class NotifyWorker(QueueWorker):
     queue_name = REPLIES
+    worker_name = "notifier"
 
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)

@@ -1,8 +1,8 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
 scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``; Lua:
 ``forwarder/lua``; replies' delivery records: ``store_replies``; officers and the audit
-stream: ``store_officers``. Nothing else talks to Redis (kombu's queues and
-``forwarder.recovery``'s leases aside). ``accept`` does dedup, ledger, status, route, pending,
+stream: ``store_officers``; latencies and heartbeats: ``store_metrics``. Nothing else talks to
+Redis (kombu's queues and ``forwarder.recovery``'s leases aside). ``accept`` does dedup, ledger, status, route, pending,
 the service-level reminders (``store_sla``) and the "me too" index entry (``store_links``)
 in one Lua round trip; on a same-Redis broker the script also pushes the queue message
 (``forwarder.queue``), so the ledger and the queue are written in one atomic step.
@@ -21,6 +21,7 @@ from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
+from forwarder.store_metrics import Observations
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_sla import SlaSchedule, reminder_args
 from forwarder.store_stats import PublicStatsRecords, accept_part
@@ -92,6 +93,7 @@ class Store:
         self.sla = SlaSchedule(client)
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
+        self.observations = Observations(client)     # request latencies, worker heartbeats
         self.api_keys, self.listing = ApiKeyRecords(client), Listing(client)
 
     @classmethod
@@ -270,8 +272,7 @@ class Store:
 
     def take_due(self, kind: str, limit: int = 200) -> list[str]:
         """Remove and return the payloads of ``kind`` whose time has come."""
-        items = self._take_due(keys=[keys.retry(kind)], args=[time.time(), limit])
-        return [i.decode() for i in items]
+        return [i.decode() for i in self._take_due(keys=[keys.retry(kind)], args=[time.time(), limit])]
 
     def is_scheduled(self, kind: str, payload: str) -> bool:
         return self.redis.zscore(keys.retry(kind), payload) is not None

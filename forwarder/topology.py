@@ -70,6 +70,14 @@ class Topology:
         for item in self.queues():
             item(channel).declare()
 
+    def depths(self, url: str) -> dict[str, int]:
+        """Messages waiting in each queue, by name (Redis and AMQP alike; for /metrics)."""
+        with connect(url) as connection:
+            self.declare(connection)
+            channel = connection.default_channel
+            return {item.name: item(channel).queue_declare().message_count
+                    for item in self.queues()}
+
 
 def is_amqp(url: str) -> bool:
     return url.split("://", 1)[0] in ("amqp", "amqps", "pyamqp")

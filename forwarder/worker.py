@@ -37,6 +37,7 @@ RECONCILE_EVERY = 5.0
 
 class ForwardWorker(QueueWorker):
     queue_name = COMPLAINTS
+    worker_name = "forwarder"
     extra_queues = (BULK,)
 
     def __init__(self, parts, stop: threading.Event, client=None, clock=time.time):
@@ -127,14 +128,18 @@ def republish(parts, cid: str, why: str, ledger: dict) -> bool:
 
 
 def reconcile(parts, older_than: float | None = None, present: set[str] = frozenset(),
-              limit: int = 500) -> int:
+              limit: int = 500, progress=None) -> int:
     """Re-publish accepted-but-undelivered complaints and events, undelivered for
     ``older_than`` seconds (default LAPOR_RECONCILE_AFTER_SECONDS) with no retry scheduled,
-    except those in ``present`` (known to be on a queue); returns how many."""
+    except those in ``present`` (known to be on a queue); returns how many. ``progress``,
+    if given, is called ``progress(done, total)`` after each candidate (the CLI's bar)."""
     store, count = parts.store, 0
     if older_than is None:
         older_than = parts.settings.reconcile_after_seconds
-    for cid in store.stale_pending(older_than, limit):
+    candidates = store.stale_pending(older_than, limit)
+    for done, cid in enumerate(candidates, 1):
+        if progress is not None:
+            progress(done, len(candidates))
         if cid in present:
             continue
         ledger = store.ledger(cid)
@@ -157,7 +162,7 @@ def recover_lost(parts, channel) -> int:
     return reconcile(parts, recovery.LEASE_SECONDS / 2, present, limit=1_000_000)
 
 
-def reconcile_now(parts, older_than: float | None = None) -> int:
+def reconcile_now(parts, older_than: float | None = None, progress=None) -> int:
     """``lapor-gateway reconcile [--older-than SECONDS]``: re-publish, once, every complaint
     still ``accepted`` after ``older_than`` (default LAPOR_RECONCILE_AFTER_SECONDS) with no
     retry scheduled. On a Redis broker those waiting in a queue or held by a consumer are
@@ -168,7 +173,7 @@ def reconcile_now(parts, older_than: float | None = None) -> int:
     if not is_amqp(parts.settings.broker_url):
         with connect(parts.settings.broker_url) as connection:
             present = recovery.present_keys(connection.default_channel, (COMPLAINTS, BULK))
-    return reconcile(parts, older_than, present, limit=1_000_000)
+    return reconcile(parts, older_than, present, limit=1_000_000, progress=progress)
 
 
 def run_forwarder(parts, stop: threading.Event) -> None:

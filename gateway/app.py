@@ -43,7 +43,7 @@ def create_app(settings=None, parts=None) -> Flask:
         parts = build_parts(settings)
         suggestion.warm()         # region data before the first request, not during it
     settings = parts.settings
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
     https = settings.public_base_url.startswith("https://")
     app.config.update(
@@ -59,8 +59,9 @@ def create_app(settings=None, parts=None) -> Flask:
     app.extensions["lapor"] = parts
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_seconds, settings.max_body_bytes)
 
-    from gateway import (api, central_api, doors, forms, health, limits, metrics, open311,
+    from gateway import (api, central_api, doors, forms, health, limits, metrics, observe, open311,
                          statistics, webtext)
+    observe.init_app(app)         # request ids, the log context, latencies
     for module in (doors, forms, api, central_api, open311, health, metrics, statistics):
         app.register_blueprint(module.blueprint)
     officers.init_app(app, settings)

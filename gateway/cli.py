@@ -41,6 +41,7 @@ from config.settings import SettingsError, load_settings
 from gateway import keys_cli, routing_command
 from gateway.officers import cli as officers_cli
 from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
+from gateway.progress import progress
 
 
 def _settings():
@@ -59,7 +60,7 @@ def _settings():
 def _parts(settings):
     from gateway.wiring import build_parts, setup_logging
 
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     return build_parts(settings)
 
 
@@ -108,7 +109,7 @@ def cmd_run(args) -> int:
         return 2
     env = child_env(settings)
     commands = {
-        "web": gunicorn_command(args.host, args.port, args.workers),
+        "web": gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json"),
         "forward": [sys.executable, "-m", "gateway.cli", "forward"],
         "notify": [sys.executable, "-m", "gateway.cli", "notify"],
         "media": [sys.executable, "-m", "gateway.cli", "media"],
@@ -135,7 +136,8 @@ def cmd_web(args) -> int:
     settings, _server = _settings()
     if _durability(_parts(settings)):
         return 2
-    os.execve(sys.executable, gunicorn_command(args.host, args.port, args.workers), child_env(settings))
+    command = gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json")
+    os.execve(sys.executable, command, child_env(settings))
     return 0
 
 
@@ -180,7 +182,9 @@ def cmd_reconcile(args) -> int:
     from forwarder.worker import reconcile_now
 
     settings, _server = _settings()
-    print(f"re-published {reconcile_now(_parts(settings), args.older_than)} complaint(s)")
+    with progress("reconcile") as step:     # on stderr; the result below on stdout
+        count = reconcile_now(_parts(settings), args.older_than, step)
+    print(f"re-published {count} complaint(s)")
     return 0
 
 
@@ -206,7 +210,8 @@ def cmd_dead(args) -> int:
             print(json.dumps(row, ensure_ascii=False))
         print(f"{len(rows)} dead letter(s)", file=sys.stderr)
     else:
-        count = dead.replay(parts, set(args.id) if args.id else None)
+        with progress("dead replay") as step:
+            count = dead.replay(parts, set(args.id) if args.id else None, progress=step)
         print(f"replayed {count} dead letter(s)")
     return 0
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from channels.base import InboundMessage, Outcome, Rejected
 from channels.open311.payload import listing
+from config.logs import set_context
 from forwarder.queue import PublishError
 from forwarder.store import AcceptResult
 from gateway.limits import ReporterLookups
@@ -134,6 +135,7 @@ class ComplaintService:
             return Outcome(message, complaint["tracking_number"], self.texts.ack(complaint, lang),
                            complaint_id=complaint["id"])
         cid, number = recorded.id, recorded.tracking
+        set_context(complaint_id=cid)        # the lines of this message from here on
         if recorded.result == AcceptResult.CONFLICT:
             log.info("refused door=%s: id reused for another body (complaint=%s)", message.door_id, cid)
             raise KeyReused()

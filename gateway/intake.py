@@ -16,6 +16,7 @@ import logging
 from dataclasses import replace
 
 from channels.base import Rejected, WebRequest, WebResponse
+from config.logs import log_context
 from normalizer.values import InboundMessage, Outcome
 from forwarder import attachments
 from forwarder.delivery import ReplyTracker
@@ -89,8 +90,10 @@ class Intake:
 
     # ----- the parts' entries, as the web side, CLI and workers call them --------------------
     def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
-        """Record and queue one message; return what to tell the citizen."""
-        return self.complaints.take(message, lang)
+        """Record and queue one message; return what to tell the citizen. Log lines meanwhile
+        carry its door and, once known, its complaint id (``config.logs``)."""
+        with log_context(door=message.door_id, complaint_id=None):
+            return self.complaints.take(message, lang)
 
     def command(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         return self.complaints.command(message, parsed, lang)

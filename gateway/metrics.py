@@ -9,6 +9,14 @@ numbers and no multiprocess mode is needed. Labels are doors and events, never a
     lapor_retries_scheduled{kind}          complaint, reply
     lapor_reply_delivery_total{door, state}  replies that reached accepted, sent, failed,
                                            delivered, read (``forwarder.delivery``)
+    lapor_deliveries_total{outcome}        deliveries to the central system: delivered,
+                                           retried, dead (all doors)
+    lapor_request_seconds{route, door}     histogram of the web side's answer times
+    lapor_queue_depth{queue}               messages waiting on the broker (Redis or AMQP):
+                                           lapor.complaints, .bulk, lapor.replies, .media, .dead
+    lapor_broker_up                        1 when the broker answered the depth query
+    lapor_worker_heartbeat_timestamp_seconds{worker}  the last tick of the forwarder,
+                                           notifier and media workers (unix time)
 
 Two ways to serve it (exact counts per door are not for everyone):
 
@@ -22,15 +30,22 @@ Two ways to serve it (exact counts per door are not for everyone):
 from __future__ import annotations
 
 import hmac
+import logging
 
 from flask import Blueprint, Flask, Response, current_app, make_response, request
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from forwarder.delivery import reply_stats
+from forwarder.store_metrics import cumulative
+from forwarder.topology import Topology
 from gateway.errors import error_response
 
 blueprint = Blueprint("metrics", __name__)
+log = logging.getLogger("lapor.metrics")
+
+
+DELIVERY_OUTCOMES = ("delivered", "retried", "dead")
 
 
 class StoreCollector:
@@ -40,7 +55,8 @@ class StoreCollector:
     def collect(self):
         totals = CounterMetricFamily("lapor_complaints", "Complaints by door and event",
                                      labels=["door", "event"])
-        for (event, door), value in sorted(self.store.stats().items()):
+        counted = self.store.stats()
+        for (event, door), value in sorted(counted.items()):
             totals.add_metric([door, event], value)
         yield totals
         depths = self.store.queue_depths()
@@ -55,11 +71,60 @@ class StoreCollector:
         for (state, door), value in sorted(reply_stats(self.store).items()):
             replies.add_metric([door, state], value)
         yield replies
+        yield from self._deliveries(counted)
+        yield from self._operations()
+
+    @staticmethod
+    def _deliveries(counted: dict):
+        outcomes = CounterMetricFamily("lapor_deliveries", "Deliveries to the central system "
+                                       "by outcome", labels=["outcome"])
+        totals = dict.fromkeys(DELIVERY_OUTCOMES, 0)
+        for (event, _door), value in counted.items():
+            if event in totals:
+                totals[event] += value
+        for outcome, value in totals.items():
+            outcomes.add_metric([outcome], value)
+        yield outcomes
+
+    def _operations(self):
+        recorded = self.store.observations
+        latency = HistogramMetricFamily("lapor_request_seconds", "Time to answer a request, "
+                                        "by route and door", labels=["route", "door"])
+        for (route, door), buckets in sorted(recorded.latencies().items()):
+            latency.add_metric([route, door], cumulative(buckets), buckets.get("sum", 0.0))
+        yield latency
+        beats = GaugeMetricFamily("lapor_worker_heartbeat_timestamp_seconds",
+                                  "Last tick of each worker (unix time)", labels=["worker"])
+        for worker, stamp in sorted(recorded.heartbeats().items()):
+            beats.add_metric([worker], stamp)
+        yield beats
 
 
-def exposition(store) -> Response:
+class BrokerCollector:
+    """Queue depths, asked of the broker at each scrape."""
+
+    def __init__(self, broker_url: str, topology: Topology):
+        self.broker_url, self.topology = broker_url, topology
+
+    def collect(self):
+        depth = GaugeMetricFamily("lapor_queue_depth", "Messages waiting in each queue",
+                                  labels=["queue"])
+        try:
+            depths = self.topology.depths(self.broker_url)
+        except Exception as exc:  # noqa: BLE001 - an unreachable broker is a value, not a 500
+            depths = {}
+            log.warning("queue depths unavailable (%s)", type(exc).__name__)
+        for name, count in sorted(depths.items()):
+            depth.add_metric([name], count)
+        yield depth
+        yield GaugeMetricFamily("lapor_broker_up", "1 when the broker answered",
+                                value=1 if depths else 0)
+
+
+def exposition(store, broker_url: str, topology: Topology) -> Response:
     registry = CollectorRegistry()
     registry.register(StoreCollector(store))
+    registry.register(BrokerCollector(broker_url, topology))
     return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4",
                     headers={"Cache-Control": "no-store"})
 
@@ -80,7 +145,7 @@ def metrics():
         response = make_response(*error_response(401, "metrics need the bearer token"))
         response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return exposition(parts.store)
+    return exposition(parts.store, parts.settings.broker_url, parts.publisher.topology)
 
 
 def local_app(settings=None) -> Flask:
@@ -92,5 +157,7 @@ def local_app(settings=None) -> Flask:
     settings, _server = embedded.resolve(settings or load_settings())
     store = Store.from_url(settings.redis_url, settings)
     app = Flask(__name__)
-    app.add_url_rule("/metrics", "metrics", lambda: exposition(store))
+    topology = Topology.from_settings(settings)
+    app.add_url_rule("/metrics", "metrics",
+                     lambda: exposition(store, settings.broker_url, topology))
     return app

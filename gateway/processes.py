@@ -29,11 +29,13 @@ WORKER_CONNECTIONS = 1000
 
 
 def gunicorn_command(host: str, port: int, workers: int,
-                     connections: int = WORKER_CONNECTIONS) -> list[str]:
+                     connections: int = WORKER_CONNECTIONS, json_logs: bool = False) -> list[str]:
+    """The web side's gunicorn; ``json_logs`` (LAPOR_LOG_FORMAT=json): its own lines as JSON."""
+    logger = ["--logger-class", "gateway.accesslog.JsonLogger"] if json_logs else []
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--worker-class", WORKER_CLASS,
             "--worker-connections", str(connections),
-            "--graceful-timeout", "20", "--access-logfile", "-",
+            "--graceful-timeout", "20", "--access-logfile", "-", *logger,
             "--access-logformat", ACCESS_LOG_FORMAT, "gateway.app:create_app()"]
 
 

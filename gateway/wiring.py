@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from channels.registry import build_adapters
+from config import logs
 from config.doors import Catalogue, load_catalogue
 from config.settings import Settings
 from forwarder.queue import Publisher
@@ -52,8 +53,8 @@ def quiet_chatty_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def setup_logging(level: str = "INFO") -> None:
-    """One line per event, at ``level`` (LAPOR_LOG_LEVEL, settings.log_level)."""
-    logging.basicConfig(level=level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
+    """One line per event, at ``level`` (LAPOR_LOG_LEVEL), text or JSON (LAPOR_LOG_FORMAT),
+    each carrying the request id, door and complaint id where known (``config.logs``)."""
+    logs.configure(level, fmt)
     quiet_chatty_libraries()

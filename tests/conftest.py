@@ -163,12 +163,16 @@ def client(app):
 
 # ----- privacy watch: no reporter identity in any log line of the whole run ---------------
 class _LogWatch(logging.Handler):
-    """Keeps every log line of the session (message, arguments and traceback)."""
+    """Keeps every log line of the session (message, arguments and traceback), and the same
+    record as the JSON line ``LAPOR_LOG_FORMAT=json`` writes (its context fields too)."""
 
     def __init__(self):
         super().__init__(level=logging.DEBUG)
         self.lines: list[tuple[str, str]] = []
         self._format = logging.Formatter()
+        from config.logs import json_formatter
+
+        self._json = json_formatter()
 
     def emit(self, record):
         try:
@@ -177,6 +181,10 @@ class _LogWatch(logging.Handler):
             text = f"{record.msg} {record.args}"
         if record.exc_info:
             text += "\n" + self._format.formatException(record.exc_info)
+        try:
+            text += "\n" + self._json.format(record)
+        except Exception:  # noqa: BLE001 - the plain text is still watched
+            pass
         self.lines.append((record.name, text))
 
 
@@ -198,6 +206,9 @@ def _needles(identity: str) -> set[str]:
 def pytest_configure(config):
     import normalizer.normalize as normalize
 
+    from config.logs import install_record_factory
+
+    install_record_factory()          # request id, door, complaint id on every record
     logging.getLogger().addHandler(WATCH)
     logging.getLogger().setLevel(logging.DEBUG)
     from gateway.wiring import quiet_chatty_libraries

@@ -21,6 +21,7 @@ DESCRIBED = {
     "mode": "embedded if a URL is embedded, else production",
     "accept_signature_v1": "1 until 2027-05-31, then 0",
     "central_events_url": "<LAPOR_CENTRAL_URL>/events",
+    "log_format": "json in production, else text",
 }
 
 
@@ -85,7 +86,7 @@ MALFORMED = {
     "LAPOR_ACCEPT_SIGNATURE_V1": "yes", "LAPOR_QUORUM_QUEUES": "yes",
     "LAPOR_RATE_LIMIT_IP": "lots", "LAPOR_RATE_LIMIT_SENDER": "lots", "LAPOR_RATE_LIMIT_LOOKUP": "lots",
     "LAPOR_RATE_LIMIT_LOGIN": "lots",
-    "LAPOR_RATE_LIMIT_EXEMPT": "10.0.0.0/8, the office", "LAPOR_LOG_LEVEL": "LOUD",
+    "LAPOR_RATE_LIMIT_EXEMPT": "10.0.0.0/8, the office", "LAPOR_LOG_LEVEL": "LOUD", "LAPOR_LOG_FORMAT": "xml",
     "LAPOR_PROXY_HOPS": "x", "LAPOR_SMTP_RELAY_URL": "http://user:pass@relay.example:587",
     "LAPOR_REDIS_SENTINELS": "sentinel-without-port", "LAPOR_REDIS_MASTER_NAME": "lapor",  # without Sentinels
 }
