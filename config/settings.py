@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from config.datadir import prepare_data_dir
+from config.settings_officers import OFFICER_NUMBERS, OfficerSettings
 
 EMBEDDED = "embedded"
 # The last day the central system's v1 signatures are accepted by default (six months after
@@ -34,7 +35,7 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(OfficerSettings):       # + the officers' group (config.settings_officers)
     broker_url: str = EMBEDDED
     redis_url: str = EMBEDDED
     central_url: str = ""
@@ -166,8 +167,9 @@ _NUMBERS = {  # field name -> (type, minimum)
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
+    **OFFICER_NUMBERS,
 }
-_RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup")
+_RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate_limit_login")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
 _OTHERS = ("broker_url", "redis_url", "central_url", "central_secret", "secret_key", "data_dir",

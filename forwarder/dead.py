@@ -1,10 +1,11 @@
 """Dead letters: list what could not be delivered, and re-drive it.
 
 ``list_dead`` reads every message on ``lapor.dead`` and puts each back untouched (works on
-Redis and AMQP alike). ``replay`` takes dead complaints (all, or the given ids) off the
-dead-letter queue, resets their ledger entry (state ``accepted``, attempts 0) and publishes
-them to the complaints queue again; dead replies go back to the replies queue, dead media
-jobs to the media queue.
+Redis and AMQP alike); each row names the door and the agency that owns it (the door's, from
+the doors file): ``/petugas/dead`` shows a supervisor their agency's only. ``replay`` takes
+dead complaints (all, or the given ids) off the dead-letter queue, resets their ledger entry
+(state ``accepted``, attempts 0) and publishes them to the complaints queue again; dead
+replies go back to the replies queue, dead media jobs to the media queue.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def list_dead(parts, limit: int = 1000) -> list[dict]:
                          "reason": headers.get("reason", ""), "attempts": headers.get("attempts"),
                          "failed_at": headers.get("failed_at", ""),
                          "tracking_number": body.get("tracking_number", "") if isinstance(body, dict) else "",
-                         "what": _what(body)})
+                         "what": _what(body), **_owner(parts, body)})
         for message in held:
             message.requeue()
     return rows
@@ -72,6 +73,14 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000) -> int:
         for message in keep:
             message.requeue()
     return count
+
+
+def _owner(parts, body) -> dict[str, str]:
+    """The door a dead message came through and the agency that owns that door."""
+    door_id = (body.get("door") or body.get("door_id") or "") if isinstance(body, dict) else ""
+    door = parts.catalogue.doors.get(door_id) if isinstance(door_id, str) else None
+    agency = door.agency if door else (body.get("door_agency", "") if isinstance(body, dict) else "")
+    return {"door": door_id if isinstance(door_id, str) else "", "agency": agency}
 
 
 def _what(body) -> str:

@@ -37,6 +37,14 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     reply_stats   hash  "<state>|<door>" -> count
     callback:<replay key>      a central status callback already applied (replay guard)
     twitter:<door>:cursor      hash  the X mentions poller's cursor
+    officer:<username>  hash  an officer's account (``forwarder.store_officers``): username,
+                        agency, role, password (argon2id hash), disabled, generation,
+                        totp_secret, totp_last, created_at
+    officers      set   every officer's username
+    login:fail:<username>  failed logins in the current window (expires with it)
+    login:lock:<username>  present: the account is locked (expires when the lock ends)
+    audit         stream  officers' actions (``forwarder.store_audit``), XADD MAXLEN ~
+                        LAPOR_AUDIT_MAX_ENTRIES
 """
 from __future__ import annotations
 
@@ -55,6 +63,22 @@ HELD = PREFIX + "held:"                 # + consumer id: kombu's unacked message
 LEASE = PREFIX + "consumer:"            # + consumer id: the lease
 CONSUMERS = PREFIX + "consumers"        # consumer id -> last heartbeat
 DIED = PREFIX + "consumers:died"        # consumers found dead, until a forwarder has audited
+
+
+OFFICERS = PREFIX + "officers"
+AUDIT = PREFIX + "audit"
+
+
+def officer(username: str) -> str:
+    return PREFIX + "officer:" + username
+
+
+def login_failures(username: str) -> str:
+    return PREFIX + "login:fail:" + username
+
+
+def login_lock(username: str) -> str:
+    return PREFIX + "login:lock:" + username
 
 
 def dedup(dedup_id: str) -> str:

@@ -5,7 +5,8 @@ given), starts the embedded Redis when the settings ask for it, builds the parts
 registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the JSON API
 (``/api/v1``) with OpenAPI (``/openapi.json``), the central system's status callback
 (``/api/v1/central/status``), health (``/healthz``, ``/readyz``), ``/metrics`` and the public
-statistics (``/statistik``, ``/api/v1/statistics``), behind
+statistics (``/statistik``, ``/api/v1/statistics``) and the officers' desk (``/petugas``,
+``gateway.officers``), behind
 the request-body deadline (``gateway.bodytime``, ``LAPOR_BODY_TIMEOUT_SECONDS``).
 Gunicorn serves it as ``gateway.app:create_app()``; each worker then loads the region data
 (``normalizer.suggestion.warm``, about 1 s of CPU) before it takes a request, so no
@@ -18,7 +19,7 @@ from flask import Flask
 
 from config.datadir import keep_files_private, prepare_data_dir
 from config.settings import load_settings
-from gateway import embedded, errors
+from gateway import embedded, errors, officers
 from gateway.bodytime import BodyDeadline
 from gateway.wiring import build_parts, setup_logging
 from normalizer import suggestion
@@ -61,6 +62,7 @@ def create_app(settings=None, parts=None) -> Flask:
     from gateway import api, central_api, doors, forms, health, limits, metrics, statistics, webtext
     for module in (doors, forms, api, central_api, health, metrics, statistics):
         app.register_blueprint(module.blueprint)
+    officers.init_app(app, settings)
     limits.init_app(app, settings)
     errors.init_app(app)
     webtext.init_app(app, forms.page_language)

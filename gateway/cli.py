@@ -9,6 +9,8 @@
     lapor-gateway dead list                   show dead letters (left in place)
     lapor-gateway dead replay [--id ID ...]   re-drive dead letters (all, or the given ids)
     lapor-gateway check-config                validate settings, doors and the store; print the doors
+    lapor-gateway officers add|list|disable|reset-password|totp ...   officer accounts
+    lapor-gateway audit [--since ISO|DURATION]  the audit stream of officers' actions
     lapor-gateway telegram set-webhook [--door ID] [--drop-pending-updates]
     lapor-gateway telegram webhook-info [--door ID]
     lapor-gateway twitter poll [--door ID | --all] [--once]   the Twitter/X mentions poller
@@ -36,6 +38,7 @@ from channels.registry import CommandContext, command_modules
 from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
 from gateway import routing_command
+from gateway.officers import cli as officers_cli
 from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
 
 
@@ -266,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     dead.set_defaults(func=cmd_dead)
     routing_command.register(sub)
     context = CommandContext(parts=_command_parts, stop_event=_stop_event)
+    officers_cli.register(sub, context)        # officers ..., audit
     for module in command_modules():           # channels/<name>/cli.py: telegram, twitter ...
         module.register(sub, context)
     return parser

@@ -12,6 +12,8 @@ and Retry-After:
                            and /lapor/cek, so tracking numbers cannot be enumerated
                            [30/minute;300/hour;1000/day]; CEK by SMS or chat is limited per
                            reporter by ``lookup_allowed`` (see gateway.intake)
+  LAPOR_RATE_LIMIT_LOGIN   officers' login attempts (POST /petugas/login) per client address:
+                           each costs an argon2id check [30/minute;300/hour]
   LAPOR_RATE_LIMIT_EXEMPT  comma-separated networks never limited (an agency's server
                            posting many complaints from one address) [empty]
   LAPOR_PROXY_HOPS         proxies in front of the gateway whose X-Forwarded-For is
@@ -42,6 +44,7 @@ from normalizer.identity import normalize_phone, pseudonym
 
 SUBMISSION_VIEWS = ("api.create_complaint", "forms.submit", "doors.door")
 LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page")
+LOGIN_VIEWS = ("officers.login",)
 
 
 def _storage_uri(redis_url: str) -> str:
@@ -72,7 +75,7 @@ def _contact() -> str:
 def _limited() -> bool:
     """Whether this request is one the limits count: the form, the API, look-ups, and the
     doors of the web channel; never a provider's webhook."""
-    if request.endpoint in LOOKUP_VIEWS or request.endpoint in SUBMISSION_VIEWS[:2]:
+    if request.endpoint in (*LOOKUP_VIEWS, *SUBMISSION_VIEWS[:2], *LOGIN_VIEWS):
         return True
     if request.endpoint == "doors.door":
         door = current_app.extensions["lapor"].catalogue.doors.get(
@@ -111,7 +114,7 @@ def init_app(app, settings) -> Limiter | None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if all(value == "off" for value in (settings.rate_limit_ip, settings.rate_limit_sender,
-                                        settings.rate_limit_lookup)):
+                                        settings.rate_limit_lookup, settings.rate_limit_login)):
         return None
     networks = [ipaddress.ip_network(item, strict=False) for item in settings.rate_limit_exempt]
 
@@ -150,8 +153,11 @@ def init_app(app, settings) -> Limiter | None:
     lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
         settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
         exempt_when=lambda: exempt() or no_lookup(), methods=["GET"])]
+    login_limits = [] if settings.rate_limit_login == "off" else [limiter.limit(
+        settings.rate_limit_login, key_func=_client_address, exempt_when=exempt, methods=["POST"])]
     _wrap_views(app, SUBMISSION_VIEWS, submission_limits)
     _wrap_views(app, LOOKUP_VIEWS, lookup_limits)
+    _wrap_views(app, LOGIN_VIEWS, login_limits)
     return limiter
 
 

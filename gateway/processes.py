@@ -64,6 +64,7 @@ def banner(parts, host: str, port: int, extra: list) -> None:
     base = f"http://{shown}:{port}"
     print(f"lapor-gateway: web form        {base}/lapor")
     print(f"lapor-gateway: JSON API        {base}/api/v1/complaints  (OpenAPI {base}/openapi.json)")
+    print(f"lapor-gateway: officers        {base}/petugas/login  (accounts: lapor-gateway officers add)")
     for door in parts.catalogue.doors.values():
         print(f"lapor-gateway: door {door.id:<10} {base}/in/{door.id}  ({door.channel})")
     for job in extra:

@@ -62,6 +62,13 @@ def pseudonym(secret_key: str, kind: str, handle: str) -> str:
     return "r-" + digest.hexdigest()[:20]
 
 
+def officer_pseudonym(secret_key: str, username: str) -> str:
+    """An officer's keyed id, 'o-' + 20 hex characters: what a complaint (``entered_by``) and
+    a log line carry instead of the username."""
+    digest = hmac.new(secret_key.encode(), b"officer\x1f" + username.encode(), hashlib.sha256)
+    return "o-" + digest.hexdigest()[:20]
+
+
 def keyed_ref(secret_key: str, value: str) -> str:
     """A provider's identifier (message id, media reference, update id ...) as it may leave
     the gateway for an anonymous or confidential reporter: 'k-' + 32 hex characters of

@@ -1,4 +1,5 @@
-"""Shared fixtures: a network guard, a real Redis on loopback, settings, app and client.
+"""Shared fixtures: a network guard, a real Redis on loopback, settings, app and client;
+the browser fixtures (``browser``, ``axe_check``, ``screenshot``) of ``tests/browser/fixtures.py``.
 
 Nothing in the tests may reach beyond this machine: ``socket.connect`` to any address
 outside 127.0.0.0/8, ::1 and unix sockets fails the test at once.
@@ -15,6 +16,7 @@ import redis
 
 from config.settings import load_settings
 from tests import harness
+from tests.browser.fixtures import axe_check, browser, chromium, live_gateway, screenshot  # noqa: F401
 from tests.helpers import free_port, start_redis
 
 _real_connect = socket.socket.connect

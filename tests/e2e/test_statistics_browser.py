@@ -7,9 +7,11 @@ secret token, the JSON API, ``/in/web``, and the web form filled in and sent by 
 itself; the central system's signed callbacks move some of them on. Then the numbers on the
 page, in ``/api/v1/statistics`` and in a count made directly from the store's complaint
 records must all agree, and the daily counters must equal that direct count exactly.
-Screenshots of every run are kept in ``tests/output/screenshots/`` (ignored by git: they
-change with each run's date); with ``LAPOR_KEEP_REFERENCE_SCREENSHOTS=1`` the Indonesian
-ones also replace the reference set committed in ``docs/screenshots/``.
+Chromium is the shared ``browser`` fixture (``tests/browser/fixtures.py``: skipped, with the
+reason, where Chromium is missing). Screenshots of every run are kept in
+``tests/output/screenshots/`` (ignored by git: they change with each run's date); with
+``LAPOR_KEEP_REFERENCE_SCREENSHOTS=1`` the Indonesian ones also replace the reference set
+committed in ``docs/screenshots/``.
 """
 from __future__ import annotations
 
@@ -30,11 +32,10 @@ from forwarder import central as contract
 from forwarder import keys
 from normalizer.public_stats import SERVICE_LEVELS, publish, shown, stats_day, tally, window
 from normalizer.service_level import colour
+from tests.browser.fixtures import SHOTS
 from tests.gateway.webproc import WebCommand
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "tests" / "output" / "screenshots"
 SECRET = "central-stats-secret"
 TELEGRAM_SECRET = "telegram-door-secret_0123456789"
 SECTIONS = ("channel", "classification", "status", "service_level", "province")
@@ -52,24 +53,6 @@ def web(environ):
     senders += [str(7100000 + index) for index in range(5)]
     leaked = [sender for sender in senders if sender in output]   # numbers, chat ids: never
     assert not leaked, "a reporter identity reached the gateway's log"
-
-
-@pytest.fixture
-def browser(tmp_path):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.fail("chromium and chromium-driver are not installed; scripts/test.sh installs them")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    yield driver
-    driver.quit()
 
 
 def _sms(web, text, index):
@@ -187,7 +170,7 @@ def _make_complaints(web, browser) -> None:
         _callback(web, {"tracking_number": number, "status": "selesai"})
 
 
-def test_page_json_and_store_agree_at_phone_and_desktop_width(web, browser, redis_url):
+def test_page_json_and_store_agree_at_phone_and_desktop_width(browser, web, redis_url):
     from selenium.webdriver.common.by import By
 
     _make_complaints(web, browser)

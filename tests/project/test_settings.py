@@ -84,6 +84,7 @@ MALFORMED = {
     "LAPOR_MODE": "fast", "LAPOR_SECRET_KEY": "short", "LAPOR_METRICS_TOKEN": "short",
     "LAPOR_ACCEPT_SIGNATURE_V1": "yes", "LAPOR_QUORUM_QUEUES": "yes",
     "LAPOR_RATE_LIMIT_IP": "lots", "LAPOR_RATE_LIMIT_SENDER": "lots", "LAPOR_RATE_LIMIT_LOOKUP": "lots",
+    "LAPOR_RATE_LIMIT_LOGIN": "lots",
     "LAPOR_RATE_LIMIT_EXEMPT": "10.0.0.0/8, the office", "LAPOR_LOG_LEVEL": "LOUD",
     "LAPOR_PROXY_HOPS": "x",
 }

@@ -1,0 +1,1 @@
+"""Browser tests' shared parts: headless Chromium, axe-core, screenshots (``fixtures``)."""
