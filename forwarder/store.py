@@ -1,7 +1,7 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
 scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``;
-Lua scripts: ``forwarder/lua``; replies' delivery records: ``forwarder.store_replies``.
-Nothing else talks to Redis (kombu's queues and ``forwarder.recovery``'s leases aside).
+Lua: ``forwarder/lua``; replies' records, the desk's complaint page: ``store_replies``,
+``store_complaints``. Nothing else talks to Redis (kombu's queues, recovery's leases aside).
 
 ``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip;
 when the broker is this same Redis, the script also pushes the queue message (see
@@ -17,6 +17,7 @@ from typing import NamedTuple
 import redis
 
 from forwarder import keys, scripts
+from forwarder.store_complaints import ComplaintRecords
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_stats import PublicStatsRecords, accept_part
 
@@ -82,6 +83,7 @@ class Store:
         self._forwarded = scripts.source("forwarded")
         self._status_update = scripts.register(client, "status_update")
         self.replies = ReplyRecords(client, self.retention)
+        self.complaints = ComplaintRecords(client, self.replies)
         self.public_stats = PublicStatsRecords(client)
 
     @classmethod
@@ -124,10 +126,10 @@ class Store:
         ``forwarder/lua/accept_event.lua``): ACCEPTED or DUPLICATE, complaint id, number."""
         parent = f"{event['complaint_id']}|{event['tracking_number']}"
         script_keys = [keys.dedup(dedup_id), keys.ledger(event["event_id"]), keys.PENDING,
-                       keys.STATS, open_key, keys.rate(open_key)]
+                       keys.STATS, open_key, keys.rate(open_key), keys.events(event["complaint_id"])]
         args = ["1" if dedup_id else "0", event["event_id"], parent, self.dedup_ttl,
                 event["door"], time.time(), serialized or json.dumps(event, ensure_ascii=False),
-                window, event["type"], *_commands(publish)]
+                window, event["type"], self.retention + ROUTE_EXTRA_SECONDS, *_commands(publish)]
         return _recorded(self._accept_event(keys=script_keys, args=args))
 
     def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:
@@ -284,8 +286,7 @@ class Store:
     # ----- start-up checks ----------------------------------------------------------------
     def check_durability(self) -> list[str]:
         """Problems with this Redis as a store of record (empty when fine)."""
-        problems = []
-        config = {}
+        problems, config = [], {}
         for name in ("maxmemory-policy", "appendonly"):
             try:
                 config.update(self.redis.config_get(name))
