@@ -81,6 +81,8 @@ def manual_entry():
         return _form({}, {}, 409)
     if request.method == "GET":
         return _form({}, {}, door=door)
+    if request.mimetype != "multipart/form-data":
+        request.get_data(cache=True)   # keep the raw body for the adapter (as the citizen form)
     check_csrf()
     try:
         message, uploads = parts.adapters[door.id].entry(from_flask(parts.settings.public_base_url),
