@@ -7,6 +7,10 @@ convention ``manual-<agency slug>``, see ``door_id_for``); the officer's agency 
 reaches this door over HTTP: ``/in/<manual door>`` is refused (404) without reading the
 body; the officer's form is the only way in, behind the login and its CSRF token.
 
+A reporter who left a phone number or e-mail hears of status changes through the door the
+``notify_via`` option names for that kind of contact (as the web door's: ``{"phone":
+"sms-1708"}``); the printed receipt is the acknowledgement, nothing is sent at entry.
+
 ``entry(request, entered_by)`` reads the officer's form (multipart) with the web form's
 rules (``channels.web.adapter``: the schema, the length and attachment limits, the hidden
 one-time ``submission_id``) plus the desk's own fields:
@@ -58,7 +62,7 @@ def received_moment(day: date, now: datetime) -> datetime:
 class ManualAdapter(WebFormAdapter):
     name = "manual"
     replies_inline = True               # the printed receipt is the acknowledgement
-    known_options = frozenset()
+    known_options = frozenset({"notify_via"})   # status notices, e.g. {"phone": "sms-1708"}
 
     def verify(self, request: WebRequest) -> None:
         """No provider holds a credential for this door; ``parse`` refuses every request."""

@@ -142,6 +142,7 @@ def receipt(number: str):
         classification=complaint["classification"], source=complaint["meta"].get("source", ""),
         door=door.label if door and door.label else complaint["door"], agency=complaint["door_agency"],
         short_code=(short_codes or [DEFAULT_SHORT_CODE])[0],
-        status_url=f"{base}{url_for('forms.status_page', nomor=digits)}",
+        status_url=(f"{base}{url_for('forms.status_page', nomor=digits)}" if base
+                    else url_for("forms.status_page", nomor=digits, _external=True)),
         printed=time_text(datetime.now(timezone.utc).isoformat()))
     return page, 200, NO_STORE
