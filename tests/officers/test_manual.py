@@ -158,3 +158,21 @@ def test_an_agency_without_a_manual_door_is_told_so(officer_client):
 def test_the_manual_door_takes_nothing_over_http(app):
     answer = app.test_client().post("/in/manual-kemenpanrb", json={"body": BODY, "source": "surat"})
     assert answer.status_code == 404
+
+
+def test_a_status_change_reaches_the_reporter_by_sms_through_notify_via(officer_client, parts, app):
+    from forwarder import central as contract
+    from forwarder.topology import REPLIES
+    from tests.helpers import queued_bodies
+
+    client = officer_client("petugas", "KemenPANRB")
+    number = _post(client, _fields(client)).headers["Location"].split("/")[-2]
+    assert not [r for r in queued_bodies(parts.store.redis, REPLIES) if r.get("tracking_number") == number]
+    raw = json.dumps({"tracking_number": number, "status": "proses", "agency": "Dinas PU PERA",
+                      "due_date": "2027-02-19"}).encode()
+    headers = contract.signed_headers("central-secret-officers", raw, "cb-manual",
+                                      kind=contract.STATUS_TO_GATEWAY)
+    answer = app.test_client().post("/api/v1/central/status", data=raw, headers=headers)
+    assert answer.get_json() == {"ok": True, "notified": True}
+    [notice] = [r for r in queued_bodies(parts.store.redis, REPLIES) if r.get("tracking_number") == number]
+    assert (notice["door_id"], notice["to"], notice["kind"]) == ("sms-1708", "+6281234567890", "status")
