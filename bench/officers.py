@@ -54,7 +54,7 @@ def _run(parts, args) -> None:
     stored = hash_password(PASSWORD)
     print(f"argon2id hash {_per_call(lambda: hash_password(PASSWORD), args.logins) * 1e3:7.1f} ms   "
           f"check {_per_call(lambda: password_matches(stored, PASSWORD), args.logins) * 1e3:7.1f} ms")
-    parts.officers.create({"username": "bench-admin", "agency": "KemenPANRB", "role": "admin",
+    parts.store.officers.create({"username": "bench-admin", "agency": "KemenPANRB", "role": "admin",
                            "password": stored})
     app = create_app(parts=parts)
     good = _per_call(lambda: _login(app.test_client(), "bench-admin", PASSWORD), args.logins)
@@ -65,10 +65,10 @@ def _run(parts, args) -> None:
 
     entry = {"action": "login", "actor": "bench", "agency": "Dinas PU PERA", "address": "10.0.0.1",
              "details": "{}"}
-    append = _per_call(lambda: parts.audit.append(entry), args.entries)
-    read = _per_call(lambda: parts.audit.read(agency="Dinas PU PERA", limit=200, newest_first=True), 50)
+    append = _per_call(lambda: parts.store.audit.append(entry, parts.settings.audit_max_entries), args.entries)
+    read = _per_call(lambda: parts.store.audit.read(agency="Dinas PU PERA", limit=200, newest_first=True), 50)
     print(f"audit append (XADD MAXLEN ~) {append * 1e6:7.1f} us   newest 200 of an agency "
-          f"({parts.audit.length()} entries) {read * 1e3:7.2f} ms")
+          f"({parts.store.audit.length()} entries) {read * 1e3:7.2f} ms")
 
     for index in range(args.dead):
         parts.publisher.publish("dead.complaint", {"id": f"c{index}", "tracking_number": "27410935882",

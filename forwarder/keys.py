@@ -46,7 +46,7 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     officers      set   every officer's username
     login:fail:<username>  failed logins in the current window (expires with it)
     login:lock:<username>  present: the account is locked (expires when the lock ends)
-    audit         stream  officers' actions (``forwarder.store_audit``), XADD MAXLEN ~
+    audit         stream  officers' actions (``forwarder.store_officers``), XADD MAXLEN ~
                         LAPOR_AUDIT_MAX_ENTRIES
 """
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
-scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``;
-Lua: ``forwarder/lua``; replies' records, the desk's complaint page: ``store_replies``,
-``store_complaints``. Nothing else talks to Redis (kombu's queues, recovery's leases aside).
-
-``accept`` does dedup, ledger, status, route and pending in one Lua script: one round trip;
-when the broker is this same Redis, the script also pushes the queue message (see
-``forwarder.queue``), so the ledger and the queue are written in one atomic step.
-"""
+scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``; Lua:
+``forwarder/lua``; its parts: ``store_replies``, ``store_officers`` (officers, audit) and
+``store_complaints`` (the desk's complaint page). Nothing else talks to Redis (kombu's queues and
+recovery's leases aside). ``accept``: dedup, ledger, status, route, pending (and, on a same-Redis
+broker, the queue message) in one atomic Lua round trip."""
 from __future__ import annotations
 
 import json
@@ -18,6 +15,7 @@ import redis
 
 from forwarder import keys, scripts
 from forwarder.store_complaints import ComplaintRecords
+from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_stats import PublicStatsRecords, accept_part
 
@@ -85,6 +83,7 @@ class Store:
         self.replies = ReplyRecords(client, self.retention)
         self.complaints = ComplaintRecords(client, self.replies)
         self.public_stats = PublicStatsRecords(client)
+        self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":
@@ -286,7 +285,8 @@ class Store:
     # ----- start-up checks ----------------------------------------------------------------
     def check_durability(self) -> list[str]:
         """Problems with this Redis as a store of record (empty when fine)."""
-        problems, config = [], {}
+        problems = []
+        config = {}
         for name in ("maxmemory-policy", "appendonly"):
             try:
                 config.update(self.redis.config_get(name))

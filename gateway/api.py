@@ -9,6 +9,8 @@ systems and apps, plus the public status and the OpenAPI document.
     GET  /api/v1/complaints/<number>   StatusSchema JSON; 400 for a mistyped check digit,
                                        404 for an unknown number; nothing personal, ever
     GET  /openapi.json                 OpenAPI 3 generated from the marshmallow schemas
+    GET  /schemas/<file>               the consumers' JSON Schemas (``complaint-v1.json``,
+                                       ``followup-event-v1.json``: ``gateway.contracts``)
 
 Sample::
 
@@ -27,6 +29,7 @@ from flask import Blueprint, current_app, jsonify, request
 from channels.base import Rejected
 from channels.web.adapter import InvalidSubmission
 from gateway.errors import error_response
+from gateway.contracts import CONTRACTS, schema_text
 from gateway.openapi import spec_dict
 from gateway.outcome import summary
 from gateway.webrequest import from_flask, web_adapter
@@ -116,3 +119,10 @@ def complaint_status(number: str):
 @blueprint.get("/openapi.json")
 def openapi():
     return jsonify(spec_dict())
+
+
+@blueprint.get("/schemas/<name>")
+def contract(name: str):
+    if name not in CONTRACTS:
+        return error_response(404, f"no schema here: try {', '.join(CONTRACTS)}")
+    return current_app.response_class(schema_text(name), mimetype="application/schema+json")

@@ -1,6 +1,6 @@
 """Error answers: the right status and a short reason, never a stack trace.
 
-JSON for machine callers (``/in/``, ``/api/``, or an ``Accept: application/json``), a
+JSON for machine callers (``/in/``, ``/api/``, ``/schemas/``, or an ``Accept: application/json``), a
 short Indonesian page for people.
 
 A door's own ``json.loads`` may fail on a body the JSON grammar allows (nested a thousand
@@ -28,7 +28,7 @@ _REASONS = {
 
 
 def wants_json() -> bool:
-    return (request.path.startswith(("/in/", "/api/"))
+    return (request.path.startswith(("/in/", "/api/", "/schemas/"))
             or request.accept_mimetypes.best == "application/json")
 
 

@@ -15,6 +15,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from gateway.contracts import CONTRACTS
 from normalizer.schema import SCHEMA_VERSION, ComplaintSchema, StatusSchema, SubmissionSchema
 
 
@@ -180,6 +181,14 @@ def _paths(spec: APISpec) -> None:
                       "503": _json("Health", "not ready; checks name the failing part")}}})
     spec.path(path="/openapi.json", operations={"get": {
         "summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}})
+    spec.path(path="/schemas/{file}", operations={"get": {
+        "summary": "A consumer's contract as JSON Schema 2020-12: complaint-v1.json, "
+                   "followup-event-v1.json (the same as the repository's schemas/)",
+        "parameters": [{"in": "path", "name": "file", "required": True,
+                        "schema": {"type": "string", "enum": list(CONTRACTS)}}],
+        "responses": {"200": {"description": "the JSON Schema", "content": {
+                          "application/schema+json": {"schema": {"type": "object"}}}},
+                      "404": _json(error, "no such schema")}}})
 
 
 @lru_cache(maxsize=1)

@@ -14,8 +14,6 @@ from config.settings import Settings
 from forwarder.queue import Publisher
 from forwarder.spool import Spool
 from forwarder.store import Store
-from forwarder.store_audit import AuditRecords
-from forwarder.store_officers import OfficerRecords
 from forwarder.topology import Topology
 from gateway.intake import Intake
 
@@ -29,8 +27,6 @@ class Parts:
     publisher: Publisher
     intake: Intake
     spool: Spool
-    officers: OfficerRecords      # officers' accounts and failed logins (gateway.officers)
-    audit: AuditRecords           # the audit stream of officers' actions
 
 
 def build_parts(settings: Settings) -> Parts:
@@ -42,8 +38,7 @@ def build_parts(settings: Settings) -> Parts:
                           store_url=settings.redis_url)
     spool = Spool(settings.data_dir / "spool")
     intake = Intake(settings, catalogue, adapters, store, publisher, spool)
-    return Parts(settings, catalogue, adapters, store, publisher, intake, spool,
-                 OfficerRecords(store.redis), AuditRecords(store.redis, settings.audit_max_entries))
+    return Parts(settings, catalogue, adapters, store, publisher, intake, spool)
 
 
 # Libraries that log request URLs, parameters or bodies (phone numbers, chat ids) at

@@ -21,6 +21,9 @@ fi
 # passed with: both installs take them.
 if [ "${1:-}" = "test" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+  # The example channel package (docs/plugins.md), installed as an agency installs its own:
+  # the suite drives complaints through it, and its door joins the security and fuzz tables.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e examples/lapor-channel-example
 else
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
 fi

@@ -46,4 +46,5 @@ def audit(action: str, actor=None, agency: str | None = None, **details) -> str:
     if actor is None and current_user and current_user.is_authenticated:
         actor = current_user._get_current_object()
     address = (request.remote_addr or "unknown") if has_request_context() else "cli"
-    return parts.audit.append(entry(action, actor, agency, address, parts.settings.secret_key, **details))
+    fields = entry(action, actor, agency, address, parts.settings.secret_key, **details)
+    return parts.store.audit.append(fields, parts.settings.audit_max_entries)

@@ -16,8 +16,9 @@ accounts that enabled it (``lapor-gateway officers totp enable``); a code works 
 
 ``officer_required(role)``: not logged in -> the login page (then back); logged in below
 ``role`` -> 403. Sessions are Flask's signed cookie (HttpOnly, SameSite=Lax, Secure on an
-https public address; ``gateway.app``), ``LAPOR_OFFICER_SESSION_HOURS`` long, bound to the
-account's generation (a password reset or a disable ends them).
+https public address; ``gateway.app``), ``LAPOR_OFFICER_SESSION_HOURS`` from the login
+(``LOGGED_IN_AT`` in the session; activity does not stretch it), bound to the account's
+generation (a password reset or a disable ends them).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from typing import NamedTuple
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
@@ -37,6 +38,7 @@ from gateway.officers.model import ROLES, Officer, valid_username
 
 HASHER = PasswordHasher()          # argon2id
 MIN_PASSWORD = 10
+LOGGED_IN_AT = "desk_login_at"     # the session's field: when (epoch seconds) the login was
 
 
 @cache
@@ -80,7 +82,7 @@ class Verdict(NamedTuple):
 
 def check_login(parts, username: str, password: str, code: str) -> Verdict:
     """Decide a login attempt and count it (failures, lock)."""
-    settings, officers = parts.settings, parts.officers
+    settings, officers = parts.settings, parts.store.officers
     if not valid_username(username):
         password_matches("", password)           # the same time as any other refusal
         return Verdict("wrong", {})
@@ -137,7 +139,9 @@ def init_login(app) -> None:
     def load(session_id: str):
         username, _, generation = session_id.partition("|")
         parts = current_app.extensions["lapor"]
-        account = parts.officers.get(username) if valid_username(username) else {}
+        if time.time() - session.get(LOGGED_IN_AT, 0) > parts.settings.officer_session_hours * 3600:
+            return None
+        account = parts.store.officers.get(username) if valid_username(username) else {}
         if not account or account.get("disabled") != "0" or account.get("generation") != generation:
             return None
         return Officer(account, parts.settings.secret_key)

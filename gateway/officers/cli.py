@@ -70,11 +70,11 @@ def _audit(parts, action: str, account: dict, **details) -> None:
     fields = entry(action, None, account.get("agency", ""), "cli", parts.settings.secret_key,
                    officer=account.get("username", ""), **details)
     fields["actor"] = f"cli:{getpass.getuser()}"
-    parts.audit.append(fields)
+    parts.store.audit.append(fields, parts.settings.audit_max_entries)
 
 
 def _account(parts, username: str) -> dict:
-    account = parts.officers.get(username)
+    account = parts.store.officers.get(username)
     if not account:
         raise SystemExit(f"lapor-gateway: no officer {username!r}")
     return account
@@ -86,7 +86,7 @@ def cmd_add(parts, args) -> int:
                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     if not account["agency"]:
         raise SystemExit("lapor-gateway: --agency must name the officer's agency")
-    if not parts.officers.create(account):
+    if not parts.store.officers.create(account):
         raise SystemExit(f"lapor-gateway: officer {args.username!r} exists already")
     _audit(parts, "officer_add", account, role=args.role)
     print(f"added {args.username} ({args.role}, {account['agency']})")
@@ -94,19 +94,19 @@ def cmd_add(parts, args) -> int:
 
 
 def cmd_list(parts, args) -> int:
-    for username in parts.officers.usernames():
-        account = parts.officers.get(username)
+    for username in parts.store.officers.usernames():
+        account = parts.store.officers.get(username)
         print(json.dumps({"username": username, "agency": account.get("agency", ""),
                           "role": account.get("role", ""), "disabled": account.get("disabled") == "1",
                           "totp": bool(account.get("totp_secret")),
-                          "locked": parts.officers.locked_for(username) > 0,
+                          "locked": parts.store.officers.locked_for(username) > 0,
                           "created_at": account.get("created_at", "")}, ensure_ascii=False))
     return 0
 
 
 def cmd_disable(parts, args) -> int:
     account = _account(parts, args.username)
-    parts.officers.update(args.username, {"disabled": "1"}, new_generation=True)
+    parts.store.officers.update(args.username, {"disabled": "1"}, new_generation=True)
     _audit(parts, "officer_disable", account)
     print(f"disabled {args.username}")
     return 0
@@ -114,9 +114,9 @@ def cmd_disable(parts, args) -> int:
 
 def cmd_reset_password(parts, args) -> int:
     account = _account(parts, args.username)
-    parts.officers.update(args.username, {"password": hash_password(read_password()), "disabled": "0"},
+    parts.store.officers.update(args.username, {"password": hash_password(read_password()), "disabled": "0"},
                           new_generation=True)
-    parts.officers.unlock(args.username)
+    parts.store.officers.unlock(args.username)
     _audit(parts, "officer_reset_password", account)
     print(f"new password set for {args.username}; its sessions ended")
     return 0
@@ -125,12 +125,12 @@ def cmd_reset_password(parts, args) -> int:
 def cmd_totp(parts, args) -> int:
     account = _account(parts, args.username)
     if args.state == "disable":
-        parts.officers.update(args.username, {"totp_secret": "", "totp_last": "0"}, new_generation=True)
+        parts.store.officers.update(args.username, {"totp_secret": "", "totp_last": "0"}, new_generation=True)
         _audit(parts, "officer_totp_disable", account)
         print(f"second factor off for {args.username}")
         return 0
     secret = pyotp.random_base32()
-    parts.officers.update(args.username, {"totp_secret": secret, "totp_last": "0"}, new_generation=True)
+    parts.store.officers.update(args.username, {"totp_secret": secret, "totp_last": "0"}, new_generation=True)
     _audit(parts, "officer_totp_enable", account)
     print("Add this to the officer's authenticator app now; it is not shown again:")
     print(pyotp.TOTP(secret).provisioning_uri(name=args.username, issuer_name=ISSUER))
@@ -139,7 +139,7 @@ def cmd_totp(parts, args) -> int:
 
 def cmd_audit(parts, args) -> int:
     start = int(args.since.timestamp() * 1000) if args.since else 0
-    rows = parts.audit.read(since_ms=start, limit=args.limit)
+    rows = parts.store.audit.read(since_ms=start, limit=args.limit)
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
     print(f"{len(rows)} audit entr{'y' if len(rows) == 1 else 'ies'}", file=sys.stderr)

@@ -8,13 +8,14 @@ the anonymous one is kept) and goes back to the officer page that asked for it.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from gateway.officers import blueprint
 from gateway.officers.audit import audit
-from gateway.officers.auth import check_csrf, check_login, officer_required
+from gateway.officers.auth import LOGGED_IN_AT, check_csrf, check_login, officer_required
 from gateway.officers.model import Officer
 
 log = logging.getLogger("lapor.officers")
@@ -55,6 +56,7 @@ def login():
         session.clear()
         login_user(officer)
         session.permanent = True
+        session[LOGGED_IN_AT] = time.time()
         audit("login", officer)
         log.info("officer login officer=%s", officer.pseudonym)
         return redirect(_next_page())

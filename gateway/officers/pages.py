@@ -48,7 +48,7 @@ def _details(raw: str) -> str:
 @officer_required("supervisor")
 def audit_page():
     agency = None if current_user.role == "admin" else current_user.agency
-    rows = _parts().audit.read(agency=agency, limit=AUDIT_ROWS, newest_first=True)
+    rows = _parts().store.audit.read(agency=agency, limit=AUDIT_ROWS, newest_first=True)
     for row in rows:
         row["when"] = time_text(row.get("at", ""))
         row["shown_details"] = _details(row.get("details", ""))

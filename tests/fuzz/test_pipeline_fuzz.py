@@ -1,7 +1,8 @@
 """The same mutated, properly signed provider payloads as test_adapter_fuzz.py, but through
 the whole gateway (Flask test client, intake, real Redis, the queue): never a 5xx (except
 a door's own 503 "not configured"), and every complaint the store holds afterwards
-validates against Complaint v1. This is where a crash in the core (the store, the queue,
+validates against Complaint v1, both the marshmallow schema and the published JSON Schema
+(``schemas/``, with the central consumer example's check). This is where a crash in the core (the store, the queue,
 the answer) would show, as the lone-surrogate 500 did. Fewer examples than the adapter
 tests: each one is a real request.
 """
@@ -12,6 +13,7 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
+from examples.central_consumer import contract_error, validators
 from normalizer.schema import ComplaintSchema, FollowUpEventSchema
 from tests.fuzz.profiles import fuzz, timeout_seconds
 from tests.fuzz.strategies import any_text, mutated
@@ -33,6 +35,7 @@ def assert_no_server_error(response) -> None:
 
 
 SCHEMAS = {"complaint": ComplaintSchema(), "event": FollowUpEventSchema()}
+PUBLISHED = validators()
 _checked: dict[str, set] = {}          # Redis URL -> ledger keys already validated
 
 
@@ -47,8 +50,9 @@ def assert_store_valid(parts) -> None:
         body = parts.store.complaint(key.decode()[len("lapor:c:"):])
         if body is None:
             continue
-        schema = SCHEMAS["event" if "event_id" in body else "complaint"]
-        assert not schema.validate(body), schema.validate(body)
+        kind = "event" if "event_id" in body else "complaint"
+        assert not SCHEMAS[kind].validate(body), SCHEMAS[kind].validate(body)
+        assert contract_error(PUBLISHED, kind, body) is None, contract_error(PUBLISHED, kind, body)
 
 
 @pytest.fixture(autouse=True)

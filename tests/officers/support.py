@@ -19,11 +19,11 @@ def csrf_of(html: str) -> str:
 
 def make_officer(parts, role: str, agency: str, username: str = "", password: str = PASSWORD,
                  **fields) -> dict:
-    """A stored account (``parts.officers.create``, as ``officers add`` does)."""
+    """A stored account (``parts.store.officers.create``, as ``officers add`` does)."""
     account = {"username": username or f"{role}-{secrets.token_hex(3)}", "agency": agency,
                "role": role, "password": hash_password(password), "created_at": "2026-11-29T00:00:00+00:00",
                **fields}
-    assert parts.officers.create(account)
+    assert parts.store.officers.create(account)
     return account
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from forwarder.store_audit import AuditRecords
 
 
 def test_the_stream_keeps_about_the_newest_max_entries(parts):
-    audit = AuditRecords(parts.store.redis, max_entries=1000)
-    pipe_ids = [audit.append({"action": "login", "actor": f"petugas-{n}", "agency": "X"}) for n in range(3000)]
+    audit = parts.store.audit
+    pipe_ids = [audit.append({"action": "login", "actor": f"petugas-{n}", "agency": "X"}, 1000)
+                for n in range(3000)]
     kept = audit.length()
     assert 1000 <= kept < 1200                       # trimmed by whole blocks, never below the bound
     rows = audit.read(limit=5000)
@@ -18,12 +18,12 @@ def test_the_stream_keeps_about_the_newest_max_entries(parts):
 
 
 def test_read_from_a_moment_and_for_one_agency(parts):
-    audit = parts.audit
-    audit.append({"action": "login", "actor": "a", "agency": "A"})
+    audit = parts.store.audit
+    audit.append({"action": "login", "actor": "a", "agency": "A"}, 1000)
     time.sleep(0.01)
     cut = int(time.time() * 1000)
-    audit.append({"action": "login", "actor": "b", "agency": "B"})
-    audit.append({"action": "logout", "actor": "a", "agency": "A"})
+    audit.append({"action": "login", "actor": "b", "agency": "B"}, 1000)
+    audit.append({"action": "logout", "actor": "a", "agency": "A"}, 1000)
     assert [r["actor"] for r in audit.read()] == ["a", "b", "a"]
     assert [r["action"] for r in audit.read(since_ms=cut)] == ["login", "logout"]
     assert [r["action"] for r in audit.read(agency="A")] == ["login", "logout"]

@@ -56,7 +56,7 @@ def test_login_a_wrong_password_the_lockout_and_logout(browser, live_gateway, pa
         check_page(browser, "officer-login-locked", size_name)
         browser.get(live_gateway.base + "/petugas/")
         assert "/petugas/login" in browser.current_url
-    failed = [row for row in parts.audit.read() if row["action"] in ("login_failed", "login_locked")]
+    failed = [row for row in parts.store.audit.read() if row["action"] in ("login_failed", "login_locked")]
     assert len(failed) == 2 * 7 and all(row["address"] == "127.0.0.1" for row in failed)
 
 

@@ -90,7 +90,7 @@ def test_add_from_the_prompt_then_log_in(environ, parts, app):
 def test_the_prompt_refuses_two_different_passwords(environ, parts):
     printed = _with_terminal(environ, "officers", "add", "budi", "--agency", "X", "--role", "petugas",
                              answers=[PASSWORD, PASSWORD + "x"])
-    assert "the two passwords differ" in printed and not parts.officers.get("budi")
+    assert "the two passwords differ" in printed and not parts.store.officers.get("budi")
 
 
 def test_accounts_from_stdin_list_disable_and_reset(run, parts, app):
@@ -127,7 +127,7 @@ def test_accounts_from_stdin_list_disable_and_reset(run, parts, app):
     assert login(app.test_client(), "sri.supervisor", PASSWORD).status_code == 401
     assert login(app.test_client(), "sri.supervisor", new_password).status_code == 302
 
-    actions = [(row["action"], row["agency"], row["address"]) for row in parts.audit.read()
+    actions = [(row["action"], row["agency"], row["address"]) for row in parts.store.audit.read()
                if row["actor"].startswith("cli:")]
     assert actions == [("officer_add", "Dinas Kesehatan", "cli"), ("officer_disable", "Dinas Kesehatan", "cli"),
                        ("officer_reset_password", "Dinas Kesehatan", "cli")]

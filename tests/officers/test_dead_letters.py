@@ -41,7 +41,7 @@ def test_replaying_one_delivers_it_and_is_audited(officer_client, parts, receive
     assert [row["tracking_number"] for row in dead.list_dead(parts)] == [second]
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "1 pesan dikirim ulang." in page and first not in page
-    [entry] = [row for row in parts.audit.read() if row["action"] == "dead_replay"]
+    [entry] = [row for row in parts.store.audit.read() if row["action"] == "dead_replay"]
     assert entry["actor"] == client.officer["username"] and entry["address"] == "127.0.0.1"
     assert json.loads(entry["details"]) == {"all": False, "count": 1, "ids": [cid]}
 
@@ -53,7 +53,7 @@ def test_replaying_all_delivers_every_one(officer_client, parts, dead_letters):
     assert answer.headers["Location"].endswith("replayed=3")
     wait_for(lambda: all(_delivered(parts, number) for number in numbers), message="all delivered")
     assert dead.list_dead(parts) == []
-    [entry] = [row for row in parts.audit.read() if row["action"] == "dead_replay"]
+    [entry] = [row for row in parts.store.audit.read() if row["action"] == "dead_replay"]
     assert json.loads(entry["details"])["count"] == 3
 
 
@@ -64,7 +64,7 @@ def test_a_replay_without_the_token_or_of_an_unknown_id_changes_nothing(officer_
     assert client.post("/petugas/dead/replay", data={"all": "1", "csrf_token": "forged"}).status_code == 400
     assert client.post("/petugas/dead/replay", data={"csrf_token": token(client), "id": "nope"}).status_code == 404
     assert [row["tracking_number"] for row in dead.list_dead(parts)] == [number]
-    assert not [row for row in parts.audit.read() if row["action"] == "dead_replay"]
+    assert not [row for row in parts.store.audit.read() if row["action"] == "dead_replay"]
 
 
 def test_age_reads_hours_minutes_and_days():

@@ -13,12 +13,12 @@ from tests.officers.support import PASSWORD, csrf_of, login, make_officer
 
 
 def _audit(parts, action):
-    return [row for row in parts.audit.read() if row["action"] == action]
+    return [row for row in parts.store.audit.read() if row["action"] == action]
 
 
 def test_the_password_is_stored_as_an_argon2id_hash_only(parts):
     account = make_officer(parts, "admin", "KemenPANRB")
-    stored = parts.officers.get(account["username"])
+    stored = parts.store.officers.get(account["username"])
     assert stored["password"].startswith("$argon2id$") and PASSWORD not in json.dumps(stored)
 
 
@@ -43,7 +43,7 @@ def test_every_refusal_reads_the_same_and_is_audited_with_its_address(app, parts
     elif case == "unknown user":
         username = "tidak-ada"
     elif case == "disabled":
-        parts.officers.update(username, {"disabled": "1"}, new_generation=True)
+        parts.store.officers.update(username, {"disabled": "1"}, new_generation=True)
     else:
         username = "Robert'); DROP"
     client = app.test_client()
@@ -66,12 +66,12 @@ def test_five_failures_lock_the_account_for_fifteen_minutes_even_with_the_right_
     assert right.status_code == 429 and "dikunci" in right.get_data(as_text=True)
     assert "15 menit" in right.get_data(as_text=True)
     assert client.get("/petugas/").status_code == 302
-    ttl = parts.officers.redis.pttl(keys.login_lock(account["username"])) / 60000
+    ttl = parts.store.officers.redis.pttl(keys.login_lock(account["username"])) / 60000
     assert 14.9 < ttl <= 15
     assert len(_audit(parts, "login_failed")) == 4
     locked = _audit(parts, "login_locked")
     assert len(locked) == 2 and all(e["address"] == "127.0.0.1" for e in locked)
-    parts.officers.unlock(account["username"])        # what `officers reset-password` does
+    parts.store.officers.unlock(account["username"])        # what `officers reset-password` does
     assert login(client, account["username"], PASSWORD).status_code == 302
 
 
@@ -90,7 +90,7 @@ def test_the_lockout_follows_its_settings(environ, parts):
                                         "LAPOR_LOGIN_LOCKOUT_MINUTES": "3"}))
     client = create_app(parts=strict).test_client()
     assert [login(client, "budi", "salah-000000").status_code for _ in range(2)] == [401, 429]
-    assert 2.9 < strict.officers.redis.pttl(keys.login_lock("budi")) / 60000 <= 3
+    assert 2.9 < strict.store.officers.redis.pttl(keys.login_lock("budi")) / 60000 <= 3
     strict.publisher.close()
 
 
@@ -140,7 +140,7 @@ def test_disabling_or_resetting_an_account_ends_its_sessions(officer_client, par
     client = officer_client("supervisor", "KemenPANRB")
     assert client.get("/petugas/").status_code == 200
     fields = {"disabled": "1"} if change == "disable" else {}
-    parts.officers.update(client.officer["username"], fields, new_generation=True)
+    parts.store.officers.update(client.officer["username"], fields, new_generation=True)
     assert client.get("/petugas/").status_code == 302
 
 
@@ -199,3 +199,15 @@ def test_login_attempts_are_limited_per_address(environ, parts):
     assert [login(client, f"orang-{n}", "salah-000000").status_code for n in range(4)] == [401] * 4
     limited.publisher.close()
     exempt.publisher.close()
+
+
+def test_a_login_ends_after_the_session_hours_whatever_the_activity(officer_client):
+    from gateway.officers.auth import LOGGED_IN_AT
+
+    client = officer_client("petugas", "KemenPANRB")
+    with client.session_transaction() as session:
+        session[LOGGED_IN_AT] -= 8 * 3600 - 60           # logged in 7 h 59 min ago
+    assert client.get("/petugas/").status_code == 200
+    with client.session_transaction() as session:
+        session[LOGGED_IN_AT] -= 120                     # 8 h 1 min ago
+    assert client.get("/petugas/").status_code == 302

@@ -90,7 +90,7 @@ def test_an_anonymous_entry_keeps_no_identity_and_is_audited(officer_client, par
     assert complaint["privacy"]["anonymous"] is True
     assert "Budi" not in json.dumps(complaint) and "3456" not in json.dumps(complaint)
     assert complaint["meta"]["source"] == "kotak_pengaduan"      # not keyed: it says nothing of the reporter
-    [entry] = [row for row in parts.audit.read() if row["action"] == "manual_entry"]
+    [entry] = [row for row in parts.store.audit.read() if row["action"] == "manual_entry"]
     assert entry["actor"] == client.officer["username"] and entry["agency"] == "KemenPANRB"
     details = json.loads(entry["details"])
     assert details["tracking"] == number and details["door"] == "manual-kemenpanrb"
@@ -111,7 +111,7 @@ def test_mistakes_keep_what_was_typed_and_say_what_is_wrong(officer_client, part
     assert 'value="Lampu jalan mati"' in page and f'value="{future}"' in page
     assert 'value="bukan kontak"' in page and ">pendek</textarea>" in page
     assert 'aria-invalid="true"' in page
-    assert parts.audit.read() and not [r for r in parts.audit.read() if r["action"] == "manual_entry"]
+    assert parts.store.audit.read() and not [r for r in parts.store.audit.read() if r["action"] == "manual_entry"]
 
 
 def test_a_day_received_that_is_not_a_date_or_too_old_is_refused(officer_client):
@@ -127,7 +127,7 @@ def test_a_double_submit_gives_one_tracking_number(officer_client, parts):
     fields = _fields(client)
     first, again = _post(client, fields), _post(client, fields)
     assert first.headers["Location"] == again.headers["Location"]
-    entries = [json.loads(row["details"]) for row in parts.audit.read() if row["action"] == "manual_entry"]
+    entries = [json.loads(row["details"]) for row in parts.store.audit.read() if row["action"] == "manual_entry"]
     assert [entry["duplicate"] for entry in entries] == [False, True]
 
 

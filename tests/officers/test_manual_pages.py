@@ -70,7 +70,7 @@ def test_the_complaint_page_follows_the_forwarding_state(officer_client, parts, 
     wait_for(lambda: parts.store.ledger(cid).get("state") == "delivered", timeout=15, message="delivered")
     page = supervisor.get(f"/petugas/laporan/{number}").get_data(as_text=True)
     assert 'data-state="delivered"' in page and "Terkirim ke LAPOR!" in page
-    views = [row for row in parts.audit.read() if row["action"] == "complaint_view"]
+    views = [row for row in parts.store.audit.read() if row["action"] == "complaint_view"]
     assert len(views) == 2 and all(number in row["details"] for row in views)
 
 

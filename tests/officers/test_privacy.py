@@ -76,7 +76,7 @@ def test_no_officer_page_and_no_audit_entry_shows_a_private_reporter(officer_cli
     assert "Kirim ulang semua (3)" in seen                 # the dead letters are on the page
     admin.post("/petugas/dead/replay", data={"csrf_token": token(admin), "all": "1"})
     seen += _pages(admin, numbers)
-    stream = "\n".join(str(row) for row in parts.audit.read())
+    stream = "\n".join(str(row) for row in parts.store.audit.read())
     assert "dead_replay" in stream
     for needle in _needles():
         assert needle not in seen, needle

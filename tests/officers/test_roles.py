@@ -93,5 +93,5 @@ def test_another_agencys_supervisor_sees_and_replays_none_of_its_records(officer
 
 def test_a_forged_role_in_the_store_is_not_a_role(officer_client, parts):
     client = officer_client("petugas", "KemenPANRB")
-    parts.officers.update(client.officer["username"], {"role": "raja"})
+    parts.store.officers.update(client.officer["username"], {"role": "raja"})
     assert client.get("/petugas/").status_code == 403

@@ -42,16 +42,21 @@ def _name(requirement: str) -> str:
     return re.split(r"[\s<>=!~\[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-").replace(".", "-")
 
 
-def test_the_lock_pins_every_dependency_within_its_range():
-    from packaging.requirements import Requirement
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+def _pins() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith((" ", "#")):
             name, version = line.split("==")
             pins[_name(name)] = version.strip()
+    return pins
+
+
+def test_the_lock_pins_every_dependency_within_its_range():
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pins = _pins()
     for text in wanted:
         requirement = Requirement(text)
         pinned = pins.get(_name(requirement.name))
@@ -59,7 +64,31 @@ def test_the_lock_pins_every_dependency_within_its_range():
         assert requirement.specifier.contains(pinned, prereleases=True), (text, pinned)
 
 
-def test_both_installs_take_the_lock():
+def test_every_install_takes_the_lock():
+    """Both installs of the gateway, and the test install of the example channel package."""
     setup = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
     installs = [line for line in setup.splitlines() if "pip install" in line and " -e " in line]
-    assert len(installs) == 2 and all("-c requirements.lock" in line for line in installs)
+    assert len(installs) == 3 and all("-c requirements.lock" in line for line in installs)
+    assert installs[1].endswith("-e examples/lapor-channel-example")
+
+
+def test_the_example_channel_package_builds_quietly_on_locked_dependencies(tmp_path):
+    """examples/lapor-channel-example: its own pyproject builds without a warning, and
+    everything it needs beside the gateway is pinned in the gateway's lock."""
+    from packaging.requirements import Requirement
+
+    folder = ROOT / "examples" / "lapor-channel-example"
+    build = ("import sys\nfrom setuptools import build_meta\n"
+             "print('built', build_meta.build_editable(sys.argv[1]))")
+    result = subprocess.run([sys.executable, "-c", build, str(tmp_path)], cwd=folder,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "built lapor_channel_example-" in result.stdout, result.stderr[-3000:]
+    assert "arning" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
+    project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = _pins()
+    for text in [*project["dependencies"], *project["optional-dependencies"]["test"]]:
+        requirement = Requirement(text)
+        if requirement.name == "lapor-gateway":
+            continue
+        pinned = pins.get(_name(requirement.name))
+        assert pinned and requirement.specifier.contains(pinned), (text, pinned)
