@@ -46,7 +46,7 @@ def test_the_receipt_says_how_to_follow_and_nothing_the_reporter_said(officer_cl
     assert f'<p class="number" id="tracking-number">{_shown(number)}</p>' in page
     assert f'<dd id="receipt-received">{received.strftime("%d-%m-%Y")}</dd>' in page
     assert f'<dd id="receipt-due">{due[8:10]}-{due[5:7]}-{due[:4]}</dd>' in page
-    assert f"kirim CEK {number} ke 1708" in page and f"kirim CEK {number} ke WhatsApp LAPOR!" in page
+    assert f"kirim CEK {number} ke 1708" in page and f"kirim CEK {number} ke nomor WhatsApp LAPOR!" in page
     assert f"/lapor/cek?nomor={number}" in page
     assert "@media print" in client.get("/lapor/static/style.css").get_data(as_text=True)
     for private in ("Sri Wahyuni", "9988", "Saluran tersumbat", "Kenanga", "surat.pdf"):
