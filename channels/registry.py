@@ -31,6 +31,7 @@ ALIASES = {
     "twilio": "channels.twilio.adapter:TwilioAdapter",
     "twitter": "channels.twitter.adapter:TwitterAdapter",
     "manual": "channels.manual.adapter:ManualAdapter",
+    "email": "channels.email.adapter:EmailAdapter",
 }
 
 

@@ -1,14 +1,11 @@
 """Settings: everything the gateway reads from the environment, validated in one place.
 
-Every setting is an environment variable with the prefix ``LAPOR_`` and a typed field of
-``Settings`` (``LAPOR_MAX_ATTEMPTS`` is ``max_attempts``). ``load_settings()`` reads and
-checks them all and raises ``SettingsError`` with one line that names the first bad one;
-nothing here connects to anything, and nothing is read at import time.
-
-What each setting means and its default: the README's "Settings" table, which
-``tests/project/test_settings_table.py`` keeps equal to the fields (names and defaults).
-Door credentials and options are not fields: each door names its own ``LAPOR_`` variables in
-the doors file, and ``door_variables`` holds the ``LAPOR_`` variables that are not settings.
+Every setting is an environment variable ``LAPOR_`` + a typed field of ``Settings``
+(``LAPOR_MAX_ATTEMPTS`` is ``max_attempts``). ``load_settings()`` checks them all and raises
+``SettingsError`` with one line naming the first bad one; nothing connects, nothing is read
+at import time. Meanings and defaults: the README's "Settings" table (kept equal to the
+fields by ``tests/project/test_settings_table.py``). Door credentials and options are not
+fields: ``door_variables`` holds the ``LAPOR_`` variables each door names in the doors file.
 """
 from __future__ import annotations
 
@@ -72,6 +69,8 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
     quorum_queues: bool = False
     central_events_url: str = ""                 # empty: <central_url>/events
     log_level: str = "INFO"
+    smtp_port: int = 0
+    smtp_relay_url: str = ""                     # smtp(s)://user:pass@host:port: a credential
     # Every LAPOR_ variable that is not a setting, by its full name: the doors' credentials
     # and options, which each door names in the doors file (config.doors reads them).
     door_variables: dict[str, str] = field(default_factory=dict)
@@ -155,26 +154,25 @@ _NUMBERS = {  # field name -> (type, minimum)
     "max_age_hours": (float, 0.01),
     "central_timeout": (float, 0.1),
     "max_body_bytes": (int, 1024),
-    "max_attachments": (int, 0),
-    "max_attachment_bytes": (int, 1),
+    "max_attachments": (int, 0), "max_attachment_bytes": (int, 1),          # one README row each pair
     "max_text_chars": (int, 160),
     "followup_minutes": (int, 0),
     "retention_days": (int, 0),
-    "retry_base_seconds": (float, 0.001),
-    "retry_cap_seconds": (float, 0.001),
+    "retry_base_seconds": (float, 0.001), "retry_cap_seconds": (float, 0.001),
     "reconcile_after_seconds": (float, 0.1),
     "forward_concurrency": (int, 1),
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
     **OFFICER_NUMBERS,
+    "smtp_port": (int, 0),   # 0: no SMTP server
 }
 _RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate_limit_login")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
 _OTHERS = ("broker_url", "redis_url", "central_url", "central_secret", "secret_key", "data_dir",
-           "public_base_url", "doors_file", "central_public_key", "mode", "accept_signature_v1",
-           "metrics_token", "rate_limit_exempt", "quorum_queues", "central_events_url", "log_level")
+           "public_base_url", "doors_file", "central_public_key", "mode", "accept_signature_v1", "metrics_token",
+           "rate_limit_exempt", "quorum_queues", "central_events_url", "log_level", "smtp_relay_url")
 
 
 def setting_names() -> tuple[str, ...]:
@@ -218,6 +216,9 @@ def _addresses(get) -> dict:
     for key in ("central_url", "public_base_url", "central_events_url"):
         if values[key]:
             _url("LAPOR_" + key.upper(), values[key], ("http", "https"), False)
+    values["smtp_relay_url"] = relay = get("SMTP_RELAY_URL")    # never echoed: a password
+    if relay and urlparse(relay).scheme not in ("smtp", "smtps"):
+        raise SettingsError("LAPOR_SMTP_RELAY_URL: expected smtp:// (STARTTLS) or smtps://")
     if values["central_url"] and not values["central_secret"]:
         raise SettingsError("LAPOR_CENTRAL_SECRET: required when LAPOR_CENTRAL_URL is set")
     if values["doors_file"] and not Path(values["doors_file"]).is_file():

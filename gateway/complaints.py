@@ -72,7 +72,29 @@ class ComplaintService:
                                                                str(message.meta["edit_of"])))
             if original:
                 return self.add_event(message, parsed, "edit", original, "", lang)
+        parent = self._thread_parent(message)
+        if parent:
+            return self.add_event(message, parsed, "followup", parent,
+                                  self._open_key(message, reporter_handle(message)), lang)
         return self.new_complaint(message, parsed, lang)
+
+    def _thread_parent(self, message: InboundMessage) -> tuple[str, str] | None:
+        """The complaint a reply names (an e-mail's In-Reply-To/References, a tracking number
+        in its subject), only when it is this reporter's: anyone can write a number or an id."""
+        handle = reporter_handle(message)
+        if not handle or not (message.thread_refs or message.names_tracking):
+            return None
+        found = [self.store.find_duplicate(self.dedup_id(message.door_id, ref))
+                 for ref in message.thread_refs]
+        owner = self.store.tracking_owner(message.names_tracking) if message.names_tracking else None
+        candidates = [item for item in found if item]
+        candidates += [(owner, message.names_tracking)] if owner else []
+        mine = self._pseudonym(message, handle)
+        for cid, number in candidates:
+            reporter = (self.store.complaint(cid) or {}).get("reporter") or {}
+            if reporter.get("pseudonym") == mine:
+                return cid, number
+        return None
 
     def new_complaint(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         """A new complaint, unless the store finds it a duplicate or a follow-up."""

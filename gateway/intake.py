@@ -13,9 +13,11 @@ accept loop, the spool and its drainer), ``gateway.flood`` (the flood meter),
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from channels.base import Rejected, WebRequest, WebResponse
 from normalizer.values import InboundMessage, Outcome
+from forwarder import attachments
 from forwarder.delivery import ReplyTracker
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
@@ -56,8 +58,13 @@ class Intake:
         outcomes = [self.receive(adapter, message) for message in adapter.parse(request)]
         return adapter.respond(outcomes)
 
-    def receive(self, adapter, message: InboundMessage) -> Outcome:
-        """Take one message and, unless the adapter answers inline, queue the reply."""
+    def receive(self, adapter, message: InboundMessage, uploads=()) -> Outcome:
+        """Take one message and, unless the adapter answers inline, queue the reply.
+        ``uploads``: files that came whole with the message (an e-mail's attachments,
+        already within the limits), stored first so the complaint never names a missing file."""
+        if uploads:
+            message = replace(message, attachments=message.attachments
+                              + attachments.save_all(self.settings.data_dir, uploads))
         outcome = self.take(message)
         if not adapter.replies_inline and outcome.reply_text:
             self.reply(adapter.door, message, outcome)

@@ -43,7 +43,7 @@ def build_parts(settings: Settings) -> Parts:
 
 # Libraries that log request URLs, parameters or bodies (phone numbers, chat ids) at
 # INFO/DEBUG: only their warnings may reach our logs, whatever LAPOR_LOG_LEVEL says.
-CHATTY_LIBRARIES = ("urllib3", "requests", "twilio", "tweepy", "telegram", "httpx", "httpcore",
+CHATTY_LIBRARIES = ("urllib3", "requests", "twilio", "tweepy", "telegram", "httpx", "httpcore", "mail.log",
                     "kombu", "amqp", "werkzeug", "oauthlib", "requests_oauthlib")
 
 

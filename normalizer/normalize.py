@@ -33,7 +33,7 @@ WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta
 # the complaint came in) and ``entered_by`` (the officer's keyed pseudonym) among them
 TRANSPORT_META = frozenset({"smsc", "coding", "charset", "transport", "segments", "message_type",
                             "type", "phone_number_id", "voice", "forwarded", "via", "mode", "lang",
-                            "source", "entered_by"})
+                            "source", "entered_by", "authentication", "attachments_dropped"})
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,9 @@ class InboundMessage:
     body_fingerprint: str = ""     # keyed hash of the body when provider_message_id is chosen
                                    # by the client: the same id with another body is refused
     meta: dict = field(default_factory=dict)   # provider facts worth keeping (smsc, coding)
+    thread_refs: tuple[str, ...] = ()   # provider ids this message answers (e-mail In-Reply-To,
+                                        # References): it joins the complaint one of them made
+    names_tracking: str = ""            # a tracking number it names (an e-mail subject): joins it
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: installs the Debian packages the tests start for
-# real (redis-server, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver) when
-# missing, then the Python packages.
+# real (redis-server, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver,
+# dovecot-imapd) when missing, then the Python packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -11,6 +11,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)               # browser tests (tests/browser/fixtures.py)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+[ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)   # the e-mail door's IMAP tests
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

@@ -44,16 +44,23 @@ def _kind(content_type: str) -> str:
     return major if major in ("image", "audio", "video") else "document"
 
 
+def _count(value) -> int | None:
+    """A size or dimension as Telegram sends it (a non-negative integer), else None: the
+    library's ``de_json`` keeps whatever type the JSON had."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def attachments_of(message) -> tuple[Attachment, ...]:
     """The files of one Telegram message, as Attachments naming the Bot API file_id."""
     if message.photo:
-        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        return (Attachment("image", "image/jpeg", largest.file_size, largest.file_id),)
+        largest = max(message.photo, key=lambda p: ((_count(p.width) or 0) * (_count(p.height) or 0),
+                                                    _count(p.file_size) or 0))
+        return (Attachment("image", "image/jpeg", _count(largest.file_size), largest.file_id),)
     found = []
     if message.document:          # also set for animations (GIF as MP4)
         item = message.document
         content_type = item.mime_type or "application/octet-stream"
-        found.append(Attachment(_kind(content_type), content_type, item.file_size, item.file_id,
+        found.append(Attachment(_kind(content_type), content_type, _count(item.file_size), item.file_id,
                                 item.file_name or ""))
     for item, kind, default in ((message.voice, "audio", "audio/ogg"),
                                 (message.audio, "audio", "audio/mpeg"),
@@ -61,7 +68,7 @@ def attachments_of(message) -> tuple[Attachment, ...]:
                                 (message.video_note, "video", "video/mp4")):
         if item:
             found.append(Attachment(kind, getattr(item, "mime_type", None) or default,
-                                    item.file_size, item.file_id,
+                                    _count(item.file_size), item.file_id,
                                     getattr(item, "file_name", None) or ""))
     return tuple(found)
 

@@ -145,7 +145,7 @@ def live_gateway(environ):
         running.stop()
 
 
-def click_and_load(driver, element, timeout: float = 15) -> None:
+def click_and_load(driver, element, timeout: float = 60) -> None:
     """Click ``element`` (a submit button, a link) and wait for the next page to be loaded."""
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait

@@ -99,6 +99,24 @@ def test_largest_photo_whatever_the_order():
         assert (photo.provider_ref, photo.size) == ("AgACAgUAAxkBAAIBZWdDq1-y1280", 128544)
 
 
+@pytest.mark.parametrize("bad", [[], "48213", -1, True, {"n": 1}, 1.5])
+def test_a_size_or_dimension_of_the_wrong_type_is_no_size(bad):
+    """python-telegram-bot's de_json keeps the JSON's types: a size the schema refuses (a
+    list, a text, a negative number) is carried as no size, and never breaks the choice of
+    the largest photo (found by the adapter fuzz: ``file_size: []``)."""
+    body = CASES["photo_caption"]["request"]["body"]
+    photos = [{**size, "file_size": bad, "width": bad} for size in body["message"]["photo"]]
+    update = Update.de_json({**body, "message": {**body["message"], "photo": photos}}, None)
+    [photo] = attachments_of(update.message)
+    assert photo.size is None
+    document = {"file_id": "BQACAgUAAxkBAAIBaGdDq2", "file_unique_id": "u1", "file_size": bad,
+                "mime_type": "application/pdf", "file_name": "surat.pdf"}
+    update = Update.de_json({**body, "message": {**body["message"], "photo": None,
+                                                 "document": document}}, None)
+    [attached] = attachments_of(update.message)
+    assert attached.size is None and attached.provider_ref == "BQACAgUAAxkBAAIBaGdDq2"
+
+
 @pytest.mark.parametrize("text,want", [
     ("/start", ("BANTUAN", False)), ("/help", ("BANTUAN", False)), ("/bantuan", ("BANTUAN", False)),
     ("/HELP@LaporTestBot", ("BANTUAN", False)), ("/status 2741-0935-882", ("CEK 27410935882", False)),

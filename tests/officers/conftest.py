@@ -79,7 +79,7 @@ def dead_letters(parts, receiver, forwarder):
         receiver.default = (400, {}, b'{"error": "schema"}')
         before = len(dead.list_dead(parts))
         numbers = [parts.intake.take(message).tracking_number for message in messages]
-        wait_for(lambda: len(dead.list_dead(parts)) == before + len(messages), timeout=20,
+        wait_for(lambda: len(dead.list_dead(parts)) == before + len(messages), timeout=60,
                  message="dead letters")
         receiver.default = (200, {}, b'{"ok": true}')
         return numbers

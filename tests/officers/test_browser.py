@@ -82,12 +82,12 @@ def test_a_supervisor_replays_dead_letters_and_finds_it_in_the_audit(browser, li
         assert len(browser.find_elements(By.CSS_SELECTOR, "#dead-letters .record")) == 2
         check_page(browser, "officer-dead-replayed", size_name)
         wait_for(lambda: (parts.store.status(numbers[0]) or {}).get("status") == "diteruskan",
-                 message="the replayed complaint delivered")
+                 timeout=60, message="the replayed complaint delivered")
 
         click_and_load(browser, browser.find_element(By.CSS_SELECTOR, ".replay-all button"))
         assert browser.find_element(By.ID, "dead-replayed").text == "2 pesan dikirim ulang."
         assert browser.find_elements(By.ID, "dead-empty")
-        wait_for(lambda: dead.list_dead(parts) == [], message="no dead letters left")
+        wait_for(lambda: dead.list_dead(parts) == [], timeout=60, message="no dead letters left")
 
         click_and_load(browser, browser.find_element(By.LINK_TEXT, "Log audit"))
         entries = browser.find_elements(By.CSS_SELECTOR, "#audit-entries .record")

@@ -37,7 +37,7 @@ def test_replaying_one_delivers_it_and_is_audited(officer_client, parts, receive
     cid = parts.store.tracking_owner(first)
     answer = client.post("/petugas/dead/replay", data={"csrf_token": token(client, "/petugas/dead"), "id": cid})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/petugas/dead?replayed=1")
-    wait_for(lambda: _delivered(parts, first), message="the replayed complaint delivered")
+    wait_for(lambda: _delivered(parts, first), timeout=60, message="the replayed complaint delivered")
     assert [row["tracking_number"] for row in dead.list_dead(parts)] == [second]
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "1 pesan dikirim ulang." in page and first not in page
@@ -51,7 +51,7 @@ def test_replaying_all_delivers_every_one(officer_client, parts, dead_letters):
     client = officer_client("admin", "KemenPANRB")
     answer = client.post("/petugas/dead/replay", data={"csrf_token": token(client), "all": "1"})
     assert answer.headers["Location"].endswith("replayed=3")
-    wait_for(lambda: all(_delivered(parts, number) for number in numbers), message="all delivered")
+    wait_for(lambda: all(_delivered(parts, number) for number in numbers), timeout=60, message="all delivered")
     assert dead.list_dead(parts) == []
     [entry] = [row for row in parts.store.audit.read() if row["action"] == "dead_replay"]
     assert json.loads(entry["details"])["count"] == 3
@@ -88,4 +88,4 @@ def test_the_page_shows_the_first_ones_and_replay_all_takes_every_one(officer_cl
     assert page.count('class="record"') == 2 and "Hanya 2 yang pertama ditampilkan" in page
     answer = client.post("/petugas/dead/replay", data={"csrf_token": token(client), "all": "1"})
     assert answer.headers["Location"].endswith("replayed=3")
-    wait_for(lambda: all(_delivered(parts, number) for number in numbers), message="all delivered")
+    wait_for(lambda: all(_delivered(parts, number) for number in numbers), timeout=60, message="all delivered")

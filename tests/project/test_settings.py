@@ -86,7 +86,7 @@ MALFORMED = {
     "LAPOR_RATE_LIMIT_IP": "lots", "LAPOR_RATE_LIMIT_SENDER": "lots", "LAPOR_RATE_LIMIT_LOOKUP": "lots",
     "LAPOR_RATE_LIMIT_LOGIN": "lots",
     "LAPOR_RATE_LIMIT_EXEMPT": "10.0.0.0/8, the office", "LAPOR_LOG_LEVEL": "LOUD",
-    "LAPOR_PROXY_HOPS": "x",
+    "LAPOR_PROXY_HOPS": "x", "LAPOR_SMTP_RELAY_URL": "http://user:pass@relay.example:587",
 }
 ANY_TEXT = {"LAPOR_CENTRAL_SECRET", "LAPOR_DATA_DIR"}   # any value is a valid one
 

@@ -1,0 +1,1 @@
+"""The e-mail door's tests (channels/email): SMTP, IMAP, replies, parsing, commands."""
