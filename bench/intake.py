@@ -14,6 +14,13 @@ wrk at 16 connections:
 * ``kannel``      GET /in/sms-1708 with Kannel's get-url parameters, a new message id each
 * ``web-form``    POST /lapor, form-encoded with a CSRF token and a new submission id each
 * ``json-api``    POST /api/v1/complaints with a new Idempotency-Key each
+* ``webhook``     POST /in/bench-webhook, an agency app's JSON report mapped by JSON Pointers,
+                  signed as Standard Webhooks says (``standardwebhooks``), a new webhook-id
+                  each; wrk's Lua has no HMAC, so the signed requests are made here before
+                  each round (fresh timestamps, within the 5-minute tolerance) and used in
+                  order (``WEBHOOK_PER_SECOND`` per second of load; past them, duplicates)
+* ``json-api-key`` the same with ``Authorization: Bearer <agency API key>`` (a key made
+                  with ``lapor-gateway keys create`` first): the key's look-up on top
 
 Both servers run side by side and the doors are loaded in interleaved rounds (default 3),
 so a slow spell of a shared machine hits every door alike; the figures are medians, with
@@ -24,6 +31,7 @@ Figures only: nothing is asserted. The goal (DESIGN.md): >= 0.6x bare, p99 < 25 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -74,6 +82,60 @@ request = function()
 end
 setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
 """
+WEBHOOK_SECRET = "whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQtMzItYnl0ZXMhIQ=="
+WEBHOOK_PER_SECOND = 4000
+WEBHOOK_DOORS = {"extends": "defaults", "doors": [
+    {"id": "bench-webhook", "channel": "webhook", "agency": "Pemprov Jawa Barat",
+     "credentials": {"secret": "LAPOR_BENCH_WEBHOOK_SECRET"},
+     "options": {"mapping": {"text": "/laporan/isi", "sender": "/pelapor/hp", "message_id": "/id",
+                             "classification": "/jenis", "location_text": "/lokasi/alamat"}}}]}
+
+
+def webhook_lua(seconds: float, threads: int = 2) -> str:
+    """wrk requests for the webhook door, signed now: a new report (and webhook-id) each.
+    Only the signatures are made here (LuaJIT allows 65,536 constants per function, so
+    they are listed in chunks, one function each); wrk's threads take every ``threads``-th."""
+    from datetime import datetime, timezone
+
+    from standardwebhooks import Webhook
+
+    signer, now = Webhook(WEBHOOK_SECRET), datetime.now(timezone.utc)
+    stamp, prefix = str(int(now.timestamp())), os.urandom(4).hex()
+    head, _, tail = json.dumps({"id": f"SW-{prefix}-@N@", "jenis": "pengaduan",
+                                "laporan": {"isi": "Jalan berlubang di depan pasar Minggu"},
+                                "pelapor": {"hp": "081234567890"},
+                                "lokasi": {"alamat": "Bandung"}}).partition("@N@")
+    signatures = [signer.sign(f"msg_{prefix}_{n}", now, f"{head}{n}{tail}")
+                  for n in range(int(WEBHOOK_PER_SECOND * seconds))]
+    chunks = "\n".join(
+        ";(function() local t = {" + ",".join(f'"{sig}"' for sig in signatures[at:at + 10000])
+        + "} for i = 1, #t do sigs[#sigs + 1] = t[i] end end)()"
+        for at in range(0, len(signatures), 10000))
+    return f"""sigs = {{}}
+{chunks}
+local started = 0
+setup = function(thread) thread:set("offset", started); started = started + 1 end
+counter = 0
+request = function()
+  local n = (offset + {threads} * counter) % #sigs
+  counter = counter + 1
+  return wrk.format("POST", "/in/bench-webhook", {{["webhook-id"] = "msg_{prefix}_" .. n,
+    ["webhook-timestamp"] = "{stamp}", ["webhook-signature"] = sigs[n + 1],
+    ["Content-Type"] = "application/json"}}, [==[{head}]==] .. n .. [==[{tail}]==])
+end
+"""
+
+
+API_KEY_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/api/v1/complaints", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer %(key)s", ["Idempotency-Key"] = id_prefix .. "-" .. counter},
+    '{"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu", "contact": "081234567890"}')
+end
+setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
+"""
 BARE_APP = '''
 import os
 
@@ -115,6 +177,13 @@ def serve(command: list[str], env: dict, port: int, cwd: str) -> subprocess.Pope
     return process
 
 
+def agency_key(env: dict) -> str:
+    """A key made the way an operator makes one (``lapor-gateway keys create``)."""
+    script = str(Path(sys.executable).with_name("lapor-gateway"))
+    return subprocess.run([script, "keys", "create", "--agency", "Dinas Bench"], env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def load(port: int, lua: str, seconds: float, connections: int, workdir: Path, name: str) -> dict:
     script = workdir / f"{name}.lua"
     script.write_text(lua)
@@ -151,8 +220,10 @@ def main() -> None:
                LAPOR_DOOR_SMS_1708_SECRET=SECRET, LAPOR_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
                # one client address and one contact send everything here: the citizen-facing
                # rate limits would answer 429 (they cost two Redis counters a submission)
-               LAPOR_RATE_LIMIT_IP="off", LAPOR_RATE_LIMIT_SENDER="off")
+               LAPOR_RATE_LIMIT_IP="off", LAPOR_RATE_LIMIT_SENDER="off",
+               LAPOR_DOORS_FILE=str(workdir / "doors.json"), LAPOR_BENCH_WEBHOOK_SECRET=WEBHOOK_SECRET)
     (workdir / "bare_app.py").write_text(BARE_APP)
+    (workdir / "doors.json").write_text(json.dumps(WEBHOOK_DOORS))
     rounds: dict[str, list[dict]] = {}
     try:
         bare_port, gateway_port = free_port(), free_port()
@@ -169,12 +240,15 @@ def main() -> None:
                      ("lpush", bare_port, 'wrk.path = "/lpush"'),
                      ("kannel", gateway_port, KANNEL_LUA % {"secret": SECRET}),
                      ("web-form", gateway_port, FORM_LUA % {"token": token, "cookie": cookie}),
-                     ("json-api", gateway_port, API_LUA))
+                     ("json-api", gateway_port, API_LUA),
+                     ("webhook", gateway_port, lambda: webhook_lua(args.seconds)),
+                     ("json-api-key", gateway_port, API_KEY_LUA % {"key": agency_key(env)}))
             # Rounds interleave every door, so a slow spell of the machine hits all of them.
             for _ in range(args.rounds):
                 for name, port, lua in doors:
+                    script = lua() if callable(lua) else lua    # the webhook door signs anew
                     rounds.setdefault(name, []).append(
-                        load(port, lua, args.seconds, args.connections, workdir, name))
+                        load(port, script, args.seconds, args.connections, workdir, name))
         finally:
             for process in (bare, gateway):
                 process.terminate()
@@ -192,12 +266,12 @@ def main() -> None:
     print(f"intake benchmark: gunicorn {args.workers} {WORKER_CLASS} workers, "
           f"wrk -t2 -c{args.connections} -d{args.seconds:g}s x {args.rounds} interleaved rounds "
           f"(medians), {os.cpu_count()} cores")
-    print(f"{'door':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
+    print(f"{'door':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
           f"{'range':>13} {'non-2xx':>8}")
     for name, row in results.items():
         low = min(r["rps"] / b["rps"] for r, b in zip(rounds[name], rounds["bare"]))
         high = max(r["rps"] / b["rps"] for r, b in zip(rounds[name], rounds["bare"]))
-        print(f"{name:<10} {row['rps']:>9,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
+        print(f"{name:<12} {row['rps']:>9,.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
               f"{ratios[name]:>7.2f}x {low:>6.2f}-{high:.2f}x {int(row['errors']):>8}")
     if queued is not None:
         print(f"complaints on the queue afterwards: {queued:,}")

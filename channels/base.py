@@ -158,6 +158,13 @@ class ChannelAdapter:
         (for its delivery reports) or None; raise SendError on failure."""
         raise SendError(f"channel {self.name} cannot send replies", permanent=True)
 
+    def status_target(self) -> str:
+        """Who hears of a status change of this door's complaints: ``reporter`` (a notice to
+        the citizen's handle, through ``send``), ``door`` (one call to the door's owner with
+        the public status, whatever the reporter left: a webhook door's callback) or ''
+        (nobody)."""
+        return "reporter"
+
     def delivery_reports(self, request: WebRequest) -> list[DeliveryReport]:
         """The provider's delivery reports of our replies in a verified request ([] when
         it holds none). Called after ``verify``, beside ``parse``."""

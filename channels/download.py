@@ -22,6 +22,11 @@ bytes). The rules, in the order they apply:
 * At most ``Policy.max_bytes`` are read (a larger ``Content-Length`` is refused before
   reading); connect and read time-outs.
 
+``post(url, policy, body, headers)`` sends one POST (a webhook door's signed status
+callback) under the same rules: the URL parsed once, https to the policy's hosts (on
+``Policy.port``), public addresses only, the checked address connected to; a redirect is
+never followed (a POST is not replayed elsewhere).
+
 Tests stand in for the providers with local HTTP servers: a door's
 ``options.insecure_origins_for_tests`` (a list, or a comma-separated string, of
 ``scheme://host:port``) lets exactly those origins be reached over http and on loopback.
@@ -65,6 +70,7 @@ class Policy:
     max_redirects: int = 3
     follow_redirects: bool = True
     what: str = "media"                            # for the reasons: "twilio media", ...
+    port: int = 443                                # the one https port allowed
 
 
 @dataclass
@@ -146,7 +152,7 @@ def _check(url, policy: Policy, allowed: frozenset[str]) -> tuple[str, str]:
     port = url.port or DEFAULT_PORTS[scheme]
     if origin in policy.test_origins:
         return origin, _resolve(host, port, public_only=False)
-    if scheme != "https" or port != 443 or host not in allowed:
+    if scheme != "https" or port != policy.port or host not in allowed:
         raise refused
     return origin, _resolve(host, port, public_only=True)
 
@@ -201,14 +207,26 @@ def fetch(url: str, policy: Policy, headers: dict | None = None) -> Answer:
     raise SendError(f"{policy.what}: too many redirects", permanent=True)
 
 
-def _get(url, address: str, policy: Policy, credentials: dict) -> tuple[Answer, str | None]:
+def post(url: str, policy: Policy, body: bytes, headers: dict | None = None) -> Answer:
+    """POST ``body`` to ``url`` under ``policy`` (no redirect followed: a 3xx is the answer)."""
+    try:
+        target = parse_url(url)
+    except LocationParseError:
+        raise SendError(f"{policy.what}: not a valid URL", permanent=True) from None
+    _origin_, address = _check(target, policy, policy.hosts)
+    return _get(target, address, policy, dict(headers or {}), method="POST", body=body)[0]
+
+
+def _get(url, address: str, policy: Policy, credentials: dict, method: str = "GET",
+         body: bytes | None = None) -> tuple[Answer, str | None]:
     """One request to the checked address; (answer, redirect location or None)."""
     pool = _pool(url, address, policy)
     request_headers = {"Host": _host_header(url), "User-Agent": "lapor-gateway",
                        "Accept-Encoding": "identity", **credentials}
     try:
-        response = pool.urlopen("GET", url.request_uri, headers=request_headers, redirect=False,
-                                retries=False, preload_content=False, assert_same_host=False)
+        response = pool.urlopen(method, url.request_uri, headers=request_headers, redirect=False,
+                                retries=False, preload_content=False, assert_same_host=False,
+                                body=body)
         try:
             names = HTTPHeaderDict(response.headers)
             location = names.get("location")

@@ -32,6 +32,7 @@ ALIASES = {
     "twitter": "channels.twitter.adapter:TwitterAdapter",
     "manual": "channels.manual.adapter:ManualAdapter",
     "email": "channels.email.adapter:EmailAdapter",
+    "webhook": "channels.webhook.adapter:WebhookAdapter",
 }
 
 

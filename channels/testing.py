@@ -98,6 +98,9 @@ class Sender:
     signature_headers: tuple[str, ...] = ()
     #: a third-party channel's cases file (the built-ins' are tests/channels/testdata/<name>.json)
     cases_file: Path | None = None
+    #: each delivery is a complaint of its own (a structured report: the web door's JSON, a
+    #: webhook door's), never a follow-up joining the reporter's open complaint
+    structured: bool = False
 
     @property
     def door_id(self) -> str:

@@ -48,6 +48,13 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     login:lock:<username>  present: the account is locked (expires when the lock ends)
     audit         stream  officers' actions (``forwarder.store_officers``), XADD MAXLEN ~
                         LAPOR_AUDIT_MAX_ENTRIES
+    apikey:<key id>  hash  an agency API key: agency, door, created_at, last_used,
+                        revoked_at, sha256 (of the whole key; the key itself is never kept)
+    apikeys       set   every key id (for ``keys list``)
+    listing       zset  tracking number -> received time: the complaints Open311 lists
+                        (those that came in through ``POST /open311/v2/requests``)
+    listed:<tracking>  -> JSON {service_code, address, lat, long}: what Open311 shows of
+                        a listed complaint besides its public status (nothing personal)
 """
 from __future__ import annotations
 
@@ -59,6 +66,9 @@ STATS_DAY = PREFIX + "stats:day:"     # + ISO date; the status scripts add the d
 STATS_WAIT = PREFIX + "stats:wait:"
 NO_DEDUP = PREFIX + "dedup:-"     # a placeholder KEYS entry when a message has no id
 NO_OPEN = PREFIX + "open:-"       # a placeholder KEYS entry when a reporter has no handle
+NO_LISTING = PREFIX + "listed:-"  # a placeholder KEYS entry when a complaint is not listed
+API_KEYS = PREFIX + "apikeys"
+LISTING = PREFIX + "listing"
 PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its key
 
 # The consumer leases on the broker's Redis (``forwarder.recovery`` documents them).
@@ -153,3 +163,11 @@ def callback(replay_key: str) -> str:
 
 def poller_cursor(door_id: str) -> str:
     return f"{PREFIX}twitter:{door_id}:cursor"
+
+
+def api_key(key_id: str) -> str:
+    return PREFIX + "apikey:" + key_id
+
+
+def listed(tracking: str) -> str:
+    return PREFIX + "listed:" + tracking

@@ -6,6 +6,10 @@ A reply message body (routing key ``reply.<channel>``)::
      "complaint_id": "5f0c...", "kind": "ack|status", "private": false, "attempts": 0,
      "reply_id": "9b1e...", "sender_kind": "phone", "language": "id"}
 
+A status change for a door that calls its owner back (a webhook door's ``callback_url``)
+has no ``to`` and carries ``"status": {"status": ..., "agency": ..., "note": ...,
+"due_date": ...}``, the public fields the adapter sends (``OutboundMessage.status``).
+
 Every reply's fate is recorded (``forwarder.delivery``): ``accepted`` with the provider's
 message id when ``send()`` returns, ``failed`` when it fails for good; a failure that means
 the citizen opted out (``SendError.opted_out``) records STOP for them.
@@ -32,7 +36,7 @@ from normalizer.values import OutboundMessage
 
 log = logging.getLogger("lapor.notifier")
 _FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to", "tracking_number",
-           "reply_id", "language")
+           "reply_id", "language", "status")
 
 
 def enqueue_reply(publisher, channel: str, reply: dict) -> None:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import redis
 
 from forwarder import keys, scripts
+from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_complaints import ComplaintRecords
 from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_replies import ReplyRecords
@@ -84,6 +85,7 @@ class Store:
         self.complaints = ComplaintRecords(client, self.replies)
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
+        self.api_keys, self.listing = ApiKeyRecords(client), Listing(client)
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":
@@ -97,18 +99,21 @@ class Store:
     def accept(self, complaint: dict, dedup_id: str, handle: str,
                publish: list[tuple] | None = None, serialized: str = "",
                open_key: str = "", window: int = 0, join_open: bool = False,
-               reply_to: str = "", public: bool = False, fingerprint: str = "") -> Recorded:
+               reply_to: str = "", public: bool = False, fingerprint: str = "",
+               listed: dict | None = None) -> Recorded:
         """Record a new complaint (``forwarder/lua/accept.lua``); see ``AcceptResult``.
 
         ``publish``: the Redis commands from ``Publisher.prepare`` (queued in the same step);
         ``fingerprint``: a client-chosen id's body hash (another body: CONFLICT);
         ``open_key``/``window``: the reporter's open-complaint key, set for ``window``
-        seconds on a new complaint; ``join_open``: check it first (follow-ups allowed)."""
+        seconds on a new complaint; ``join_open``: check it first (follow-ups allowed);
+        ``listed``: what Open311 lists of it (``forwarder.store_agency``), None: unlisted."""
         cid, tracking = complaint["id"], complaint["tracking_number"]
         day_key, counted = accept_part(complaint)        # the public statistics' counters
         script_keys = [keys.dedup(dedup_id), keys.tracking_owner(tracking), keys.ledger(cid),
                        keys.status(tracking), keys.PENDING, keys.route(cid), keys.STATS,
-                       open_key or keys.NO_OPEN, keys.rate(open_key), day_key]
+                       open_key or keys.NO_OPEN, keys.rate(open_key), day_key, keys.LISTING,
+                       keys.listed(tracking) if listed is not None else keys.NO_LISTING]
         args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, time.time(),
                 complaint["door"], serialized or json.dumps(complaint, ensure_ascii=False),
                 complaint["classification"], complaint["received_at"],
@@ -116,7 +121,8 @@ class Store:
                 self.retention + ROUTE_EXTRA_SECONDS, "1" if open_key and join_open else "0",
                 complaint["reporter"]["kind"], window if open_key else 0, reply_to,
                 "1" if public else "0", fingerprint, complaint.get("language") or "id",
-                *counted, *_commands(publish)]
+                *counted, json.dumps(listed) if listed is not None else "", LISTING_SECONDS,
+                *_commands(publish)]
         return _recorded(self._accept(keys=script_keys, args=args))
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
@@ -170,7 +176,6 @@ class Store:
 
     def count(self, event: str, door: str) -> None:
         self.redis.hincrby(keys.STATS, f"{event}|{door}", 1)
-
     def stats(self) -> dict[tuple[str, str], int]:
         return {tuple(k.decode().split("|", 1)): int(v)
                 for k, v in self.redis.hgetall(keys.STATS).items()}
@@ -230,16 +235,11 @@ class Store:
     def first_callback(self, replay_key: str, ttl: int) -> bool:
         """Remember a central callback for ``ttl`` seconds; False when it was seen already."""
         return bool(self.redis.set(keys.callback(replay_key), 1, nx=True, ex=ttl))
-
     # ----- reporters ----------------------------------------------------------------------
     @staticmethod
     def open_key(door: str, pseudonym: str) -> str:
         return keys.open_complaint(door, pseudonym)
 
-    @staticmethod
-    def rate_key(open_key: str) -> str:
-        """Messages this reporter sent on this door in the current minute."""
-        return keys.rate(open_key)
 
     def set_opt_out(self, door: str, pseudonym: str, out: bool) -> None:
         if out:
@@ -265,7 +265,6 @@ class Store:
 
     def is_scheduled(self, kind: str, payload: str) -> bool:
         return self.redis.zscore(keys.retry(kind), payload) is not None
-
     def scheduled(self, kind: str) -> int:
         return int(self.redis.zcard(keys.retry(kind)))
 

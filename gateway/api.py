@@ -5,7 +5,12 @@ systems and apps, plus the public status and the OpenAPI document.
                                        (optional): 201 {tracking_number, display, status,
                                        due_date, status_url, message}; the same key again:
                                        200 with the same tracking number; 422 {error,
-                                       fields}; 415 when the body is not JSON
+                                       fields}; 415 when the body is not JSON. With
+                                       ``Authorization: Bearer <agency API key>`` the
+                                       complaint is recorded on the key's door with its
+                                       agency as owner, and Idempotency-Key is scoped to
+                                       the key; a bad or revoked key: 401
+                                       (``gateway.agency_keys``)
     GET  /api/v1/complaints/<number>   StatusSchema JSON; 400 for a mistyped check digit,
                                        404 for an unknown number; nothing personal, ever
     GET  /openapi.json                 OpenAPI 3 generated from the marshmallow schemas
@@ -28,6 +33,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from channels.base import Rejected
 from channels.web.adapter import InvalidSubmission
+from gateway.agency_keys import KeyRefused, request_key
 from gateway.errors import error_response
 from gateway.contracts import CONTRACTS, schema_text
 from gateway.openapi import spec_dict
@@ -51,14 +57,31 @@ def status_url(number: str) -> str:
     return f"{_parts().settings.public_base_url}/api/v1/complaints/{number}"
 
 
+def refused_key(exc: KeyRefused):
+    """401 with the reason and ``WWW-Authenticate: Bearer`` (RFC 6750)."""
+    response, status = error_response(exc.status, exc.reason)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="lapor", error="invalid_token"'
+    return response, status
+
+
 @blueprint.post("/api/v1/complaints")
 def create_complaint():
     parts = _parts()
+    try:
+        key = request_key(parts)
+    except KeyRefused as exc:
+        return refused_key(exc)
+    except redis.RedisError as exc:
+        log.error("store unavailable checking an API key: %s", type(exc).__name__)
+        return error_response(503, "store temporarily unavailable, retry later")
     if not request.is_json:
         return error_response(415, "send the complaint as application/json")
     try:
         message, _none = web_adapter(parts).submission(
-            from_flask(parts.settings.public_base_url), accept_files=False)
+            from_flask(parts.settings.public_base_url), accept_files=False,
+            caller=key.scope if key else "")
+        if key is not None:
+            message = key.stamp(message)
     except InvalidSubmission as exc:
         log.info("api refused fields=%s", ",".join(sorted(exc.fields)))
         return jsonify(error="invalid submission", fields=exc.fields), 422

@@ -3,11 +3,11 @@
 ``create_app(settings=None, parts=None)`` validates settings (from the environment when not
 given), starts the embedded Redis when the settings ask for it, builds the parts and
 registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the JSON API
-(``/api/v1``) with OpenAPI (``/openapi.json``), the central system's status callback
-(``/api/v1/central/status``), health (``/healthz``, ``/readyz``), ``/metrics`` and the public
-statistics (``/statistik``, ``/api/v1/statistics``) and the officers' desk (``/petugas``,
-``gateway.officers``), behind
-the request-body deadline (``gateway.bodytime``, ``LAPOR_BODY_TIMEOUT_SECONDS``).
+(``/api/v1``) with OpenAPI (``/openapi.json``), Open311 GeoReport v2 (``/open311/v2``),
+the central system's status callback (``/api/v1/central/status``), health (``/healthz``,
+``/readyz``), ``/metrics``, the public statistics (``/statistik``, ``/api/v1/statistics``)
+and the officers' desk (``/petugas``, ``gateway.officers``), behind the request-body
+deadline (``gateway.bodytime``, ``LAPOR_BODY_TIMEOUT_SECONDS``).
 Gunicorn serves it as ``gateway.app:create_app()``; each worker then loads the region data
 (``normalizer.suggestion.warm``, about 1 s of CPU) before it takes a request, so no
 complaint waits for it. When LAPOR_PUBLIC_BASE_URL is https,
@@ -59,8 +59,9 @@ def create_app(settings=None, parts=None) -> Flask:
     app.extensions["lapor"] = parts
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_seconds, settings.max_body_bytes)
 
-    from gateway import api, central_api, doors, forms, health, limits, metrics, statistics, webtext
-    for module in (doors, forms, api, central_api, health, metrics, statistics):
+    from gateway import (api, central_api, doors, forms, health, limits, metrics, open311,
+                         statistics, webtext)
+    for module in (doors, forms, api, central_api, open311, health, metrics, statistics):
         app.register_blueprint(module.blueprint)
     officers.init_app(app, settings)
     limits.init_app(app, settings)

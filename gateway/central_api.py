@@ -17,8 +17,11 @@ Sample body::
 It updates the public status and notifies the reporter on the door they used (or the door
 named by that door's ``notify_via`` option for their kind of handle, e.g. web-form reporters
 who left a phone number get an SMS), unless they opted out (STOP) or left no way to reach
-them. Answers: 200 {"ok": true, "notified": bool}; 401 bad or stale signature; 404 unknown
-complaint; 422 invalid body; 503 when no central secret is configured.
+them. A complaint whose door calls its owner back instead (``ChannelAdapter.status_target``
+``door``: a webhook door's ``callback_url``) gets one status reply to that door with the
+public status fields, whoever the reporter is (``call_back``). Answers: 200 {"ok": true,
+"notified": bool}; 401 bad or stale signature; 404 unknown complaint; 422 invalid body; 503
+when no central secret is configured.
 
 ``GET /api/v1/central/attachments/<sha256>`` gives the central system the bytes of an
 attachment a complaint or media event names (``stored_ref: attachment:<sha256>``), signed
@@ -44,6 +47,8 @@ from normalizer.schema import StatusUpdateSchema
 blueprint = Blueprint("central", __name__)
 log = logging.getLogger("lapor.central")
 REPLAY_WINDOW = 300
+#: the public status fields a door's status callback carries (never the reporter's)
+STATUS_FIELDS = ("status", "agency", "note", "service_level", "due_date", "updated_at")
 
 
 def _parts():
@@ -76,8 +81,13 @@ def status_callback():
     if current is None or (cid and current.get("id") != cid):
         return jsonify(error="unknown complaint"), 404
     cid = current["id"]
-    parts.store.update_status(number, _status_fields(update))
+    fields = _status_fields(update)
+    parts.store.update_status(number, fields)
     log.info("status complaint=%s -> %s", cid, update["status"])
+    door = parts.catalogue.doors.get(current.get("door", ""))
+    adapter = parts.adapters.get(door.id) if door else None
+    if adapter is not None and adapter.status_target() != "reporter":
+        return jsonify(ok=True, notified=call_back(parts, door, cid, number, {**current, **fields}))
     return jsonify(ok=True, notified=notify(parts, cid, number))
 
 
@@ -126,6 +136,25 @@ def _check(parts, payload: bytes, kind: str) -> central.Verified:
                                    request.headers.get("X-Lapor-Signature", ""), kind,
                                    accept_v1=parts.settings.accept_signature_v1,
                                    window=REPLAY_WINDOW)
+
+
+def call_back(parts, door, cid: str, number: str, status: dict) -> bool:
+    """Queue a status change to a door that calls its owner back (a webhook door's
+    ``callback_url``): the public status only, in the reporter's language; False when the
+    door has nowhere to call."""
+    if parts.adapters[door.id].status_target() != "door":
+        return False
+    lang = parts.store.route(cid).get("lang", "id")
+    try:
+        enqueue_reply(parts.publisher, door.channel, {
+            "door_id": door.id, "to": "", "complaint_id": cid, "kind": "status",
+            "text": parts.intake.status_reply(number, lang, key="status_notice"),
+            "tracking_number": number, "language": lang,
+            "status": {key: status.get(key, "") for key in STATUS_FIELDS}})
+    except PublishError as exc:
+        log.error("status callback not queued complaint=%s: %s", cid, exc)
+        return False
+    return True
 
 
 def notify(parts, cid: str, number: str) -> bool:

@@ -16,6 +16,7 @@
     lapor-gateway twitter poll [--door ID | --all] [--once]   the Twitter/X mentions poller
     lapor-gateway twitter set-webhook [--door ID]    register the X door's webhook
     lapor-gateway twitter webhook-info [--door ID]
+    lapor-gateway keys create --agency NAME [--door ID] | list | revoke ID   agency API keys
     lapor-gateway routing evaluate [FILE ...]   region and agency accuracy on labelled complaints
 
 A bad setting stops any command with one line naming it (exit 2). SIGTERM or Ctrl-C stops
@@ -37,7 +38,7 @@ from redis import RedisError
 from channels.registry import CommandContext, command_modules
 from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
-from gateway import routing_command
+from gateway import keys_cli, routing_command
 from gateway.officers import cli as officers_cli
 from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
 
@@ -270,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     routing_command.register(sub)
     context = CommandContext(parts=_command_parts, stop_event=_stop_event)
     officers_cli.register(sub, context)        # officers ..., audit
-    for module in command_modules():           # channels/<name>/cli.py: telegram, twitter ...
+    for module in (*command_modules(), keys_cli):   # channels/<name>/cli.py; agency keys
         module.register(sub, context)
     return parser
 

@@ -21,6 +21,7 @@ import uuid
 from dataclasses import replace
 
 from channels.base import InboundMessage, Outcome, Rejected
+from channels.open311.payload import listing
 from forwarder.queue import PublishError
 from forwarder.store import AcceptResult
 from gateway.limits import ReporterLookups
@@ -56,6 +57,11 @@ class ComplaintService:
                              max_text_chars=settings.max_text_chars)
             for door in catalogue.doors.values()
         }
+        # an agency key's own door (``api-<agency>``) is no door of the doors file: its
+        # messages name their agency themselves (``InboundMessage.owner``)
+        self.keyed_door = Context(secret_key=settings.secret_key, routing_rules=catalogue.routing,
+                                  central_public_key=settings.central_public_key,
+                                  max_text_chars=settings.max_text_chars)
 
     def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
         """Record and queue one message; return what to tell the citizen."""
@@ -106,13 +112,14 @@ class ComplaintService:
         def draw(_taken: dict | None = None) -> dict:
             complaint = build_complaint(message, parsed, uuid.uuid4().hex,
                                         tracking.new_tracking_number(secrets.randbelow),
-                                        self.contexts[message.door_id])
+                                        self.context(message.door_id))
             if flood:
                 complaint["flags"].append("flood")
             return complaint
 
+        first = draw()
         attempt = self.acceptance.accept(
-            draw(), routing_key, draw, spool=True,
+            first, routing_key, draw, spool=True, listed=listing(message, first),
             dedup_id=self.dedup_id(message.door_id, message.provider_message_id), handle=handle,
             open_key=open_key, window=self.window, join_open=self._may_join(message, parsed, handle),
             reply_to=message.provider_message_id, public=message.public,
@@ -143,7 +150,7 @@ class ComplaintService:
         cid, number = parent
         private = is_private(parsed) or self._private_complaint(cid)
         event = build_event(message, parsed, event_type, uuid.uuid4().hex, cid, number,
-                            self.contexts[message.door_id], private)
+                            self.context(message.door_id), private)
         flood = self.floods.flooding(open_key)
         if flood:
             event["flags"].append("flood")
@@ -179,6 +186,9 @@ class ComplaintService:
             key = "optout_done" if parsed.command == "stop" else "optin_done"
             return Outcome(message, "", self.texts.text(key, lang), kind="answer")
         return Outcome(message, "", self.texts.text("help", lang), kind="answer")
+
+    def context(self, door_id: str) -> Context:
+        return self.contexts.get(door_id, self.keyed_door)
 
     def dedup_id(self, door_id: str, provider_id: str) -> str:
         """The dedup key's name for a provider message: the id keyed, never in clear, so

@@ -1,7 +1,8 @@
 """Error answers: the right status and a short reason, never a stack trace.
 
 JSON for machine callers (``/in/``, ``/api/``, ``/schemas/``, or an ``Accept: application/json``), a
-short Indonesian page for people.
+short Indonesian page for people; under ``/open311/`` the GeoReport v2 error array, in XML
+for a ``.xml`` path.
 
 A door's own ``json.loads`` may fail on a body the JSON grammar allows (nested a thousand
 deep: ``RecursionError``; an integer of thousands of digits: ``ValueError``). Whatever door
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from channels import jsonbody
 from channels.base import Rejected
+from channels.open311 import render as open311
 
 log = logging.getLogger("lapor.errors")
 
@@ -33,6 +35,9 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, reason: str):
+    if request.path.startswith("/open311/"):
+        content, content_type = open311.errors(status, reason, open311.fmt_of(request.path))
+        return Response(content, status, content_type=content_type), status
     if wants_json():
         response = jsonify(error=reason)
     else:

@@ -19,6 +19,10 @@ and Retry-After:
   LAPOR_PROXY_HOPS         proxies in front of the gateway whose X-Forwarded-For is
                            trusted for the client address [0]
 
+A request with a live agency API key (``gateway.agency_keys``: the JSON API's submission
+and status, Open311) is not counted per address: an agency's system relays many citizens
+from one address, and its key names it. The per-contact limit still counts each citizen.
+
 Each limit is "off" to switch it off. The per-address default is generous on purpose:
 Indonesian mobile networks put many citizens behind one carrier-grade NAT address.
 Provider webhooks (``/in/<door>`` of any other channel) are never limited here: a provider
@@ -40,10 +44,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
 from channels.base import Rejected
+from gateway.agency_keys import keyed
 from normalizer.identity import normalize_phone, pseudonym
 
 SUBMISSION_VIEWS = ("api.create_complaint", "forms.submit", "doors.door")
-LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page")
+LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page", "open311.requests",
+                "open311.one_request")
 LOGIN_VIEWS = ("officers.login",)
 
 
@@ -118,6 +124,9 @@ def init_app(app, settings) -> Limiter | None:
         return None
     networks = [ipaddress.ip_network(item, strict=False) for item in settings.rate_limit_exempt]
 
+    def address_exempt() -> bool:
+        return exempt() or keyed(current_app.extensions["lapor"])
+
     def exempt() -> bool:
         try:
             address = ipaddress.ip_address(_client_address())
@@ -141,18 +150,19 @@ def init_app(app, settings) -> Limiter | None:
     if settings.rate_limit_ip != "off":
         submission_limits.append(limiter.shared_limit(
             settings.rate_limit_ip, scope="submit-ip", key_func=_client_address,
-            exempt_when=exempt, methods=["POST"]))
+            exempt_when=address_exempt, methods=["POST"]))
     if settings.rate_limit_sender != "off":
         submission_limits.append(limiter.shared_limit(
             settings.rate_limit_sender, scope="submit-sender", key_func=sender_key,
             exempt_when=lambda: exempt() or not _contact().strip(), methods=["POST"]))
+
     def no_lookup() -> bool:
         """The status page opened without a number looks nothing up."""
         return request.endpoint == "forms.status_page" and not request.args.get("nomor", "").strip()
 
     lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
         settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
-        exempt_when=lambda: exempt() or no_lookup(), methods=["GET"])]
+        exempt_when=lambda: address_exempt() or no_lookup(), methods=["GET"])]
     login_limits = [] if settings.rate_limit_login == "off" else [limiter.limit(
         settings.rate_limit_login, key_func=_client_address, exempt_when=exempt, methods=["POST"])]
     _wrap_views(app, SUBMISSION_VIEWS, submission_limits)

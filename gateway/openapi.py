@@ -3,7 +3,7 @@
 ``spec_dict()`` builds it once per process (on the first request, never at import) from
 ``normalizer.schema`` (Complaint v1 and its nested schemas, Submission, Status) and the
 API's own answer schemas below, and lists every public path: the doors ``/in/{door_id}``,
-the JSON API, the web form pages and the health checks. The complaint itself is not served
+the JSON API, Open311 GeoReport v2, the web form pages and the health checks. The complaint itself is not served
 at any path: it is what the queue and the central system receive, documented here as the
 contract (``components.schemas.Complaint``).
 """
@@ -16,6 +16,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from gateway.contracts import CONTRACTS
+from gateway.openapi_open311 import Open311RequestSchema, open311_paths
 from normalizer.schema import SCHEMA_VERSION, ComplaintSchema, StatusSchema, SubmissionSchema
 
 
@@ -99,16 +100,21 @@ def _paths(spec: APISpec) -> None:
         "summary": "Submit a complaint (same schema as the web form)",
         "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
                         "schema": {"type": "string", "maxLength": 200},
-                        "description": "per caller (the client's address until agencies "
-                                       "have API keys): the same key with the same body "
+                        "description": "per caller (the agency API key, or else the "
+                                       "client's address): the same key with the same body "
                                        "returns the same tracking number (200); with a "
-                                       "different body it is refused (422)"}],
+                                       "different body it is refused (422)"},
+                       {"in": "header", "name": "Authorization", "required": False,
+                        "schema": {"type": "string", "maxLength": 200},
+                        "description": "Bearer <agency API key> (optional): the complaint "
+                                       "is recorded on the key's door, its agency as owner"}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Submission"}}},
         "responses": {"201": _json("Accepted", "accepted: queued for the central LAPOR! system"),
                       "200": _json("Accepted", "already received with this Idempotency-Key"),
                       "400": _json(error, "unreadable JSON or a malformed Idempotency-Key"),
                       "413": _json(error, "body too large"),
                       "415": _json(error, "not application/json"),
+                      "401": _json(error, "unknown, malformed or revoked API key"),
                       "422": _json({"anyOf": ["Invalid", error]}, "a field is wrong (Invalid), "
                                    "or the Idempotency-Key was used for a different body"),
                       "429": _json(error, "too many submissions from this address or contact"),
@@ -173,6 +179,7 @@ def _paths(spec: APISpec) -> None:
         "responses": {"200": {"description": "the chart",
                               "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
                       "404": _json(error, "no such chart")}}})
+    open311_paths(spec)
     spec.path(path="/healthz", operations={"get": {
         "summary": "The process is alive", "responses": {"200": _json("Health", "alive")}}})
     spec.path(path="/readyz", operations={"get": {
@@ -205,7 +212,8 @@ def spec_dict() -> dict:
                          ("Status", StatusSchema), ("Accepted", AcceptedSchema),
                          ("Error", ErrorSchema), ("Invalid", InvalidSchema),
                          ("Health", HealthSchema), ("WebForm", WebFormSchema),
-                         ("Statistics", StatisticsSchema)):
+                         ("Statistics", StatisticsSchema),
+                         ("Open311Request", Open311RequestSchema)):
         spec.components.schema(name, schema=schema)
     _paths(spec)
     return spec.to_dict()

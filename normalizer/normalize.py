@@ -23,7 +23,7 @@ from datetime import timedelta, timezone
 from pathlib import PurePosixPath
 
 from normalizer.values import Attachment, InboundMessage, Location
-from normalizer import grammar, identity, service_level, suggestion
+from normalizer import grammar, identity, routing, service_level, suggestion
 from normalizer.schema import SCHEMA_VERSION
 from normalizer.text import clean_message, usv
 
@@ -150,11 +150,12 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     service_class = service_level.provisional_class(parsed.classification)
     received_day = message.received_at.astimezone(WIB).date()
     due = service_level.due_date(service_class, received_day)
-    agency = ctx.door_agency or message.door_id
+    agency = message.owner or ctx.door_agency or message.door_id
     text = f"{message.title} {body}"
     found_region, region_flags = suggestion.region_of(message.location, text)
     routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region)
     flags += region_flags + routing_flags
+    routed = routing.chosen(message.topic, ctx.routing_rules, found_region) or routed
     ids = [message.provider_message_id] if message.provider_message_id else []
     attachments = [attachment_dict(a) for a in message.attachments]
     meta = dict(message.meta)

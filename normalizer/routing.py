@@ -15,7 +15,9 @@ keywords (``jalan rusak`` 2, ``lubang`` 1); the best topic wins (ties: the rule 
 first). Among the rules of that topic, the region decides: the rule whose ``region`` is the
 longest prefix of the complaint's region code (a city's agency before its province's, a
 province's before the national default of no region); a rule for another region never
-applies. No keyword matched: the national admin, topic ``umum``, confidence 0.
+applies. No keyword matched: the national admin, topic ``umum``, confidence 0. A topic the
+sender chose (an Open311 service) is taken as it is (``chosen``): its rule for the region,
+confidence 1.
 
 Output (``routing`` of the complaint)::
 
@@ -151,3 +153,15 @@ def _why(keywords: dict[str, int], rule, region: dict) -> str:
         why += f"; the agency of region {rule.region}"
     place = region.get("regency") or region.get("province")
     return why + (f"; region: {place}" if place else "")
+
+
+def chosen(topic: str, rules: tuple, region: dict | None = None) -> dict | None:
+    """The routing of a complaint whose sender chose ``topic`` (an Open311 service): that
+    topic's rule for the complaint's region, confidence 1; None when no rule of the topic
+    serves the region (the keywords decide then)."""
+    region = region or {}
+    rule = agency_for(topic, tuple(rules), region.get("code") or "") if topic else None
+    if rule is None:
+        return None
+    return {"agency": rule.agency, "topic": topic, "region_code": _agency_region(rule, region),
+            "confidence": 1.0, "why": "topic chosen by the sender", "alternatives": []}

@@ -67,6 +67,9 @@ class InboundMessage:
     thread_refs: tuple[str, ...] = ()   # provider ids this message answers (e-mail In-Reply-To,
                                         # References): it joins the complaint one of them made
     names_tracking: str = ""            # a tracking number it names (an e-mail subject): joins it
+    owner: str = ""                # the agency whose system relayed it (an agency API key's),
+                                   # when it is not the door's own agency
+    topic: str = ""                # a routing topic the sender chose (an Open311 service)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class OutboundMessage:
     tracking_number: str = ""
     reply_id: str = ""             # the gateway's id of this reply (delivery reports name it)
     language: str = "id"           # the citizen's (id, en): what the adapter writes itself is in it
+    status: dict | None = None     # a status change's public fields (status, agency, note,
+                                   # due_date...), for doors that call back (webhook)
 
 
 #: What became of a reply, in order; a report never moves a reply back (``failed`` ranks

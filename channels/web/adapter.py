@@ -18,9 +18,10 @@ Rules beyond the schema (settings from ``config.settings``):
     ``none`` without one; ``sender`` is the contact (the normalizer makes phones E.164);
   - ``provider_message_id``: ``form:<submission_id>`` (the form's hidden one-time token,
     so a double click gives one tracking number) or ``api:<caller scope>:<Idempotency-Key>``
-    (keys are per caller: ``caller_scope``, a keyed hash of the client's address until
-    agencies have API keys); ``body_fingerprint``, a keyed hash of the validated fields and
-    files, goes with either, so the same id with a different body is refused (422).
+    (keys are per caller: ``caller_scope``, a keyed hash of the client's address, or the
+    ``caller`` the gateway names: an agency API key's scope); ``body_fingerprint``, a keyed
+    hash of the validated fields and files, goes with either, so the same id with a
+    different body is refused (422).
 
 ``parse`` (used by ``/in/web``) follows the JSON API's rules: JSON only (415 for a form or
 text: a cross-site page cannot make a browser send JSON, and forms go to ``/lapor`` with
@@ -145,9 +146,10 @@ class WebFormAdapter(ChannelAdapter):
         message_, _uploads = self.submission(request, accept_files=False)
         return [message_]
 
-    def submission(self, request: WebRequest,
-                   accept_files: bool = True) -> tuple[InboundMessage, tuple[UploadedFile, ...]]:
-        """Validate one submission; return the message and the accepted uploads."""
+    def submission(self, request: WebRequest, accept_files: bool = True,
+                   caller: str = "") -> tuple[InboundMessage, tuple[UploadedFile, ...]]:
+        """Validate one submission; return the message and the accepted uploads.
+        ``caller``: the Idempotency-Key namespace (default ``caller_scope``)."""
         data, via = read_fields(request)
         lang = _language(data, request)
         values = {key: value for key, value in data.items() if key not in _NOT_KEPT}
@@ -174,7 +176,7 @@ class WebFormAdapter(ChannelAdapter):
             errors["attachments"] = file_errors
         if errors or loaded is None:
             raise InvalidSubmission(errors, values, lang)
-        key = self._message_key(data, via, request)
+        key = self._message_key(data, via, request, caller)
         message_ = self._message(loaded, key, via, request.files)
         if key:
             message_ = replace(message_, body_fingerprint=self.fingerprint(loaded, request.files))
@@ -189,7 +191,7 @@ class WebFormAdapter(ChannelAdapter):
     def caller_scope(self, request: WebRequest) -> str:
         """Whose Idempotency-Key namespace this request is in: the client's address (as
         the rate limits see it, behind LAPOR_PROXY_HOPS proxies), keyed so that no address
-        reaches the record. Replace this method to scope by an agency's API key."""
+        reaches the record. An agency API key's caller is named by the gateway instead."""
         return "ip-" + self._keyed("caller", request.remote_addr)[:20]
 
     def fingerprint(self, loaded: dict, files: tuple[UploadedFile, ...]) -> str:
@@ -220,7 +222,7 @@ class WebFormAdapter(ChannelAdapter):
                 errors.append(message("file_type", lang, name=shown))
         return errors
 
-    def _message_key(self, data: dict, via: str, request: WebRequest) -> str:
+    def _message_key(self, data: dict, via: str, request: WebRequest, caller: str = "") -> str:
         if via == "form":
             token = str(data.get("submission_id", "")).strip()
             return f"form:{token}" if SUBMISSION_ID.match(token) else ""
@@ -229,7 +231,7 @@ class WebFormAdapter(ChannelAdapter):
             return ""
         if not IDEMPOTENCY_KEY.match(key):
             raise Rejected(400, "Idempotency-Key must be 1-200 visible ASCII characters")
-        return f"api:{self.caller_scope(request)}:{key}"
+        return f"api:{caller or self.caller_scope(request)}:{key}"
 
     def _message(self, loaded: dict, key: str, via: str,
                  files: tuple[UploadedFile, ...]) -> InboundMessage:

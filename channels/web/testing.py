@@ -15,6 +15,7 @@ class WebApiSender(Sender):
     door = {"id": "web", "channel": "web", "agency": "KemenPANRB", "label": "Formulir web LAPOR!",
             "credentials": {}, "options": {}}
     forgeries = ()
+    structured = True        # each submission is a complaint of its own
     signature_headers = ("idempotency-key",)
 
     def __init__(self, path: str = "/api/v1/complaints"):

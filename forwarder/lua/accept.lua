@@ -10,6 +10,8 @@ local stats_key = KEYS[7]      -- stats
 local open_key = KEYS[8]       -- open:<door>:<pseudonym> (or the placeholder)
 local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter)
 local day_key = KEYS[10]       -- stats:day:<day>: the public statistics' counters
+local listing_key = KEYS[11]   -- listing: what Open311 lists (zset)
+local listed_key = KEYS[12]    -- listed:<tracking> (or the placeholder when not listed)
 
 local has_dedup = ARGV[1] == '1'     -- the message has a provider id
 local id = ARGV[2]
@@ -36,7 +38,9 @@ local province = ARGV[22]            -- location.region.province or 'unknown'
 local service_class = ARGV[23]
 local stats_expire_at = ARGV[24]     -- epoch seconds: the day leaves the window
 local received_ts = ARGV[25]         -- epoch seconds of received_at
-local PUBLISH_FROM = 26              -- then the queue commands: (name, key, argument) triples
+local listed = ARGV[26]              -- JSON of what Open311 shows ('' when not listed)
+local listing_ttl = ARGV[27]         -- seconds a listing entry is kept
+local PUBLISH_FROM = 28              -- then the queue commands: (name, key, argument) triples
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)
@@ -65,6 +69,11 @@ redis.call('HSET', status_key, 'status', 'diterima', 'classification', classific
            'door', door, 'received_at', received_at, 'due_date', due_date, 'agency', '',
            'updated_at', received_at, 'id', id)
 redis.call('ZADD', pending_key, now, id)
+if listed ~= '' then
+  redis.call('ZADD', listing_key, received_ts, tracking)
+  redis.call('SET', listed_key, listed, 'EX', listing_ttl)
+  redis.call('ZREMRANGEBYSCORE', listing_key, '-inf', tonumber(received_ts) - tonumber(listing_ttl))
+end
 redis.call('HINCRBY', stats_key, 'accepted|' .. door, 1)
 local recent = count_recent(rate_key)
 local failed = publish(PUBLISH_FROM)

@@ -90,3 +90,27 @@ def test_structured_submission_keeps_its_fields():
     assert complaint["classification"] == "aspirasi" and complaint["privacy"]["confidential"]
     assert complaint["attachments"][0]["sha256"] == "ab" * 32
     assert ComplaintSchema().validate(complaint) == {}
+
+
+def test_an_owner_and_a_chosen_topic_are_kept():
+    """An agency key's message names its agency (the door is the key's, not the doors
+    file's); an Open311 client's service names a routing topic, taken over the keywords."""
+    message = _message("Sampah menumpuk di jalan rusak dekat jembatan", owner="Dinas Kebersihan",
+                       topic="kesehatan", classification="pengaduan")
+    complaint = _complaint(message, Context(secret_key="k" * 20, routing_rules=RULES))
+    assert complaint["door_agency"] == "Dinas Kebersihan"
+    assert complaint["routing"] == {"topic": "kesehatan", "agency": "Dinas Kesehatan",
+                                    "region_code": "", "confidence": 1.0,
+                                    "why": "topic chosen by the sender", "alternatives": []}
+    unknown = _complaint(_message("jalan rusak parah", topic="tidak-ada"), Context("k" * 20, RULES))
+    assert unknown["routing"]["topic"] == "infrastruktur"        # no such topic: the keywords
+    ComplaintSchema().load(complaint)
+
+
+def test_a_chosen_topic_takes_the_rule_of_the_complaints_region():
+    from normalizer import routing
+    rules = (RoutingRule("infrastruktur", "Dinas PU PERA", ("jalan",)),
+             RoutingRule("infrastruktur", "Dinas PU Kaltim", ("jalan",), region="64"))
+    assert routing.chosen("infrastruktur", rules, {"code": "64.72"})["agency"] == "Dinas PU Kaltim"
+    assert routing.chosen("infrastruktur", rules, {"code": "32.73"})["agency"] == "Dinas PU PERA"
+    assert routing.chosen("kesehatan", rules, None) is None and routing.chosen("", rules) is None
