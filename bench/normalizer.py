@@ -50,8 +50,9 @@ def main() -> None:
                         help="skip the region and the routing (to see what they cost)")
     args = parser.parse_args()
     if args.without_suggestions:
-        suggestion.region_of = lambda location, text: (None, [])
-        suggestion.routing_of = lambda text, rules, found: ({}, [])
+        suggestion.tokens_of = lambda text: []
+        suggestion.region_of = lambda location, text, tokens=None: (None, [])
+        suggestion.routing_of = lambda text, rules, found, tokens=None: ({}, [])
     settings = load_settings({"LAPOR_SECRET_KEY": "bench-secret-key-0123456789",
                               "LAPOR_REDIS_URL": "redis://127.0.0.1/0",
                               "LAPOR_BROKER_URL": "redis://127.0.0.1/0", "LAPOR_MODE": "production"})

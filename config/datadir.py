@@ -3,6 +3,7 @@ so it and everything in it is its owner's only; ``check-config`` reports what is
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -43,3 +44,16 @@ def exposed_paths(data_dir: Path) -> list[Path]:
             if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & OPEN_BITS:
                 found.append(path)
     return found
+
+
+def embedded_secret(data_dir: Path) -> str:
+    """The embedded default keeps a generated secret in the data dir so restarts agree."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    prepare_data_dir(data_dir)
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

@@ -27,7 +27,7 @@ DOMAIN = "messages"
 REPLY, STATUS, PAGE, FIELD = "reply", "status", "page", "field"
 
 # The replies that may go out by SMS: each must fit one GSM-7 SMS.
-SMS_TEXTS = ("ack", "ack_duplicate", "ack_followup", "ack_edit", "status", "status_unknown",
+SMS_TEXTS = ("ack", "ack_related", "ack_duplicate", "ack_followup", "ack_edit", "status", "status_unknown",
              "status_limited", "status_mistyped", "status_missing_number", "status_notice",
              "optout_done", "optin_done", "help", "sms_unavailable")
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
-import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
-from config.datadir import prepare_data_dir
+from config import sentinel
+from config.datadir import embedded_secret
 from config.settings_officers import OFFICER_NUMBERS, OfficerSettings
 
 EMBEDDED = "embedded"
@@ -35,6 +35,8 @@ class SettingsError(ValueError):
 class Settings(OfficerSettings):       # + the officers' group (config.settings_officers)
     broker_url: str = EMBEDDED
     redis_url: str = EMBEDDED
+    redis_sentinels: tuple[str, ...] = ()        # host:port items; redis_url then names the db
+    redis_master_name: str = ""                  # the primary's name at those Sentinels
     central_url: str = ""
     central_secret: str = ""
     secret_key: str = ""
@@ -68,6 +70,8 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
     proxy_hops: int = 0
     quorum_queues: bool = False
     central_events_url: str = ""                 # empty: <central_url>/events
+    link_window_days: int = 30                   # "me too": link to open complaints this recent (0: off)
+    link_similarity: float = 0.4                 # "me too": estimated Jaccard of the words, at least
     log_level: str = "INFO"
     smtp_port: int = 0
     smtp_relay_url: str = ""                     # smtp(s)://user:pass@host:port: a credential
@@ -89,11 +93,8 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
 
     def with_urls(self, broker_url: str, redis_url: str) -> "Settings":
         """Return a copy whose embedded URLs are replaced by the running server's."""
-        return replace(
-            self,
-            broker_url=broker_url if self.broker_url == EMBEDDED else self.broker_url,
-            redis_url=redis_url if self.redis_url == EMBEDDED else self.redis_url,
-        )
+        return replace(self, broker_url=broker_url if self.broker_url == EMBEDDED else self.broker_url,
+                       redis_url=redis_url if self.redis_url == EMBEDDED else self.redis_url)
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...], allow_embedded: bool) -> str:
@@ -143,6 +144,7 @@ def _networks(name: str, value: str) -> tuple[str, ...]:
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``choices``; else a configuration error naming ``name``."""
     if value not in choices:
         raise SettingsError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
     return value
@@ -165,14 +167,16 @@ _NUMBERS = {  # field name -> (type, minimum)
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
     **OFFICER_NUMBERS,
+    "link_window_days": (int, 0), "link_similarity": (float, 0.05),
     "smtp_port": (int, 0),   # 0: no SMTP server
 }
 _RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate_limit_login")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
-_OTHERS = ("broker_url", "redis_url", "central_url", "central_secret", "secret_key", "data_dir",
-           "public_base_url", "doors_file", "central_public_key", "mode", "accept_signature_v1", "metrics_token",
-           "rate_limit_exempt", "quorum_queues", "central_events_url", "log_level", "smtp_relay_url")
+_OTHERS = ("broker_url", "redis_url", "redis_sentinels", "redis_master_name", "central_url",
+           "central_secret", "secret_key", "data_dir", "public_base_url", "doors_file", "central_public_key",
+           "mode", "accept_signature_v1", "metrics_token", "rate_limit_exempt", "quorum_queues",
+           "central_events_url", "log_level", "smtp_relay_url")
 
 
 def setting_names() -> tuple[str, ...]:
@@ -203,9 +207,10 @@ def _addresses(get) -> dict:
     values: dict = {
         "broker_url": _url("LAPOR_BROKER_URL", get("BROKER_URL", EMBEDDED),
                            ("redis", "rediss", "redis+socket", "amqp", "amqps", "pyamqp",
-                            "memory"), True),
+                            "memory", sentinel.SCHEME), True),
         "redis_url": _url("LAPOR_REDIS_URL", get("REDIS_URL", EMBEDDED),
-                          ("redis", "rediss", "unix"), True),
+                          ("redis", "rediss", "unix", sentinel.SCHEME), True),
+        **sentinel.settings_values(get("REDIS_SENTINELS"), get("REDIS_MASTER_NAME"), SettingsError),
         "data_dir": Path(get("DATA_DIR", "var")).resolve(),
         "public_base_url": get("PUBLIC_BASE_URL").rstrip("/"),
         "doors_file": get("DOORS_FILE"),
@@ -216,6 +221,7 @@ def _addresses(get) -> dict:
     for key in ("central_url", "public_base_url", "central_events_url"):
         if values[key]:
             _url("LAPOR_" + key.upper(), values[key], ("http", "https"), False)
+    sentinel.rewrite_urls(values)     # redis:// through the Sentinels, when they are set
     values["smtp_relay_url"] = relay = get("SMTP_RELAY_URL")    # never echoed: a password
     if relay and urlparse(relay).scheme not in ("smtp", "smtps"):
         raise SettingsError("LAPOR_SMTP_RELAY_URL: expected smtp:// (STARTTLS) or smtps://")
@@ -238,7 +244,7 @@ def _security(get, data_dir: Path, embedded: bool) -> dict:
     if not secret_key:
         if mode == "production":
             raise SettingsError("LAPOR_SECRET_KEY: required in production mode")
-        secret_key = _embedded_secret(data_dir)
+        secret_key = embedded_secret(data_dir)
     elif len(secret_key) < 16:
         raise SettingsError("LAPOR_SECRET_KEY: must be at least 16 characters")
     values["secret_key"] = secret_key
@@ -251,13 +257,11 @@ def _security(get, data_dir: Path, embedded: bool) -> dict:
 
 
 def _public_key(value: str) -> bytes:
-    if not value:
-        return b""
     try:
         key = base64.b64decode(value, validate=True)
     except ValueError:
         key = b""
-    if len(key) != 32:
+    if value and len(key) != 32:
         raise SettingsError("LAPOR_CENTRAL_PUBLIC_KEY: expected 32 bytes in base64")
     return key
 
@@ -285,16 +289,3 @@ def _switch(name: str, value: str, default: bool) -> bool:
     if value not in ("0", "1"):
         raise SettingsError(f"{name}: expected 1 or 0, got {value!r}")
     return value == "1"
-
-
-def _embedded_secret(data_dir: Path) -> str:
-    """The embedded default keeps a generated secret in the data dir so restarts agree."""
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    prepare_data_dir(data_dir)
-    secret = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret)
-    return secret

@@ -18,8 +18,9 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
                         reply states; ``lua/accept_event.lua``), for the desk's complaint
                         page; kept as long as the reply route
     s:<tracking>  hash  public status: status, classification, door, received_at,
-                        due_date, agency, updated_at, id (nothing personal); for the public
-                        statistics: stats_day, received_ts, service_level, first_change_at
+                        due_date, agency, updated_at, id (nothing personal); note and
+                        service_level from the central system; link (the "me too" region);
+                        for the public statistics: stats_day, received_ts, first_change_at
     stats:day:<YYYY-MM-DD>   hash  counters of the complaints received that day (WIB) for
                         /statistik (``normalizer.public_stats``); expires after the window
     stats:wait:<YYYY-MM-DD>  list  seconds each of that day's complaints waited for its first
@@ -39,6 +40,14 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     replies:<id>  hash  reply id -> JSON of the complaint's replies' latest states
     reply_stats   hash  "<state>|<door>" -> count
     callback:<replay key>      a central status callback already applied (replay guard)
+    lsh:<region>:<band>:<hash>  zset  tracking -> accepted time: one LSH bucket of the "me too"
+                        index (``normalizer.linking``); expires LAPOR_LINK_WINDOW_DAYS after
+                        its last entry, entries older than that are dropped as new ones come
+    lshsig:<region>    hash  tracking -> MinHash signature (256 bytes) of the region's open
+                        complaints (same expiry; a finished complaint's is removed)
+    sla           zset  "<tracking>|yellow" / "<tracking>|red" -> the instant the complaint
+                        turns that colour (``forwarder.sla``); a claimed entry is pushed a
+                        lease ahead until its reminder is recorded
     twitter:<door>:cursor      hash  the X mentions poller's cursor
     officer:<username>  hash  an officer's account (``forwarder.store_officers``): username,
                         agency, role, password (argon2id hash), disabled, generation,
@@ -69,6 +78,8 @@ NO_OPEN = PREFIX + "open:-"       # a placeholder KEYS entry when a reporter has
 NO_LISTING = PREFIX + "listed:-"  # a placeholder KEYS entry when a complaint is not listed
 API_KEYS = PREFIX + "apikeys"
 LISTING = PREFIX + "listing"
+NO_LINK = PREFIX + "lshsig:-"     # a placeholder KEYS entry when a complaint is not indexed
+SLA = PREFIX + "sla"
 PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its key
 
 # The consumer leases on the broker's Redis (``forwarder.recovery`` documents them).
@@ -159,6 +170,14 @@ def replies(cid: str) -> str:
 
 def callback(replay_key: str) -> str:
     return f"{PREFIX}callback:{replay_key}"
+
+
+def link_bucket(region: str, band: str) -> str:
+    return f"{PREFIX}lsh:{region}:{band}"
+
+
+def link_signatures(region: str) -> str:
+    return f"{PREFIX}lshsig:{region}" if region else NO_LINK
 
 
 def poller_cursor(door_id: str) -> str:

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 
 from kombu import Producer
 
+from config import sentinel
 from forwarder import topology
 from normalizer.schema import SCHEMA_VERSION
 
@@ -43,6 +44,9 @@ class PublishError(Exception):
 def redis_identity(url: str) -> tuple | None:
     """(where, db) of a Redis URL of either client's spelling; None for other brokers."""
     parsed = urlparse(url)
+    if sentinel.is_sentinel(url):
+        where = sentinel.parse_url(url)
+        return (tuple(sorted(where.sentinels)), where.master_name), str(where.db)
     if parsed.scheme in ("redis", "rediss"):
         return (parsed.hostname or "localhost", parsed.port or 6379), (parsed.path.strip("/") or "0")
     if parsed.scheme in ("unix", "redis+socket"):

@@ -1,9 +1,12 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
 scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``; Lua:
-``forwarder/lua``; its parts: ``store_replies``, ``store_officers`` (officers, audit) and
-``store_complaints`` (the desk's complaint page). Nothing else talks to Redis (kombu's queues and
-recovery's leases aside). ``accept``: dedup, ledger, status, route, pending (and, on a same-Redis
-broker, the queue message) in one atomic Lua round trip."""
+``forwarder/lua``; replies' delivery records: ``store_replies``; officers and the audit
+stream: ``store_officers``; the desk's complaint page: ``store_complaints``. Only these talk
+to Redis (kombu's queues, recovery's leases aside). ``accept`` does dedup, ledger, status, route, pending,
+the service-level reminders (``store_sla``) and the "me too" index entry (``store_links``)
+in one Lua round trip; on a same-Redis broker the script also pushes the queue message
+(``forwarder.queue``), so the ledger and the queue are written in one atomic step.
+"""
 from __future__ import annotations
 
 import json
@@ -13,11 +16,14 @@ from typing import NamedTuple
 
 import redis
 
-from forwarder import keys, scripts
-from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
+from forwarder import keys, scripts, store_client
 from forwarder.store_complaints import ComplaintRecords
 from forwarder.store_officers import AuditRecords, OfficerRecords
+from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
+from forwarder.store_checks import durability_problems
+from forwarder.store_links import LinkIndex
 from forwarder.store_replies import ReplyRecords
+from forwarder.store_sla import SlaSchedule, reminder_args
 from forwarder.store_stats import PublicStatsRecords, accept_part
 
 ROUTE_EXTRA_SECONDS = 90 * 86400    # a reply route outlives the complaint body by this much
@@ -72,7 +78,8 @@ def _decoded(raw: dict) -> dict:
 class Store:
     """Everything the gateway keeps in Redis."""
 
-    def __init__(self, client: redis.Redis, dedup_ttl_seconds: int, retention_seconds: int):
+    def __init__(self, client: redis.Redis, dedup_ttl_seconds: int, retention_seconds: int,
+                 link_window_seconds: int = 30 * 86400):
         self.redis = client
         self.dedup_ttl = dedup_ttl_seconds
         self.retention = max(retention_seconds, 1)
@@ -82,6 +89,8 @@ class Store:
         self._forwarded = scripts.source("forwarded")
         self._status_update = scripts.register(client, "status_update")
         self.replies = ReplyRecords(client, self.retention)
+        self.links = LinkIndex(client, link_window_seconds)
+        self.sla = SlaSchedule(client)
         self.complaints = ComplaintRecords(client, self.replies)
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
@@ -89,9 +98,9 @@ class Store:
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
-                                      health_check_interval=30)
-        return cls(client, settings.dedup_ttl_days * 86400, settings.retention_days * 86400)
+        """``url``: ``redis://``, ``unix://`` or ``sentinel://`` (``forwarder.store_client``)."""
+        return cls(store_client.connect(url), settings.dedup_ttl_days * 86400,
+                   settings.retention_days * 86400, settings.link_window_days * 86400)
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
@@ -100,21 +109,23 @@ class Store:
                publish: list[tuple] | None = None, serialized: str = "",
                open_key: str = "", window: int = 0, join_open: bool = False,
                reply_to: str = "", public: bool = False, fingerprint: str = "",
-               listed: dict | None = None) -> Recorded:
+               listed: dict | None = None, link=None) -> Recorded:
         """Record a new complaint (``forwarder/lua/accept.lua``); see ``AcceptResult``.
 
         ``publish``: the Redis commands from ``Publisher.prepare`` (queued in the same step);
         ``fingerprint``: a client-chosen id's body hash (another body: CONFLICT);
         ``open_key``/``window``: the reporter's open-complaint key, set for ``window``
         seconds on a new complaint; ``join_open``: check it first (follow-ups allowed);
-        ``listed``: what Open311 lists of it (``forwarder.store_agency``), None: unlisted."""
-        cid, tracking = complaint["id"], complaint["tracking_number"]
+        ``listed``: what Open311 lists of it (``forwarder.store_agency``), None: unlisted;
+        ``link``: its "me too" index entry (``normalizer.linking.Fingerprint``), if any."""
+        cid, tracking, now = complaint["id"], complaint["tracking_number"], time.time()
         day_key, counted = accept_part(complaint)        # the public statistics' counters
         script_keys = [keys.dedup(dedup_id), keys.tracking_owner(tracking), keys.ledger(cid),
                        keys.status(tracking), keys.PENDING, keys.route(cid), keys.STATS,
                        open_key or keys.NO_OPEN, keys.rate(open_key), day_key, keys.LISTING,
-                       keys.listed(tracking) if listed is not None else keys.NO_LISTING]
-        args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, time.time(),
+                       keys.listed(tracking) if listed is not None else keys.NO_LISTING, keys.SLA,
+                       *self.links.entry_keys(link)]
+        args = ["1" if dedup_id else "0", cid, tracking, self.dedup_ttl, now,
                 complaint["door"], serialized or json.dumps(complaint, ensure_ascii=False),
                 complaint["classification"], complaint["received_at"],
                 complaint["service_level"]["due_date"], handle,
@@ -122,6 +133,7 @@ class Store:
                 complaint["reporter"]["kind"], window if open_key else 0, reply_to,
                 "1" if public else "0", fingerprint, complaint.get("language") or "id",
                 *counted, json.dumps(listed) if listed is not None else "", LISTING_SECONDS,
+                *reminder_args(complaint), *self.links.entry_args(link, now),
                 *_commands(publish)]
         return _recorded(self._accept(keys=script_keys, args=args))
 
@@ -284,16 +296,4 @@ class Store:
     # ----- start-up checks ----------------------------------------------------------------
     def check_durability(self) -> list[str]:
         """Problems with this Redis as a store of record (empty when fine)."""
-        problems = []
-        config = {}
-        for name in ("maxmemory-policy", "appendonly"):
-            try:
-                config.update(self.redis.config_get(name))
-            except redis.ResponseError:
-                return ["CONFIG GET is not allowed; cannot check maxmemory-policy and appendonly"]
-        if config.get("maxmemory-policy") != "noeviction":
-            problems.append(f"Redis maxmemory-policy is {config.get('maxmemory-policy')!r}; "
-                            "it must be 'noeviction' or queued complaints can vanish")
-        if config.get("appendonly") != "yes":
-            problems.append("Redis appendonly is off; turn AOF on (appendfsync everysec or always)")
-        return problems
+        return durability_problems(self.redis)

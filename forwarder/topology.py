@@ -14,7 +14,8 @@ Routing keys: ``complaint.new.<channel>``, ``complaint.event.<channel>``,
 The central system may consume
 ``lapor.complaints`` directly or bind its own durable queue to ``complaint.#``.
 Every message is JSON with headers ``schema_version``, ``idempotency_key`` and ``kind``.
-The broker is chosen by URL (``redis://``, ``redis+socket://``, ``amqp://``); with AMQP,
+The broker is chosen by URL (``redis://``, ``redis+socket://``, ``sentinel://`` from
+``config.sentinel``, ``amqp://``); with AMQP,
 ``LAPOR_QUORUM_QUEUES=1`` declares quorum queues (clusters) and publishes use confirms.
 ``Topology`` is the one declaration every part uses (publisher, workers, dead letters), so
 no part re-declares a queue with other arguments.
@@ -22,6 +23,8 @@ no part re-declares a queue with other arguments.
 from __future__ import annotations
 
 from kombu import Connection, Exchange, Queue, binding
+
+from config import sentinel
 
 EXCHANGE = Exchange("lapor", type="topic", durable=True, delivery_mode="persistent")
 COMPLAINTS = "lapor.complaints"
@@ -81,6 +84,8 @@ def connect(url: str, held_key: str = "") -> Connection:
     if is_amqp(url):
         return Connection(url, transport_options={"confirm_publish": True}, connect_timeout=5)
     options = {"visibility_timeout": VISIBILITY_TIMEOUT, "fanout_patterns": True}
+    if sentinel.is_sentinel(url):      # kombu's sentinel:// transport, told the primary's name
+        url, options["master_name"] = sentinel.split_url(url)
     if held_key:
         options.update(unacked_key=held_key, unacked_index_key=held_key + ":index",
                        unacked_mutex_key=held_key + ":mutex")

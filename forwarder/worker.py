@@ -11,7 +11,8 @@ The message is acknowledged only after the ledger records one of these.
 Follow-up events (kind ``event``) travel the same way to the central events URL; their
 ledger entries never touch the complaint's public status.
 
-``tick`` re-publishes retries whose time has come and, every ``RECONCILE_EVERY`` seconds,
+``tick`` sends the service-level reminders whose instant has come (``forwarder.sla``),
+re-publishes retries whose time has come and, every ``RECONCILE_EVERY`` seconds,
 every complaint still ``accepted`` after ``LAPOR_RECONCILE_AFTER_SECONDS`` that has no retry
 scheduled (the broker lost it, or it was never published). The central side dedups on
 ``Idempotency-Key``, so a re-publish is always safe.
@@ -27,6 +28,7 @@ from forwarder import central, recovery
 from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.queue import PublishError
+from forwarder.sla import SlaReminders
 from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
 log = logging.getLogger("lapor.forwarder")
@@ -37,9 +39,10 @@ class ForwardWorker(QueueWorker):
     queue_name = COMPLAINTS
     extra_queues = (BULK,)
 
-    def __init__(self, parts, stop: threading.Event, client=None):
+    def __init__(self, parts, stop: threading.Event, client=None, clock=time.time):
         super().__init__(parts, stop, parts.settings.forward_concurrency)
         self.client = client or central.client_for(parts.settings)
+        self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
 
     def handle(self, body, headers: dict) -> None:
@@ -81,6 +84,10 @@ class ForwardWorker(QueueWorker):
         log.warning("dead-lettered complaint=%s: %s", cid or "-", reason)
 
     def tick(self) -> None:
+        try:
+            self.reminders.maybe_tick()
+        except Exception:  # noqa: BLE001 - a reminder never holds up a retry or the reconciler
+            log.exception("sla reminders failed; trying again")
         due = self.store.take_due("complaint")
         for index, cid in enumerate(due):
             try:

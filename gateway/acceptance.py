@@ -42,10 +42,11 @@ class Attempt(NamedTuple):
 
 
 class Acceptance:
-    def __init__(self, store, publisher, spool=None):
+    def __init__(self, store, publisher, spool=None, linker=None):
         self.store = store
         self.publisher = publisher
         self.spool = spool
+        self.linker = linker      # "me too" (gateway.metoo): a replayed complaint is indexed too
         self._drainer = None
 
     # ----- the one accept loop ------------------------------------------------------------
@@ -145,8 +146,10 @@ class Acceptance:
             enqueue_reply(self.publisher, record["channel"], record["reply"])
             return
         routing_key = f"complaint.new.{record['complaint']['channel']}"
+        link = self.linker.entry(record["complaint"]) if self.linker else None
         attempt = self.accept(record["complaint"], routing_key, self._renumbered,
-                              dedup_id=record.get("dedup_id", ""), handle=record.get("handle", ""))
+                              dedup_id=record.get("dedup_id", ""), handle=record.get("handle", ""),
+                              link=link)
         recorded, complaint = attempt.recorded, attempt.complaint
         if recorded.result == AcceptResult.ACCEPTED:
             if not attempt.queued:      # not queued with the record: publish or schedule

@@ -26,7 +26,7 @@ Sample::
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import redis
 from flask import Blueprint, current_app, jsonify, request
@@ -39,7 +39,7 @@ from gateway.contracts import CONTRACTS, schema_text
 from gateway.openapi import spec_dict
 from gateway.outcome import summary
 from gateway.webrequest import from_flask, web_adapter
-from normalizer import tracking
+from normalizer import service_level, tracking
 from normalizer.schema import StatusSchema
 
 blueprint = Blueprint("api", __name__)
@@ -122,6 +122,8 @@ def public_status(number: str, found: dict) -> dict:
         "due_date": date.fromisoformat(due[:10]) if due else None,
         "agency": found.get("agency") or None,
         "updated_at": _parse_time(found.get("updated_at", "")),
+        "service_level": service_level.class_of(found),
+        "colour": service_level.status_colour(found, datetime.now(timezone.utc)),
     })
 
 

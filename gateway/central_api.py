@@ -14,6 +14,11 @@ Sample body::
      "service_level": "pengaduan-60", "due_date": "2027-02-19",
      "updated_at": "2026-11-25T08:00:00+07:00"}
 
+A ``service_level`` (e.g. ``pengaduan-60``, "reclassified") moves the due date (the one
+given, or the new class's working days from the day the complaint was received) and the
+instants of its yellow and red reminders (``forwarder.sla``); a finished complaint
+(``selesai``, ``ditolak``) gets no more reminders and is no longer linked to new ones.
+
 It updates the public status and notifies the reporter on the door they used (or the door
 named by that door's ``notify_via`` option for their kind of handle, e.g. web-form reporters
 who left a phone number get an SMS), unless they opted out (STOP) or left no way to reach
@@ -40,7 +45,8 @@ from marshmallow import ValidationError
 from forwarder import central
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
-from normalizer import tracking
+from forwarder.sla import reschedule
+from normalizer import service_level, tracking
 from normalizer.identity import pseudonym
 from normalizer.schema import StatusUpdateSchema
 
@@ -81,8 +87,9 @@ def status_callback():
     if current is None or (cid and current.get("id") != cid):
         return jsonify(error="unknown complaint"), 404
     cid = current["id"]
-    fields = _status_fields(update)
+    fields = _status_fields(update, current)
     parts.store.update_status(number, fields)
+    _move_clock(parts, number, current, {**current, **fields})
     log.info("status complaint=%s -> %s", cid, update["status"])
     door = parts.catalogue.doors.get(current.get("door", ""))
     adapter = parts.adapters.get(door.id) if door else None
@@ -91,8 +98,9 @@ def status_callback():
     return jsonify(ok=True, notified=notify(parts, cid, number))
 
 
-def _status_fields(update: dict) -> dict:
-    """The public status fields a validated status update sets."""
+def _status_fields(update: dict, current: dict) -> dict:
+    """The public status fields a validated status update sets (a new class without a
+    due date: the class's working days from the day the complaint was received)."""
     fields = {"status": update["status"],
               "updated_at": (update["updated_at"] or datetime.now(timezone.utc)).isoformat()}
     for name in ("agency", "note", "service_level"):
@@ -100,7 +108,30 @@ def _status_fields(update: dict) -> dict:
             fields[name] = update[name]
     if update["due_date"]:
         fields["due_date"] = update["due_date"].isoformat()
+    elif update["service_level"] and update["service_level"] != service_level.class_of(current):
+        try:
+            received = datetime.fromisoformat(current["received_at"]).astimezone(service_level.WIB)
+            fields["due_date"] = service_level.due_date(update["service_level"],
+                                                        received.date()).isoformat()
+        except (KeyError, ValueError):     # the due date stays; the status is still recorded
+            log.warning("due date not recounted complaint=%s", current.get("id", "-"))
     return fields
+
+
+def _move_clock(parts, number: str, before: dict, after: dict) -> None:
+    """Reclassified or finished: move or drop the reminders; a finished complaint leaves
+    the "me too" index. Logged and skipped on failure (the status is recorded)."""
+    closed = after.get("status") in service_level.CLOSED
+    moved = (service_level.class_of(after), after.get("due_date")) != \
+        (service_level.class_of(before), before.get("due_date"))
+    try:
+        if closed or moved:
+            reschedule(parts.store, number, after)
+        if closed:
+            parts.store.links.forget(number, after.get("link", ""))
+    except Exception as exc:  # noqa: BLE001 - the clock is a help, never a reason to fail
+        log.warning("service-level clock not moved complaint=%s: %s", after.get("id", "-"),
+                    type(exc).__name__)
 
 
 @blueprint.route("/api/v1/central/attachments/<sha256>", methods=["GET"])

@@ -51,6 +51,7 @@ class ComplaintService:
         self.texts = texts
         self.window = settings.followup_minutes * 60
         self.lookups = ReporterLookups(settings)     # CEK per reporter: LAPOR_RATE_LIMIT_LOOKUP
+        self.linker = acceptance.linker               # "me too": LAPOR_LINK_WINDOW_DAYS
         self.contexts = {
             door.id: Context(secret_key=settings.secret_key, routing_rules=catalogue.routing,
                              door_agency=door.agency, central_public_key=settings.central_public_key,
@@ -108,18 +109,22 @@ class ComplaintService:
         open_key = self._open_key(message, handle)
         flood = self.floods.flooding(open_key)
         routing_key = f"complaint.{'bulk.new' if flood else 'new'}.{message.channel}"
+        found = {"related": []}
 
         def draw(_taken: dict | None = None) -> dict:
             complaint = build_complaint(message, parsed, uuid.uuid4().hex,
                                         tracking.new_tracking_number(secrets.randbelow),
                                         self.context(message.door_id))
+            complaint["related"] = found["related"]
             if flood:
                 complaint["flags"].append("flood")
             return complaint
 
         first = draw()
+        entry, found["related"] = self.linker.related(first) if self.linker else (None, [])
+        first["related"] = found["related"]
         attempt = self.acceptance.accept(
-            first, routing_key, draw, spool=True, listed=listing(message, first),
+            first, routing_key, draw, spool=True, listed=listing(message, first), link=entry,
             dedup_id=self.dedup_id(message.door_id, message.provider_message_id), handle=handle,
             open_key=open_key, window=self.window, join_open=self._may_join(message, parsed, handle),
             reply_to=message.provider_message_id, public=message.public,
@@ -142,7 +147,8 @@ class ComplaintService:
         self._fetch_media_later(message, cid, number, is_private(parsed))
         log.info("accepted door=%s complaint=%s class=%s reporter=%s", message.door_id, cid,
                  complaint["classification"], mask(handle))
-        return Outcome(message, number, self.texts.ack(complaint, lang), complaint_id=cid)
+        return Outcome(message, number, self.texts.ack(complaint, lang), complaint_id=cid,
+                       linked=bool(complaint.get("related")))
 
     def add_event(self, message: InboundMessage, parsed, event_type: str, parent: tuple,
                   open_key: str, lang: str) -> Outcome:

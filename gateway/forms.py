@@ -38,6 +38,7 @@ from config import messages
 from forwarder import attachments
 from gateway.intake import KeyReused
 from gateway.outcome import due_date_of
+from gateway.replytexts import colour_label
 from gateway.webrequest import from_flask, web_adapter
 from gateway.webtext import date_text, known, page_text, text_in, time_text
 from normalizer import tracking
@@ -161,7 +162,7 @@ def submit():
         return _error_page(422, page_text("reused"))
     number = outcome.tracking_number
     page = render_template("done.html", number=number, display=tracking.display(number),
-                           due=date_text(due), duplicate=outcome.duplicate)
+                           due=date_text(due), duplicate=outcome.duplicate, linked=outcome.linked)
     return page, 200, {"Cache-Control": "no-store"}
 
 
@@ -188,6 +189,7 @@ def status_page():
             "due": date_text(found.get("due_date", "")),
             "agency": found.get("agency") or messages.text("not_assigned", lang),
             "updated": time_text(found.get("updated_at", "")),
+            "colour": colour_label(found, lang),
         }
     elif verdict in ("mistyped", "unknown"):
         status = 400 if verdict == "mistyped" else 404

@@ -24,6 +24,7 @@ from forwarder.queue import PublishError
 from gateway.acceptance import Acceptance
 from gateway.complaints import ComplaintService, KeyReused
 from gateway.flood import FloodMeter
+from gateway.metoo import Linker
 from gateway.replytexts import ReplyTexts
 from normalizer.normalize import reporter_handle
 
@@ -41,7 +42,7 @@ class Intake:
         self.spool = spool
         self.replies = ReplyTracker(settings, catalogue, store, publisher)   # delivery reports
         self.texts = ReplyTexts(catalogue, store)
-        self.acceptance = Acceptance(store, publisher, spool)
+        self.acceptance = Acceptance(store, publisher, spool, Linker(settings, store))
         self.complaints = ComplaintService(settings, catalogue, store, self.acceptance,
                                            FloodMeter(settings.flood_per_minute), self.texts)
         self._contexts = self.complaints.contexts      # door id -> normalizer Context

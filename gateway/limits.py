@@ -33,7 +33,7 @@ handled by the spool), rather than refusing citizens.
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -44,6 +44,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
 from channels.base import Rejected
+from config import sentinel
 from gateway.agency_keys import keyed
 from normalizer.identity import normalize_phone, pseudonym
 
@@ -54,6 +55,14 @@ LOGIN_VIEWS = ("officers.login",)
 
 
 def _storage_uri(redis_url: str) -> str:
+    """The ``limits`` library's spelling of the store's URL (through Sentinel: its own
+    ``redis+sentinel://`` form, where the counters live in the primary's database 0)."""
+    if sentinel.is_sentinel(redis_url):
+        where = sentinel.parse_url(redis_url)
+        login = f"{quote(where.username or '', safe='')}:{quote(where.password, safe='')}@" \
+            if where.password is not None else ""
+        hosts = ",".join(f"{host}:{port}" for host, port in where.sentinels)
+        return f"redis+sentinel://{login}{hosts}/{quote(where.master_name, safe='')}"
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
     return redis_url
@@ -163,7 +172,7 @@ def init_app(app, settings) -> Limiter | None:
     lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
         settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
         exempt_when=lambda: address_exempt() or no_lookup(), methods=["GET"])]
-    login_limits = [] if settings.rate_limit_login == "off" else [limiter.limit(
+    login_limits = [] if settings.rate_limit_login == "off" else [limiter.limit(   # networks only
         settings.rate_limit_login, key_func=_client_address, exempt_when=exempt, methods=["POST"])]
     _wrap_views(app, SUBMISSION_VIEWS, submission_limits)
     _wrap_views(app, LOOKUP_VIEWS, lookup_limits)

@@ -5,8 +5,10 @@ chooses the key and fills the values (tracking number, short code, due date, sta
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from config import messages
-from normalizer import tracking
+from normalizer import service_level, tracking
 
 AGENCY_CHARS = 40     # an agency's name is cut to this in a status answer
 
@@ -22,11 +24,14 @@ class ReplyTexts:
 
     def ack(self, complaint: dict, lang: str) -> str:
         """The acknowledgement; "send CEK ... to <short code>" only on doors that have one
-        (on a chat the citizen simply answers in the same chat)."""
+        (on a chat the citizen simply answers in the same chat). When the complaint is
+        linked to others ("me too"), it says that others reported the same problem (never
+        their numbers)."""
         number = complaint["tracking_number"]
         door = self.catalogue.doors.get(complaint["door"])
         short_code = door.options.get("short_code", "") if door else ""
-        return messages.text("ack", lang, tracking=tracking.display(number), compact=number,
+        key = "ack_related" if complaint.get("related") else "ack"
+        return messages.text(key, lang, tracking=tracking.display(number), compact=number,
                              where=messages.text("ack_where", lang, short_code=short_code)
                              if short_code else "",
                              due=messages.format_date(complaint["service_level"]["due_date"]))
@@ -64,4 +69,10 @@ class ReplyTexts:
             key, lang, tracking=tracking.display(shown),
             status=messages.status_label(found["status"], lang),
             agency=(found.get("agency") or messages.text("not_assigned", lang))[:AGENCY_CHARS],
-            due=messages.format_date(found["due_date"]))
+            due=messages.format_date(found["due_date"]), colour=colour_label(found, lang))
+
+
+def colour_label(found: dict, lang: str) -> str:
+    """The follow-up colour of a public status in words (HIJAU, KUNING, MERAH); '' if none."""
+    colour = service_level.status_colour(found, datetime.now(timezone.utc))
+    return messages.text(f"colour_{colour}", lang) if colour else ""

@@ -19,7 +19,6 @@ is forwarded as it is; attachment file names keep only their extension.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 from pathlib import PurePosixPath
 
 from normalizer.values import Attachment, InboundMessage, Location
@@ -27,7 +26,7 @@ from normalizer import grammar, identity, routing, service_level, suggestion
 from normalizer.schema import SCHEMA_VERSION
 from normalizer.text import clean_message, usv
 
-WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta's calendar
+WIB = service_level.WIB    # working days are counted on Jakarta's calendar
 # meta keys that describe the transport or the door, never the reporter: kept as they are
 # in private complaints (every other meta value is keyed); the manual door's ``source`` (how
 # the complaint came in) and ``entered_by`` (the officer's keyed pseudonym) among them
@@ -152,8 +151,9 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     due = service_level.due_date(service_class, received_day)
     agency = message.owner or ctx.door_agency or message.door_id
     text = f"{message.title} {body}"
-    found_region, region_flags = suggestion.region_of(message.location, text)
-    routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region)
+    tokens = suggestion.tokens_of(text)       # read once for the region and the routing
+    found_region, region_flags = suggestion.region_of(message.location, text, tokens)
+    routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region, tokens)
     flags += region_flags + routing_flags
     routed = routing.chosen(message.topic, ctx.routing_rules, found_region) or routed
     ids = [message.provider_message_id] if message.provider_message_id else []
@@ -187,6 +187,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
                           "provisional": True},
         "thread": [],
         "duplicates": [],
+        "related": [],          # "me too": filled at intake (gateway.metoo), where the index is
         "flags": flags,
         "meta": meta,
     }

@@ -6,7 +6,7 @@ centroid, ``regions.nearest_village``). The first source that names a region win
 
 Reading a text: its words are normalized (lower case, punctuation out), misspelled words
 close to a region's name corrected (``typos``), and one Aho-Corasick pass finds every region
-name in it. Each mention is weighed:
+name in it. Each mention is weighed (``weights``: once per name and the word before it):
 
 - after its level's marker (``Prov.``, ``Kab.``/``Kota``, ``Kec.``/``Distrik``,
   ``Kel.``/``Desa``/``Ds.``): 3; ``Kota X`` is the city, ``Kab. X`` the regency;
@@ -35,25 +35,18 @@ Output (``location.region`` of the complaint)::
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from normalizer import regions, typos
+from normalizer import regions, typos, weights
+from normalizer.weights import MARKED, MARKERS, WEIGHTS_CACHE
 
-MARKERS = {"prov": 1, "provinsi": 1, "propinsi": 1, "kab": 2, "kabupaten": 2, "kota": 2,
-           "kec": 3, "kecamatan": 3, "distrik": 3, "kel": 4, "kelurahan": 4, "desa": 4, "ds": 4,
-           "gampong": 4, "nagari": 4}
-STREET = frozenset({"jl", "jln", "jalan"})
-UNMARKED = {1: 2.0, 2: 2.0, 3: 1.5, 4: 1.0}
-COMMON = {1: 0.6, 2: 0.6, 3: 1 / 3, 4: 1 / 3}   # an unmarked name that is an ordinary word
-PHRASE = 0.8                # an unmarked name of several ordinary words ("Duren Sawit")
-MARKED, FUZZY_WEIGHT, FUZZY_CUTOFF = 3.0, 2.5, 85
+FUZZY_WEIGHT, FUZZY_CUTOFF = 2.5, 85
 MIN_SCORE = 1.0
-LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
-PREFIXES = (2, 5, 8, 13)    # the lengths of a province's, regency's, district's, village's code
 
 
 class Mention(NamedTuple):
@@ -71,11 +64,12 @@ def empty(source: str = "") -> dict:
 
 
 def resolve(location_text: str = "", text: str = "", latitude: float | None = None,
-            longitude: float | None = None) -> dict:
-    """The region of a complaint (``empty()`` when no source names one)."""
-    for source, value in (("location", location_text), ("text", text)):
+            longitude: float | None = None, text_tokens: list[str] | None = None) -> dict:
+    """The region of a complaint (``empty()`` when no source names one); ``text_tokens``:
+    the text's ``words.raw_tokens`` when the caller has them already."""
+    for source, value, tokens in (("location", location_text, None), ("text", text, text_tokens)):
         if value and value.strip():
-            found = resolve_text(value)
+            found = resolve_text(value, tokens)
             if found["level"] != "none" or found["candidates"]:
                 return {**found, "source": source}
     if latitude is not None and longitude is not None:
@@ -91,15 +85,25 @@ def from_coordinates(latitude: float, longitude: float) -> dict:
     return describe(code, 0.7 if km < 3 else 0.5, [], "coordinates")
 
 
-def resolve_text(text: str) -> dict:
+def resolve_text(text: str, tokens: list[str] | None = None) -> dict:
     index = regions.index()
-    tokens = typos.correct(regions.normal(text).split())
-    mentions = _mentions(index, tokens)
+    typos.ensure()
+    read = [_read(token) for token in (regions.normal(text).split() if tokens is None else tokens)]
+    tokens = [fixed for fixed, _ in read]
+    mentions = _mentions(index, tokens, [joins for _, joins in read])
     mentions += _fuzzy(index, tokens, mentions)
     return _decide(index, mentions)
 
 
-def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
+@functools.lru_cache(maxsize=typos.CACHE_LIMIT)
+def _read(word: str) -> tuple[str, bool]:
+    """A word as the resolver reads it (cached, bounded): typo-corrected, and whether a
+    one-word name begins with it (only then is it joined with the next: ``kramat jati``)."""
+    fixed = typos.fix(word)
+    return fixed, regions.index().begins_squashed(fixed)
+
+
+def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) -> list[Mention]:
     padded = " " + " ".join(tokens) + " "
     starts, offset = {}, 0                  # the space before each token in ``padded`` -> its index
     for position, token in enumerate(tokens):
@@ -113,54 +117,39 @@ def _mentions(index: regions.RegionIndex, tokens: list[str]) -> list[Mention]:
         if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
             continue                        # "muara" inside "muara wahau": the longer name
         position = starts[start]
-        context = (tokens[position - 1] if position > 0 else "",
-                   tokens[position - 2] if position > 1 else "", start)
-        found += _weigh(key, index.upper.get(key, ()), *context)
-        villages.append((key, context))
+        context = weights.context_of(tokens[position - 1] if position > 0 else "",
+                                     tokens[position - 2] if position > 1 else "")
+        found += [Mention(code, level, weight, start)
+                      for code, level, weight in weights.upper_weights(key, context)]
+        villages.append((key, context, start))
     for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
+        if not joins[position] or len(first) + len(second) < regions.SQUASHED_LENGTH:
+            continue
         key = index.squashed.get(first + second)
         if key and not regions.ordinary(key):
-            context = (tokens[position - 1] if position else "", "", next(
-                offset for offset, place in starts.items() if place == position))
-            found += _weigh(key, index.upper.get(key, ()), *context)
-            villages.append((key, context))
+            context = weights.context_of(tokens[position - 1] if position else "", "")
+            start = next(offset for offset, place in starts.items() if place == position)
+            found += [Mention(code, level, weight, start)
+                      for code, level, weight in weights.upper_weights(key, context)]
+            villages.append((key, context, start))
     provinces = {mention.code[:2] for mention in found}
-    for key, context in villages:
-        found += _weigh(key, _village_entries(index, key, context[0], provinces), *context)
+    for key, context, start in villages:
+        entries = _village_entries(index, key, context, provinces)
+        weight = weights.weight_of(key, 4, False, context) if entries else None
+        if weight is not None:
+            found += [Mention(entry.code, 4, weight, start) for entry in entries]
     return found
 
 
-def _village_entries(index: regions.RegionIndex, key: str, previous: str, provinces: set[str]):
+def _village_entries(index: regions.RegionIndex, key: str, context: str, provinces: set[str]):
     """The villages a key may mean: all after a village marker or when it names one; else
     only those in a province the text mentions (a village name alone that names many
     villages says nothing; ``Baru`` names hundreds)."""
     entries = index.villages.get(key, ())
-    if len(entries) <= 1 or MARKERS.get(previous) == 4:
+    if len(entries) <= 1 or context == "kel":
         return entries
     grouped = index.villages_by_province(key)
     return [entry for province in provinces for entry in grouped.get(province, ())]
-
-
-def _weigh(key: str, entries, previous: str, earlier: str, span: int) -> list[Mention]:
-    marker = MARKERS.get(previous)
-    street = previous in STREET or (previous == "raya" and earlier in STREET)
-    ordinary = regions.ordinary(key)
-    mentions = []
-    for entry in entries:
-        if marker == entry.level and (entry.level != 2 or entry.city == (previous == "kota")):
-            weight = MARKED
-        elif marker == 2 and entry.level == 2:
-            weight = UNMARKED[2] * 0.5          # "Kab. X" said, this is the city X (or back)
-        else:
-            weight = UNMARKED[entry.level] + (0.1 if entry.city else 0.0)
-            if ordinary:
-                weight *= COMMON[entry.level] if " " not in key else PHRASE
-            if street:
-                weight /= 3
-            if len(key) <= 3 and entry.level > 1:
-                continue
-        mentions.append(Mention(entry.code, entry.level, weight, span))
-    return mentions
 
 
 def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) -> list[Mention]:
@@ -215,16 +204,19 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     for mention in mentions:
         if mention.code not in support or mention.weight > support[mention.code].weight:
             support[mention.code] = mention
-    scores = {code: _score(code, support) for code in support}
-    scores = {code: score for code, score in scores.items()
-              if score >= MIN_SCORE and _credible(index, code, score, support)}
+    scores = {}
+    for code in support:
+        score = _score(code, support)
+        if score >= MIN_SCORE and _credible(code, score, support):
+            scores[code] = score
     if not scores:
         return empty()
     best = max(scores.values())
     tied = sorted(code for code, score in scores.items() if best - score < 1e-9)
     # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
     # of the district named in the text): the one above is what the text says
-    tied = [code for code in tied if not any(code.startswith(other + ".") for other in tied)]
+    above = set(tied)
+    tied = [code for code in tied if above.isdisjoint(regions.prefixes(code)[:-1])]
     shared = _common_prefix(tied)
     confidence = min(0.95, 0.3 + 0.12 * best) * (1.0 if len(tied) == 1 else 0.5)
     candidates = [] if len(tied) == 1 else tied
@@ -237,31 +229,26 @@ def _score(code: str, support: dict[str, Mention]) -> float:
     """The weight of the code's own mention plus its ancestors', one level per place in the
     text (``Kediri`` names a district and a village of it: it counts once)."""
     by_span: dict[int, float] = {}
-    for size in PREFIXES:
-        mention = support.get(code[:size])
+    for prefix in regions.prefixes(code):
+        mention = support.get(prefix)
         if mention is not None and mention.weight > by_span.get(mention.span, 0.0):
             by_span[mention.span] = mention.weight
-        if size >= len(code):
-            break
     return sum(by_span.values())
 
 
-def _credible(index: regions.RegionIndex, code: str, score: float, support: dict[str, Mention]) -> bool:
+def _credible(code: str, score: float, support: dict[str, Mention]) -> bool:
     """A district or village found only by its own unmarked name is credible when that name
     is long and no other region of its level or above has it (``Singosari``: one district,
     and villages, which weigh less)."""
     own = support[code].weight
     if score > own + 1e-9 or own >= MARKED or code.count(".") < 2:
         return True
-    key = index.key_of[code]
-    level = code.count(".") + 1
-    rivals = [entry for entry in index.keys.get(key, ()) if entry.level <= level and entry.code != code]
-    return len(key) >= LONE_NAME_LENGTH and not rivals
+    return weights.alone(code)
 
 
 def _common_prefix(codes: list[str]) -> str:
-    if not codes:
-        return ""
+    if len(codes) <= 1:
+        return codes[0] if codes else ""
     split = [code.split(".") for code in codes]
     shared = []
     for parts in zip(*split):
@@ -282,9 +269,15 @@ def _path(index: regions.RegionIndex, code: str) -> list[str]:
 
 def describe(code: str, confidence: float, candidates: list[dict], source: str) -> dict:
     """The region dict of a code: every level's name down to the code's level."""
+    return {"code": code, **_names(code), "confidence": round(confidence, 2), "candidates": candidates,
+            "source": source}
+
+
+@functools.lru_cache(maxsize=WEIGHTS_CACHE)
+def _names(code: str) -> dict:
+    """Every level's name down to the code's, and the level (cached: callers copy it)."""
     index = regions.index()
     parts = code.split(".")
     named = {level: index.name(".".join(parts[:size])) if size <= len(parts) else None
              for size, level in enumerate(regions.LEVELS, start=1)}
-    return {"code": code, **named, "level": regions.LEVELS[len(parts) - 1],
-            "confidence": round(confidence, 2), "candidates": candidates, "source": source}
+    return {**named, "level": regions.LEVELS[len(parts) - 1]}

@@ -56,6 +56,8 @@ ALIASES = {
     "makasar": "73.71", "bdg": "32.73", "sby": "35.78", "smg": "33.74", "jkt": "31",
 }
 GRID = 10  # centroid grid cells per degree
+CODE_LENGTHS = (2, 5, 8, 13)  # the lengths of a province's, regency's, district's, village's code
+SQUASHED_LENGTH = 7  # a one-word name this long is also found written as two words
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,16 @@ class RegionIndex:
     _grouped: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
     _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
     squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
+    squashed_sorted: list[str] = field(default_factory=list)      # the same keys, sorted
 
     def name(self, code: str) -> str:
         return self.names.get(code, "")
+
+    def begins_squashed(self, word: str) -> bool:
+        """True when a longer one-word name (``squashed``) begins with ``word``: only then
+        can ``word`` and the next word be that name written in two (``kramat jati``)."""
+        after = bisect.bisect_right(self.squashed_sorted, word)
+        return after < len(self.squashed_sorted) and self.squashed_sorted[after].startswith(word)
 
     def villages_by_province(self, key: str) -> dict[str, list[Entry]]:
         """The villages a key names, by province code (cached: about 1,000 keys name more
@@ -165,6 +174,7 @@ def _build() -> RegionIndex:
     for key, entries in keyed.items():
         _add_key(built, key, entries)
     built.automaton.make_automaton()
+    built.squashed_sorted = sorted(built.squashed)
     for codes in built.codes.values():
         codes.sort()
     return built
@@ -178,7 +188,7 @@ def _add_key(built: RegionIndex, key: str, entries: list[Entry]) -> None:
     if len(upper) < len(entries):
         built.villages[key] = tuple(entry for entry in entries if entry.level == 4)
     built.automaton.add_word(f" {key} ", key)
-    if " " not in key and len(key) >= 7:
+    if " " not in key and len(key) >= SQUASHED_LENGTH:
         built.squashed[key] = key
 
 
@@ -189,6 +199,18 @@ def ordinary(key: str) -> bool:
     if key in ALIASES:
         return False
     return all(words.is_root_word(part) or words.is_root_word(words.stem(part)) for part in key.split())
+
+
+@functools.lru_cache(maxsize=50_000)
+def prefixes(code: str) -> tuple[str, ...]:
+    """The codes of the regions above a code and the code itself, the province's first
+    (cached, bounded)."""
+    found = []
+    for size in CODE_LENGTHS:
+        found.append(code[:size])
+        if size >= len(code):
+            break
+    return tuple(found)
 
 
 _lock = threading.Lock()
@@ -228,13 +250,13 @@ def nearest_village(latitude: float, longitude: float, max_cells: int = 3) -> tu
     row, col = math.floor(latitude * GRID), math.floor(longitude * GRID)
     scale = math.cos(math.radians(latitude))
     for reach in range(1, max_cells + 1):
-        best = None
+        best_squared, best_code = math.inf, None
         for cell_row in range(row - reach, row + reach + 1):
             for cell_col in range(col - reach, col + reach + 1):
                 for lat, lon, code in _grid.get((cell_row, cell_col), ()):
                     squared = (lat - latitude) ** 2 + ((lon - longitude) * scale) ** 2
-                    if best is None or squared < best[0]:
-                        best = (squared, code)
-        if best is not None:
-            return best[1], round(math.sqrt(best[0]) * 111.2, 2)
+                    if squared < best_squared:
+                        best_squared, best_code = squared, code
+        if best_code is not None:
+            return best_code, round(math.sqrt(best_squared) * 111.2, 2)
     return None

@@ -43,6 +43,7 @@ class Compiled:
     rules: tuple
     by_first: dict[str, tuple[tuple[tuple[str, ...], str, str], ...]]   # stem -> (phrase, topic, keyword)
     order: dict[str, int]                                                # topic -> its first rule's place
+    by_topic: dict[str, tuple]                                           # topic -> its rules, in order
 
 
 _compiled: dict[int, Compiled] = {}
@@ -69,18 +70,20 @@ def _compile(rules: tuple) -> Compiled:
             if phrase:
                 table.setdefault(phrase[0], []).append((phrase, rule.topic, keyword))
     order = {topic: place for place, topic in reversed(list(enumerate(rule.topic for rule in rules)))}
-    return Compiled(rules, {first: tuple(entries) for first, entries in table.items()}, order)
+    by_topic = {topic: tuple(rule for rule in rules if rule.topic == topic) for topic in order}
+    return Compiled(rules, {first: tuple(entries) for first, entries in table.items()}, order, by_topic)
 
 
 def _in_order(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
     """The rest of ``phrase`` follows ``start`` in order within WINDOW words (``jalan di
     depan pasar rusak`` is a ``jalan rusak``)."""
-    position = start
+    window = stems[start + 1:start + WINDOW]
+    at = 0
     for part in phrase[1:]:
-        try:
-            position = stems.index(part, position + 1, start + WINDOW)
-        except ValueError:
+        rest = window[at:]
+        if part not in rest:            # no exception raised per miss: most phrases miss
             return False
+        at += rest.index(part) + 1
     return True
 
 
@@ -112,15 +115,16 @@ def _confidence(score: int, runner_up: int) -> float:
     return round(min(0.95, 0.35 + 0.15 * score) * score / (score + runner_up), 2)
 
 
-def suggest(text: str, rules: tuple, region: dict | None = None) -> dict:
-    """Return {agency, topic, region_code, confidence, why, alternatives} for the text."""
+def suggest(text: str, rules: tuple, region: dict | None = None, tokens: list[str] | None = None) -> dict:
+    """Return {agency, topic, region_code, confidence, why, alternatives} for the text
+    (``tokens``: its ``words.raw_tokens`` when the caller has them already)."""
     region = region or {}
     region_code = region.get("code") or ""
     compiled = compile_rules(rules if isinstance(rules, tuple) else tuple(rules))
-    found = _matches(words.stems(text), compiled)
+    found = _matches(words.stems(text) if tokens is None else words.stems_of(tokens), compiled)
     ranked = []
     for topic, keywords in found.items():
-        rule = agency_for(topic, compiled.rules, region_code)
+        rule = agency_for(topic, compiled.by_topic[topic], region_code)
         if rule is not None:
             ranked.append((sum(keywords.values()), -compiled.order[topic], topic, rule))
     ranked.sort(reverse=True)

@@ -100,6 +100,13 @@ class ServiceLevelSchema(Schema):
     provisional = fields.Boolean(required=True)
 
 
+class RelatedSchema(Schema):
+    """An open complaint that describes the same problem ("me too"): never merged."""
+    tracking_number = fields.String(required=True)
+    similarity = fields.Float(required=True, metadata={
+        "description": "estimated Jaccard similarity of the two texts' words (MinHash), 0-1"})
+
+
 class ThreadEventSchema(Schema):
     """A follow-up that joined the complaint (text, photo, location...)."""
     provider_message_id = fields.String(required=True)
@@ -135,6 +142,9 @@ class ComplaintSchema(Schema):
     service_level = fields.Nested(ServiceLevelSchema, required=True)
     thread = fields.List(fields.Nested(ThreadEventSchema), required=True)
     duplicates = fields.List(fields.String(), required=True)
+    related = fields.List(fields.Nested(RelatedSchema), load_default=list, metadata={
+        "description": "open complaints of the same region, received within "
+                       "LAPOR_LINK_WINDOW_DAYS, that describe the same problem; both are forwarded"})
     flags = fields.List(fields.String(), required=True)
     meta = fields.Dict(keys=fields.String())
 
@@ -192,6 +202,15 @@ class ReplyStateSchema(Schema):
     updated_at = fields.DateTime(required=True)
 
 
+class SlaReminderSchema(Schema):
+    """What an ``sla`` event says: the complaint turned yellow or red."""
+    colour = fields.String(required=True, validate=validate.OneOf(["yellow", "red"]))
+    class_ = fields.String(data_key="class", required=True)
+    due_date = fields.Date(required=True)
+    reminder_date = fields.Date(required=True)
+    turned_at = fields.DateTime(required=True, metadata={"description": "the instant it turned"})
+
+
 class FollowUpEventSchema(Schema):
     """Follow-up event v1: an addition to a complaint, delivered to the central system
     after (or beside) the complaint with its own ``event_id`` as the Idempotency-Key."""
@@ -201,10 +220,11 @@ class FollowUpEventSchema(Schema):
     schema_version = fields.Integer(required=True, validate=validate.Equal(SCHEMA_VERSION))
     event_id = fields.String(required=True, metadata={"description": "the Idempotency-Key"})
     type = fields.String(required=True, validate=validate.OneOf(
-        ["followup", "edit", "media", "reply_status"]),
+        ["followup", "edit", "media", "reply_status", "sla"]),
                          metadata={"description": "followup: the reporter added a message; "
                                    "edit: the reporter edited one; media: an attachment was "
-                                   "fetched; reply_status: a reply to the reporter changed state"})
+                                   "fetched; reply_status: a reply to the reporter changed state; "
+                                   "sla: the complaint's service-level colour turned yellow or red"})
     complaint_id = fields.String(required=True)
     tracking_number = fields.String(required=True)
     door = fields.String(required=True)
@@ -217,6 +237,7 @@ class FollowUpEventSchema(Schema):
     location = fields.Nested(LocationSchema, allow_none=True)
     flags = fields.List(fields.String(), required=True)
     reply = fields.Nested(ReplyStateSchema, metadata={"description": "reply_status events only"})
+    service_level = fields.Nested(SlaReminderSchema, metadata={"description": "sla events only"})
 
 
 class StatusUpdateSchema(Schema):
@@ -253,3 +274,11 @@ class StatusSchema(Schema):
     due_date = fields.Date(required=True)
     agency = fields.String(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
+    service_level = fields.String(metadata={
+        "description": "informasi-5, pengaduan-14 or pengaduan-60 (provisional until the "
+                       "central system sets it)"})
+    colour = fields.String(allow_none=True, validate=validate.OneOf(["green", "yellow", "red"]),
+                           metadata={"description": "follow-up indicator (PermenPANRB 62/2018): "
+                                     "green; yellow from the monitoring reminder day; red once "
+                                     "the due date has passed; a finished complaint keeps the "
+                                     "colour it had when it was closed"})

@@ -82,3 +82,29 @@ def colour(service_class: str, due: date, at: datetime) -> str:
     if at >= instants[RED]:
         return RED
     return YELLOW if at >= instants[YELLOW] else GREEN
+
+
+def class_of(status: dict) -> str:
+    """A public status record's class: the central system's, else the provisional one."""
+    given = status.get("service_level", "")
+    return given if given in LEVELS else provisional_class(status.get("classification", ""))
+
+
+def status_colour(status: dict, now: datetime) -> str | None:
+    """The colour of a public status record (``forwarder.store`` ``s:<tracking>``) at
+    ``now``; a closed complaint's at its last update. None without a (valid) due date."""
+    due = status.get("due_date", "")
+    if not due:
+        return None
+    at = now
+    if status.get("status") in CLOSED and status.get("updated_at"):
+        try:
+            at = min(now, datetime.fromisoformat(status["updated_at"]))
+        except ValueError:
+            at = now
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    try:
+        return colour(class_of(status), date.fromisoformat(due[:10]), at)
+    except ValueError:          # a malformed date: no colour rather than no answer
+        return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from normalizer import region as regions_of, regions, routing, typos
+from normalizer import region as regions_of, regions, routing, typos, words
 from normalizer.values import Location
 
 log = logging.getLogger(__name__)
@@ -28,13 +28,20 @@ def warm() -> None:
     regions.nearest_village(-0.5, 117.15)
 
 
-def region_of(location: Location | None, text: str) -> tuple[dict | None, list[str]]:
-    """The complaint's region (None when no source names one) and the flags."""
+def tokens_of(text: str) -> list[str]:
+    """The words of the part of ``text`` the suggestions read, read once for both."""
+    return words.raw_tokens(text[:SUGGESTION_CHARS])
+
+
+def region_of(location: Location | None, text: str,
+              tokens: list[str] | None = None) -> tuple[dict | None, list[str]]:
+    """The complaint's region (None when no source names one) and the flags (``tokens``:
+    ``tokens_of(text)``, when the caller has them)."""
     try:
         found = regions_of.resolve((location.text if location else "")[:SUGGESTION_CHARS],
                                    text[:SUGGESTION_CHARS],
                                    location.latitude if location else None,
-                                   location.longitude if location else None)
+                                   location.longitude if location else None, tokens)
     except Exception as exc:  # noqa: BLE001 - a suggestion never fails a complaint
         log.error("region resolver failed (%s); the complaint goes on without a region",
                   type(exc).__name__)
@@ -42,10 +49,11 @@ def region_of(location: Location | None, text: str) -> tuple[dict | None, list[s
     return (found if found["level"] != "none" or found["candidates"] else None), []
 
 
-def routing_of(text: str, rules: tuple, found_region: dict | None) -> tuple[dict, list[str]]:
-    """The routing suggestion and the flags."""
+def routing_of(text: str, rules: tuple, found_region: dict | None,
+               tokens: list[str] | None = None) -> tuple[dict, list[str]]:
+    """The routing suggestion and the flags (``tokens``: ``tokens_of(text)``, if at hand)."""
     try:
-        return routing.suggest(text[:SUGGESTION_CHARS], rules, found_region), []
+        return routing.suggest(text[:SUGGESTION_CHARS], rules, found_region, tokens), []
     except Exception as exc:  # noqa: BLE001 - a suggestion never fails a complaint
         log.error("routing failed (%s); the complaint goes to the national admin", type(exc).__name__)
         return {"agency": routing.NATIONAL_ADMIN, "topic": routing.NO_TOPIC, "region_code": "",

@@ -44,7 +44,8 @@ def _build() -> None:
     _deletions = {variant: tuple(sorted(found)) for variant, found in table.items()}
 
 
-def _ensure() -> None:
+def ensure() -> None:
+    """Build the typo index now if it is not built yet (once per process)."""
     if _deletions is None:
         with _lock:
             if _deletions is None:
@@ -73,5 +74,6 @@ def fix(word: str) -> str:
 
 def correct(tokens: list[str]) -> list[str]:
     """The tokens with misspelled region-name words corrected."""
-    _ensure()
-    return [fix(token) for token in tokens]
+    ensure()
+    answers = _answers                      # a known word: one look-up, no call
+    return [answers.get(token) or fix(token) for token in tokens]

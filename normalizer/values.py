@@ -83,6 +83,7 @@ class Outcome:
     kind: str = "ack"              # ack (a complaint or follow-up recorded) or answer (CEK...)
     complaint_id: str = ""
     language: str = "id"           # the reply's language: id, or en (the citizen's)
+    linked: bool = False           # "me too": others reported the same problem (gateway.metoo)
 
 
 @dataclass(frozen=True)

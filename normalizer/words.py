@@ -11,6 +11,7 @@ like an ordinary word with suspicion) load on first use, once per process.
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
@@ -95,9 +96,29 @@ def stem(word: str) -> str:
     return result
 
 
+def raw_tokens(text: str) -> list[str]:
+    """Lower-case words of ``text`` as written (``regions.normal(text).split()``): read once
+    and shared by the region resolver and the routing (``stems_of``)."""
+    return _TOKEN.findall(text.lower())
+
+
 def stems(text: str) -> list[str]:
     """The stems of a text's words, abbreviations spelled out first."""
-    return [stem(word) for word in expand(tokens(text))]
+    return stems_of(raw_tokens(text))
+
+
+def stems_of(raw: list[str]) -> list[str]:
+    """The stems of ``raw_tokens``, abbreviations spelled out first."""
+    return [part for word in raw for part in word_stems(word)]
+
+
+@functools.lru_cache(maxsize=CACHE_LIMIT)
+def word_stems(word: str) -> tuple[str, ...]:
+    """The stems one lower-case token stands for (``anak2`` -> ``anak``, ``dishub`` ->
+    ``dinas hubung``): ``tokens``, ``expand`` and ``stem`` of one word, cached (bounded)."""
+    if word.endswith("2") and not word.isdigit():
+        word = _DOUBLED.sub(r"\1", word)
+    return tuple(stem(part) for part in expand([word]))
 
 
 def is_root_word(word: str) -> bool:

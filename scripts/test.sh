@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: installs the Debian packages the tests start for
-# real (redis-server, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver,
+# real (redis-server, redis-sentinel, kannel, kannel-extras, rabbitmq-server, chromium, chromium-driver,
 # dovecot-imapd) when missing, then the Python packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)   # the Sentinel fault test
 [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ] || missing+=(kannel)
 [ -x /usr/lib/kannel/test/fakesmsc ] || missing+=(kannel-extras)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)

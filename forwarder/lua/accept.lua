@@ -1,5 +1,6 @@
--- Record a new complaint: dedup, ledger, public status, route, pending, stats, and (on a
--- same-Redis broker) its queue message, in one atomic step. forwarder.store.Store.accept.
+-- Record a new complaint: dedup, ledger, public status, route, pending, stats, its
+-- service-level reminders and its "me too" index entry, and (on a same-Redis broker) its
+-- queue message, in one atomic step. forwarder.store.Store.accept.
 local dedup_key = KEYS[1]      -- dedup:<door>:<keyed provider id> (or the placeholder)
 local owner_key = KEYS[2]      -- t:<tracking>: who holds this tracking number
 local ledger_key = KEYS[3]     -- c:<id>
@@ -12,6 +13,9 @@ local rate_key = KEYS[9]       -- rate:<door>:<pseudonym> ('' without a reporter
 local day_key = KEYS[10]       -- stats:day:<day>: the public statistics' counters
 local listing_key = KEYS[11]   -- listing: what Open311 lists (zset)
 local listed_key = KEYS[12]    -- listed:<tracking> (or the placeholder when not listed)
+local sla_key = KEYS[13]       -- sla: "<tracking>|<colour>" -> when it turns that colour
+local sig_key = KEYS[14]       -- lshsig:<region> (or the placeholder): the region's signatures
+local BUCKETS_FROM = 15        -- then lsh:<region>:<band>:<hash>, one per band (none: not indexed)
 
 local has_dedup = ARGV[1] == '1'     -- the message has a provider id
 local id = ARGV[2]
@@ -40,7 +44,13 @@ local stats_expire_at = ARGV[24]     -- epoch seconds: the day leaves the window
 local received_ts = ARGV[25]         -- epoch seconds of received_at
 local listed = ARGV[26]              -- JSON of what Open311 shows ('' when not listed)
 local listing_ttl = ARGV[27]         -- seconds a listing entry is kept
-local PUBLISH_FROM = 28              -- then the queue commands: (name, key, argument) triples
+local yellow_at = ARGV[28]           -- epoch seconds it turns yellow ('' : no reminders)
+local red_at = ARGV[29]              -- epoch seconds it turns red
+local signature = ARGV[30]           -- MinHash signature for the "me too" index ('' : none)
+local link_since = ARGV[31]          -- entries older than this (epoch seconds) are dropped
+local link_ttl = ARGV[32]            -- seconds an index key outlives its last entry
+local region = ARGV[33]              -- the region the index entry is kept under
+local PUBLISH_FROM = 34              -- then the queue commands: (name, key, argument) triples
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)
@@ -84,6 +94,27 @@ if handle ~= '' then
   redis.call('EXPIRE', route_key, route_ttl)
   if window > 0 then redis.call('SET', open_key, value, 'EX', window) end
 end
+-- the reminders and the "me too" entry are a help: whatever fails there (pcall), the
+-- complaint above is recorded and queued all the same
+local function remind_and_index()
+  if yellow_at ~= '' then
+    redis.call('ZADD', sla_key, yellow_at, tracking .. '|yellow', red_at, tracking .. '|red')
+  end
+  if signature == '' then return end
+  for i = BUCKETS_FROM, #KEYS do
+    local stale = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', link_since, 'LIMIT', 0, 200)
+    if #stale > 0 then
+      redis.call('ZREM', KEYS[i], unpack(stale))
+      redis.call('HDEL', sig_key, unpack(stale))
+    end
+    redis.call('ZADD', KEYS[i], now, tracking)
+    redis.call('EXPIRE', KEYS[i], link_ttl)
+  end
+  redis.call('HSET', sig_key, tracking, signature)
+  redis.call('EXPIRE', sig_key, link_ttl)
+  redis.call('HSET', status_key, 'link', region)
+end
+pcall(remind_and_index)
 -- the public statistics' counters (normalizer.public_stats) are a help: whatever fails
 -- there (pcall), the complaint above is recorded and queued all the same
 local function count_for_statistics()

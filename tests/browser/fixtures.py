@@ -146,12 +146,18 @@ def live_gateway(environ):
 
 
 def click_and_load(driver, element, timeout: float = 60) -> None:
-    """Click ``element`` (a submit button, a link) and wait for the next page to be loaded."""
-    from selenium.webdriver.support import expected_conditions
+    """Click ``element`` (a submit button, a link) and wait until the next page is loaded:
+    a mark left on the old page's window is gone and the new document is complete. (Waiting
+    for the old element to go stale raced chromedriver's own navigation now and then.)"""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    page = driver.find_element("tag name", "html")
+    driver.execute_script("window.__beforeClick = true")
     element.click()
-    wait = WebDriverWait(driver, timeout)
-    wait.until(expected_conditions.staleness_of(page))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def loaded(d) -> bool:
+        try:
+            return d.execute_script("return !window.__beforeClick && document.readyState === 'complete'")
+        except WebDriverException:           # between two documents
+            return False
+    WebDriverWait(driver, timeout).until(loaded)

@@ -146,7 +146,8 @@ def test_cek_answers_status_without_a_complaint(client, parts):
     assert reply == messages.text(
         "status", tracking=number, status=messages.status_label("diterima"),
         agency=messages.text("not_assigned"),
-        due=messages.format_date(complaint["service_level"]["due_date"]))
+        due=messages.format_date(complaint["service_level"]["due_date"]),
+        colour=messages.text("colour_green"))         # a new complaint is on time
     assert fits_one_sms(reply)
     assert queued(parts) == 1 and parts.store.queue_depths()["pending"] == 1
 

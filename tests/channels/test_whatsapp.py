@@ -177,7 +177,8 @@ def test_cek_on_whatsapp_answers_with_the_status(client, parts):
     assert answer["text"] == messages.text(
         "status", tracking=tracking.display(number), status=messages.status_label("diterima"),
         agency=messages.text("not_assigned"),
-        due=messages.format_date(complaint["service_level"]["due_date"]))
+        due=messages.format_date(complaint["service_level"]["due_date"]),
+        colour=messages.text("colour_green"))         # a new complaint is on time
     assert redis_of(parts).llen(COMPLAINTS) == 1
 
 

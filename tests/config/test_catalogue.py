@@ -56,6 +56,7 @@ def test_compiled_catalogue_is_current(lang):
 def test_every_reply_the_code_names_exists():
     """The keys called by name in the code (the rest are checked by the channel tests)."""
     for key in messages.SMS_TEXTS + ("ack_where", "not_assigned", "ack_public", "update_public",
+                                     "colour_green", "colour_yellow", "colour_red",
                                      "twitter_where_url", "twitter_where_cek",
                                      "dm_refused_public", "whatsapp_status_template"):
         for lang in messages.LANGUAGES:
@@ -84,7 +85,9 @@ def worst_values(lang: str, agency: str) -> dict:
     return {"tracking": tracking.display(number), "compact": number, "due": "14-12-2026",
             "where": messages.text("ack_where", lang, short_code=short_code),
             "status": max((messages.status_label(s, lang) for s in STATUSES), key=len),
-            "agency": agency[:40], "number": "9" * 20}
+            "agency": agency[:40], "number": "9" * 20,
+            "colour": max((messages.text(f"colour_{c}", lang) for c in ("green", "yellow", "red")),
+                          key=len)}
 
 
 @pytest.mark.parametrize("lang", messages.LANGUAGES)

@@ -17,6 +17,7 @@ from telegram import Chat, Message, MessageEntity, PhotoSize, Update, User
 
 from channels.telegram.payload import chat_ref
 from config import messages
+from gateway.replytexts import colour_label
 from normalizer import tracking
 from tests.channels.telegram_fake import FakeBotApi
 from tests.channels.telegram_support import BOT_TOKEN, HEADER, SECRET_TOKEN, environ_for
@@ -130,7 +131,8 @@ def test_telegram_complaint_photo_edit_status_and_new(gateway, central, bot_api,
     status = nth_reply(bot_api, 4, "/status answer in the chat")
     assert status["text"] == messages.text(
         "status", tracking=tracking.display(number), status=messages.status_label("proses"),
-        agency="Dinas PU PERA", due="19-02-2027")
+        agency="Dinas PU PERA", due="19-02-2027",
+        colour=colour_label({"classification": "pengaduan", "due_date": "2027-02-19"}, "id"))
 
     # 5. /baru within the follow-up window: a second complaint, on purpose
     assert deliver(gateway, 815300005, message=message(204, 41, "/baru Lampu jalan di gang 5 mati")).status_code == 200

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from config import messages
+from gateway.replytexts import colour_label
 from normalizer import tracking
 from tests.channels.twilio_support import (ACCOUNT_SID, AUTH_TOKEN, PUBLIC, SMS_NUMBER,
                                            WHATSAPP_NUMBER, sign, twilio_environ)
@@ -149,13 +150,14 @@ def test_whatsapp_complaint_photo_status_and_cek(gateway, central, twilio, forwa
     [notice] = wait_for(twilio.sent, message="status notice through Twilio")
     assert (notice["To"], notice["From"]) == ("whatsapp:" + SITI, "whatsapp:" + WHATSAPP_NUMBER)
     assert notice["_auth"] == requests.auth._basic_auth_str(ACCOUNT_SID, AUTH_TOKEN)
+    colour = colour_label({"classification": "pengaduan", "due_date": "2027-02-19"}, "id")
     assert notice["Body"] == messages.text(
         "status_notice", tracking=tracking.display(number), status=messages.status_label("proses"),
-        agency="Dinas PU PERA", due="19-02-2027")
+        agency="Dinas PU PERA", due="19-02-2027", colour=colour)
     [status] = twiml(siti.send(f"CEK {number}"))
     assert status == messages.text(
         "status", tracking=tracking.display(number), status=messages.status_label("proses"),
-        agency="Dinas PU PERA", due="19-02-2027")
+        agency="Dinas PU PERA", due="19-02-2027", colour=colour)
     assert len(central_bodies(central, "/")) == 1 and len(central_bodies(central, "/events")) == 2
 
 

@@ -18,6 +18,7 @@ import requests
 
 from channels.twitter.poller import TwitterPoller
 from config import messages
+from gateway.replytexts import colour_label
 from normalizer import tracking
 from tests.channels.twitter_support import (CASES, CONSUMER_SECRET, TABLE, environ_for, signature,
                                             x_bytes)
@@ -171,7 +172,8 @@ def test_twitter_mention_photo_status_and_cek(gateway, central, x_api, forwarder
                       message="CEK answer by DM")
     assert status == {"to": SITI, "text": messages.text(
         "status", tracking=tracking.display(number), status=messages.status_label("proses"),
-        agency="Dinas PU PERA", due="19-02-2027")}
+        agency="Dinas PU PERA", due="19-02-2027",
+        colour=colour_label({"classification": "pengaduan", "due_date": "2027-02-19"}, "id"))}
     time.sleep(0.3)
     assert len(central_bodies(central, "/")) == 1 and len(central_bodies(central, "/events")) == 2
     tweets = x_api.sent("tweet")   # the ack, the follow-up's ack, and the status notice's

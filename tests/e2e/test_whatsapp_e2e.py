@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from config import messages
+from gateway.replytexts import colour_label
 from normalizer import tracking
 from tests.channels.whatsapp_support import (ACCESS_TOKEN, CASES, PHONE_NUMBER_ID, environ_for,
                                              meta_bytes, signature)
@@ -145,7 +146,8 @@ def test_whatsapp_complaint_photo_status_and_cek(gateway, central, graph, forwar
                       message="CEK answer on WhatsApp")
     assert status["text"]["body"] == messages.text(
         "status", tracking=tracking.display(number), status=messages.status_label("proses"),
-        agency="Dinas PU PERA", due="19-02-2027")
+        agency="Dinas PU PERA", due="19-02-2027",
+        colour=colour_label({"classification": "pengaduan", "due_date": "2027-02-19"}, "id"))
     assert len(central_bodies(central, "/")) == 1 and len(central_bodies(central, "/events")) == 2
 
 

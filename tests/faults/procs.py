@@ -104,8 +104,10 @@ class ForwarderProcess:
 
 
 class RedisServer:
-    def __init__(self, data_dir: Path, appendfsync: str = "everysec", port: int | None = None):
+    def __init__(self, data_dir: Path, appendfsync: str = "everysec", port: int | None = None,
+                 extra: tuple[str, ...] = ()):
         self.data_dir = Path(data_dir)
+        self.extra = extra                 # more redis-server options (replicaof, min-replicas)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.appendfsync = appendfsync
         self.port = port or free_port()
@@ -121,7 +123,8 @@ class RedisServer:
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
              "--appendonly", "yes", "--appendfsync", self.appendfsync, "--save", "",
-             "--maxmemory-policy", "noeviction", "--logfile", str(self.data_dir / "redis.log")],
+             "--maxmemory-policy", "noeviction", "--logfile", str(self.data_dir / "redis.log"),
+             *self.extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         client = redis.Redis(port=self.port, socket_timeout=1)

@@ -17,7 +17,8 @@ import sys
 
 ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-kill9-always",
          "central-outage", "broker-down-redis-broker-down", "broker-down-amqp-broker-down",
-         "broker-down-amqp-store-down", "redis-stall"]
+         "broker-down-amqp-store-down", "redis-stall", "redis-sentinel-failover",
+         "redis-sentinel-kill9"]
 NOTES = {
     "forwarder-kill-9": lambda e: f"restored from dead consumers {e.get('restored', 0)}, "
                                   f"re-published {e.get('reconciled')}; answered before the "
@@ -35,6 +36,12 @@ def _note(row: dict) -> str:
     extra = row["extra"]
     if row["test"] in NOTES:
         return NOTES[row["test"]](extra)
+    if row["test"].startswith("redis-sentinel"):
+        return (f"{extra.get('guard')}; promoted after {extra.get('promoted_seconds')} s, old "
+                f"primary demoted after {extra.get('demoted_seconds')} s; spooled "
+                f"{extra.get('spooled')}; ledger entries thrown away "
+                f"{extra.get('ledger', {}).get('missing', 0)}; slowest answer "
+                f"{extra.get('slowest_answer_seconds')} s")
     if row["test"] == "redis-stall":
         return (f"spooled {extra.get('spooled')}; {extra.get('without_provider_id')} complaints "
                 f"without a provider id; renumbered {extra.get('renumbered')}; slowest answer "

@@ -55,8 +55,10 @@ def test_the_complaint_schema_carries_enums_patterns_formats_and_nulls():
     assert defs["ServiceLevel"]["properties"]["due_date"]["format"] == "date"
     assert set(defs["Reporter"]["required"]) == {"pseudonym", "kind"}
     event = json_schema("followup-event-v1.json")
-    assert event["properties"]["type"]["enum"] == ["followup", "edit", "media", "reply_status"]
+    assert event["properties"]["type"]["enum"] == ["followup", "edit", "media", "reply_status", "sla"]
     assert event["properties"]["reply"]["$ref"] == "#/$defs/ReplyState"
+    assert event["properties"]["service_level"]["$ref"] == "#/$defs/SlaReminder"
+    assert set(defs["Related"]["required"]) == {"tracking_number", "similarity"}
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACTS))

@@ -11,6 +11,7 @@ from channels.gsm7 import fits_one_sms
 from config import messages
 from forwarder import central as contract
 from forwarder.topology import REPLIES
+from gateway.replytexts import colour_label
 from normalizer import tracking
 from tests.channels.telegram_support import CASES, environ_for, post_case
 from tests.gateway.support import TRACKING
@@ -64,7 +65,8 @@ def notice_after_callback(client, parts, number: str) -> str:
 def status_notice(lang: str, number: str) -> str:
     return messages.text("status_notice", lang, tracking=tracking.display(number),
                          status=messages.status_label("proses", lang), agency="Dinas PU PERA",
-                         due="19-02-2027")
+                         due="19-02-2027", colour=colour_label(
+                             {"classification": "pengaduan", "due_date": "2027-02-19"}, lang))
 
 
 @pytest.mark.parametrize("keyword,lang", [("REPORT", "en"), ("report", "en"), ("LAPOR", "id"),
@@ -93,7 +95,8 @@ def test_check_is_answered_in_english_and_cek_in_indonesian(client, parts):
         assert sms(client, f"{word} {tracking.display(number)}", "081277710004") == messages.text(
             "status", lang, tracking=tracking.display(number),
             status=messages.status_label("diterima", lang),
-            agency=messages.text("not_assigned", lang), due=due)
+            agency=messages.text("not_assigned", lang), due=due,
+            colour=messages.text("colour_green", lang))
     assert sms(client, "CHECK 2741-0935-883", "081277710004") == messages.text(
         "status_mistyped", "en", number="27410935883")
 

@@ -1,7 +1,7 @@
 """Due dates in Indonesian working days: weekends and public holidays skipped."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from normalizer import service_level
 from normalizer.grammar import ASPIRASI, PENGADUAN, PERMINTAAN_INFORMASI
@@ -41,3 +41,49 @@ def test_provisional_classes():
     due = service_level.due_date("pengaduan-14", date(2026, 11, 24))
     assert due == date(2026, 12, 14)
     assert service_level.reminder_date("pengaduan-14", due) == date(2026, 12, 6)
+
+
+# ----- the follow-up colour (PermenPANRB 62/2018: reminder 3/8/35 days before 5/14/60) -----
+WIB = service_level.WIB
+
+
+def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=WIB)
+
+
+def test_colour_turns_yellow_on_the_reminder_day_and_red_after_the_due_date():
+    for service_class, before in (("informasi-5", 3), ("pengaduan-14", 8), ("pengaduan-60", 35)):
+        due = service_level.due_date(service_class, date(2026, 11, 2))
+        reminder = service_level.reminder_date(service_class, due)
+        assert (due - reminder).days == before
+        second = timedelta(seconds=1)
+        assert service_level.colour(service_class, due, at(reminder) - second) == "green"
+        assert service_level.colour(service_class, due, at(reminder)) == "yellow"
+        assert service_level.colour(service_class, due, at(due, 23, 59)) == "yellow"
+        assert service_level.colour(service_class, due, at(due) + timedelta(days=1) - second) == "yellow"
+        assert service_level.colour(service_class, due, at(due) + timedelta(days=1)) == "red"
+
+
+def test_turns_at_are_midnight_in_jakarta():
+    due = date(2026, 12, 14)
+    instants = service_level.turns_at("pengaduan-14", due)
+    assert instants["yellow"].isoformat() == "2026-12-06T00:00:00+07:00"
+    assert instants["red"].isoformat() == "2026-12-15T00:00:00+07:00"
+
+
+def test_status_colour_reads_the_store_record_and_freezes_when_closed():
+    record = {"status": "proses", "classification": "pengaduan", "due_date": "2026-12-14",
+              "updated_at": "2026-12-01T10:00:00+07:00"}
+    assert service_level.status_colour(record, at(date(2026, 12, 10))) == "yellow"
+    assert service_level.status_colour(record, at(date(2026, 12, 20))) == "red"
+    closed = {**record, "status": "selesai"}          # closed on 1 Dec: green for good
+    assert service_level.status_colour(closed, at(date(2026, 12, 20))) == "green"
+    reclassified = {**record, "service_level": "pengaduan-60", "due_date": "2027-02-19"}
+    assert service_level.class_of(reclassified) == "pengaduan-60"
+    assert service_level.status_colour(reclassified, at(date(2026, 12, 20))) == "green"
+    assert service_level.status_colour({"status": "proses"}, at(date(2026, 12, 20))) is None
+    broken = {**record, "due_date": "2026-13-45", "service_level": "pengaduan-99"}
+    assert service_level.status_colour(broken, at(date(2026, 12, 20))) is None
+    assert service_level.class_of(broken) == "pengaduan-14"
+    odd_update = {**closed, "updated_at": "kemarin"}
+    assert service_level.status_colour(odd_update, at(date(2026, 12, 20))) == "red"

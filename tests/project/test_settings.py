@@ -87,6 +87,7 @@ MALFORMED = {
     "LAPOR_RATE_LIMIT_LOGIN": "lots",
     "LAPOR_RATE_LIMIT_EXEMPT": "10.0.0.0/8, the office", "LAPOR_LOG_LEVEL": "LOUD",
     "LAPOR_PROXY_HOPS": "x", "LAPOR_SMTP_RELAY_URL": "http://user:pass@relay.example:587",
+    "LAPOR_REDIS_SENTINELS": "sentinel-without-port", "LAPOR_REDIS_MASTER_NAME": "lapor",  # without Sentinels
 }
 ANY_TEXT = {"LAPOR_CENTRAL_SECRET", "LAPOR_DATA_DIR"}   # any value is a valid one
 
@@ -105,3 +106,20 @@ def test_a_malformed_setting_is_one_line_naming_it(name, tmp_path):
         load_settings(environ)
     message = str(refused.value)
     assert message.startswith(name + ":") and "\n" not in message
+
+
+def test_sentinels_rewrite_the_redis_urls_keeping_db_and_password(tmp_path):
+    from config import sentinel
+    from gateway.limits import _storage_uri
+
+    environ = {"LAPOR_DATA_DIR": str(tmp_path), "LAPOR_SECRET_KEY": "k" * 16,
+               "LAPOR_REDIS_URL": "redis://:s%40cret@ignored:6379/3",
+               "LAPOR_BROKER_URL": "amqp://guest:guest@127.0.0.1//",
+               "LAPOR_REDIS_SENTINELS": "10.0.0.1:26379, 10.0.0.2:26380", "LAPOR_REDIS_MASTER_NAME": "lapor"}
+    settings = load_settings(environ)
+    assert settings.broker_url == environ["LAPOR_BROKER_URL"]          # not a Redis broker
+    where = sentinel.parse_url(settings.redis_url)
+    assert where == sentinel.SentinelAddress((("10.0.0.1", 26379), ("10.0.0.2", 26380)), "lapor", 3,
+                                             None, "s@cret")
+    assert load_settings({**environ, "LAPOR_REDIS_URL": settings.redis_url}).redis_url == settings.redis_url
+    assert _storage_uri(settings.redis_url) == "redis+sentinel://:s%40cret@10.0.0.1:26379,10.0.0.2:26380/lapor"

@@ -1,0 +1,82 @@
+"""What the speed-ups of the suggestions (issue 11, docs/benchmarks.md) must not change.
+
+The normalizer reads a complaint's words once and hands them to both the region resolver
+and the routing (``suggestion.tokens_of``); the per-word and per-name work is kept in
+bounded caches. Both must give exactly the answers of the plain reading, on the whole
+labelled set, and no cache may grow without bound on a stream of new words.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
+
+from config.doors import load_catalogue
+from config.settings import load_settings
+from normalizer import evaluation, region, regions, routing, suggestion, weights, words
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "routing"
+ENV = {"LAPOR_SECRET_KEY": "k" * 32, "LAPOR_REDIS_URL": "redis://127.0.0.1/0",
+       "LAPOR_BROKER_URL": "redis://127.0.0.1/0", "LAPOR_MODE": "production"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_the_shared_words_are_the_resolvers_own_reading(text):
+    assert words.raw_tokens(text) == regions.normal(text).split()
+
+
+def test_shared_words_give_the_same_region_and_routing_on_the_labelled_set():
+    rules = load_catalogue(load_settings(ENV)).routing
+    records = [r for name in ("tuning", "heldout") for r in evaluation.load(DATA / f"{name}.jsonl")]
+    for record in records:
+        location, text = record.get("location", ""), record["text"]
+        shared = words.raw_tokens(text)
+        plain = region.resolve(location, text, record.get("lat"), record.get("lon"))
+        assert region.resolve(location, text, record.get("lat"), record.get("lon"), shared) == plain
+        assert routing.suggest(text, rules, plain, shared) == routing.suggest(text, rules, plain)
+        # the text as the location field: the resolver's own reading of it, then the shared one
+        assert region.resolve_text(text, shared) == region.resolve_text(text)
+
+
+def test_the_normalizers_path_reads_the_same_text_as_the_suggestions():
+    text = "LAPOR jalan rusak di Kec. Sangatta Utara, Kutai Timur " + "x " * suggestion.SUGGESTION_CHARS
+    tokens = suggestion.tokens_of(text)
+    assert tokens == words.raw_tokens(text[:suggestion.SUGGESTION_CHARS])
+    assert suggestion.region_of(None, text, tokens) == suggestion.region_of(None, text)
+    assert suggestion.region_of(None, text, tokens)[0]["code"] == "64.08.04"
+
+
+def test_a_pair_of_words_is_joined_only_when_a_longer_one_word_name_begins_with_the_first():
+    index = regions.index()
+    assert index.begins_squashed("kramat")            # Kramatjati
+    assert not index.begins_squashed("kramatjati")    # the whole name: nothing longer
+    assert not index.begins_squashed("qzxv")
+    assert region.resolve_text("kramat jati jaktim")["code"] == "31.75.04"
+
+
+def test_every_per_word_and_per_name_cache_is_bounded():
+    caches = [words.word_stems, regions.ordinary, region._read, weights.upper_weights, weights.weight_of,
+              regions.prefixes, weights.alone, region._names]
+    for cached in caches:
+        assert cached.cache_info().maxsize is not None and cached.cache_info().maxsize <= 50_000
+
+
+def _in_order_by_search(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
+    """The phrase window's rule spelled out with list.index (the reading before issue 11's
+    speed-up), to hold the faster one to."""
+    position = start
+    for part in phrase[1:]:
+        try:
+            position = stems.index(part, position + 1, start + routing.WINDOW)
+        except ValueError:
+            return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from("abcd"), max_size=14), st.integers(0, 13),
+       st.lists(st.sampled_from("abcd"), min_size=1, max_size=4))
+def test_a_phrase_is_found_in_its_window_exactly_as_before(stems, start, phrase):
+    start = min(start, max(len(stems) - 1, 0))
+    assert routing._in_order(stems, start, tuple(phrase)) == _in_order_by_search(stems, start, tuple(phrase))
