@@ -30,6 +30,7 @@ ALIASES = {
     "whatsapp": "channels.whatsapp.adapter:WhatsAppAdapter",
     "twilio": "channels.twilio.adapter:TwilioAdapter",
     "twitter": "channels.twitter.adapter:TwitterAdapter",
+    "manual": "channels.manual.adapter:ManualAdapter",
     "email": "channels.email.adapter:EmailAdapter",
     "webhook": "channels.webhook.adapter:WebhookAdapter",
 }

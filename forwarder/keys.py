@@ -1,9 +1,8 @@
 """Every Redis key of the store of record, built here and nowhere else (prefix ``lapor:``).
 
-Only the store (``forwarder.store``, ``store_replies``, ``store_links``, ``store_sla``,
-``store_metrics``) reads or writes them; the queue keys belong to kombu (``forwarder.queue``),
-and the consumer leases (below, last) to ``forwarder.recovery``, which keeps them on the
-broker's Redis beside kombu's own.
+Only the store (``forwarder.store`` and its ``store_*`` parts) reads or writes them; the
+queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below, last) to
+``forwarder.recovery``, which keeps them on the broker's Redis beside kombu's own.
 
 ::
 
@@ -15,6 +14,9 @@ broker's Redis beside kombu's own.
                         accepted_at, last_error, complaint (JSON; expires after delivery
                         plus LAPOR_RETENTION_DAYS)
     t:<tracking>  -> <id>
+    events:<id>   list  the complaint's events' ids, in order (follow-ups, edits, media,
+                        reply states; ``lua/accept_event.lua``), for the desk's complaint
+                        page; kept as long as the reply route
     s:<tracking>  hash  public status: status, classification, door, received_at,
                         due_date, agency, updated_at, id (nothing personal); note and
                         service_level from the central system; link (the "me too" region);
@@ -114,6 +116,11 @@ def dedup(dedup_id: str) -> str:
 
 def ledger(cid: str) -> str:
     return PREFIX + "c:" + cid
+
+
+def events(cid: str) -> str:
+    """A complaint's events' ids, in order (``lua/accept_event.lua``; the desk reads it)."""
+    return PREFIX + "events:" + cid
 
 
 def tracking_owner(tracking: str) -> str:

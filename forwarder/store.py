@@ -1,11 +1,11 @@
 """The store of record in Redis: dedup keys, the ledger, public status, reply routes and
-scheduled retries. The queue alone is not the record; this is. Keys: ``forwarder.keys``; Lua:
-``forwarder/lua``; replies' delivery records: ``store_replies``; officers and the audit
-stream: ``store_officers``; latencies and heartbeats: ``store_metrics``. Nothing else talks to
-Redis (kombu's queues and ``forwarder.recovery``'s leases aside). ``accept`` does dedup, ledger, status, route, pending,
-the service-level reminders (``store_sla``) and the "me too" index entry (``store_links``)
-in one Lua round trip; on a same-Redis broker the script also pushes the queue message
-(``forwarder.queue``), so the ledger and the queue are written in one atomic step.
+scheduled retries; the queue alone is not the record. Keys: ``forwarder.keys``; Lua:
+``forwarder/lua``; its parts: ``store_replies``, ``store_officers`` (and the audit stream),
+``store_metrics``, ``store_complaints`` (the desk's complaint page), ``store_links``,
+``store_sla``, ``store_stats``, ``store_agency``. Only these talk to Redis (kombu's queues
+and recovery's leases aside). ``accept`` writes dedup, ledger, status, route, pending, the
+reminders and the "me too" entry in one Lua round trip, and on a same-Redis broker the queue
+message too (``forwarder.queue``): the ledger and the queue in one atomic step.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import NamedTuple
 import redis
 
 from forwarder import keys, scripts, store_client
+from forwarder.store_complaints import ComplaintRecords
 from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_checks import durability_problems
@@ -91,6 +92,7 @@ class Store:
         self.replies = ReplyRecords(client, self.retention)
         self.links = LinkIndex(client, link_window_seconds)
         self.sla = SlaSchedule(client)
+        self.complaints = ComplaintRecords(client, self.replies)
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
         self.observations = Observations(client)     # request latencies, worker heartbeats
@@ -143,10 +145,10 @@ class Store:
         ``forwarder/lua/accept_event.lua``): ACCEPTED or DUPLICATE, complaint id, number."""
         parent = f"{event['complaint_id']}|{event['tracking_number']}"
         script_keys = [keys.dedup(dedup_id), keys.ledger(event["event_id"]), keys.PENDING,
-                       keys.STATS, open_key, keys.rate(open_key)]
+                       keys.STATS, open_key, keys.rate(open_key), keys.events(event["complaint_id"])]
         args = ["1" if dedup_id else "0", event["event_id"], parent, self.dedup_ttl,
                 event["door"], time.time(), serialized or json.dumps(event, ensure_ascii=False),
-                window, event["type"], *_commands(publish)]
+                window, event["type"], self.retention + ROUTE_EXTRA_SECONDS, *_commands(publish)]
         return _recorded(self._accept_event(keys=script_keys, args=args))
 
     def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:

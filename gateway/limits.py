@@ -164,6 +164,7 @@ def init_app(app, settings) -> Limiter | None:
         submission_limits.append(limiter.shared_limit(
             settings.rate_limit_sender, scope="submit-sender", key_func=sender_key,
             exempt_when=lambda: exempt() or not _contact().strip(), methods=["POST"]))
+
     def no_lookup() -> bool:
         """The status page opened without a number looks nothing up."""
         return request.endpoint == "forms.status_page" and not request.args.get("nomor", "").strip()

@@ -28,10 +28,11 @@ from normalizer.text import clean_message, usv
 
 WIB = service_level.WIB    # working days are counted on Jakarta's calendar
 # meta keys that describe the transport or the door, never the reporter: kept as they are
-# in private complaints (every other meta value is keyed)
+# in private complaints (every other meta value is keyed); the manual door's ``source`` (how
+# the complaint came in) and ``entered_by`` (the officer's keyed pseudonym) among them
 TRANSPORT_META = frozenset({"smsc", "coding", "charset", "transport", "segments", "message_type",
                             "type", "phone_number_id", "voice", "forwarded", "via", "mode", "lang",
-                            "authentication", "attachments_dropped"})
+                            "source", "entered_by", "authentication", "attachments_dropped"})
 
 
 @dataclass(frozen=True)

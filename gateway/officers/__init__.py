@@ -6,6 +6,9 @@
     GET      /petugas/audit          the audit stream (supervisor: own agency; admin: all)
     GET      /petugas/dead           dead letters (supervisor: own agency's; admin: all)
     POST     /petugas/dead/replay    replay one (``id``) or all shown (``all``), audited
+    GET/POST /petugas/laporan/baru   manual entry (``manual``); its receipt at
+             /petugas/laporan/<number>/tanda-terima
+    GET      /petugas/laporan/<number>   a complaint's page (``complaint``: supervisor)
 
 Every page checks the role on the server (``gateway.officers.auth.officer_required``), every
 form carries a CSRF token (flask-wtf), every action goes to the audit stream
@@ -31,7 +34,7 @@ def _desk_context():
 
 def init_app(app, settings) -> None:
     """Register the desk on ``app``: Flask-Login, the session's length, the views."""
-    from gateway.officers import auth, login, pages  # noqa: F401 - their routes join the blueprint
+    from gateway.officers import auth, complaint, login, manual, pages  # noqa: F401 - their routes join the blueprint
 
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.officer_session_hours)
     auth.init_login(app)

@@ -7,7 +7,8 @@ behind a proxy), the time is now (UTC, ISO). Outside a request (the CLI) the add
 ``cli``. ``details`` are stored as JSON; never put a reporter's identity in them. Actions
 written by the gateway: ``login``, ``login_failed``, ``login_locked``, ``logout``,
 ``dead_replay``, ``officer_add``, ``officer_disable``, ``officer_reset_password``,
-``officer_totp_enable`` (the manual entry adds its own).
+``officer_totp_enable``, ``manual_entry`` and ``complaint_view`` (``gateway.officers.manual``,
+``complaint``).
 """
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def tiny_package(tmp_path, monkeypatch):
 def test_built_in_channels_need_no_installed_entry_point(monkeypatch):
     monkeypatch.setattr(registry, "entry_points", lambda group: [])
     found = registry.available_channels()
-    assert set(found) == set(registry.ALIASES) == {"kannel", "web", "telegram", "whatsapp",
+    assert set(found) == set(registry.ALIASES) == {"kannel", "web", "manual", "telegram", "whatsapp",
                                                     "twilio", "twitter", "email", "webhook"}
     for name, entry in found.items():
         adapter = entry.load()

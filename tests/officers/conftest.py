@@ -24,7 +24,9 @@ def officer_client(app, parts):
 OTHER_AGENCY = "Pemprov Jawa Timur"
 DOORS = {"extends": "defaults", "doors": [
     {"id": "sms-jatim", "channel": "kannel", "agency": OTHER_AGENCY,
-     "credentials": {"secret": "LAPOR_SMS_JATIM_SECRET"}, "options": {"short_code": "1708"}}]}
+     "credentials": {"secret": "LAPOR_SMS_JATIM_SECRET"}, "options": {"short_code": "1708"}},
+    {"id": "manual-pemprov-jawa-timur", "channel": "manual", "agency": OTHER_AGENCY,
+     "label": "Loket Pemprov Jawa Timur"}]}
 
 
 @pytest.fixture
@@ -37,8 +39,8 @@ def receiver():
 
 @pytest.fixture
 def environ(environ, receiver, tmp_path):
-    """The default doors (KemenPANRB) and a door of another agency (``sms-jatim``); a local
-    central system that the forwarder reaches quickly."""
+    """The default doors (KemenPANRB) and two doors of another agency (``sms-jatim``, its
+    manual door); a local central system that the forwarder reaches quickly."""
     import json
 
     doors = tmp_path / "doors.json"

@@ -1,0 +1,1 @@
+"""The manual door (channel ``manual``): complaints an officer enters at the desk."""

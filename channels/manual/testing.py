@@ -1,0 +1,50 @@
+"""The manual door's test sender (``channels.testing``): no provider calls this door, so
+every HTTP request to ``/in/<manual door>`` is refused; its cases file also reads the
+officer's form with the adapter alone (``entry``; through the gateway it needs a login)."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from channels.base import WebRequest
+from channels.testing import Request, Sender, json_bytes
+
+DOOR_PATH = "/in/manual-kemenpanrb"
+
+
+class ManualSender(Sender):
+    """Requests to the manual door (all refused), and the desk's form for ``entry``."""
+    door = {"id": "manual-kemenpanrb", "channel": "manual", "agency": "KemenPANRB",
+            "label": "Loket KemenPANRB", "credentials": {}, "options": {}}
+    forgeries = ()
+    signature_headers = ()
+
+    def request(self, text: str, n: int) -> Request:
+        body = json_bytes({"classification": "pengaduan", "body": text, "source": "surat"})
+        return Request("POST", DOOR_PATH, body=body, content_type="application/json")
+
+    def signed_any(self, body: bytes, query: str, content_type: str, method: str) -> Request:
+        return Request(method, DOOR_PATH, query=query, body=body, content_type=content_type)
+
+    def case_request(self, table: dict, case: dict) -> Request:
+        """``request.path`` (the door's ``/in/`` path unless the desk's form), ``json`` or
+        ``form`` (urlencoded) or ``raw`` with its ``content_type``."""
+        spec = case["request"]
+        if "json" in spec:
+            body, content_type = json.dumps(spec["json"]), "application/json"
+        elif "form" in spec:
+            body, content_type = urlencode(spec["form"]), "application/x-www-form-urlencoded"
+        else:
+            body, content_type = spec.get("raw", ""), spec.get("content_type", "")
+        return Request(spec.get("method", "POST"), spec.get("path", DOOR_PATH), spec.get("query", ""),
+                       body.encode("utf-8"), dict(spec.get("headers", {})), content_type)
+
+    def read(self, adapter, request: WebRequest) -> list:
+        """The desk's form (``/petugas/laporan/baru``) is read by ``entry``; anything else
+        by ``parse``, which refuses."""
+        if request.path == "/petugas/laporan/baru":
+            return [adapter.entry(request, "o-test")[0]]
+        return adapter.parse(request)
+
+
+SENDER = ManualSender()
