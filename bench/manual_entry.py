@@ -21,7 +21,6 @@ import argparse
 import io
 import re
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -29,12 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from local import local_parts  # noqa: E402  (bench/local.py)
+
 from channels.manual.adapter import WIB  # noqa: E402
-from config.settings import load_settings  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.officers.auth import hash_password  # noqa: E402
-from gateway.wiring import build_parts  # noqa: E402
-from tests.helpers import free_port, inbound, start_redis  # noqa: E402
+from tests.helpers import inbound  # noqa: E402
 
 PASSWORD = "kata-sandi-bench-2026"
 SCAN = b"%PDF-1.4\n" + b"0" * 100_000
@@ -89,19 +88,8 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=200)
     parser.add_argument("--events", type=int, default=50)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        server = start_redis(port, Path(folder))
-        try:
-            url = f"redis://127.0.0.1:{port}/0"
-            settings = load_settings({"LAPOR_REDIS_URL": url, "LAPOR_BROKER_URL": url,
-                                      "LAPOR_DATA_DIR": str(Path(folder) / "data"), "LAPOR_MODE": "production",
-                                      "LAPOR_SECRET_KEY": "bench-secret-key-0123456789",
-                                      "LAPOR_RATE_LIMIT_LOGIN": "off", "LAPOR_FOLLOWUP_MINUTES": "600"})
-            _run(build_parts(settings), args)
-        finally:
-            server.terminate()
-            server.wait(10)
+    with local_parts(LAPOR_RATE_LIMIT_LOGIN="off", LAPOR_FOLLOWUP_MINUTES="600") as parts:
+        _run(parts, args)
 
 
 if __name__ == "__main__":

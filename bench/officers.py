@@ -20,18 +20,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from config.settings import load_settings  # noqa: E402
+from local import local_parts  # noqa: E402  (bench/local.py)
+
 from gateway.app import create_app  # noqa: E402
 from gateway.officers.auth import hash_password, password_matches  # noqa: E402
-from gateway.wiring import build_parts  # noqa: E402
-from tests.helpers import free_port, start_redis  # noqa: E402
 
 PASSWORD = "kata-sandi-bench-2026"
 
@@ -87,20 +85,8 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=20000)
     parser.add_argument("--dead", type=int, default=500)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        server = start_redis(port, Path(folder))
-        try:
-            url = f"redis://127.0.0.1:{port}/0"
-            settings = load_settings({"LAPOR_REDIS_URL": url, "LAPOR_BROKER_URL": url,
-                                      "LAPOR_DATA_DIR": str(Path(folder) / "data"), "LAPOR_MODE": "production",
-                                      "LAPOR_SECRET_KEY": "bench-secret-key-0123456789",
-                                      "LAPOR_RATE_LIMIT_LOGIN": "off"})
-            parts = build_parts(settings)
-            _run(parts, args)
-        finally:
-            server.terminate()
-            server.wait(10)
+    with local_parts(LAPOR_RATE_LIMIT_LOGIN="off") as parts:
+        _run(parts, args)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -31,15 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from local import local_parts  # noqa: E402  (bench/local.py)
+
 import forwarder.store as store_module  # noqa: E402
-from config.settings import load_settings  # noqa: E402
 from forwarder import keys  # noqa: E402
 from forwarder.store_stats import NOT_COUNTED, accept_part  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.statistics import StatsSnapshot  # noqa: E402
-from gateway.wiring import build_parts  # noqa: E402
 from normalizer.public_stats import publish, stats_day, tally, window  # noqa: E402
-from tests.helpers import free_port, inbound, start_redis  # noqa: E402
+from tests.helpers import inbound  # noqa: E402
 
 
 def _complaint(parts, index: int) -> dict:
@@ -102,20 +101,8 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        server = start_redis(port, Path(folder))
-        try:
-            url = f"redis://127.0.0.1:{port}/0"
-            settings = load_settings({"LAPOR_REDIS_URL": url, "LAPOR_BROKER_URL": url,
-                                      "LAPOR_DATA_DIR": str(Path(folder) / "data"), "LAPOR_MODE": "production",
-                                      "LAPOR_SECRET_KEY": "bench-secret-key-0123456789",
-                                      "LAPOR_RATE_LIMIT_IP": "off"})
-            parts = build_parts(settings)
-            _run(parts, args)
-        finally:
-            server.terminate()
-            server.wait(10)
+    with local_parts(LAPOR_RATE_LIMIT_IP="off") as parts:
+        _run(parts, args)
 
 
 def _run(parts, args) -> None:
