@@ -7,13 +7,6 @@ import pytest
 from channels.base import SendError
 from normalizer.values import Attachment
 from tests.channels.twitter_support import JPEG, adapter_for, oauth_signed
-from tests.helpers import Receiver
-
-
-@pytest.fixture(scope="module")
-def x_server():
-    with Receiver() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -14,18 +14,11 @@ from config.settings import SettingsError
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from tests.channels.twitter_support import (ACCOUNT_ID, CREDENTIALS, TABLE, as_dict, door,
                                             environ_for, queued, request_query, x_answer)
-from tests.helpers import Receiver
 
 PAGE1, PAGE2 = TABLE["mentions_pages"]
 EXPECTED = TABLE["mentions_expect"]
 EMPTY = {"meta": {"result_count": 0}}
 MENTIONS = f"/2/users/{ACCOUNT_ID}/mentions"
-
-
-@pytest.fixture(scope="module")
-def x_server():
-    with Receiver() as fake:
-        yield fake
 
 
 @pytest.fixture

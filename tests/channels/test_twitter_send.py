@@ -17,7 +17,7 @@ from channels.twitter.client import DEFAULT_API, XClient
 from config import messages
 from normalizer import tracking
 from tests.channels.twitter_support import CREDENTIALS, JPEG, USERNAME, adapter_for, door, oauth_signed, x_answer
-from tests.helpers import Receiver, free_port
+from tests.helpers import free_port
 
 USER = "98765432"
 NUMBER = "27410935882"
@@ -30,12 +30,6 @@ DUPLICATE = x_answer(403, {"detail": "You are not allowed to create a Tweet with
                            "type": "about:blank", "title": "Forbidden", "status": 403})
 DM_CLOSED = x_answer(403, {"detail": "You are not permitted to send a message to user 98765432.",
                            "type": "about:blank", "title": "Forbidden", "status": 403})
-
-
-@pytest.fixture(scope="module")
-def x_server():
-    with Receiver() as fake:
-        yield fake
 
 
 @pytest.fixture
