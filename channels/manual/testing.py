@@ -3,11 +3,10 @@ every HTTP request to ``/in/<manual door>`` is refused; its cases file also read
 officer's form with the adapter alone (``entry``; through the gateway it needs a login)."""
 from __future__ import annotations
 
-import json
-from urllib.parse import urlencode
 
 from channels.base import WebRequest
 from channels.testing import Request, Sender, json_bytes
+from channels.web.testing import submission_request
 
 DOOR_PATH = "/in/manual-kemenpanrb"
 
@@ -29,15 +28,7 @@ class ManualSender(Sender):
     def case_request(self, table: dict, case: dict) -> Request:
         """``request.path`` (the door's ``/in/`` path unless the desk's form), ``json`` or
         ``form`` (urlencoded) or ``raw`` with its ``content_type``."""
-        spec = case["request"]
-        if "json" in spec:
-            body, content_type = json.dumps(spec["json"]), "application/json"
-        elif "form" in spec:
-            body, content_type = urlencode(spec["form"]), "application/x-www-form-urlencoded"
-        else:
-            body, content_type = spec.get("raw", ""), spec.get("content_type", "")
-        return Request(spec.get("method", "POST"), spec.get("path", DOOR_PATH), spec.get("query", ""),
-                       body.encode("utf-8"), dict(spec.get("headers", {})), content_type)
+        return submission_request(case["request"], DOOR_PATH)
 
     def read(self, adapter, request: WebRequest) -> list:
         """The desk's form (``/petugas/laporan/baru``) is read by ``entry``; anything else

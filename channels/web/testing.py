@@ -35,15 +35,7 @@ class WebApiSender(Sender):
         """A recorded submission: to ``request.path`` (``/in/web`` or the form's ``/lapor``),
         ``json`` (serialized as ``json.dumps`` does), ``form`` (urlencoded) or ``raw`` with
         its ``content_type``; ``headers`` and ``query`` as given."""
-        spec = case["request"]
-        if "json" in spec:
-            body, content_type = json.dumps(spec["json"]), "application/json"
-        elif "form" in spec:
-            body, content_type = urlencode(spec["form"]), "application/x-www-form-urlencoded"
-        else:
-            body, content_type = spec["raw"], spec["content_type"]
-        return Request(spec.get("method", "POST"), spec.get("path", "/in/web"), spec.get("query", ""),
-                       body.encode("utf-8"), dict(spec.get("headers", {})), content_type)
+        return submission_request(case["request"], "/in/web")
 
     def read(self, adapter, request: WebRequest) -> list:
         """``/lapor`` (the form, its CSRF token checked by the Flask view) reads a submission
@@ -58,3 +50,17 @@ class WebApiSender(Sender):
 
 
 SENDER = WebApiSender()
+
+
+def submission_request(spec: dict, default_path: str) -> Request:
+    """A recorded submission's request (the web and manual doors' cases): ``json``
+    (serialized as ``json.dumps`` does), ``form`` (urlencoded) or ``raw`` with its
+    ``content_type``; ``method``, ``path``, ``query`` and ``headers`` as given."""
+    if "json" in spec:
+        body, content_type = json.dumps(spec["json"]), "application/json"
+    elif "form" in spec:
+        body, content_type = urlencode(spec["form"]), "application/x-www-form-urlencoded"
+    else:
+        body, content_type = spec.get("raw", ""), spec.get("content_type", "")
+    return Request(spec.get("method", "POST"), spec.get("path", default_path), spec.get("query", ""),
+                   body.encode("utf-8"), dict(spec.get("headers", {})), content_type)
