@@ -6,9 +6,9 @@ import pytest
 
 from config import messages
 from tests.channels.test_twitter_send import (DM_CLOSED, DM_SENT, NUMBER, TWEETED, USERNAME,
-                                              adapter_for, calls, reply, x_api, x_server)
+                                              adapter_for, calls, reply, x_api)
 
-__all__ = ["x_api", "x_server"]     # the stand-in for X's API, shared with test_twitter_send
+__all__ = ["x_api"]     # the stand-in for X's API, shared with test_twitter_send
 
 
 @pytest.mark.parametrize("lang", ["en", "id"])
