@@ -92,7 +92,7 @@ def manual_entry():
                  current_user.pseudonym)
         return _form(invalid.values, invalid.fields, 422, door)
     try:
-        saved = attachments.save_all(parts.settings.data_dir, uploads)
+        saved = attachments.save_all(parts.settings.attachments_dir, uploads)
         outcome = parts.intake.take(replace(message, attachments=saved), message.language)
     except redis.RedisError as exc:
         log.error("store unavailable on the desk: %s", type(exc).__name__)
