@@ -8,6 +8,7 @@
     lapor-gateway reconcile [--older-than S]  re-publish accepted-but-undelivered complaints once
     lapor-gateway dead list                   show dead letters (left in place)
     lapor-gateway dead replay [--id ID ...]   re-drive dead letters (all, or the given ids)
+    lapor-gateway spool show|replay [--data-dir PATH]   a node's disk spool (a dead node's too)
     lapor-gateway check-config                validate settings, doors and the store; print the doors
     lapor-gateway officers add|list|disable|reset-password|totp ...   officer accounts
     lapor-gateway audit [--since ISO|DURATION]  the audit stream of officers' actions
@@ -39,7 +40,7 @@ from channels.registry import CommandContext, command_modules
 from config.datadir import keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
 from forwarder import attachments
-from gateway import keys_cli, routing_command
+from gateway import keys_cli, routing_command, spool_cli
 from gateway.officers import cli as officers_cli
 from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
 from gateway.progress import progress
@@ -265,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     routing_command.register(sub)
     context = CommandContext(parts=_command_parts, stop_event=_stop_event)
     officers_cli.register(sub, context)        # officers ..., audit
-    for module in (*command_modules(), keys_cli):   # channels/<name>/cli.py; agency keys
+    for module in (*command_modules(), keys_cli, spool_cli):   # channels/<name>/cli.py; keys; spool
         module.register(sub, context)
     return parser
 
