@@ -25,8 +25,9 @@ NOTES = {
                                   f"last restart delivered "
                                   f"{e.get('delivered_seconds_after_last_restart')} s after it; "
                                   f"seed {e.get('seed')}",
-    "web-kill9-spool": lambda e: f"spooled {e.get('spooled')} then killed; at the central side "
-                                 f"{e.get('delivered_seconds_after_restart')} s after the restart; "
+    "web-kill9-spool": lambda e: f"spooled {e.get('spooled')} then killed; all at the central side "
+                                 f"{e.get('delivered_seconds_after_restart')} s after Redis and the "
+                                 f"web process were started again (its start included); "
                                  f"spool left {e.get('spool_left')}",
     "central-outage": lambda e: f"backlog up to {e.get('max_backlog')}; drained "
                                 f"{e.get('drain_seconds_after_back')} s after back; "
