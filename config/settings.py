@@ -176,8 +176,8 @@ _RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
 _OTHERS = ("broker_url", "redis_url", "redis_sentinels", "redis_master_name", "central_url",
-           "central_secret", "secret_key", "data_dir", "attachments_dir", "public_base_url", "doors_file", "central_public_key",
-           "mode", "accept_signature_v1", "metrics_token", "rate_limit_exempt", "quorum_queues",
+           "central_secret", "secret_key", "data_dir", "attachments_dir", "public_base_url", "doors_file",
+           "central_public_key", "mode", "accept_signature_v1", "metrics_token", "rate_limit_exempt", "quorum_queues",
            "central_events_url", "log_level", "smtp_relay_url", "log_format")
 
 
