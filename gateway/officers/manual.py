@@ -97,6 +97,9 @@ def manual_entry():
     except redis.RedisError as exc:
         log.error("store unavailable on the desk: %s", type(exc).__name__)
         abort(503)
+    except OSError as exc:       # the attachments folder (a shared volume) took no file
+        log.error("attachments not stored on the desk: %s", type(exc).__name__)
+        abort(503)
     except KeyReused:
         abort(422, "this form was already sent with other contents: open a new form")
     audit("manual_entry", complaint=outcome.complaint_id, tracking=outcome.tracking_number,
