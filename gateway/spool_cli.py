@@ -50,7 +50,7 @@ def run(args, context) -> int:
     print(f"{waiting} record(s) waiting in {spool.folder}"
           + (f"; corrupt records set aside in {', '.join(aside)}" if aside else ""))
     if waiting and args.action == "replay":
-        print("lapor-gateway: the store or broker refused a record; run spool replay again",
-              file=sys.stderr)
+        print("lapor-gateway: records still waiting: the store or broker refused one, or another "
+              "process is replaying this spool; run spool replay again", file=sys.stderr)
         return 1
     return 0
