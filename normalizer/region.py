@@ -36,8 +36,6 @@ Output (``location.region`` of the complaint)::
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
-
 from rapidfuzz import fuzz, process
 
 from normalizer import regions, typos, weights
@@ -49,13 +47,11 @@ MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
 
 
-class Mention(NamedTuple):
-    """A region named in the text: its code, level, weight, and where (one name supports
-    one level of a chain)."""
-    code: str
-    level: int
-    weight: float
-    span: int = -1
+#: A region named in the text: (code, level, weight, span): its code, level, weight, and
+#: where (the offset of its name: one name supports one level of a chain). Plain tuples, read
+#: by position (``CODE`` ... ``SPAN``): a message makes a few dozen of them.
+Mention = tuple[str, int, float, int]
+CODE, LEVEL, WEIGHT, SPAN = range(4)
 
 
 def empty(source: str = "") -> dict:
@@ -96,48 +92,44 @@ def resolve_text(text: str, tokens: list[str] | None = None) -> dict:
 
 
 @functools.lru_cache(maxsize=typos.CACHE_LIMIT)
-def _read(word: str) -> tuple[str, bool]:
-    """A word as the resolver reads it (cached, bounded): typo-corrected, and whether a
-    one-word name begins with it (only then is it joined with the next: ``kramat jati``)."""
+def _read(word: str) -> tuple[str, dict[str, str] | None]:
+    """A word as the resolver reads it (cached, bounded): typo-corrected, and the longer
+    one-word names that begin with it, by the word that would follow (``kramat jati``)."""
     fixed = typos.fix(word)
-    return fixed, regions.index().begins_squashed(fixed)
+    return fixed, regions.index().continuations(fixed)
 
 
-def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) -> list[Mention]:
+def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[dict | None]) -> list[Mention]:
+    """Every region named in the tokens (``joins``: each token's ``continuations``)."""
     padded = " " + " ".join(tokens) + " "
-    starts, offset = {}, 0                  # the space before each token in ``padded`` -> its index
-    for position, token in enumerate(tokens):
-        starts[offset] = position
-        offset += len(token) + 1
     matches = [(end - len(key) - 1, end, key) for end, key in index.automaton.iter(padded)]
+    pairs = [(position, following[tokens[position + 1]]) for position, following in enumerate(joins[:-1])
+             if following and tokens[position + 1] in following]      # "kramat jati": Kramatjati
+    if not matches and not pairs:
+        return []                           # no region's name in the text: nothing to weigh
     found: list[Mention] = []
     villages = []
     covers = [(s, e) for s, e, k in matches if not regions.ordinary(k)] if len(matches) > 1 else []
     for start, end, key in matches:
         if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
             continue                        # "muara" inside "muara wahau": the longer name
-        position = starts[start]
+        position = padded.count(" ", 0, start)      # the token after the space at ``start``
         context = weights.context_of(tokens[position - 1] if position > 0 else "",
                                      tokens[position - 2] if position > 1 else "")
-        found += [Mention(code, level, weight, start)
-                      for code, level, weight in weights.upper_weights(key, context)]
+        found += [mention + (start,) for mention in weights.upper_weights(key, context)]
         villages.append((key, context, start))
-    for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
-        if not joins[position] or len(first) + len(second) < regions.SQUASHED_LENGTH:
-            continue
-        key = index.squashed.get(first + second)
-        if key and not regions.ordinary(key):
+    for position, key in pairs:
+        if not regions.ordinary(key):
             context = weights.context_of(tokens[position - 1] if position else "", "")
-            start = next(offset for offset, place in starts.items() if place == position)
-            found += [Mention(code, level, weight, start)
-                      for code, level, weight in weights.upper_weights(key, context)]
+            start = sum(map(len, tokens[:position])) + position   # the space before the token
+            found += [mention + (start,) for mention in weights.upper_weights(key, context)]
             villages.append((key, context, start))
-    provinces = {mention.code[:2] for mention in found}
+    provinces = {mention[CODE][:2] for mention in found}
     for key, context, start in villages:
         entries = _village_entries(index, key, context, provinces)
         weight = weights.weight_of(key, 4, False, context) if entries else None
         if weight is not None:
-            found += [Mention(entry.code, 4, weight, start) for entry in entries]
+            found += [(entry.code, 4, weight, start) for entry in entries]
     return found
 
 
@@ -157,9 +149,11 @@ def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) 
     inside the region the exact mentions point to."""
     found: list[Mention] = []
     tries = 0
+    if MARKERS.keys().isdisjoint(tokens):
+        return found                        # no marker: nothing to look for
     for position, token in enumerate(tokens):
         level = MARKERS.get(token)
-        if level is None or level == 1 or any(m.level == level for m in exact):
+        if level is None or level == 1 or any(m[LEVEL] == level for m in exact):
             continue
         tries += 1
         if tries > MAX_FUZZY:               # "kec kec kec ...": a few looks, not thousands
@@ -174,17 +168,16 @@ def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) 
         best = _closest(" ".join(following), choices)
         if best is not None:
             key, score = best
-            found += [Mention(code, level, FUZZY_WEIGHT * score / 100, 10_000 + position)
-                      for code in choices[key]]
+            found += [(code, level, FUZZY_WEIGHT * score / 100, 10_000 + position) for code in choices[key]]
     return found
 
 
 def _scope(index: regions.RegionIndex, exact: list[Mention], level: int) -> str:
     """The code of the best exact region above ``level``, or ''."""
-    above = [m for m in exact if m.level < level]
+    above = [m for m in exact if m[LEVEL] < level]
     if not above:
         return ""
-    return max(above, key=lambda m: (m.weight, m.level)).code
+    return max(above, key=lambda m: (m[WEIGHT], m[LEVEL]))[CODE]
 
 
 def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | None:
@@ -200,13 +193,16 @@ def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | N
 
 
 def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
+    if not mentions:
+        return empty()
     support: dict[str, Mention] = {}
     for mention in mentions:
-        if mention.code not in support or mention.weight > support[mention.code].weight:
-            support[mention.code] = mention
+        known = support.get(mention[CODE])
+        if known is None or mention[WEIGHT] > known[WEIGHT]:
+            support[mention[CODE]] = mention
     scores = {}
-    for code in support:
-        score = _score(code, support)
+    for code, mention in support.items():
+        score = _score(code, mention, support)
         if score >= MIN_SCORE and _credible(code, score, support):
             scores[code] = score
     if not scores:
@@ -225,14 +221,16 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     return describe(shared, confidence, _described(index, candidates), "")
 
 
-def _score(code: str, support: dict[str, Mention]) -> float:
-    """The weight of the code's own mention plus its ancestors', one level per place in the
-    text (``Kediri`` names a district and a village of it: it counts once)."""
+def _score(code: str, own: Mention, support: dict[str, Mention]) -> float:
+    """The weight of the code's own mention (``own``) plus its ancestors', one level per
+    place in the text (``Kediri`` names a district and a village of it: it counts once)."""
+    chain = [mention for mention in map(support.get, regions.prefixes(code)[:-1]) if mention is not None]
+    if not chain:                           # no region above it named: its own weight
+        return max(own[WEIGHT], 0.0)
     by_span: dict[int, float] = {}
-    for prefix in regions.prefixes(code):
-        mention = support.get(prefix)
-        if mention is not None and mention.weight > by_span.get(mention.span, 0.0):
-            by_span[mention.span] = mention.weight
+    for _, _, weight, span in (*chain, own):
+        if weight > by_span.get(span, 0.0):
+            by_span[span] = weight
     return sum(by_span.values())
 
 
@@ -240,7 +238,7 @@ def _credible(code: str, score: float, support: dict[str, Mention]) -> bool:
     """A district or village found only by its own unmarked name is credible when that name
     is long and no other region of its level or above has it (``Singosari``: one district,
     and villages, which weigh less)."""
-    own = support[code].weight
+    own = support[code][WEIGHT]
     if score > own + 1e-9 or own >= MARKED or code.count(".") < 2:
         return True
     return weights.alone(code)

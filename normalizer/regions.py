@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import bisect
+import itertools
 
 import ahocorasick
 from lokal import wilayah
@@ -60,9 +61,10 @@ CODE_LENGTHS = (2, 5, 8, 13)  # the lengths of a province's, regency's, district
 SQUASHED_LENGTH = 7  # a one-word name this long is also found written as two words
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """One region a key names: its code, level (1-4), and for regencies whether it is a city."""
+    """One region a key names: its code, level (1-4), and for regencies whether it is a city
+    (slots: 115,000 of them, without a ``__dict__`` each)."""
     code: str
     level: int
     city: bool = False
@@ -90,6 +92,18 @@ class RegionIndex:
         can ``word`` and the next word be that name written in two (``kramat jati``)."""
         after = bisect.bisect_right(self.squashed_sorted, word)
         return after < len(self.squashed_sorted) and self.squashed_sorted[after].startswith(word)
+
+    def continuations(self, word: str) -> dict[str, str] | None:
+        """The one-word names (``squashed``) that begin with ``word`` and are longer, by what
+        follows it (``kramat`` -> {``jati``: ``kramatjati``}); None when there is none: the
+        pairs of words a text may write such a name as are then a look-up each."""
+        after = bisect.bisect_right(self.squashed_sorted, word)
+        found = {}
+        for key in itertools.islice(self.squashed_sorted, after, None):
+            if not key.startswith(word):
+                break
+            found[key[len(word):]] = key
+        return found or None
 
     def villages_by_province(self, key: str) -> dict[str, list[Entry]]:
         """The villages a key names, by province code (cached: about 1,000 keys name more
