@@ -110,8 +110,10 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[dict | 
     found: list[Mention] = []
     villages = []
     covers = [(s, e) for s, e, k in matches if not regions.ordinary(k)] if len(matches) > 1 else []
+    inside = {(start, end) for start, end, _ in matches for s, e in covers
+              if s <= start and end <= e and (s, e) != (start, end)}
     for start, end, key in matches:
-        if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
+        if inside and (start, end) in inside:
             continue                        # "muara" inside "muara wahau": the longer name
         position = padded.count(" ", 0, start)      # the token after the space at ``start``
         context = weights.context_of(tokens[position - 1] if position > 0 else "",
@@ -200,11 +202,7 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
         known = support.get(mention[CODE])
         if known is None or mention[WEIGHT] > known[WEIGHT]:
             support[mention[CODE]] = mention
-    scores = {}
-    for code, mention in support.items():
-        score = _score(code, mention, support)
-        if score >= MIN_SCORE and _credible(code, score, support):
-            scores[code] = score
+    scores = _scores(support)
     if not scores:
         return empty()
     best = max(scores.values())
@@ -221,27 +219,30 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     return describe(shared, confidence, _described(index, candidates), "")
 
 
-def _score(code: str, own: Mention, support: dict[str, Mention]) -> float:
-    """The weight of the code's own mention (``own``) plus its ancestors', one level per
-    place in the text (``Kediri`` names a district and a village of it: it counts once)."""
-    chain = [mention for mention in map(support.get, regions.prefixes(code)[:-1]) if mention is not None]
-    if not chain:                           # no region above it named: its own weight
-        return max(own[WEIGHT], 0.0)
+def _scores(support: dict[str, Mention]) -> dict[str, float]:
+    """Each credible region's score: the weight of its own mention plus its ancestors', one
+    level per place in the text (``Kediri`` names a district and a village of it: it counts
+    once). A district or village found only by its own unmarked name is credible when that
+    name is long and no other region of its level or above has it (``Singosari``: one
+    district, and villages, which weigh less)."""
+    scores = {}
+    for code, own in support.items():
+        weight = own[WEIGHT]
+        chain = [mention for mention in map(support.get, regions.prefixes(code)[:-1]) if mention is not None]
+        score = _chain_score(chain, own) if chain else max(weight, 0.0)
+        if score < MIN_SCORE:
+            continue
+        if score > weight + 1e-9 or weight >= MARKED or code.count(".") < 2 or weights.alone(code):
+            scores[code] = score
+    return scores
+
+
+def _chain_score(chain: list[Mention], own: Mention) -> float:
     by_span: dict[int, float] = {}
     for _, _, weight, span in (*chain, own):
         if weight > by_span.get(span, 0.0):
             by_span[span] = weight
     return sum(by_span.values())
-
-
-def _credible(code: str, score: float, support: dict[str, Mention]) -> bool:
-    """A district or village found only by its own unmarked name is credible when that name
-    is long and no other region of its level or above has it (``Singosari``: one district,
-    and villages, which weigh less)."""
-    own = support[code][WEIGHT]
-    if score > own + 1e-9 or own >= MARKED or code.count(".") < 2:
-        return True
-    return weights.alone(code)
 
 
 def _common_prefix(codes: list[str]) -> str:

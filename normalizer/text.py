@@ -75,7 +75,7 @@ def clean_message(message: InboundMessage) -> InboundMessage:
     for item in message.attachments:
         strings += [item.kind, item.content_type, item.provider_ref, item.filename,
                     item.sha256, item.stored_ref]
-    joined = "".join(value for value in strings if isinstance(value, str)) + (message.classification or "")
+    joined = "".join([value for value in strings if isinstance(value, str)]) + (message.classification or "")
     if (joined.isascii() or _SURROGATE.search(joined) is None) and not _dirty(message.meta):
         return message
     changes = {name: usv(getattr(message, name)) for name in _FIELDS}
