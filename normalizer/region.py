@@ -126,24 +126,30 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[dict | 
             start = sum(map(len, tokens[:position])) + position   # the space before the token
             found += [mention + (start,) for mention in weights.upper_weights(key, context)]
             villages.append((key, context, start))
-    provinces = {mention[CODE][:2] for mention in found}
-    for key, context, start in villages:
-        entries = _village_entries(index, key, context, provinces)
-        weight = weights.weight_of(key, 4, False, context) if entries else None
-        if weight is not None:
-            found += [(entry.code, 4, weight, start) for entry in entries]
+    if villages:
+        found += _village_mentions(index, villages, {mention[CODE][:2] for mention in found})
     return found
 
 
-def _village_entries(index: regions.RegionIndex, key: str, context: str, provinces: set[str]):
-    """The villages a key may mean: all after a village marker or when it names one; else
-    only those in a province the text mentions (a village name alone that names many
-    villages says nothing; ``Baru`` names hundreds)."""
-    entries = index.villages.get(key, ())
-    if len(entries) <= 1 or context == "kel":
-        return entries
-    grouped = index.villages_by_province(key)
-    return [entry for province in provinces for entry in grouped.get(province, ())]
+def _village_mentions(index: regions.RegionIndex, villages: list[tuple[str, str, int]],
+                      provinces: set[str]) -> list[Mention]:
+    """The villages each (key, context, span) may mean: all after a village marker or when
+    the key names one; else only those in a province the text mentions (a village name
+    alone that names many villages says nothing; ``Baru`` names hundreds)."""
+    found: list[Mention] = []
+    for key, context, start in villages:
+        entries = index.villages.get(key)
+        if entries is None:
+            continue
+        if len(entries) > 1 and context != "kel":
+            grouped = index.villages_by_province(key)
+            entries = [entry for province in provinces for entry in grouped.get(province, ())]
+            if not entries:
+                continue
+        weight = weights.weight_of(key, 4, False, context)
+        if weight is not None:
+            found += [(entry.code, 4, weight, start) for entry in entries]
+    return found
 
 
 def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) -> list[Mention]:
