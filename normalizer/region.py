@@ -92,19 +92,20 @@ def resolve_text(text: str, tokens: list[str] | None = None) -> dict:
 
 
 @functools.lru_cache(maxsize=typos.CACHE_LIMIT)
-def _read(word: str) -> tuple[str, dict[str, str] | None]:
-    """A word as the resolver reads it (cached, bounded): typo-corrected, and the longer
-    one-word names that begin with it, by the word that would follow (``kramat jati``)."""
+def _read(word: str) -> tuple[str, bool]:
+    """A word as the resolver reads it (cached, bounded): typo-corrected, and whether a
+    one-word name begins with it (only then is it joined with the next: ``kramat jati``)."""
     fixed = typos.fix(word)
-    return fixed, regions.index().continuations(fixed)
+    return fixed, regions.index().begins_squashed(fixed)
 
 
-def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[dict | None]) -> list[Mention]:
-    """Every region named in the tokens (``joins``: each token's ``continuations``)."""
+def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) -> list[Mention]:
+    """Every region named in the tokens (``joins``: whether a one-word name begins with each)."""
     padded = " " + " ".join(tokens) + " "
     matches = [(end - len(key) - 1, end, key) for end, key in index.automaton.iter(padded)]
-    pairs = [(position, following[tokens[position + 1]]) for position, following in enumerate(joins[:-1])
-             if following and tokens[position + 1] in following]      # "kramat jati": Kramatjati
+    squashed = index.squashed              # "kramat jati": Kramatjati (a name of 7 letters or more)
+    pairs = [(position, key) for position, joined in enumerate(joins[:-1])
+             if joined and (key := squashed.get(tokens[position] + tokens[position + 1]))]
     if not matches and not pairs:
         return []                           # no region's name in the text: nothing to weigh
     found: list[Mention] = []

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import bisect
-import itertools
 
 import ahocorasick
 from lokal import wilayah
@@ -92,18 +91,6 @@ class RegionIndex:
         can ``word`` and the next word be that name written in two (``kramat jati``)."""
         after = bisect.bisect_right(self.squashed_sorted, word)
         return after < len(self.squashed_sorted) and self.squashed_sorted[after].startswith(word)
-
-    def continuations(self, word: str) -> dict[str, str] | None:
-        """The one-word names (``squashed``) that begin with ``word`` and are longer, by what
-        follows it (``kramat`` -> {``jati``: ``kramatjati``}); None when there is none: the
-        pairs of words a text may write such a name as are then a look-up each."""
-        after = bisect.bisect_right(self.squashed_sorted, word)
-        found = {}
-        for key in itertools.islice(self.squashed_sorted, after, None):
-            if not key.startswith(word):
-                break
-            found[key[len(word):]] = key
-        return found or None
 
     def villages_by_province(self, key: str) -> dict[str, list[Entry]]:
         """The villages a key names, by province code (cached: about 1,000 keys name more
