@@ -47,11 +47,12 @@ MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
 
 
-#: A region named in the text: (code, level, weight, span): its code, level, weight, and
-#: where (the offset of its name: one name supports one level of a chain). Plain tuples, read
-#: by position (``CODE`` ... ``SPAN``): a message makes a few dozen of them.
-Mention = tuple[str, int, float, int]
-CODE, LEVEL, WEIGHT, SPAN = range(4)
+#: A region named in the text: (id, level, weight, span): its id (``RegionIndex.ids``: ints
+#: in code order, converted back to codes only for the answer), level, weight, and where (the
+#: offset of its name: one name supports one level of a chain). Plain tuples, read by
+#: position (``IDENT`` ... ``SPAN``): a message makes a few dozen of them.
+Mention = tuple[int, int, float, int]
+IDENT, LEVEL, WEIGHT, SPAN = range(4)
 
 
 def empty(source: str = "") -> dict:
@@ -128,12 +129,13 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) 
             found += [mention + (start,) for mention in weights.upper_weights(key, context)]
             villages.append((key, context, start))
     if villages:
-        found += _village_mentions(index, villages, {mention[CODE][:2] for mention in found})
+        above = index.above                 # a province's own id, or the first of its ancestors'
+        found += _village_mentions(index, villages, {(above[mention[IDENT]] or mention)[0] for mention in found})
     return found
 
 
 def _village_mentions(index: regions.RegionIndex, villages: list[tuple[str, str, int]],
-                      provinces: set[str]) -> list[Mention]:
+                      provinces: set[int]) -> list[Mention]:
     """The villages each (key, context, span) may mean: all after a village marker or when
     the key names one; else only those in a province the text mentions (a village name
     alone that names many villages says nothing; ``Baru`` names hundreds)."""
@@ -149,7 +151,7 @@ def _village_mentions(index: regions.RegionIndex, villages: list[tuple[str, str,
                 continue
         weight = weights.weight_of(key, 4, False, context)
         if weight is not None:
-            found += [(entry.code, 4, weight, start) for entry in entries]
+            found += [(entry.ident, 4, weight, start) for entry in entries]
     return found
 
 
@@ -177,7 +179,8 @@ def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) 
         best = _closest(" ".join(following), choices)
         if best is not None:
             key, score = best
-            found += [(code, level, FUZZY_WEIGHT * score / 100, 10_000 + position) for code in choices[key]]
+            ids = index.ids
+            found += [(ids[code], level, FUZZY_WEIGHT * score / 100, 10_000 + position) for code in choices[key]]
     return found
 
 
@@ -186,7 +189,7 @@ def _scope(index: regions.RegionIndex, exact: list[Mention], level: int) -> str:
     above = [m for m in exact if m[LEVEL] < level]
     if not above:
         return ""
-    return max(above, key=lambda m: (m[WEIGHT], m[LEVEL]))[CODE]
+    return index.code_of[max(above, key=lambda m: (m[WEIGHT], m[LEVEL]))[IDENT]]
 
 
 def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | None:
@@ -204,43 +207,43 @@ def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | N
 def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     if not mentions:
         return empty()
-    support: dict[str, Mention] = {}
+    support: dict[int, Mention] = {}
     for mention in mentions:
-        known = support.get(mention[CODE])
+        known = support.get(mention[IDENT])
         if known is None or mention[WEIGHT] > known[WEIGHT]:
-            support[mention[CODE]] = mention
-    scores = _scores(support)
+            support[mention[IDENT]] = mention
+    scores = _scores(index.above, support)
     if not scores:
         return empty()
     best = max(scores.values())
-    tied = sorted(code for code, score in scores.items() if best - score < 1e-9)
+    tied = sorted(ident for ident, score in scores.items() if best - score < 1e-9)   # in code order
     # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
     # of the district named in the text): the one above is what the text says
     above = set(tied)
-    tied = [code for code in tied if above.isdisjoint(regions.prefixes(code)[:-1])]
-    shared = _common_prefix(tied)
+    tied = [ident for ident in tied if above.isdisjoint(index.above[ident])]
+    shared = _common_ancestor(index.above, tied)
     confidence = min(0.95, 0.3 + 0.12 * best) * (1.0 if len(tied) == 1 else 0.5)
-    candidates = [] if len(tied) == 1 else tied
-    if not shared:
+    candidates = [] if len(tied) == 1 else [index.code_of[ident] for ident in tied]
+    if shared is None:
         return {**empty(), "candidates": _described(index, candidates)}
-    return describe(shared, confidence, _described(index, candidates), "")
+    return describe(index.code_of[shared], confidence, _described(index, candidates), "")
 
 
-def _scores(support: dict[str, Mention]) -> dict[str, float]:
+def _scores(above: list[tuple[int, ...]], support: dict[int, Mention]) -> dict[int, float]:
     """Each credible region's score: the weight of its own mention plus its ancestors', one
     level per place in the text (``Kediri`` names a district and a village of it: it counts
     once). A district or village found only by its own unmarked name is credible when that
     name is long and no other region of its level or above has it (``Singosari``: one
     district, and villages, which weigh less)."""
     scores = {}
-    for code, own in support.items():
+    for ident, own in support.items():
         weight = own[WEIGHT]
-        chain = [mention for mention in map(support.get, regions.prefixes(code)[:-1]) if mention is not None]
+        chain = [mention for mention in map(support.get, above[ident]) if mention is not None]
         score = _chain_score(chain, own) if chain else max(weight, 0.0)
         if score < MIN_SCORE:
             continue
-        if score > weight + 1e-9 or weight >= MARKED or code.count(".") < 2 or weights.alone(code):
-            scores[code] = score
+        if score > weight + 1e-9 or weight >= MARKED or own[LEVEL] < 3 or weights.alone(ident):
+            scores[ident] = score
     return scores
 
 
@@ -252,16 +255,16 @@ def _chain_score(chain: list[Mention], own: Mention) -> float:
     return sum(by_span.values())
 
 
-def _common_prefix(codes: list[str]) -> str:
-    if len(codes) <= 1:
-        return codes[0] if codes else ""
-    split = [code.split(".") for code in codes]
-    shared = []
-    for parts in zip(*split):
-        if len(set(parts)) != 1:
+def _common_ancestor(above: list[tuple[int, ...]], tied: list[int]) -> int | None:
+    """The lowest region the tied ones share (themselves, when one), None if none."""
+    if len(tied) <= 1:
+        return tied[0] if tied else None
+    shared = None
+    for ids in zip(*[above[ident] + (ident,) for ident in tied]):
+        if len(set(ids)) != 1:
             break
-        shared.append(parts[0])
-    return ".".join(shared)
+        shared = ids[0]
+    return shared
 
 
 def _described(index: regions.RegionIndex, codes: list[str]) -> list[dict]:

@@ -56,16 +56,16 @@ ALIASES = {
     "makasar": "73.71", "bdg": "32.73", "sby": "35.78", "smg": "33.74", "jkt": "31",
 }
 GRID = 10  # centroid grid cells per degree
-CODE_LENGTHS = (2, 5, 8, 13)  # the lengths of a province's, regency's, district's, village's code
 SQUASHED_LENGTH = 7  # a one-word name this long is also found written as two words
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One region a key names: its code, level (1-4), and for regencies whether it is a city
-    (slots: 115,000 of them, without a ``__dict__`` each)."""
+    """One region a key names: its code, level (1-4), integer id (``RegionIndex.ids``), and
+    for regencies whether it is a city (slots: 115,000 of them, without a ``__dict__`` each)."""
     code: str
     level: int
+    ident: int
     city: bool = False
 
 
@@ -78,7 +78,10 @@ class RegionIndex:
     villages: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> villages
     codes: dict[int, list[str]] = field(default_factory=dict)      # level -> its codes, sorted
     key_of: dict[str, str] = field(default_factory=dict)           # code -> its main key
-    _grouped: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)              # code -> id (ids in code order)
+    code_of: list[str] = field(default_factory=list)               # id -> code
+    above: list[tuple[int, ...]] = field(default_factory=list)     # id -> its ancestors' ids, province first
+    _grouped: dict[str, dict[int, list[Entry]]] = field(default_factory=dict)
     _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
     squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
     squashed_sorted: list[str] = field(default_factory=list)      # the same keys, sorted
@@ -92,14 +95,14 @@ class RegionIndex:
         after = bisect.bisect_right(self.squashed_sorted, word)
         return after < len(self.squashed_sorted) and self.squashed_sorted[after].startswith(word)
 
-    def villages_by_province(self, key: str) -> dict[str, list[Entry]]:
-        """The villages a key names, by province code (cached: about 1,000 keys name more
+    def villages_by_province(self, key: str) -> dict[int, list[Entry]]:
+        """The villages a key names, by province id (cached: about 1,000 keys name more
         than one village in a text)."""
         grouped = self._grouped.get(key)
         if grouped is None:
             grouped = {}
             for entry in self.villages.get(key, ()):
-                grouped.setdefault(entry.code[:2], []).append(entry)
+                grouped.setdefault(self.above[entry.ident][0], []).append(entry)
             if len(self._grouped) > 20_000:
                 self._grouped.clear()
             self._grouped[key] = grouped
@@ -159,19 +162,34 @@ def _walk() -> list[tuple[str, str, int]]:
     return [(code, name, code.count(".") + 1) for code, name in wilayah._region_names()]
 
 
+def _number(built: RegionIndex, walked: list[tuple[str, str, int]]) -> None:
+    """Integer ids in code order (sorting ids sorts codes), and each id's ancestors' ids, so
+    the resolver scores without slicing code strings."""
+    built.code_of = sorted(code for code, _, _ in walked)
+    built.ids = {code: ident for ident, code in enumerate(built.code_of)}
+    built.above = [()] * len(built.code_of)
+    for ident, code in enumerate(built.code_of):
+        parent = code.rpartition(".")[0]
+        if parent:                          # every parent is a region (its code sorts first)
+            above = built.ids[parent]
+            built.above[ident] = built.above[above] + (above,)
+
+
 def _build() -> RegionIndex:
     built = RegionIndex()
     keyed: dict[str, list[Entry]] = {}
-    for code, name, level in _walk():
+    walked = _walk()
+    _number(built, walked)
+    for code, name, level in walked:
         built.names[code] = name
         built.codes.setdefault(level, []).append(code)
         for number, (key, city) in enumerate(name_keys(name, level)):
-            keyed.setdefault(key, []).append(Entry(code, level, city))
+            keyed.setdefault(key, []).append(Entry(code, level, built.ids[code], city))
             if number == 0:
                 built.key_of[code] = key
     for key, code in ALIASES.items():
         if code in built.names:
-            keyed.setdefault(key, []).append(Entry(code, code.count(".") + 1))
+            keyed.setdefault(key, []).append(Entry(code, code.count(".") + 1, built.ids[code]))
     for key, entries in keyed.items():
         _add_key(built, key, entries)
     built.automaton.make_automaton()
@@ -200,18 +218,6 @@ def ordinary(key: str) -> bool:
     if key in ALIASES:
         return False
     return all(words.is_root_word(part) or words.is_root_word(words.stem(part)) for part in key.split())
-
-
-@functools.lru_cache(maxsize=50_000)
-def prefixes(code: str) -> tuple[str, ...]:
-    """The codes of the regions above a code and the code itself, the province's first
-    (cached, bounded)."""
-    found = []
-    for size in CODE_LENGTHS:
-        found.append(code[:size])
-        if size >= len(code):
-            break
-    return tuple(found)
 
 
 _lock = threading.Lock()

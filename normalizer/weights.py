@@ -37,10 +37,10 @@ def context_of(previous: str, earlier: str) -> str:
 
 
 @functools.lru_cache(maxsize=WEIGHTS_CACHE)
-def upper_weights(key: str, context: str) -> tuple[tuple[str, int, float], ...]:
-    """(code, level, weight) of each province, regency or district a key names, after a
-    word of ``context`` (cached, bounded: a name and its context are weighed once)."""
-    weighed = ((entry.code, entry.level, weight_of(key, entry.level, entry.city, context))
+def upper_weights(key: str, context: str) -> tuple[tuple[int, int, float], ...]:
+    """(id, level, weight) of each province, regency or district a key names, after a word
+    of ``context`` (cached, bounded: a name and its context are weighed once)."""
+    weighed = ((entry.ident, entry.level, weight_of(key, entry.level, entry.city, context))
                for entry in regions.index().upper.get(key, ()))
     return tuple(mention for mention in weighed if mention[2] is not None)
 
@@ -64,10 +64,11 @@ def weight_of(key: str, level: int, city: bool, context: str) -> float | None:
 
 
 @functools.lru_cache(maxsize=WEIGHTS_CACHE)
-def alone(code: str) -> bool:
-    """A district or village named alone and unmarked counts only when its name is long and no
-    other region of its level or above has it (cached per code)."""
+def alone(ident: int) -> bool:
+    """A district or village (its id) named alone and unmarked counts only when its name is
+    long and no other region of its level or above has it (cached per region)."""
     index = regions.index()
+    code = index.code_of[ident]
     key = index.key_of[code]
     level = code.count(".") + 1
     rivals = [entry for entry in index.keys.get(key, ()) if entry.level <= level and entry.code != code]

@@ -96,3 +96,11 @@ def test_sources_in_order_location_field_text_coordinates():
 def test_coordinates_far_from_any_village_resolve_nothing():
     assert region.resolve("", "", 0.0, 0.0)["level"] == "none"
     assert region.resolve("", "", -10.0, 100.0)["level"] == "none"      # the Indian Ocean
+
+
+def test_integer_ids_follow_the_codes_and_their_ancestors():
+    index = regions.index()
+    assert index.code_of == sorted(index.names)
+    village = index.ids["64.08.04.2001"]
+    assert [index.code_of[ident] for ident in index.above[village]] == ["64", "64.08", "64.08.04"]
+    assert index.above[index.ids["64"]] == ()
