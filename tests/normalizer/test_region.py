@@ -98,6 +98,17 @@ def test_coordinates_far_from_any_village_resolve_nothing():
     assert region.resolve("", "", -10.0, 100.0)["level"] == "none"      # the Indian Ocean
 
 
+def test_no_name_comes_within_the_fuzzy_cutoff_of_a_number():
+    """The fuzzy pass skips a number after a marker (``kecamatan 10002``): the best ratio any
+    name could reach against digits and spaces is below the cutoff."""
+    keys = regions.index().keys
+    other = {key: sum(not char.isalpha() for char in key) for key in keys}
+    assert max(200 * count / (count + len(key)) for key, count in other.items()) < region.FUZZY_CUTOFF
+    assert region.resolve_text("info di kantor kecamatan 10002")["level"] == "none"
+    assert region._closest("10002", {"10002": ["x"]}) is None          # digits alone: not compared
+    assert region._closest("1 sukamaju", {"sukamaju": ["x"]})[0] == "sukamaju"   # with a name: compared
+
+
 def test_integer_ids_follow_the_codes_and_their_ancestors():
     index = regions.index()
     assert index.code_of == sorted(index.names)
