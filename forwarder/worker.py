@@ -8,6 +8,11 @@ jitter (Retry-After honoured); after ``LAPOR_MAX_ATTEMPTS`` attempts or
 ``LAPOR_MAX_AGE_HOURS`` it is dead-lettered. Permanent: dead-lettered with the reason.
 The message is acknowledged only after the ledger records one of these.
 
+With ``LAPOR_CENTRAL_BATCH`` > 1 the complaints of a gathered run (``QueueWorker.batch_size``)
+go in one POST (``CentralClient.deliver_batch``); each item gets its own verdict and its
+own ledger outcome exactly as above, so only the failed items are retried or dead-lettered
+(events and malformed messages still go one by one).
+
 Follow-up events (kind ``event``) travel the same way to the central events URL; their
 ledger entries never touch the complaint's public status.
 
@@ -42,6 +47,7 @@ class ForwardWorker(QueueWorker):
 
     def __init__(self, parts, stop: threading.Event, client=None, clock=time.time):
         super().__init__(parts, stop, parts.settings.forward_concurrency)
+        self.batch_size = parts.settings.central_batch
         self.client = client or central.client_for(parts.settings)
         self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
@@ -57,6 +63,33 @@ class ForwardWorker(QueueWorker):
         if ledger.get("state") in ("delivered", "dead"):
             return
         verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid, kind)
+        self.settle(body, cid, kind, ledger, verdict)
+
+    def handle_batch(self, items: list) -> list[bool]:
+        """The complaints among ``items`` in one POST, each settled on its own verdict."""
+        handled = [False] * len(items)
+        sending = []                          # (index, body, cid, ledger)
+        for index, (body, headers) in enumerate(items):
+            if headers.get("kind") == "event" or not isinstance(body, dict) or not body.get("id"):
+                handled[index] = self._safe_handle(body, headers)      # one by one, as ever
+                continue
+            cid = headers.get("idempotency_key") or body["id"]
+            ledger = self.store.ledger(cid)
+            if ledger.get("state") in ("delivered", "dead"):
+                handled[index] = True
+            else:
+                sending.append((index, body, cid, ledger))
+        if sending:
+            verdicts = self.client.deliver_batch(
+                [(cid, json.dumps(body, ensure_ascii=False).encode()) for _, body, cid, _ in sending])
+            for (index, body, cid, ledger), verdict in zip(sending, verdicts):
+                handled[index] = self._safe_handle(
+                    body, items[index][1],
+                    lambda b, _h, c=cid, d=ledger, v=verdict: self.settle(b, c, "complaint", d, v))
+        return handled
+
+    def settle(self, body: dict, cid: str, kind: str, ledger: dict, verdict) -> None:
+        """Record the central system's verdict in the ledger: delivered, retry or dead."""
         if verdict.outcome == central.DELIVERED:
             tracking = body["tracking_number"] if kind == "complaint" else ""
             self.store.mark_delivered(cid, tracking, body.get("door", ""), utc_stamp())
