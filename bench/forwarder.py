@@ -121,7 +121,7 @@ def _run(args, workdir: Path, env: dict, processes: int, batch: int) -> None:
     for i in range(args.complaints):
         parts.intake.take(inbound(f"LAPOR jalan rusak nomor {i}", sender=f"0812{i:08d}"))
     client = redis.Redis.from_url(env["LAPOR_REDIS_URL"])
-    commands_before = client.info("stats")["total_commands_processed"]
+    commands_before = _commands(client)
     forwarders = [subprocess.Popen([sys.executable, "-m", "gateway.cli", "forward"], env=env,
                                    cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                   for _ in range(processes)]
@@ -131,7 +131,7 @@ def _run(args, workdir: Path, env: dict, processes: int, batch: int) -> None:
                  timeout=3600, interval=0.05, message="all delivered")
         elapsed = time.perf_counter() - started
         cpu = sum(_cpu_seconds(process.pid) for process in forwarders)
-        commands = client.info("stats")["total_commands_processed"] - commands_before
+        commands = _commands(client)
     finally:
         for process in forwarders:
             process.terminate()
@@ -141,8 +141,17 @@ def _run(args, workdir: Path, env: dict, processes: int, batch: int) -> None:
     print(f"  {processes} process(es) x concurrency {args.concurrency}, batch {batch}: "
           f"{args.complaints / elapsed:,.0f} complaints/s (goal {goal}; {args.complaints:,} in "
           f"{elapsed:.1f}s), {cpu / args.complaints * 1000:.2f} forwarder CPU-s per 1,000, "
-          f"{commands / args.complaints:.1f} Redis commands per complaint, "
           f"load {os.getloadavg()[0]:.2f}")
+    used = {name: count - commands_before.get(name, 0) for name, count in commands.items()}
+    top = sorted(used.items(), key=lambda item: -item[1])[:8]
+    print(f"    Redis commands per complaint: {sum(used.values()) / args.complaints:.1f} ("
+          + ", ".join(f"{name} {count / args.complaints:.1f}" for name, count in top) + ")")
+
+
+def _commands(client) -> dict[str, int]:
+    """Calls per Redis command so far (INFO commandstats; the server's total, all dbs)."""
+    return {name.removeprefix("cmdstat_"): stats["calls"]
+            for name, stats in client.info("commandstats").items()}
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -59,34 +59,54 @@ class ForwardWorker(QueueWorker):
             self.dead_letter(body, "", f"malformed message: not a {kind}", 0)
             return
         cid = headers.get("idempotency_key") or body[field]
-        ledger = self.store.ledger(cid)
+        [ledger] = self.store.deliveries.states([cid])     # state, attempts, accepted_at
         if ledger.get("state") in ("delivered", "dead"):
             return
         verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid, kind)
         self.settle(body, cid, kind, ledger, verdict)
 
     def handle_batch(self, items: list) -> list[bool]:
-        """The complaints among ``items`` in one POST, each settled on its own verdict."""
+        """The complaints among ``items`` in one POST; one ledger read and one ledger write
+        for all those delivered; each other item settled on its own verdict."""
+        handled, sending = self._sort_out(items)
+        if not sending:
+            return handled
+        verdicts = self.client.deliver_batch(
+            [(cid, json.dumps(items[index][0], ensure_ascii=False).encode())
+             for index, cid, _ in sending])
+        delivered = [(index, cid) for (index, cid, _), verdict in zip(sending, verdicts)
+                     if verdict.outcome == central.DELIVERED]
+        self.store.deliveries.delivered(
+            [(cid, items[index][0]["tracking_number"], items[index][0].get("door", ""))
+             for index, cid in delivered], utc_stamp())
+        for index, cid in delivered:
+            handled[index] = True
+            log.info("delivered complaint=%s", cid)
+        for (index, cid, ledger), verdict in zip(sending, verdicts):
+            if verdict.outcome != central.DELIVERED:
+                handled[index] = self._safe_handle(
+                    *items[index], lambda body, _, c=cid, d=ledger, v=verdict:
+                    self.settle(body, c, "complaint", d, v))
+        return handled
+
+    def _sort_out(self, items: list) -> tuple[list[bool], list[tuple[int, str, dict]]]:
+        """Events and malformed messages handled one by one, complaints already delivered
+        or dead marked handled; the rest (index, id, ledger) to send."""
         handled = [False] * len(items)
-        sending = []                          # (index, body, cid, ledger)
+        complaints = []
         for index, (body, headers) in enumerate(items):
             if headers.get("kind") == "event" or not isinstance(body, dict) or not body.get("id"):
-                handled[index] = self._safe_handle(body, headers)      # one by one, as ever
-                continue
-            cid = headers.get("idempotency_key") or body["id"]
-            ledger = self.store.ledger(cid)
+                handled[index] = self._safe_handle(body, headers)
+            else:
+                complaints.append((index, headers.get("idempotency_key") or body["id"]))
+        ledgers = self.store.deliveries.states([cid for _, cid in complaints])
+        sending = []
+        for (index, cid), ledger in zip(complaints, ledgers):
             if ledger.get("state") in ("delivered", "dead"):
                 handled[index] = True
             else:
-                sending.append((index, body, cid, ledger))
-        if sending:
-            verdicts = self.client.deliver_batch(
-                [(cid, json.dumps(body, ensure_ascii=False).encode()) for _, body, cid, _ in sending])
-            for (index, body, cid, ledger), verdict in zip(sending, verdicts):
-                handled[index] = self._safe_handle(
-                    body, items[index][1],
-                    lambda b, _h, c=cid, d=ledger, v=verdict: self.settle(b, c, "complaint", d, v))
-        return handled
+                sending.append((index, cid, ledger))
+        return handled, sending
 
     def settle(self, body: dict, cid: str, kind: str, ledger: dict, verdict) -> None:
         """Record the central system's verdict in the ledger: delivered, retry or dead."""
