@@ -61,15 +61,14 @@ def measure(url: str, messages: int, prefetch: int, together: bool) -> tuple[flo
     """(microseconds, broker writes) per message received and acknowledged."""
     exchange = Exchange("lapor.bench", type="direct", durable=False)
     queue = Queue("lapor.bench.cost", exchange, routing_key="cost", durable=False)
-    with Connection(url) as connection:
+    with _Writes() as writes, Connection(url) as connection:     # py-amqp binds write early
         producer = connection.Producer(serializer="json")
         for _ in range(messages):
             producer.publish(BODY, exchange=exchange, routing_key="cost", declare=[queue])
         taken: list = []
-        with _Writes() as writes, connection.Consumer(
-                [queue], callbacks=[lambda body, message: taken.append(message)],
-                accept=["json"], prefetch_count=prefetch):
-            started, done = time.perf_counter(), 0
+        with connection.Consumer([queue], callbacks=[lambda body, message: taken.append(message)],
+                                 accept=["json"], prefetch_count=prefetch):
+            started, done, writes.count = time.perf_counter(), 0, 0
             while done < messages:
                 try:
                     connection.drain_events(timeout=1)
@@ -84,9 +83,9 @@ def measure(url: str, messages: int, prefetch: int, together: bool) -> tuple[flo
                         message.ack()
                 done += len(taken)
                 taken.clear()
-            elapsed = time.perf_counter() - started
+            elapsed, written = time.perf_counter() - started, writes.count
         queue(connection.default_channel).delete()
-    return elapsed / max(1, done) * 1e6, writes.count / max(1, done)
+    return elapsed / max(1, done) * 1e6, written / max(1, done)
 
 
 def report(url: str, messages: int) -> None:
