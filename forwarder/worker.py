@@ -8,12 +8,12 @@ jitter (Retry-After honoured); after ``LAPOR_MAX_ATTEMPTS`` attempts or
 ``LAPOR_MAX_AGE_HOURS`` it is dead-lettered. Permanent: dead-lettered with the reason.
 The message is acknowledged only after the ledger records one of these.
 
-Messages reach a thread in groups (``QueueWorker.batch_size``: whatever the queue holds at
-once, up to ``LEDGER_GROUP``, or up to ``LAPOR_CENTRAL_BATCH``): the ledger checks of a group
-are one round trip, and so are the ``delivered`` writes. With ``LAPOR_CENTRAL_BATCH`` > 1 the
-group's complaints go in one POST (``CentralClient.deliver_batch``), else one POST each.
-Each item gets its own verdict and its own ledger outcome exactly as above, so only the
-failed items are retried or dead-lettered (events and malformed messages go one by one).
+With ``LAPOR_CENTRAL_BATCH`` > 1 messages reach a thread in groups (``QueueWorker.batch_size``:
+what gathered while every thread was busy, up to that many): the group's complaints go in
+one POST (``CentralClient.deliver_batch``), their ledger checks are one round trip and so
+are their ``delivered`` writes. Each item gets its own verdict and its own ledger outcome
+exactly as above, so only the failed items are retried or dead-lettered (events and
+malformed messages go one by one).
 
 Follow-up events (kind ``event``) travel the same way to the central events URL; their
 ledger entries never touch the complaint's public status.
@@ -40,7 +40,6 @@ from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
 log = logging.getLogger("lapor.forwarder")
 RECONCILE_EVERY = 5.0
-LEDGER_GROUP = 8       # messages per thread at most, one POST each (LAPOR_CENTRAL_BATCH=1)
 
 
 class ForwardWorker(QueueWorker):
@@ -50,8 +49,7 @@ class ForwardWorker(QueueWorker):
 
     def __init__(self, parts, stop: threading.Event, client=None, clock=time.time):
         super().__init__(parts, stop, parts.settings.forward_concurrency)
-        batch = parts.settings.central_batch
-        self.batch_size = batch if batch > 1 else LEDGER_GROUP
+        self.batch_size = parts.settings.central_batch
         self.client = client or central.client_for(parts.settings)
         self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
@@ -70,15 +68,14 @@ class ForwardWorker(QueueWorker):
         self.settle(body, cid, kind, ledger, verdict)
 
     def handle_batch(self, items: list) -> list[bool]:
-        """The complaints among ``items`` in one POST (or one each); one ledger read and one
-        ledger write for all those delivered; each other item settled on its own verdict."""
+        """The complaints among ``items`` in one POST; one ledger read and one ledger write
+        for all those delivered; each other item settled on its own verdict."""
         handled, sending = self._sort_out(items)
         if not sending:
             return handled
-        pairs = [(cid, json.dumps(items[index][0], ensure_ascii=False).encode())
-                 for index, cid, _ in sending]
-        verdicts = (self.client.deliver_batch(pairs) if self.settings.central_batch > 1
-                    else [self.client.deliver(body, cid) for cid, body in pairs])
+        verdicts = self.client.deliver_batch(
+            [(cid, json.dumps(items[index][0], ensure_ascii=False).encode())
+             for index, cid, _ in sending])
         delivered = [(index, cid) for (index, cid, _), verdict in zip(sending, verdicts)
                      if verdict.outcome == central.DELIVERED]
         self.store.deliveries.delivered(
