@@ -182,19 +182,13 @@ class QueueWorker:
         self._hand_over()
 
     def _hand_over(self, everything: bool = False) -> None:
-        """Submit the gathered messages: at once while a thread is free (a message never
-        waits for a batch to fill while a thread idles), full batches, and the rest when
-        ``everything`` (the broker had no more at once). Batches form only while every
-        thread is busy, from what would have waited for a thread anyway."""
+        """Submit the gathered messages: full batches, and the rest when ``everything``
+        (the broker had no more at once, so a batch never waits for messages to come)."""
         size = max(1, self.batch_size)
-        while self._gathered and (len(self._gathered) >= size or everything or self._free()):
+        while len(self._gathered) >= size or (everything and self._gathered):
             group, self._gathered = self._gathered[:size], self._gathered[size:]
             future = self._pool.submit(self._handle_group, group)
             self._in_flight.append((future, [message for _, message in group]))
-
-    def _free(self) -> bool:
-        """Whether a thread of the pool has nothing to do."""
-        return sum(not future.done() for future, _ in self._in_flight) < self.concurrency
 
     def _handle_group(self, group: list) -> list[bool]:
         items = [(body, dict(message.headers or {})) for body, message in group]

@@ -9,7 +9,7 @@ jitter (Retry-After honoured); after ``LAPOR_MAX_ATTEMPTS`` attempts or
 The message is acknowledged only after the ledger records one of these.
 
 With ``LAPOR_CENTRAL_BATCH`` > 1 messages reach a thread in groups (``QueueWorker.batch_size``:
-what gathered while every thread was busy, up to that many): the group's complaints go in
+up to that many, fewer when the queue has no more at once): the group's complaints go in
 one POST (``CentralClient.deliver_batch``), their ledger checks are one round trip and so
 are their ``delivered`` writes. Each item gets its own verdict and its own ledger outcome
 exactly as above, so only the failed items are retried or dead-lettered (events and

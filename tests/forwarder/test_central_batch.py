@@ -95,7 +95,7 @@ def central_side(script):
 
 @pytest.fixture
 def environ(environ, central_side):
-    # one thread: batches form from what waits while it is busy (never while one idles)
+    # one thread, so that the order of the items sent is the order of the queue
     environ.update(LAPOR_CENTRAL_URL=central_side.url, LAPOR_CENTRAL_BATCH=str(BATCH),
                    LAPOR_FORWARD_CONCURRENCY="1")
     return environ
