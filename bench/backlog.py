@@ -160,6 +160,7 @@ def run_broker(broker: str, args) -> dict:
         broker_url, rabbit_env = store_url, None
         if broker == "rabbitmq":
             amqp_port = free_port()
+            (workdir / "rabbitmq").mkdir()
             rabbit_process, rabbit_env = start_rabbitmq(amqp_port, workdir / "rabbitmq")
             stack.callback(stop_rabbitmq, rabbit_process, rabbit_env)
             broker_url = f"amqp://guest:guest@127.0.0.1:{amqp_port}//"
@@ -211,7 +212,7 @@ def report(result: dict, total: int) -> list[str]:
     mib = 1024 * 1024
     per = (result["redis_full"] - result["redis_empty"]) / total
     lines = [
-        f"== {result['broker']}{' (quorum)' if os.environ.get('LAPOR_QUORUM_QUEUES') == '1' and result['broker'] == 'rabbitmq' else ''}: "
+        f"== {result['broker']}{_queue_kind(result['broker'])}: "
         f"{total:,} complaints, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
         f"fill:  {total / result['fill_seconds']:,.0f} complaints/s through the intake "
         f"({result['fill_seconds']:.0f}s)",
@@ -232,6 +233,12 @@ def report(result: dict, total: int) -> list[str]:
         lines.append(f"rabbitmq memory: full {result['rabbit_full']}; "
                      f"drained {result['rabbit_drained']}")
     return lines
+
+
+def _queue_kind(broker: str) -> str:
+    if broker != "rabbitmq":
+        return ""
+    return " (quorum queue)" if os.environ.get("LAPOR_QUORUM_QUEUES") == "1" else " (classic durable queue)"
 
 
 def _spread(samples: list, total: int) -> list:
