@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -178,12 +179,15 @@ def run_broker(broker: str, args) -> dict:
         client = redis.Redis(port=redis_port)
         empty = redis_memory(client)
         filled = fill(env, parts.store, args.complaints, args.fillers, args.progress_seconds)
-        full = redis_memory(client)
+        full, aof = redis_memory(client), _disk_mib(workdir / "appendonlydir")
         rabbit_full = rabbit_memory(rabbit_env)
+        print(f"  filled {args.complaints:,} in {filled:.0f}s; redis used_memory "
+              f"{full / 2**20:,.0f} MiB, AOF {aof:,.0f} MiB; rabbitmq {rabbit_full or '-'}",
+              file=sys.stderr, flush=True)
         drained, samples = drain(env, parts.store, args.complaints, args.sample_seconds,
                                  args.progress_seconds)
         return {"broker": broker, "fill_seconds": filled, "drain_seconds": drained,
-                "samples": samples, "redis_empty": empty, "redis_full": full,
+                "samples": samples, "redis_empty": empty, "redis_full": full, "aof_full": aof,
                 "redis_drained": redis_memory(client), "rabbit_full": rabbit_full,
                 "rabbit_drained": rabbit_memory(rabbit_env)}
 
@@ -199,6 +203,10 @@ def _environment(store_url: str, broker_url: str, workdir: Path, receiver_port: 
                LAPOR_FORWARD_CONCURRENCY=str(concurrency), LAPOR_FOLLOWUP_MINUTES="0",
                LAPOR_FLOOD_PER_MINUTE="1000000000", PYTHONPATH=str(ROOT))
     return env
+
+
+def _disk_mib(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.glob("*") if f.is_file()) / 2**20
 
 
 def _end(process: subprocess.Popen) -> None:
@@ -228,7 +236,7 @@ def report(result: dict, total: int) -> list[str]:
             for s in _spread(samples, total)),
         f"redis used_memory MiB: empty {result['redis_empty'] / mib:,.1f}, full "
         f"{result['redis_full'] / mib:,.1f} ({per:,.0f} bytes per complaint), drained "
-        f"{result['redis_drained'] / mib:,.1f}"]
+        f"{result['redis_drained'] / mib:,.1f}; AOF on disk when full {result['aof_full']:,.0f} MiB"]
     if result["rabbit_full"]:
         lines.append(f"rabbitmq memory: full {result['rabbit_full']}; "
                      f"drained {result['rabbit_drained']}")
@@ -256,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample-seconds", type=float, default=5.0)
     parser.add_argument("--progress-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # stop everything it started
     for broker in ("redis", "rabbitmq") if args.broker == "both" else (args.broker,):
         print("\n".join(report(run_broker(broker, args), args.complaints)), flush=True)
 
