@@ -5,13 +5,15 @@
 
 For each broker: a redis-server (AOF everysec; the store, and the broker too for
 ``redis``) and, for ``rabbitmq``, Debian's rabbitmq-server on loopback (a classic durable
-queue; quorum with ``LAPOR_QUORUM_QUEUES=1`` in the environment). ``--fillers`` processes
+queue; quorum with ``LAPOR_QUORUM_QUEUES=1`` in the environment; ``LAPOR_RECONCILE_AFTER_SECONDS``
+is passed on too, to age a small backlog past the reconciler's threshold). ``--fillers`` processes
 put N unique complaints through the intake (``Intake.take``: parse, normalize, dedup,
 ledger and queue message, as a door would), then ONE forwarder process (``lapor-gateway
 forward``) delivers them to a keep-alive receiver (bench/forwarder.py's) while its resident
 memory (VmRSS in /proc) is sampled every few seconds with the number delivered so far.
 
-Printed: fill and drain rates, RSS at start / 10 % / 50 % / end / max, the samples at every
+Printed: fill and drain rates, the copies left on the queue once every complaint is
+delivered (re-published while waiting), RSS at start / 10 % / 50 % / end / max, the samples at every
 tenth of the backlog, whether RSS stayed flat (FLAT: the max after the first 10 % of the
 backlog is less than 10 % above the RSS at 10 %; the first 10 % is the warm-up), Redis'
 memory per complaint (INFO memory) and RabbitMQ's memory (rabbitmq-diagnostics
@@ -32,12 +34,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import redis
+from kombu.exceptions import ChannelError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.forwarder import RECEIVER, _up  # noqa: E402
 from config.settings import load_settings  # noqa: E402
+from forwarder import topology  # noqa: E402
 from gateway.wiring import build_parts  # noqa: E402
 from tests.helpers import (free_port, inbound, start_rabbitmq, start_redis,  # noqa: E402
                            stop_rabbitmq, wait_for)
@@ -45,6 +49,7 @@ from tests.helpers import (free_port, inbound, start_rabbitmq, start_redis,  # n
 FLAT_MARGIN = 0.10        # max after warm-up under 10 % above the RSS at 10 % of the backlog
 WARM_UP = 0.10
 DOOR = "sms-1708"
+PASSED_ON = ("LAPOR_QUORUM_QUEUES", "LAPOR_RECONCILE_AFTER_SECONDS")   # from the caller's env
 DIAGNOSTICS = "/usr/lib/rabbitmq/bin/rabbitmq-diagnostics"
 
 
@@ -75,6 +80,16 @@ def rss_verdict(samples: list[tuple[float, int, int]], total: int) -> dict:
 
 def redis_memory(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
+
+
+def left_on_queue(parts) -> int:
+    """Messages waiting in the complaints queue; after the drain, copies (re-published)."""
+    with topology.connect(parts.settings.broker_url) as connection:
+        queue = parts.publisher.topology.queue(topology.COMPLAINTS)(connection.default_channel)
+        try:
+            return queue.queue_declare(passive=True).message_count
+        except ChannelError:          # kombu's Redis transport: an empty queue has no key
+            return 0
 
 
 def rabbit_memory(env: dict | None) -> str:
@@ -189,13 +204,13 @@ def run_broker(broker: str, args) -> dict:
         return {"broker": broker, "fill_seconds": filled, "drain_seconds": drained,
                 "samples": samples, "redis_empty": empty, "redis_full": full, "aof_full": aof,
                 "redis_drained": redis_memory(client), "rabbit_full": rabbit_full,
-                "rabbit_drained": rabbit_memory(rabbit_env)}
+                "rabbit_drained": rabbit_memory(rabbit_env), "copies": left_on_queue(parts)}
 
 
 def _environment(store_url: str, broker_url: str, workdir: Path, receiver_port: int,
                  concurrency: int) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LAPOR_") or k == "LAPOR_QUORUM_QUEUES"}
+           if not k.startswith("LAPOR_") or k in PASSED_ON}
     env.update(LAPOR_REDIS_URL=store_url, LAPOR_BROKER_URL=broker_url, LAPOR_MODE="production",
                LAPOR_SECRET_KEY="bench-secret-key-0123456789", LAPOR_DATA_DIR=str(workdir),
                LAPOR_CENTRAL_URL=f"http://127.0.0.1:{receiver_port}/complaints",
@@ -225,7 +240,8 @@ def report(result: dict, total: int) -> list[str]:
         f"fill:  {total / result['fill_seconds']:,.0f} complaints/s through the intake "
         f"({result['fill_seconds']:.0f}s)",
         f"drain: {total / result['drain_seconds']:,.0f} complaints/s, one forwarder "
-        f"({result['drain_seconds']:.0f}s; goal: drains, with flat memory)",
+        f"({result['drain_seconds']:.0f}s; goal: drains, with flat memory); "
+        f"{result['copies']:,} copies left on the queue (re-published, goal 0)",
         f"forwarder RSS MiB: start {verdict['start'] / 1024:.1f}, 10% {verdict['warm'] / 1024:.1f}, "
         f"50% {verdict['half'] / 1024:.1f}, end {verdict['end'] / 1024:.1f}, "
         f"max {verdict['max'] / 1024:.1f} ({len(samples)} samples)",
