@@ -75,6 +75,7 @@ class ForwardWorker(QueueWorker):
     def handle_batch(self, items: list) -> list[bool]:
         """The complaints among ``items`` in one POST; one ledger read and one ledger write
         for all those delivered; each other item settled on its own verdict."""
+        self._last_busy = time.monotonic()
         handled, sending = self._sort_out(items)
         if not sending:
             return handled
