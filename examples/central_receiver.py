@@ -49,6 +49,7 @@ class CentralReceiver:
         self.save = save or (lambda key, kind, body: None)
         self.window = window
         self.seen = set()
+        self.saving = set()           # keys being saved now (a retry may overtake the first)
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -77,18 +78,27 @@ class CentralReceiver:
         return hmac.compare_digest(mac.hexdigest(), form.group(1))
 
     def take(self, key, kind, body):
-        """One item: its result (``status`` and, when refused or busy, ``reason``)."""
+        """One item: its result (``status`` and, when refused or busy, ``reason``). The key
+        is claimed before saving: a copy arriving meanwhile is told to come back (503), never
+        "already have it" (409) before the first is saved."""
         with self.lock:
             if key in self.seen:
                 return {"status": 409}
+            if key in self.saving:
+                return {"status": 503, "reason": "the same key is being saved"}
+            self.saving.add(key)
         try:
             self.save(key, kind, body)
         except Busy as exc:
             return {"status": 503, "reason": str(exc)[:200]}
         except Refused as exc:
             return {"status": 422, "reason": str(exc)[:200]}
-        with self.lock:
-            self.seen.add(key)
+        else:
+            with self.lock:
+                self.seen.add(key)
+        finally:
+            with self.lock:
+                self.saving.discard(key)
         return {"status": 200}
 
 
