@@ -16,6 +16,7 @@ and it rejoins the cluster.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -87,18 +88,24 @@ class RabbitCluster:
         self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
 
     def queue_members(self, vhost: str, queue: str) -> dict:
-        """A quorum queue's leader and members, as node 0's neighbours see them."""
-        listed = self.ctl("list_queues", "-p", vhost, "--no-table-headers", "--quiet",
-                          "name", "leader", "members", node=self.alive_node())
-        for line in listed.splitlines():
-            name, _, rest = line.partition("\t")
-            if name == queue:
-                leader, _, members = rest.partition("\t")
-                return {"leader": leader, "members": members}
-        return {}
+        """A quorum queue's leader and members, or the one node holding a classic queue
+        (``leader``, the only member), as the running nodes see them."""
+        listed = json.loads(self.ctl("list_queues", "-p", vhost, "--formatter", "json",
+                                     "name", "type", "leader", "members",
+                                     node=self.alive_node()) or "[]")
+        row = next((row for row in listed if row["name"] == queue), {})
+        if row.get("type") == "classic":
+            row["leader"] = next((self.names[n] for n in range(NODES) if self.alive(n) and queue in [
+                item["name"] for item in json.loads(self.ctl(
+                    "list_queues", "-p", vhost, "--local", "--formatter", "json", "name", node=n) or "[]")]), "")
+            row["members"] = [row["leader"]]
+        return row
+
+    def alive(self, n: int) -> bool:
+        return self.processes[n] is not None and self.processes[n].poll() is None
 
     def alive_node(self) -> int:
-        return next(n for n in range(NODES) if self.processes[n] and self.processes[n].poll() is None)
+        return next(n for n in range(NODES) if self.alive(n))
 
     def kill(self, n: int) -> None:
         """SIGKILL of node n: no goodbye to its peers or its clients."""
