@@ -23,13 +23,14 @@ TEXT = "Lampu jalan mati di RT {i:03d} Jl. Melati, gelap sekali malam hari, moho
 
 
 class HttpLoad:
-    def __init__(self, bases: list[str], rate: float, duration: float, threads: int = 4):
+    def __init__(self, bases: list[str], rate: float, duration: float, threads: int = 8):
         self.bases, self.rate, self.duration = bases, rate, duration
         self.run_id = uuid.uuid4().hex[:8]
         self.numbers: dict[str, str] = {}        # Idempotency-Key -> tracking number
         self.answers: dict[str, int] = {}        # status (or "connection") -> count
         self.retried = 0                          # complaints that needed more than one try
         self.unexpected: list[str] = []           # other answers (4xx, 5xx but 503)
+        self.broken: list[tuple] = []             # (seconds into the run, exception, seconds it took)
         self.slowest = 0.0                        # seconds, the longest single answer
         self.sent = 0
         self._lock = threading.Lock()
@@ -83,8 +84,11 @@ class HttpLoad:
                                       + "/api/v1/complaints", json=body, timeout=REQUEST_TIMEOUT,
                                       headers={"Idempotency-Key": key})
                 status = str(answer.status_code)
-            except requests.RequestException:
+            except requests.RequestException as exc:     # refused, reset, or no answer in time
                 answer, status = None, "connection"
+                with self._lock:
+                    self.broken.append((round(began - self.started, 1), type(exc).__name__,
+                                        round(time.monotonic() - began, 1)))
             self._count(status, attempt, time.monotonic() - began)
             if answer is not None and answer.status_code in (200, 201):
                 with self._lock:

@@ -136,7 +136,8 @@ def test_a_node_is_killed_and_restarted_under_intake(queues, cluster, redis_url,
 
     details = fill(figures, issued, rig.central, rig.store)
     figures.extra.update(
-        offered=load.sent, answers=load.answers, retried=load.retried,
+        offered=load.sent, answers=load.answers, retried=load.retried, broken=load.broken[:10],
+        killed_at=round(killed - load.started, 1),
         slowest_answer_seconds=round(load.slowest, 2), failover_seconds=round(pause, 1),
         leader_before=before["leader"], leader_after=after.get("leader"),
         rejoined_seconds=round(rejoined, 1), drained_seconds=drained and round(drained, 1),
@@ -150,6 +151,7 @@ def test_a_node_is_killed_and_restarted_under_intake(queues, cluster, redis_url,
     assert len(load.numbers) == load.sent == len(issued) and None not in issued, \
         "a complaint went unanswered, or its tracking number is unknown to the store"
     if queues == "quorum":
+        assert before["type"] == "quorum" and len(before["members"]) == 3, before
         assert after.get("leader") not in ("", None, before["leader"]), f"no new leader: {after}"
     assert_exactly_once(figures, details, rig.central)
     assert figures.unissued == 0, "the central side stored complaints nobody was told about"
