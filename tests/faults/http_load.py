@@ -61,6 +61,10 @@ class HttpLoad:
 
     def _run(self) -> None:
         session = requests.Session()
+        # A new connection per request: a kept-alive one that gunicorn closes after its
+        # 2 s keep-alive, just as the next POST goes out, is reset, and a POST is never
+        # retried by urllib3: that client-side race would count as a broken intake.
+        session.headers["Connection"] = "close"
         while not self._stop.is_set():
             with self._lock:
                 index = next(self._indexes)

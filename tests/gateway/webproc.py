@@ -19,9 +19,11 @@ SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 class WebCommand:
     """``lapor-gateway web --port N`` as a process; stopped with SIGTERM."""
 
-    def __init__(self, environ: dict, log_path: Path | None = None, workers: int | None = None):
+    def __init__(self, environ: dict, log_path: Path | None = None, workers: int | None = None,
+                 start_timeout: float = 60.0):
         """``log_path``: its output goes to that file (a long run's access log would fill
-        a pipe nobody reads) instead of a pipe ``stop`` returns; ``workers``: --workers."""
+        a pipe nobody reads) instead of a pipe ``stop`` returns; ``workers``: --workers;
+        ``start_timeout``: seconds to wait for /healthz."""
         self.port = free_port()
         self.log_path = log_path
         clean = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
@@ -35,7 +37,7 @@ class WebCommand:
             if log_path:
                 output.close()
         self.base = f"http://127.0.0.1:{self.port}"
-        wait_for(self._healthy, timeout=60, interval=0.2, message="gunicorn serving /healthz")
+        wait_for(self._healthy, timeout=start_timeout, interval=0.2, message="gunicorn serving /healthz")
 
     def _output(self) -> str:
         if self.log_path:
