@@ -85,11 +85,14 @@ def _start_parts(rig, tmp_path) -> tuple[list[WebCommand], list[ForwarderProcess
     for forwarder in forwarders:
         forwarder.start()
     with ThreadPoolExecutor(WEB_PROCESSES) as starting:       # at once: each takes seconds
-        webs = list(starting.map(lambda n: WebCommand(
+        pending = [starting.submit(lambda n=n: WebCommand(
             {**rig.env, "LAPOR_DATA_DIR": str(tmp_path / f"web-{n}")},
-            log_path=tmp_path / f"web-{n}.log", workers=1, start_timeout=180),
-            range(1, WEB_PROCESSES + 1)))
-    return webs, forwarders
+            log_path=tmp_path / f"web-{n}.log", workers=1, start_timeout=180))
+            for n in range(1, WEB_PROCESSES + 1)]
+    if any(start.exception() for start in pending):           # leave no process behind
+        _stop_parts([start.result() for start in pending if not start.exception()], forwarders)
+        raise next(start.exception() for start in pending if start.exception())
+    return [start.result() for start in pending], forwarders
 
 
 def _stop_parts(webs, forwarders) -> tuple[list[str], list[int | None]]:
@@ -133,6 +136,8 @@ def test_a_node_is_killed_and_restarted_under_intake(queues, cluster, redis_url,
         figures.seconds = finished - started
     finally:
         web_logs, exit_codes = _stop_parts(webs, forwarders)
+        if not cluster.alive(victim):          # failed between the kill and the restart
+            cluster.restart(victim)
     pause = clock.longest_pause(killed)
 
     details = fill(figures, issued, rig.central, rig.store)
