@@ -1,4 +1,4 @@
-"""Fault 7: a RabbitMQ cluster loses a node under steady HTTP intake, and gets it back.
+"""Fault 8: a RabbitMQ cluster loses a node under steady HTTP intake, and gets it back.
 
 Three RabbitMQ nodes clustered on loopback (``tests/faults/rabbits.py``, started once for
 the module), quorum queues (``LAPOR_QUORUM_QUEUES=1``: each queue on the three nodes), the

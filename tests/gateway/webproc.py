@@ -19,20 +19,20 @@ SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 class WebCommand:
     """``lapor-gateway web --port N`` as a process; stopped with SIGTERM."""
 
-    def __init__(self, environ: dict, log_path: Path | None = None, workers: int | None = None,
-                 start_timeout: float = 60.0):
+    def __init__(self, environ: dict, cwd: str | None = None, workers: int = 2,
+                 log_path: Path | None = None, start_timeout: float = 60.0):
         """``log_path``: its output goes to that file (a long run's access log would fill
-        a pipe nobody reads) instead of a pipe ``stop`` returns; ``workers``: --workers;
-        ``start_timeout``: seconds to wait for /healthz."""
+        a pipe nobody reads) instead of a pipe ``stop`` returns; ``start_timeout``:
+        seconds to wait for /healthz."""
         self.port = free_port()
         self.log_path = log_path
         clean = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
-        extra = ["--workers", str(workers)] if workers else []
         output = open(log_path, "ab") if log_path else subprocess.PIPE
         try:
-            self.process = subprocess.Popen([SCRIPT, "web", "--port", str(self.port), *extra],
-                                            env={**clean, **environ}, stdout=output,
-                                            stderr=subprocess.STDOUT, text=log_path is None)
+            self.process = subprocess.Popen(
+                [SCRIPT, "web", "--port", str(self.port), "--workers", str(workers)], cwd=cwd,
+                env={**clean, **environ}, stdout=output, stderr=subprocess.STDOUT,
+                text=log_path is None)
         finally:
             if log_path:
                 output.close()
