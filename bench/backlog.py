@@ -39,7 +39,7 @@ from kombu.exceptions import ChannelError
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.forwarder import RECEIVER, _up  # noqa: E402
+from bench.forwarder import CENTRAL_SECRET, receiver_up, start_receiver  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from forwarder import topology  # noqa: E402
 from gateway.wiring import build_parts  # noqa: E402
@@ -180,15 +180,10 @@ def run_broker(broker: str, args) -> dict:
             rabbit_process, rabbit_env = start_rabbitmq(amqp_port, workdir / "rabbitmq")
             stack.callback(stop_rabbitmq, rabbit_process, rabbit_env)
             broker_url = f"amqp://guest:guest@127.0.0.1:{amqp_port}//"
-        (workdir / "receiver.py").write_text(RECEIVER)
-        receiver = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{receiver_port}",
-             "--workers", "1", "--worker-class", "gthread", "--threads", str(args.concurrency),
-             "--keep-alive", "30", "receiver:app"],
-            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        receiver = start_receiver(receiver_port, 1, workdir)
         stack.callback(_end, receiver)
         env = _environment(store_url, broker_url, workdir, receiver_port, args.concurrency)
-        wait_for(lambda: _up(receiver_port), timeout=30, message="receiver")
+        wait_for(lambda: receiver_up(receiver_port), timeout=30, message="receiver")
         parts = build_parts(load_settings(env))
         stack.callback(parts.publisher.close)
         client = redis.Redis(port=redis_port)
@@ -214,7 +209,7 @@ def _environment(store_url: str, broker_url: str, workdir: Path, receiver_port: 
     env.update(LAPOR_REDIS_URL=store_url, LAPOR_BROKER_URL=broker_url, LAPOR_MODE="production",
                LAPOR_SECRET_KEY="bench-secret-key-0123456789", LAPOR_DATA_DIR=str(workdir),
                LAPOR_CENTRAL_URL=f"http://127.0.0.1:{receiver_port}/complaints",
-               LAPOR_CENTRAL_SECRET="bench-central-secret", LAPOR_LOG_LEVEL="WARNING",
+               LAPOR_CENTRAL_SECRET=CENTRAL_SECRET, LAPOR_LOG_LEVEL="WARNING",
                LAPOR_FORWARD_CONCURRENCY=str(concurrency), LAPOR_FOLLOWUP_MINUTES="0",
                LAPOR_FLOOD_PER_MINUTE="1000000000", PYTHONPATH=str(ROOT))
     return env

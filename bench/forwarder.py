@@ -48,7 +48,7 @@ def main() -> None:
     services = [start_redis(redis_port, workdir)]
     rabbit = None
     try:
-        receiver = _start_receiver(receiver_port, args.receiver_workers, workdir)
+        receiver = start_receiver(receiver_port, args.receiver_workers, workdir)
         services.append(receiver)
         brokers = {"redis": f"redis://127.0.0.1:{redis_port}/%d"}
         if "amqp" in args.brokers:
@@ -56,7 +56,7 @@ def main() -> None:
             (workdir / "rabbit").mkdir()
             rabbit = start_rabbitmq(amqp_port, workdir / "rabbit")
             brokers["amqp"] = f"amqp://guest:guest@127.0.0.1:{amqp_port}//"
-        wait_for(lambda: _up(receiver_port), timeout=30, message="receiver")
+        wait_for(lambda: receiver_up(receiver_port), timeout=30, message="receiver")
         print(f"receiver: examples/central_receiver.py (signature checked, deduplicated), gunicorn "
               f"gthread, {args.receiver_workers} worker processes; {os.cpu_count()} cores")
         databases = iter(range(1, 16))
@@ -95,7 +95,8 @@ def _numbers(text: str) -> list[int]:
     return [int(item) for item in text.split(",")]
 
 
-def _start_receiver(port: int, workers: int, workdir: Path) -> subprocess.Popen:
+def start_receiver(port: int, workers: int, workdir: Path) -> subprocess.Popen:
+    """The example central receiver (signature checked, keys deduplicated) under gunicorn."""
     env = dict(os.environ, LAPOR_CENTRAL_SECRET=CENTRAL_SECRET, PYTHONPATH=str(ROOT))
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
@@ -160,7 +161,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _up(port: int) -> bool:
+def receiver_up(port: int) -> bool:
     try:
         return requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 401
     except requests.RequestException:
