@@ -80,7 +80,7 @@ def serve(command: list[str], env: dict, port: int, cwd: str) -> subprocess.Pope
         except requests.RequestException:
             return False
 
-    wait_for(up, timeout=30, message="server up")
+    wait_for(up, timeout=120, message="server up")    # a loaded machine: the workers start slowly
     return process
 
 

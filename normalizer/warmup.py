@@ -1,6 +1,9 @@
 """The suggestions' data (region index, typo index, stemmer, village centroids: about 1 s of
 CPU, ``normalizer.suggestion.warm``) loaded in the background, so a web process answers as
-soon as its port is open (issue 12: ``lapor-gateway run`` ready in under 2 s).
+soon as its port is open (issue 12: ``lapor-gateway run`` ready in under 2 s). Before it,
+the same thread loads what every first complaint of a process needs and would otherwise
+load while a citizen waits: the holiday calendar (``holidays``) and ``datasketch`` (which
+imports scipy): py-spy showed these imports as 45% of a fresh worker's first seconds.
 
 ``start()`` loads it on an OS thread of its own (under gunicorn's gevent worker, a real
 thread, not a greenlet: the load then shares the interpreter with the requests instead of
@@ -14,8 +17,9 @@ complaint then tries, and fails over, as ``normalizer.suggestion`` says.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
-from normalizer import suggestion
+from normalizer import linking, service_level, suggestion
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,13 @@ def _os_thread_starter():
     return get_original("_thread", "start_new_thread")
 
 
+def load_all() -> None:
+    """The first complaint's own imports first, then the suggestions' data."""
+    service_level.due_date(service_level.provisional_class(""), date.today())
+    linking.signature("jalan rusak di depan pasar")
+    suggestion.warm()
+
+
 class Warmup:
     """One process's background load: not started, loading, or done."""
 
@@ -37,7 +48,7 @@ class Warmup:
         self.started = False
         self.loaded = False        # a plain flag: set from the loading thread, read anywhere
 
-    def start(self, load=suggestion.warm) -> None:
+    def start(self, load=load_all) -> None:
         """Run ``load`` on an OS thread (once per process); ``ready()`` turns True after."""
         if self.started:
             return
