@@ -46,6 +46,18 @@ def exposed_paths(data_dir: Path) -> list[Path]:
     return found
 
 
+def attachments_folder(named: str, data_dir: Path) -> Path:
+    """``LAPOR_ATTACHMENTS_DIR``: ``<data_dir>/attachments`` unless named. A named folder
+    (a shared volume) must exist, and is never created: a volume that failed to mount must
+    not become a local folder that only this machine sees. ValueError says what is wrong."""
+    if not named:
+        return data_dir / "attachments"
+    folder = Path(named).resolve()
+    if not folder.is_dir():
+        raise ValueError(f"no such folder {named!r} (is the shared volume mounted?)")
+    return folder
+
+
 def embedded_secret(data_dir: Path) -> str:
     """The embedded default keeps a generated secret in the data dir so restarts agree."""
     path = data_dir / "secret_key"

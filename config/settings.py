@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from config import sentinel
-from config.datadir import embedded_secret
+from config.datadir import attachments_folder, embedded_secret
 from config.settings_officers import OFFICER_NUMBERS, OfficerSettings
 
 EMBEDDED = "embedded"
@@ -41,6 +41,7 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
     central_secret: str = ""
     secret_key: str = ""
     data_dir: Path = Path("var")
+    attachments_dir: Path = Path("var/attachments")   # LAPOR_ATTACHMENTS_DIR, else <data_dir>/attachments
     public_base_url: str = ""
     doors_file: str = ""
     central_public_key: bytes = b""
@@ -175,8 +176,8 @@ _RATE_LIMITS = ("rate_limit_ip", "rate_limit_sender", "rate_limit_lookup", "rate
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Read by name in load_settings; with the fields above, the LAPOR_ variables that are settings.
 _OTHERS = ("broker_url", "redis_url", "redis_sentinels", "redis_master_name", "central_url",
-           "central_secret", "secret_key", "data_dir", "public_base_url", "doors_file", "central_public_key",
-           "mode", "accept_signature_v1", "metrics_token", "rate_limit_exempt", "quorum_queues",
+           "central_secret", "secret_key", "data_dir", "attachments_dir", "public_base_url", "doors_file",
+           "central_public_key", "mode", "accept_signature_v1", "metrics_token", "rate_limit_exempt", "quorum_queues",
            "central_events_url", "log_level", "smtp_relay_url", "log_format")
 
 
@@ -223,6 +224,10 @@ def _addresses(get) -> dict:
         if values[key]:
             _url("LAPOR_" + key.upper(), values[key], ("http", "https"), False)
     sentinel.rewrite_urls(values)     # redis:// through the Sentinels, when they are set
+    try:          # a named folder (a shared volume) must exist; config.datadir says why
+        values["attachments_dir"] = attachments_folder(get("ATTACHMENTS_DIR"), values["data_dir"])
+    except ValueError as exc:
+        raise SettingsError(f"LAPOR_ATTACHMENTS_DIR: {exc}") from None
     values["smtp_relay_url"] = relay = get("SMTP_RELAY_URL")    # never echoed: a password
     if relay and urlparse(relay).scheme not in ("smtp", "smtps"):
         raise SettingsError("LAPOR_SMTP_RELAY_URL: expected smtp:// (STARTTLS) or smtps://")

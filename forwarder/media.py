@@ -67,7 +67,7 @@ class MediaWorker(QueueWorker):
             # hold a URL with a token; retried like any failure, then dead-lettered, never a loop
             self._retry_or_dead(job, SendError(f"media fetch failed ({type(exc).__name__})"))
             return
-        digest = write(self.settings.data_dir, data)     # content-addressed, fsynced
+        digest = write(self.settings.attachments_dir, data)   # content-addressed, fsynced
         stored = {"kind": wanted.kind, "content_type": content_type or wanted.content_type,
                   "size": len(data), "provider_ref": wanted.provider_ref,
                   "filename": wanted.filename, "sha256": digest, "stored_ref": f"attachment:{digest}"}

@@ -20,6 +20,7 @@ from flask import Flask
 
 from config.datadir import keep_files_private, prepare_data_dir
 from config.settings import load_settings
+from forwarder import attachments
 from gateway import embedded, errors, officers
 from gateway.bodytime import BodyDeadline
 from gateway.wiring import build_parts, setup_logging
@@ -40,6 +41,7 @@ def create_app(settings=None, parts=None) -> Flask:
         keep_files_private()
         settings = settings or load_settings()
         prepare_data_dir(settings.data_dir)
+        attachments.prepare(settings)   # the (shared) attachments folder takes files
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
         warmup.start()            # region data in the background; no complaint waits for it

@@ -148,7 +148,7 @@ def attachment(sha256: str):
     if problem:
         return jsonify(error=problem), 401
     try:
-        path = path_for(parts.settings.data_dir, sha256)
+        path = path_for(parts.settings.attachments_dir, sha256)
     except ValueError:
         return jsonify(error="not an attachment id"), 400
     if not path.is_file():

@@ -8,6 +8,7 @@
     lapor-gateway reconcile [--older-than S]  re-publish accepted-but-undelivered complaints once
     lapor-gateway dead list                   show dead letters (left in place)
     lapor-gateway dead replay [--id ID ...]   re-drive dead letters (all, or the given ids)
+    lapor-gateway spool show|replay [--data-dir PATH]   a node's disk spool (a dead node's too)
     lapor-gateway check-config                validate settings, doors and the store; print the doors
     lapor-gateway officers add|list|disable|reset-password|totp ...   officer accounts
     lapor-gateway audit [--since ISO|DURATION]  the audit stream of officers' actions
@@ -34,22 +35,26 @@ import time
 from redis import RedisError
 
 from channels.registry import CommandContext, command_modules
-from config.datadir import exposed_paths, keep_files_private, prepare_data_dir
+from config.datadir import keep_files_private, prepare_data_dir
 from config.settings import SettingsError, load_settings
-from gateway import keys_cli, routing_command
+from forwarder import attachments
+from gateway import keys_cli, routing_command, spool_cli
 from gateway.officers import cli as officers_cli
 from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children, wait_ready
 from gateway.progress import progress
 
 
-def _settings():
-    """Validated settings with real URLs; an embedded Redis started here stops at exit."""
+def _settings(writes_attachments: bool = False):
+    """Validated settings with real URLs; an embedded Redis started here stops at exit.
+    ``writes_attachments``: the attachments folder must take files, or one line, exit 2."""
     import atexit
 
     from gateway import embedded
 
     settings, server = embedded.resolve(load_settings())
     prepare_data_dir(settings.data_dir)
+    if writes_attachments:
+        attachments.prepare(settings)
     if server is not None:
         atexit.register(server.stop)
     return settings, server
@@ -101,7 +106,7 @@ def _durability_when_reachable(parts, stop: threading.Event, patience: float = 6
 
 
 def cmd_run(args) -> int:
-    settings, server = _settings()
+    settings, server = _settings(writes_attachments=True)
     parts = _parts(settings)
     if _durability(parts):
         return 2
@@ -133,7 +138,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_web(args) -> int:
-    settings, _server = _settings()
+    settings, _server = _settings(writes_attachments=True)
     if _durability(_parts(settings)):
         return 2
     command = gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json")
@@ -163,7 +168,7 @@ def cmd_notify(args) -> int:
 def cmd_media(args) -> int:
     from forwarder.media import run_media
 
-    settings, _server = _settings()
+    settings, _server = _settings(writes_attachments=True)
     run_media(_parts(settings), _stop_event())
     return 0
 
@@ -217,7 +222,7 @@ def cmd_dead(args) -> int:
 
 
 def cmd_check_config(args) -> int:
-    from gateway import doorcheck
+    from gateway import doorcheck, folders
 
     settings, _server = _settings()
     parts = _parts(settings)
@@ -233,23 +238,8 @@ def cmd_check_config(args) -> int:
         failures += _durability(parts)
     failures += doorcheck.report(parts)
     print(f"central: {settings.central_url or 'local outbox ' + str(settings.data_dir / 'central-outbox.jsonl')}")
-    failures += _data_dir_private(settings)
+    failures += folders.report(settings)      # the data dir private, attachments writable
     return 2 if failures else 0
-
-
-def _data_dir_private(settings) -> int:
-    """Report data-dir paths the group or others may use (an error in production)."""
-    exposed = exposed_paths(settings.data_dir)
-    if not exposed:
-        print(f"ok: data dir {settings.data_dir} private (folders 700, files 600)")
-        return 0
-    shown = ", ".join(f"{path.relative_to(settings.data_dir) if path != settings.data_dir else '.'}"
-                      f" {path.lstat().st_mode & 0o777:o}" for path in exposed[:5])
-    production = settings.mode == "production"
-    print(f"{'error' if production else 'warning'}: data dir {settings.data_dir}: {len(exposed)} "
-          f"path(s) open to group or others ({shown}); fix: chmod -R go-rwx {settings.data_dir}",
-          file=sys.stderr)
-    return 1 if production else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     routing_command.register(sub)
     context = CommandContext(parts=_command_parts, stop_event=_stop_event)
     officers_cli.register(sub, context)        # officers ..., audit
-    for module in (*command_modules(), keys_cli):   # channels/<name>/cli.py; agency keys
+    for module in (*command_modules(), keys_cli, spool_cli):   # channels/<name>/cli.py; keys; spool
         module.register(sub, context)
     return parser
 

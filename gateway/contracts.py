@@ -19,13 +19,20 @@ a title and description, and the nested schemas under ``$defs`` instead of OpenA
 ``#/components/schemas``. ``$id`` is a URN, not a URL: the same file is served by every
 gateway under its own address.
 
+Additive within a version: a new optional field stays in v1, so the published documents
+allow unknown keys (a consumer that vendored an older v1 file accepts newer complaints and
+ignores what it does not know), except in the objects named in ``CLOSED``: the reporter and
+the privacy choice decide who may see a citizen's identity, so a consumer must refuse,
+never silently ignore, anything new there (a new key in them is a v2). The gateway's own
+marshmallow schemas stay strict, so its tests still catch a key it should not write.
+
 Sample (abridged)::
 
     {"$schema": "https://json-schema.org/draft/2020-12/schema",
      "$id": "urn:lapor-gateway:schema:complaint-v1", "title": "Complaint v1",
      "type": "object", "properties": {"tracking_number": {"type": "string",
-     "pattern": "^\\\\d{11}$"}, ...}, "required": [...], "additionalProperties": false,
-     "$defs": {"Privacy": {...}, "Reporter": {...}, ...}}
+     "pattern": "^\\\\d{11}$"}, ...}, "required": [...],
+     "$defs": {"Privacy": {..., "additionalProperties": false}, "Reporter": {...}, ...}}
 """
 from __future__ import annotations
 
@@ -42,11 +49,20 @@ from normalizer.schema import SCHEMA_VERSION, ComplaintSchema, FollowUpEventSche
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _OPENAPI_REFS = "#/components/schemas/"
+#: the nested objects that stay closed to unknown keys in the published documents
+CLOSED = frozenset({"Reporter", "Privacy"})
 #: file name -> (the name of its root schema, the marshmallow schema)
 CONTRACTS = {
     f"complaint-v{SCHEMA_VERSION}.json": ("Complaint", ComplaintSchema),
     f"followup-event-v{SCHEMA_VERSION}.json": ("FollowUpEvent", FollowUpEventSchema),
 }
+
+
+def _open(schema: dict) -> dict:
+    """The object schema without apispec's ``additionalProperties: false`` (additive
+    changes stay within a version)."""
+    return {key: item for key, item in schema.items()
+            if not (key == "additionalProperties" and item is False)}
 
 
 def _to_defs(value):
@@ -67,7 +83,8 @@ def _document(file_name: str) -> str:
                    openapi_version="3.1.0", plugins=[MarshmallowPlugin()])
     spec.components.schema(root_name, schema=schema)
     components = _to_defs(spec.to_dict()["components"]["schemas"])
-    root = components.pop(root_name)
+    components = {name: item if name in CLOSED else _open(item) for name, item in components.items()}
+    root = _open(components.pop(root_name))
     document = {"$schema": DRAFT, "$id": f"urn:lapor-gateway:schema:{file_name.removesuffix('.json')}",
                 "title": f"{root_name} v{SCHEMA_VERSION}",
                 "description": inspect.getdoc(schema).replace("\n", " "), **root,

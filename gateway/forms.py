@@ -152,11 +152,14 @@ def submit():
         log.info("form refused fields=%s", ",".join(sorted(exc.fields)))
         return _render_form(exc.values, exc.fields, 422)
     try:
-        saved = attachments.save_all(parts.settings.data_dir, uploads)
+        saved = attachments.save_all(parts.settings.attachments_dir, uploads)
         outcome = parts.intake.take(replace(message, attachments=saved), lang)
         due = due_date_of(parts.intake, outcome)
     except redis.RedisError as exc:
         log.error("store unavailable on the form: %s", type(exc).__name__)
+        return _error_page(503, page_text("error_503"))
+    except OSError as exc:       # the attachments folder (a shared volume) took no file
+        log.error("attachments not stored on the form: %s", type(exc).__name__)
         return _error_page(503, page_text("error_503"))
     except KeyReused:
         return _error_page(422, page_text("reused"))

@@ -66,7 +66,7 @@ class Intake:
         already within the limits), stored first so the complaint never names a missing file."""
         if uploads:
             message = replace(message, attachments=message.attachments
-                              + attachments.save_all(self.settings.data_dir, uploads))
+                              + attachments.save_all(self.settings.attachments_dir, uploads))
         outcome = self.take(message)
         if not adapter.replies_inline and outcome.reply_text:
             self.reply(adapter.door, message, outcome)

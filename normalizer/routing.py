@@ -90,8 +90,10 @@ def _in_order(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
 def _matches(stems: list[str], compiled: Compiled) -> dict[str, dict[str, int]]:
     """topic -> {keyword: its number of words} for every keyword found in the stems."""
     found: dict[str, dict[str, int]] = {}
-    for position, stem in enumerate(stems):
-        for phrase, topic, keyword in compiled.by_first.get(stem, ()):
+    starting = [(position, entries) for position, entries in enumerate(map(compiled.by_first.get, stems))
+                if entries]             # the few stems a keyword begins with
+    for position, entries in starting:
+        for phrase, topic, keyword in entries:
             if len(phrase) == 1 or _in_order(stems, position, phrase):
                 found.setdefault(topic, {})[keyword] = len(phrase)
     return found
@@ -105,10 +107,11 @@ def serves(rule, region_code: str) -> bool:
 
 def agency_for(topic: str, rules: tuple, region_code: str):
     """The rule of ``topic`` for the region: the most specific region that serves it."""
-    serving = [rule for rule in rules if rule.topic == topic and serves(rule, region_code)]
-    if not serving:
-        return None
-    return max(serving, key=lambda rule: (len(rule.region), -serving.index(rule)))
+    best = None
+    for rule in rules:                  # the longest region; of equals, the rule listed first
+        if rule.topic == topic and serves(rule, region_code) and (best is None or len(rule.region) > len(best.region)):
+            best = rule
+    return best
 
 
 def _confidence(score: int, runner_up: int) -> float:

@@ -57,9 +57,10 @@ def fix(word: str) -> str:
     answer = _answers.get(word)
     if answer is not None:
         return answer
+    if not (MIN_LENGTH <= len(word) <= words.LONGEST_WORD and word.isalpha()):
+        return word                     # a number, a short word: its own answer, not kept
     answer = word
-    if MIN_LENGTH <= len(word) <= words.LONGEST_WORD and word.isalpha() and word not in _vocabulary \
-            and not words.is_root_word(word) and not words.is_root_word(words.stem(word)):
+    if word not in _vocabulary and not words.is_root_word(word) and not words.is_root_word(words.stem(word)):
         near = set()
         for variant in _variants(word) | {word}:
             near.update(_deletions.get(variant, ()))

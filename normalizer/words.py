@@ -85,11 +85,10 @@ def stem(word: str) -> str:
     if cached is not None:
         return cached
     if len(word) <= 3 or len(word) > LONGEST_WORD or not word.isalpha():
-        result = word
-    else:
-        if _stemmer is None:
-            _load()
-        result = _stemmer.stem(word) or word
+        return word         # not kept: a stream of numbers must not push the words out
+    if _stemmer is None:
+        _load()
+    result = _stemmer.stem(word) or word
     if len(_stems) >= CACHE_LIMIT:
         _stems.clear()
     _stems[word] = result

@@ -20,4 +20,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 scripts/setup.sh test
-exec .venv/bin/python -m pytest "$@"
+# one pytest worker per core (pytest-xdist), a test module's tests together in one worker
+exec .venv/bin/python -m pytest -n auto --dist loadfile "$@"

@@ -225,16 +225,42 @@ def pytest_configure(config):
     normalize._reporter = watched
 
 
-def pytest_sessionfinish(session, exitstatus):
-    """Fail the run if any reporter identity that went through the normalizer appears in
-    any captured log line (the privacy promise of issue 5, over the whole suite)."""
+#: the watch of each xdist worker, as the controller receives them (``pytest_testnodedown``)
+WORKER_WATCHES: list[dict] = []
+
+
+def _this_watch() -> dict:
     leaks = [(name, needle, text[:200]) for name, text in WATCH.lines
              for needle in IDENTITIES if needle in text]
+    return {"identities": len(IDENTITIES), "lines": len(WATCH.lines), "leaks": len(leaks),
+            "shown": leaks[:10]}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """An xdist worker finished: keep its privacy watch for the controller's verdict."""
+    WORKER_WATCHES.append(node.workeroutput.get("privacy_watch",
+                                                {"identities": 0, "lines": 0, "leaks": 1,
+                                                 "shown": [("xdist", node.gateway.id, "sent no watch")]}))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any reporter identity that went through the normalizer appears in
+    any captured log line (the privacy promise of issue 5, over the whole suite). Under
+    xdist each worker checks its own lines against the identities it saw (``--dist
+    loadfile`` keeps a module's tests, and so each identity with its logs, in one worker)
+    and the controller adds up the verdicts."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:                 # an xdist worker: the controller reports
+        workeroutput["privacy_watch"] = _this_watch()
+        return
+    watches = [_this_watch(), *WORKER_WATCHES]
+    leaks = sum(watch["leaks"] for watch in watches)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"privacy watch: {len(IDENTITIES)} reporter identities, "
-                            f"{len(WATCH.lines)} log lines, {len(leaks)} leaks")
-        for name, needle, text in leaks[:10]:
+        reporter.write_line(f"privacy watch: {sum(w['identities'] for w in watches)} reporter identities, "
+                            f"{sum(w['lines'] for w in watches)} log lines, {leaks} leaks")
+        for name, needle, text in [shown for watch in watches for shown in watch["shown"]][:10]:
             reporter.write_line(f"  LEAK in logger {name}: {needle!r} in {text!r}")
     if leaks:
         session.exitstatus = 1

@@ -92,10 +92,13 @@ def manual_entry():
                  current_user.pseudonym)
         return _form(invalid.values, invalid.fields, 422, door)
     try:
-        saved = attachments.save_all(parts.settings.data_dir, uploads)
+        saved = attachments.save_all(parts.settings.attachments_dir, uploads)
         outcome = parts.intake.take(replace(message, attachments=saved), message.language)
     except redis.RedisError as exc:
         log.error("store unavailable on the desk: %s", type(exc).__name__)
+        abort(503)
+    except OSError as exc:       # the attachments folder (a shared volume) took no file
+        log.error("attachments not stored on the desk: %s", type(exc).__name__)
         abort(503)
     except KeyReused:
         abort(422, "this form was already sent with other contents: open a new form")

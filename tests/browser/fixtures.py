@@ -3,8 +3,9 @@
 ``browser``: Debian's headless Chromium (``chromium`` + ``chromium-driver``) driven by
 Selenium, one Chromium per test session, each test starting with no cookies and a desktop
 window (``DESKTOP``); skipped, with the reason, on a machine without Chromium
-(``scripts/test.sh`` installs it, so CI runs them). ``SIZES`` are the two sizes every
-journey runs at: a phone (360x740) and a desktop.
+(``scripts/test.sh`` installs it, so CI runs them). ``SIZES`` are a phone (360x740) and a
+desktop; ``journey_sizes(default)`` parametrizes a journey: its own size in the default run
+(the journeys' defaults cover both sizes), every size with ``LAPOR_BROWSER_SIZES=all``.
 
 ``axe_check(driver)``: injects axe-core (``tests/browser/vendor/axe.min.js``, vendored: no
 test reaches the internet) into the current page, runs it, and fails on any violation of
@@ -73,6 +74,16 @@ def browser(chromium):
     chromium.set_window_size(*DESKTOP)
     yield chromium
     chromium.delete_all_cookies()
+
+
+def journey_sizes(default: str) -> list[str]:
+    """The sizes a journey runs at: ``default`` alone (``LAPOR_BROWSER_SIZES=one``, the
+    default, so the suite stays short) or all of ``SIZES`` (``LAPOR_BROWSER_SIZES=all``)."""
+    chosen = os.environ.get("LAPOR_BROWSER_SIZES", "one").strip().lower() or "one"
+    if chosen not in ("one", "all") or default not in SIZES:
+        raise ValueError(f"LAPOR_BROWSER_SIZES: expected one or all, got {chosen!r} "
+                         f"(journey default {default!r})")
+    return list(SIZES) if chosen == "all" else [default]
 
 
 def size(driver, name: str) -> None:

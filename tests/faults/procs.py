@@ -1,9 +1,14 @@
-"""Real processes the fault tests start, kill and restart: the forwarder and redis-server.
+"""Real processes the fault tests start, kill and restart: the forwarder, the web side
+(``lapor-gateway web``: gunicorn) and redis-server.
 
 ``ForwarderProcess`` runs ``python -m gateway.cli forward`` (what ``lapor-gateway forward``
 runs) with only the ``LAPOR_*`` environment the test gives it, logging to one file across
 restarts; ``kill9`` is SIGKILL, ``terminate`` is SIGTERM (graceful: the batch in flight
 finishes, nothing half-delivered is acknowledged).
+
+``WebProcess`` runs ``lapor-gateway web`` (gunicorn, one worker) in a session of its own,
+logging to a file; ``kill9`` sends SIGKILL to that session's process group: the master
+and its workers die at once, as when the machine loses power.
 
 ``RedisServer`` is Debian's redis-server on a fixed loopback port with AOF on and the
 ``appendfsync`` policy the test chooses, so it can be stopped (SIGTERM: clean shutdown;
@@ -101,6 +106,50 @@ class ForwarderProcess:
             if marker in line:
                 total += int(line.rsplit(word, 1)[1].split()[0])
         return total
+
+
+class WebProcess:
+    def __init__(self, environ: dict, log_path: Path):
+        self.environ = clean_environ(environ)
+        self.log_path = Path(log_path)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "WebProcess":
+        script = str(Path(sys.executable).with_name("lapor-gateway"))
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [script, "web", "--port", str(self.port), "--workers", "1"], cwd=ROOT,
+                env=self.environ, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        wait_for(self._healthy, timeout=120, interval=0.2, message="lapor-gateway web serving")
+        return self
+
+    def _healthy(self) -> bool:
+        import requests
+
+        assert self.process.poll() is None, self.log_path.read_text(errors="replace")[-3000:]
+        try:
+            return requests.get(self.base + "/healthz", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    def kill9(self) -> None:
+        """SIGKILL to the master and its workers together (its own process group)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def terminate(self, timeout: float = 60.0) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+            return None
 
 
 class RedisServer:

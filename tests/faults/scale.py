@@ -37,6 +37,7 @@ class Scale:
     deadline_seconds: float    # how long any test may wait for its backlog to drain
     sentinel_seconds: float = 6.0    # 6. steady intake while Sentinel fails the primary over
     sentinel_rate: float = 60.0      # 6. complaints per second fed by intake
+    web_kill_complaints: int = 40    # 7. complaints spooled by the web process it kills
 
     @property
     def timeout(self) -> float:
@@ -58,7 +59,8 @@ FULL = Scale("full", kill_complaints=10000, kills=25, kill_rate=500.0,
              outage_seconds=20.0, outage_rate=150.0,
              down_seconds=60.0, down_rate=100.0, down_threads=32,
              stall_seconds=10.0, stall_rate=100.0, stalls=6,
-             deadline_seconds=900.0, sentinel_seconds=60.0, sentinel_rate=150.0)
+             deadline_seconds=900.0, sentinel_seconds=60.0, sentinel_rate=150.0,
+             web_kill_complaints=1000)
 
 
 def current(environ=None) -> Scale:

@@ -18,13 +18,17 @@ import sys
 ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-kill9-always",
          "central-outage", "broker-down-redis-broker-down", "broker-down-amqp-broker-down",
          "broker-down-amqp-store-down", "redis-stall", "redis-sentinel-failover",
-         "redis-sentinel-kill9"]
+         "redis-sentinel-kill9", "web-kill9-spool"]
 NOTES = {
     "forwarder-kill-9": lambda e: f"restored from dead consumers {e.get('restored', 0)}, "
                                   f"re-published {e.get('reconciled')}; answered before the "
                                   f"last restart delivered "
                                   f"{e.get('delivered_seconds_after_last_restart')} s after it; "
                                   f"seed {e.get('seed')}",
+    "web-kill9-spool": lambda e: f"spooled {e.get('spooled')} then killed; all at the central side "
+                                 f"{e.get('delivered_seconds_after_restart')} s after Redis and the "
+                                 f"web process were started again (its start included); "
+                                 f"spool left {e.get('spool_left')}",
     "central-outage": lambda e: f"backlog up to {e.get('max_backlog')}; drained "
                                 f"{e.get('drain_seconds_after_back')} s after back; "
                                 f"503 answers {e.get('answers', {}).get('503', 0)}, "

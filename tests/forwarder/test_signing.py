@@ -52,7 +52,7 @@ def test_attachment_link_and_status_callback_cannot_pass_as_each_other(client, p
     """The attack of contract v1: the same MAC over "<ts>." + payload for both kinds. A
     status signature over the attachment path opens no attachment, and an attachment
     signature does not move a complaint; with v2 neither verifies at all."""
-    digest = write(parts.settings.data_dir, b"%PDF-1.4 surat")
+    digest = write(parts.settings.attachments_dir, b"%PDF-1.4 surat")
     path = f"/api/v1/central/attachments/{digest}"
     stamp = int(time.time())
     as_status = central.sign(CENTRAL_SECRET, path.encode(), stamp, central.STATUS_TO_GATEWAY)
@@ -84,7 +84,7 @@ def test_v1_still_accepted_for_its_own_kind_only_while_the_setting_allows(v1_on,
     assert parts.settings.accept_signature_v1
     assert client.post(STATUS_PATH, data=body, headers=_headers(v1, stamp)).status_code == 200
     # a v1 signature is checked under v1's string only; a v2 label never turns it into another
-    digest = write(parts.settings.data_dir, b"bytes")
+    digest = write(parts.settings.attachments_dir, b"bytes")
     path = f"/api/v1/central/attachments/{digest}"
     v1_link = central.sign_v1(CENTRAL_SECRET, path.encode(), stamp)
     assert client.get(path, headers=_headers(v1_link, stamp)).status_code == 200

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from gateway.contracts import CONTRACTS, DRAFT, json_schema, schema_text
+from gateway.contracts import CLOSED, CONTRACTS, DRAFT, json_schema, schema_text
 from normalizer.grammar import CLASSIFICATIONS
+from tests.helpers import inbound
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +34,7 @@ def test_each_schema_is_a_standalone_draft_2020_12_document(name):
     assert "#/components/" not in text                   # every reference is to its own $defs
     for ref in {part.split('"')[0] for part in text.split('"$ref": "#/$defs/')[1:]}:
         assert ref in schema["$defs"], ref
-    assert schema["additionalProperties"] is False       # marshmallow refuses unknown keys too
+    assert "additionalProperties" not in schema          # additive changes stay within v1
     root, marshmallow_schema = CONTRACTS[name]
     fields = marshmallow_schema().fields
     assert set(schema["required"]) == {field.data_key or key for key, field in fields.items()
@@ -73,3 +74,33 @@ def test_an_unknown_schema_is_404_in_json(client):
     assert answer.status_code == 404
     assert answer.get_json()["error"].startswith("no schema here")
     assert "/schemas/{file}" in client.get("/openapi.json").get_json()["paths"]
+
+
+def _valid_complaint(parts) -> dict:
+    """A complaint as the gateway stored and queued it."""
+    outcome = parts.intake.take(inbound("Jalan rusak di Kec. Sangatta Utara, Kutai Timur"))
+    return parts.store.complaint(parts.store.redis.get(f"lapor:t:{outcome.tracking_number}").decode())
+
+
+def test_a_consumer_with_this_v1_file_accepts_fields_added_later(parts):
+    """A newer gateway adds an optional field (top level and nested): a consumer that
+    vendored this file still accepts the complaint."""
+    validator = Draft202012Validator(json_schema("complaint-v1.json"))
+    complaint = _valid_complaint(parts)
+    assert not list(validator.iter_errors(complaint))
+    newer = {**complaint, "added_later": {"x": 1},
+             "location": {**(complaint["location"] or {}), "added_later": True}}
+    assert not list(validator.iter_errors(newer))
+
+
+@pytest.mark.parametrize("closed", sorted(CLOSED))
+def test_the_objects_that_guard_the_reporter_refuse_unknown_keys(parts, closed):
+    """Reporter and Privacy decide who may see a citizen's identity: a consumer refuses
+    anything new there rather than ignoring it (a new key there is a v2)."""
+    schema = json_schema("complaint-v1.json")
+    assert schema["$defs"][closed]["additionalProperties"] is False
+    complaint = _valid_complaint(parts)
+    key = closed.lower()
+    complaint[key] = {**complaint[key], "phone": "+6281234567890"}
+    [error] = Draft202012Validator(schema).iter_errors(complaint)
+    assert error.validator == "additionalProperties" and "'phone' was unexpected" in error.message

@@ -258,7 +258,7 @@ def test_central_fetches_attachment_bytes_with_a_signed_request(client, parts):
     from forwarder.attachments import write
 
     data = b"%PDF-1.4 surat keterangan"
-    digest = write(parts.settings.data_dir, data)
+    digest = write(parts.settings.attachments_dir, data)
     path = f"/api/v1/central/attachments/{digest}"
     answer = client.get(path, headers=contract.signed_headers(SECRET, path.encode(), "x", kind=LINK))
     assert answer.status_code == 200 and answer.data == data

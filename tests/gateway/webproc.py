@@ -19,10 +19,10 @@ SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 class WebCommand:
     """``lapor-gateway web --port N`` as a process; stopped with SIGTERM."""
 
-    def __init__(self, environ: dict):
+    def __init__(self, environ: dict, cwd: str | None = None, workers: int = 2):
         self.port = free_port()
         clean = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
-        self.process = subprocess.Popen([SCRIPT, "web", "--port", str(self.port)],
+        self.process = subprocess.Popen([SCRIPT, "web", "--port", str(self.port), "--workers", str(workers)], cwd=cwd,
                                         env={**clean, **environ}, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         self.base = f"http://127.0.0.1:{self.port}"

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from nacl.public import PrivateKey, SealedBox
 
 from normalizer import identity
@@ -68,3 +71,27 @@ def test_fast_path_agrees_with_phonenumbers(raw):
 def test_landlines_and_foreign_numbers_use_phonenumbers():
     assert identity.normalize_phone("021-5550123") == "+62215550123"
     assert identity.normalize_phone("+60 12-345 6789") == "+60123456789"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["0", "62", "+62", "+62 ", "62 "]), st.text("0123456789", min_size=7, max_size=12),
+       st.lists(st.tuples(st.integers(0, 16), st.sampled_from([" ", "-", ".", " - ", "  "])), max_size=4),
+       st.booleans())
+def test_the_fast_path_reads_a_mobile_number_as_phonenumbers_does(prefix, rest, cuts, bracketed):
+    """Separators (spaces, dashes, dots, brackets) are taken out before the fast path: the
+    answer must be phonenumbers' own for every way of writing the number."""
+    digits = "8" + rest
+    for at, separator in sorted(cuts, reverse=True):
+        at = min(at, len(digits))
+        digits = digits[:at] + separator + digits[at:]
+    raw = f"({prefix}{digits[:3]}){digits[3:]}" if bracketed else prefix + digits
+    assert identity.normalize_phone(raw) == identity.parsed_phone(raw.strip())
+
+
+def test_the_prepared_key_gives_the_plain_hmac():
+    plain = hmac.new(b"key-a", b"phone:+6281234567890", hashlib.sha256).hexdigest()[:20]
+    assert identity.pseudonym("key-a", "phone", "+6281234567890") == "r-" + plain
+    assert identity.pseudonym("key-b", "phone", "+6281234567890") != "r-" + plain
+    assert identity.pseudonym("key-a", "phone", "+6281234567890") == "r-" + plain   # the copy, again
+    keyed = hmac.new(b"key-a", b"ref\x1fwamid.X", hashlib.sha256).hexdigest()[:32]
+    assert identity.keyed_ref("key-a", "wamid.X") == "k-" + keyed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from hypothesis import given, settings, strategies as st
+
 from normalizer import tracking
 
 
@@ -53,3 +55,12 @@ def test_not_sequential():
 def test_junk_is_invalid():
     for junk in ("", "abc", "1234", "١٢٣٤٥٦٧٨٩٠١", "0" * 12):
         assert not tracking.is_valid(junk)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", max_size=15))
+def test_the_check_digit_two_digits_at_a_time_is_damms_one_at_a_time(digits):
+    interim = 0
+    for char in digits:
+        interim = tracking._DAMM[interim][int(char)]
+    assert tracking.check_digit(digits) == str(interim)

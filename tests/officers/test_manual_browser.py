@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from channels.manual.adapter import WIB
-from tests.browser.fixtures import SIZES, check_page, click_and_load, size
+from tests.browser.fixtures import check_page, click_and_load, journey_sizes, size
 from tests.helpers import wait_for
 from tests.officers.support import PASSWORD, make_officer
 from tests.officers.test_browser import _log_in
@@ -48,7 +48,8 @@ def _printed_receipt_only(browser) -> bool:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
 
-def test_a_walk_in_letter_entered_printed_delivered_and_opened(browser, live_gateway, parts, receiver,
+@pytest.mark.parametrize("size_name", journey_sizes("desktop"))
+def test_a_walk_in_letter_entered_printed_delivered_and_opened(size_name, browser, live_gateway, parts, receiver,
                                                                forwarder, tmp_path):
     from selenium.webdriver.common.by import By
 
@@ -57,47 +58,46 @@ def test_a_walk_in_letter_entered_printed_delivered_and_opened(browser, live_gat
     received = (datetime.now(WIB).date() - timedelta(days=4)).isoformat()
     petugas = make_officer(parts, "petugas", "KemenPANRB")
     supervisor = make_officer(parts, "supervisor", "KemenPANRB")
-    for size_name in SIZES:
-        size(browser, size_name)
-        browser.delete_all_cookies()
-        _log_in(browser, live_gateway.base, petugas["username"], PASSWORD)
-        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "nav.desk").find_element(
-            By.LINK_TEXT, "Laporan baru (input petugas)"))
-        check_page(browser, "manual-form", size_name)
+    size(browser, size_name)
+    browser.delete_all_cookies()
+    _log_in(browser, live_gateway.base, petugas["username"], PASSWORD)
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "nav.desk").find_element(
+        By.LINK_TEXT, "Laporan baru (input petugas)"))
+    check_page(browser, "manual-form", size_name)
 
-        _fill(browser, received, "pendek")
-        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#manual-form button[type=submit]"))
-        assert "paling sedikit 10 karakter" in browser.find_element(By.ID, "body-error").text
-        assert browser.find_element(By.ID, "title").get_attribute("value") == "Jembatan lapuk"
-        assert browser.find_element(By.ID, "received_on").get_attribute("value") == received
-        assert browser.find_element(By.CSS_SELECTOR, "input[name=source][value=surat]").is_selected()
-        check_page(browser, "manual-form-mistake", size_name)
+    _fill(browser, received, "pendek")
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#manual-form button[type=submit]"))
+    assert "paling sedikit 10 karakter" in browser.find_element(By.ID, "body-error").text
+    assert browser.find_element(By.ID, "title").get_attribute("value") == "Jembatan lapuk"
+    assert browser.find_element(By.ID, "received_on").get_attribute("value") == received
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=source][value=surat]").is_selected()
+    check_page(browser, "manual-form-mistake", size_name)
 
-        _fill(browser, received, BODY, scan)
-        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#manual-form button[type=submit]"))
-        shown = browser.find_element(By.ID, "tracking-number").text
-        number = shown.replace("-", "")
-        assert browser.current_url.endswith(f"/petugas/laporan/{number}/tanda-terima")
-        assert f"CEK {number}" in browser.find_element(By.ID, "receipt-sms").text
-        assert browser.find_element(By.ID, "receipt-received").text == "-".join(reversed(received.split("-")))
-        assert BODY not in browser.page_source
-        check_page(browser, "manual-receipt", size_name)
-        assert _printed_receipt_only(browser)
+    _fill(browser, received, BODY, scan)
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#manual-form button[type=submit]"))
+    shown = browser.find_element(By.ID, "tracking-number").text
+    number = shown.replace("-", "")
+    assert browser.current_url.endswith(f"/petugas/laporan/{number}/tanda-terima")
+    assert f"CEK {number}" in browser.find_element(By.ID, "receipt-sms").text
+    assert browser.find_element(By.ID, "receipt-received").text == "-".join(reversed(received.split("-")))
+    assert BODY not in browser.page_source
+    check_page(browser, "manual-receipt", size_name)
+    assert _printed_receipt_only(browser)
 
-        wait_for(lambda: any(body.get("tracking_number") == number for body in receiver.json_bodies()),
-                 timeout=20, message="the complaint delivered to central")
-        [delivered] = [body for body in receiver.json_bodies() if body.get("tracking_number") == number]
-        assert (delivered["channel"], delivered["door"], delivered["meta"]["source"]) == (
-            "manual", "manual-kemenpanrb", "surat")
-        assert [item["content_type"] for item in delivered["attachments"]] == ["image/png"]
+    wait_for(lambda: any(body.get("tracking_number") == number for body in receiver.json_bodies()),
+             timeout=20, message="the complaint delivered to central")
+    [delivered] = [body for body in receiver.json_bodies() if body.get("tracking_number") == number]
+    assert (delivered["channel"], delivered["door"], delivered["meta"]["source"]) == (
+        "manual", "manual-kemenpanrb", "surat")
+    assert [item["content_type"] for item in delivered["attachments"]] == ["image/png"]
 
-        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "nav.desk .logout button"))
-        _log_in(browser, live_gateway.base, supervisor["username"], PASSWORD)
-        browser.find_element(By.ID, "nomor").send_keys(shown)
-        click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form.complaint-lookup button"))
-        wait_for(lambda: parts.store.ledger(parts.store.tracking_owner(number)).get("state") == "delivered",
-                 message="delivered in the ledger")
-        browser.refresh()
-        assert browser.find_element(By.ID, "forwarding-state").get_attribute("data-state") == "delivered"
-        assert browser.find_element(By.ID, "complaint-door").get_attribute("data-door") == "manual-kemenpanrb"
-        check_page(browser, "manual-complaint", size_name)
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "nav.desk .logout button"))
+    _log_in(browser, live_gateway.base, supervisor["username"], PASSWORD)
+    browser.find_element(By.ID, "nomor").send_keys(shown)
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form.complaint-lookup button"))
+    wait_for(lambda: parts.store.ledger(parts.store.tracking_owner(number)).get("state") == "delivered",
+             message="delivered in the ledger")
+    browser.refresh()
+    assert browser.find_element(By.ID, "forwarding-state").get_attribute("data-state") == "delivered"
+    assert browser.find_element(By.ID, "complaint-door").get_attribute("data-door") == "manual-kemenpanrb"
+    check_page(browser, "manual-complaint", size_name)

@@ -22,6 +22,7 @@ DESCRIBED = {
     "accept_signature_v1": "1 until 2027-05-31, then 0",
     "central_events_url": "<LAPOR_CENTRAL_URL>/events",
     "log_format": "json in production, else text",
+    "attachments_dir": "<LAPOR_DATA_DIR>/attachments",
 }
 
 
@@ -87,7 +88,7 @@ MALFORMED = {
     "LAPOR_RATE_LIMIT_IP": "lots", "LAPOR_RATE_LIMIT_SENDER": "lots", "LAPOR_RATE_LIMIT_LOOKUP": "lots",
     "LAPOR_RATE_LIMIT_LOGIN": "lots",
     "LAPOR_RATE_LIMIT_EXEMPT": "10.0.0.0/8, the office", "LAPOR_LOG_LEVEL": "LOUD", "LAPOR_LOG_FORMAT": "xml",
-    "LAPOR_PROXY_HOPS": "x", "LAPOR_SMTP_RELAY_URL": "http://user:pass@relay.example:587",
+    "LAPOR_PROXY_HOPS": "x", "LAPOR_ATTACHMENTS_DIR": "/no/such/shared/volume", "LAPOR_SMTP_RELAY_URL": "http://user:pass@relay.example:587",
     "LAPOR_REDIS_SENTINELS": "sentinel-without-port", "LAPOR_REDIS_MASTER_NAME": "lapor",  # without Sentinels
 }
 ANY_TEXT = {"LAPOR_CENTRAL_SECRET", "LAPOR_DATA_DIR"}   # any value is a valid one
