@@ -15,7 +15,10 @@ ledger entries never touch the complaint's public status.
 re-publishes retries whose time has come and, every ``RECONCILE_EVERY`` seconds,
 every complaint still ``accepted`` after ``LAPOR_RECONCILE_AFTER_SECONDS`` that has no retry
 scheduled (the broker lost it, or it was never published). The central side dedups on
-``Idempotency-Key``, so a re-publish is always safe.
+``Idempotency-Key``, so a re-publish is always safe. The reconciler waits until the worker
+has handled nothing for ``RECONCILE_EVERY`` seconds: while a backlog older than
+``LAPOR_RECONCILE_AFTER_SECONDS`` drains, its complaints are waiting in the queue, not lost,
+and re-publishing them (500 every 5 s) would grow the queue faster than it drains.
 """
 from __future__ import annotations
 
@@ -45,8 +48,10 @@ class ForwardWorker(QueueWorker):
         self.client = client or central.client_for(parts.settings)
         self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
+        self._last_busy = float("-inf")     # monotonic time of the last message handled
 
     def handle(self, body, headers: dict) -> None:
+        self._last_busy = time.monotonic()
         kind = "event" if headers.get("kind") == "event" else "complaint"
         field = "event_id" if kind == "event" else "id"
         if not isinstance(body, dict) or not body.get(field):
@@ -100,7 +105,8 @@ class ForwardWorker(QueueWorker):
         now = time.monotonic()
         if now - self._last_reconcile >= RECONCILE_EVERY:
             self._last_reconcile = now
-            reconcile(self.parts)
+            if now - self._last_busy >= RECONCILE_EVERY:   # busy: a backlog waits, not lost
+                reconcile(self.parts)
             if self.parts.spool.files():      # same host as the web side (embedded default)
                 self.parts.spool.drain(self.parts.intake.replay_spooled)
 
