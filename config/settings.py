@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
-from config import sentinel
+from config import broker, sentinel
 from config.datadir import attachments_folder, embedded_secret
 from config.settings_officers import OFFICER_NUMBERS, OfficerSettings
 
@@ -206,10 +206,10 @@ def load_settings(environ: dict | None = None) -> Settings:
 
 def _addresses(get) -> dict:
     """Where the gateway finds its broker, store, central system, data and doors."""
+    broker_url = get("BROKER_URL", EMBEDDED)            # one URL, or RabbitMQ nodes (';')
     values: dict = {
-        "broker_url": _url("LAPOR_BROKER_URL", get("BROKER_URL", EMBEDDED),
-                           ("redis", "rediss", "redis+socket", "amqp", "amqps", "pyamqp",
-                            "memory", sentinel.SCHEME), True),
+        "broker_url": broker.failover_list(broker_url, SettingsError)
+        if broker.is_failover_list(broker_url) else _url("LAPOR_BROKER_URL", broker_url, broker.SCHEMES, True),
         "redis_url": _url("LAPOR_REDIS_URL", get("REDIS_URL", EMBEDDED),
                           ("redis", "rediss", "unix", sentinel.SCHEME), True),
         **sentinel.settings_values(get("REDIS_SENTINELS"), get("REDIS_MASTER_NAME"), SettingsError),
