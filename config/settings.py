@@ -60,6 +60,7 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
     retry_cap_seconds: float = 300.0
     reconcile_after_seconds: float = 600.0
     forward_concurrency: int = 8
+    central_batch: int = 1                 # >1: POST arrays of up to N complaints (central accepts them)
     flood_per_minute: int = 20
     accept_signature_v1: bool = True
     rate_limit_lookup: str = "30/minute;300/hour;1000/day"
@@ -165,6 +166,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "retry_base_seconds": (float, 0.001), "retry_cap_seconds": (float, 0.001),
     "reconcile_after_seconds": (float, 0.1),
     "forward_concurrency": (int, 1),
+    "central_batch": (int, 1),
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
