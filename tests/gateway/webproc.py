@@ -38,6 +38,18 @@ class WebCommand:
                 output.close()
         self.base = f"http://127.0.0.1:{self.port}"
         wait_for(self._healthy, timeout=start_timeout, interval=0.2, message="gunicorn serving /healthz")
+        wait_for(self._settled, timeout=max(start_timeout, 120.0), interval=0.2,
+                 message="the workers' suggestion data loaded")
+
+    def _settled(self) -> bool:
+        """The workers have loaded their suggestion data in the background (normalizer.warmup):
+        timings measured from here on are the steady state's, not a starting process's. New
+        connections each, so both workers are likely asked."""
+        try:
+            return all(requests.get(self.base + "/readyz", timeout=2).json().get("suggestions") == "ok"
+                       for _ in range(4))
+        except (requests.RequestException, ValueError):
+            return False
 
     def _output(self) -> str:
         if self.log_path:
