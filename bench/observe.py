@@ -4,14 +4,15 @@
 
 Against a redis-server on loopback (AOF everysec, like production), prints per request:
 
-* ``observe``        ``Observations.observe_request``: the latency histogram's one pipelined
-                     round trip (two HINCRBYs), as ``gateway.observe`` runs it after each answer;
+* ``observe``        ``Observations.observe_request``, as ``gateway.observe`` runs it after each
+                     answer: counted in the process (since issue 12; a flusher thread writes
+                     the counts of each second in one pipelined round trip);
 * ``text line``      formatting one access-log record the plain way;
 * ``json line``      the same record as ``LAPOR_LOG_FORMAT=json`` writes it (python-json-logger);
 * ``scrape``         one ``/metrics`` exposition's read of the latencies and heartbeats.
 
 Figures only: nothing is asserted. Compare ``observe`` with the intake's p50 in
-docs/benchmarks.md (a round trip is the price of one Redis command).
+docs/benchmarks.md.
 """
 from __future__ import annotations
 

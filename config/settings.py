@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
-from config import sentinel
+from config import broker, sentinel
 from config.datadir import attachments_folder, embedded_secret
 from config.settings_officers import OFFICER_NUMBERS, OfficerSettings
 
@@ -60,6 +60,7 @@ class Settings(OfficerSettings):       # + the officers' group (config.settings_
     retry_cap_seconds: float = 300.0
     reconcile_after_seconds: float = 600.0
     forward_concurrency: int = 8
+    central_batch: int = 1                 # >1: POST arrays of up to N complaints (central accepts them)
     flood_per_minute: int = 20
     accept_signature_v1: bool = True
     rate_limit_lookup: str = "30/minute;300/hour;1000/day"
@@ -165,6 +166,7 @@ _NUMBERS = {  # field name -> (type, minimum)
     "retry_base_seconds": (float, 0.001), "retry_cap_seconds": (float, 0.001),
     "reconcile_after_seconds": (float, 0.1),
     "forward_concurrency": (int, 1),
+    "central_batch": (int, 1),
     "flood_per_minute": (int, 1),
     "body_timeout_seconds": (float, 1.0),
     "proxy_hops": (int, 0),
@@ -206,10 +208,10 @@ def load_settings(environ: dict | None = None) -> Settings:
 
 def _addresses(get) -> dict:
     """Where the gateway finds its broker, store, central system, data and doors."""
+    broker_url = get("BROKER_URL", EMBEDDED)            # one URL, or RabbitMQ nodes (';')
     values: dict = {
-        "broker_url": _url("LAPOR_BROKER_URL", get("BROKER_URL", EMBEDDED),
-                           ("redis", "rediss", "redis+socket", "amqp", "amqps", "pyamqp",
-                            "memory", sentinel.SCHEME), True),
+        "broker_url": broker.failover_list(broker_url, SettingsError)
+        if broker.is_failover_list(broker_url) else _url("LAPOR_BROKER_URL", broker_url, broker.SCHEMES, True),
         "redis_url": _url("LAPOR_REDIS_URL", get("REDIS_URL", EMBEDDED),
                           ("redis", "rediss", "unix", sentinel.SCHEME), True),
         **sentinel.settings_values(get("REDIS_SENTINELS"), get("REDIS_MASTER_NAME"), SettingsError),

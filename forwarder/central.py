@@ -30,6 +30,10 @@ until ``config.settings.V1_ACCEPTED_UNTIL``); the gateway itself signs v2 only.
 Verdicts: 2xx and 409 delivered; 429, 5xx, time-outs and connection errors retry
 (honouring Retry-After); any other 4xx is permanent (dead-lettered with the reason).
 
+Batches (``LAPOR_CENTRAL_BATCH`` > 1, ``CentralClient.deliver_batch``): one POST of an array
+of complaints, each with its own idempotency key, answered per item
+(``forwarder.central_batch``, README "Central HTTP").
+
 With no ``LAPOR_CENTRAL_URL`` the forwarder delivers to ``LocalOutbox`` instead: one JSON
 line per complaint appended (and fsynced) to ``<data dir>/central-outbox.jsonl``.
 """
@@ -47,6 +51,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import requests
+
+from forwarder import central_batch
 
 DELIVERED, RETRY, PERMANENT = "delivered", "retry", "permanent"
 
@@ -84,9 +90,17 @@ def signed_string(kind: str, timestamp: int, payload: bytes) -> bytes:
     return f"lapor-v2|{kind}|{timestamp}|".encode("ascii") + payload
 
 
-def sign(secret: str, payload: bytes, timestamp: int, kind: str) -> str:
-    """``v2=<hex>`` over ``signed_string(kind, timestamp, payload)``."""
-    mac = hmac.new(secret.encode(), signed_string(kind, timestamp, payload), hashlib.sha256)
+def prepared_mac(secret: str):
+    """An HMAC-SHA256 keyed with ``secret`` once; ``sign`` copies it per message instead of
+    keying a new one every time (the forwarder signs thousands a second)."""
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
+def sign(secret: str, payload: bytes, timestamp: int, kind: str, prepared=None) -> str:
+    """``v2=<hex>`` over ``signed_string(kind, timestamp, payload)`` (``prepared``: the
+    ``prepared_mac(secret)`` to copy, when the caller keeps one)."""
+    mac = (prepared or prepared_mac(secret)).copy()
+    mac.update(signed_string(kind, timestamp, payload))
     return "v2=" + mac.hexdigest()
 
 
@@ -97,11 +111,11 @@ def sign_v1(secret: str, payload: bytes, timestamp: int) -> str:
 
 
 def signed_headers(secret: str, body: bytes, key: str, now: float | None = None,
-                   kind: str = COMPLAINT_TO_CENTRAL) -> dict:
+                   kind: str = COMPLAINT_TO_CENTRAL, prepared=None) -> dict:
     timestamp = int(now if now is not None else time.time())
     return {"Content-Type": "application/json", "Idempotency-Key": key,
             "X-Lapor-Schema-Version": "1", "X-Lapor-Timestamp": str(timestamp),
-            "X-Lapor-Signature": sign(secret, body, timestamp, kind),
+            "X-Lapor-Signature": sign(secret, body, timestamp, kind, prepared),
             "User-Agent": "lapor-gateway/0.1"}
 
 
@@ -155,6 +169,16 @@ def verdict_for(status: int, retry_after: str | None = None) -> Verdict:
     return Verdict(PERMANENT, f"central refused with {status}")
 
 
+def _item_verdict(status: int | None, reason: str) -> Verdict:
+    """One item of a batch answer: its status means what it would alone; none = retry."""
+    if status is None:
+        return Verdict(RETRY, "central gave no result for this item")
+    verdict = verdict_for(status)
+    if verdict.outcome == DELIVERED or not reason:
+        return verdict
+    return Verdict(verdict.outcome, f"{verdict.reason} ({reason[:80]})")
+
+
 class CentralClient:
     """POSTs complaints (and follow-up events) to the central URLs over keep-alive
     connections (thread-safe)."""
@@ -163,6 +187,7 @@ class CentralClient:
         self.url = url
         self.urls = {"complaint": url, "event": events_url or url.rstrip("/") + "/events"}
         self.secret = secret
+        self._mac = prepared_mac(secret)
         self.timeout = timeout
         self.session = requests.Session()
         # Proxy settings (HTTPS_PROXY, NO_PROXY) are read once here, not on every request:
@@ -174,20 +199,45 @@ class CentralClient:
         self.session.mount("https://", adapter)
 
     def deliver(self, body: bytes, key: str, kind: str = "complaint") -> Verdict:
-        try:
-            response = self.session.post(self.urls[kind], data=body, timeout=self.timeout,
-                                         headers=signed_headers(self.secret, body, key,
-                                                                kind=_DELIVERY_KINDS[kind]))
-        except requests.Timeout:
-            return Verdict(RETRY, "central timed out")
-        except requests.RequestException as exc:
-            return Verdict(RETRY, f"central unreachable: {type(exc).__name__}")
+        headers = signed_headers(self.secret, body, key, kind=_DELIVERY_KINDS[kind],
+                                 prepared=self._mac)
+        response = self._post(self.urls[kind], body, headers)
+        if isinstance(response, Verdict):
+            return response
         reason = response.reason or ""
         verdict = verdict_for(response.status_code, response.headers.get("Retry-After"))
         response.close()
         if verdict.outcome == PERMANENT and reason:
             return Verdict(PERMANENT, f"{verdict.reason} ({reason[:80]})")
         return verdict
+
+    def deliver_batch(self, items: list[tuple[str, bytes]]) -> list[Verdict]:
+        """POST (key, complaint JSON) pairs as one array; one verdict per item, in order."""
+        body = central_batch.array_body(items)
+        headers = signed_headers(self.secret, body, "", prepared=self._mac)
+        del headers["Idempotency-Key"]               # each item carries its own
+        headers[central_batch.HEADER] = str(len(items))
+        response = self._post(self.url, body, headers)
+        if isinstance(response, Verdict):
+            return [response] * len(items)
+        whole = verdict_for(response.status_code, response.headers.get("Retry-After"))
+        answered = response.content
+        response.close()
+        if not 200 <= response.status_code < 300:        # the whole array: every item alike
+            return [whole] * len(items)
+        results = central_batch.results([key for key, _ in items], answered)
+        if results is None:
+            return [Verdict(RETRY, "central's answer to the batch is unreadable")] * len(items)
+        return [_item_verdict(status, reason) for status, reason in results]
+
+    def _post(self, url: str, body: bytes, headers: dict):
+        """The response, or the retry verdict when there is none."""
+        try:
+            return self.session.post(url, data=body, timeout=self.timeout, headers=headers)
+        except requests.Timeout:
+            return Verdict(RETRY, "central timed out")
+        except requests.RequestException as exc:
+            return Verdict(RETRY, f"central unreachable: {type(exc).__name__}")
 
     def close(self) -> None:
         self.session.close()
@@ -213,6 +263,9 @@ class LocalOutbox:
             finally:
                 os.close(fd)
         return Verdict(DELIVERED)
+
+    def deliver_batch(self, items: list[tuple[str, bytes]]) -> list[Verdict]:
+        return [self.deliver(body, key) for key, body in items]
 
     def close(self) -> None:
         pass

@@ -2,7 +2,7 @@
 scheduled retries; the queue alone is not the record. Keys: ``forwarder.keys``; Lua:
 ``forwarder/lua``; its parts: ``store_replies``, ``store_officers`` (and the audit stream),
 ``store_metrics``, ``store_complaints`` (the desk's complaint page), ``store_links``,
-``store_sla``, ``store_stats``, ``store_agency``. Only these talk to Redis (kombu's queues
+``store_sla``, ``store_stats``, ``store_agency``, ``store_deliveries``. Only these talk to Redis (kombu's queues
 and recovery's leases aside). ``accept`` writes dedup, ledger, status, route, pending, the
 reminders and the "me too" entry in one Lua round trip, and on a same-Redis broker the queue
 message too (``forwarder.queue``): the ledger and the queue in one atomic step.
@@ -18,6 +18,7 @@ import redis
 
 from forwarder import keys, scripts, store_client
 from forwarder.store_complaints import ComplaintRecords
+from forwarder.store_deliveries import Deliveries
 from forwarder.store_officers import AuditRecords, OfficerRecords
 from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_checks import durability_problems
@@ -87,9 +88,9 @@ class Store:
         self._accept = scripts.register(client, "accept")
         self._accept_event = scripts.register(client, "accept_event")
         self._take_due = scripts.register(client, "take_due")
-        self._forwarded = scripts.source("forwarded")
         self._status_update = scripts.register(client, "status_update")
         self.replies = ReplyRecords(client, self.retention)
+        self.deliveries = Deliveries(client, self.retention)   # the forwarder's ledger, batched
         self.links = LinkIndex(client, link_window_seconds)
         self.sla = SlaSchedule(client)
         self.complaints = ComplaintRecords(client, self.replies)
@@ -204,14 +205,7 @@ class Store:
         return {"pending": pending, "retry_complaint": retry_complaints, "retry_reply": retry_replies}
 
     def mark_delivered(self, cid: str, tracking: str, door: str, now: str) -> None:
-        pipe = self.redis.pipeline()
-        pipe.hincrby(keys.STATS, f"delivered|{door}", 1)
-        pipe.hset(keys.ledger(cid), mapping={"state": "delivered", "last_error": ""})
-        pipe.expire(keys.ledger(cid), self.retention)
-        pipe.zrem(keys.PENDING, cid)
-        if tracking:   # a complaint, not an event: its public status moves on, never back
-            pipe.eval(self._forwarded, 1, keys.status(tracking), now, keys.STATS_DAY)
-        pipe.execute()
+        self.deliveries.delivered([(cid, tracking, door)], now)
 
     def mark_dead(self, cid: str, reason: str, door: str) -> None:
         pipe = self.redis.pipeline()

@@ -15,7 +15,7 @@ The central system may consume
 ``lapor.complaints`` directly or bind its own durable queue to ``complaint.#``.
 Every message is JSON with headers ``schema_version``, ``idempotency_key`` and ``kind``.
 The broker is chosen by URL (``redis://``, ``redis+socket://``, ``sentinel://`` from
-``config.sentinel``, ``amqp://``); with AMQP,
+``config.sentinel``, ``amqp://`` or a failover list of them, ``config.broker``); with AMQP,
 ``LAPOR_QUORUM_QUEUES=1`` declares quorum queues (clusters) and publishes use confirms.
 ``Topology`` is the one declaration every part uses (publisher, workers, dead letters), so
 no part re-declares a queue with other arguments.
@@ -39,6 +39,10 @@ _BINDINGS = {
     REPLIES: ("reply.#",), DEAD: ("dead.#",), MEDIA: ("media.#",),
 }
 VISIBILITY_TIMEOUT = 3600   # kombu's Redis transport: an unacked message comes back after it
+# LAPOR_BROKER_URL listing RabbitMQ nodes (``amqp://a//;amqp://b//``): kombu tries them in
+# the order written, each failed connect moving on to the next (a reconnect starts again
+# from the first): the first URL is the preferred node.
+FAILOVER = "round-robin"
 
 
 class Topology:
@@ -89,8 +93,9 @@ def connect(url: str, held_key: str = "") -> Connection:
     On Redis, ``held_key`` names the hash where this consumer's unacknowledged messages
     are kept (kombu's ``unacked_key``; ``forwarder.recovery`` gives each consumer its own,
     so a dead consumer's messages can be told apart and restored at once)."""
-    if is_amqp(url):
-        return Connection(url, transport_options={"confirm_publish": True}, connect_timeout=5)
+    if is_amqp(url):       # one node, or a cluster's nodes as a failover list (config.broker)
+        return Connection(url, transport_options={"confirm_publish": True}, connect_timeout=5,
+                          failover_strategy=FAILOVER)
     options = {"visibility_timeout": VISIBILITY_TIMEOUT, "fanout_patterns": True}
     if sentinel.is_sentinel(url):      # kombu's sentinel:// transport, told the primary's name
         url, options["master_name"] = sentinel.split_url(url)

@@ -8,6 +8,13 @@ jitter (Retry-After honoured); after ``LAPOR_MAX_ATTEMPTS`` attempts or
 ``LAPOR_MAX_AGE_HOURS`` it is dead-lettered. Permanent: dead-lettered with the reason.
 The message is acknowledged only after the ledger records one of these.
 
+With ``LAPOR_CENTRAL_BATCH`` > 1 messages reach a thread in groups (``QueueWorker.batch_size``:
+up to that many, fewer when the queue has no more at once): the group's complaints go in
+one POST (``CentralClient.deliver_batch``), their ledger checks are one round trip and so
+are their ``delivered`` writes. Each item gets its own verdict and its own ledger outcome
+exactly as above, so only the failed items are retried or dead-lettered (events and
+malformed messages go one by one).
+
 Follow-up events (kind ``event``) travel the same way to the central events URL; their
 ledger entries never touch the complaint's public status.
 
@@ -15,7 +22,10 @@ ledger entries never touch the complaint's public status.
 re-publishes retries whose time has come and, every ``RECONCILE_EVERY`` seconds,
 every complaint still ``accepted`` after ``LAPOR_RECONCILE_AFTER_SECONDS`` that has no retry
 scheduled (the broker lost it, or it was never published). The central side dedups on
-``Idempotency-Key``, so a re-publish is always safe.
+``Idempotency-Key``, so a re-publish is always safe. The reconciler waits until the worker
+has handled nothing for ``RECONCILE_EVERY`` seconds: while a backlog older than
+``LAPOR_RECONCILE_AFTER_SECONDS`` drains, its complaints are waiting in the queue, not lost,
+and re-publishing them (500 every 5 s) would grow the queue faster than it drains.
 """
 from __future__ import annotations
 
@@ -42,21 +52,72 @@ class ForwardWorker(QueueWorker):
 
     def __init__(self, parts, stop: threading.Event, client=None, clock=time.time):
         super().__init__(parts, stop, parts.settings.forward_concurrency)
+        self.batch_size = parts.settings.central_batch
         self.client = client or central.client_for(parts.settings)
         self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
+        self._last_busy = float("-inf")     # monotonic time of the last message handled
 
     def handle(self, body, headers: dict) -> None:
+        self._last_busy = time.monotonic()
         kind = "event" if headers.get("kind") == "event" else "complaint"
         field = "event_id" if kind == "event" else "id"
         if not isinstance(body, dict) or not body.get(field):
             self.dead_letter(body, "", f"malformed message: not a {kind}", 0)
             return
         cid = headers.get("idempotency_key") or body[field]
-        ledger = self.store.ledger(cid)
+        [ledger] = self.store.deliveries.states([cid])     # state, attempts, accepted_at
         if ledger.get("state") in ("delivered", "dead"):
             return
         verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid, kind)
+        self.settle(body, cid, kind, ledger, verdict)
+
+    def handle_batch(self, items: list) -> list[bool]:
+        """The complaints among ``items`` in one POST; one ledger read and one ledger write
+        for all those delivered; each other item settled on its own verdict."""
+        self._last_busy = time.monotonic()
+        handled, sending = self._sort_out(items)
+        if not sending:
+            return handled
+        verdicts = self.client.deliver_batch(
+            [(cid, json.dumps(items[index][0], ensure_ascii=False).encode())
+             for index, cid, _ in sending])
+        delivered = [(index, cid) for (index, cid, _), verdict in zip(sending, verdicts)
+                     if verdict.outcome == central.DELIVERED]
+        self.store.deliveries.delivered(
+            [(cid, items[index][0]["tracking_number"], items[index][0].get("door", ""))
+             for index, cid in delivered], utc_stamp())
+        for index, cid in delivered:
+            handled[index] = True
+            log.info("delivered complaint=%s", cid)
+        for (index, cid, ledger), verdict in zip(sending, verdicts):
+            if verdict.outcome != central.DELIVERED:
+                handled[index] = self._safe_handle(
+                    *items[index], lambda body, _, c=cid, d=ledger, v=verdict:
+                    self.settle(body, c, "complaint", d, v))
+        return handled
+
+    def _sort_out(self, items: list) -> tuple[list[bool], list[tuple[int, str, dict]]]:
+        """Events and malformed messages handled one by one, complaints already delivered
+        or dead marked handled; the rest (index, id, ledger) to send."""
+        handled = [False] * len(items)
+        complaints = []
+        for index, (body, headers) in enumerate(items):
+            if headers.get("kind") == "event" or not isinstance(body, dict) or not body.get("id"):
+                handled[index] = self._safe_handle(body, headers)
+            else:
+                complaints.append((index, headers.get("idempotency_key") or body["id"]))
+        ledgers = self.store.deliveries.states([cid for _, cid in complaints])
+        sending = []
+        for (index, cid), ledger in zip(complaints, ledgers):
+            if ledger.get("state") in ("delivered", "dead"):
+                handled[index] = True
+            else:
+                sending.append((index, cid, ledger))
+        return handled, sending
+
+    def settle(self, body: dict, cid: str, kind: str, ledger: dict, verdict) -> None:
+        """Record the central system's verdict in the ledger: delivered, retry or dead."""
         if verdict.outcome == central.DELIVERED:
             tracking = body["tracking_number"] if kind == "complaint" else ""
             self.store.mark_delivered(cid, tracking, body.get("door", ""), utc_stamp())
@@ -100,7 +161,8 @@ class ForwardWorker(QueueWorker):
         now = time.monotonic()
         if now - self._last_reconcile >= RECONCILE_EVERY:
             self._last_reconcile = now
-            reconcile(self.parts)
+            if now - self._last_busy >= RECONCILE_EVERY:   # busy: a backlog waits, not lost
+                reconcile(self.parts)
             if self.parts.spool.files():      # same host as the web side (embedded default)
                 self.parts.spool.drain(self.parts.intake.replay_spooled)
 

@@ -9,8 +9,9 @@ the central system's status callback (``/api/v1/central/status``), health (``/he
 and the officers' desk (``/petugas``, ``gateway.officers``), behind the request-body
 deadline (``gateway.bodytime``, ``LAPOR_BODY_TIMEOUT_SECONDS``).
 Gunicorn serves it as ``gateway.app:create_app()``; each worker then loads the region data
-(``normalizer.suggestion.warm``, about 1 s of CPU) before it takes a request, so no
-complaint waits for it. When LAPOR_PUBLIC_BASE_URL is https,
+(``normalizer.suggestion.warm``, about 1 s of CPU) on a thread of its own while it already
+takes requests (``normalizer.warmup``: complaints meanwhile go without the suggestions, never
+waiting for them), so the worker is ready at once. When LAPOR_PUBLIC_BASE_URL is https,
 the session (CSRF) cookie is ``Secure`` and every answer carries HSTS (one year).
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from forwarder import attachments
 from gateway import embedded, errors, officers
 from gateway.bodytime import BodyDeadline
 from gateway.wiring import build_parts, setup_logging
-from normalizer import suggestion
+from normalizer import warmup
 
 
 HSTS = "max-age=31536000"
@@ -43,7 +44,7 @@ def create_app(settings=None, parts=None) -> Flask:
         attachments.prepare(settings)   # the (shared) attachments folder takes files
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
-        suggestion.warm()         # region data before the first request, not during it
+        warmup.start()            # region data in the background; no complaint waits for it
     settings = parts.settings
     setup_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)

@@ -12,11 +12,9 @@
     lapor-gateway check-config                validate settings, doors and the store; print the doors
     lapor-gateway officers add|list|disable|reset-password|totp ...   officer accounts
     lapor-gateway audit [--since ISO|DURATION]  the audit stream of officers' actions
-    lapor-gateway telegram set-webhook [--door ID] [--drop-pending-updates]
-    lapor-gateway telegram webhook-info [--door ID]
+    lapor-gateway telegram set-webhook [--door ID] [--drop-pending-updates] | webhook-info [--door ID]
     lapor-gateway twitter poll [--door ID | --all] [--once]   the Twitter/X mentions poller
-    lapor-gateway twitter set-webhook [--door ID]    register the X door's webhook
-    lapor-gateway twitter webhook-info [--door ID]
+    lapor-gateway twitter set-webhook|webhook-info [--door ID]    register / show the X door's webhook
     lapor-gateway keys create --agency NAME [--door ID] | list | revoke ID   agency API keys
     lapor-gateway routing evaluate [FILE ...]   region and agency accuracy on labelled complaints
 
@@ -42,7 +40,7 @@ from config.settings import SettingsError, load_settings
 from forwarder import attachments
 from gateway import keys_cli, routing_command, spool_cli
 from gateway.officers import cli as officers_cli
-from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children
+from gateway.processes import banner, child_env, gunicorn_command, restart_exited, stop_children, wait_ready
 from gateway.progress import progress
 
 
@@ -125,8 +123,10 @@ def cmd_run(args) -> int:
         commands[job.name] = [sys.executable, "-m", "gateway.cli", *job.argv]
     banner(parts, args.host, args.port, extra)
     stop = _stop_event()
-    children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
+    children = {"web": subprocess.Popen(commands["web"], env=env)}
     try:
+        wait_ready(args.host, args.port, stop)      # the web side first: it is what "ready" means
+        children.update({name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items() if name != "web"})
         while not stop.wait(1.0):
             restart_exited(children, commands, env)
     finally:

@@ -8,6 +8,10 @@ A door's own ``json.loads`` may fail on a body the JSON grammar allows (nested a
 deep: ``RecursionError``; an integer of thousands of digits: ``ValueError``). Whatever door
 it happens on, the answer is 400 "body is not valid JSON" when ``channels.jsonbody`` judges
 the request's body hostile, not a 500: one place for every door.
+
+Every 503 (the store, the attachments folder or a configured part unavailable) carries
+``Retry-After``, so providers, agencies' systems and browsers know it is worth trying
+again and when.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from channels.base import Rejected
 from channels.open311 import render as open311
 
 log = logging.getLogger("lapor.errors")
+RETRY_AFTER_SECONDS = 5       # a store restart or a broker failover takes seconds
 
 _REASONS = {
     400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found",
@@ -54,7 +59,16 @@ def _hostile_json() -> bool:
         return False
 
 
+def _retry_after(response):
+    """A 503 says when to try again (RFC 9110, section 10.2.3)."""
+    if response.status_code == 503:
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return response
+
+
 def init_app(app) -> None:
+    app.after_request(_retry_after)
+
     @app.errorhandler(Rejected)
     def _rejected(exc: Rejected):
         return error_response(exc.status, exc.reason)

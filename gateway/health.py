@@ -1,7 +1,9 @@
 """Health: ``/healthz`` says the process is alive; ``/readyz`` that the store and the
 broker answer (503 with the failing part named otherwise), with ``spool``: how many
-complaints wait on disk for the store to come back, and ``attachments``: ``ok``, or why the
-attachments folder (maybe a shared volume) cannot take files now.
+complaints wait on disk for the store to come back, ``attachments``: ``ok``, or why the
+attachments folder (maybe a shared volume) cannot take files now, and ``suggestions``:
+``loading`` while the process still loads the region data in the background (complaints
+are accepted meanwhile, without the suggestions: ``normalizer.warmup``), ``ok`` after.
 
 The attachments folder is reported, not a reason to be unready: when a shared volume fails
 it fails for every replica at once, and a load balancer that then took every replica out
@@ -13,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from forwarder.attachments import writable
+from normalizer import warmup
 
 blueprint = Blueprint("health", __name__)
 
@@ -39,4 +42,5 @@ def readyz():
     ready = all(value == "ok" for value in checks.values())
     problem = writable(parts.settings.attachments_dir)
     return jsonify(status="ready" if ready else "not ready", checks=checks, spool=parts.spool.depth(),
-                   attachments=f"unavailable: {problem}" if problem else "ok"), (200 if ready else 503)
+                   attachments=f"unavailable: {problem}" if problem else "ok",
+                   suggestions="ok" if warmup.ready() else "loading"), (200 if ready else 503)

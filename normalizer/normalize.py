@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from normalizer.values import Attachment, InboundMessage, Location
-from normalizer import grammar, identity, routing, service_level, suggestion
+from normalizer import grammar, identity, routing, service_level, suggestion, warmup
 from normalizer.schema import SCHEMA_VERSION
 from normalizer.text import clean_message, usv
 
@@ -137,6 +137,19 @@ def _body(parsed: grammar.Parsed, ctx: Context) -> tuple[str, list[str]]:
     return body, []
 
 
+def _suggestions(location: Location | None, text: str, ctx: Context) -> tuple[dict | None, dict, list[str]]:
+    """(region, routing, flags): the suggestions, or, while this process still loads their
+    data in the background (``normalizer.warmup``), none: no region, the national admin."""
+    if not warmup.ready():
+        return None, {"agency": routing.NATIONAL_ADMIN, "topic": routing.NO_TOPIC, "region_code": "",
+                      "confidence": 0.0, "why": "suggestions still loading at start; the national admin assigns it",
+                      "alternatives": []}, ["suggestions_loading"]
+    tokens = suggestion.tokens_of(text)       # read once for the region and the routing
+    found_region, region_flags = suggestion.region_of(location, text, tokens)
+    routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region, tokens)
+    return found_region, routed, region_flags + routing_flags
+
+
 def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_id: str,
                     tracking_number: str, ctx: Context) -> dict:
     """The Complaint v1 dict for one message (lone surrogates become U+FFFD: text.py)."""
@@ -151,10 +164,8 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     due = service_level.due_date(service_class, received_day)
     agency = message.owner or ctx.door_agency or message.door_id
     text = f"{message.title} {body}"
-    tokens = suggestion.tokens_of(text)       # read once for the region and the routing
-    found_region, region_flags = suggestion.region_of(message.location, text, tokens)
-    routed, routing_flags = suggestion.routing_of(text, ctx.routing_rules, found_region, tokens)
-    flags += region_flags + routing_flags
+    found_region, routed, suggestion_flags = _suggestions(message.location, text, ctx)
+    flags += suggestion_flags
     routed = routing.chosen(message.topic, ctx.routing_rules, found_region) or routed
     ids = [message.provider_message_id] if message.provider_message_id else []
     attachments = [attachment_dict(a) for a in message.attachments]

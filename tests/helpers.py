@@ -138,35 +138,52 @@ def inbound(text: str, sender: str = "081234567890", provider_id: str = "", door
                           **fields)
 
 
-def start_rabbitmq(port: int, base) -> tuple[subprocess.Popen, dict]:
-    """A real rabbitmq-server (Debian's) on loopback, its state under ``base``."""
+def rabbitmq_env(port: int, base, nodename: str = "", home=None, config: str = "") -> dict:
+    """The environment of a rabbitmq-server node on loopback port ``port``, its state,
+    logs and config under ``base``; ``home`` holds the Erlang cookie (``base`` itself by
+    default: a cookie of its own; nodes of one cluster share one), ``config`` more lines
+    of rabbitmq.conf."""
     import os
     from pathlib import Path
 
     base = Path(base)
+    base.mkdir(parents=True, exist_ok=True)
     (base / "rabbitmq.conf").write_text(
-        f"listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n")
-    env = dict(os.environ, RABBITMQ_NODENAME=f"lapor{port}@localhost",
-               RABBITMQ_NODE_IP_ADDRESS="127.0.0.1", RABBITMQ_NODE_PORT=str(port),
-               RABBITMQ_DIST_PORT=str(free_port()), RABBITMQ_CONFIG_FILE=str(base / "rabbitmq"),
-               RABBITMQ_MNESIA_BASE=str(base / "mnesia"), RABBITMQ_LOG_BASE=str(base / "log"),
-               RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "plugins"),
-               RABBITMQ_PID_FILE=str(base / "pid"), ERL_EPMD_ADDRESS="127.0.0.1",
-               HOME=str(base))
-    process = subprocess.Popen(["/usr/lib/rabbitmq/bin/rabbitmq-server"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+        f"listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n{config}")
+    return dict(os.environ, RABBITMQ_NODENAME=nodename or f"lapor{port}@localhost",
+                RABBITMQ_NODE_IP_ADDRESS="127.0.0.1", RABBITMQ_NODE_PORT=str(port),
+                RABBITMQ_DIST_PORT=str(free_port()), RABBITMQ_CONFIG_FILE=str(base / "rabbitmq"),
+                RABBITMQ_MNESIA_BASE=str(base / "mnesia"), RABBITMQ_LOG_BASE=str(base / "log"),
+                RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "plugins"),
+                RABBITMQ_PID_FILE=str(base / "pid"), ERL_EPMD_ADDRESS="127.0.0.1",
+                HOME=str(home or base))
+
+
+def spawn_rabbitmq(env: dict) -> subprocess.Popen:
+    """Debian's rabbitmq-server with ``env`` (``rabbitmq_env``), in a session of its own."""
+    return subprocess.Popen(["/usr/lib/rabbitmq/bin/rabbitmq-server"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def amqp_answers(url: str) -> bool:
+    """Whether an AMQP broker at ``url`` accepts a connection now."""
     from kombu import Connection
 
-    def connected() -> bool:
-        try:
-            with Connection(f"amqp://guest:guest@127.0.0.1:{port}//", connect_timeout=1) as conn:
-                conn.ensure_connection(max_retries=1)
-                return True
-        except Exception:  # noqa: BLE001 - not up yet
-            return False
+    try:
+        with Connection(url, connect_timeout=1) as connection:
+            connection.ensure_connection(max_retries=1)
+            return True
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
 
-    wait_for(connected, timeout=90, interval=0.5, message=f"rabbitmq-server on port {port}")
+
+def start_rabbitmq(port: int, base) -> tuple[subprocess.Popen, dict]:
+    """A real rabbitmq-server (Debian's) on loopback, its state under ``base``."""
+    env = rabbitmq_env(port, base)
+    process = spawn_rabbitmq(env)
+    wait_for(lambda: amqp_answers(f"amqp://guest:guest@127.0.0.1:{port}//"), timeout=90,
+             interval=0.5, message=f"rabbitmq-server on port {port}")
     return process, env
 
 

@@ -38,6 +38,8 @@ class Scale:
     sentinel_seconds: float = 6.0    # 6. steady intake while Sentinel fails the primary over
     sentinel_rate: float = 60.0      # 6. complaints per second fed by intake
     web_kill_complaints: int = 40    # 7. complaints spooled by the web process it kills
+    cluster_seconds: float = 12.0    # 8. steady HTTP intake while a RabbitMQ node is killed, restarted
+    cluster_rate: float = 25.0       # 8. complaints per second POSTed to the web processes
 
     @property
     def timeout(self) -> float:
@@ -60,7 +62,7 @@ FULL = Scale("full", kill_complaints=10000, kills=25, kill_rate=500.0,
              down_seconds=60.0, down_rate=100.0, down_threads=32,
              stall_seconds=10.0, stall_rate=100.0, stalls=6,
              deadline_seconds=900.0, sentinel_seconds=60.0, sentinel_rate=150.0,
-             web_kill_complaints=1000)
+             web_kill_complaints=1000, cluster_seconds=90.0, cluster_rate=100.0)
 
 
 def current(environ=None) -> Scale:

@@ -18,7 +18,8 @@ import sys
 ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-kill9-always",
          "central-outage", "broker-down-redis-broker-down", "broker-down-amqp-broker-down",
          "broker-down-amqp-store-down", "redis-stall", "redis-sentinel-failover",
-         "redis-sentinel-kill9", "web-kill9-spool"]
+         "redis-sentinel-kill9", "web-kill9-spool", "rabbitmq-cluster-kill9-quorum",
+         "rabbitmq-cluster-kill9-classic"]
 NOTES = {
     "forwarder-kill-9": lambda e: f"restored from dead consumers {e.get('restored', 0)}, "
                                   f"re-published {e.get('reconciled')}; answered before the "
@@ -46,6 +47,16 @@ def _note(row: dict) -> str:
                 f"{extra.get('spooled')}; ledger entries thrown away "
                 f"{extra.get('ledger', {}).get('missing', 0)}; slowest answer "
                 f"{extra.get('slowest_answer_seconds')} s")
+    if row["test"].startswith("rabbitmq-cluster"):
+        answers = extra.get("answers", {})
+        return (f"{extra.get('queues')} queues; {extra.get('web_processes')} web processes, "
+                f"{extra.get('forwarders')} forwarders; answered 201 {answers.get('201', 0)}, "
+                f"200 {answers.get('200', 0)}, 503 {answers.get('503', 0)}; retried "
+                f"{extra.get('retried')}; slowest answer {extra.get('slowest_answer_seconds')} s; "
+                f"failover (longest pause in deliveries after the kill) "
+                f"{extra.get('failover_seconds')} s; leader {_node(extra.get('leader_before'))} -> "
+                f"{_node(extra.get('leader_after'))}; node back in the cluster after "
+                f"{extra.get('rejoined_seconds')} s; cluster start {extra.get('cluster_start_seconds')} s")
     if row["test"] == "redis-stall":
         return (f"spooled {extra.get('spooled')}; {extra.get('without_provider_id')} complaints "
                 f"without a provider id; renumbered {extra.get('renumbered')}; slowest answer "
@@ -60,6 +71,11 @@ def _note(row: dict) -> str:
             f"drained {extra.get('drain_seconds_after_back')} s after back"
             + (f"; answered before back delivered {extra['delivered_seconds_after_back']} s "
                f"after it" if extra.get("delivered_seconds_after_back") is not None else ""))
+
+
+def _node(name: str | None) -> str:
+    """rabbit1-41234@localhost -> rabbit1 (the port only keeps test clusters apart)."""
+    return name.split("-")[0] if name else "none"
 
 
 def render(rows: list[dict]) -> str:

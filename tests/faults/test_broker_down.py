@@ -30,13 +30,11 @@ import signal
 import time
 
 import pytest
-from kombu import Connection
-
 from tests.faults.conftest import RECOVERY_SECONDS
 from tests.faults.figures import Figures, rounded, assert_exactly_once, fill
 from tests.faults.load import IntakeLoad
 from tests.faults.procs import RedisServer, rabbitmq_app
-from tests.helpers import wait_for
+from tests.helpers import amqp_answers, wait_for
 
 CASES = {"redis-broker-down": ("redis", "redis"),
          "amqp-broker-down": ("amqp", "rabbitmq"),
@@ -74,16 +72,9 @@ class Outage:
             self.redis_server.start()
         else:
             rabbitmq_app(self.rabbitmq_env, "start_app")
-            wait_for(self._amqp_up, timeout=60, interval=0.2, message="RabbitMQ back")
+            wait_for(lambda: amqp_answers(self.broker_url), timeout=60, interval=0.2,
+                     message="RabbitMQ back")
         self.is_down = False
-
-    def _amqp_up(self) -> bool:
-        try:
-            with Connection(self.broker_url, connect_timeout=1) as connection:
-                connection.ensure_connection(max_retries=1)
-                return True
-        except Exception:  # noqa: BLE001 - not up yet
-            return False
 
 
 @pytest.mark.parametrize("settings", ["defaults", "reconcile-2s"])

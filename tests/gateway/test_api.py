@@ -128,9 +128,12 @@ def test_store_down_spools_submissions_and_lookups_are_503(environ):
         answer = post(client, SUBMISSION)        # spooled to disk: the citizen gets a number
         assert answer.status_code == 201 and tracking.is_valid(answer.get_json()["tracking_number"])
         assert parts.spool.depth() == 1
-        assert client.get("/api/v1/complaints/27410935882").status_code == 503
+        lookup = client.get("/api/v1/complaints/27410935882")
+        assert lookup.status_code == 503 and lookup.headers["Retry-After"] == "5"
         page = client.get("/lapor/cek?nomor=27410935882")
         assert page.status_code == 503 and "CEK" in page.get_data(as_text=True)
+        assert page.headers["Retry-After"] == "5"          # every 503 says when to come back
+        assert client.get("/readyz").headers["Retry-After"] == "5"
         html = client.get("/lapor").get_data(as_text=True)          # the form needs no store
         csrf = html.split('name="csrf_token" value="')[1].split('"')[0]
         page = client.post("/lapor", data={"csrf_token": csrf, "body": "Jalan rusak di depan pasar."})

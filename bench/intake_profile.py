@@ -1,0 +1,111 @@
+"""Benchmark: the in-process cost of one request at each door, and where it goes.
+
+    .venv/bin/python bench/intake_profile.py [--requests 1000] [--door kannel] [--top 25]
+
+The gateway's app (``gateway.app.create_app``, its parts on a throwaway redis-server) served
+through Flask's test client, so only the gateway's own Python is measured (no HTTP server,
+no wrk): the same requests as ``bench/intake.py`` (the channels' test senders, the JSON API,
+the web form). Prints microseconds of CPU per request for each door (best of 3), the share
+of the normalizer's suggestions (region + routing, ``normalizer.suggestion``), and, for
+``--door``, cProfile's top functions (``--sort``: own time by default). A second view beside py-spy on the
+gunicorn workers under wrk. Figures only: nothing is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.intake_doors import TEXT, WEBHOOK_SECRET, webhook_requests  # noqa: E402
+from bench.local import local_parts  # noqa: E402
+from channels.kannel.testing import SENDER as KANNEL  # noqa: E402
+from channels.telegram.testing import SENDER as TELEGRAM  # noqa: E402
+from channels.testing import PUBLIC, Request  # noqa: E402
+from channels.twilio.testing import SENDER as TWILIO  # noqa: E402
+from channels.whatsapp.testing import SENDER as WHATSAPP  # noqa: E402
+
+SENDERS = {"kannel": KANNEL, "twilio": TWILIO, "whatsapp": WHATSAPP, "telegram": TELEGRAM}
+API_BODY = json.dumps({"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu",
+                       "contact": "081234567890"}).encode()
+SUGGESTIONS = ("region_of", "routing_of", "tokens_of")
+
+
+def requests_for(door: str, count: int, first: int):
+    if door in SENDERS:
+        return [SENDERS[door].request(TEXT, n) for n in range(first, first + count)]
+    if door == "webhook":
+        return list(webhook_requests(count))
+    return [Request("POST", "/api/v1/complaints", body=API_BODY, content_type="application/json",
+                    headers={"Idempotency-Key": f"k-{first + n}"}) for n in range(count)]
+
+
+def run(client, batch) -> float:
+    started = time.process_time()
+    for request in batch:
+        response = request.send(client)
+        assert response.status_code < 300, (response.status_code, response.get_data()[:200])
+    return (time.process_time() - started) / len(batch) * 1e6
+
+
+def suggestion_share(stats: pstats.Stats) -> float:
+    total = sum(cumulative for (path, _, name), (_, _, _, cumulative, _) in stats.stats.items()
+                if path.endswith("normalizer/suggestion.py") and name in SUGGESTIONS)
+    return total / stats.total_tt if stats.total_tt else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--door", default="kannel", help="the door cProfile's table is printed for")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative")
+    args = parser.parse_args()
+    doors = [*SENDERS, "json-api", "webhook"]
+    environ = {"LAPOR_PUBLIC_BASE_URL": PUBLIC, "LAPOR_RATE_LIMIT_IP": "off", "LAPOR_LOG_LEVEL": "WARNING",
+               "LAPOR_RATE_LIMIT_SENDER": "off", "LAPOR_BENCH_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    for sender in SENDERS.values():
+        environ.update(sender.environ)
+    os.environ.update(environ)            # the doors' credentials name environment variables
+    from bench.intake_doors import WEBHOOK_DOORS
+    from gateway.app import create_app
+    from normalizer import suggestion
+
+    doors_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"lapor-profile-doors-{os.getpid()}.json"
+    doors_file.write_text(json.dumps(dict(WEBHOOK_DOORS, doors=WEBHOOK_DOORS["doors"] + [
+        s.door for s in SENDERS.values()])))
+    try:
+        with local_parts(LAPOR_DOORS_FILE=str(doors_file), **environ) as parts:
+            suggestion.warm()
+            client = create_app(parts=parts).test_client()
+            print(f"in-process cost per request (Flask test client, CPU us, best of 3 x {args.requests})")
+            for door in doors:
+                batches = [requests_for(door, args.requests, (turn + 1) * 10**6) for turn in range(4)]
+                run(client, batches[0][:50])                               # warm
+                best = min(run(client, batch) for batch in batches[1:])
+                profile = cProfile.Profile(time.process_time)     # CPU, not the wait for Redis
+                profile.enable()
+                run(client, requests_for(door, args.requests, 9 * 10**6))
+                profile.disable()
+                stats = pstats.Stats(profile)
+                print(f"{door:<10} {best:8.0f} us   suggestions (region + routing) "
+                      f"{suggestion_share(stats):5.1%} of the profiled time")
+                if door == args.door:
+                    table = io.StringIO()
+                    pstats.Stats(profile, stream=table).sort_stats(args.sort).print_stats(args.top)
+                    chosen = table.getvalue()
+            print(f"\ncProfile, {args.door}, {args.requests} requests:\n{chosen}")
+    finally:
+        doors_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

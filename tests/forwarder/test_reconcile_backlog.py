@@ -1,0 +1,41 @@
+"""A backlog older than LAPOR_RECONCILE_AFTER_SECONDS that a forwarder is draining is not
+published again by its reconciler (issue 12, bench/backlog.py: 500 copies every 5 s grew the
+queue faster than one forwarder drained it); an idle forwarder still reconciles."""
+from __future__ import annotations
+
+import threading
+import time
+
+import redis
+
+from forwarder.topology import COMPLAINTS
+from forwarder.worker import ForwardWorker
+from tests.helpers import inbound, queued_bodies
+
+BACKLOG = 6
+
+
+def _stale_backlog(parts) -> list[dict]:
+    """BACKLOG complaints on the queue, all accepted an hour ago (older than the reconciler's
+    threshold)."""
+    for i in range(BACKLOG):
+        parts.intake.take(inbound(f"LAPOR jalan berlubang nomor {i}", sender=f"0812000000{i:02d}"))
+    bodies = queued_bodies(parts.store.redis, COMPLAINTS)
+    parts.store.redis.zadd("lapor:pending", {body["id"]: time.time() - 3600 for body in bodies})
+    return bodies
+
+
+def test_a_draining_forwarder_does_not_republish_its_backlog(parts, receiver, redis_url):
+    bodies = _stale_backlog(parts)
+    client = redis.Redis.from_url(redis_url)
+    worker = ForwardWorker(parts, threading.Event())
+    first = bodies[0]
+    worker.handle(first, {"idempotency_key": first["id"], "kind": "complaint"})   # draining
+    client.rpop(COMPLAINTS)                              # the one it took (oldest)
+    worker.tick()
+    assert client.llen(COMPLAINTS) == BACKLOG - 1, "the waiting backlog was published again"
+    assert parts.store.ledger(first["id"])["state"] == "delivered"
+
+    idle = ForwardWorker(parts, threading.Event())      # has handled nothing: reconciles
+    idle.tick()
+    assert client.llen(COMPLAINTS) == 2 * (BACKLOG - 1)
