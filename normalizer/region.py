@@ -122,37 +122,31 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[st
             continue                        # "muara" inside "muara wahau": the longer name
         context = weights.context_of(tokens[start - 1] if start > 0 else "",
                                      tokens[start - 2] if start > 1 else "")
-        found += [mention + (start,) for mention in weights.upper_weights(key, context)]
-        villages.append((key, context, start))
+        upper, named_villages = weights.named(key, context)
+        found += [mention + (start,) for mention in upper]
+        if named_villages:
+            villages.append((named_villages, start))
     for position, key in pairs:
         if not regions.ordinary(key):
-            context = weights.context_of(tokens[position - 1] if position else "", "")
-            found += [mention + (position,) for mention in weights.upper_weights(key, context)]
-            villages.append((key, context, position))
+            upper, named_villages = weights.named(key, weights.context_of(tokens[position - 1] if position else "", ""))
+            found += [mention + (position,) for mention in upper]
+            if named_villages:
+                villages.append((named_villages, position))
     if villages:
         above = index.above                 # a province's own id, or the first of its ancestors'
-        found += _village_mentions(index, villages, {(above[mention[IDENT]] or mention)[0] for mention in found})
+        found += _village_mentions(villages, {(above[mention[IDENT]] or mention)[0] for mention in found})
     return found
 
 
-def _village_mentions(index: regions.RegionIndex, villages: list[tuple[str, str, int]],
-                      provinces: set[int]) -> list[Mention]:
-    """The villages each (key, context, span) may mean: all after a village marker or when
-    the key names one; else only those in a province the text mentions (a village name
-    alone that names many villages says nothing; ``Baru`` names hundreds)."""
+def _village_mentions(villages: list[tuple[weights.Villages, int]], provinces: set[int]) -> list[Mention]:
+    """The villages each name (``weights.named``) may mean: all after a village marker or
+    when the name names one; else only those in a province the text mentions (a village
+    name alone that names many villages says nothing; ``Baru`` names hundreds)."""
     found: list[Mention] = []
-    for key, context, start in villages:
-        entries = index.villages.get(key)
-        if entries is None:
-            continue
-        if len(entries) > 1 and context != "kel":
-            grouped = index.villages_by_province(key)
-            entries = [entry for province in provinces for entry in grouped.get(province, ())]
-            if not entries:
-                continue
-        weight = weights.weight_of(key, 4, False, context)
-        if weight is not None:
-            found += [(entry.ident, 4, weight, start) for entry in entries]
+    for (weight, ids, grouped), start in villages:
+        if grouped is not None:
+            ids = [ident for province in provinces for ident in grouped.get(province, ())]
+        found += [(ident, 4, weight, start) for ident in ids]
     return found
 
 

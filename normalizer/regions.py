@@ -80,7 +80,6 @@ class RegionIndex:
     ids: dict[str, int] = field(default_factory=dict)              # code -> id (ids in code order)
     code_of: list[str] = field(default_factory=list)               # id -> code
     above: list[tuple[int, ...]] = field(default_factory=list)     # id -> its ancestors' ids, province first
-    _grouped: dict[str, dict[int, list[Entry]]] = field(default_factory=dict)
     _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
     squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
     continued: set[str] = field(default_factory=set)              # the first words of longer names
@@ -111,19 +110,6 @@ class RegionIndex:
                 phrase, end = f"{phrase} {tokens[end]}", end + 1
         matches.sort()
         return matches
-
-    def villages_by_province(self, key: str) -> dict[int, list[Entry]]:
-        """The villages a key names, by province id (cached: about 1,000 keys name more
-        than one village in a text)."""
-        grouped = self._grouped.get(key)
-        if grouped is None:
-            grouped = {}
-            for entry in self.villages.get(key, ()):
-                grouped.setdefault(self.above[entry.ident][0], []).append(entry)
-            if len(self._grouped) > 20_000:
-                self._grouped.clear()
-            self._grouped[key] = grouped
-        return grouped
 
     def keys_under(self, parent: str, level: int) -> dict[str, list[str]]:
         """Key -> codes of the regions of ``level`` inside ``parent`` (every one if no parent;

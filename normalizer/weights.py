@@ -36,13 +36,30 @@ def context_of(previous: str, earlier: str) -> str:
     return "jl" if previous in STREET or (previous == "raya" and earlier in STREET) else ""
 
 
+#: What a name says of its villages: None, or (weight, their ids, their ids by province id
+#: when only those in a province the text names count: several villages, no village marker).
+Villages = tuple[float, tuple[int, ...], dict[int, list[int]] | None] | None
+
+
 @functools.lru_cache(maxsize=WEIGHTS_CACHE)
-def upper_weights(key: str, context: str) -> tuple[tuple[int, int, float], ...]:
-    """(id, level, weight) of each province, regency or district a key names, after a word
-    of ``context`` (cached, bounded: a name and its context are weighed once)."""
+def named(key: str, context: str) -> tuple[tuple[tuple[int, int, float], ...], Villages]:
+    """What a key says after a word of ``context``: the (id, level, weight) of each province,
+    regency or district it names, and its ``Villages`` (cached, bounded: a name and its
+    context are weighed once; a message's names are then a look-up each)."""
+    index = regions.index()
     weighed = ((entry.ident, entry.level, weight_of(key, entry.level, entry.city, context))
-               for entry in regions.index().upper.get(key, ()))
-    return tuple(mention for mention in weighed if mention[2] is not None)
+               for entry in index.upper.get(key, ()))
+    upper = tuple(mention for mention in weighed if mention[2] is not None)
+    entries = index.villages.get(key)
+    weight = weight_of(key, 4, False, context) if entries else None
+    if weight is None:
+        return upper, None
+    if len(entries) > 1 and context != "kel":
+        grouped: dict[int, list[int]] = {}
+        for entry in entries:
+            grouped.setdefault(index.above[entry.ident][0], []).append(entry.ident)
+        return upper, (weight, (), grouped)
+    return upper, (weight, tuple(entry.ident for entry in entries), None)
 
 
 @functools.lru_cache(maxsize=WEIGHTS_CACHE)
