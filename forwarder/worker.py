@@ -22,10 +22,14 @@ ledger entries never touch the complaint's public status.
 re-publishes retries whose time has come and, every ``RECONCILE_EVERY`` seconds,
 every complaint still ``accepted`` after ``LAPOR_RECONCILE_AFTER_SECONDS`` that has no retry
 scheduled (the broker lost it, or it was never published). The central side dedups on
-``Idempotency-Key``, so a re-publish is always safe. The reconciler waits until the worker
-has handled nothing for ``RECONCILE_EVERY`` seconds: while a backlog older than
-``LAPOR_RECONCILE_AFTER_SECONDS`` drains, its complaints are waiting in the queue, not lost,
-and re-publishing them (500 every 5 s) would grow the queue faster than it drains.
+``Idempotency-Key``, so a re-publish is always safe. The reconciler looks only behind the
+queue's head: when the worker has just handled complaints accepted L seconds ago, everything
+younger than L (plus ``LAG_MARGIN``) may still be waiting in the queue, so only complaints
+older than both L + ``LAG_MARGIN`` and ``LAPOR_RECONCILE_AFTER_SECONDS`` are candidates.
+While a backlog older than ``LAPOR_RECONCILE_AFTER_SECONDS`` drains, its complaints are
+waiting, not lost, and re-publishing them (500 every 5 s) would grow the queue faster than
+it drains; a forwarder that keeps up (L near 0) still finds a lost complaint after
+``LAPOR_RECONCILE_AFTER_SECONDS``, however busy it is.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
 log = logging.getLogger("lapor.forwarder")
 RECONCILE_EVERY = 5.0
+LAG_MARGIN = 60.0     # seconds: messages taken out of order (prefetch, several forwarders)
 
 
 class ForwardWorker(QueueWorker):
@@ -56,10 +61,16 @@ class ForwardWorker(QueueWorker):
         self.client = client or central.client_for(parts.settings)
         self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
-        self._last_busy = float("-inf")     # monotonic time of the last message handled
+        self._queue_lag = 0.0     # the age of the oldest complaint handled since the last reconcile
+
+    def _note_lag(self, ledgers) -> None:
+        """How far behind the queue's head is: the age of the complaints just taken."""
+        now = time.time()
+        for ledger in ledgers:
+            if ledger.get("state") == "accepted" and ledger.get("accepted_at"):
+                self._queue_lag = max(self._queue_lag, now - float(ledger["accepted_at"]))
 
     def handle(self, body, headers: dict) -> None:
-        self._last_busy = time.monotonic()
         kind = "event" if headers.get("kind") == "event" else "complaint"
         field = "event_id" if kind == "event" else "id"
         if not isinstance(body, dict) or not body.get(field):
@@ -67,6 +78,7 @@ class ForwardWorker(QueueWorker):
             return
         cid = headers.get("idempotency_key") or body[field]
         [ledger] = self.store.deliveries.states([cid])     # state, attempts, accepted_at
+        self._note_lag((ledger,))
         if ledger.get("state") in ("delivered", "dead"):
             return
         verdict = self.client.deliver(json.dumps(body, ensure_ascii=False).encode(), cid, kind)
@@ -75,7 +87,6 @@ class ForwardWorker(QueueWorker):
     def handle_batch(self, items: list) -> list[bool]:
         """The complaints among ``items`` in one POST; one ledger read and one ledger write
         for all those delivered; each other item settled on its own verdict."""
-        self._last_busy = time.monotonic()
         handled, sending = self._sort_out(items)
         if not sending:
             return handled
@@ -108,6 +119,7 @@ class ForwardWorker(QueueWorker):
             else:
                 complaints.append((index, headers.get("idempotency_key") or body["id"]))
         ledgers = self.store.deliveries.states([cid for _, cid in complaints])
+        self._note_lag(ledgers)
         sending = []
         for (index, cid), ledger in zip(complaints, ledgers):
             if ledger.get("state") in ("delivered", "dead"):
@@ -161,8 +173,8 @@ class ForwardWorker(QueueWorker):
         now = time.monotonic()
         if now - self._last_reconcile >= RECONCILE_EVERY:
             self._last_reconcile = now
-            if now - self._last_busy >= RECONCILE_EVERY:   # busy: a backlog waits, not lost
-                reconcile(self.parts)
+            lag, self._queue_lag = self._queue_lag, 0.0
+            reconcile(self.parts, max(self.settings.reconcile_after_seconds, lag + LAG_MARGIN))
             if self.parts.spool.files():      # same host as the web side (embedded default)
                 self.parts.spool.drain(self.parts.intake.replay_spooled)
 
