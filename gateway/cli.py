@@ -107,42 +107,50 @@ def _durability_when_reachable(parts, stop: threading.Event, patience: float = 6
 
 def cmd_run(args) -> int:
     settings, server = _settings(writes_attachments=True)
-    parts = _parts(settings)
-    if _durability(parts):
-        return 2
     env = child_env(settings)
-    commands = {
-        "web": gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json"),
-        "forward": [sys.executable, "-m", "gateway.cli", "forward"],
-        "notify": [sys.executable, "-m", "gateway.cli", "notify"],
-        "media": [sys.executable, "-m", "gateway.cli", "media"],
-    }
-    extra = [job for module in command_modules() if hasattr(module, "background")
-             for job in module.background(parts.catalogue)]   # e.g. the X mentions poller
-    for job in extra:
-        commands[job.name] = [sys.executable, "-m", "gateway.cli", *job.argv]
-    banner(parts, args.host, args.port, extra)
-    stop = _stop_event()
-    children = {"web": subprocess.Popen(commands["web"], env=env)}
+    # the web side first: its workers import the app while this process checks the store
+    children = {"web": subprocess.Popen(_web_command(args, settings), env=env)}
+    parts = None
     try:
-        wait_ready(args.host, args.port, stop)      # the web side first: it is what "ready" means
+        parts = _parts(settings)
+        if _durability(parts):
+            return 2
+        commands = _run_commands(args, settings, parts)
+        stop = _stop_event()
+        wait_ready(args.host, args.port, stop)      # "ready" means the web side answers
         children.update({name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items() if name != "web"})
         while not stop.wait(1.0):
             restart_exited(children, commands, env)
     finally:
         stop_children(children)
-        parts.publisher.close()
+        if parts is not None:
+            parts.publisher.close()
         if server is not None:
             server.stop()
     return 0
+
+
+def _web_command(args, settings) -> list[str]:
+    return gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json")
+
+
+def _run_commands(args, settings, parts) -> dict[str, list[str]]:
+    """What ``run`` supervises, by name; prints the banner."""
+    commands = {"web": _web_command(args, settings)} | {
+        name: [sys.executable, "-m", "gateway.cli", name] for name in ("forward", "notify", "media")}
+    extra = [job for module in command_modules() if hasattr(module, "background")
+             for job in module.background(parts.catalogue)]   # e.g. the X mentions poller
+    for job in extra:
+        commands[job.name] = [sys.executable, "-m", "gateway.cli", *job.argv]
+    banner(parts, args.host, args.port, extra)
+    return commands
 
 
 def cmd_web(args) -> int:
     settings, _server = _settings(writes_attachments=True)
     if _durability(_parts(settings)):
         return 2
-    command = gunicorn_command(args.host, args.port, args.workers, json_logs=settings.log_format == "json")
-    os.execve(sys.executable, command, child_env(settings))
+    os.execve(sys.executable, _web_command(args, settings), child_env(settings))
     return 0
 
 
