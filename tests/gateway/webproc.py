@@ -37,9 +37,13 @@ class WebCommand:
             if log_path:
                 output.close()
         self.base = f"http://127.0.0.1:{self.port}"
-        wait_for(self._healthy, timeout=start_timeout, interval=0.2, message="gunicorn serving /healthz")
-        wait_for(self._settled, timeout=max(start_timeout, 120.0), interval=0.2,
-                 message="the workers' suggestion data loaded")
+        try:
+            wait_for(self._healthy, timeout=start_timeout, interval=0.2, message="gunicorn serving /healthz")
+            wait_for(self._settled, timeout=max(start_timeout, 120.0), interval=0.2,
+                     message="the workers' suggestion data loaded")
+        except BaseException:
+            self.stop()         # a start that timed out leaves no gunicorn behind
+            raise
 
     def _settled(self) -> bool:
         """The workers have loaded their suggestion data in the background (normalizer.warmup):
