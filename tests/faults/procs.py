@@ -17,6 +17,7 @@ frozen (SIGSTOP, then SIGCONT).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -123,7 +124,13 @@ class WebProcess:
                 [script, "web", "--port", str(self.port), "--workers", "1"], cwd=ROOT,
                 env=self.environ, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
-        wait_for(self._healthy, timeout=120, interval=0.2, message="lapor-gateway web serving")
+        try:
+            wait_for(self._healthy, timeout=120, interval=0.2, message="lapor-gateway web serving")
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):   # a failed start leaves nothing behind
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise
         return self
 
     def _healthy(self) -> bool:
