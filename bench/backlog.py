@@ -1,7 +1,8 @@
 """Benchmark: a backlog of complaints drains while the forwarder's memory stays flat.
 
     .venv/bin/python bench/backlog.py [--complaints 1000000] [--broker redis|rabbitmq|both]
-                                      [--fillers 2] [--concurrency 8] [--sample-seconds 5]
+                                      [--fillers 2] [--concurrency 8] [--batch 1]
+                                      [--sample-seconds 5]
 
 For each broker: a redis-server (AOF everysec; the store, and the broker too for
 ``redis``) and, for ``rabbitmq``, Debian's rabbitmq-server on loopback (a classic durable
@@ -9,7 +10,8 @@ queue; quorum with ``LAPOR_QUORUM_QUEUES=1`` in the environment; ``LAPOR_RECONCI
 is passed on too, to age a small backlog past the reconciler's threshold). ``--fillers`` processes
 put N unique complaints through the intake (``Intake.take``: parse, normalize, dedup,
 ledger and queue message, as a door would), then ONE forwarder process (``lapor-gateway
-forward``) delivers them to a keep-alive receiver (bench/forwarder.py's) while its resident
+forward``, ``--batch`` complaints per POST: ``LAPOR_CENTRAL_BATCH``) delivers them to a
+keep-alive receiver (bench/forwarder.py's) while its resident
 memory (VmRSS in /proc) is sampled every few seconds with the number delivered so far.
 
 Printed: fill and drain rates, the copies left on the queue once every complaint is
@@ -182,7 +184,7 @@ def run_broker(broker: str, args) -> dict:
             broker_url = f"amqp://guest:guest@127.0.0.1:{amqp_port}//"
         receiver = start_receiver(receiver_port, 1, workdir)
         stack.callback(_end, receiver)
-        env = _environment(store_url, broker_url, workdir, receiver_port, args.concurrency)
+        env = _environment(store_url, broker_url, workdir, receiver_port, args)
         wait_for(lambda: receiver_up(receiver_port), timeout=30, message="receiver")
         parts = build_parts(load_settings(env))
         stack.callback(parts.publisher.close)
@@ -196,21 +198,22 @@ def run_broker(broker: str, args) -> dict:
               file=sys.stderr, flush=True)
         drained, samples = drain(env, parts.store, args.complaints, args.sample_seconds,
                                  args.progress_seconds)
-        return {"broker": broker, "fill_seconds": filled, "drain_seconds": drained,
+        return {"broker": broker, "batch": args.batch, "fill_seconds": filled, "drain_seconds": drained,
                 "samples": samples, "redis_empty": empty, "redis_full": full, "aof_full": aof,
                 "redis_drained": redis_memory(client), "rabbit_full": rabbit_full,
                 "rabbit_drained": rabbit_memory(rabbit_env), "copies": left_on_queue(parts)}
 
 
 def _environment(store_url: str, broker_url: str, workdir: Path, receiver_port: int,
-                 concurrency: int) -> dict:
+                 args) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("LAPOR_") or k in PASSED_ON}
     env.update(LAPOR_REDIS_URL=store_url, LAPOR_BROKER_URL=broker_url, LAPOR_MODE="production",
                LAPOR_SECRET_KEY="bench-secret-key-0123456789", LAPOR_DATA_DIR=str(workdir),
                LAPOR_CENTRAL_URL=f"http://127.0.0.1:{receiver_port}/complaints",
                LAPOR_CENTRAL_SECRET=CENTRAL_SECRET, LAPOR_LOG_LEVEL="WARNING",
-               LAPOR_FORWARD_CONCURRENCY=str(concurrency), LAPOR_FOLLOWUP_MINUTES="0",
+               LAPOR_FORWARD_CONCURRENCY=str(args.concurrency), LAPOR_FOLLOWUP_MINUTES="0",
+               LAPOR_CENTRAL_BATCH=str(args.batch),
                LAPOR_FLOOD_PER_MINUTE="1000000000", PYTHONPATH=str(ROOT))
     return env
 
@@ -234,7 +237,8 @@ def report(result: dict, total: int) -> list[str]:
         f"{total:,} complaints, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
         f"fill:  {total / result['fill_seconds']:,.0f} complaints/s through the intake "
         f"({result['fill_seconds']:.0f}s)",
-        f"drain: {total / result['drain_seconds']:,.0f} complaints/s, one forwarder "
+        f"drain: {total / result['drain_seconds']:,.0f} complaints/s, one forwarder, "
+        f"{result['batch']} per POST "
         f"({result['drain_seconds']:.0f}s; goal: drains, with flat memory); "
         f"{result['copies']:,} copies left on the queue (re-published, goal 0)",
         f"forwarder RSS MiB: start {verdict['start'] / 1024:.1f}, 10% {verdict['warm'] / 1024:.1f}, "
@@ -272,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--broker", choices=("redis", "rabbitmq", "both"), default="both")
     parser.add_argument("--fillers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=1, help="LAPOR_CENTRAL_BATCH")
     parser.add_argument("--sample-seconds", type=float, default=5.0)
     parser.add_argument("--progress-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
