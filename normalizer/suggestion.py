@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from normalizer import region as regions_of, regions, routing, typos, words
+from normalizer import centroids, region as regions_of, regions, routing, typos, words
 from normalizer.values import Location
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def warm() -> None:
     (each is otherwise loaded by the first complaint that needs it, once per process)."""
     regions.index()
     typos.correct(["samarinda"])
-    regions.nearest_village(-0.5, 117.15)
+    centroids.nearest_village(-0.5, 117.15)
 
 
 def tokens_of(text: str) -> list[str]:
