@@ -27,7 +27,8 @@ Output (``routing`` of the complaint)::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import compress, count
 
 from normalizer import words
 
@@ -35,6 +36,7 @@ NATIONAL_ADMIN = "Admin Nasional SP4N-LAPOR!"
 NO_TOPIC = "umum"
 MAX_ALTERNATIVES = 3
 WINDOW = 8          # a phrase's words lie within this many words of its first
+AGENCIES_KEPT = 20_000  # (topic, region code) pairs whose rule is kept
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Compiled:
     by_first: dict[str, tuple[tuple[tuple[str, ...], str, str], ...]]   # stem -> (phrase, topic, keyword)
     order: dict[str, int]                                                # topic -> its first rule's place
     by_topic: dict[str, tuple]                                           # topic -> its rules, in order
+    agencies: dict[tuple[str, str], object] = field(default_factory=dict)  # (topic, region code) -> rule
 
 
 _compiled: dict[int, Compiled] = {}
@@ -88,14 +91,21 @@ def _in_order(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
 
 
 def _matches(stems: list[str], compiled: Compiled) -> dict[str, dict[str, int]]:
-    """topic -> {keyword: its number of words} for every keyword found in the stems."""
+    """topic -> {keyword: its number of words} for every keyword found in the stems. A stem
+    that begins phrases (``jalan``: six) cuts its window once; a phrase of two words is in
+    it when its second is (``_in_order`` for longer ones)."""
     found: dict[str, dict[str, int]] = {}
-    starting = [(position, entries) for position, entries in enumerate(map(compiled.by_first.get, stems))
-                if entries]             # the few stems a keyword begins with
-    for position, entries in starting:
+    entries_at = list(map(compiled.by_first.get, stems))
+    for position, entries in compress(zip(count(), entries_at), entries_at):   # the few stems a keyword begins with
+        window = None
         for phrase, topic, keyword in entries:
-            if len(phrase) == 1 or _in_order(stems, position, phrase):
-                found.setdefault(topic, {})[keyword] = len(phrase)
+            size = len(phrase)
+            if size > 1:
+                if window is None:
+                    window = stems[position + 1:position + WINDOW]
+                if phrase[1] not in window if size == 2 else not _in_order(stems, position, phrase):
+                    continue
+            found.setdefault(topic, {})[keyword] = size
     return found
 
 
@@ -114,6 +124,19 @@ def agency_for(topic: str, rules: tuple, region_code: str):
     return best
 
 
+def _agency(compiled: Compiled, topic: str, region_code: str):
+    """``agency_for`` the compiled rules, kept per (topic, region code) (bounded): a region's
+    agency of a topic is the same for every complaint."""
+    key = (topic, region_code)
+    try:
+        return compiled.agencies[key]
+    except KeyError:
+        if len(compiled.agencies) >= AGENCIES_KEPT:
+            compiled.agencies.clear()
+        rule = compiled.agencies[key] = agency_for(topic, compiled.by_topic[topic], region_code)
+        return rule
+
+
 def _confidence(score: int, runner_up: int) -> float:
     return round(min(0.95, 0.35 + 0.15 * score) * score / (score + runner_up), 2)
 
@@ -127,7 +150,7 @@ def suggest(text: str, rules: tuple, region: dict | None = None, tokens: list[st
     found = _matches(words.stems(text) if tokens is None else words.stems_of(tokens), compiled)
     ranked = []
     for topic, keywords in found.items():
-        rule = agency_for(topic, compiled.by_topic[topic], region_code)
+        rule = _agency(compiled, topic, region_code)
         if rule is not None:
             ranked.append((sum(keywords.values()), -compiled.order[topic], topic, rule))
     ranked.sort(reverse=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
-from config.doors import load_catalogue
+from config.doors import RoutingRule, load_catalogue
 from config.settings import load_settings
 from normalizer import evaluation, region, regions, routing, suggestion, weights, words
 
@@ -24,6 +24,13 @@ ENV = {"LAPOR_SECRET_KEY": "k" * 32, "LAPOR_REDIS_URL": "redis://127.0.0.1/0",
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
 def test_the_shared_words_are_the_resolvers_own_reading(text):
     assert words.raw_tokens(text) == regions.normal(text).split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80)
+       | st.text(alphabet="aZ9_- .,\u212a\u0130\u00e9", max_size=30))
+def test_an_ascii_text_is_cut_into_the_words_the_unicode_pattern_finds(text):
+    assert words.raw_tokens(text) == words._TOKEN.findall(text.lower())
 
 
 def test_shared_words_give_the_same_region_and_routing_on_the_labelled_set():
@@ -80,3 +87,19 @@ def _in_order_by_search(stems: list[str], start: int, phrase: tuple[str, ...]) -
 def test_a_phrase_is_found_in_its_window_exactly_as_before(stems, start, phrase):
     start = min(start, max(len(stems) - 1, 0))
     assert routing._in_order(stems, start, tuple(phrase)) == _in_order_by_search(stems, start, tuple(phrase))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["jalan", "rusak", "lubang", "di", "depan"]), max_size=20))
+def test_every_keyword_is_found_as_by_the_window_rule_one_phrase_at_a_time(stems):
+    """``_matches`` (a stem's window cut once, a two-word phrase by its second word) finds
+    what ``_in_order`` finds phrase by phrase."""
+    rules = (RoutingRule("infrastruktur", "PU", ("jalan rusak", "jalan lubang", "lubang", "jalan di depan")),
+             RoutingRule("lain", "X", ("rusak jalan", "depan", "di depan jalan rusak")))
+    compiled = routing._compile(rules)
+    expected: dict[str, dict[str, int]] = {}
+    for position, stem in enumerate(stems):
+        for phrase, topic, keyword in compiled.by_first.get(stem, ()):
+            if len(phrase) == 1 or _in_order_by_search(stems, position, phrase):
+                expected.setdefault(topic, {})[keyword] = len(phrase)
+    assert routing._matches(stems, compiled) == expected
