@@ -67,9 +67,9 @@ def resolve(location_text: str = "", text: str = "", latitude: float | None = No
     the text's ``words.raw_tokens`` when the caller has them already."""
     for source, value, tokens in (("location", location_text, None), ("text", text, text_tokens)):
         if value and value.strip():
-            found = resolve_text(value, tokens)
+            found = _resolve_text(value, tokens, source)
             if found["level"] != "none" or found["candidates"]:
-                return {**found, "source": source}
+                return found
     if latitude is not None and longitude is not None:
         return from_coordinates(latitude, longitude)
     return empty()
@@ -84,13 +84,19 @@ def from_coordinates(latitude: float, longitude: float) -> dict:
 
 
 def resolve_text(text: str, tokens: list[str] | None = None) -> dict:
+    """The region a text names (``source`` ''); ``tokens``: its ``words.raw_tokens``, if at hand."""
+    return _resolve_text(text, tokens, "")
+
+
+def _resolve_text(text: str, tokens: list[str] | None, source: str) -> dict:
+    """``resolve_text``, the answer made once with its ``source``."""
     index = regions.index()
     typos.ensure()
     read = [_read(token) for token in (regions.normal(text).split() if tokens is None else tokens)]
     tokens = [fixed for fixed, _, _ in read]
     mentions = _mentions(index, tokens, read)
     mentions += _fuzzy(index, tokens, mentions)
-    return _decide(index, mentions)
+    return _decide(index, mentions, source)
 
 
 @functools.lru_cache(maxsize=typos.CACHE_LIMIT)
@@ -204,7 +210,7 @@ def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | N
     return best
 
 
-def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
+def _decide(index: regions.RegionIndex, mentions: list[Mention], source: str) -> dict:
     if not mentions:
         return empty()
     support: dict[int, Mention] = {}
@@ -219,14 +225,15 @@ def _decide(index: regions.RegionIndex, mentions: list[Mention]) -> dict:
     tied = sorted(ident for ident, score in scores.items() if best - score < 1e-9)   # in code order
     # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
     # of the district named in the text): the one above is what the text says
-    above = set(tied)
-    tied = [ident for ident in tied if above.isdisjoint(index.above[ident])]
+    if len(tied) > 1:
+        above = set(tied)
+        tied = [ident for ident in tied if above.isdisjoint(index.above[ident])]
     shared = _common_ancestor(index.above, tied)
     confidence = min(0.95, 0.3 + 0.12 * best) * (1.0 if len(tied) == 1 else 0.5)
-    candidates = [] if len(tied) == 1 else [index.code_of[ident] for ident in tied]
+    candidates = [] if len(tied) == 1 else _described(index, [index.code_of[ident] for ident in tied])
     if shared is None:
-        return {**empty(), "candidates": _described(index, candidates)}
-    return describe(index.code_of[shared], confidence, _described(index, candidates), "")
+        return {**empty(source), "candidates": candidates}
+    return describe(index.code_of[shared], confidence, candidates, source)
 
 
 def _scores(above: list[tuple[int, ...]], support: dict[int, Mention]) -> dict[int, float]:
@@ -239,7 +246,12 @@ def _scores(above: list[tuple[int, ...]], support: dict[int, Mention]) -> dict[i
     for ident, own in support.items():
         weight = own[WEIGHT]
         chain = [mention for mention in map(support.get, above[ident]) if mention is not None]
-        score = _chain_score(chain, own) if chain else max(weight, 0.0)
+        if not chain:
+            score = max(weight, 0.0)
+        elif len(chain) == 1 and chain[0][SPAN] != own[SPAN]:   # the usual: one place above
+            score = chain[0][WEIGHT] + weight   # _chain_score's sum (weights > 0: both kept)
+        else:
+            score = _chain_score(chain, own)
         if score < MIN_SCORE:
             continue
         if score > weight + 1e-9 or weight >= MARKED or own[LEVEL] < 3 or weights.alone(ident):
@@ -278,8 +290,15 @@ def _path(index: regions.RegionIndex, code: str) -> list[str]:
 
 def describe(code: str, confidence: float, candidates: list[dict], source: str) -> dict:
     """The region dict of a code: every level's name down to the code's level."""
-    return {"code": code, **_names(code), "confidence": round(confidence, 2), "candidates": candidates,
+    return {"code": code, **_names(code), "confidence": rounded(confidence), "candidates": candidates,
             "source": source}
+
+
+@functools.lru_cache(maxsize=4096)
+def rounded(value: float) -> float:
+    """``round(value, 2)``, kept per value (``round`` to a number of digits costs about
+    0.5 us; a confidence takes few values)."""
+    return round(value, 2)
 
 
 @functools.lru_cache(maxsize=WEIGHTS_CACHE)

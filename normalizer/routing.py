@@ -27,6 +27,7 @@ Output (``routing`` of the complaint)::
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from itertools import compress, count
 
@@ -137,7 +138,10 @@ def _agency(compiled: Compiled, topic: str, region_code: str):
         return rule
 
 
+@functools.lru_cache(maxsize=4096)
 def _confidence(score: int, runner_up: int) -> float:
+    """The confidence of a topic scoring ``score`` against ``runner_up`` (kept per pair:
+    ``round`` to two digits costs about 0.5 us)."""
     return round(min(0.95, 0.35 + 0.15 * score) * score / (score + runner_up), 2)
 
 
