@@ -37,28 +37,17 @@ Output (``location.region`` of the complaint)::
 from __future__ import annotations
 
 import functools
+from itertools import compress, count
+from operator import itemgetter
+
 from rapidfuzz import fuzz, process
 
-from normalizer import centroids, regions, typos, weights
-from normalizer.weights import MARKED, MARKERS, WEIGHTS_CACHE
+from normalizer import centroids, regions, scoring, typos, weights, words
+from normalizer.scoring import IDENT, LEVEL, WEIGHT, Mention, describe, empty
+from normalizer.weights import MARKERS
 
 FUZZY_WEIGHT, FUZZY_CUTOFF = 2.5, 85
-MIN_SCORE = 1.0
-MAX_CANDIDATES = 5
 MAX_FUZZY = 3               # markers per text whose name is looked for with rapidfuzz
-
-
-#: A region named in the text: (id, level, weight, span): its id (``RegionIndex.ids``: ints
-#: in code order, converted back to codes only for the answer), level, weight, and where (the
-#: offset of its name: one name supports one level of a chain). Plain tuples, read by
-#: position (``IDENT`` ... ``SPAN``): a message makes a few dozen of them.
-Mention = tuple[int, int, float, int]
-IDENT, LEVEL, WEIGHT, SPAN = range(4)
-
-
-def empty(source: str = "") -> dict:
-    return {"code": "", "province": None, "regency": None, "district": None, "village": None,
-            "level": "none", "confidence": 0.0, "candidates": [], "source": source}
 
 
 def resolve(location_text: str = "", text: str = "", latitude: float | None = None,
@@ -92,11 +81,14 @@ def _resolve_text(text: str, tokens: list[str] | None, source: str) -> dict:
     """``resolve_text``, the answer made once with its ``source``."""
     index = regions.index()
     typos.ensure()
-    read = [_read(token) for token in (regions.normal(text).split() if tokens is None else tokens)]
-    tokens = [fixed for fixed, _, _ in read]
+    read = list(map(_read, words.raw_tokens(text) if tokens is None else tokens))
+    tokens = list(map(_FIXED, read))        # per word: C-level passes, no bytecode a word
     mentions = _mentions(index, tokens, read)
     mentions += _fuzzy(index, tokens, mentions)
-    return _decide(index, mentions, source)
+    return scoring.decide(index, mentions, source)
+
+
+_FIXED, _JOINED, _BEGINS, _IDENT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(IDENT)
 
 
 @functools.lru_cache(maxsize=typos.CACHE_LIMIT)
@@ -112,36 +104,52 @@ def _read(word: str) -> tuple[str, bool, bool]:
 def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, bool, bool]]) -> list[Mention]:
     """Every region named in the tokens (``read``: each token's ``_read``); a mention's span
     is the position of the word its name begins at."""
-    matches = index.names_in(tokens, [position for position, (_, _, begins) in enumerate(read) if begins])
-    squashed = index.squashed              # "kramat jati": Kramatjati (a name of 7 letters or more)
-    pairs = [(position, key) for position, (_, joined, _) in enumerate(read[:-1])
-             if joined and (key := squashed.get(tokens[position] + tokens[position + 1]))]
+    matches = index.names_in(tokens, list(compress(count(), map(_BEGINS, read))))
+    pairs = _pairs(index, tokens, read)
     if not matches and not pairs:
         return []                           # no region's name in the text: nothing to weigh
     found: list[Mention] = []
     villages = []
-    covers = [(s, e) for e, s, k in matches if not regions.ordinary(k)] if len(matches) > 1 else []
-    inside = {(start, end) for end, start, _ in matches for s, e in covers
-              if s <= start and end <= e and (s, e) != (start, end)}
+    named, after = weights.named, weights.CONTEXT_AFTER
+    inside = _inside(matches) if len(matches) > 1 else ()
     for end, start, key in matches:
         if inside and (start, end) in inside:
             continue                        # "muara" inside "muara wahau": the longer name
-        context = weights.context_of(tokens[start - 1] if start > 0 else "",
-                                     tokens[start - 2] if start > 1 else "")
-        upper, named_villages = weights.named(key, context)
+        context = after.get(tokens[start - 1], "") if start else ""     # weights.context_of, inline
+        if context == "" and start > 1 and tokens[start - 1] == "raya" and tokens[start - 2] in weights.STREET:
+            context = "jl"                  # "Jl. Raya X"
+        upper, named_villages = named(key, context)
         found += [mention + (start,) for mention in upper]
         if named_villages:
             villages.append((named_villages, start))
     for position, key in pairs:
         if not regions.ordinary(key):
-            upper, named_villages = weights.named(key, weights.context_of(tokens[position - 1] if position else "", ""))
+            upper, named_villages = named(key, after.get(tokens[position - 1], "") if position else "")
             found += [mention + (position,) for mention in upper]
             if named_villages:
                 villages.append((named_villages, position))
     if villages:
-        above = index.above                 # a province's own id, or the first of its ancestors'
-        found += _village_mentions(villages, {(above[mention[IDENT]] or mention)[0] for mention in found})
+        found += _village_mentions(villages, set(map(index.province_of.__getitem__, map(_IDENT, found))))
     return found
+
+
+def _pairs(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, bool, bool]]) -> list[tuple[int, str]]:
+    """(position, key) of each pair of words that is a one-word name written in two (``kramat
+    jati``: Kramatjati, a name of 7 letters or more), looked up only after a word a longer
+    one-word name begins with."""
+    joined = list(compress(range(len(tokens) - 1), map(_JOINED, read)))
+    if not joined:
+        return []
+    squashed = index.squashed
+    return [(position, key) for position in joined if (key := squashed.get(tokens[position] + tokens[position + 1]))]
+
+
+def _inside(matches: list[tuple[int, int, str]]) -> set[tuple[int, int]]:
+    """The (start, end) of the names inside a longer name not made of ordinary words (a name
+    of one word holds no other: only longer ones are looked at)."""
+    covers = [(s, e) for e, s, k in matches if e - s > 1 and not regions.ordinary(k)]
+    return {(start, end) for end, start, _ in matches for s, e in covers
+            if s <= start and end <= e and (s, e) != (start, end)} if covers else set()
 
 
 def _village_mentions(villages: list[tuple[weights.Villages, int]], provinces: set[int]) -> list[Mention]:
@@ -208,104 +216,3 @@ def _closest(query: str, choices: dict[str, list[str]]) -> tuple[str, float] | N
         if candidate and (best is None or candidate[1] > best[1]):
             best = (candidate[0], candidate[1])
     return best
-
-
-def _decide(index: regions.RegionIndex, mentions: list[Mention], source: str) -> dict:
-    if not mentions:
-        return empty()
-    support: dict[int, Mention] = {}
-    for mention in mentions:
-        known = support.get(mention[IDENT])
-        if known is None or mention[WEIGHT] > known[WEIGHT]:
-            support[mention[IDENT]] = mention
-    scores = _scores(index.above, support)
-    if not scores:
-        return empty()
-    best = max(scores.values())
-    tied = sorted(ident for ident, score in scores.items() if best - score < 1e-9)   # in code order
-    # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
-    # of the district named in the text): the one above is what the text says
-    if len(tied) > 1:
-        above = set(tied)
-        tied = [ident for ident in tied if above.isdisjoint(index.above[ident])]
-    shared = _common_ancestor(index.above, tied)
-    confidence = min(0.95, 0.3 + 0.12 * best) * (1.0 if len(tied) == 1 else 0.5)
-    candidates = [] if len(tied) == 1 else _described(index, [index.code_of[ident] for ident in tied])
-    if shared is None:
-        return {**empty(source), "candidates": candidates}
-    return describe(index.code_of[shared], confidence, candidates, source)
-
-
-def _scores(above: list[tuple[int, ...]], support: dict[int, Mention]) -> dict[int, float]:
-    """Each credible region's score: the weight of its own mention plus its ancestors', one
-    level per place in the text (``Kediri`` names a district and a village of it: it counts
-    once). A district or village found only by its own unmarked name is credible when that
-    name is long and no other region of its level or above has it (``Singosari``: one
-    district, and villages, which weigh less)."""
-    scores = {}
-    for ident, own in support.items():
-        weight = own[WEIGHT]
-        chain = [mention for mention in map(support.get, above[ident]) if mention is not None]
-        if not chain:
-            score = max(weight, 0.0)
-        elif len(chain) == 1 and chain[0][SPAN] != own[SPAN]:   # the usual: one place above
-            score = chain[0][WEIGHT] + weight   # _chain_score's sum (weights > 0: both kept)
-        else:
-            score = _chain_score(chain, own)
-        if score < MIN_SCORE:
-            continue
-        if score > weight + 1e-9 or weight >= MARKED or own[LEVEL] < 3 or weights.alone(ident):
-            scores[ident] = score
-    return scores
-
-
-def _chain_score(chain: list[Mention], own: Mention) -> float:
-    by_span: dict[int, float] = {}
-    for _, _, weight, span in (*chain, own):
-        if weight > by_span.get(span, 0.0):
-            by_span[span] = weight
-    return sum(by_span.values())
-
-
-def _common_ancestor(above: list[tuple[int, ...]], tied: list[int]) -> int | None:
-    """The lowest region the tied ones share (themselves, when one), None if none."""
-    if len(tied) <= 1:
-        return tied[0] if tied else None
-    shared = None
-    for ids in zip(*[above[ident] + (ident,) for ident in tied]):
-        if len(set(ids)) != 1:
-            break
-        shared = ids[0]
-    return shared
-
-
-def _described(index: regions.RegionIndex, codes: list[str]) -> list[dict]:
-    return [{"code": code, "name": ", ".join(_path(index, code))} for code in codes[:MAX_CANDIDATES]]
-
-
-def _path(index: regions.RegionIndex, code: str) -> list[str]:
-    parts = code.split(".")
-    return [index.name(".".join(parts[:size])) for size in range(len(parts), 0, -1)]
-
-
-def describe(code: str, confidence: float, candidates: list[dict], source: str) -> dict:
-    """The region dict of a code: every level's name down to the code's level."""
-    return {"code": code, **_names(code), "confidence": rounded(confidence), "candidates": candidates,
-            "source": source}
-
-
-@functools.lru_cache(maxsize=4096)
-def rounded(value: float) -> float:
-    """``round(value, 2)``, kept per value (``round`` to a number of digits costs about
-    0.5 us; a confidence takes few values)."""
-    return round(value, 2)
-
-
-@functools.lru_cache(maxsize=WEIGHTS_CACHE)
-def _names(code: str) -> dict:
-    """Every level's name down to the code's, and the level (cached: callers copy it)."""
-    index = regions.index()
-    parts = code.split(".")
-    named = {level: index.name(".".join(parts[:size])) if size <= len(parts) else None
-             for size, level in enumerate(regions.LEVELS, start=1)}
-    return {**named, "level": regions.LEVELS[len(parts) - 1]}

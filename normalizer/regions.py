@@ -72,6 +72,7 @@ class RegionIndex:
     ids: dict[str, int] = field(default_factory=dict)              # code -> id (ids in code order)
     code_of: list[str] = field(default_factory=list)               # id -> code
     above: list[tuple[int, ...]] = field(default_factory=list)     # id -> its ancestors' ids, province first
+    province_of: list[int] = field(default_factory=list)           # id -> its province's id (a province: its own)
     _under: dict[tuple[str, int], dict[str, list[str]]] = field(default_factory=dict)
     squashed: dict[str, str] = field(default_factory=dict)        # "kramatjati" -> key
     continued: set[str] = field(default_factory=set)              # the first words of longer names
@@ -171,6 +172,7 @@ def _number(built: RegionIndex, walked: list[tuple[str, str, int]]) -> None:
         if parent:                          # every parent is a region (its code sorts first)
             above = built.ids[parent]
             built.above[ident] = built.above[above] + (above,)
+    built.province_of = [(ancestors or (ident,))[0] for ident, ancestors in enumerate(built.above)]
 
 
 def _build() -> RegionIndex:

@@ -23,6 +23,9 @@ COMMON = {1: 0.6, 2: 0.6, 3: 1 / 3, 4: 1 / 3}   # an unmarked name that is an or
 PHRASE = 0.8                # an unmarked name of several ordinary words ("Duren Sawit")
 MARKED = 3.0
 CONTEXTS = {1: "prov", 2: "kab", 3: "kec", 4: "kel"}   # a marker's level -> the context it gives
+#: The context a word gives the name after it: ``context_of`` but for ``Jl. Raya X``.
+CONTEXT_AFTER = {**{marker: "kota" if marker == "kota" else CONTEXTS[level] for marker, level in MARKERS.items()},
+                 **dict.fromkeys(STREET, "jl")}
 WEIGHTS_CACHE = 50_000      # (name, context) pairs whose weights are kept
 LONE_NAME_LENGTH = 6        # an unmarked, unsupported district or village name: at least
 

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from normalizer import region, regions
+from normalizer import region, regions, scoring
 
 
 def resolve(text: str) -> dict:
@@ -56,7 +56,7 @@ def test_typos_and_spelling_variants(text, code):
 def test_a_name_many_villages_share_lists_candidates_and_resolves_nothing():
     found = resolve("sekolah di desa sukamaju minta uang seragam")
     assert found["level"] == "none" and found["code"] == ""
-    assert len(found["candidates"]) == region.MAX_CANDIDATES
+    assert len(found["candidates"]) == scoring.MAX_CANDIDATES
     assert all(c["name"].startswith("Sukamaju, ") for c in found["candidates"])
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from config.doors import RoutingRule, load_catalogue
 from config.settings import load_settings
-from normalizer import evaluation, region, regions, routing, suggestion, weights, words
+from normalizer import evaluation, region, regions, routing, scoring, suggestion, weights, words
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "routing"
 ENV = {"LAPOR_SECRET_KEY": "k" * 32, "LAPOR_REDIS_URL": "redis://127.0.0.1/0",
@@ -64,7 +64,7 @@ def test_a_pair_of_words_is_joined_only_when_a_longer_one_word_name_begins_with_
 
 def test_every_per_word_and_per_name_cache_is_bounded():
     caches = [words.word_stems, regions.ordinary, region._read, weights.named, weights.weight_of,
-              weights.alone, region._names, region.rounded, routing._confidence]
+              weights.alone, scoring._names, scoring.rounded, routing._confidence]
     for cached in caches:
         assert cached.cache_info().maxsize is not None and cached.cache_info().maxsize <= 50_000
 
