@@ -39,20 +39,21 @@ def _load() -> Centroids:
     import numpy   # imported here, on first use (``normalizer.warmup`` loads it in the background)
 
     raw = resources.files("normalizer").joinpath("data", "village-centroids.tsv.gz").read_bytes()
-    rows = []
+    latitudes, longitudes, codes, cells_of = [], [], [], []
     for line in gzip.decompress(raw).decode("ascii").splitlines():
         digits, lat_text, lon_text = line.split("\t")
         lat, lon = float(lat_text), float(lon_text)
-        rows.append(((math.floor(lat * GRID), math.floor(lon * GRID)), lat, lon,
-                     f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}"))
-    rows.sort(key=lambda row: row[0])       # stable: a cell's villages stay in file order
+        latitudes.append(lat)
+        longitudes.append(lon)
+        codes.append(f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}")
+        cells_of.append((math.floor(lat * GRID), math.floor(lon * GRID)))
+    order = sorted(range(len(codes)), key=cells_of.__getitem__)   # stable: a cell's in file order
     cells: dict[tuple[int, int], tuple[int, int]] = {}
-    for position, (cell, _, _, _) in enumerate(rows):
-        start = cells.get(cell, (position, 0))[0]
-        cells[cell] = (start, position + 1)
-    return Centroids(numpy.array([row[1] for row in rows], dtype=numpy.float64),
-                     numpy.array([row[2] for row in rows], dtype=numpy.float64),
-                     [row[3] for row in rows], cells)
+    for position, at in enumerate(order):
+        cell = cells_of[at]
+        cells[cell] = (cells.get(cell, (position, 0))[0], position + 1)
+    return Centroids(numpy.array(latitudes, dtype=numpy.float64)[order],
+                     numpy.array(longitudes, dtype=numpy.float64)[order], [codes[at] for at in order], cells)
 
 
 def centroids() -> Centroids:
