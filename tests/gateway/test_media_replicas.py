@@ -100,7 +100,8 @@ def environ(environ, tmp_path, provider):
 
 @pytest.fixture
 def media_worker(environ, tmp_path, replicas):
-    """Start ``lapor-gateway media`` on machine ``name``; every one started is stopped after."""
+    """Start ``lapor-gateway media`` on machine ``name`` (after the replicas: the shared
+    folder exists); every one started is stopped after, before the replicas."""
     started: list[MediaCommand] = []
 
     def start(name: str) -> MediaCommand:
