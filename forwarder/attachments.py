@@ -19,7 +19,8 @@ complete copy of the same bytes onto the same name: whichever lands last, the co
 the same, so concurrent writers need no lock. Files are 600 and folders 700 (umask 077), so
 every machine's processes must run as the same uid.
 
-``prepare(settings)`` runs at the start of the processes that write here (web, media): a
+``prepare(settings)`` runs at the start of the processes that write here (web, media, and
+the e-mail doors' smtp and imap poll, through ``CommandContext.parts``): a
 write probe (``unusable``), so a missing or read-only volume stops them with one line
 instead of failing citizens' uploads; ``writable`` is the cheap look ``/readyz`` reports.
 
@@ -99,9 +100,10 @@ def save_all(folder: Path, uploads) -> tuple[Attachment, ...]:
 
 
 def prepare(settings) -> None:
-    """At the start of a process that writes here (web, media): the default folder under
-    the data dir is created; a folder that cannot take a file stops the start with one line
-    naming the setting (SettingsError), never a citizen's failed upload later."""
+    """At the start of a process that writes here (web, media, smtp, imap poll): the
+    default folder under the data dir is created; a folder that cannot take a file stops the
+    start with one line naming the setting (SettingsError), never a citizen's failed upload
+    later."""
     folder = settings.attachments_dir
     if folder == settings.data_dir / "attachments":
         folder.mkdir(parents=True, exist_ok=True)       # umask 077: 700

@@ -1,7 +1,9 @@
 """The attachments folder as a shared volume (issue 12, "Shared state"): writers on several
 processes storing the same bytes at once, and a folder that is missing or read-only at
-start (one line, exit 2), or later (``/readyz`` says so; the form answers 503, retryable).
-The two-replica journey is ``test_two_replicas.py``."""
+the start of a command that writes there (``web``, ``media``, and the e-mail doors' ``smtp``
+and ``imap poll``: one line, exit 2), or later (``/readyz`` says so; the form answers 503,
+retryable). The two-replica journeys are ``test_two_replicas.py`` (uploads) and
+``test_media_replicas.py`` (media fetched from a provider)."""
 from __future__ import annotations
 
 import hashlib
@@ -18,6 +20,7 @@ import pytest
 
 from forwarder import attachments
 from tests.gateway.support import png_bytes, queue_length
+from tests.helpers import free_port
 
 SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 WRITERS, ROUNDS = 4, 12
@@ -27,6 +30,13 @@ def _run(env, *args, timeout=60):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
     return subprocess.run([SCRIPT, *args], env={**clean, **env}, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def _writing_commands() -> list[list[str]]:
+    """Every command that stores files in the attachments folder: the web side, the media
+    worker, and the e-mail doors' SMTP server and IMAP poller (a mail's files)."""
+    return [["web"], ["media"], ["smtp", "--port", str(free_port())],
+            ["imap", "poll", "--door", "lapor-mail"]]
 
 
 def _write_rounds(folder: str, barrier, rounds: int) -> None:
@@ -104,8 +114,8 @@ def test_a_named_folder_that_is_missing_stops_the_start_with_one_line(environ, t
     """A shared volume that did not mount: its folder inside the mount is missing. It is
     never created (a local folder would hold what no other replica sees)."""
     missing = tmp_path / "mnt" / "lapor" / "attachments"
-    for command in ("web", "media", "check-config"):
-        result = _run({**environ, "LAPOR_ATTACHMENTS_DIR": str(missing)}, command)
+    for command in (*_writing_commands(), ["check-config"]):
+        result = _run({**environ, "LAPOR_ATTACHMENTS_DIR": str(missing)}, *command)
         assert result.returncode == 2, (command, result.stderr)
         [line] = result.stderr.strip().splitlines()
         assert line.startswith("lapor-gateway: configuration error: LAPOR_ATTACHMENTS_DIR: no such "
@@ -113,11 +123,13 @@ def test_a_named_folder_that_is_missing_stops_the_start_with_one_line(environ, t
     assert not missing.exists()
 
 
-def test_a_read_only_folder_stops_web_and_media_and_check_config_says_so(environ, read_only_folder):
+def test_a_read_only_folder_stops_every_writer_and_check_config_says_so(environ, read_only_folder):
+    """The e-mail doors' ``smtp`` and ``imap poll`` too: without the check they would start,
+    and each mail with a file would be answered 451 until the volume came back."""
     env = {**environ, "LAPOR_ATTACHMENTS_DIR": str(read_only_folder)}
     reason = "read-only file system" if os.geteuid() == 0 else "permission denied"
-    for command in ("web", "media"):
-        result = _run(env, command)
+    for command in _writing_commands():
+        result = _run(env, *command)
         assert result.returncode == 2, (command, result.stderr)
         [line] = result.stderr.strip().splitlines()
         assert line == (f"lapor-gateway: configuration error: LAPOR_ATTACHMENTS_DIR: "
