@@ -79,10 +79,12 @@ def write(folder: Path, data: bytes) -> str:
 
 
 def _make_folder(folder: Path) -> None:
-    """The ``<sha256[:2]>`` folder; a new one is made durable in its parent."""
+    """The ``<sha256[:2]>`` folder; a new one is made durable in its parent. The attachments
+    folder itself is never made here (``prepare`` makes the default one at the start): a
+    shared volume that went away must fail the write (FileNotFoundError), not let it land
+    on this machine's own disk where no other replica can serve it."""
     if folder.is_dir():
         return
-    folder.parent.mkdir(parents=True, exist_ok=True)
     folder.mkdir(exist_ok=True)       # another writer may make it at the same moment
     fsync_dir(folder.parent)
 
@@ -104,12 +106,20 @@ def prepare(settings) -> None:
     default folder under the data dir is created; a folder that cannot take a file stops the
     start with one line naming the setting (SettingsError), never a citizen's failed upload
     later."""
-    folder = settings.attachments_dir
-    if folder == settings.data_dir / "attachments":
-        folder.mkdir(parents=True, exist_ok=True)       # umask 077: 700
+    folder = make_default_folder(settings)
     problem = unusable(folder)
     if problem:
         raise SettingsError(f"LAPOR_ATTACHMENTS_DIR: {folder} cannot take files ({problem})")
+
+
+def make_default_folder(settings) -> Path:
+    """The attachments folder; the default one under the data dir is made if missing (every
+    process that builds its parts). A folder named by ``LAPOR_ATTACHMENTS_DIR`` is never
+    made: a shared volume is mounted, not invented on this machine's own disk."""
+    folder = settings.attachments_dir
+    if folder == settings.data_dir / "attachments":
+        folder.mkdir(parents=True, exist_ok=True)       # umask 077: 700
+    return folder
 
 
 def unusable(folder: Path) -> str:

@@ -167,3 +167,33 @@ def test_a_folder_gone_read_only_later_shows_in_readyz_and_the_form_answers_503(
 def test_readyz_says_ok_for_a_folder_that_takes_files(client, settings):
     attachments.write(settings.attachments_dir, b"bytes")
     assert client.get("/readyz").get_json()["attachments"] == "ok"
+
+
+def test_a_named_folder_gone_after_the_start_is_never_made_again_on_the_local_disk(
+        environ, tmp_path, redis_url):
+    """A shared volume unmounted while the gateway runs leaves its mount point missing (or
+    empty): a write must fail there, not recreate the folder on this machine's own disk where
+    no other replica can serve the file and ``/readyz`` would say ok. The form answers 503."""
+    from config.settings import load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+    from tests.gateway.test_forms import fields, open_form
+
+    volume = tmp_path / "mnt" / "lapor" / "attachments"
+    volume.mkdir(parents=True)
+    environ["LAPOR_ATTACHMENTS_DIR"] = str(volume)
+    parts = build_parts(load_settings(environ))
+    try:
+        client = create_app(parts=parts).test_client()
+        volume.rmdir()                                    # the volume goes away
+        with pytest.raises(FileNotFoundError):
+            attachments.write(volume, b"bytes of a photo")
+        assert not volume.exists()
+        assert client.get("/readyz").get_json()["attachments"] == "unavailable: no such folder"
+        data = fields(*open_form(client))
+        data["attachments"] = [(io.BytesIO(png_bytes()), "foto.png")]
+        answer = client.post("/lapor", data=data, content_type="multipart/form-data")
+        assert answer.status_code == 503 and queue_length(redis_url) == 0
+        assert not volume.exists()
+    finally:
+        parts.publisher.close()
