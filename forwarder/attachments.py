@@ -23,6 +23,11 @@ every machine's processes must run as the same uid.
 the e-mail doors' smtp and imap poll, through ``CommandContext.parts``): a
 write probe (``unusable``), so a missing or read-only volume stops them with one line
 instead of failing citizens' uploads; ``writable`` is the cheap look ``/readyz`` reports.
+A volume unmounted while running leaves its mount point: an empty folder on the machine's
+own disk. The device the folder was on when the process built its parts is remembered
+(``make_default_folder``), and a write to a folder now on another device fails, as does
+``writable``: a file written there would be on one machine only, invisible to the other
+replicas. The attachments folder itself is never made by a write, only its subfolders.
 
 Callers save only after the whole submission validated, and before it is queued, so a
 queued complaint never points at a missing file and a refused one leaves nothing behind.
@@ -59,6 +64,8 @@ def write(folder: Path, data: bytes) -> str:
     target = path_for(folder, digest)
     if target.exists() and target.stat().st_size == len(data):
         return digest
+    if _moved(folder):
+        raise OSError(errno.ENODEV, "the attachments volume is not the one mounted at start")
     _make_folder(target.parent)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY_PREFIX)
     try:
@@ -119,7 +126,19 @@ def make_default_folder(settings) -> Path:
     folder = settings.attachments_dir
     if folder == settings.data_dir / "attachments":
         folder.mkdir(parents=True, exist_ok=True)       # umask 077: 700
+    if folder.is_dir():
+        _STARTED_ON[Path(folder)] = folder.stat().st_dev
     return folder
+
+
+#: The device each attachments folder was on when this process built its parts.
+_STARTED_ON: dict[Path, int] = {}
+
+
+def _moved(folder: Path) -> bool:
+    """Whether ``folder`` is now on another device than at the start (volume unmounted)."""
+    started_on = _STARTED_ON.get(Path(folder))
+    return started_on is not None and Path(folder).stat().st_dev != started_on
 
 
 def unusable(folder: Path) -> str:
@@ -147,6 +166,8 @@ def writable(folder: Path) -> str:
     try:
         if not folder.is_dir():
             return "no such folder"
+        if _moved(folder):
+            return "not the volume mounted at start"
         if not os.access(folder, os.W_OK | os.X_OK):
             return os.strerror(errno.EROFS if _read_only(folder) else errno.EACCES).lower()
     except OSError as exc:            # a shared volume gone stale

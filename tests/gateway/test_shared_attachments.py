@@ -197,3 +197,38 @@ def test_a_named_folder_gone_after_the_start_is_never_made_again_on_the_local_di
         assert not volume.exists()
     finally:
         parts.publisher.close()
+
+
+
+def test_a_volume_unmounted_while_running_takes_no_file_on_the_local_disk(environ, tmp_path):
+    """The usual way a shared volume goes away: unmounted, its mount point stays as an empty
+    folder of the local disk. Writes there must fail, and ``/readyz`` say so, not store files
+    that no other replica can serve."""
+    from config.settings import load_settings
+    from gateway.app import create_app
+    from gateway.wiring import build_parts
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting needs root")
+    mount_point = tmp_path / "mnt-lapor"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"root may not mount here: {mounted.stderr.strip()[:200]}")
+    environ["LAPOR_ATTACHMENTS_DIR"] = str(mount_point)
+    parts = build_parts(load_settings(environ))
+    try:
+        client = create_app(parts=parts).test_client()
+        attachments.write(mount_point, b"before the unmount")
+        assert client.get("/readyz").get_json()["attachments"] == "ok"
+        subprocess.run(["umount", str(mount_point)], check=True)
+        assert mount_point.is_dir() and not any(mount_point.iterdir())     # the bare mount point
+        with pytest.raises(OSError):
+            attachments.write(mount_point, b"while the volume is away")
+        assert not any(mount_point.iterdir())
+        assert client.get("/readyz").get_json()["attachments"] == (
+            "unavailable: not the volume mounted at start")
+    finally:
+        parts.publisher.close()
+        subprocess.run(["umount", str(mount_point)], capture_output=True)
