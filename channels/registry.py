@@ -49,8 +49,11 @@ def available_channels() -> dict[str, EntryPoint]:
 class CommandContext:
     """What the gateway's CLI lends a channel's commands (``channels/<name>/cli.py``): the
     wired parts (settings, store, intake, adapters) on demand, and the stop event that
-    SIGTERM/SIGINT set. A channel's CLI never imports the gateway."""
-    parts: Callable[[], object]
+    SIGTERM/SIGINT set. A channel's CLI never imports the gateway. A command whose doors
+    store attachments (the e-mail doors' SMTP server and IMAP poller: the intake saves a
+    mail's files) calls ``parts(writes_attachments=True)``: a ``LAPOR_ATTACHMENTS_DIR`` that
+    cannot take a file stops it at start with one line, as it stops ``web`` and ``media``."""
+    parts: Callable[..., object]
     stop_event: Callable[[], threading.Event]
 
 

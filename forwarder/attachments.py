@@ -19,9 +19,15 @@ complete copy of the same bytes onto the same name: whichever lands last, the co
 the same, so concurrent writers need no lock. Files are 600 and folders 700 (umask 077), so
 every machine's processes must run as the same uid.
 
-``prepare(settings)`` runs at the start of the processes that write here (web, media): a
+``prepare(settings)`` runs at the start of the processes that write here (web, media, and
+the e-mail doors' smtp and imap poll, through ``CommandContext.parts``): a
 write probe (``unusable``), so a missing or read-only volume stops them with one line
 instead of failing citizens' uploads; ``writable`` is the cheap look ``/readyz`` reports.
+A volume unmounted while running leaves its mount point: an empty folder on the machine's
+own disk. The device the folder was on when the process built its parts is remembered
+(``make_default_folder``), and a write to a folder now on another device fails, as does
+``writable``: a file written there would be on one machine only, invisible to the other
+replicas. The attachments folder itself is never made by a write, only its subfolders.
 
 Callers save only after the whole submission validated, and before it is queued, so a
 queued complaint never points at a missing file and a refused one leaves nothing behind.
@@ -58,6 +64,8 @@ def write(folder: Path, data: bytes) -> str:
     target = path_for(folder, digest)
     if target.exists() and target.stat().st_size == len(data):
         return digest
+    if _moved(folder):
+        raise OSError(errno.ENODEV, "the attachments volume is not the one mounted at start")
     _make_folder(target.parent)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY_PREFIX)
     try:
@@ -78,10 +86,12 @@ def write(folder: Path, data: bytes) -> str:
 
 
 def _make_folder(folder: Path) -> None:
-    """The ``<sha256[:2]>`` folder; a new one is made durable in its parent."""
+    """The ``<sha256[:2]>`` folder; a new one is made durable in its parent. The attachments
+    folder itself is never made here (``prepare`` makes the default one at the start): a
+    shared volume that went away must fail the write (FileNotFoundError), not let it land
+    on this machine's own disk where no other replica can serve it."""
     if folder.is_dir():
         return
-    folder.parent.mkdir(parents=True, exist_ok=True)
     folder.mkdir(exist_ok=True)       # another writer may make it at the same moment
     fsync_dir(folder.parent)
 
@@ -99,15 +109,36 @@ def save_all(folder: Path, uploads) -> tuple[Attachment, ...]:
 
 
 def prepare(settings) -> None:
-    """At the start of a process that writes here (web, media): the default folder under
-    the data dir is created; a folder that cannot take a file stops the start with one line
-    naming the setting (SettingsError), never a citizen's failed upload later."""
-    folder = settings.attachments_dir
-    if folder == settings.data_dir / "attachments":
-        folder.mkdir(parents=True, exist_ok=True)       # umask 077: 700
+    """At the start of a process that writes here (web, media, smtp, imap poll): the
+    default folder under the data dir is created; a folder that cannot take a file stops the
+    start with one line naming the setting (SettingsError), never a citizen's failed upload
+    later."""
+    folder = make_default_folder(settings)
     problem = unusable(folder)
     if problem:
         raise SettingsError(f"LAPOR_ATTACHMENTS_DIR: {folder} cannot take files ({problem})")
+
+
+def make_default_folder(settings) -> Path:
+    """The attachments folder; the default one under the data dir is made if missing (every
+    process that builds its parts). A folder named by ``LAPOR_ATTACHMENTS_DIR`` is never
+    made: a shared volume is mounted, not invented on this machine's own disk."""
+    folder = settings.attachments_dir
+    if folder == settings.data_dir / "attachments":
+        folder.mkdir(parents=True, exist_ok=True)       # umask 077: 700
+    if folder.is_dir():
+        _STARTED_ON[Path(folder)] = folder.stat().st_dev
+    return folder
+
+
+#: The device each attachments folder was on when this process built its parts.
+_STARTED_ON: dict[Path, int] = {}
+
+
+def _moved(folder: Path) -> bool:
+    """Whether ``folder`` is now on another device than at the start (volume unmounted)."""
+    started_on = _STARTED_ON.get(Path(folder))
+    return started_on is not None and Path(folder).stat().st_dev != started_on
 
 
 def unusable(folder: Path) -> str:
@@ -135,6 +166,8 @@ def writable(folder: Path) -> str:
     try:
         if not folder.is_dir():
             return "no such folder"
+        if _moved(folder):
+            return "not the volume mounted at start"
         if not os.access(folder, os.W_OK | os.X_OK):
             return os.strerror(errno.EROFS if _read_only(folder) else errno.EACCES).lower()
     except OSError as exc:            # a shared volume gone stale

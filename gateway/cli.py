@@ -184,9 +184,10 @@ def cmd_media(args) -> int:
 _SERVERS: list = []        # the embedded Redis of a channel command, kept until the exit
 
 
-def _command_parts():
-    """The wired parts for a channel's command (``CommandContext.parts``)."""
-    settings, server = _settings()
+def _command_parts(writes_attachments: bool = False):
+    """The wired parts for a channel's command (``CommandContext.parts``); one that stores
+    attachments asks with ``writes_attachments``: the folder is checked as for web and media."""
+    settings, server = _settings(writes_attachments)
     _SERVERS.append(server)
     return _parts(settings)
 

@@ -3,7 +3,8 @@ attachments folder (``LAPOR_ATTACHMENTS_DIR``, maybe a shared volume) able to ta
 
 The data dir: paths its group or others may use are a warning, an error in production.
 The attachments folder: a write probe (``forwarder.attachments.unusable``); one that cannot
-take a file is an error, as it stops ``web``, ``run`` and ``media`` at their start.
+take a file is an error, as it stops ``web``, ``run``, ``media``, ``smtp`` and ``imap poll``
+at their start.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from channels.registry import build_adapters
 from config import logs
 from config.doors import Catalogue, load_catalogue
 from config.settings import Settings
+from forwarder import attachments
 from forwarder.queue import Publisher
 from forwarder.spool import Spool
 from forwarder.store import Store
@@ -38,6 +39,7 @@ def build_parts(settings: Settings) -> Parts:
     publisher = Publisher(settings.broker_url, Topology.from_settings(settings),
                           store_url=settings.redis_url)
     spool = Spool(settings.data_dir / "spool")
+    attachments.make_default_folder(settings)
     intake = Intake(settings, catalogue, adapters, store, publisher, spool)
     return Parts(settings, catalogue, adapters, store, publisher, intake, spool)
 

@@ -8,8 +8,10 @@
 (on 127.0.0.1, like the web side; the Procfile's ``smtp`` line listens on every address),
 and ``imap poll`` for every e-mail door with an ``imap_url``.
 Both need the intake (the store and the broker): they run on the wired parts the CLI lends
-(``CommandContext``). Exit status 2 on a configuration error (a door that is not an e-mail
-door, a missing credential), named in one line; no credential is ever printed.
+(``CommandContext``), asked for with ``writes_attachments``: a mail's files are stored in
+``LAPOR_ATTACHMENTS_DIR``, so a folder that cannot take one stops the start, as for ``web``.
+Exit status 2 on a configuration error (a door that is not an e-mail door, a missing
+credential, that folder), named in one line; no credential is ever printed.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def register(subparsers, context: CommandContext) -> None:
 
 
 def cmd_smtp(args: argparse.Namespace, context: CommandContext) -> int:
-    parts = context.parts()
+    parts = context.parts(writes_attachments=True)     # a mail's files go to the attachments folder
     if not email_adapters(parts):
         print("lapor-gateway smtp: no door uses the email channel; idle", file=sys.stderr)
     port = args.port or parts.settings.smtp_port or DEFAULT_PORT
@@ -50,7 +52,7 @@ def cmd_smtp(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def cmd_imap_poll(args: argparse.Namespace, context: CommandContext) -> int:
-    taken = run_poller(context.parts(), args.door, context.stop_event(), once=args.once)
+    taken = run_poller(context.parts(writes_attachments=True), args.door, context.stop_event(), once=args.once)
     if args.once:
         print(f"{taken} mail(s) taken")
     return 0

@@ -2,7 +2,10 @@
 and the ``officer_required`` view decorator.
 
 Passwords are hashed with argon2id (``argon2-cffi``'s ``PasswordHasher``, its default
-parameters, rehashed on login when they change). A login is refused the same way for an
+parameters, rehashed on login when they change). An argon2id check holds a core for tens of
+milliseconds (hundreds on a loaded machine) without yielding: under gunicorn's gevent worker
+it runs on gevent's pool of OS threads (argon2-cffi releases the GIL), so the worker's other
+requests, citizens' complaints among them, are served meanwhile. A login is refused the same way for an
 unknown username, a wrong password, a disabled account and a wrong or missing second-factor
 code (an unknown username is checked against a dummy hash, so the time does not tell either).
 Every failure counts against the username typed (``LAPOR_LOGIN_MAX_FAILURES`` within
@@ -22,6 +25,7 @@ generation (a password reset or a disable ends them).
 """
 from __future__ import annotations
 
+import sys
 import time
 from functools import cache, wraps
 from typing import NamedTuple
@@ -41,19 +45,30 @@ MIN_PASSWORD = 10
 LOGGED_IN_AT = "desk_login_at"     # the session's field: when (epoch seconds) the login was
 
 
+def _off_the_event_loop(call, *args):
+    """``call(*args)``: on gevent's pool of OS threads when the process is monkey-patched
+    (gunicorn's gevent worker), so the hub goes on serving other requests; in place elsewhere
+    (the sync and gthread workers, the CLI, the tests)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("socket"):
+        return call(*args)
+    return sys.modules["gevent"].get_hub().threadpool.apply(call, args)
+
+
 @cache
 def _dummy_hash() -> str:
-    return HASHER.hash("not-a-password-of-anyone")
+    return hash_password("not-a-password-of-anyone")
 
 
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return _off_the_event_loop(HASHER.hash, password)
 
 
 def password_matches(stored_hash: str, password: str) -> bool:
     """Whether ``password`` is the one of ``stored_hash`` (a dummy hash when empty)."""
     try:
-        return HASHER.verify(stored_hash or _dummy_hash(), password) and bool(stored_hash)
+        return (_off_the_event_loop(HASHER.verify, stored_hash or _dummy_hash(), password)
+                and bool(stored_hash))
     except (VerificationError, InvalidHashError):
         return False
 

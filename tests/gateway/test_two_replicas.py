@@ -8,37 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
-from forwarder import central
+from tests.gateway.replicas import central_fetch, no_data_dir_holds_an_attachment, served_by_every_replica
 from tests.gateway.support import png_bytes, queued
-from tests.gateway.webproc import WebCommand
 
-CENTRAL_SECRET = "central-shared-secret"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission_id" value="([^"]+)"')
-
-
-@pytest.fixture
-def replicas(environ, tmp_path):
-    """(A, B, the shared folder): started side by side, stopped with SIGTERM."""
-    shared = tmp_path / "volume" / "attachments"
-    shared.mkdir(parents=True)
-    machines = []
-    for name in ("a", "b"):
-        home = tmp_path / f"machine-{name}"
-        home.mkdir()
-        machines.append((dict(environ, LAPOR_DATA_DIR=str(home / "data"), LAPOR_ATTACHMENTS_DIR=str(shared),
-                              LAPOR_CENTRAL_SECRET=CENTRAL_SECRET), str(home)))
-    with ThreadPoolExecutor(2) as pool:
-        started = list(pool.map(lambda machine: WebCommand(*machine, workers=1), machines))
-    yield started[0], started[1], shared
-    for web in started:
-        web.stop()
 
 
 def _send_photo(base: str, photo: bytes, text: str) -> requests.Response:
@@ -51,15 +29,6 @@ def _send_photo(base: str, photo: bytes, text: str) -> requests.Response:
         files={"attachments": ("lubang.png", photo, "image/png")})
 
 
-def _central_fetch(base: str, sha256: str) -> requests.Response:
-    """What the central system does with an attachment link: a signed GET."""
-    path = f"/api/v1/central/attachments/{sha256}"
-    stamp = int(time.time())
-    signature = central.sign(CENTRAL_SECRET, path.encode(), stamp, central.ATTACHMENT_LINK)
-    return requests.get(base + path, timeout=10,
-                        headers={"X-Lapor-Timestamp": str(stamp), "X-Lapor-Signature": signature})
-
-
 def test_photos_sent_to_one_replica_are_served_by_the_other_and_stored_once(replicas, redis_url):
     a, b, shared = replicas
     photo = png_bytes(5, 4)
@@ -68,12 +37,8 @@ def test_photos_sent_to_one_replica_are_served_by_the_other_and_stored_once(repl
     [complaint] = queued(redis_url)
     [attachment] = complaint["attachments"]
     assert attachment["size"] == len(photo) and attachment["content_type"] == "image/png"
-    for replica in (b, a):         # whichever replica the central system's request reaches
-        fetched = _central_fetch(replica.base, attachment["sha256"])
-        assert fetched.status_code == 200 and fetched.content == photo
-        assert fetched.headers["Content-Length"] == str(len(photo))
-        assert fetched.headers["Content-Type"] == "application/octet-stream"
-    assert _central_fetch(b.base, "0" * 64).status_code == 404
+    served_by_every_replica((b, a), attachment["sha256"], photo)
+    assert central_fetch(b.base, "0" * 64).status_code == 404
     _same_photo_to_both_at_once(a, b, shared, redis_url)
 
 
@@ -93,7 +58,5 @@ def _same_photo_to_both_at_once(a, b, shared, redis_url) -> None:
     assert [path.name for path in files] == [digest]          # no temporary file left behind
     assert files[0].read_bytes() == photo
     assert not [path for path in shared.rglob(".upload-*")]
-    for replica in (a, b):
-        assert _central_fetch(replica.base, digest).content == photo
-    for data_dir in (shared.parents[1] / "machine-a" / "data", shared.parents[1] / "machine-b" / "data"):
-        assert data_dir.is_dir() and not (data_dir / "attachments").exists()
+    served_by_every_replica((a, b), digest, photo)
+    no_data_dir_holds_an_attachment(shared, "a", "b")

@@ -1,5 +1,7 @@
-"""``lapor-gateway web`` as a real process for tests: gunicorn with the web command's own
-worker settings, on a free loopback port, stopped with SIGTERM."""
+"""``lapor-gateway web`` and ``lapor-gateway media`` as real processes for tests: gunicorn
+with the web command's own worker settings, on a free loopback port, stopped with SIGTERM;
+the media worker, stopped with SIGTERM or killed with SIGKILL. Each runs with only the
+``LAPOR_*`` settings the test gives it."""
 from __future__ import annotations
 
 import os
@@ -16,6 +18,11 @@ from tests.helpers import free_port, wait_for
 SCRIPT = str(Path(sys.executable).with_name("lapor-gateway"))
 
 
+def clean_environ(environ: dict) -> dict:
+    """This process's environment without any LAPOR_* setting, plus ``environ``."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}, **environ}
+
+
 class WebCommand:
     """``lapor-gateway web --port N`` as a process; stopped with SIGTERM."""
 
@@ -26,12 +33,11 @@ class WebCommand:
         seconds to wait for /healthz."""
         self.port = free_port()
         self.log_path = log_path
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
         output = open(log_path, "ab") if log_path else subprocess.PIPE
         try:
             self.process = subprocess.Popen(
                 [SCRIPT, "web", "--port", str(self.port), "--workers", str(workers)], cwd=cwd,
-                env={**clean, **environ}, stdout=output, stderr=subprocess.STDOUT,
+                env=clean_environ(environ), stdout=output, stderr=subprocess.STDOUT,
                 text=log_path is None)
         finally:
             if log_path:
@@ -84,3 +90,33 @@ class WebCommand:
                       f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n")
                      .encode("ascii") + sent)
         return sock
+
+
+class MediaCommand:
+    """``lapor-gateway media`` (one process) in ``cwd``, its output appended to ``log_path``."""
+
+    def __init__(self, environ: dict, cwd: str, log_path: Path):
+        self.log_path = Path(log_path)
+        with open(self.log_path, "ab") as output:
+            self.process = subprocess.Popen([SCRIPT, "media"], cwd=cwd, env=clean_environ(environ),
+                                            stdin=subprocess.DEVNULL, stdout=output,
+                                            stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill9(self) -> None:
+        """SIGKILL, as when its machine loses power; waits until it is gone."""
+        self.process.kill()
+        self.process.wait(30)
+
+    def stop(self) -> str:
+        """SIGTERM (what is in flight finishes); what it printed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(30)
+        return self.output()
