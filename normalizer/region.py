@@ -36,7 +36,6 @@ Output (``location.region`` of the complaint)::
 """
 from __future__ import annotations
 
-import functools
 from itertools import compress, count
 from operator import itemgetter
 
@@ -81,7 +80,7 @@ def _resolve_text(text: str, tokens: list[str] | None, source: str) -> dict:
     """``resolve_text``, the answer made once with its ``source``."""
     index = regions.index()
     typos.ensure()
-    read = list(map(_read, words.raw_tokens(text) if tokens is None else tokens))
+    read = words.each_cached(_readings, words.raw_tokens(text) if tokens is None else tokens, _read)
     tokens = list(map(_FIXED, read))        # per word: C-level passes, no bytecode a word
     mentions = _mentions(index, tokens, read)
     mentions += _fuzzy(index, tokens, mentions)
@@ -91,9 +90,11 @@ def _resolve_text(text: str, tokens: list[str] | None, source: str) -> dict:
 _FIXED, _JOINED, _BEGINS, _IDENT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(IDENT)
 
 
-@functools.lru_cache(maxsize=typos.CACHE_LIMIT)
+_readings: dict[str, tuple[str, bool, bool]] = {}     # word -> _read(word), bounded (words.each_cached)
+
+
 def _read(word: str) -> tuple[str, bool, bool]:
-    """A word as the resolver reads it (cached, bounded): typo-corrected; whether a one-word
+    """A word as the resolver reads it (kept per word): typo-corrected; whether a one-word
     name begins with it (only then is it joined with the next: ``kramat jati``); whether a
     name is it or begins with it (only there does a look for names start)."""
     fixed = typos.fix(word)

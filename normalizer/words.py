@@ -11,10 +11,10 @@ like an ordinary word with suspicion) load on first use, once per process.
 """
 from __future__ import annotations
 
-import functools
 import re
 import threading
-from itertools import chain
+from itertools import chain, compress, count
+from operator import not_
 
 from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
 from Sastrawi.Stemmer.Stemmer import Stemmer
@@ -24,6 +24,7 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")       # _TOKEN on lower-case ASCII, without Unicode classes
 _DOUBLED = re.compile(r"^(\w+?)2$")          # "anak2" -> "anak", "bolong2" -> "bolong"
 CACHE_LIMIT = 50_000                          # stems kept; the cache is emptied when full
+UNIQUE_NUMBER = 5                             # digits from which a number is not kept (each_cached)
 LONGEST_WORD = 30                             # longer "words" are not Indonesian: not stemmed
 
 #: SMS and chat spellings citizens use, spelled out (lower case).
@@ -113,13 +114,38 @@ def stems(text: str) -> list[str]:
 def stems_of(raw: list[str]) -> list[str]:
     """The stems of ``raw_tokens``, abbreviations spelled out first (each word's cached, in
     one C-level pass)."""
-    return list(chain.from_iterable(map(word_stems, raw)))
+    return list(chain.from_iterable(each_cached(_word_stems, raw, word_stems)))
 
 
-@functools.lru_cache(maxsize=CACHE_LIMIT)
+def each_cached(cache: dict, tokens: list[str], compute) -> list:
+    """``compute(token)`` for each token, the words' answers kept in ``cache`` (a plain dict,
+    emptied when it holds ``CACHE_LIMIT``): looked up in one C-level pass, computed only for
+    the tokens not in it. A number of five digits or more (an amount, a phone or reference
+    number: mostly unique) is computed each time and not kept: such a stream must not fill
+    the cache, whose table then stays small enough to stay in the CPU's caches between
+    messages. ``compute`` must answer something true (a non-empty tuple)."""
+    found = list(map(cache.get, tokens))
+    if all(found):
+        return found
+    for position in [*compress(count(), map(not_, found))]:
+        token = tokens[position]
+        answer = found[position] = compute(token)
+        if len(token) < UNIQUE_NUMBER or not token.isdigit():
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            cache[token] = answer
+    return found
+
+
+_word_stems: dict[str, tuple[str, ...]] = {}
+
+
 def word_stems(word: str) -> tuple[str, ...]:
     """The stems one lower-case token stands for (``anak2`` -> ``anak``, ``dishub`` ->
-    ``dinas hubung``): ``tokens``, ``expand`` and ``stem`` of one word, cached (bounded)."""
+    ``dinas hubung``): ``tokens``, ``expand`` and ``stem`` of one word (``stems_of`` keeps
+    them per word); a number is its own stem."""
+    if word.isdigit():
+        return (word,)
     if word.endswith("2") and not word.isdigit():
         word = _DOUBLED.sub(r"\1", word)
     return tuple(stem(part) for part in expand([word]))

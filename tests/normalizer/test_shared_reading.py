@@ -63,10 +63,24 @@ def test_a_pair_of_words_is_joined_only_when_a_longer_one_word_name_begins_with_
 
 
 def test_every_per_word_and_per_name_cache_is_bounded():
-    caches = [words.word_stems, regions.ordinary, region._read, weights.named, weights.weight_of,
+    caches = [regions.ordinary, weights.named, weights.weight_of,
               weights.alone, scoring._names, scoring.rounded, routing._confidence]
     for cached in caches:
         assert cached.cache_info().maxsize is not None and cached.cache_info().maxsize <= 50_000
+    assert words.CACHE_LIMIT <= 50_000      # words.each_cached: region._readings, words._word_stems
+
+
+def test_per_word_answers_keep_words_not_numbers_and_are_emptied_when_full(monkeypatch):
+    monkeypatch.setattr(words, "CACHE_LIMIT", 3)
+    cache: dict[str, tuple] = {}
+    assert words.each_cached(cache, ["jalan", "12345", "anak2", "rusak"], words.word_stems) == [
+        ("jalan",), ("12345",), ("anak",), ("rusak",)]
+    assert cache == {"jalan": ("jalan",), "anak2": ("anak",), "rusak": ("rusak",)}   # not the number
+    words.each_cached(cache, ["banjir", "jalan", "2026"], words.word_stems)
+    assert cache == {"banjir": ("banjir",), "2026": ("2026",)}       # "banjir" found it full
+    region._readings.clear()
+    assert region.resolve_text("kramat jati 20261") == region.resolve_text("kramat jati 20261")
+    assert set(region._readings) == {"kramat", "jati"}
 
 
 def _in_order_by_search(stems: list[str], start: int, phrase: tuple[str, ...]) -> bool:
