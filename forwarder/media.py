@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -67,7 +68,12 @@ class MediaWorker(QueueWorker):
             # hold a URL with a token; retried like any failure, then dead-lettered, never a loop
             self._retry_or_dead(job, SendError(f"media fetch failed ({type(exc).__name__})"))
             return
-        digest = write(self.settings.attachments_dir, data)   # content-addressed, fsynced
+        try:
+            digest = write(self.settings.attachments_dir, data)   # content-addressed, fsynced
+        except OSError as exc:    # the (shared) volume cannot take it now: later, with backoff
+            reason = os.strerror(exc.errno).lower() if exc.errno else type(exc).__name__
+            self._retry_or_dead(job, SendError(f"attachments folder cannot take the file ({reason})"))
+            return
         stored = {"kind": wanted.kind, "content_type": content_type or wanted.content_type,
                   "size": len(data), "provider_ref": wanted.provider_ref,
                   "filename": wanted.filename, "sha256": digest, "stored_ref": f"attachment:{digest}"}

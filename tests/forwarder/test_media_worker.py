@@ -65,3 +65,27 @@ def test_a_job_handled_again_after_its_event_was_queued_makes_no_second_event(en
     assert len(files.requests) == 2 and len(events) == 1
     [stored] = events[0]["attachments"]
     assert [path.name for path in parts.settings.attachments_dir.rglob("*") if path.is_file()] == [stored["sha256"]]
+
+
+def test_a_volume_that_cannot_take_the_file_retries_the_job_later(environ, tmp_path, caplog):
+    """The shared attachments volume gone while the media worker runs: the job is scheduled
+    again with backoff (not requeued at once in a loop, not lost), no event is queued, and
+    no file lands anywhere else."""
+    caplog.set_level(logging.INFO)
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    with Receiver(default=(200, {"Content-Type": "image/png"}, png_bytes(3, 3))) as files:
+        environ.update(LAPOR_DOORS_FILE=wh.doors_file(tmp_path, wh.door(insecure_origins_for_tests=[files.url])),
+                       LAPOR_ATTACHMENTS_DIR=str(volume), **{wh.SECRET_VARIABLE: wh.SECRET})
+        client, parts = wh.gateway(environ)
+        try:
+            assert wh.post(client, wh.report(lampiran=[files.url + "/f/foto.png"])).status_code == 201
+            [job] = queued_bodies(parts.store.redis, MEDIA)
+            volume.rmdir()                                   # the volume goes away
+            MediaWorker(parts, threading.Event()).handle(job, {})
+            assert parts.store.scheduled("media") == 1
+            events = [item for item in queued_bodies(parts.store.redis, COMPLAINTS) if item.get("type") == "media"]
+        finally:
+            parts.publisher.close()
+    assert events == [] and not volume.exists()
+    assert "media retry" in caplog.text and "no such file or directory" in caplog.text
