@@ -16,7 +16,11 @@ spools instead of writing where the write would be thrown away) and, at full siz
 Asserted: the gateway follows the new primary (every complaint answered after the
 promotion is delivered and in the new primary's ledger), every copy under its own
 Idempotency-Key, nothing dead-lettered, the forwarder stops cleanly; with ``min-replicas``
-and ``SENTINEL FAILOVER``, nothing lost, at the central side or in the ledger. *Measured*
+and ``SENTINEL FAILOVER``, nothing lost before the promotion, and of the complaints answered
+while it happened at most 1 % (one in the run that showed it: 1 of 741): the guard closes
+the 10 s window down to the instant between the replica's promotion and the old primary
+seeing it leave, a write in that instant is acknowledged and thrown away (closing that too
+takes ``WAIT`` per complaint, docs/reliability.md). *Measured*
 otherwise: complaints answered but lost by the failover (replication is asynchronous, and
 until the Sentinels demote the old primary, about 10 s after the promotion, connections
 opened before keep writing to it; it throws those writes away when it rejoins as a
@@ -106,7 +110,8 @@ def test_redis_primary_fails_over_under_intake(fault, guard, group, make_rig, sc
     assert later and not later & lost, f"not delivered once the old primary was a replica: {details}"
     assert set(rig.store.ledger_states(later)) <= {"delivered"}, "the new primary's ledger"
     if guard == "min-replicas" and fault == "failover":
-        assert not lost and "missing" not in figures.extra["ledger"], \
+        during = settled - before
+        assert not lost & before and lost <= during and len(lost) <= max(1, len(during) // 100), \
             f"min-replicas-to-write let a demoted primary take writes: {details}"
     assert not details["wrong_numbers"] and rig.central.key_mismatches == []
     assert figures.dead == 0 and rig.dead_letters() == 0
