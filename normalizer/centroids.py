@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import gzip
 import math
-import threading
 from dataclasses import dataclass
 from importlib import resources
+
+from normalizer.once import once
 
 GRID = 10  # centroid grid cells per degree
 
@@ -30,9 +31,6 @@ class Centroids:
     codes: list[str]                        # the villages' codes, in the same order
     cells: dict[tuple[int, int], tuple[int, int]]   # (row, column) -> its slice (start, end)
 
-
-_lock = threading.Lock()
-_centroids: Centroids | None = None
 
 
 def _load() -> Centroids:
@@ -56,14 +54,10 @@ def _load() -> Centroids:
                      numpy.array(longitudes, dtype=numpy.float64)[order], [codes[at] for at in order], cells)
 
 
+@once
 def centroids() -> Centroids:
     """The village centroids, loaded on first use, once per process."""
-    global _centroids
-    if _centroids is None:
-        with _lock:
-            if _centroids is None:
-                _centroids = _load()
-    return _centroids
+    return _load()
 
 
 def _row_slice(cells: dict, row: int, first: int, last: int) -> tuple[int, int] | None:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from dataclasses import dataclass, field
 
 import bisect
 
 
 from normalizer import words
+from normalizer.once import once
 
 LEVELS = ("province", "regency", "district", "village")
 _PUNCT = re.compile(r"[^\w]+|_")
@@ -220,15 +220,7 @@ def ordinary(key: str) -> bool:
     return all(words.is_root_word(part) or words.is_root_word(words.stem(part)) for part in key.split())
 
 
-_lock = threading.Lock()
-_index: RegionIndex | None = None
-
-
+@once
 def index() -> RegionIndex:
     """The region index, built on first use, once per process."""
-    global _index
-    if _index is None:
-        with _lock:
-            if _index is None:
-                _index = _build()
-    return _index
+    return _build()
