@@ -264,3 +264,19 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(f"  LEAK in logger {name}: {needle!r} in {text!r}")
     if leaks:
         session.exitstatus = 1
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A report's captured output and failure text as UTF-8 that xdist can send: a fuzz case's
+    lone surrogates (``\\ud800``) in a captured log line would otherwise crash the worker
+    (execnet refuses them) and stop the whole run."""
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(title, _sendable(text)) for title, text in report.sections]
+    if report.longrepr is not None and _sendable(str(report.longrepr)) != str(report.longrepr):
+        report.longrepr = _sendable(str(report.longrepr))
+
+
+def _sendable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
