@@ -125,3 +125,13 @@ def test_sentinels_rewrite_the_redis_urls_keeping_db_and_password(tmp_path):
                                              None, "s@cret")
     assert load_settings({**environ, "LAPOR_REDIS_URL": settings.redis_url}).redis_url == settings.redis_url
     assert _storage_uri(settings.redis_url) == "redis+sentinel://:s%40cret@10.0.0.1:26379,10.0.0.2:26380/lapor"
+
+
+def test_a_sentinel_port_of_other_digits_is_one_line(tmp_path):
+    """A superscript port passes ``str.isdigit`` but not ``int()``: one line, no traceback."""
+    environ = {"LAPOR_DATA_DIR": str(tmp_path), "LAPOR_SECRET_KEY": "k" * 16,
+               "LAPOR_REDIS_SENTINELS": "10.0.0.1:\u00b2\u2076\u00b3\u2077\u2079",
+               "LAPOR_REDIS_MASTER_NAME": "lapor"}
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ)
+    assert str(refused.value).startswith("LAPOR_REDIS_SENTINELS:")
