@@ -247,7 +247,7 @@ def cmd_check_config(args) -> int:
         failures += _durability(parts)
     failures += doorcheck.report(parts)
     print(f"central: {settings.central_url or 'local outbox ' + str(settings.data_dir / 'central-outbox.jsonl')}")
-    failures += folders.report(settings)      # the data dir private, attachments writable
+    failures += folders.report(settings)      # the data dir private, attachments writable, the build
     return 2 if failures else 0
 
 

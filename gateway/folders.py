@@ -1,5 +1,7 @@
-"""The folders part of ``lapor-gateway check-config``: the data dir kept private, and the
-attachments folder (``LAPOR_ATTACHMENTS_DIR``, maybe a shared volume) able to take files.
+"""The folders part of ``lapor-gateway check-config``: the data dir kept private, the
+attachments folder (``LAPOR_ATTACHMENTS_DIR``, maybe a shared volume) able to take files, and
+the installed normalizer's build current (``normalizer.build``: compiled or interpreted; a
+compiled module older than its source would run old code, an error).
 
 The data dir: paths its group or others may use are a warning, an error in production.
 The attachments folder: a write probe (``forwarder.attachments.unusable``); one that cannot
@@ -12,11 +14,18 @@ import sys
 
 from config.datadir import exposed_paths
 from forwarder import attachments
+from normalizer import build
 
 
 def report(settings) -> int:
     """Print one line per folder; the number of errors."""
-    return _data_dir_private(settings) + _attachments_usable(settings)
+    return _data_dir_private(settings) + _attachments_usable(settings) + _normalizer_build()
+
+
+def _normalizer_build() -> int:
+    current, line = build.describe()
+    print(line if current else f"error: {line}", file=sys.stdout if current else sys.stderr)
+    return 0 if current else 1
 
 
 def _data_dir_private(settings) -> int:

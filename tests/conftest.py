@@ -10,7 +10,6 @@ import ipaddress
 import logging
 import os
 import socket
-from pathlib import Path
 
 import pytest
 import redis
@@ -204,20 +203,10 @@ def _needles(identity: str) -> set[str]:
     return {text} if len(text) >= 6 and not text.isdigit() else set()
 
 
-def _stale_compiled_normalizer() -> list[str]:
-    """The normalizer's modules whose compiled ``.so`` (``setup.py``) is missing or older
-    than their ``.py``: Python would import the old build, and the run would test old code.
-    None when nothing is compiled (``LAPOR_PURE_PYTHON=1``: the source runs as it is)."""
-    folder = Path(__file__).resolve().parents[1] / "normalizer"
-    built = {path.name.split(".")[0]: path.stat().st_mtime for path in folder.glob("*.so")}
-    if not built:
-        return []
-    return sorted(path.name for path in folder.glob("*.py") if path.name != "__init__.py"
-                  and path.stat().st_mtime > built.get(path.stem, 0))
-
-
 def pytest_configure(config):
-    stale = _stale_compiled_normalizer()
+    from normalizer import build
+
+    stale = build.stale_modules()     # a run on an old build would test old code
     if stale:
         pytest.exit(f"the compiled normalizer is older than its source ({', '.join(stale)}): "
                     "run scripts/setup.sh test (or .venv/bin/python setup.py build_ext "

@@ -87,6 +87,7 @@ def test_every_door_is_printed_with_its_public_url_and_no_secret(environ, securi
         assert f"door {door_id}: " in result.stdout and f"url={PUBLIC}/in/{door_id}" in result.stdout
     for secret in SECRETS:
         assert secret not in result.stdout + result.stderr
+    assert "normalizer: compiled (setup.py, Cython)" in result.stdout    # the suite's install
     del environ["LAPOR_PUBLIC_BASE_URL"]
     result = check_config(environ)        # production: a Twilio door would trust the Host header
     assert result.returncode == 2 and "LAPOR_PUBLIC_BASE_URL" in result.stderr
