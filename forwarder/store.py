@@ -109,14 +109,14 @@ class Store:
                 *counted, json.dumps(listed) if listed is not None else "", LISTING_SECONDS,
                 *reminder_args(complaint), *self.links.entry_args(link, now),
                 *_commands(publish)]
-        return store_intake.run(self.redis, self._accept, script_keys, args, self.wait, cid)
+        return store_intake.run(self.redis, self._accept, script_keys, args, self.wait)
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
                      publish: list[tuple] | None = None, serialized: str = "",
                      confirmed: bool = False) -> Recorded:
         """Record a follow-up/edit/media event of a complaint (ledger kind ``event``,
         ``forwarder/lua/accept_event.lua``): ACCEPTED or DUPLICATE, complaint id, number.
-        ``confirmed``: a citizen's message, WAITed for like ``accept`` (either answer)."""
+        ``confirmed``: a citizen's message, WAITed for like ``accept``."""
         parent = f"{event['complaint_id']}|{event['tracking_number']}"
         script_keys = [keys.dedup(dedup_id), keys.ledger(event["event_id"]), keys.PENDING,
                        keys.STATS, open_key, keys.rate(open_key), keys.events(event["complaint_id"])]
@@ -124,7 +124,7 @@ class Store:
                 event["door"], time.time(), serialized or json.dumps(event, ensure_ascii=False),
                 window, event["type"], self.retention + ROUTE_EXTRA_SECONDS, *_commands(publish)]
         return store_intake.run(self.redis, self._accept_event, script_keys, args,
-                                self.wait if confirmed else ReplicaWait(), store_intake.EVERY_DUPLICATE)
+                                self.wait if confirmed else ReplicaWait())
 
     def confirm_recorded(self, door: str) -> None:
         """A complaint found recorded already (a spool replay): ``WAIT`` until a replica has

@@ -24,8 +24,6 @@ from typing import NamedTuple
 import redis
 from redis.exceptions import NoScriptError
 
-EVERY_DUPLICATE = None      # ``run``'s own_id for events: a duplicate answer is confirmed too
-
 
 class AcceptResult(IntEnum):
     """What an intake script did (the integers are the scripts' return codes)."""
@@ -78,14 +76,12 @@ def id_and_tracking(value: str) -> tuple[str, str]:
     return cid, rest.partition("|")[0]
 
 
-def run(client: redis.Redis, script, keys: list, args: list, wait: ReplicaWait,
-        own_id: str | None) -> Recorded:
+def run(client: redis.Redis, script, keys: list, args: list, wait: ReplicaWait) -> Recorded:
     """Run the intake ``script`` (a registered ``Script``), then ``WAIT`` when ``wait``
     asks for replicas. ``NotReplicated`` when fewer confirm and the answer names a record
-    this message made: ACCEPTED, or DUPLICATE of ``own_id`` (this very complaint, recorded
-    already: a spool replay), or any DUPLICATE with ``EVERY_DUPLICATE``. Another answer
-    wrote nothing of this message (a duplicate of another complaint was confirmed, or
-    spooled, by its own intake)."""
+    of this message: ACCEPTED, or DUPLICATE (its first copy, which the script counted
+    again, so the ``WAIT`` covers it: a retry after an unconfirmed answer is not answered
+    from Redis alone either). The other answers wrote nothing of this message."""
     if wait.replicas <= 0:
         return recorded(script(keys=keys, args=args))
     try:
@@ -94,8 +90,8 @@ def run(client: redis.Redis, script, keys: list, args: list, wait: ReplicaWait,
         script.sha = client.script_load(script.script)
         reply, confirmed = _pipelined(client, script, keys, args, wait)
     answer = recorded(reply)
-    duplicate = answer.result == AcceptResult.DUPLICATE and own_id in (answer.id, EVERY_DUPLICATE)
-    if confirmed < wait.replicas and (answer.result == AcceptResult.ACCEPTED or duplicate):
+    if confirmed < wait.replicas and answer.result in (AcceptResult.ACCEPTED,
+                                                        AcceptResult.DUPLICATE):
         raise NotReplicated(answer, confirmed, wait)
     return answer
 

@@ -56,8 +56,9 @@ class Acceptance:
                dedup_id: str = "", handle: str = "", **options) -> Attempt:
         """Record ``complaint``; on a tracking-number collision ``redraw`` gives the next
         one to try (None: stop and answer the collision). ``spool``: keep it on disk when
-        the store is down (otherwise the store's error is raised). ``options``: the rest
-        of ``Store.accept``'s arguments."""
+        the store is down (otherwise the store's error is raised; also when the message
+        is a duplicate no replica confirmed yet). ``options``: the rest of ``Store.accept``'s
+        arguments."""
         for _ in range(TRACKING_ATTEMPTS):
             serialized = json.dumps(complaint, ensure_ascii=False)
             publish = self.prepare(routing_key, serialized, complaint["id"], "complaint")
@@ -65,7 +66,7 @@ class Acceptance:
                 recorded = self.store.accept(complaint, dedup_id, handle, publish, serialized,
                                              **options)
             except RedisError as exc:
-                if not spool or self.spool is None:
+                if not spool or self.spool is None or _held_by_another(exc, complaint):
                     raise
                 self.keep(complaint, dedup_id, handle, exc)
                 return Attempt(None, complaint, False)
@@ -178,3 +179,13 @@ class Acceptance:
                   "allocated and flagged", complaint["id"])
         return {**complaint, "tracking_number": tracking.new_tracking_number(secrets.randbelow),
                 "flags": complaint["flags"] + ["tracking_number_reallocated"]}
+
+
+def _held_by_another(exc: RedisError, complaint: dict) -> bool:
+    """The message is a duplicate of another record (a retry of a complaint or follow-up)
+    that no replica has confirmed yet: spooling this fresh draw would hand out a number
+    nobody records. The caller answers retryably instead (503); the provider's retry is
+    answered once a replica has the first copy."""
+    recorded = exc.recorded if isinstance(exc, NotReplicated) else None
+    return recorded is not None and recorded.result == AcceptResult.DUPLICATE \
+        and recorded.id != complaint["id"]
