@@ -24,7 +24,7 @@ from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
 from forwarder.store_metrics import Observations
 from forwarder.store_intake import (AcceptResult, NotReplicated, Recorded, ReplicaWait,  # noqa: F401 - re-exported
-                                    id_and_tracking)
+                                    Replicas, id_and_tracking)
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_sla import SlaSchedule, reminder_args
 from forwarder.store_stats import PublicStatsRecords, accept_part
@@ -52,7 +52,7 @@ class Store:
     def __init__(self, client: redis.Redis, dedup_ttl_seconds: int, retention_seconds: int,
                  link_window_seconds: int = 30 * 86400, wait: ReplicaWait = ReplicaWait()):
         self.redis = client
-        self.wait = wait            # WAIT after an intake write (``forwarder.store_replicas``)
+        self.replicas = Replicas(wait)      # WAIT after an intake write (``store_intake``)
         self.dedup_ttl = dedup_ttl_seconds
         self.retention = max(retention_seconds, 1)
         self._accept = scripts.register(client, "accept")
@@ -109,7 +109,7 @@ class Store:
                 *counted, json.dumps(listed) if listed is not None else "", LISTING_SECONDS,
                 *reminder_args(complaint), *self.links.entry_args(link, now),
                 *_commands(publish)]
-        return store_intake.run(self.redis, self._accept, script_keys, args, self.wait)
+        return self.replicas.run(self.redis, self._accept, script_keys, args)
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
                      publish: list[tuple] | None = None, serialized: str = "",
@@ -123,13 +123,12 @@ class Store:
         args = ["1" if dedup_id else "0", event["event_id"], parent, self.dedup_ttl,
                 event["door"], time.time(), serialized or json.dumps(event, ensure_ascii=False),
                 window, event["type"], self.retention + ROUTE_EXTRA_SECONDS, *_commands(publish)]
-        return store_intake.run(self.redis, self._accept_event, script_keys, args,
-                                self.wait if confirmed else ReplicaWait())
+        return self.replicas.run(self.redis, self._accept_event, script_keys, args, confirmed)
 
     def confirm_recorded(self, door: str) -> None:
         """A complaint found recorded already (a spool replay): ``WAIT`` until a replica has
         it too, counted as a duplicate (``NotReplicated`` when fewer replicas than asked)."""
-        store_intake.confirm(self.redis, keys.STATS, f"duplicate|{door}", self.wait)
+        store_intake.confirm(self.redis, keys.STATS, f"duplicate|{door}", self.replicas.wait)
 
     def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:
         value = self.redis.get(keys.dedup(dedup_id))

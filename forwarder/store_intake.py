@@ -12,17 +12,26 @@ covers every earlier write of any client. Fewer than n: ``NotReplicated``, a
 ``RedisError``, so the accept loop keeps the complaint in the disk spool (same id, same
 tracking number) and the drain replays it into whichever primary is current.
 
+A primary without its replica answers ``WAIT`` only when the timeout runs out, even after
+a write it refused (``min-replicas-to-write``: ``NOREPLICAS``). So after a ``WAIT`` that
+came back short, ``Replicas`` spools the next intakes at once for ``SHORT_SECONDS`` (not
+tried in Redis at all) instead of making each wait: otherwise every complaint of a
+failover's 10 s, or of a replica's whole outage, would take ``LAPOR_REDIS_WAIT_MS``.
+
 The script goes into the pipeline as a bare ``EVALSHA`` (redis-py's pipelined ``Script``
 asks ``SCRIPT EXISTS`` first, a second round trip); on ``NOSCRIPT`` (a restarted or
 promoted Redis that never loaded it) the script is loaded and the pipeline sent again.
 """
 from __future__ import annotations
 
+import time
 from enum import IntEnum
 from typing import NamedTuple
 
 import redis
 from redis.exceptions import NoScriptError
+
+SHORT_SECONDS = 1.0     # after a short WAIT: spool at once this long (as min-replicas-max-lag 1)
 
 
 class AcceptResult(IntEnum):
@@ -55,9 +64,10 @@ class NotReplicated(redis.RedisError):
     failover now could throw it away, so it is not known durable. ``recorded``: the
     script's answer (None for ``confirm``); ``confirmed``: how many replicas had it."""
 
-    def __init__(self, recorded: Recorded | None, confirmed: int, wait: ReplicaWait):
-        super().__init__(f"confirmed by {confirmed} of {wait.replicas} replica(s) "
-                         f"within {wait.timeout_ms} ms")
+    def __init__(self, recorded: Recorded | None, confirmed: int, wait: ReplicaWait,
+                 why: str = ""):
+        super().__init__(why or f"confirmed by {confirmed} of {wait.replicas} replica(s) "
+                                f"within {wait.timeout_ms} ms")
         self.recorded = recorded
         self.confirmed = confirmed
 
@@ -76,33 +86,52 @@ def id_and_tracking(value: str) -> tuple[str, str]:
     return cid, rest.partition("|")[0]
 
 
-def run(client: redis.Redis, script, keys: list, args: list, wait: ReplicaWait) -> Recorded:
-    """Run the intake ``script`` (a registered ``Script``), then ``WAIT`` when ``wait``
-    asks for replicas. ``NotReplicated`` when fewer confirm and the answer names a record
-    of this message: ACCEPTED, or DUPLICATE (its first copy, which the script counted
-    again, so the ``WAIT`` covers it: a retry after an unconfirmed answer is not answered
-    from Redis alone either). The other answers wrote nothing of this message."""
-    if wait.replicas <= 0:
-        return recorded(script(keys=keys, args=args))
-    try:
-        reply, confirmed = _pipelined(client, script, keys, args, wait)
-    except NoScriptError:
-        script.sha = client.script_load(script.script)
-        reply, confirmed = _pipelined(client, script, keys, args, wait)
-    answer = recorded(reply)
-    if confirmed < wait.replicas and answer.result in (AcceptResult.ACCEPTED,
-                                                        AcceptResult.DUPLICATE):
-        raise NotReplicated(answer, confirmed, wait)
-    return answer
+class Replicas:
+    """Runs the intake scripts with ``WAIT`` (one per ``Store``, shared by its threads)."""
+
+    def __init__(self, wait: ReplicaWait):
+        self.wait = wait
+        self._short_until = 0.0        # monotonic: until then intake spools at once
+
+    def run(self, client: redis.Redis, script, keys: list, args: list,
+            confirmed: bool = True) -> Recorded:
+        """Run the intake ``script`` (a registered ``Script``), then ``WAIT`` (unless
+        ``confirmed`` is False or no replicas are asked for). ``NotReplicated`` when fewer
+        confirm and the answer names a record of this message: ACCEPTED, or DUPLICATE (its
+        first copy, which the script counted again, so the ``WAIT`` covers it: a retry
+        after an unconfirmed answer is not answered from Redis alone either); the other
+        answers wrote nothing of this message. Within ``SHORT_SECONDS`` of a short
+        ``WAIT``: ``NotReplicated`` at once, nothing sent."""
+        if not confirmed or self.wait.replicas <= 0:
+            return recorded(script(keys=keys, args=args))
+        if time.monotonic() < self._short_until:
+            raise NotReplicated(None, 0, self.wait, f"a replica was missing in the last "
+                                                    f"{SHORT_SECONDS:g} s, not tried")
+        reply, count = _pipelined(client, script, keys, args, self.wait)
+        if isinstance(reply, NoScriptError):       # a Redis that never loaded it
+            script.sha = client.script_load(script.script)
+            reply, count = _pipelined(client, script, keys, args, self.wait)
+        if count < self.wait.replicas:
+            self._short_until = time.monotonic() + SHORT_SECONDS
+        if isinstance(reply, Exception):           # NOREPLICAS, READONLY...: the store's error
+            raise reply
+        answer = recorded(reply)
+        if count < self.wait.replicas and answer.result in (AcceptResult.ACCEPTED,
+                                                            AcceptResult.DUPLICATE):
+            raise NotReplicated(answer, count, self.wait)
+        return answer
 
 
 def _pipelined(client: redis.Redis, script, keys: list, args: list,
-               wait: ReplicaWait) -> tuple[list, int]:
+               wait: ReplicaWait) -> tuple[list | Exception, int]:
+    """The script's reply (or its error) and how many replicas confirmed."""
     pipe = client.pipeline(transaction=False)
     pipe.evalsha(script.sha, len(keys), *keys, *args)
     pipe.wait(wait.replicas, wait.timeout_ms)
-    reply, confirmed = pipe.execute()
-    return reply, int(confirmed)
+    reply, count = pipe.execute(raise_on_error=False)
+    if isinstance(count, Exception):               # WAIT refused: a replica answering
+        raise count
+    return reply, int(count)
 
 
 def confirm(client: redis.Redis, stats_key: str, field: str, wait: ReplicaWait) -> None:

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from config.settings import load_settings
-from forwarder import keys
+from forwarder import keys, store_intake
 from forwarder.store import NotReplicated
 from gateway.wiring import build_parts
 from tests.faults.procs import RedisServer
@@ -77,8 +77,14 @@ def test_with_the_replica_up_the_answer_comes_from_redis_and_the_replica_has_it(
     assert held.decode() == outcome.tracking_number
 
 
-def test_with_the_replica_down_intake_spools_and_the_drain_records_it_once(pair, gateway,
-                                                                           caplog):
+@pytest.fixture
+def every_intake_tried(monkeypatch):
+    """No pause after a short WAIT: each intake goes to Redis and WAITs."""
+    monkeypatch.setattr(store_intake, "SHORT_SECONDS", 0.0)
+
+
+def test_with_the_replica_down_intake_spools_and_the_drain_records_it_once(
+        pair, gateway, caplog, every_intake_tried):
     primary, replica = pair
     replica.stop(signal.SIGKILL)
     caplog.set_level(logging.WARNING, logger="lapor.intake")
@@ -113,7 +119,8 @@ def test_with_the_replica_down_intake_spools_and_the_drain_records_it_once(pair,
     assert {(body["id"], body["tracking_number"]) for body in queued(primary.url)} == set(issued.items())
 
 
-def test_a_followup_with_the_replica_down_is_refused_retryably_until_it_is_back(pair, gateway):
+def test_a_followup_with_the_replica_down_is_refused_retryably_until_it_is_back(
+        pair, gateway, every_intake_tried):
     primary, replica = pair
     first = gateway.intake.take(inbound("LAPOR jembatan retak", sender="081234500003"))
     replica.stop(signal.SIGKILL)
@@ -128,6 +135,24 @@ def test_a_followup_with_the_replica_down_is_refused_retryably_until_it_is_back(
     again = gateway.intake.take(followup)          # the first copy, confirmed now: answered
     assert again.duplicate and again.tracking_number == first.tracking_number
     assert len(gateway.store.redis.lrange(keys.events(first.complaint_id), 0, -1)) == 1
+
+
+def test_after_a_short_wait_intake_spools_at_once_without_writing(pair, gateway, caplog,
+                                                                  monkeypatch):
+    """While the replica is missing, only the first intake pays LAPOR_REDIS_WAIT_MS: the
+    next ones (within SHORT_SECONDS) are spooled without going to Redis at all."""
+    primary, replica = pair
+    monkeypatch.setattr(store_intake, "SHORT_SECONDS", 60.0)      # the whole test long
+    replica.stop(signal.SIGKILL)
+    caplog.set_level(logging.WARNING, logger="lapor.intake")
+    first, second = (gateway.intake.take(inbound(f"LAPOR saluran air mampet {n}",
+                                                 sender=f"08123450001{n}")) for n in range(2))
+    warned = [r.getMessage() for r in caplog.records if "spooled to disk" in r.getMessage()]
+    assert warned[0].startswith("not replicated, confirmed by 0 of 1 replica(s) within 200 ms")
+    assert warned[1].startswith("not replicated, a replica was missing in the last 60 s, not tried")
+    assert gateway.spool.depth() == 2 and first.tracking_number and second.tracking_number
+    assert gateway.store.tracking_owner(first.tracking_number) == first.complaint_id
+    assert gateway.store.tracking_owner(second.tracking_number) is None     # never sent
 
 
 def test_the_script_is_loaded_again_on_a_redis_that_lost_it(pair, gateway):
