@@ -9,11 +9,12 @@ fields; ``load_settings`` validates them with the other numbers, ``STORE_NUMBERS
     LAPOR_REDIS_WAIT_MS        500  how long one intake waits for them (milliseconds)
 
 500 ms: a replica that is up answers ``WAIT`` within a round trip (the primary asks it for
-its offset at once), well under a millisecond on a LAN; half a second is what a citizen's
-answer may cost while a replica is down or stalled (after ``min-replicas-max-lag`` the
-primary refuses writes and intake spools without waiting), well inside every provider's
-webhook timeout (Twilio's 15 s is the shortest), and long enough that a replica busy for a
-moment (a fork, a page-cache flush) is not taken for a dead one.
+its offset at once), well under a millisecond on a LAN, so the timeout is only ever paid
+when a replica is missing or stalled, and then by one intake a second (after a short
+``WAIT`` the next intakes spool at once for a second: ``forwarder.store_intake``). Half a
+second is well inside every provider's webhook timeout (Twilio's 15 s is the shortest) and
+long enough that a replica busy for a moment (a fork for an AOF rewrite, a slow disk) is
+not taken for a dead one, which would spool complaints for nothing.
 """
 from __future__ import annotations
 

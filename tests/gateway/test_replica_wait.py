@@ -1,7 +1,8 @@
 """LAPOR_REDIS_WAIT_REPLICAS on a real primary and replica (no Sentinel): a complaint is
 answered from Redis only once the replica has it; with the replica down it is spooled with
 its id and number, still answered, and the drain records it exactly once when the replica
-is back (``forwarder.store_intake``, ``gateway.acceptance``).
+is back (``forwarder.store_intake``, ``gateway.acceptance``); a follow-up is refused
+retryably until then; after one short WAIT the next intakes spool without going to Redis.
 
 Two redis-servers on loopback, the replica following the primary; the gateway's store and
 broker are the primary (a same-Redis broker: the queue message is written by the intake
