@@ -107,12 +107,14 @@ class Replicas:
         if time.monotonic() < self._short_until:
             raise NotReplicated(None, 0, self.wait, f"a replica was missing in the last "
                                                     f"{SHORT_SECONDS:g} s, not tried")
-        reply, count = _pipelined(client, script, keys, args, self.wait)
-        if isinstance(reply, NoScriptError):       # a Redis that never loaded it
+        reply, count = self._pipelined(client, script, keys, args)
+        if isinstance(reply, NoScriptError):
+            # a Redis that never loaded it (a promoted replica: scripts are not replicated);
+            # nothing ran, and with a replica missing a second try would only wait again
             script.sha = client.script_load(script.script)
-            reply, count = _pipelined(client, script, keys, args, self.wait)
-        if count < self.wait.replicas:
-            self._short_until = time.monotonic() + SHORT_SECONDS
+            if count < self.wait.replicas:
+                raise NotReplicated(None, count, self.wait, "script loaded, a replica missing")
+            reply, count = self._pipelined(client, script, keys, args)
         if isinstance(reply, Exception):           # NOREPLICAS, READONLY...: the store's error
             raise reply
         answer = recorded(reply)
@@ -121,17 +123,20 @@ class Replicas:
             raise NotReplicated(answer, count, self.wait)
         return answer
 
-
-def _pipelined(client: redis.Redis, script, keys: list, args: list,
-               wait: ReplicaWait) -> tuple[list | Exception, int]:
-    """The script's reply (or its error) and how many replicas confirmed."""
-    pipe = client.pipeline(transaction=False)
-    pipe.evalsha(script.sha, len(keys), *keys, *args)
-    pipe.wait(wait.replicas, wait.timeout_ms)
-    reply, count = pipe.execute(raise_on_error=False)
-    if isinstance(count, Exception):               # WAIT refused: a replica answering
-        raise count
-    return reply, int(count)
+    def _pipelined(self, client: redis.Redis, script, keys: list,
+                   args: list) -> tuple[list | Exception, int]:
+        """The script's reply (or its error) and how many replicas confirmed; a short
+        count starts the pause of ``SHORT_SECONDS``."""
+        pipe = client.pipeline(transaction=False)
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+        pipe.wait(self.wait.replicas, self.wait.timeout_ms)
+        reply, count = pipe.execute(raise_on_error=False)
+        if isinstance(count, Exception):           # WAIT refused: a replica answering
+            raise count
+        count = int(count)
+        if count < self.wait.replicas:
+            self._short_until = time.monotonic() + SHORT_SECONDS
+        return reply, count
 
 
 def confirm(client: redis.Redis, stats_key: str, field: str, wait: ReplicaWait) -> None:

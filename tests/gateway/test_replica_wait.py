@@ -9,6 +9,7 @@ broker are the primary (a same-Redis broker: the queue message is written by the
 script too). The drainer thread is held back so the test drains by hand."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import signal
 from dataclasses import replace
@@ -17,7 +18,7 @@ import pytest
 import redis
 
 from config.settings import load_settings
-from forwarder import keys, store_intake
+from forwarder import keys, scripts, store_intake
 from forwarder.store import NotReplicated
 from gateway.wiring import build_parts
 from tests.faults.procs import RedisServer
@@ -87,6 +88,7 @@ def every_intake_tried(monkeypatch):
 def test_with_the_replica_down_intake_spools_and_the_drain_records_it_once(
         pair, gateway, caplog, every_intake_tried):
     primary, replica = pair
+    warm = gateway.intake.take(inbound("LAPOR jalan licin"))   # the script loaded, all well
     replica.stop(signal.SIGKILL)
     caplog.set_level(logging.WARNING, logger="lapor.intake")
     # first in the spool: one without a provider id (the replay finds its number taken by
@@ -109,7 +111,7 @@ def test_with_the_replica_down_intake_spools_and_the_drain_records_it_once(
     assert gateway.spool.drain(gateway.intake.replay_spooled) == (2, 0)
     assert gateway.spool.depth() == 0
     stats = gateway.store.stats()
-    assert stats[("accepted", "sms-1708")] == 2                     # recorded once each
+    assert stats[("accepted", "sms-1708")] == 3                     # recorded once each
     for cid, number in issued.items():                              # same id, same number
         complaint = gateway.store.complaint(cid)
         assert complaint["tracking_number"] == number
@@ -117,7 +119,8 @@ def test_with_the_replica_down_intake_spools_and_the_drain_records_it_once(
         assert redis.Redis(port=replica.port).hget(keys.ledger(cid), "tracking").decode() == number
     # queued by the intake script, and published again by the replay (the central side
     # dedups by id): no message under any other id or number
-    assert {(body["id"], body["tracking_number"]) for body in queued(primary.url)} == set(issued.items())
+    assert {(body["id"], body["tracking_number"]) for body in queued(primary.url)} == \
+        set(issued.items()) | {(warm.complaint_id, warm.tracking_number)}
 
 
 def test_a_followup_with_the_replica_down_is_refused_retryably_until_it_is_back(
@@ -144,6 +147,7 @@ def test_after_a_short_wait_intake_spools_at_once_without_writing(pair, gateway,
     next ones (within SHORT_SECONDS) are spooled without going to Redis at all."""
     primary, replica = pair
     monkeypatch.setattr(store_intake, "SHORT_SECONDS", 60.0)      # the whole test long
+    gateway.intake.take(inbound("LAPOR jalan licin"))     # the script loaded while all is well
     replica.stop(signal.SIGKILL)
     caplog.set_level(logging.WARNING, logger="lapor.intake")
     first, second = (gateway.intake.take(inbound(f"LAPOR saluran air mampet {n}",
@@ -156,9 +160,17 @@ def test_after_a_short_wait_intake_spools_at_once_without_writing(pair, gateway,
     assert gateway.store.tracking_owner(second.tracking_number) is None     # never sent
 
 
-def test_the_script_is_loaded_again_on_a_redis_that_lost_it(pair, gateway):
-    primary, _ = pair
-    redis.Redis(port=primary.port).script_flush()
-    outcome = gateway.intake.take(inbound("LAPOR pohon tumbang menutup jalan"))
+def test_the_script_is_loaded_again_on_a_redis_that_lost_it(pair, gateway, every_intake_tried):
+    primary, replica = pair
+    first = gateway.intake.take(inbound("LAPOR pohon tumbang menutup jalan"))
+    redis.Redis(port=primary.port).script_flush()       # as on a promoted replica
+    second = gateway.intake.take(inbound("LAPOR pohon tumbang lagi", sender="081234500009"))
     assert gateway.spool.depth() == 0
-    assert gateway.store.tracking_owner(outcome.tracking_number) == outcome.complaint_id
+    assert gateway.store.tracking_owner(second.tracking_number) == second.complaint_id
+    # with the replica missing too: the script is loaded, not run (it would only wait again)
+    redis.Redis(port=primary.port).script_flush()
+    replica.stop(signal.SIGKILL)
+    third = gateway.intake.take(inbound("LAPOR pohon tumbang ketiga", sender="081234500008"))
+    assert gateway.spool.depth() == 1 and gateway.store.tracking_owner(third.tracking_number) is None
+    accept_sha = hashlib.sha1(scripts.source("accept").encode()).hexdigest()
+    assert first.tracking_number and redis.Redis(port=primary.port).script_exists(accept_sha) == [True]
