@@ -8,8 +8,11 @@ as a WSGI application with each request's environ built beforehand (werkzeug's
 HTTP server, no wrk, and not the test client's own work (building the request, cookies,
 the URL it reads back: about a quarter of the CPU when it was timed too, before
 2026-11-29 11:50). The same requests as ``bench/intake.py`` (the channels' test senders,
-the JSON API, the webhook door). Prints microseconds of CPU per request for each door (best of 3), the share
-of the normalizer's suggestions (region + routing, ``normalizer.suggestion``), and, for
+the JSON API, the webhook door). Prints microseconds of CPU per request for each door (best of 3), what
+the normalizer's suggestions (region + routing, ``normalizer.suggestion``) cost of it (the same
+requests with them replaced by empty answers, best of 3, alternately: cProfile cannot see
+inside the compiled normalizer, ``setup.py``; the difference includes what a region brings
+with it, the "me too" look-up, which the JSON API's one repeated text makes large), and, for
 ``--door``, cProfile's top functions (``--sort``: own time by default). A second view beside py-spy on the
 gunicorn workers under wrk. Figures only: nothing is asserted.
 """
@@ -23,6 +26,7 @@ import os
 import pstats
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from werkzeug.test import EnvironBuilder
@@ -73,10 +77,35 @@ def run(app, batch) -> float:
     return spent / len(batch) * 1e6
 
 
-def suggestion_share(stats: pstats.Stats) -> float:
-    total = sum(cumulative for (path, _, name), (_, _, _, cumulative, _) in stats.stats.items()
-                if path.endswith("normalizer/suggestion.py") and name in SUGGESTIONS)
-    return total / stats.total_tt if stats.total_tt else 0.0
+@contextmanager
+def without_suggestions():
+    """The region and the routing answered empty, as ``bench/normalizer.py`` measures them."""
+    from normalizer import suggestion
+
+    kept = {name: getattr(suggestion, name) for name in SUGGESTIONS}
+    suggestion.tokens_of = lambda text: []
+    suggestion.region_of = lambda location, text, tokens=None: (None, [])
+    suggestion.routing_of = lambda text, rules, found, tokens=None: ({}, [])
+    try:
+        yield
+    finally:
+        for name, value in kept.items():
+            setattr(suggestion, name, value)
+
+
+def best_with_and_without(app, door: str, requests: int) -> tuple[float, float]:
+    """CPU µs per request, best of 3, with the suggestions and without them, in alternate
+    batches (a slow spell of a shared machine falls on both alike)."""
+    spent = {True: [], False: []}
+    for turn in range(3):
+        for suggested in (True, False):
+            batch = requests_for(door, requests, (2 + 2 * turn + suggested) * 10**6)
+            if suggested:
+                spent[True].append(run(app, batch))
+                continue
+            with without_suggestions():
+                spent[False].append(run(app, batch))
+    return min(spent[True]), min(spent[False])
 
 
 def main() -> None:
@@ -105,16 +134,14 @@ def main() -> None:
             app = create_app(parts=parts)
             print(f"in-process cost per request (the WSGI app alone, CPU us, best of 3 x {args.requests})")
             for door in doors:
-                batches = [requests_for(door, args.requests, (turn + 1) * 10**6) for turn in range(4)]
-                run(app, batches[0][:50])                               # warm
-                best = min(run(app, batch) for batch in batches[1:])
+                run(app, requests_for(door, 50, 10**6))                # warm
+                best, bare = best_with_and_without(app, door, args.requests)
                 profile = cProfile.Profile(time.process_time)     # CPU, not the wait for Redis
                 profile.enable()
                 run(app, requests_for(door, args.requests, 9 * 10**6))
                 profile.disable()
-                stats = pstats.Stats(profile)
-                print(f"{door:<10} {best:8.0f} us   suggestions (region + routing) "
-                      f"{suggestion_share(stats):5.1%} of the profiled time")
+                print(f"{door:<10} {best:8.0f} us   suggestions (region + routing) {best - bare:5.0f} us "
+                      f"({(best - bare) / best:5.1%})")
                 if door == args.door:
                     table = io.StringIO()
                     pstats.Stats(profile, stream=table).sort_stats(args.sort).print_stats(args.top)

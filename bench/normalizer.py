@@ -134,6 +134,9 @@ def _warm() -> None:
           f"+{indexed_memory - memory:.0f} MiB), village centroids {time.perf_counter() - indexed:.2f}s "
           f"({time.process_time() - indexed_cpu:.2f}s CPU, +{_rss_mib() - indexed_memory:.0f} MiB); "
           f"load average {os.getloadavg()[0]:.1f}")
+    compiled = region.__file__.endswith(".so")
+    print("normalizer modules: " + ("compiled by setup.py (Cython)" if compiled else
+                                    "interpreted (LAPOR_PURE_PYTHON=1, or not built)"))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def parse_sentinels(name: str, value: str, error: type[Exception]) -> tuple[str,
     items = tuple(item.strip() for item in value.split(",") if item.strip())
     for item in items:
         host, _, port = item.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
             raise error(f"{name}: expected host:port items separated by commas, got {item!r}")
     return items
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import threading
 import time
 from typing import Callable, NamedTuple
@@ -177,7 +176,7 @@ class Acceptance:
             return None
         log.error("spooled complaint=%s: tracking number taken meanwhile; a new one is "
                   "allocated and flagged", complaint["id"])
-        return {**complaint, "tracking_number": tracking.new_tracking_number(secrets.randbelow),
+        return {**complaint, "tracking_number": tracking.new_tracking_number(),
                 "flags": complaint["flags"] + ["tracking_number_reallocated"]}
 
 

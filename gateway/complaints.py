@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import uuid
 from dataclasses import replace
 
@@ -114,7 +113,7 @@ class ComplaintService:
 
         def draw(_taken: dict | None = None) -> dict:
             complaint = build_complaint(message, parsed, uuid.uuid4().hex,
-                                        tracking.new_tracking_number(secrets.randbelow),
+                                        tracking.new_tracking_number(),
                                         self.context(message.door_id))
             complaint["related"] = found["related"]
             if flood:

@@ -8,8 +8,8 @@ of adjacent digits. Citizens may type it with spaces, dots, dashes or none.
 """
 from __future__ import annotations
 
+import os
 import re
-import secrets
 
 _DAMM = (
     (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
@@ -41,7 +41,20 @@ def check_digit(digits: str) -> str:
     return str(interim)
 
 
-def new_tracking_number(randbelow=secrets.randbelow) -> str:
+def uniform_below(bound: int, random_bytes=os.urandom) -> int:
+    """A uniformly random integer in [0, bound) from the OS's CSPRNG, for ``bound`` below
+    2^64: one 8-byte read, drawn again in the rare case (for 10^10 about once in two
+    billion) that it falls past the last whole multiple of ``bound``, so no value is
+    favoured. ``secrets.randbelow`` draws 34 bits at a time and redraws 42 % of them: 1.7
+    system calls and its Python frames per tracking number."""
+    limit = (1 << 64) - (1 << 64) % bound
+    while True:
+        drawn = int.from_bytes(random_bytes(8), "big")
+        if drawn < limit:
+            return drawn % bound
+
+
+def new_tracking_number(randbelow=uniform_below) -> str:
     """A fresh random tracking number (compact form, 11 digits)."""
     body = str(randbelow(10 ** BODY_DIGITS)).zfill(BODY_DIGITS)
     return body + check_digit(body)

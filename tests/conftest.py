@@ -10,6 +10,7 @@ import ipaddress
 import logging
 import os
 import socket
+from pathlib import Path
 
 import pytest
 import redis
@@ -203,7 +204,24 @@ def _needles(identity: str) -> set[str]:
     return {text} if len(text) >= 6 and not text.isdigit() else set()
 
 
+def _stale_compiled_normalizer() -> list[str]:
+    """The normalizer's modules whose compiled ``.so`` (``setup.py``) is missing or older
+    than their ``.py``: Python would import the old build, and the run would test old code.
+    None when nothing is compiled (``LAPOR_PURE_PYTHON=1``: the source runs as it is)."""
+    folder = Path(__file__).resolve().parents[1] / "normalizer"
+    built = {path.name.split(".")[0]: path.stat().st_mtime for path in folder.glob("*.so")}
+    if not built:
+        return []
+    return sorted(path.name for path in folder.glob("*.py") if path.name != "__init__.py"
+                  and path.stat().st_mtime > built.get(path.stem, 0))
+
+
 def pytest_configure(config):
+    stale = _stale_compiled_normalizer()
+    if stale:
+        pytest.exit(f"the compiled normalizer is older than its source ({', '.join(stale)}): "
+                    "run scripts/setup.sh test (or .venv/bin/python setup.py build_ext "
+                    "--inplace) first", returncode=4)
     import normalizer.normalize as normalize
 
     from config.logs import install_record_factory

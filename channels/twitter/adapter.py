@@ -144,7 +144,7 @@ class TwitterAdapter(ChannelAdapter):
         if not api.can_write(self.door):
             raise SendError(f"door {self.door.id}: X credentials not configured", permanent=True)
         tweet_id = message.reply_to.removeprefix(parse_.TWEET)
-        if message.private or not tweet_id.isdigit():
+        if message.private or not (tweet_id.isascii() and tweet_id.isdigit()):
             self._dm(message.to, message.text)
             return
         if not message.tracking_number:
@@ -197,7 +197,7 @@ class TwitterAdapter(ChannelAdapter):
         log.info("reply tweet sent door=%s", self.door.id)
 
     def _dm(self, to: str, text: str) -> None:
-        if not to.isdigit():
+        if not (to.isascii() and to.isdigit()):
             raise SendError("recipient is not an X user id", permanent=True)
         try:
             self._client().create_direct_message(participant_id=to, text=text)

@@ -58,10 +58,11 @@ def items(value, what: str) -> list:
 
 
 def ident(value, what: str) -> str:
-    """An id as X writes it (a string of digits, or a number)."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).isdigit():
+    """An id as X writes it (a string of ASCII digits, or a number)."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not (text.isascii() and text.isdigit()):
         raise Malformed(f"{what} is not an id")
-    return str(value)
+    return text
 
 
 def string(value) -> str:

@@ -83,7 +83,7 @@ def _visible_dead(limit: int = 0) -> list[dict]:
 def dead_page():
     replayed = request.args.get("replayed", "")
     page = render_template("officers/dead.html", rows=_visible_dead(), most=DEAD_ROWS,
-                           replayed=int(replayed) if replayed.isdigit() else None)
+                           replayed=int(replayed) if replayed.isascii() and replayed.isdigit() else None)
     return page, 200, NO_STORE
 
 

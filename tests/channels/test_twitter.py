@@ -172,3 +172,13 @@ def test_parser_survives_any_bytes(body):
     for message in found:
         assert message.provider_message_id.startswith(("tweet:", "dm:"))
         assert message.sender.isdigit() and message.sender != ACCOUNT_ID
+
+
+@pytest.mark.parametrize("value", ["\u00b2\u00b3", "\uff11\uff12", "12\u00b9"])
+def test_an_id_of_other_digits_is_not_an_id(value):
+    """``str.isdigit`` holds for superscripts and full-width digits; an X id is ASCII."""
+    from channels.twitter.payload import Malformed, ident
+
+    with pytest.raises(Malformed):
+        ident(value, "tweet id")
+    assert ident("1460323737035677698", "tweet id") == "1460323737035677698"

@@ -149,9 +149,8 @@ def test_province_comes_from_the_region_and_unreadable_complaints_are_kept(parts
 def _build(service, message):
     from normalizer import tracking
     from normalizer.normalize import build_complaint, interpret
-    import secrets
     return build_complaint(message, interpret(message), uuid.uuid4().hex,
-                           tracking.new_tracking_number(secrets.randbelow),
+                           tracking.new_tracking_number(),
                            service.contexts[message.door_id])
 
 

@@ -64,3 +64,32 @@ def test_the_check_digit_two_digits_at_a_time_is_damms_one_at_a_time(digits):
     for char in digits:
         interim = tracking._DAMM[interim][int(char)]
     assert tracking.check_digit(digits) == str(interim)
+
+
+def test_uniform_below_redraws_past_the_last_whole_multiple():
+    """A draw of 8 bytes at or past the last multiple of the bound below 2^64 would favour
+    the low values: it is drawn again, and an accepted draw is taken modulo the bound."""
+    bound = 10 ** tracking.BODY_DIGITS
+    limit = (1 << 64) - (1 << 64) % bound
+    draws = iter([limit, (1 << 64) - 1, limit - 1])
+    taken = []
+
+    def source(size: int) -> bytes:
+        value = next(draws)
+        taken.append(value)
+        return value.to_bytes(size, "big")
+
+    assert tracking.uniform_below(bound, source) == (limit - 1) % bound
+    assert taken == [limit, (1 << 64) - 1, limit - 1]
+    assert tracking.uniform_below(7, lambda size: (20).to_bytes(size, "big")) == 6
+
+
+def test_default_numbers_spread_over_every_leading_digit():
+    """The default source (the OS's CSPRNG): 20,000 numbers, each first digit 10 % of
+    them within 1.5 points (about seven standard deviations: not a flaky bound)."""
+    counts = {}
+    for _ in range(20_000):
+        leading = tracking.new_tracking_number()[0]
+        counts[leading] = counts.get(leading, 0) + 1
+    assert sorted(counts) == list("0123456789")
+    assert all(abs(count / 20_000 - 0.1) < 0.015 for count in counts.values()), counts

@@ -3,27 +3,50 @@ pyproject.toml, builds every package and data folder (templates, static) without
 "Package would be ignored" warning; the lock file pins every dependency pyproject names."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_editable_install_builds_without_a_warning(tmp_path):
     """What ``pip install -e .`` runs (setuptools' build_editable), offline: no "Package
-    would be ignored" (gateway.static and gateway.templates were), no "Editable installation"."""
+    would be ignored" (gateway.static and gateway.templates were), no "Editable installation".
+    The normalizer's compilation is left out here (``LAPOR_PURE_PYTHON``): the suite's own
+    install did it, and ``test_the_normalizer_runs_compiled`` checks its result."""
     build = ("import sys\nfrom setuptools import build_meta\n"
              "print('built', build_meta.build_editable(sys.argv[1]))")
     result = subprocess.run([sys.executable, "-c", build, str(tmp_path)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "LAPOR_PURE_PYTHON": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert "built lapor_gateway-" in result.stdout
     output = result.stdout + result.stderr
     for warning in ("would be ignored", "Editable installation", "Warning"):
         assert warning not in output, output[-3000:]
+
+
+def test_the_normalizer_runs_compiled():
+    """The install compiled every module of the normalizer (setup.py), and the suite runs
+    that build: issue 11's throughput is measured on it. ``LAPOR_PURE_PYTHON=1`` installs
+    skip the compilation on purpose, and this check with it."""
+    if os.environ.get("LAPOR_PURE_PYTHON") == "1":
+        pytest.skip("installed with LAPOR_PURE_PYTHON=1: nothing compiled on purpose")
+    import normalizer
+    from normalizer import region, routing
+
+    folder = Path(normalizer.__file__).parent
+    sources = {path.stem for path in folder.glob("*.py")} - {"__init__"}
+    built = {path.name.split(".")[0] for path in folder.glob("*.so")}
+    assert sources <= built, sorted(sources - built)
+    for module in (region, routing):
+        assert Path(module.__file__).suffix == ".so", module.__file__
 
 
 def test_the_build_ships_every_package_and_data_folder(tmp_path):

@@ -135,3 +135,13 @@ def test_replica_wait_is_read_and_refused_with_the_embedded_redis(tmp_path):
                               "LAPOR_REDIS_WAIT_MS": "250", "LAPOR_MODE": "embedded"})
     assert (settings.redis_wait_replicas, settings.redis_wait_ms) == (1, 250)
     assert load_settings({"LAPOR_DATA_DIR": str(tmp_path)}).redis_wait_replicas == 0
+
+
+def test_a_sentinel_port_of_other_digits_is_one_line(tmp_path):
+    """A superscript port passes ``str.isdigit`` but not ``int()``: one line, no traceback."""
+    environ = {"LAPOR_DATA_DIR": str(tmp_path), "LAPOR_SECRET_KEY": "k" * 16,
+               "LAPOR_REDIS_SENTINELS": "10.0.0.1:\u00b2\u2076\u00b3\u2077\u2079",
+               "LAPOR_REDIS_MASTER_NAME": "lapor"}
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ)
+    assert str(refused.value).startswith("LAPOR_REDIS_SENTINELS:")
