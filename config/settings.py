@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from config import broker, sentinel
 from config.datadir import attachments_folder, embedded_secret
 from config.settings_officers import OFFICER_NUMBERS, OfficerSettings
+from config.settings_store import STORE_NUMBERS, StoreSettings, check_wait
 
 EMBEDDED = "embedded"
 # The last day the central system's v1 signatures are accepted by default (six months after
@@ -32,7 +33,7 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class Settings(OfficerSettings):       # + the officers' group (config.settings_officers)
+class Settings(OfficerSettings, StoreSettings):   # + the groups of settings_officers, settings_store
     broker_url: str = EMBEDDED
     redis_url: str = EMBEDDED
     redis_sentinels: tuple[str, ...] = ()        # host:port items; redis_url then names the db
@@ -165,12 +166,10 @@ _NUMBERS = {  # field name -> (type, minimum)
     "retention_days": (int, 0),
     "retry_base_seconds": (float, 0.001), "retry_cap_seconds": (float, 0.001),
     "reconcile_after_seconds": (float, 0.1),
-    "forward_concurrency": (int, 1),
-    "central_batch": (int, 1),
+    "forward_concurrency": (int, 1), "central_batch": (int, 1),
     "flood_per_minute": (int, 1),
-    "body_timeout_seconds": (float, 1.0),
-    "proxy_hops": (int, 0),
-    **OFFICER_NUMBERS,
+    "body_timeout_seconds": (float, 1.0), "proxy_hops": (int, 0),
+    **OFFICER_NUMBERS, **STORE_NUMBERS,
     "link_window_days": (int, 0), "link_similarity": (float, 0.05),
     "smtp_port": (int, 0),   # 0: no SMTP server
 }
@@ -200,6 +199,7 @@ def load_settings(environ: dict | None = None) -> Settings:
     values.update(_security(get, values["data_dir"],
                             EMBEDDED in (values["broker_url"], values["redis_url"])))
     values.update(_tuning(get))
+    check_wait(values, values["redis_url"] == EMBEDDED, SettingsError)
     known = set(setting_names())
     values["door_variables"] = {key: value for key, value in env.items()
                                 if key.startswith("LAPOR_") and key not in known}

@@ -2,7 +2,8 @@
 scheduled retries; the queue alone is not the record. Keys: ``forwarder.keys``; Lua:
 ``forwarder/lua``; its parts: ``store_replies``, ``store_officers`` (and the audit stream),
 ``store_metrics``, ``store_complaints`` (the desk's complaint page), ``store_links``,
-``store_sla``, ``store_stats``, ``store_agency``, ``store_deliveries``. Only these talk to Redis (kombu's queues
+``store_sla``, ``store_stats``, ``store_agency``, ``store_deliveries``, ``store_intake`` (the intake
+scripts' answers, and ``WAIT`` behind them: LAPOR_REDIS_WAIT_REPLICAS). Only these talk to Redis (kombu's queues
 and recovery's leases aside). ``accept`` writes dedup, ledger, status, route, pending, the
 reminders and the "me too" entry in one Lua round trip, and on a same-Redis broker the queue
 message too (``forwarder.queue``): the ledger and the queue in one atomic step.
@@ -11,12 +12,10 @@ from __future__ import annotations
 
 import json
 import time
-from enum import IntEnum
-from typing import NamedTuple
 
 import redis
 
-from forwarder import keys, scripts, store_client
+from forwarder import keys, scripts, store_client, store_intake
 from forwarder.store_complaints import ComplaintRecords
 from forwarder.store_deliveries import Deliveries
 from forwarder.store_officers import AuditRecords, OfficerRecords
@@ -24,43 +23,13 @@ from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
 from forwarder.store_metrics import Observations
+from forwarder.store_intake import (AcceptResult, NotReplicated, Recorded, ReplicaWait,  # noqa: F401 - re-exported
+                                    Replicas, id_and_tracking)
 from forwarder.store_replies import ReplyRecords
 from forwarder.store_sla import SlaSchedule, reminder_args
 from forwarder.store_stats import PublicStatsRecords, accept_part
 
 ROUTE_EXTRA_SECONDS = 90 * 86400    # a reply route outlives the complaint body by this much
-
-
-class AcceptResult(IntEnum):
-    """What an intake script did (the integers are the scripts' return codes)."""
-    DUPLICATE = 0    # this provider message was seen: the original's id and tracking number
-    ACCEPTED = 1     # recorded (and queued when the publish commands were given)
-    COLLISION = 2    # the tracking number is taken: nothing written, draw another
-    FOLLOWUP = 3     # the reporter has an open complaint (its id and number): nothing written
-    CONFLICT = 4     # a client-chosen id seen with another body: nothing written
-
-
-class Recorded(NamedTuple):
-    """An intake script's answer: the result, the complaint's id and tracking number (the
-    original's for a duplicate or conflict, the open one's for a follow-up) and how many
-    messages this reporter sent on this door in the current minute (0 unless counted)."""
-    result: AcceptResult
-    id: str
-    tracking: str
-    recent: int = 0
-
-
-def _recorded(reply) -> Recorded:
-    code, value, *recent = reply
-    value = value.decode() if isinstance(value, bytes) else value
-    cid, tracking = _id_and_tracking(value)
-    return Recorded(AcceptResult(int(code)), cid, tracking, int(recent[0]) if recent else 0)
-
-
-def _id_and_tracking(value: str) -> tuple[str, str]:
-    """A dedup value ``<id>|<tracking>[|<fingerprint>]`` -> (id, tracking)."""
-    cid, _, rest = value.partition("|")
-    return cid, rest.partition("|")[0]
 
 
 def _commands(publish: list[tuple] | None) -> list:
@@ -81,8 +50,9 @@ class Store:
     """Everything the gateway keeps in Redis."""
 
     def __init__(self, client: redis.Redis, dedup_ttl_seconds: int, retention_seconds: int,
-                 link_window_seconds: int = 30 * 86400):
+                 link_window_seconds: int = 30 * 86400, wait: ReplicaWait = ReplicaWait()):
         self.redis = client
+        self.replicas = Replicas(wait)      # WAIT after an intake write (``store_intake``)
         self.dedup_ttl = dedup_ttl_seconds
         self.retention = max(retention_seconds, 1)
         self._accept = scripts.register(client, "accept")
@@ -103,7 +73,8 @@ class Store:
     def from_url(cls, url: str, settings) -> "Store":
         """``url``: ``redis://``, ``unix://`` or ``sentinel://`` (``forwarder.store_client``)."""
         return cls(store_client.connect(url), settings.dedup_ttl_days * 86400,
-                   settings.retention_days * 86400, settings.link_window_days * 86400)
+                   settings.retention_days * 86400, settings.link_window_days * 86400,
+                   ReplicaWait(settings.redis_wait_replicas, settings.redis_wait_ms))
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
@@ -138,23 +109,30 @@ class Store:
                 *counted, json.dumps(listed) if listed is not None else "", LISTING_SECONDS,
                 *reminder_args(complaint), *self.links.entry_args(link, now),
                 *_commands(publish)]
-        return _recorded(self._accept(keys=script_keys, args=args))
+        return self.replicas.run(self.redis, self._accept, script_keys, args)
 
     def accept_event(self, event: dict, dedup_id: str, open_key: str, window: int,
-                     publish: list[tuple] | None = None, serialized: str = "") -> Recorded:
+                     publish: list[tuple] | None = None, serialized: str = "",
+                     confirmed: bool = False) -> Recorded:
         """Record a follow-up/edit/media event of a complaint (ledger kind ``event``,
-        ``forwarder/lua/accept_event.lua``): ACCEPTED or DUPLICATE, complaint id, number."""
+        ``forwarder/lua/accept_event.lua``): ACCEPTED or DUPLICATE, complaint id, number.
+        ``confirmed``: a citizen's message, WAITed for like ``accept``."""
         parent = f"{event['complaint_id']}|{event['tracking_number']}"
         script_keys = [keys.dedup(dedup_id), keys.ledger(event["event_id"]), keys.PENDING,
                        keys.STATS, open_key, keys.rate(open_key), keys.events(event["complaint_id"])]
         args = ["1" if dedup_id else "0", event["event_id"], parent, self.dedup_ttl,
                 event["door"], time.time(), serialized or json.dumps(event, ensure_ascii=False),
                 window, event["type"], self.retention + ROUTE_EXTRA_SECONDS, *_commands(publish)]
-        return _recorded(self._accept_event(keys=script_keys, args=args))
+        return self.replicas.run(self.redis, self._accept_event, script_keys, args, confirmed)
+
+    def confirm_recorded(self, door: str) -> None:
+        """A complaint found recorded already (a spool replay): ``WAIT`` until a replica has
+        it too, counted as a duplicate (``NotReplicated`` when fewer replicas than asked)."""
+        store_intake.confirm(self.redis, keys.STATS, f"duplicate|{door}", self.replicas.wait)
 
     def find_duplicate(self, dedup_id: str) -> tuple[str, str] | None:
         value = self.redis.get(keys.dedup(dedup_id))
-        return _id_and_tracking(value.decode()) if value else None
+        return id_and_tracking(value.decode()) if value else None
 
     def tracking_owner(self, tracking: str) -> str | None:
         """The id of the complaint that holds ``tracking`` (None when no complaint does)."""

@@ -2,8 +2,9 @@
 
 ``accept`` records a complaint in the store (and, on a same-Redis broker, its queue
 message in the same step), drawing a new tracking number on the rare collision. When the
-store itself is down, the complaint goes to the fsynced disk spool (``forwarder.spool``)
-and the citizen is answered with its tracking number as usual; a drainer thread
+store itself is down, or took it but no replica confirmed it in time (``NotReplicated``,
+LAPOR_REDIS_WAIT_REPLICAS), the complaint goes to the fsynced disk spool (``forwarder.spool``)
+with the same id and tracking number, and the citizen is answered with its tracking number as usual; a drainer thread
 ``replay``s the spool in order when the store is back, through the same loop. Replies
 that cannot be queued are spooled the same way.
 
@@ -23,7 +24,7 @@ from redis import RedisError
 
 from forwarder.notifier import enqueue_reply
 from forwarder.queue import PublishError
-from forwarder.store import AcceptResult, Recorded
+from forwarder.store import AcceptResult, NotReplicated, Recorded
 from normalizer import tracking
 
 log = logging.getLogger("lapor.intake")
@@ -54,8 +55,9 @@ class Acceptance:
                dedup_id: str = "", handle: str = "", **options) -> Attempt:
         """Record ``complaint``; on a tracking-number collision ``redraw`` gives the next
         one to try (None: stop and answer the collision). ``spool``: keep it on disk when
-        the store is down (otherwise the store's error is raised). ``options``: the rest
-        of ``Store.accept``'s arguments."""
+        the store is down (otherwise the store's error is raised; also when the message
+        is a duplicate no replica confirmed yet). ``options``: the rest of ``Store.accept``'s
+        arguments."""
         for _ in range(TRACKING_ATTEMPTS):
             serialized = json.dumps(complaint, ensure_ascii=False)
             publish = self.prepare(routing_key, serialized, complaint["id"], "complaint")
@@ -63,7 +65,7 @@ class Acceptance:
                 recorded = self.store.accept(complaint, dedup_id, handle, publish, serialized,
                                              **options)
             except RedisError as exc:
-                if not spool or self.spool is None:
+                if not spool or self.spool is None or _held_by_another(exc, complaint):
                     raise
                 self.keep(complaint, dedup_id, handle, exc)
                 return Attempt(None, complaint, False)
@@ -102,11 +104,12 @@ class Acceptance:
 
     # ----- the spool ----------------------------------------------------------------------
     def keep(self, complaint: dict, dedup_id: str, handle: str, exc: Exception) -> None:
-        """The store is down: keep the complaint on disk (fsynced)."""
+        """The store is down, or no replica confirmed the write: keep it on disk (fsynced)."""
         self.spool.append({"complaint": complaint, "dedup_id": dedup_id, "handle": handle})
         self.ensure_drainer()
-        log.warning("store unavailable (%s): complaint=%s spooled to disk", type(exc).__name__,
-                    complaint["id"])
+        why = f"not replicated, {exc}" if isinstance(exc, NotReplicated) else \
+            f"store unavailable ({type(exc).__name__})"
+        log.warning("%s: complaint=%s spooled to disk", why, complaint["id"])
 
     def keep_reply(self, body: dict, channel: str) -> bool:
         """The broker is down: keep the reply on disk too (False: no spool here)."""
@@ -157,8 +160,12 @@ class Acceptance:
         if recorded.result == AcceptResult.DUPLICATE and recorded.id != complaint["id"]:
             return                      # the provider's retry was recorded as its own
         # This very complaint is recorded already: by an earlier replay whose publish
-        # failed, or by the store running its script while intake timed out. Publish it
-        # again unless delivered (the central side dedups).
+        # failed, by the store running its script while intake timed out, or by an intake
+        # no replica confirmed (so WAIT here too: the store WAITed for a duplicate answer,
+        # but a taken number is an answer whose script wrote nothing). Publish it again
+        # unless delivered (the central side dedups).
+        if recorded.result == AcceptResult.COLLISION:
+            self.store.confirm_recorded(complaint["door"])
         if self.store.ledger(complaint["id"]).get("state") == "accepted":
             self.publish(routing_key, complaint, complaint["id"], "complaint", strict=True)
 
@@ -171,3 +178,13 @@ class Acceptance:
                   "allocated and flagged", complaint["id"])
         return {**complaint, "tracking_number": tracking.new_tracking_number(),
                 "flags": complaint["flags"] + ["tracking_number_reallocated"]}
+
+
+def _held_by_another(exc: RedisError, complaint: dict) -> bool:
+    """The message is a duplicate of another record (a retry of a complaint or follow-up)
+    that no replica has confirmed yet: spooling this fresh draw would hand out a number
+    nobody records. The caller answers retryably instead (503); the provider's retry is
+    answered once a replica has the first copy."""
+    recorded = exc.recorded if isinstance(exc, NotReplicated) else None
+    return recorded is not None and recorded.result == AcceptResult.DUPLICATE \
+        and recorded.id != complaint["id"]

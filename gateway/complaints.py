@@ -165,8 +165,8 @@ class ComplaintService:
         serialized = json.dumps(event, ensure_ascii=False)
         publish = self.acceptance.prepare(routing_key, serialized, event["event_id"], "event")
         dedup_id = self.dedup_id(message.door_id, message.provider_message_id)
-        result, cid, number, recent = self.store.accept_event(event, dedup_id, open_key,
-                                                              self.window, publish, serialized)
+        result, cid, number, recent = self.store.accept_event(   # WAITed for: NotReplicated is 503
+            event, dedup_id, open_key, self.window, publish, serialized, confirmed=True)
         self.floods.note(open_key, recent)
         if result == AcceptResult.DUPLICATE:
             return self._duplicate(message, cid, number, lang)

@@ -127,6 +127,16 @@ def test_sentinels_rewrite_the_redis_urls_keeping_db_and_password(tmp_path):
     assert _storage_uri(settings.redis_url) == "redis+sentinel://:s%40cret@10.0.0.1:26379,10.0.0.2:26380/lapor"
 
 
+def test_replica_wait_is_read_and_refused_with_the_embedded_redis(tmp_path):
+    environ = {"LAPOR_DATA_DIR": str(tmp_path), "LAPOR_REDIS_WAIT_REPLICAS": "1"}
+    with pytest.raises(SettingsError, match="^LAPOR_REDIS_WAIT_REPLICAS: the embedded Redis"):
+        load_settings(environ)            # no replica: every complaint would stay spooled
+    settings = load_settings({**environ, "LAPOR_REDIS_URL": "redis://127.0.0.1:6379/0",
+                              "LAPOR_REDIS_WAIT_MS": "250", "LAPOR_MODE": "embedded"})
+    assert (settings.redis_wait_replicas, settings.redis_wait_ms) == (1, 250)
+    assert load_settings({"LAPOR_DATA_DIR": str(tmp_path)}).redis_wait_replicas == 0
+
+
 def test_a_sentinel_port_of_other_digits_is_one_line(tmp_path):
     """A superscript port passes ``str.isdigit`` but not ``int()``: one line, no traceback."""
     environ = {"LAPOR_DATA_DIR": str(tmp_path), "LAPOR_SECRET_KEY": "k" * 16,
