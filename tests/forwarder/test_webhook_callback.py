@@ -81,7 +81,7 @@ def test_status_changes_reach_the_callback_signed_and_verifiable(environ, tmp_pa
         assert data["agency"] == "Dinas PU PERA" and data["note"] == "Tim sudah ke lokasi"
         assert data["due_date"] == "2027-02-19" and number[:4] in data["message"]
         raw = request["body"].decode()
-        assert "Siti" not in raw and "0812" not in raw and "SW-0000" not in raw   # nobody's identity
+        assert "Siti" not in raw and "81200000" not in raw and "SW-0000" not in raw   # nobody's identity
         assert status_change(client, number, "selesai", "Sudah diperbaiki")["notified"] is True
         wait_for(lambda: len(agency.requests) == 2, message="the second callback")
         second = agency.requests[1]
