@@ -85,6 +85,7 @@ API_KEYS = PREFIX + "apikeys"
 LISTING = PREFIX + "listing"
 NO_LINK = PREFIX + "lshsig:-"     # a placeholder KEYS entry when a complaint is not indexed
 SLA = PREFIX + "sla"
+CONFIRMS = PREFIX + "confirms"    # a counter written before WAIT (store_intake.confirm)
 PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its key
 
 # The consumer leases on the broker's Redis (``forwarder.recovery`` documents them).

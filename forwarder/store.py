@@ -215,12 +215,18 @@ class Store:
         """Apply a status change from the central system (``lua/status_update.lua``: the
         public statistics' counters move with it); False if the number is unknown."""
         pairs = [item for pair in fields.items() for item in pair]
-        return bool(self._status_update(keys=[keys.status(tracking)],
-                                        args=[time.time(), keys.STATS_DAY, keys.STATS_WAIT, *pairs]))
+        found = bool(self._status_update(keys=[keys.status(tracking)],
+                                         args=[time.time(), keys.STATS_DAY, keys.STATS_WAIT, *pairs]))
+        self._confirm("status")         # the citizen is told of it next
+        return found
 
     def first_callback(self, replay_key: str, ttl: int) -> bool:
         """Remember a central callback for ``ttl`` seconds; False when it was seen already."""
         return bool(self.redis.set(keys.callback(replay_key), 1, nx=True, ex=ttl))
+
+    def forget_callback(self, replay_key: str) -> None:
+        """A callback the store could not apply: its very bytes may come again."""
+        self.redis.delete(keys.callback(replay_key))
     # ----- reporters ----------------------------------------------------------------------
     @staticmethod
     def open_key(door: str, pseudonym: str) -> str:
@@ -232,6 +238,13 @@ class Store:
             self.redis.set(keys.opt_out(door, pseudonym), time.time())
         else:
             self.redis.delete(keys.opt_out(door, pseudonym))
+        self._confirm("opt_out")        # the citizen is told of it next
+
+    def _confirm(self, what: str) -> None:
+        """With ``LAPOR_REDIS_WAIT_REPLICAS``: ``WAIT`` for a write just made that a citizen
+        is told of (a status, an opt-out), so a failover cannot undo what they were told;
+        ``NotReplicated`` (a ``RedisError``: the caller answers 503, the sender retries)."""
+        store_intake.confirm(self.redis, keys.CONFIRMS, what, self.replicas.wait)
 
     def opted_out(self, door: str, pseudonym: str) -> bool:
         return bool(self.redis.exists(keys.opt_out(door, pseudonym)))

@@ -37,10 +37,12 @@ the public.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
+from redis import RedisError
 
 from forwarder import central
 from forwarder.notifier import enqueue_reply
@@ -73,6 +75,17 @@ def status_callback():
         return jsonify(error=verified.problem), 401
     if not parts.store.first_callback(verified.replay_key, 2 * REPLAY_WINDOW):
         return jsonify(error="replayed callback"), 401
+    try:
+        return _apply_status(parts, body)
+    except RedisError:          # 503 (gateway.errors): the same signed request may come again
+        with suppress(RedisError):
+            parts.store.forget_callback(verified.replay_key)
+        raise
+
+
+def _apply_status(parts, body: bytes):
+    """A verified status callback: the status recorded (and, with WAIT, on a replica), the
+    service-level clock moved, the reporter or the door's agency told."""
     try:
         update = StatusUpdateSchema().loads(body.decode("utf-8", "replace"))
     except ValidationError as exc:

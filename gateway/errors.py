@@ -9,7 +9,9 @@ deep: ``RecursionError``; an integer of thousands of digits: ``ValueError``). Wh
 it happens on, the answer is 400 "body is not valid JSON" when ``channels.jsonbody`` judges
 the request's body hostile, not a 500: one place for every door.
 
-Every 503 (the store, the attachments folder or a configured part unavailable) carries
+A store error no route answers itself (Redis down or failing over, a write its replica did
+not confirm) is a 503, logged in one line. Every 503 (the store, the attachments folder or a
+configured part unavailable) carries
 ``Retry-After``, so providers, agencies' systems and browsers know it is worth trying
 again and when.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, jsonify, request
+from redis import RedisError
 from werkzeug.exceptions import HTTPException
 
 from channels import jsonbody
@@ -72,6 +75,15 @@ def init_app(app) -> None:
     @app.errorhandler(Rejected)
     def _rejected(exc: Rejected):
         return error_response(exc.status, exc.reason)
+
+    @app.errorhandler(RedisError)
+    def _store_unavailable(exc: RedisError):
+        # a route without its own answer for it (the central system's status callback, the
+        # officers' pages...): the store is down, failing over, or its replica did not
+        # confirm (NotReplicated); the caller may retry, and no traceback is logged
+        log.warning("store unavailable on %s %s (%s)", request.method, request.path[:64],
+                    type(exc).__name__)
+        return error_response(503, _REASONS[503])
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
