@@ -3,10 +3,11 @@
 Everything else about the package is in ``pyproject.toml``. The normalizer's modules are
 plain Python; Cython compiles them as they are (``annotation_typing`` off, so the type
 hints stay hints and the semantics stay Python's), which takes a message through the
-region resolution and the routing about 1.6x faster than the interpreter does
+region resolution and the routing about 1.4-1.5x faster than the interpreter does
 (``docs/benchmarks.md``, "Normalizer"). The ``.py`` files stay the source of truth: an
-editable install builds the ``.so`` files beside them, and ``tests/conftest.py`` stops a
-run whose compiled modules are older than their source.
+editable install builds the ``.so`` files beside them; ``tests/conftest.py`` stops a run,
+and ``lapor-gateway check-config`` fails, when a compiled module is older than its source
+(``normalizer/build.py``).
 
 ``LAPOR_PURE_PYTHON=1`` skips the compilation (no C compiler or Python headers): the same
 code then runs interpreted, slower.
