@@ -27,7 +27,7 @@ import logging
 import socket
 import time
 
-from gateway.doors import shown
+from gateway.errors import shown
 
 log = logging.getLogger("lapor.bodytime")
 CHUNK = 64 * 1024

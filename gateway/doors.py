@@ -2,27 +2,21 @@
 
 GET serves providers' verification handshakes (and Kannel's get-url); POST carries
 messages. An unknown door is 404 with a short JSON reason; whatever the adapter refuses is
-answered with its status and reason; a store outage is 503 so the provider retries.
+answered with its status and reason; a store outage is 503 so the provider retries
+(``gateway.errors``).
 """
 from __future__ import annotations
 
 import logging
 
-import redis
 from flask import Blueprint, current_app, make_response
 
 from channels.base import Rejected
-from gateway.errors import error_response
+from gateway.errors import error_response, shown
 from gateway.webrequest import from_flask
 
 blueprint = Blueprint("doors", __name__)
 log = logging.getLogger("lapor.doors")
-
-
-def shown(text: str, limit: int = 64) -> str:
-    """A caller-chosen text as a log line may carry it: cut, with control and non-ASCII
-    characters escaped (``\\n``, ``\\u2028``), so a door path cannot forge a log line."""
-    return text[:limit].encode("unicode_escape").decode("ascii")
 
 
 @blueprint.route("/in/<door_id>", methods=["GET", "POST"])
@@ -33,9 +27,6 @@ def door(door_id: str):
     except Rejected as exc:
         log.info("refused door=%s status=%s reason=%s", shown(door_id), exc.status, shown(exc.reason, 200))
         return error_response(exc.status, exc.reason)
-    except redis.RedisError as exc:
-        log.error("store unavailable door=%s: %s", shown(door_id), type(exc).__name__)
-        return error_response(503, "store temporarily unavailable, retry later")
     response = make_response(answer.body, answer.status)
     response.headers["Content-Type"] = answer.content_type
     response.headers.update(answer.headers)

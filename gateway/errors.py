@@ -42,6 +42,12 @@ def wants_json() -> bool:
             or request.accept_mimetypes.best == "application/json")
 
 
+def shown(text: str, limit: int = 64) -> str:
+    """A caller-chosen text as a log line may carry it: cut, with control and non-ASCII
+    characters escaped (``\\n``, ``\\u2028``), so a path cannot forge a log line."""
+    return text[:limit].encode("unicode_escape").decode("ascii")
+
+
 def error_response(status: int, reason: str):
     if request.path.startswith("/open311/"):
         content, content_type = open311.errors(status, reason, open311.fmt_of(request.path))
@@ -78,12 +84,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(RedisError)
     def _store_unavailable(exc: RedisError):
-        # a route without its own answer for it (the central system's status callback, the
-        # officers' pages...): the store is down, failing over, or its replica did not
-        # confirm (NotReplicated); the caller may retry, and no traceback is logged
-        log.warning("store unavailable on %s %s (%s)", request.method, request.path[:64],
-                    type(exc).__name__)
-        return error_response(503, _REASONS[503])
+        # every route: the store is down, failing over, or its replica did not confirm
+        # (NotReplicated); the caller may retry, and no traceback is logged
+        log.error("store unavailable on %s %s: %s", request.method, shown(request.path),
+                  type(exc).__name__)
+        return error_response(503, "store temporarily unavailable, retry later")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -95,6 +100,6 @@ def init_app(app) -> None:
             log.info("refused %s %s: %s (%s)", request.method, request.path[:64],
                      jsonbody.REASON, type(exc).__name__)
             return error_response(400, jsonbody.REASON)
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.path,
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, shown(request.path),
                   exc_info=exc)
         return error_response(500, _REASONS[500])

@@ -38,10 +38,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-import redis
 from flask import Blueprint, Response, current_app, request
 
-from channels.base import Rejected
 from channels.open311 import payload, render
 from channels.web.adapter import IDEMPOTENCY_KEY
 from gateway.agency_keys import KeyRefused, request_key
@@ -95,22 +93,14 @@ def service(code: str, fmt: str):
 
 @blueprint.route(f"/open311/v2/requests.{FORMAT}", methods=["GET", "POST"])
 def requests(fmt: str):
-    try:
-        if request.method == "POST":
-            return _create(_parts(), fmt)
-        return _answer("requests", _found(_parts()), fmt)
-    except redis.RedisError as exc:
-        log.error("store unavailable on open311: %s", type(exc).__name__)
-        raise Rejected(503, "store temporarily unavailable, retry later") from None
+    if request.method == "POST":
+        return _create(_parts(), fmt)
+    return _answer("requests", _found(_parts()), fmt)
 
 
 @blueprint.get(f"/open311/v2/requests/<rid>.{FORMAT}")
 def one_request(rid: str, fmt: str):
-    try:
-        rows = _by_number(_parts(), [tracking.compact(rid[:40])])
-    except redis.RedisError as exc:
-        log.error("store unavailable on open311: %s", type(exc).__name__)
-        raise Rejected(503, "store temporarily unavailable, retry later") from None
+    rows = _by_number(_parts(), [tracking.compact(rid[:40])])
     if not rows:
         raise payload.Open311Error(404, "no request with this service_request_id")
     return _answer("requests", rows, fmt)

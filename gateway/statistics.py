@@ -28,7 +28,6 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 
 from config import messages
 from gateway import charts
-from gateway.errors import error_response
 from gateway.webtext import date_text, known, page_text, text_in, time_text
 from normalizer.public_stats import BREAKDOWNS, UNKNOWN, publish, stats_day, tally, window
 
@@ -135,10 +134,7 @@ def _page(lang: str, numbers: dict) -> str:
 def chart(name: str):
     if name not in CHARTS:
         abort(404)
-    try:
-        svg = kept().drawn((name, _language()), partial(_chart, name, _language()))
-    except redis.RedisError:
-        return error_response(503, "store temporarily unavailable, retry later")
+    svg = kept().drawn((name, _language()), partial(_chart, name, _language()))
     response = current_app.response_class(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = charts.SVG_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -154,11 +150,7 @@ def _chart(name: str, lang: str, numbers: dict) -> bytes:
 
 @blueprint.get("/api/v1/statistics")
 def statistics_json():
-    try:
-        numbers = snapshot()
-    except redis.RedisError as exc:
-        log.error("store unavailable on the statistics: %s", type(exc).__name__)
-        return error_response(503, "store temporarily unavailable, retry later")
+    numbers = snapshot()
     response = jsonify(numbers)
     response.headers["Access-Control-Allow-Origin"] = "*"      # public numbers, no credentials
     return _cached(response)
