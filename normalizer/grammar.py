@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 PENGADUAN = "pengaduan"
 ASPIRASI = "aspirasi"
@@ -88,9 +88,10 @@ _MARKS_AND_INVISIBLES = re.compile("[\u0300-\u036f\u00ad\u180e\u200b-\u200f\u202
                                    "\u2060-\u2064\ufeff\ufe00-\ufe0f]")
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """What the keywords said, and the text that remains."""
+class Parsed(NamedTuple):
+    """What the keywords said, and the text that remains (a named tuple: made for every
+    message, and a frozen dataclass's ``__init__`` costs a ``object.__setattr__`` a field,
+    about 1.3 us, against about 0.3)."""
     text: str
     classification: str = PENGADUAN
     anonymous: bool = False

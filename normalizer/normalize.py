@@ -160,8 +160,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
     if (parsed.anonymous or parsed.confidential) and not ctx.central_public_key:
         flags.append("identity_withheld_no_central_key")
     service_class = service_level.provisional_class(parsed.classification)
-    received_day = message.received_at.astimezone(WIB).date()
-    due = service_level.due_date(service_class, received_day)
+    dates = service_level.dates_of(service_class, message.received_at.astimezone(WIB).date())
     agency = message.owner or ctx.door_agency or message.door_id
     text = f"{message.title} {body}"
     found_region, routed, suggestion_flags = _suggestions(message.location, text, ctx)
@@ -193,9 +192,7 @@ def build_complaint(message: InboundMessage, parsed: grammar.Parsed, complaint_i
         "attachments": attachments,
         "location": suggestion.location_with_region(location_dict(message.location), found_region),
         "routing": routed,
-        "service_level": {"class": service_class, "due_date": due.isoformat(),
-                          "reminder_date": service_level.reminder_date(service_class, due).isoformat(),
-                          "provisional": True},
+        "service_level": {"class": service_class, **dates, "provisional": True},
         "thread": [],
         "duplicates": [],
         "related": [],          # "me too": filled at intake (gateway.metoo), where the index is

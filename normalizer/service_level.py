@@ -64,6 +64,14 @@ def due_date(service_class: str, received: date) -> date:
     return add_working_days(received, LEVELS[service_class][0])
 
 
+@lru_cache(maxsize=256)
+def dates_of(service_class: str, received: date) -> dict[str, str]:
+    """A new complaint's ``service_level`` dates (ISO), kept per class and day: every
+    complaint of a day has the same."""
+    due = due_date(service_class, received)
+    return {"due_date": due.isoformat(), "reminder_date": reminder_date(service_class, due).isoformat()}
+
+
 def reminder_date(service_class: str, due: date) -> date:
     """The monitoring reminder: N calendar days before the due date."""
     return due - timedelta(days=LEVELS[service_class][1])

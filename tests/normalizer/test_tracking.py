@@ -17,6 +17,15 @@ def test_shape_and_validity():
         assert len(number) == 11 and number.isdigit() and tracking.is_valid(number)
 
 
+@given(st.integers(min_value=0, max_value=10 ** 10 - 1))
+def test_a_new_numbers_check_digit_is_check_digit_of_its_digits(body):
+    """The check digit read from the value (byte tables) is the one computed from the
+    digits, leading zeros included."""
+    number = tracking.new_tracking_number(lambda bound: body)
+    assert number[:10] == f"{body:010d}"
+    assert number[10] == tracking.check_digit(number[:10])
+
+
 def test_every_single_digit_typo_is_caught():
     rng = random.Random(11)
     for _ in range(300):
