@@ -96,7 +96,12 @@ _readings: dict[str, tuple[str, bool, bool]] = {}     # word -> _read(word), bou
 def _read(word: str) -> tuple[str, bool, bool]:
     """A word as the resolver reads it (kept per word): typo-corrected; whether a one-word
     name begins with it (only then is it joined with the next: ``kramat jati``); whether a
-    name is it or begins with it (only there does a look for names start)."""
+    name is it or begins with it (only there does a look for names start). A number of
+    ``words.UNIQUE_NUMBER`` digits or more (an amount, a phone number: not kept, so read
+    again in every message) is its own reading: no name is or begins with one (a test holds
+    it over the index)."""
+    if word.isdigit() and len(word) >= words.UNIQUE_NUMBER:
+        return word, False, False
     fixed = typos.fix(word)
     index = regions.index()
     return fixed, index.begins_squashed(fixed), fixed in index.keys or fixed in index.continued

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from itertools import chain, compress, count
-from operator import not_
+from itertools import chain
 
 from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
 from Sastrawi.Stemmer.Stemmer import Stemmer
@@ -127,13 +126,14 @@ def each_cached(cache: dict, tokens: list[str], compute) -> list:
     found = list(map(cache.get, tokens))
     if all(found):
         return found
-    for position in [*compress(count(), map(not_, found))]:
-        token = tokens[position]
-        answer = found[position] = compute(token)
-        if len(token) < UNIQUE_NUMBER or not token.isdigit():
-            if len(cache) >= CACHE_LIMIT:
-                cache.clear()
-            cache[token] = answer
+    for position, answer in enumerate(found):
+        if answer is None:
+            token = tokens[position]
+            answer = found[position] = compute(token)
+            if len(token) < UNIQUE_NUMBER or not token.isdigit():
+                if len(cache) >= CACHE_LIMIT:
+                    cache.clear()
+                cache[token] = answer
     return found
 
 

@@ -117,3 +117,16 @@ def test_every_keyword_is_found_as_by_the_window_rule_one_phrase_at_a_time(stems
             if len(phrase) == 1 or _in_order_by_search(stems, position, phrase):
                 expected.setdefault(topic, {})[keyword] = len(phrase)
     assert routing._matches(stems, compiled) == expected
+
+
+def test_a_long_number_is_read_as_the_index_would_read_it():
+    """``region._read``'s shortcut for numbers (``words.UNIQUE_NUMBER`` digits or more) is
+    exact: no region's name, continued name or one-word name begins with such a run."""
+    index = regions.index()
+    names = [*index.keys, *index.continued, *index.squashed]
+    assert not [name for name in names if name[:words.UNIQUE_NUMBER].isdigit()
+                and len(name) >= words.UNIQUE_NUMBER]
+    for number in ("10000", "41207", "081234567890", "9" * 30):
+        fixed = region.typos.fix(number)
+        assert region._read(number) == (fixed, index.begins_squashed(fixed),
+                                        fixed in index.keys or fixed in index.continued)
