@@ -90,24 +90,25 @@ def _resolve_text(text: str, tokens: list[str] | None, source: str) -> dict:
 _FIXED, _JOINED, _BEGINS, _IDENT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(IDENT)
 
 
-_readings: dict[str, tuple[str, bool, bool]] = {}     # word -> _read(word), bounded (words.each_cached)
+_readings: dict[str, tuple[str, str, bool]] = {}     # word -> _read(word), bounded (words.each_cached)
 
 
-def _read(word: str) -> tuple[str, bool, bool]:
-    """A word as the resolver reads it (kept per word): typo-corrected; whether a one-word
-    name begins with it (only then is it joined with the next: ``kramat jati``); whether a
+def _read(word: str) -> tuple[str, str, bool]:
+    """A word as the resolver reads it (kept per word): typo-corrected; the letters that
+    follow it in the longer one-word names that begin with it (only before a word beginning
+    with one is it joined with the next: ``kramat jati``); whether a
     name is it or begins with it (only there does a look for names start). A number of
     ``words.UNIQUE_NUMBER`` digits or more (an amount, a phone number: not kept, so read
     again in every message) is its own reading: no name is or begins with one (a test holds
     it over the index)."""
     if word.isdigit() and len(word) >= words.UNIQUE_NUMBER:
-        return word, False, False
+        return word, "", False
     fixed = typos.fix(word)
     index = regions.index()
-    return fixed, index.begins_squashed(fixed), fixed in index.keys or fixed in index.continued
+    return fixed, index.squashed_after(fixed), fixed in index.keys or fixed in index.continued
 
 
-def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, bool, bool]]) -> list[Mention]:
+def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, str, bool]]) -> list[Mention]:
     """Every region named in the tokens (``read``: each token's ``_read``); a mention's span
     is the position of the word its name begins at."""
     matches = index.names_in(tokens, list(compress(count(), map(_BEGINS, read))))
@@ -139,15 +140,16 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[st
     return found
 
 
-def _pairs(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, bool, bool]]) -> list[tuple[int, str]]:
+def _pairs(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, str, bool]]) -> list[tuple[int, str]]:
     """(position, key) of each pair of words that is a one-word name written in two (``kramat
-    jati``: Kramatjati, a name of 7 letters or more), looked up only after a word a longer
-    one-word name begins with."""
+    jati``: Kramatjati, a name of 7 letters or more), looked up only where a longer one-word
+    name begins with the first word and goes on with the second's first letter."""
     joined = list(compress(range(len(tokens) - 1), map(_JOINED, read)))
     if not joined:
         return []
     squashed = index.squashed
-    return [(position, key) for position in joined if (key := squashed.get(tokens[position] + tokens[position + 1]))]
+    return [(position, key) for position in joined if tokens[position + 1][0] in read[position][1]
+            and (key := squashed.get(tokens[position] + tokens[position + 1]))]
 
 
 def _inside(matches: list[tuple[int, int, str]]) -> set[tuple[int, int]]:

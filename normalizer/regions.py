@@ -81,11 +81,18 @@ class RegionIndex:
     def name(self, code: str) -> str:
         return self.names.get(code, "")
 
-    def begins_squashed(self, word: str) -> bool:
-        """True when a longer one-word name (``squashed``) begins with ``word``: only then
-        can ``word`` and the next word be that name written in two (``kramat jati``)."""
-        after = bisect.bisect_right(self.squashed_sorted, word)
-        return after < len(self.squashed_sorted) and self.squashed_sorted[after].startswith(word)
+    def squashed_after(self, word: str) -> str:
+        """The letters that follow ``word`` in the longer one-word names (``squashed``) that
+        begin with it, '' when none does: only then can ``word`` and the next word be such a
+        name written in two (``kramat jati``), and only when the next word begins with one of
+        them (a word's answer is kept with its reading: ``region._read``)."""
+        found = set()
+        size = len(word)
+        for name in self.squashed_sorted[bisect.bisect_right(self.squashed_sorted, word):]:
+            if not name.startswith(word):
+                break
+            found.add(name[size])
+        return "".join(sorted(found))
 
     def names_in(self, tokens: list[str], starts: list[int]) -> list[tuple[int, int, str]]:
         """Every (end, start, key) where ``tokens[start:end]`` is a name, by end, the longer

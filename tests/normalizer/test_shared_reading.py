@@ -56,10 +56,24 @@ def test_the_normalizers_path_reads_the_same_text_as_the_suggestions():
 
 def test_a_pair_of_words_is_joined_only_when_a_longer_one_word_name_begins_with_the_first():
     index = regions.index()
-    assert index.begins_squashed("kramat")            # Kramatjati
-    assert not index.begins_squashed("kramatjati")    # the whole name: nothing longer
-    assert not index.begins_squashed("qzxv")
+    assert "j" in index.squashed_after("kramat")       # Kramatjati
+    assert index.squashed_after("kramatjati") == ""     # the whole name: nothing longer
+    assert index.squashed_after("qzxv") == ""
     assert region.resolve_text("kramat jati jaktim")["code"] == "31.75.04"
+
+
+def test_the_letters_after_a_word_are_those_of_every_longer_one_word_name_it_begins():
+    """``squashed_after`` against a plain scan of the names, for prefixes of real names and
+    a few words that begin none; a pair is joined only before one of those letters."""
+    index = regions.index()
+    after: dict[str, set[str]] = {}
+    for name in index.squashed:                 # every proper prefix -> the letter after it
+        for size in range(1, len(name)):
+            after.setdefault(name[:size], set()).add(name[size])
+    names = sorted(index.squashed)
+    words_tried = {name[:size] for name in names[::37] for size in (1, 2, 4, len(name) - 1, len(name))}
+    for word in [*words_tried, "qzxv", "jalan", "sungai"]:
+        assert index.squashed_after(word) == "".join(sorted(after.get(word, ()))), word
 
 
 def test_every_per_word_and_per_name_cache_is_bounded():
@@ -128,5 +142,5 @@ def test_a_long_number_is_read_as_the_index_would_read_it():
                 and len(name) >= words.UNIQUE_NUMBER]
     for number in ("10000", "41207", "081234567890", "9" * 30):
         fixed = region.typos.fix(number)
-        assert region._read(number) == (fixed, index.begins_squashed(fixed),
+        assert region._read(number) == (fixed, index.squashed_after(fixed),
                                         fixed in index.keys or fixed in index.continued)
