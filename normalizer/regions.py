@@ -61,7 +61,7 @@ class Entry:
     city: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class RegionIndex:
     names: dict[str, str] = field(default_factory=dict)            # code -> official name
     keys: dict[str, tuple[Entry, ...]] = field(default_factory=dict)  # key -> regions

@@ -40,7 +40,7 @@ WINDOW = 8          # a phrase's words lie within this many words of its first
 AGENCIES_KEPT = 20_000  # (topic, region code) pairs whose rule is kept
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Compiled:
     """The rules made ready for matching: phrases (as stems) by their first stem."""
     rules: tuple
