@@ -8,6 +8,8 @@ keep the citizen texts within one SMS.
 """
 from __future__ import annotations
 
+import re
+
 # The basic table, in code-point order 0x00..0x7F, without 0x1B (the escape to the extension).
 BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ" "ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -15,11 +17,14 @@ BASIC = frozenset(
 )
 EXTENSION = frozenset("\f^{}\\[~]|€")
 SINGLE_SMS_SEPTETS = 160
+# The first character outside both tables: one C-level scan instead of a Python step per
+# character (every SMS reply is checked, about 20 us for a 130-character one before).
+_OUTSIDE = re.compile("[^" + "".join(sorted(re.escape(char) for char in BASIC | EXTENSION)) + "]")
 
 
 def is_gsm7(text: str) -> bool:
     """True when every character is in the GSM 03.38 default alphabet or its extension."""
-    return all(char in BASIC or char in EXTENSION for char in text)
+    return _OUTSIDE.search(text) is None
 
 
 def septets(text: str) -> int:

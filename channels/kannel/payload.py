@@ -7,6 +7,7 @@ import codecs
 import functools
 import hashlib
 import hmac
+import re
 from datetime import datetime, timezone
 from types import MappingProxyType
 from urllib.parse import unquote_to_bytes
@@ -18,6 +19,7 @@ _ALIASES = {"ucs-2": "utf-16-be", "ucs2": "utf-16-be", "utf16-be": "utf-16-be",
             "utf-16be": "utf-16-be", "utf16be": "utf-16-be"}
 _CODING_CHARSET = {0: "utf-8", 1: "8-bit", 2: "utf-16-be"}   # Kannel 1.4 defaults for %C
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?", re.ASCII)   # both, zero-padded
 
 
 @functools.lru_cache(maxsize=16)
@@ -30,9 +32,16 @@ def parse_query(raw: bytes) -> MappingProxyType:
         if not part:
             continue
         key, _, value = part.partition(b"=")
-        name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace")
-        fields.setdefault(name, unquote_to_bytes(value.replace(b"+", b" ")))
+        name = _unquoted(key).decode("utf-8", "replace")
+        fields.setdefault(name, _unquoted(value))
     return MappingProxyType(fields)
+
+
+def _unquoted(data: bytes) -> bytes:
+    """``unquote_to_bytes`` with ``+`` as a space; a part without ``%`` (most names and
+    many values) needs no call to it."""
+    data = data.replace(b"+", b" ")
+    return unquote_to_bytes(data) if b"%" in data else data
 
 
 def content_type_charset(content_type: str) -> str:
@@ -74,6 +83,11 @@ def parse_time(value: str) -> datetime | None:
             return datetime.fromtimestamp(int(value), timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
+    if _ISO_TIME.fullmatch(value):           # the usual form: read without strptime (about 20 us)
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None                      # a month 13, a hour 25: strptime refuses them too
     for fmt in _TIME_FORMATS:
         try:
             return datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)

@@ -7,18 +7,21 @@ from __future__ import annotations
 import json
 import logging
 import re
+import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
+from hypothesis import given, settings, strategies as st
 
 from channels.base import Rejected, SendError, WebRequest
 from normalizer.values import OutboundMessage, Outcome
+from channels import gsm7
 from channels.gsm7 import fits_one_sms, is_gsm7, septets
 from channels.kannel.adapter import KannelAdapter
-from channels.kannel.payload import parse_time
+from channels.kannel.payload import parse_query, parse_time
 from config import messages
 from config.doors import Door
 from forwarder.topology import COMPLAINTS
@@ -107,10 +110,48 @@ def test_respond_plain_gsm7_and_ucs2_when_needed():
     assert wide.headers == {"X-Kannel-Coding": "2"}
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"\A[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?\Z"))
+def test_kannel_time_is_read_as_strptime_reads_it(value):
+    """The fast reading of the usual form (``datetime.fromisoformat``) answers what
+    ``strptime`` with Kannel's two formats answers, invalid dates included."""
+    expected = None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            expected = datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+            break
+        except ValueError:
+            continue
+    assert parse_time(value) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=6), st.binary(max_size=8)), max_size=6), st.booleans())
+def test_kannel_query_is_unquoted_as_before(pairs, plus_for_space):
+    """The query reader skips ``unquote_to_bytes`` for a part without ``%``: the same names
+    and bytes as unquoting every part, whatever the encoding (``+``, ``%20``, raw bytes)."""
+    quote = urllib.parse.quote_plus if plus_for_space else urllib.parse.quote
+    raw = "&".join(f"{quote(name)}={quote(value)}" for name, value in pairs).encode() + b"&x=a+b%2"
+    expected: dict[str, bytes] = {}
+    for part in filter(None, raw.split(b"&")):
+        key, _, value = part.partition(b"=")
+        expected.setdefault(urllib.parse.unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace"),
+                            urllib.parse.unquote_to_bytes(value.replace(b"+", b" ")))
+    assert dict(parse_query(raw)) == expected
+
+
 def test_gsm7_alphabet():
     assert is_gsm7("LAPOR! @£$ èé ÄÖ à {€}") and not is_gsm7("tolong 🙏") and not is_gsm7("ç")
     assert septets("a{b}€") == 8
     assert fits_one_sms("x" * 160) and not fits_one_sms("x" * 161) and not fits_one_sms("🙏")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(sorted(gsm7.BASIC | gsm7.EXTENSION)) | st.characters(), max_size=40))
+def test_gsm7_check_is_the_tables_membership(text):
+    """The one-scan check says what a look-up of every character in the two tables says
+    (the regular expression's class escapes ``]``, ``\\``, ``^`` and ``-``)."""
+    assert is_gsm7(text) == all(char in gsm7.BASIC or char in gsm7.EXTENSION for char in text)
 
 
 # ----- through the pipeline ----------------------------------------------------------------------

@@ -277,3 +277,22 @@ def test_no_file_chosen_is_not_an_attachment(client, redis_url):
     page = client.post("/lapor", data=data, content_type="multipart/form-data")
     assert page.status_code == 200
     assert queued(redis_url)[0]["attachments"] == []
+
+
+def test_the_session_signer_is_made_once_per_key_and_follows_a_rotation():
+    """``gateway.app.Sessions`` keeps the signing serializer between requests; a new secret
+    key (or fallback) makes a new one, and a cookie signed with the old key still opens when
+    that key is a fallback."""
+    from flask import Flask
+
+    from gateway.app import Sessions
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="k" * 32)
+    sessions = Sessions()
+    first = sessions.get_signing_serializer(app)
+    assert sessions.get_signing_serializer(app) is first
+    cookie = first.dumps({"csrf": "x"})
+    app.config.update(SECRET_KEY="n" * 32, SECRET_KEY_FALLBACKS=["k" * 32])
+    rotated = sessions.get_signing_serializer(app)
+    assert rotated is not first and rotated.loads(cookie) == {"csrf": "x"}
