@@ -100,3 +100,22 @@ def test_a_huge_integer_on_a_provider_door_is_400(client, parts, caplog, door):
     caplog.set_level(logging.INFO)
     response = SENDERS[door].signed(_with_a_huge_number(door)).send(client)
     _assert_400(response, caplog, parts)
+
+
+@pytest.mark.parametrize("depth", [1, 63, 64, 65, 200])
+@pytest.mark.parametrize("padding", ["", '"{[{[", ', '"x", ' * 70])
+def test_the_depth_limit_holds_whether_the_walk_runs_or_is_skipped(depth, padding):
+    """``jsonbody.load`` skips its depth walk when the text has no more brackets than
+    ``MAX_DEPTH``; around the limit (and with brackets inside strings, or many siblings) the
+    answer is the nesting's, not the count's."""
+    from channels import jsonbody
+    from channels.base import Rejected
+
+    body = ("[" * (depth - 1) + "[" + padding + "1" + "]" * depth).encode()
+    if depth <= jsonbody.MAX_DEPTH:
+        assert jsonbody.load(body) is not None
+    else:
+        with pytest.raises(Rejected):
+            jsonbody.load(body)
+    wide = ("[" + ", ".join(["[1]"] * 100) + "]").encode()     # 101 brackets, depth 2
+    assert len(jsonbody.load(wide)) == 100
