@@ -96,8 +96,8 @@ _readings: dict[str, tuple[str, str, bool]] = {}     # word -> _read(word), boun
 def _read(word: str) -> tuple[str, str, bool]:
     """A word as the resolver reads it (kept per word): typo-corrected; the letters that
     follow it in the longer one-word names that begin with it (only before a word beginning
-    with one is it joined with the next: ``kramat jati``); whether a
-    name is it or begins with it (only there does a look for names start). A number of
+    with one is it joined with the next: ``kramat jati``); whether a name is it or begins
+    with it (only there does a look for names start). A number of
     ``words.UNIQUE_NUMBER`` digits or more (an amount, a phone number: not kept, so read
     again in every message) is its own reading: no name is or begins with one (a test holds
     it over the index)."""

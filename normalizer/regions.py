@@ -86,12 +86,11 @@ class RegionIndex:
         begin with it, '' when none does: only then can ``word`` and the next word be such a
         name written in two (``kramat jati``), and only when the next word begins with one of
         them (a word's answer is kept with its reading: ``region._read``)."""
-        found = set()
-        size = len(word)
-        for name in self.squashed_sorted[bisect.bisect_right(self.squashed_sorted, word):]:
-            if not name.startswith(word):
-                break
-            found.add(name[size])
+        names, size = self.squashed_sorted, len(word)
+        at, found = bisect.bisect_right(names, word), set()
+        while at < len(names) and names[at].startswith(word):
+            found.add(names[at][size])
+            at += 1
         return "".join(sorted(found))
 
     def names_in(self, tokens: list[str], starts: list[int]) -> list[tuple[int, int, str]]:
