@@ -89,9 +89,8 @@ _MARKS_AND_INVISIBLES = re.compile("[\u0300-\u036f\u00ad\u180e\u200b-\u200f\u202
 
 
 class Parsed(NamedTuple):
-    """What the keywords said, and the text that remains (a named tuple: made for every
-    message, and a frozen dataclass's ``__init__`` costs a ``object.__setattr__`` a field,
-    about 1.3 us, against about 0.3)."""
+    """What the keywords said, and the text that remains (a named tuple, made per message:
+    a frozen dataclass sets each field with ``object.__setattr__``, 1.3 us against 0.35)."""
     text: str
     classification: str = PENGADUAN
     anonymous: bool = False
