@@ -36,9 +36,6 @@ Output (``location.region`` of the complaint)::
 """
 from __future__ import annotations
 
-from itertools import compress, count
-from operator import itemgetter
-
 from rapidfuzz import fuzz, process
 
 from normalizer import centroids, regions, scoring, typos, weights, words
@@ -81,13 +78,10 @@ def _resolve_text(text: str, tokens: list[str] | None, source: str) -> dict:
     index = regions.index()
     typos.ensure()
     read = words.each_cached(_readings, words.raw_tokens(text) if tokens is None else tokens, _read)
-    tokens = list(map(_FIXED, read))        # per word: C-level passes, no bytecode a word
+    tokens = [reading[0] for reading in read]
     mentions = _mentions(index, tokens, read)
     mentions += _fuzzy(index, tokens, mentions)
     return scoring.decide(index, mentions, source)
-
-
-_FIXED, _JOINED, _BEGINS, _IDENT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(IDENT)
 
 
 _readings: dict[str, tuple[str, str, bool]] = {}     # word -> _read(word), bounded (words.each_cached)
@@ -111,7 +105,7 @@ def _read(word: str) -> tuple[str, str, bool]:
 def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, str, bool]]) -> list[Mention]:
     """Every region named in the tokens (``read``: each token's ``_read``); a mention's span
     is the position of the word its name begins at."""
-    matches = index.names_in(tokens, list(compress(count(), map(_BEGINS, read))))
+    matches = index.names_in(tokens, [position for position, reading in enumerate(read) if reading[2]])
     pairs = _pairs(index, tokens, read)
     if not matches and not pairs:
         return []                           # no region's name in the text: nothing to weigh
@@ -136,7 +130,8 @@ def _mentions(index: regions.RegionIndex, tokens: list[str], read: list[tuple[st
             if named_villages:
                 villages.append((named_villages, position))
     if villages:
-        found += _village_mentions(villages, set(map(index.province_of.__getitem__, map(_IDENT, found))))
+        province_of = index.province_of
+        found += _village_mentions(villages, {province_of[mention[IDENT]] for mention in found})
     return found
 
 
@@ -144,7 +139,7 @@ def _pairs(index: regions.RegionIndex, tokens: list[str], read: list[tuple[str, 
     """(position, key) of each pair of words that is a one-word name written in two (``kramat
     jati``: Kramatjati, a name of 7 letters or more), looked up only where a longer one-word
     name begins with the first word and goes on with the second's first letter."""
-    joined = list(compress(range(len(tokens) - 1), map(_JOINED, read)))
+    joined = [position for position in range(len(tokens) - 1) if read[position][1]]
     if not joined:
         return []
     squashed = index.squashed

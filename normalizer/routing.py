@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from itertools import compress, count
 
 from normalizer import words
 
@@ -96,8 +95,11 @@ def _matches(stems: list[str], compiled: Compiled) -> dict[str, dict[str, int]]:
     that begins phrases (``jalan``: six) cuts its window once; a phrase of two words is in
     it when its second is (``_in_order`` for longer ones)."""
     found: dict[str, dict[str, int]] = {}
-    entries_at = list(map(compiled.by_first.get, stems))
-    for position, entries in compress(zip(count(), entries_at), entries_at):   # the few stems a keyword begins with
+    by_first = compiled.by_first
+    for position, stem in enumerate(stems):
+        entries = by_first.get(stem)
+        if entries is None:
+            continue                    # most stems begin no keyword
         window = None
         for phrase, topic, keyword in entries:
             size = len(phrase)

@@ -64,12 +64,11 @@ def _scores(above: list[tuple[int, ...]], support: dict[int, Mention]) -> dict[i
     name is long and no other region of its level or above has it (``Singosari``: one
     district, and villages, which weigh less)."""
     scores = {}
-    supported = support.get
     for ident, own in support.items():
         weight = own[WEIGHT]
-        chain = list(filter(None, map(supported, above[ident])))     # mentions are non-empty tuples
+        chain = [support[ancestor] for ancestor in above[ident] if ancestor in support]
         if not chain:
-            score = max(weight, 0.0)
+            score = weight if weight > 0.0 else 0.0
         elif len(chain) == 1 and chain[0][SPAN] != own[SPAN]:   # the usual: one place above
             score = chain[0][WEIGHT] + weight   # _chain_score's sum (weights > 0: both kept)
         else:

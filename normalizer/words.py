@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import threading
-from itertools import chain
 
 from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
 from Sastrawi.Stemmer.Stemmer import Stemmer
@@ -113,7 +112,7 @@ def stems(text: str) -> list[str]:
 def stems_of(raw: list[str]) -> list[str]:
     """The stems of ``raw_tokens``, abbreviations spelled out first (each word's cached, in
     one C-level pass)."""
-    return list(chain.from_iterable(each_cached(_word_stems, raw, word_stems)))
+    return [stem for stems in each_cached(_word_stems, raw, word_stems) for stem in stems]
 
 
 def each_cached(cache: dict, tokens: list[str], compute) -> list:
