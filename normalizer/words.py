@@ -117,12 +117,13 @@ def stems_of(raw: list[str]) -> list[str]:
 
 def each_cached(cache: dict, tokens: list[str], compute) -> list:
     """``compute(token)`` for each token, the words' answers kept in ``cache`` (a plain dict,
-    emptied when it holds ``CACHE_LIMIT``): looked up in one C-level pass, computed only for
+    emptied when it holds ``CACHE_LIMIT``): looked up in one pass, computed only for
     the tokens not in it. A number of five digits or more (an amount, a phone or reference
     number: mostly unique) is computed each time and not kept: such a stream must not fill
     the cache, whose table then stays small enough to stay in the CPU's caches between
     messages. ``compute`` must answer something true (a non-empty tuple)."""
-    found = list(map(cache.get, tokens))
+    get = cache.get
+    found = [get(token) for token in tokens]
     if all(found):
         return found
     for position, answer in enumerate(found):
