@@ -43,7 +43,7 @@ def decide(index: regions.RegionIndex, mentions: list[Mention], source: str) -> 
     if not scores:
         return empty()
     best = max(scores.values())
-    tied = sorted(ident for ident, score in scores.items() if best - score < 1e-9)   # in code order
+    tied = sorted([ident for ident, score in scores.items() if best - score < 1e-9])   # in code order
     # a region tied with one above it added nothing of its own (the village "Sangatta Utara"
     # of the district named in the text): the one above is what the text says
     if len(tied) > 1:
