@@ -110,9 +110,8 @@ def stems(text: str) -> list[str]:
 
 
 def stems_of(raw: list[str]) -> list[str]:
-    """The stems of ``raw_tokens``, abbreviations spelled out first (each word's cached, in
-    one C-level pass)."""
-    return [stem for stems in each_cached(_word_stems, raw, word_stems) for stem in stems]
+    """The stems of ``raw_tokens``, abbreviations spelled out first (each word's cached)."""
+    return [stem for word in each_cached(_word_stems, raw, word_stems) for stem in word]
 
 
 def each_cached(cache: dict, tokens: list[str], compute) -> list:
