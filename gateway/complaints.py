@@ -111,7 +111,9 @@ class ComplaintService:
         routing_key = f"complaint.{'bulk.new' if flood else 'new'}.{message.channel}"
         found = {"related": []}
 
-        def draw(_taken: dict | None = None) -> dict:
+        def draw(taken: dict | None = None) -> dict | None:
+            if taken is not None and self.store.tracking_owner(taken["tracking_number"]) == taken["id"]:
+                return None     # this very complaint holds the number: recorded already (below)
             complaint = build_complaint(message, parsed, uuid.uuid4().hex,
                                         tracking.new_tracking_number(),
                                         self.context(message.door_id))
@@ -133,6 +135,14 @@ class ComplaintService:
         if recorded is None:                  # spooled: the citizen has the number all the same
             return Outcome(message, complaint["tracking_number"], self.texts.ack(complaint, lang),
                            complaint_id=complaint["id"])
+        if recorded.result == AcceptResult.COLLISION:
+            # The script ran for this very complaint already and its answer was lost: redis-py
+            # sends a command again after a dropped connection or a time-out. The record
+            # stands (a second draw would be a second complaint, its first number told to
+            # nobody); once a replica has it, it is published again (the central side dedups).
+            self.store.confirm_recorded(message.door_id)
+            recorded = recorded._replace(result=AcceptResult.ACCEPTED, id=complaint["id"],
+                                         tracking=complaint["tracking_number"])
         cid, number = recorded.id, recorded.tracking
         set_context(complaint_id=cid)        # the lines of this message from here on
         if recorded.result == AcceptResult.CONFLICT:

@@ -3,6 +3,7 @@ a taken tracking number is drawn again; a spooled complaint whose number was tak
 meanwhile is renumbered and flagged; one recorded already is published again, unchanged."""
 from __future__ import annotations
 
+import json
 import uuid
 
 from normalizer import tracking
@@ -40,3 +41,24 @@ def test_replay_of_a_complaint_recorded_already_publishes_it_again_unchanged(par
     parts.intake.replay_spooled({"complaint": complaint, "dedup_id": "", "handle": ""})
     assert parts.store.complaint(first.complaint_id) == complaint        # not renumbered
     assert parts.store.redis.llen(QUEUE) == 2                           # published again
+
+
+def test_a_script_sent_again_after_a_lost_answer_makes_no_second_complaint(parts, monkeypatch):
+    """redis-py sends a command again after a dropped connection or a time-out: the intake
+    script may run twice for one message. Without a provider id the second run finds the
+    complaint's own number taken; the answer is that complaint, not a second one whose
+    first number nobody was told."""
+    import dataclasses
+
+    once = parts.store.accept
+
+    def sent_twice(*args, **kwargs):
+        once(*args, **kwargs)                 # ran, but its answer never came back
+        return once(*args, **kwargs)
+
+    monkeypatch.setattr(parts.store, "accept", sent_twice)
+    message = dataclasses.replace(inbound("LAPOR jalan rusak di depan pasar"), provider_message_id="")
+    outcome = parts.intake.take(message)
+    assert outcome.tracking_number and parts.store.tracking_owner(outcome.tracking_number) == outcome.complaint_id
+    queued = {json.loads(raw)["headers"]["idempotency_key"] for raw in parts.store.redis.lrange(QUEUE, 0, -1)}
+    assert queued == {outcome.complaint_id}          # on the queue (again), and nothing else
