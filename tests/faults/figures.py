@@ -68,9 +68,21 @@ def fill(figures: Figures, issued: dict, central, store) -> dict:
     figures.extra.update(ledger=states, answers=dict(central.answers),
                          key_mismatches=len(central.key_mismatches))
     wrong_numbers = [cid for cid in stored & set(issued) if central.tracking[cid] != issued[cid]]
+    unissued = sorted(stored - set(issued))[:10]
     return {"missing": missing[:10],
             "missing_ledger": {cid: store.ledger(cid).get("state", "missing") for cid in missing[:10]},
-            "wrong_numbers": wrong_numbers[:10]}
+            "wrong_numbers": wrong_numbers[:10],
+            # what a failure needs to name them: their numbers, ledger, and who holds the number
+            "unissued": {cid: {"tracking": central.tracking.get(cid, ""),
+                               "ledger": store.ledger(cid).get("state", "missing"),
+                               "number_held_by": store.tracking_owner(central.tracking.get(cid, ""))}
+                         for cid in unissued}}
+
+
+def assert_all_issued(figures: Figures, details: dict) -> None:
+    """The central side stored no complaint whose number nobody was told."""
+    assert figures.unissued == 0, \
+        f"the central side stored complaints nobody was told about: {details['unissued']}"
 
 
 def assert_exactly_once(figures: Figures, details: dict, central) -> None:
