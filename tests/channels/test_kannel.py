@@ -21,7 +21,7 @@ from normalizer.values import OutboundMessage, Outcome
 from channels import gsm7
 from channels.gsm7 import fits_one_sms, is_gsm7, septets
 from channels.kannel.adapter import KannelAdapter
-from channels.kannel.payload import parse_query, parse_time
+from channels.kannel.payload import _TIME_FORMATS, parse_query, parse_time
 from config import messages
 from config.doors import Door
 from forwarder.topology import COMPLAINTS
@@ -116,7 +116,7 @@ def test_kannel_time_is_read_as_strptime_reads_it(value):
     """The fast reading of the usual form (``datetime.fromisoformat``) answers what
     ``strptime`` with Kannel's two formats answers, invalid dates included."""
     expected = None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+    for fmt in _TIME_FORMATS:
         try:
             expected = datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
             break
