@@ -2,7 +2,8 @@
 
 ``create_app(settings=None, parts=None)`` validates settings (from the environment when not
 given), starts the embedded Redis when the settings ask for it, builds the parts and
-registers the blueprints: doors (``/in/<door>``), the web form (``/lapor``), the JSON API
+registers the blueprints: doors (``/in/<door>``; providers' webhooks are served in front of
+Flask by ``gateway.doors.DoorPath``), the web form (``/lapor``), the JSON API
 (``/api/v1``) with OpenAPI (``/openapi.json``), Open311 GeoReport v2 (``/open311/v2``),
 the central system's status callback (``/api/v1/central/status``), health (``/healthz``,
 ``/readyz``), ``/metrics``, the public statistics (``/statistik``, ``/api/v1/statistics``)
@@ -79,10 +80,13 @@ def create_app(settings=None, parts=None) -> Flask:
     if https:
         app.after_request(_strict_transport_security)
     app.extensions["lapor"] = parts
-    app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_seconds, settings.max_body_bytes)
 
     from gateway import (api, central_api, doors, forms, health, limits, metrics, observe, open311,
                          statistics, webtext)
+    # providers' webhooks skip Flask (gateway.doors.DoorPath); every body has its deadline
+    app.wsgi_app = BodyDeadline(
+        doors.DoorPath(app.wsgi_app, parts, (("Strict-Transport-Security", HSTS),) if https else ()),
+        settings.body_timeout_seconds, settings.max_body_bytes)
     observe.init_app(app)         # request ids, the log context, latencies
     for module in (doors, forms, api, central_api, open311, health, metrics, statistics):
         app.register_blueprint(module.blueprint)

@@ -22,19 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import logging
 import socket
 import time
 
-from gateway.errors import shown
+from gateway.errors import json_error_body, shown
 
 log = logging.getLogger("lapor.bodytime")
 CHUNK = 64 * 1024
 
 
 def _answer(start_response, status: str, reason: str):
-    body = json.dumps({"error": reason}).encode("ascii")
+    body = json_error_body(reason)
     start_response(status, [("Content-Type", "application/json"),
                             ("Content-Length", str(len(body)))])
     return [body]

@@ -14,9 +14,15 @@ not confirm) is a 503, logged in one line. Every 503 (the store, the attachments
 configured part unavailable) carries
 ``Retry-After``, so providers, agencies' systems and browsers know it is worth trying
 again and when.
+
+The decisions themselves (``store_unavailable``, ``unexpected``, ``hostile``) and the JSON
+error body (``json_error_body``) take no Flask request, so the answers written outside Flask
+(the doors' WSGI path, ``gateway.doors.DoorPath``; the body deadline, ``gateway.bodytime``)
+are the same ones.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Response, jsonify, request
@@ -29,6 +35,7 @@ from channels.open311 import render as open311
 
 log = logging.getLogger("lapor.errors")
 RETRY_AFTER_SECONDS = 5       # a store restart or a broker failover takes seconds
+STORE_UNAVAILABLE = "store temporarily unavailable, retry later"
 
 _REASONS = {
     400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found",
@@ -60,10 +67,32 @@ def error_response(status: int, reason: str):
     return response, status
 
 
-def _hostile_json() -> bool:
-    """Whether this request's body is JSON that ``channels.jsonbody`` refuses."""
+def json_error_body(reason: str) -> bytes:
+    """A JSON error answer's body written outside Flask, as ``jsonify`` writes it."""
+    return json.dumps({"error": reason}, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def store_unavailable(method: str, path: str, exc: RedisError) -> tuple[int, str]:
+    """The answer to a store error no route answered itself (Redis down or failing over, a
+    write its replica did not confirm): 503, logged in one line without a traceback."""
+    log.error("store unavailable on %s %s: %s", method, shown(path), type(exc).__name__)
+    return 503, STORE_UNAVAILABLE
+
+
+def unexpected(exc: Exception, method: str, path: str, hostile_json) -> tuple[int, str]:
+    """The answer to any other exception: 400 when ``hostile_json()`` finds the body JSON
+    that ``channels.jsonbody`` refuses, else 500 with the traceback in the log only."""
+    if isinstance(exc, (RecursionError, ValueError)) and hostile_json():
+        log.info("refused %s %s: %s (%s)", method, path[:64], jsonbody.REASON, type(exc).__name__)
+        return 400, jsonbody.REASON
+    log.error("unhandled %s on %s %s", type(exc).__name__, method, shown(path), exc_info=exc)
+    return 500, _REASONS[500]
+
+
+def hostile(is_json: bool, read_body) -> bool:
+    """Whether a JSON request's body (``read_body()``) is one ``channels.jsonbody`` refuses."""
     try:
-        return request.is_json and jsonbody.is_hostile(request.get_data(cache=True))
+        return is_json and jsonbody.is_hostile(read_body())
     except Exception:  # noqa: BLE001 - judging the body must never fail the error answer
         return False
 
@@ -84,11 +113,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(RedisError)
     def _store_unavailable(exc: RedisError):
-        # every route: the store is down, failing over, or its replica did not confirm
-        # (NotReplicated); the caller may retry, and no traceback is logged
-        log.error("store unavailable on %s %s: %s", request.method, shown(request.path),
-                  type(exc).__name__)
-        return error_response(503, "store temporarily unavailable, retry later")
+        return error_response(*store_unavailable(request.method, request.path, exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -96,10 +121,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        if isinstance(exc, (RecursionError, ValueError)) and _hostile_json():
-            log.info("refused %s %s: %s (%s)", request.method, request.path[:64],
-                     jsonbody.REASON, type(exc).__name__)
-            return error_response(400, jsonbody.REASON)
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, shown(request.path),
-                  exc_info=exc)
-        return error_response(500, _REASONS[500])
+        return error_response(*unexpected(
+            exc, request.method, request.path,
+            lambda: hostile(request.is_json, lambda: request.get_data(cache=True))))
