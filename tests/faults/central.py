@@ -28,6 +28,13 @@ from forwarder.central import COMPLAINT_TO_CENTRAL, EVENT_TO_CENTRAL, verify_sig
 from tests.helpers import free_port
 
 
+def source(complaint: dict) -> dict:
+    """What names a complaint's message: its provider message ids, door and time received
+    (a failure can tell a second complaint of one message from one of another test)."""
+    return {"provider_message_ids": list(complaint.get("provider_message_ids") or ()),
+            "door": complaint.get("door", ""), "received_at": complaint.get("received_at", "")}
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -43,6 +50,7 @@ class CentralStub:
         self.slow_seconds = 1.5
         self.received: Counter = Counter()          # complaint id -> copies stored
         self.tracking: dict[str, str] = {}          # complaint id -> tracking number
+        self.sources: dict[str, dict] = {}          # complaint id -> its message (``source``)
         self.answers: Counter = Counter()   # "200", "503", "late", "bad-signature", "truncated"
         self.key_mismatches: list[tuple[str, str]] = []
         self.events: Counter = Counter()            # follow-up event id -> copies
@@ -63,6 +71,11 @@ class CentralStub:
     def ids(self) -> set[str]:
         with self._lock:
             return set(self.received)
+
+    def origins(self) -> dict[str, dict]:
+        """Complaint id -> the message it was made of, as first received (``source``)."""
+        with self._lock:
+            return dict(self.sources)
 
     def requests_stored(self) -> int:
         with self._lock:
@@ -93,6 +106,7 @@ class CentralStub:
                 identity = complaint.get("id", "")
                 self.received[identity] += 1
                 self.tracking.setdefault(identity, complaint.get("tracking_number", ""))
+                self.sources.setdefault(identity, source(complaint))
             if key != identity:
                 self.key_mismatches.append((key, identity))
         return "ok"

@@ -72,11 +72,25 @@ def fill(figures: Figures, issued: dict, central, store) -> dict:
     return {"missing": missing[:10],
             "missing_ledger": {cid: store.ledger(cid).get("state", "missing") for cid in missing[:10]},
             "wrong_numbers": wrong_numbers[:10],
-            # what a failure needs to name them: their numbers, ledger, and who holds the number
+            # what a failure needs to name them: their numbers, ledger, who holds the number,
+            # their message, and the other complaints stored for that same message
             "unissued": {cid: {"tracking": central.tracking.get(cid, ""),
                                "ledger": store.ledger(cid).get("state", "missing"),
-                               "number_held_by": store.tracking_owner(central.tracking.get(cid, ""))}
+                               "number_held_by": store.tracking_owner(central.tracking.get(cid, "")),
+                               **origin(central.origins(), cid, issued)}
                          for cid in unissued}}
+
+
+def origin(sources: dict[str, dict], cid: str, issued: dict) -> dict:
+    """The message complaint ``cid`` was made of and the other complaints the central side
+    stored for the same provider message id, each with whether its number was handed out:
+    none at all points away from this test's intake (another test's message), a told one
+    to a second complaint drawn for one message."""
+    source = sources.get(cid, {})
+    ids = set(source.get("provider_message_ids") or ())
+    same = {other: other in issued for other, seen in sources.items()
+            if other != cid and ids & set(seen.get("provider_message_ids") or ())}
+    return {**source, "same_message": same}
 
 
 def assert_all_issued(figures: Figures, details: dict) -> None:
