@@ -39,11 +39,19 @@ _FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to
            "reply_id", "language", "status")
 
 
+def reply_message(channel: str, reply: dict) -> tuple[str, dict, str]:
+    """A reply as the replies queue carries it: (routing key, body with its attempts and
+    ``reply_id``, idempotency key)."""
+    return (f"reply.{channel}", {**reply, "attempts": reply.get("attempts", 0),
+                                 "reply_id": reply.get("reply_id") or uuid.uuid4().hex},
+            reply.get("complaint_id") or "reply")
+
+
 def enqueue_reply(publisher, channel: str, reply: dict) -> None:
-    """Put a reply on the replies queue (the one way replies travel)."""
-    publisher.publish(f"reply.{channel}", {**reply, "attempts": reply.get("attempts", 0),
-                                           "reply_id": reply.get("reply_id") or uuid.uuid4().hex},
-                      reply.get("complaint_id") or "reply", "reply")
+    """Put a reply on the replies queue (the one way replies travel; a new complaint's
+    acknowledgement may go in the store's own intake step instead, ``gateway.acceptance``)."""
+    routing_key, body, key = reply_message(channel, reply)
+    publisher.publish(routing_key, body, key, "reply")
 
 
 class NotifyWorker(QueueWorker):

@@ -8,6 +8,12 @@ with the same id and tracking number, and the citizen is answered with its track
 ``replay``s the spool in order when the store is back, through the same loop. Replies
 that cannot be queued are spooled the same way.
 
+A new complaint's acknowledgement on a channel that cannot answer inline (WhatsApp,
+Telegram...) is queued in that same step too, when the broker is the store's Redis: the
+reply is on the replies queue exactly when the complaint is recorded, and the intake makes
+one round trip instead of two (issue 12). Otherwise (another broker, the spool, a duplicate)
+the intake queues it apart, as every other reply.
+
 When the broker refuses a message that the store accepted, the citizen is still answered:
 the ledger has it (state ``accepted``) and a retry is scheduled in the store, which the
 forwarder publishes as soon as it reaches the broker (the reconciler is the last resort).
@@ -22,7 +28,7 @@ from typing import Callable, NamedTuple
 
 from redis import RedisError
 
-from forwarder.notifier import enqueue_reply
+from forwarder.notifier import enqueue_reply, reply_message
 from forwarder.queue import PublishError
 from forwarder.store import AcceptResult, NotReplicated, Recorded
 from normalizer import tracking
@@ -35,10 +41,12 @@ TRACKING_ATTEMPTS = 5         # a tracking-number collision is ~1e-5 at a millio
 
 class Attempt(NamedTuple):
     """What ``accept`` did: the store's answer (None: spooled to disk), the complaint as
-    last tried (its tracking number may be a new one) and whether the store queued it."""
+    last tried (its tracking number may be a new one), whether the store queued it, and
+    whether its acknowledgement went with it (when the store recorded it)."""
     recorded: Recorded | None
     complaint: dict
     queued: bool
+    reply_queued: bool = False
 
 
 class Acceptance:
@@ -52,28 +60,32 @@ class Acceptance:
     # ----- the one accept loop ------------------------------------------------------------
     def accept(self, complaint: dict, routing_key: str,
                redraw: Callable[[dict], dict | None], *, spool: bool = False,
-               dedup_id: str = "", handle: str = "", **options) -> Attempt:
+               dedup_id: str = "", handle: str = "",
+               reply: Callable[[dict], tuple[str, dict] | None] | None = None, **options) -> Attempt:
         """Record ``complaint``; on a tracking-number collision ``redraw`` gives the next
         one to try (None: stop and answer the collision). ``spool``: keep it on disk when
         the store is down (otherwise the store's error is raised; also when the message
-        is a duplicate no replica confirmed yet). ``options``: the rest of ``Store.accept``'s
-        arguments."""
+        is a duplicate no replica confirmed yet). ``reply``: the acknowledgement of a
+        complaint as tried, (channel, reply body), to queue in the same step. ``options``:
+        the rest of ``Store.accept``'s arguments."""
         for _ in range(TRACKING_ATTEMPTS):
             serialized = json.dumps(complaint, ensure_ascii=False)
             publish = self.prepare(routing_key, serialized, complaint["id"], "complaint")
+            acknowledge = self._reply_commands(reply, complaint) if publish is not None else None
             try:
-                recorded = self.store.accept(complaint, dedup_id, handle, publish, serialized,
-                                             **options)
+                recorded = self.store.accept(complaint, dedup_id, handle,
+                                             publish + acknowledge if acknowledge else publish,
+                                             serialized, **options)
             except RedisError as exc:
                 if not spool or self.spool is None or _held_by_another(exc, complaint):
                     raise
                 self.keep(complaint, dedup_id, handle, exc)
                 return Attempt(None, complaint, False)
             if recorded.result != AcceptResult.COLLISION:
-                return Attempt(recorded, complaint, publish is not None)
+                return Attempt(recorded, complaint, publish is not None, bool(acknowledge))
             following = redraw(complaint)
-            if following is None:
-                return Attempt(recorded, complaint, False)
+            if following is None:      # this very complaint, recorded by an earlier run
+                return Attempt(recorded, complaint, False, bool(acknowledge))
             complaint = following
         raise RuntimeError("could not allocate a tracking number")
 
@@ -84,6 +96,14 @@ class Acceptance:
             return self.publisher.prepare(routing_key, serialized, key, kind)
         except PublishError:
             return None
+
+    def _reply_commands(self, reply, complaint: dict) -> list[tuple] | None:
+        """The queue commands of ``complaint``'s acknowledgement (None: none to queue)."""
+        made = reply(complaint) if reply is not None else None
+        if made is None:
+            return None
+        routing_key, body, key = reply_message(*made)
+        return self.prepare(routing_key, json.dumps(body), key, "reply")
 
     def publish(self, routing_key: str, body: dict, key: str, kind: str,
                 strict: bool = False) -> None:

@@ -64,14 +64,16 @@ class ComplaintService:
                                   central_public_key=settings.central_public_key,
                                   max_text_chars=settings.max_text_chars)
 
-    def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
-        """Record and queue one message; return what to tell the citizen."""
+    def take(self, message: InboundMessage, lang: str | None = None, reply=None) -> Outcome:
+        """Record and queue one message; return what to tell the citizen. ``reply``: for a
+        channel that cannot answer inline, ``Outcome -> (channel, reply body) | None``, so a
+        new complaint's acknowledgement is queued with it (``Outcome.reply_queued``)."""
         message = clean_message(message)      # no lone surrogate reaches Redis or a queue
         parsed = interpret(message)
         lang = lang or parsed.language or message.language   # REPORT, CHECK ...: English
-        return replace(self._take(message, parsed, lang), language=lang)
+        return replace(self._take(message, parsed, lang, reply), language=lang)
 
-    def _take(self, message: InboundMessage, parsed, lang: str) -> Outcome:
+    def _take(self, message: InboundMessage, parsed, lang: str, reply=None) -> Outcome:
         if parsed.command:
             return self.command(message, parsed, lang)
         if message.is_edit and message.meta.get("edit_of"):
@@ -83,7 +85,7 @@ class ComplaintService:
         if parent:
             return self.add_event(message, parsed, "followup", parent,
                                   self._open_key(message, reporter_handle(message)), lang)
-        return self.new_complaint(message, parsed, lang)
+        return self.new_complaint(message, parsed, lang, reply)
 
     def _thread_parent(self, message: InboundMessage) -> tuple[str, str] | None:
         """The complaint a reply names (an e-mail's In-Reply-To/References, a tracking number
@@ -103,7 +105,7 @@ class ComplaintService:
                 return cid, number
         return None
 
-    def new_complaint(self, message: InboundMessage, parsed, lang: str) -> Outcome:
+    def new_complaint(self, message: InboundMessage, parsed, lang: str, reply=None) -> Outcome:
         """A new complaint, unless the store finds it a duplicate or a follow-up."""
         handle = reporter_handle(message)
         open_key = self._open_key(message, handle)
@@ -122,19 +124,20 @@ class ComplaintService:
                 complaint["flags"].append("flood")
             return complaint
 
+        acknowledged = self._acknowledgements(message, lang)
         first = draw()
         entry, found["related"] = self.linker.related(first) if self.linker else (None, [])
         first["related"] = found["related"]
         attempt = self.acceptance.accept(
             first, routing_key, draw, spool=True, listed=listing(message, first), link=entry,
+            reply=None if reply is None else lambda complaint: reply(acknowledged(complaint)),
             dedup_id=self.dedup_id(message.door_id, message.provider_message_id), handle=handle,
             open_key=open_key, window=self.window, join_open=self._may_join(message, parsed, handle),
             reply_to=message.provider_message_id, public=message.public,
             fingerprint=message.body_fingerprint)
         complaint, recorded = attempt.complaint, attempt.recorded
         if recorded is None:                  # spooled: the citizen has the number all the same
-            return Outcome(message, complaint["tracking_number"], self.texts.ack(complaint, lang),
-                           complaint_id=complaint["id"])
+            return acknowledged(complaint)
         if recorded.result == AcceptResult.COLLISION:
             # The script ran for this very complaint already and its answer was lost: redis-py
             # sends a command again after a dropped connection or a time-out. The record
@@ -158,8 +161,20 @@ class ComplaintService:
         self._fetch_media_later(message, cid, number, is_private(parsed))
         log.info("accepted door=%s complaint=%s class=%s reporter=%s", message.door_id, cid,
                  complaint["classification"], mask(handle))
-        return Outcome(message, number, self.texts.ack(complaint, lang), complaint_id=cid,
-                       linked=bool(complaint.get("related")))
+        return replace(acknowledged(complaint), reply_queued=attempt.reply_queued)
+
+    def _acknowledgements(self, message: InboundMessage, lang: str):
+        """``complaint -> Outcome``: what a new complaint's reporter is told, made once per
+        complaint tried (the accept loop queues it with the complaint, then it is answered)."""
+        made: dict[str, Outcome] = {}
+
+        def acknowledged(complaint: dict) -> Outcome:
+            if complaint["id"] not in made:
+                made[complaint["id"]] = Outcome(
+                    message, complaint["tracking_number"], self.texts.ack(complaint, lang),
+                    complaint_id=complaint["id"], linked=bool(complaint.get("related")), language=lang)
+            return made[complaint["id"]]
+        return acknowledged
 
     def add_event(self, message: InboundMessage, parsed, event_type: str, parent: tuple,
                   open_key: str, lang: str) -> Outcome:

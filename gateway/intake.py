@@ -67,20 +67,30 @@ class Intake:
         if uploads:
             message = replace(message, attachments=message.attachments
                               + attachments.save_all(self.settings.attachments_dir, uploads))
-        outcome = self.take(message)
-        if not adapter.replies_inline and outcome.reply_text:
-            self.reply(adapter.door, message, outcome)
+        if adapter.replies_inline:
+            return self.take(message)
+        door = adapter.door
+        outcome = self.take(message, reply=lambda made: self._reply_body(door, message, made))
+        if outcome.reply_text and not outcome.reply_queued:
+            self.reply(door, message, outcome)
         return outcome
 
-    def reply(self, door, message: InboundMessage, outcome: Outcome) -> None:
+    def _reply_body(self, door, message: InboundMessage, outcome: Outcome) -> tuple[str, dict] | None:
+        """(channel, the reply's body) telling the reporter ``outcome``; None without a handle."""
         handle = reporter_handle(message)
         if not handle:
+            return None
+        return door.channel, {
+            "door_id": door.id, "to": handle, "sender_kind": message.sender_kind,
+            "text": outcome.reply_text, "complaint_id": outcome.complaint_id, "kind": outcome.kind,
+            "private": not message.public, "reply_to": message.provider_message_id,
+            "tracking_number": outcome.tracking_number, "language": outcome.language}
+
+    def reply(self, door, message: InboundMessage, outcome: Outcome) -> None:
+        made = self._reply_body(door, message, outcome)
+        if made is None:
             return
-        body = {"door_id": door.id, "to": handle, "sender_kind": message.sender_kind,
-                "text": outcome.reply_text,
-                "complaint_id": outcome.complaint_id, "kind": outcome.kind,
-                "private": not message.public, "reply_to": message.provider_message_id,
-                "tracking_number": outcome.tracking_number, "language": outcome.language}
+        body = made[1]
         try:
             enqueue_reply(self.publisher, door.channel, body)
         except PublishError as exc:   # the broker is down: keep the reply on disk too
@@ -89,11 +99,12 @@ class Intake:
                           outcome.complaint_id or "-", exc)
 
     # ----- the parts' entries, as the web side, CLI and workers call them --------------------
-    def take(self, message: InboundMessage, lang: str | None = None) -> Outcome:
-        """Record and queue one message; return what to tell the citizen. Log lines meanwhile
-        carry its door and, once known, its complaint id (``config.logs``)."""
+    def take(self, message: InboundMessage, lang: str | None = None, reply=None) -> Outcome:
+        """Record and queue one message; return what to tell the citizen (``reply``: see
+        ``ComplaintService.take``). Log lines meanwhile carry its door and, once known, its
+        complaint id (``config.logs``)."""
         with log_context(door=message.door_id, complaint_id=None):
-            return self.complaints.take(message, lang)
+            return self.complaints.take(message, lang, reply)
 
     def command(self, message: InboundMessage, parsed, lang: str) -> Outcome:
         return self.complaints.command(message, parsed, lang)

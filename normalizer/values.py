@@ -84,6 +84,7 @@ class Outcome:
     complaint_id: str = ""
     language: str = "id"           # the reply's language: id, or en (the citizen's)
     linked: bool = False           # "me too": others reported the same problem (gateway.metoo)
+    reply_queued: bool = False     # the acknowledgement was queued with the complaint
 
 
 @dataclass(frozen=True)
