@@ -33,6 +33,7 @@ sticker says nothing a complaint can hold; acting on them would open junk compla
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import datetime, timezone
@@ -85,8 +86,11 @@ def sent_time(value) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=4)
 def load(body: bytes) -> dict:
-    """The webhook JSON object; Rejected(400) when the body is not one."""
+    """The webhook JSON object; Rejected(400) when the body is not one (each time). Kept for
+    the few latest bodies: the message reader and the delivery-report reader of one request
+    read the same body (issue 12). The readers share the object, so they never change it."""
     data = jsonbody.load(body)
     if not isinstance(data, dict):
         raise Rejected(400, "body is not a JSON object")

@@ -144,6 +144,19 @@ def test_same_message_delivered_twice_makes_one_complaint(client, parts):
     assert parts.store.stats()[("duplicate", "wa-cloud")] == 1
 
 
+def test_one_request_decodes_its_body_once_and_leaves_it_as_it_was(client, monkeypatch):
+    from channels import jsonbody
+    from channels.whatsapp import payload
+
+    payload.load.cache_clear()            # an earlier test may have read the same body
+    decoded = []
+    loaded = jsonbody.load
+    monkeypatch.setattr(jsonbody, "load", lambda body: decoded.append(loaded(body)) or decoded[-1])
+    body = meta_bytes(CASES["text"]["request"]["body"])
+    assert post_case(client, CASES["text"]).status_code == 200
+    assert len(decoded) == 1 and decoded[0] == json.loads(body)     # the readers changed nothing
+
+
 def test_oversized_body_is_413(client, parts, environ):
     big = meta_bytes(CASES["text"]["request"]["body"]) + b" " * (parts.settings.max_body_bytes + 1)
     response = client.post(PATH, data=big, headers={"Content-Type": "application/json",
