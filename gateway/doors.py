@@ -101,8 +101,10 @@ class DoorPath:
                 or environ.get("CONTENT_TYPE", "").startswith("multipart/"):
             return None
         declared = environ.get("CONTENT_LENGTH", "")
+        if "HTTP_TRANSFER_ENCODING" in environ:        # a chunked body: Flask reads it
+            return None
         if not declared:
-            return None if "HTTP_TRANSFER_ENCODING" in environ else 0
+            return 0
         if not (declared.isascii() and declared.isdigit()) or int(declared) > self.max_bytes:
             return None
         return int(declared)

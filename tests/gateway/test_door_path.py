@@ -139,11 +139,13 @@ def test_what_the_path_declines_reaches_flask(client, routed, parts):
     assert client.put(f"/in/{door}").status_code == 405
     assert client.post(f"/in/{door}", data={"file": (io.BytesIO(b"x"), "a.txt")},
                        content_type="multipart/form-data").status_code in (400, 401, 403)
+    assert client.post(f"/in/{door}", data=b"x", headers={"Transfer-Encoding": "chunked"}).status_code \
+        in (400, 401, 403)
     oversized = client.post(f"/in/{door}", data=b"x" * (parts.settings.max_body_bytes + 1))
     assert oversized.status_code == 413 and oversized.get_json() == {"error": "request body too large"}
     assert client.post("/in/web", json={"classification": "pengaduan",
                                         "body": "Jalan rusak di depan pasar"}).status_code in (200, 201)
-    assert routed == ["no-such-door", door, door, "web"]   # 413 is answered before the view
+    assert routed == ["no-such-door", door, door, door, "web"]   # 413 comes before the view
 
 
 @pytest.mark.parametrize("path, query, base_url, script_name", [
