@@ -139,8 +139,8 @@ class ComplaintService:
         if recorded is None:                  # spooled: the citizen has the number all the same
             return acknowledged(complaint)
         if recorded.result == AcceptResult.COLLISION:
-            # The script ran for this very complaint already and its answer was lost: redis-py
-            # sends a command again after a dropped connection or a time-out. The record
+            # The script ran for this very complaint already (the store's client does not
+            # resend, ``forwarder.store_client``; a client set to retry would). The record
             # stands (a second draw would be a second complaint, its first number told to
             # nobody); once a replica has it, it is published again (the central side dedups).
             self.store.confirm_recorded(message.door_id)

@@ -63,8 +63,8 @@ if has_dedup then
 end
 if join_open then
   local open = redis.call('GET', open_key)
-  -- the open complaint may be this very one: a run of this script whose answer was lost
-  -- (redis-py sends it again); then the owner check below answers it, not a follow-up
+  -- the open complaint may be this very one, should this script run twice for it (a
+  -- client that resends after a lost answer); the owner check below answers it then
   if open and string.sub(open, 1, #id + 1) ~= id .. '|' then return {3, open} end
 end
 if redis.call('EXISTS', owner_key) == 1 then return {2, ''} end

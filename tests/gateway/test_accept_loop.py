@@ -44,10 +44,10 @@ def test_replay_of_a_complaint_recorded_already_publishes_it_again_unchanged(par
 
 
 def test_a_script_sent_again_after_a_lost_answer_makes_no_second_complaint(parts, monkeypatch):
-    """redis-py sends a command again after a dropped connection or a time-out: the intake
-    script may run twice for one message. Without a provider id the second run finds the
-    complaint's own number taken; the answer is that complaint, not a second one whose
-    first number nobody was told."""
+    """Should the intake script run twice for one message (a Redis client set to resend
+    after a lost answer; the store's is not, tests/forwarder/test_store_client.py): without
+    a provider id the second run finds the complaint's own number taken; the answer is that
+    complaint, not a second one whose first number nobody was told."""
     import dataclasses
 
     once = parts.store.accept

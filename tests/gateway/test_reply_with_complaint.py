@@ -2,8 +2,8 @@
 Telegram, X...) is queued in the store's intake step with the complaint itself, when the
 broker is the store's Redis (``gateway.acceptance``): one reply, on the replies queue
 exactly when the complaint is recorded, and no second publish. Every other case queues it
-apart, once: a duplicate, a broker elsewhere, the spool; and a script redis-py sent twice
-queues it once.
+apart, once: a duplicate, a broker elsewhere, the spool; and a script run twice queues it
+once.
 """
 from __future__ import annotations
 
@@ -97,8 +97,9 @@ def test_with_the_store_down_the_acknowledgement_is_spooled(parts, adapter, monk
 
 
 def test_a_script_sent_twice_queues_one_acknowledgement(parts, adapter, monkeypatch):
-    """redis-py sends a command again after a lost answer: the second run of a message
-    without a provider id finds its own number taken; the reply the first run queued stands."""
+    """Should the script run twice (a client that resends after a lost answer): the second
+    run of a message without a provider id finds its own number taken, not its own open
+    complaint; the reply the first run queued stands."""
     once = parts.store.accept
 
     def sent_twice(*args, **kwargs):
