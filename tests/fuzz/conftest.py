@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-
-@pytest.fixture
-def environ(environ, security_environ):
-    environ.update(security_environ)
-    return environ
+from tests.every_channel import environ  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request as WerkzeugRequest
 
 from gateway.webrequest import from_environ, headers_of
+from tests.every_channel import environ  # noqa: F401 - one door per channel
 from tests.harness import SENDERS
 
 NUMBER = re.compile(rb"\d{4}-?\d{4}-?\d{3}")
@@ -29,11 +30,6 @@ IDS = re.compile(rb"[0-9a-f]{32}")
 ADDED = ("Content-Type", "X-Request-ID", "Retry-After", "Strict-Transport-Security")
 PROVIDER_DOORS = sorted(door for door, sender in SENDERS.items() if sender.channel != "web")
 
-
-@pytest.fixture
-def environ(environ, security_environ):
-    environ.update(security_environ)
-    return environ
 
 
 @pytest.fixture
@@ -157,14 +153,14 @@ def test_the_request_is_the_one_werkzeug_reads(path, query, base_url, script_nam
     built = EnvironBuilder(path=path, query_string=query, base_url=base_url + script_name,
                            method="POST", data=b'{"a": 1}', content_type="application/json",
                            headers={"X-Twilio-Signature": "abc", "User-Agent": "kannel"})
-    environ = built.get_environ()
-    werkzeug = WerkzeugRequest(environ)
-    ours = from_environ(environ, "", b"body", headers_of(environ))
+    wsgi = built.get_environ()
+    werkzeug = WerkzeugRequest(wsgi)
+    ours = from_environ(wsgi, "", b"body", headers_of(wsgi))
     url = f"{werkzeug.scheme}://{werkzeug.host}{werkzeug.root_path}{werkzeug.path}"  # query raw
     assert (ours.url, ours.path, ours.method) == (url + (f"?{query}" if query else ""), werkzeug.path,
                                                   werkzeug.method)
     assert ours.headers == {name.lower(): value for name, value in werkzeug.headers.items()}
     assert (ours.query_string, ours.content_type, ours.remote_addr) == \
         (werkzeug.query_string, werkzeug.content_type, werkzeug.remote_addr or "")
-    assert from_environ(environ, "https://lapor.example", b"", {}).url == \
+    assert from_environ(wsgi, "https://lapor.example", b"", {}).url == \
         "https://lapor.example" + werkzeug.path + (f"?{query}" if query else "")

@@ -16,16 +16,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from forwarder import keys
 from forwarder.queue import PublishError
 from forwarder.topology import COMPLAINTS, REPLIES
+from tests.every_channel import environ  # noqa: F401 - one door per channel
 from tests.harness import SENDERS
 from tests.helpers import queued_bodies
 
 TEXT = "Jalan rusak di depan SDN 3 Sukajadi"
 
-
-@pytest.fixture
-def environ(environ, security_environ):
-    environ.update(security_environ)
-    return environ
 
 
 @pytest.fixture

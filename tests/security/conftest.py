@@ -3,10 +3,4 @@ sender, ``tests/harness.py``) with its credentials, the public base URL provider
 and the central system's callback secret."""
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def environ(environ, security_environ):
-    environ.update(security_environ)
-    return environ
+from tests.every_channel import environ  # noqa: F401
