@@ -112,12 +112,12 @@ def _latency(output: str, label: str) -> float:
 
 def command(args, port: int, app: str = "gateway.app:create_app()") -> list[str]:
     """``lapor-gateway web``'s gunicorn command, with the worker options of this run."""
-    line = gunicorn_command("127.0.0.1", port, args.workers, args.worker_connections)[:-1] + [app]
+    line = gunicorn_command("127.0.0.1", port, args.workers, args.worker_connections)[:-1]
     at = line.index("--worker-class") + 1
     line[at] = args.worker_class
     if args.worker_class == "gthread":
         line += ["--threads", str(args.threads)]
-    return line
+    return line + [app]           # the app last: ``serve`` tells the two servers apart by it
 
 
 def environment(workdir: Path, url: str) -> dict:
