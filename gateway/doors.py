@@ -26,6 +26,7 @@ import time
 
 from flask import Blueprint, current_app, make_response
 from redis import RedisError
+from werkzeug.datastructures import Headers
 from werkzeug.http import HTTP_STATUS_CODES
 
 from channels.base import Rejected
@@ -85,13 +86,25 @@ class DoorPath:
             status, content_type, body, more = self._answer(door_id, environ, headers, length)
         finally:
             reset_context(tokens)
-        response_headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                            *more.items(), ("X-Request-ID", request_id), *self.extra_headers]
-        if status == 503 and "Retry-After" not in more:
-            response_headers.append(("Retry-After", str(errors.RETRY_AFTER_SECONDS)))
         self.observations.observe_request(ROUTE, door_id, time.perf_counter() - started)
-        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN').upper()}", response_headers)
+        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN').upper()}",
+                       self._headers(status, content_type, body, more, request_id))
         return [body]
+
+    def _headers(self, status: int, content_type: str, body: bytes, more: dict,
+                 request_id: str) -> list[tuple[str, str]]:
+        """The answer's headers, as the Flask route sets them: the adapter's replace the
+        content type, the request id replaces the adapter's, HSTS and Retry-After (on a
+        503) are added unless the adapter set them."""
+        headers = Headers({"Content-Type": content_type})
+        headers.update(more)
+        headers["Content-Length"] = str(len(body))
+        headers["X-Request-ID"] = request_id
+        for name, value in self.extra_headers:
+            headers.setdefault(name, value)
+        if status == 503:
+            headers.setdefault("Retry-After", str(errors.RETRY_AFTER_SECONDS))
+        return headers.to_wsgi_list()
 
     def _served_length(self, environ) -> int | None:
         """The body length of a request this path serves; None for one it passes on."""

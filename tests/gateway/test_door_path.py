@@ -118,6 +118,25 @@ def test_failures_are_answered_alike_and_short(client, flask_only, parts, monkey
     assert len(errors) == 2 and all(record.exc_info for record in errors) == (status == 500)
 
 
+@pytest.mark.parametrize("status, headers", [
+    (200, {"content-type": "application/xml", "X-Kannel-Coding": "2"}),
+    (503, {"Retry-After": "30", "X-Request-ID": "the adapter's", "Strict-Transport-Security": "max-age=1"}),
+])
+def test_an_adapters_own_headers_are_set_as_flask_sets_them(client, flask_only, parts, monkeypatch,
+                                                           status, headers):
+    from channels.base import WebResponse
+
+    monkeypatch.setattr(parts.intake, "handle",
+                        lambda door_id, request: WebResponse(status, "ok", "text/plain", dict(headers)))
+    door = PROVIDER_DOORS[0]
+    fast, slow = (SENDERS[door].request("Jalan rusak", n).send(way)
+                  for n, way in ((6, client), (7, flask_only)))
+    for name in {*ADDED, *headers, "Content-Length", "X-Kannel-Coding"} - {"X-Request-ID"}:
+        assert fast.headers.get_all(name) == slow.headers.get_all(name), name
+    assert fast.headers.get_all("X-Request-ID") != ["the adapter's"]
+    assert (fast.status_code, fast.get_data()) == (slow.status_code, slow.get_data())
+
+
 def test_a_decoder_failure_on_hostile_json_is_400(client, parts, monkeypatch):
     door = next(door for door in PROVIDER_DOORS if hasattr(SENDERS[door], "payload"))
 
