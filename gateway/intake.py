@@ -90,11 +90,11 @@ class Intake:
         made = self._reply_body(door, message, outcome)
         if made is None:
             return
-        body = made[1]
+        channel, body = made
         try:
-            enqueue_reply(self.publisher, door.channel, body)
+            enqueue_reply(self.publisher, channel, body)
         except PublishError as exc:   # the broker is down: keep the reply on disk too
-            if not self.acceptance.keep_reply(body, door.channel):
+            if not self.acceptance.keep_reply(body, channel):
                 log.error("reply not queued door=%s complaint=%s: %s", door.id,
                           outcome.complaint_id or "-", exc)
 

@@ -58,12 +58,11 @@ def from_environ(environ: dict, public_base_url: str, body: bytes, headers: dict
 def from_flask(public_base_url: str = "") -> WebRequest:
     """The ``WebRequest`` of Flask's current request; a multipart body decoded into ``form``
     and ``files`` (``body`` then empty)."""
+    headers = headers_of(request.environ)
     if (request.content_type or "").startswith("multipart/form-data"):
         form = {key: request.form.get(key, "") for key in request.form.keys()}
         files = tuple(UploadedFile(field=name, filename=item.filename or "",
                                    content_type=item.mimetype or "", data=item.read())
                       for name, item in request.files.items(multi=True) if item.filename)
-        return from_environ(request.environ, public_base_url, b"", headers_of(request.environ),
-                            form, files)
-    return from_environ(request.environ, public_base_url, request.get_data(cache=True),
-                        headers_of(request.environ))
+        return from_environ(request.environ, public_base_url, b"", headers, form, files)
+    return from_environ(request.environ, public_base_url, request.get_data(cache=True), headers)
