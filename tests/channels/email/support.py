@@ -191,3 +191,9 @@ def complaint_of(parts, answer: str) -> dict:
 
 def queued(parts) -> list[dict]:
     return queued_bodies(parts.store.redis, "lapor.complaints")
+
+
+def followups(parts) -> list[dict]:
+    """The follow-up events on the queue. The notifier running beside the tests also queues a
+    ``reply_status`` event once it has sent an acknowledgement; when depends on the relay."""
+    return [body for body in queued(parts) if body.get("type") == "followup"]

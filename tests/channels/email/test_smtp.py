@@ -10,7 +10,8 @@ import pytest
 
 from normalizer import tracking
 from normalizer.schema import ComplaintSchema, FollowUpEventSchema
-from tests.channels.email.support import PNG, SENDER, complaint_of, mail, number_of, queued, submit
+from tests.channels.email.support import (PNG, SENDER, complaint_of, followups, mail, number_of, queued,
+                                          submit)
 from tests.helpers import wait_for
 
 
@@ -81,7 +82,7 @@ def test_reply_by_in_reply_to_is_a_followup_of_the_same_reporters_complaint(part
                  headers={"In-Reply-To": "<thread-1@warga.test>", "References": "<thread-1@warga.test>"})
     code, second = submit(gateway, reply)
     assert code == 250 and number_of(second) == number_of(first)
-    [event] = [body for body in queued(parts) if "event_id" in body]
+    [event] = followups(parts)
     assert FollowUpEventSchema().validate(event) == {}
     assert event["type"] == "followup" and event["body"] == "Sekarang ada korban jatuh."
     stranger = mail("Saya juga!", sender="orang.lain@warga.test", message_id="thread-3",
@@ -95,7 +96,8 @@ def test_tracking_number_in_the_subject_joins_the_complaint(parts, gateway):
     number = tracking.display(number_of(first))
     code, again = submit(gateway, mail("Foto menyusul.", subject=f"Re: [LAPOR! {number}] Laporan Anda diterima"))
     assert code == 250 and number_of(again) == number_of(first)
-    assert [body["type"] for body in queued(parts) if "event_id" in body] == ["followup"]
+    [event] = followups(parts)
+    assert event["body"] == "Foto menyusul." and event["complaint_id"] == complaint_of(parts, first)["id"]
 
 
 @pytest.mark.parametrize("headers, mail_from", [
