@@ -48,6 +48,8 @@ class ComplaintRecords:
         if not ledger.get("complaint"):
             return None
         complaint = json.loads(ledger.pop("complaint"))
+        if not raw_status and ledger.get("tracking", tracking) != tracking:   # an alias
+            raw_status = self.redis.hgetall(keys.status(ledger["tracking"]))
         return {"complaint": complaint, "ledger": ledger, "state": forwarding_state(ledger),
                 "status": {k.decode(): v.decode() for k, v in raw_status.items()},
                 "events": self._events([i.decode() for i in event_ids]),

@@ -165,7 +165,8 @@ class Acceptance:
         recognizes it, and it is published again; the central side dedups).
         A complaint stays a complaint of its own: the citizen already has its number."""
         if "reply" in record:
-            enqueue_reply(self.publisher, record["channel"], record["reply"])
+            if not self._told_another_number(record["reply"]):
+                enqueue_reply(self.publisher, record["channel"], record["reply"])
             return
         routing_key = f"complaint.new.{record['complaint']['channel']}"
         link = self.linker.entry(record["complaint"]) if self.linker else None
@@ -178,7 +179,10 @@ class Acceptance:
                 self.publish(routing_key, complaint, recorded.id, "complaint", strict=True)
             return
         if recorded.result == AcceptResult.DUPLICATE and recorded.id != complaint["id"]:
-            return                      # the provider's retry was recorded as its own
+            # the provider's retry was recorded as its own, under another number: the one
+            # told for this copy stays an alias of it (``forwarder.store_aliases``)
+            self.store.aliases.add(complaint["tracking_number"], recorded.id)
+            return
         # This very complaint is recorded already: by an earlier replay whose publish
         # failed, by the store running its script while intake timed out, or by an intake
         # no replica confirmed (so WAIT here too: the store WAITed for a duplicate answer,
@@ -188,6 +192,16 @@ class Acceptance:
             self.store.confirm_recorded(complaint["door"])
         if self.store.ledger(complaint["id"]).get("state") == "accepted":
             self.publish(routing_key, complaint, complaint["id"], "complaint", strict=True)
+
+    def _told_another_number(self, reply: dict) -> bool:
+        """A spooled acknowledgement of a complaint dropped on replay (its retry was
+        recorded under another number, whose own acknowledgement went out): not sent, so
+        the reporter holds one number. Its number still answers, as an alias."""
+        number, cid = reply.get("tracking_number"), reply.get("complaint_id")
+        if reply.get("kind") != "ack" or not number or not cid:
+            return False
+        owner = self.store.tracking_owner(number)     # a follow-up's ack names the owner
+        return owner not in (None, cid) and number in self.store.aliases.recorded_as([number])
 
     def _renumbered(self, complaint: dict) -> dict | None:
         """A spooled complaint's tracking number is taken: None when this very complaint

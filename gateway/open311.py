@@ -168,8 +168,15 @@ def _found(parts) -> list[dict]:
 
 
 def _by_number(parts, numbers: list[str]) -> list[dict]:
+    """The rows of ``numbers``; a number that stands for a complaint recorded under another
+    (``forwarder.store_aliases``) is answered by that complaint's row."""
     valid = [number for number in dict.fromkeys(numbers) if tracking.is_valid(number)]
-    return _rows(parts.store.listing.entries(valid), parts.catalogue.routing)
+    entries = parts.store.listing.entries(valid)
+    missing = set(valid) - {number for number, _status, _listed in entries}
+    if missing:
+        recorded = parts.store.aliases.recorded_as(sorted(missing)).values()
+        entries += parts.store.listing.entries([n for n in dict.fromkeys(recorded) if n not in valid])
+    return _rows(entries, parts.catalogue.routing)
 
 
 def _rows(entries, rules) -> list[dict]:

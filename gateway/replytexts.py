@@ -56,6 +56,8 @@ class ReplyTexts:
                 return "mistyped", None
             return "unknown", None
         found = self.store.status(digits)
+        if not found and (alias := self.store.aliases.recorded_as([digits])):
+            found = self.store.status(alias[digits])    # a number told before a replay
         return ("ok", found) if found else ("unknown", None)
 
     def status_reply(self, number: str, lang: str = "id", key: str = "status") -> str:

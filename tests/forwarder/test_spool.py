@@ -10,6 +10,7 @@ import pytest
 
 from config.settings import load_settings
 from forwarder.spool import Spool
+from gateway.app import create_app
 from gateway.wiring import build_parts
 from normalizer.grammar import parse_keywords
 from tests.helpers import free_port, inbound
@@ -114,3 +115,34 @@ def test_a_reply_that_cannot_be_queued_is_spooled(down_then_up):
     assert up.spool.drain(up.intake.replay_spooled) == (1, 0)
     [queued] = up.store.redis.lrange("lapor.replies", 0, -1)
     assert json.loads(queued)["headers"]["kind"] == "reply"
+
+
+def test_a_spooled_number_whose_retry_was_recorded_first_stays_an_alias(down_then_up):
+    """The store was down: the message was spooled under number A and its acknowledgement
+    too. The provider's retry reached the store once back and was recorded under B. On
+    replay the copy is dropped as a duplicate; A keeps answering, as B's complaint, and the
+    spooled acknowledgement of A is not sent (B's went out with B)."""
+    down, up = down_then_up
+    message = inbound("LAPOR jembatan putus 🌉", provider_id="k-alias")
+    spooled = down.intake.take(message)
+    down.intake.reply(down.catalogue.doors["sms-1708"], message, spooled)
+    assert down.spool.depth() == 2
+    retried = up.intake.take(message)
+    first, second = spooled.tracking_number, retried.tracking_number
+    assert first != second and not retried.duplicate
+    assert up.spool.drain(up.intake.replay_spooled) == (2, 0)
+    [queued] = up.store.redis.lrange("lapor.complaints", 0, -1)
+    assert json.loads(base64.b64decode(json.loads(queued)["body"]))["tracking_number"] == second
+    assert up.store.redis.lrange("lapor.replies", 0, -1) == []         # A's ack: not sent
+    verdict, found = up.intake.lookup(first)
+    assert verdict == "ok" and found["id"] == retried.complaint_id
+    page = up.store.complaints.by_tracking(first)
+    assert page["complaint"]["tracking_number"] == second and page["status"]["status"] == "diterima"
+    answer = create_app(parts=up).test_client().get(f"/open311/v2/requests/{first}.json")
+    assert answer.status_code == 200 and answer.get_json()[0]["service_request_id"] == second
+    # an acknowledgement naming the alias for its own complaint (a follow-up's) is sent
+    up.spool.append({"channel": "kannel", "reply": {
+        "door_id": "sms-1708", "to": "081234567890", "text": "Tambahan diterima", "kind": "ack",
+        "tracking_number": first, "complaint_id": retried.complaint_id}})
+    assert up.spool.drain(up.intake.replay_spooled) == (1, 0)
+    assert len(up.store.redis.lrange("lapor.replies", 0, -1)) == 1
