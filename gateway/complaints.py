@@ -100,9 +100,9 @@ class ComplaintService:
         candidates += [(owner, message.names_tracking)] if owner else []
         mine = self._pseudonym(message, handle)
         for cid, number in candidates:
-            reporter = (self.store.complaint(cid) or {}).get("reporter") or {}
-            if reporter.get("pseudonym") == mine:
-                return cid, number
+            complaint = self.store.complaint(cid) or {}
+            if (complaint.get("reporter") or {}).get("pseudonym") == mine:   # its own number:
+                return cid, complaint.get("tracking_number") or number      # the one named may be an alias
         return None
 
     def new_complaint(self, message: InboundMessage, parsed, lang: str, reply=None) -> Outcome:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -13,7 +14,7 @@ from forwarder.spool import Spool
 from gateway.app import create_app
 from gateway.wiring import build_parts
 from normalizer.grammar import parse_keywords
-from tests.helpers import free_port, inbound
+from tests.helpers import free_port, inbound, queued_bodies
 
 
 def test_records_replay_in_order_and_the_spool_empties(tmp_path):
@@ -140,6 +141,12 @@ def test_a_spooled_number_whose_retry_was_recorded_first_stays_an_alias(down_the
     assert page["complaint"]["tracking_number"] == second and page["status"]["status"] == "diterima"
     answer = create_app(parts=up).test_client().get(f"/open311/v2/requests/{first}.json")
     assert answer.status_code == 200 and answer.get_json()[0]["service_request_id"] == second
+    followup = up.intake.take(replace(inbound("Foto menyusul.", provider_id="k-alias-2"),
+                                      names_tracking=first))             # an e-mail subject's
+    assert followup.tracking_number == second
+    [event] = [body for body in queued_bodies(up.store.redis, "lapor.complaints") if "event_id" in body]
+    assert (event["type"], event["complaint_id"], event["tracking_number"]) == (
+        "followup", retried.complaint_id, second)
     # an acknowledgement naming the alias for its own complaint (a follow-up's) is sent
     up.spool.append({"channel": "kannel", "reply": {
         "door_id": "sms-1708", "to": "081234567890", "text": "Tambahan diterima", "kind": "ack",
