@@ -5,8 +5,12 @@ message in the same step), drawing a new tracking number on the rare collision. 
 store itself is down, or took it but no replica confirmed it in time (``NotReplicated``,
 LAPOR_REDIS_WAIT_REPLICAS), the complaint goes to the fsynced disk spool (``forwarder.spool``)
 with the same id and tracking number, and the citizen is answered with its tracking number as usual; a drainer thread
-``replay``s the spool in order when the store is back, through the same loop. Replies
-that cannot be queued are spooled the same way.
+``replay``s the spool in order when the store is back, through the same loop.
+
+What a recorded message sets going, its replies and media jobs (``hand_on``), is queued;
+scheduled in the store when the broker refuses it (its worker's retry tick publishes it once
+the broker is back); and spooled when the store is down too. A spooled complaint's media
+jobs are spooled behind it, so they reach the queue after it is recorded.
 
 A new complaint's acknowledgement on a channel that cannot answer inline (WhatsApp,
 Telegram...) is queued in that same step too, when the broker is the store's Redis: the
@@ -131,13 +135,39 @@ class Acceptance:
             f"store unavailable ({type(exc).__name__})"
         log.warning("%s: complaint=%s spooled to disk", why, complaint["id"])
 
-    def keep_reply(self, body: dict, channel: str) -> bool:
-        """The broker is down: keep the reply on disk too (False: no spool here)."""
+    def keep_later(self, kind: str, channel: str, body: dict) -> bool:
+        """Keep a reply or a media job (``kind``) on disk, behind what is spooled already
+        (False: no spool here)."""
         if self.spool is None:
             return False
-        self.spool.append({"reply": body, "channel": channel})
+        self.spool.append({kind: body, "channel": channel})
         self.ensure_drainer()
         return True
+
+    # ----- what a recorded message sets going: replies and media jobs ---------------------
+    def hand_on(self, kind: str, channel: str, body: dict) -> bool:
+        """Queue a reply or a media job (``kind``: reply, media). When the broker refuses,
+        it is scheduled in the store, which its worker's retry tick publishes once the
+        broker is back; when the store is down too, it is kept in the spool. False: kept
+        nowhere (a process without a spool)."""
+        try:
+            self._queue_or_schedule(kind, channel, body)
+            return True
+        except RedisError:
+            return self.keep_later(kind, channel, body)
+
+    def _queue_or_schedule(self, kind: str, channel: str, body: dict) -> None:
+        """Queue it, or schedule it in the store; ``RedisError`` when neither takes it."""
+        try:
+            if kind == "reply":
+                enqueue_reply(self.publisher, channel, body)
+            else:
+                self.publisher.publish(f"media.{channel}", body,
+                                       f"{body['complaint_id']}:{body['index']}", "media")
+        except PublishError as exc:
+            self.store.schedule(kind, json.dumps(body, ensure_ascii=False), PUBLISH_RETRY_SECONDS)
+            log.warning("%s deferred to its worker complaint=%s: %s", kind,
+                        body.get("complaint_id") or "-", exc)
 
     def ensure_drainer(self) -> None:
         """Start, once per process, the thread that drains the spool when the store is back."""
@@ -166,7 +196,13 @@ class Acceptance:
         A complaint stays a complaint of its own: the citizen already has its number."""
         if "reply" in record:
             if not self._told_another_number(record["reply"]):
-                enqueue_reply(self.publisher, record["channel"], record["reply"])
+                self._queue_or_schedule("reply", record["channel"], record["reply"])
+            return
+        if "media" in record:
+            number = self.store.ledger(record["media"]["complaint_id"]).get("tracking")
+            if number:      # else its copy was dropped as a duplicate: the retry queued its own
+                self._queue_or_schedule("media", record["channel"],
+                                        {**record["media"], "tracking_number": number})
             return
         routing_key = f"complaint.new.{record['complaint']['channel']}"
         link = self.linker.entry(record["complaint"]) if self.linker else None

@@ -45,8 +45,6 @@ from marshmallow import ValidationError
 from redis import RedisError
 
 from forwarder import central
-from forwarder.notifier import enqueue_reply
-from forwarder.queue import PublishError
 from forwarder.sla import reschedule
 from normalizer import service_level, tracking
 from normalizer.identity import pseudonym
@@ -189,16 +187,11 @@ def call_back(parts, door, cid: str, number: str, status: dict) -> bool:
     if parts.adapters[door.id].status_target() != "door":
         return False
     lang = parts.store.route(cid).get("lang", "id")
-    try:
-        enqueue_reply(parts.publisher, door.channel, {
-            "door_id": door.id, "to": "", "complaint_id": cid, "kind": "status",
-            "text": parts.intake.status_reply(number, lang, key="status_notice"),
-            "tracking_number": number, "language": lang,
-            "status": {key: status.get(key, "") for key in STATUS_FIELDS}})
-    except PublishError as exc:
-        log.error("status callback not queued complaint=%s: %s", cid, exc)
-        return False
-    return True
+    return parts.intake.queue_reply(door.channel, {
+        "door_id": door.id, "to": "", "complaint_id": cid, "kind": "status",
+        "text": parts.intake.status_reply(number, lang, key="status_notice"),
+        "tracking_number": number, "language": lang,
+        "status": {key: status.get(key, "") for key in STATUS_FIELDS}})
 
 
 def notify(parts, cid: str, number: str) -> bool:
@@ -216,14 +209,9 @@ def notify(parts, cid: str, number: str) -> bool:
     # in the language the reporter's channel told (Telegram, the form, an English keyword)
     lang = route.get("lang", "id")
     text = parts.intake.status_reply(number, lang, key="status_notice")
-    try:
-        public = via.id == door.id and route.get("public") == "1"   # e.g. a tweet: reply
-        enqueue_reply(parts.publisher, via.channel, {                # with the number only,
-            "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,   # DM the rest
-            "sender_kind": kind, "language": lang,
-            "kind": "status", "private": not public, "tracking_number": number,
-            "reply_to": route.get("reply_to", "") if public else ""})
-    except PublishError as exc:
-        log.error("status notice not queued complaint=%s: %s", cid, exc)
-        return False
-    return True
+    public = via.id == door.id and route.get("public") == "1"   # e.g. a tweet: reply with
+    return parts.intake.queue_reply(via.channel, {                 # the number only, DM the rest
+        "door_id": via.id, "to": handle, "text": text, "complaint_id": cid,
+        "sender_kind": kind, "language": lang,
+        "kind": "status", "private": not public, "tracking_number": number,
+        "reply_to": route.get("reply_to", "") if public else ""})

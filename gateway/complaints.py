@@ -22,7 +22,6 @@ from dataclasses import replace
 from channels.base import InboundMessage, Outcome, Rejected
 from channels.open311.payload import listing
 from config.logs import set_context
-from forwarder.queue import PublishError
 from forwarder.store import AcceptResult
 from gateway.limits import ReporterLookups
 from normalizer import tracking
@@ -137,6 +136,8 @@ class ComplaintService:
             fingerprint=message.body_fingerprint)
         complaint, recorded = attempt.complaint, attempt.recorded
         if recorded is None:                  # spooled: the citizen has the number all the same
+            self._fetch_media_later(message, complaint["id"], complaint["tracking_number"],
+                                    is_private(parsed), spooled=True)
             return acknowledged(complaint)
         if recorded.result == AcceptResult.COLLISION:
             # The script ran for this very complaint already (the store's client does not
@@ -252,10 +253,12 @@ class ComplaintService:
                        complaint_id=cid)
 
     def _fetch_media_later(self, message: InboundMessage, cid: str, number: str,
-                           private: bool) -> None:
+                           private: bool, spooled: bool = False) -> None:
         """Queue a media-fetch job per attachment the provider holds; never blocks intake.
         For a private complaint the job says so and names the message by its keyed id, so
-        the media event carries nothing the provider could map back to the reporter."""
+        the media event carries nothing the provider could map back to the reporter. A
+        job the broker refuses is scheduled or spooled (``Acceptance.hand_on``); a spooled
+        complaint's jobs are spooled behind it."""
         provider_id = message.provider_message_id
         if private:
             provider_id = keyed_id(self.settings.secret_key, provider_id)
@@ -266,8 +269,7 @@ class ComplaintService:
                    "provider_message_id": provider_id, "index": index, "private": private,
                    "kind": item.kind, "content_type": item.content_type, "size": item.size,
                    "provider_ref": item.provider_ref, "filename": item.filename, "attempts": 0}
-            try:
-                self.acceptance.publisher.publish(f"media.{message.channel}", job,
-                                                  f"{cid}:{index}", "media")
-            except PublishError as exc:
-                log.warning("media fetch not queued complaint=%s: %s", cid, exc)
+            kept = self.acceptance.keep_later("media", message.channel, job) if spooled else \
+                self.acceptance.hand_on("media", message.channel, job)
+            if not kept:
+                log.error("media fetch not queued complaint=%s: broker and store down, no spool", cid)

@@ -20,8 +20,6 @@ from config.logs import log_context
 from normalizer.values import InboundMessage, Outcome
 from forwarder import attachments
 from forwarder.delivery import ReplyTracker
-from forwarder.notifier import enqueue_reply
-from forwarder.queue import PublishError
 from gateway.acceptance import Acceptance
 from gateway.complaints import ComplaintService, KeyReused
 from gateway.flood import FloodMeter
@@ -90,13 +88,16 @@ class Intake:
         made = self._reply_body(door, message, outcome)
         if made is None:
             return
-        channel, body = made
-        try:
-            enqueue_reply(self.publisher, channel, body)
-        except PublishError as exc:   # the broker is down: keep the reply on disk too
-            if not self.acceptance.keep_reply(body, channel):
-                log.error("reply not queued door=%s complaint=%s: %s", door.id,
-                          outcome.complaint_id or "-", exc)
+        self.queue_reply(*made)
+
+    def queue_reply(self, channel: str, body: dict) -> bool:
+        """Queue a reply, or schedule or spool it (``Acceptance.hand_on``); False when it
+        could be kept nowhere (logged)."""
+        if self.acceptance.hand_on("reply", channel, body):
+            return True
+        log.error("reply not queued door=%s complaint=%s: broker and store down, no spool",
+                  body.get("door_id", "-"), body.get("complaint_id") or "-")
+        return False
 
     # ----- the parts' entries, as the web side, CLI and workers call them --------------------
     def take(self, message: InboundMessage, lang: str | None = None, reply=None) -> Outcome:

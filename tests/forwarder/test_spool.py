@@ -14,6 +14,7 @@ from forwarder.spool import Spool
 from gateway.app import create_app
 from gateway.wiring import build_parts
 from normalizer.grammar import parse_keywords
+from normalizer.values import Attachment
 from tests.helpers import free_port, inbound, queued_bodies
 
 
@@ -79,6 +80,9 @@ def test_appends_racing_a_drain_are_never_lost(tmp_path):
     assert sorted(seen) == sorted(k * 1000 + i for k in range(4) for i in range(200))
 
 
+PHOTO = Attachment("image", "image/jpeg", provider_ref="MMS-ref-1", filename="jembatan.jpg")
+
+
 @pytest.fixture
 def down_then_up(environ, redis_url):
     """Parts whose store and broker are down, and the same gateway's parts once it is up."""
@@ -106,6 +110,19 @@ def test_intake_spools_when_the_store_is_down_and_replays_when_back(down_then_up
     assert again.duplicate and again.tracking_number == outcome.tracking_number
 
 
+def test_a_spooled_complaints_media_jobs_are_spooled_behind_it(down_then_up):
+    down, up = down_then_up
+    outcome = down.intake.take(replace(inbound("LAPOR banjir, ini fotonya", provider_id="k-media"),
+                                       attachments=(PHOTO,)))
+    assert down.spool.depth() == 2
+    assert up.spool.drain(up.intake.replay_spooled) == (2, 0)
+    [complaint] = queued_bodies(up.store.redis, "lapor.complaints")
+    [job] = queued_bodies(up.store.redis, "lapor.media")
+    assert complaint["id"] == job["complaint_id"] == outcome.complaint_id
+    assert (job["tracking_number"], job["provider_ref"], job["index"]) == (
+        outcome.tracking_number, "MMS-ref-1", 0)
+
+
 def test_a_reply_that_cannot_be_queued_is_spooled(down_then_up):
     down, up = down_then_up
     door = down.catalogue.doors["sms-1708"]
@@ -124,17 +141,19 @@ def test_a_spooled_number_whose_retry_was_recorded_first_stays_an_alias(down_the
     replay the copy is dropped as a duplicate; A keeps answering, as B's complaint, and the
     spooled acknowledgement of A is not sent (B's went out with B)."""
     down, up = down_then_up
-    message = inbound("LAPOR jembatan putus 🌉", provider_id="k-alias")
+    message = replace(inbound("LAPOR jembatan putus 🌉", provider_id="k-alias"), attachments=(PHOTO,))
     spooled = down.intake.take(message)
     down.intake.reply(down.catalogue.doors["sms-1708"], message, spooled)
-    assert down.spool.depth() == 2
+    assert down.spool.depth() == 3                                    # complaint, media job, ack
     retried = up.intake.take(message)
     first, second = spooled.tracking_number, retried.tracking_number
     assert first != second and not retried.duplicate
-    assert up.spool.drain(up.intake.replay_spooled) == (2, 0)
+    assert up.spool.drain(up.intake.replay_spooled) == (3, 0)
     [queued] = up.store.redis.lrange("lapor.complaints", 0, -1)
     assert json.loads(base64.b64decode(json.loads(queued)["body"]))["tracking_number"] == second
     assert up.store.redis.lrange("lapor.replies", 0, -1) == []         # A's ack: not sent
+    [job] = queued_bodies(up.store.redis, "lapor.media")                # the retry's job only
+    assert (job["complaint_id"], job["tracking_number"]) == (retried.complaint_id, second)
     verdict, found = up.intake.lookup(first)
     assert verdict == "ok" and found["id"] == retried.complaint_id
     page = up.store.complaints.by_tracking(first)

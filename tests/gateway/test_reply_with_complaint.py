@@ -82,6 +82,7 @@ def test_with_the_store_down_the_acknowledgement_is_spooled(parts, adapter, monk
         raise PublishError("broker down")
 
     monkeypatch.setattr(parts.store, "accept", down)
+    monkeypatch.setattr(parts.store, "schedule", down)     # the reply's fallback before the spool
     monkeypatch.setattr(parts.publisher, "publish", broker_down)
     outcome = parts.intake.receive(adapter, _message(parts, adapter, 4))
     assert outcome.tracking_number and not outcome.reply_queued
