@@ -36,6 +36,7 @@ from kombu.transport import virtual
 
 from config.logs import log_context
 from forwarder import recovery, topology
+from forwarder.queue import PublishError
 
 log = logging.getLogger("lapor.consumer")
 
@@ -106,6 +107,19 @@ class QueueWorker:
 
     def after_sweep(self, channel) -> None:
         """Called after every recovery sweep (Redis broker), with the consumer's channel."""
+
+    def publish_due(self, kind: str, publish) -> None:
+        """``publish`` each of the store's scheduled ``kind`` payloads whose time has come;
+        when the broker goes away, what was taken and not yet published is scheduled again
+        (in 1 s), and the ``PublishError`` raised."""
+        due = self.store.take_due(kind)
+        for index, payload in enumerate(due):
+            try:
+                publish(payload)
+            except PublishError:
+                for later in due[index:]:
+                    self.store.schedule(kind, later, 1.0)
+                raise
 
     # the loop
     def run(self) -> None:

@@ -114,11 +114,13 @@ class MediaWorker(QueueWorker):
         log.warning("media dead-lettered %s: %s", key, reason)
 
     def tick(self) -> None:
-        for payload in self.store.take_due("media"):
-            job = json.loads(payload)
-            door = self.parts.catalogue.doors.get(job.get("door_id"))
-            self.publisher.publish(f"media.{door.channel if door else 'unknown'}", job,
-                                   f"{job.get('complaint_id')}:{job.get('index')}", "media")
+        self.publish_due("media", self._republish)
+
+    def _republish(self, payload: str) -> None:
+        job = json.loads(payload)
+        door = self.parts.catalogue.doors.get(job.get("door_id"))
+        self.publisher.publish(f"media.{door.channel if door else 'unknown'}", job,
+                               f"{job.get('complaint_id')}:{job.get('index')}", "media")
 
 
 def run_media(parts, stop: threading.Event) -> None:

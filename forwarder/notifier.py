@@ -93,10 +93,12 @@ class NotifyWorker(QueueWorker):
         log.warning("dead-lettered reply complaint=%s: %s", key or "-", reason)
 
     def tick(self) -> None:
-        for payload in self.store.take_due("reply"):
-            reply = json.loads(payload)
-            door = self.parts.catalogue.doors.get(reply.get("door_id"))
-            enqueue_reply(self.publisher, door.channel if door else "unknown", reply)
+        self.publish_due("reply", self._republish)
+
+    def _republish(self, payload: str) -> None:
+        reply = json.loads(payload)
+        door = self.parts.catalogue.doors.get(reply.get("door_id"))
+        enqueue_reply(self.publisher, door.channel if door else "unknown", reply)
 
 
 def run_notifier(parts, stop: threading.Event) -> None:

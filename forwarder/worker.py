@@ -41,7 +41,6 @@ import time
 from forwarder import central, recovery
 from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
-from forwarder.queue import PublishError
 from forwarder.sla import SlaReminders
 from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
@@ -162,14 +161,7 @@ class ForwardWorker(QueueWorker):
             self.reminders.maybe_tick()
         except Exception:  # noqa: BLE001 - a reminder never holds up a retry or the reconciler
             log.exception("sla reminders failed; trying again")
-        due = self.store.take_due("complaint")
-        for index, cid in enumerate(due):
-            try:
-                self.republish(cid, "retry")
-            except PublishError:              # the broker went away: keep the rest scheduled
-                for later in due[index:]:
-                    self.store.schedule("complaint", later, 1.0)
-                raise
+        self.publish_due("complaint", lambda cid: self.republish(cid, "retry"))
         now = time.monotonic()
         if now - self._last_reconcile >= RECONCILE_EVERY:
             self._last_reconcile = now

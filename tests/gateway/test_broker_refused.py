@@ -15,6 +15,7 @@ from config.settings import load_settings
 from forwarder import keys
 from forwarder.media import MediaWorker
 from forwarder.notifier import NotifyWorker
+from forwarder.queue import PublishError
 from gateway.central_api import notify
 from gateway.wiring import build_parts
 from normalizer.values import Attachment
@@ -68,3 +69,14 @@ def test_a_status_notice_the_broker_refuses_is_scheduled_and_queued_when_it_is_b
     [notice] = queued_bodies(back.store.redis, "lapor.replies")
     assert (notice["kind"], notice["complaint_id"], notice["to"]) == (
         "status", outcome.complaint_id, "+6281234567890")
+
+
+@pytest.mark.parametrize("worker, kind", [(MediaWorker, "media"), (NotifyWorker, "reply")])
+def test_a_retry_tick_that_meets_the_refusing_broker_keeps_what_it_took(refused_then_back, worker, kind):
+    refused, _back = refused_then_back
+    for n in range(3):
+        refused.store.schedule(kind, json.dumps({"door_id": "sms-1708", "complaint_id": f"c{n}",
+                                                 "index": 0, "to": "+6281234567890"}), 0)
+    with pytest.raises(PublishError):
+        worker(refused, threading.Event()).tick()
+    assert refused.store.scheduled(kind) == 3         # taken, refused, scheduled again
