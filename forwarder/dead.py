@@ -56,6 +56,7 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000, progress=Non
                 continue
             if isinstance(body, dict) and "provider_ref" in body:      # a media job
                 door = parts.catalogue.doors.get(body.get("door_id"))
+                parts.store.media_jobs.add({**body, "attempts": 0})     # not done again yet
                 parts.publisher.publish(f"media.{door.channel if door else 'unknown'}",
                                         {**body, "attempts": 0}, key or "media", "media")
             elif isinstance(body, dict) and "door_id" in body:

@@ -33,6 +33,8 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     rate:<door>:<pseudonym>    messages in the current minute (flood detection)
     pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
     retry:<kind>  zset  payload (complaint id, reply JSON) -> when to try again
+    media:jobs    hash  "<complaint id>:<index>" -> a media job not done yet
+    media:since   zset  "<complaint id>:<index>" -> when it was queued (``forwarder.store_media``)
     stats         hash  "<event>|<door>" -> count (accepted, duplicate, delivered, retried,
                         dead): shared by every process, read by /metrics
     reply:<reply id>   hash  a reply's delivery state (``forwarder.delivery``)
@@ -85,6 +87,8 @@ API_KEYS = PREFIX + "apikeys"
 LISTING = PREFIX + "listing"
 NO_LINK = PREFIX + "lshsig:-"     # a placeholder KEYS entry when a complaint is not indexed
 SLA = PREFIX + "sla"
+MEDIA_JOBS = PREFIX + "media:jobs"
+MEDIA_SINCE = PREFIX + "media:since"
 CONFIRMS = PREFIX + "confirms"    # a counter written before WAIT (store_intake.confirm)
 PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its key
 

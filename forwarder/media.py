@@ -12,6 +12,12 @@ adapter that fails with anything but ``SendError`` is treated the same way, its 
 named by type only (its text may hold a provider URL with a token). Adapters download
 through ``channels.download`` (exact provider hosts, public addresses, size limit).
 
+A job is recorded in the store until it is done or dead (``forwarder.store_media``). On the
+Redis broker the worker's reconciler (every RECONCILE_EVERY seconds) puts back on the queue
+a job not done LAPOR_RECONCILE_AFTER_SECONDS after it was queued and found nowhere: taken
+by ``BRPOP`` in the instant before a worker was killed, before kombu backed it up. A second
+handling of a job records no second event.
+
 Sample job::
 
     {"door_id": "telegram", "complaint_id": "5f0c...", "tracking_number": "27410935882",
@@ -25,6 +31,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -33,12 +40,14 @@ from forwarder.attachments import write
 from forwarder.clock import utc_stamp
 from forwarder.store import AcceptResult
 from forwarder.consumer import QueueWorker, backoff
-from forwarder.topology import MEDIA
+from forwarder import recovery
+from forwarder.topology import MEDIA, connect, is_amqp
 from normalizer.normalize import private_attachment
 from normalizer.values import Attachment
 from normalizer.schema import SCHEMA_VERSION
 
 log = logging.getLogger("lapor.media")
+RECONCILE_EVERY = 30.0   # seconds between looks for lost jobs (Redis broker)
 
 
 class MediaWorker(QueueWorker):
@@ -47,6 +56,7 @@ class MediaWorker(QueueWorker):
 
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)
+        self._last_reconcile = 0.0
 
     def handle(self, job, headers: dict) -> None:
         if not isinstance(job, dict) or job.get("door_id") not in self.parts.adapters:
@@ -95,6 +105,7 @@ class MediaWorker(QueueWorker):
         result, *_ = self.store.accept_event(event, f"media:{event['event_id']}", "", 0)
         if result == AcceptResult.ACCEPTED:
             self.publisher.publish(f"complaint.event.{door.channel}", event, event["event_id"], "event")
+        self.store.media_jobs.done(job)
         log.info("media stored complaint=%s sha256=%s", job["complaint_id"], stored["sha256"][:12])
 
     def _retry_or_dead(self, job: dict, exc: SendError) -> None:
@@ -111,10 +122,36 @@ class MediaWorker(QueueWorker):
     def _dead(self, job, reason: str) -> None:
         key = f"{job.get('complaint_id', '')}:{job.get('index', '')}" if isinstance(job, dict) else "media"
         self.publisher.publish("dead.media", job, key, "dead", {"reason": reason, "failed_at": utc_stamp()})
+        if isinstance(job, dict):
+            self.store.media_jobs.done(job)     # a person replays it from the dead letters
         log.warning("media dead-lettered %s: %s", key, reason)
 
     def tick(self) -> None:
         self.publish_due("media", self._republish)
+        now = time.monotonic()
+        if now - self._last_reconcile >= RECONCILE_EVERY and not is_amqp(self.settings.broker_url):
+            self._last_reconcile = now
+            self.reconcile(self.settings.reconcile_after_seconds)
+
+    def reconcile(self, older_than: float) -> int:
+        """Put back on the queue the jobs not done ``older_than`` seconds after they were
+        queued that are in no queue, no consumer's hash and not scheduled (Redis broker:
+        taken by ``BRPOP`` just before a kill, ``forwarder.store_media``); how many."""
+        stale = self.store.media_jobs.stale(older_than)
+        if not stale:
+            return 0
+        with connect(self.settings.broker_url) as connection:
+            present = recovery.present_keys(connection.default_channel, (MEDIA,))
+        present |= self.store.media_jobs.scheduled_keys()
+        count = 0
+        for key, job in stale:
+            if key not in present:
+                self._republish(json.dumps(job))
+                count += 1
+            self.store.media_jobs.touch(key)
+        if count:
+            log.warning("media reconciler put back %d job(s)", count)
+        return count
 
     def _republish(self, payload: str) -> None:
         job = json.loads(payload)

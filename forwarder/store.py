@@ -3,11 +3,12 @@ scheduled retries; the queue alone is not the record. Keys: ``forwarder.keys``; 
 ``forwarder/lua``; its parts: ``store_replies``, ``store_officers`` (and the audit stream),
 ``store_metrics``, ``store_complaints`` (the desk's complaint page), ``store_links``,
 ``store_sla``, ``store_stats``, ``store_agency``, ``store_deliveries``, ``store_aliases``,
-``store_intake`` (the intake scripts' answers, and ``WAIT`` behind them:
-LAPOR_REDIS_WAIT_REPLICAS). Only these talk to Redis (kombu's queues and recovery's leases
-aside). ``accept`` writes dedup, ledger, status, route, pending, the
-reminders and the "me too" entry in one Lua round trip, and on a same-Redis broker the queue
-message too (``forwarder.queue``): the ledger and the queue in one atomic step.
+``store_media`` (the media jobs not done yet), ``store_intake`` (the intake scripts'
+answers, and ``WAIT`` behind them: LAPOR_REDIS_WAIT_REPLICAS). Only these talk to Redis
+(kombu's queues and recovery's leases aside). ``accept`` writes dedup, ledger, status,
+route, pending, the reminders and the "me too" entry in one Lua round trip, and on a
+same-Redis broker the queue message too (``forwarder.queue``): the ledger and the queue in
+one atomic step.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_aliases import NumberAliases
 from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
+from forwarder.store_media import MediaJobs
 from forwarder.store_metrics import Observations
 from forwarder.store_intake import (AcceptResult, NotReplicated, Recorded, ReplicaWait,  # noqa: F401 - re-exported
                                     Replicas, id_and_tracking)
@@ -67,6 +69,7 @@ class Store:
         self.sla = SlaSchedule(client)
         self.complaints = ComplaintRecords(client, self.replies)
         self.aliases = NumberAliases(client)   # numbers told before a spooled copy's replay
+        self.media_jobs = MediaJobs(client)
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
         self.observations = Observations(client)     # request latencies, worker heartbeats

@@ -35,6 +35,7 @@ from redis import RedisError
 from forwarder.notifier import enqueue_reply, reply_message
 from forwarder.queue import PublishError
 from forwarder.store import AcceptResult, NotReplicated, Recorded
+from forwarder.store_media import job_key
 from normalizer import tracking
 
 log = logging.getLogger("lapor.intake")
@@ -162,8 +163,8 @@ class Acceptance:
             if kind == "reply":
                 enqueue_reply(self.publisher, channel, body)
             else:
-                self.publisher.publish(f"media.{channel}", body,
-                                       f"{body['complaint_id']}:{body['index']}", "media")
+                self.store.media_jobs.add(body)     # found again, should it be lost on its way
+                self.publisher.publish(f"media.{channel}", body, job_key(body), "media")
         except PublishError as exc:
             self.store.schedule(kind, json.dumps(body, ensure_ascii=False), PUBLISH_RETRY_SECONDS)
             log.warning("%s deferred to its worker complaint=%s: %s", kind,
