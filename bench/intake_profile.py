@@ -14,7 +14,9 @@ requests with them replaced by empty answers, best of 3, alternately: cProfile c
 inside the compiled normalizer, ``setup.py``; the difference includes what a region brings
 with it, the "me too" look-up, which the JSON API's one repeated text makes large), and, for
 ``--door``, cProfile's top functions (``--sort``: own time by default). A second view beside py-spy on the
-gunicorn workers under wrk. Figures only: nothing is asserted.
+gunicorn workers under wrk. Then Redis's own time per request (``redis_time``: SLOWLOG at 0 µs),
+by script or command: the intake script, the "me too" look-up (``link_find``). Figures only:
+nothing is asserted.
 """
 from __future__ import annotations
 
@@ -113,6 +115,44 @@ def best_with_and_without(app, door: str, requests: int) -> tuple[float, float]:
     return min(spent[True]), min(spent[False])
 
 
+def redis_time(parts, app, door: str, requests: int) -> tuple[float, dict[str, float]]:
+    """Redis's own time per request (µs of execution, not its network work) and its split
+    by script or command: SLOWLOG at a 0 µs threshold logs every command, a script with all
+    it calls (the calls are logged too, and left out here). Redis runs on the same cores as
+    the workers under ``bench/intake.py``. In process, Redis idles between two requests:
+    the figures vary by tens of percent from run to run."""
+    import hashlib
+
+    from forwarder import scripts
+
+    client = parts.store.redis
+    names = {hashlib.sha1(scripts.source(path.stem).encode()).hexdigest(): path.stem
+             for path in (ROOT / "forwarder" / "lua").glob("*.lua")}
+    kept = client.config_get("slowlog-*")
+    client.config_set("slowlog-log-slower-than", 0)
+    room = requests * 256              # every command a script calls is logged too
+    client.config_set("slowlog-max-len", room)
+    try:
+        client.slowlog_reset()
+        run(app, requests_for(door, requests, 11 * 10**6))
+        entries = client.slowlog_get(room)
+    finally:
+        for key, value in kept.items():
+            client.config_set(key, value)
+    assert len(entries) < room, "SLOWLOG too short: some commands were not counted"
+    split: dict[str, float] = {}
+    for entry in entries:
+        if entry["client_address"] == b"?:0":       # called by a script: counted in its time
+            continue
+        words = entry["command"].split()
+        name = words[0].decode().lower()
+        if name == "evalsha" and len(words) > 1:
+            name = names.get(words[1].decode(), "evalsha")
+        split[name] = split.get(name, 0.0) + entry["duration"] / requests
+    split.pop("slowlog", None)
+    return sum(split.values()), split
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
@@ -145,6 +185,10 @@ def main() -> None:
                 run(app, requests_for(door, args.requests, 9 * 10**6), profile)
                 print(f"{door:<10} {best:8.0f} us   suggestions (region + routing) {best - bare:5.0f} us "
                       f"({(best - bare) / best:5.1%})")
+                total, split = redis_time(parts, app, door, args.requests)
+                largest = ", ".join(f"{name} {spent:.0f}" for name, spent in
+                                    sorted(split.items(), key=lambda item: -item[1])[:4])
+                print(f"{'':<10} Redis {total:6.0f} us a request: {largest}")
                 if door == args.door:
                     table = io.StringIO()
                     pstats.Stats(profile, stream=table).sort_stats(args.sort).print_stats(args.top)
