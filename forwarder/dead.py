@@ -10,6 +10,7 @@ replies go back to the replies queue, dead media jobs to the media queue.
 from __future__ import annotations
 
 from forwarder import topology
+from forwarder.media import enqueue_media
 from forwarder.notifier import enqueue_reply
 from forwarder.worker import republish
 
@@ -55,10 +56,9 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000, progress=Non
                 keep.append(message)
                 continue
             if isinstance(body, dict) and "provider_ref" in body:      # a media job
-                door = parts.catalogue.doors.get(body.get("door_id"))
-                parts.store.media_jobs.add({**body, "attempts": 0})     # not done again yet
-                parts.publisher.publish(f"media.{door.channel if door else 'unknown'}",
-                                        {**body, "attempts": 0}, key or "media", "media")
+                door, job = parts.catalogue.doors.get(body.get("door_id")), {**body, "attempts": 0}
+                parts.store.media_jobs.add(job)                         # not done again yet
+                enqueue_media(parts.publisher, door.channel if door else "unknown", job)
             elif isinstance(body, dict) and "door_id" in body:
                 door = parts.catalogue.doors.get(body["door_id"])
                 enqueue_reply(parts.publisher, door.channel if door else "unknown",

@@ -39,6 +39,7 @@ from channels.base import SendError
 from forwarder.attachments import write
 from forwarder.clock import utc_stamp
 from forwarder.store import AcceptResult
+from forwarder.store_media import job_key
 from forwarder.consumer import QueueWorker, backoff
 from forwarder import recovery
 from forwarder.topology import MEDIA, connect, is_amqp
@@ -48,6 +49,12 @@ from normalizer.schema import SCHEMA_VERSION
 
 log = logging.getLogger("lapor.media")
 RECONCILE_EVERY = 30.0   # seconds between looks for lost jobs (Redis broker)
+
+
+def enqueue_media(publisher, channel: str, job: dict) -> None:
+    """Put a media job on the media queue (the one way jobs travel; its record in the store,
+    ``forwarder.store_media``, is the caller's)."""
+    publisher.publish(f"media.{channel}", job, job_key(job), "media")
 
 
 class MediaWorker(QueueWorker):
@@ -120,7 +127,7 @@ class MediaWorker(QueueWorker):
                  attempts, delay, exc.reason)
 
     def _dead(self, job, reason: str) -> None:
-        key = f"{job.get('complaint_id', '')}:{job.get('index', '')}" if isinstance(job, dict) else "media"
+        key = job_key(job) if isinstance(job, dict) else "media"
         self.publisher.publish("dead.media", job, key, "dead", {"reason": reason, "failed_at": utc_stamp()})
         if isinstance(job, dict):
             self.store.media_jobs.done(job)     # a person replays it from the dead letters
@@ -156,8 +163,7 @@ class MediaWorker(QueueWorker):
     def _republish(self, payload: str) -> None:
         job = json.loads(payload)
         door = self.parts.catalogue.doors.get(job.get("door_id"))
-        self.publisher.publish(f"media.{door.channel if door else 'unknown'}", job,
-                               f"{job.get('complaint_id')}:{job.get('index')}", "media")
+        enqueue_media(self.publisher, door.channel if door else "unknown", job)
 
 
 def run_media(parts, stop: threading.Event) -> None:

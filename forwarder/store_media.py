@@ -22,7 +22,7 @@ from forwarder import keys
 
 def job_key(job: dict) -> str:
     """A job's key: also its idempotency key on the queue."""
-    return f"{job.get('complaint_id')}:{job.get('index')}"
+    return f"{job.get('complaint_id', '')}:{job.get('index', '')}"
 
 
 class MediaJobs:

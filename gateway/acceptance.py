@@ -32,10 +32,10 @@ from typing import Callable, NamedTuple
 
 from redis import RedisError
 
+from forwarder.media import enqueue_media
 from forwarder.notifier import enqueue_reply, reply_message
 from forwarder.queue import PublishError
 from forwarder.store import AcceptResult, NotReplicated, Recorded
-from forwarder.store_media import job_key
 from normalizer import tracking
 
 log = logging.getLogger("lapor.intake")
@@ -164,7 +164,7 @@ class Acceptance:
                 enqueue_reply(self.publisher, channel, body)
             else:
                 self.store.media_jobs.add(body)     # found again, should it be lost on its way
-                self.publisher.publish(f"media.{channel}", body, job_key(body), "media")
+                enqueue_media(self.publisher, channel, body)
         except PublishError as exc:
             self.store.schedule(kind, json.dumps(body, ensure_ascii=False), PUBLISH_RETRY_SECONDS)
             log.warning("%s deferred to its worker complaint=%s: %s", kind,
