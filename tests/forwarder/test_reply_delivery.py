@@ -131,6 +131,8 @@ def test_kannel_dlr_needs_its_own_token_and_is_never_a_message(environ, central)
         dlr = urlsplit(parse_qs(urlsplit(sendsms.requests[0]["path"]).query)["dlr-url"][0])
         fields = parse_qs(dlr.query)
         ref, token = fields["dlr_ref"][0], fields["dlr_token"][0]
+        # the notifier records "accepted" once sendsms has answered, a moment after the request
+        wait_for(lambda: states(parts, outcome.complaint_id) == ["accepted"], message="accepted")
         forged = [f"dlr_ref={ref}&dlr_token={'0' * 64}&dlr_type=1",              # wrong token
                   f"dlr_ref={'a' * 32}&dlr_token={token}&dlr_type=1",            # another reply
                   f"dlr_ref={ref}&dlr_type=1",                                   # no token
