@@ -30,7 +30,8 @@ class Receiver:
     """A local HTTP server that records every request and answers from a script.
 
     ``responses`` is a list of (status, headers, body) used in order; when it runs out,
-    ``default`` is used. Each recorded request: method, path, headers (lower-case), body."""
+    ``default`` is used. Each recorded request: method, path, headers (lower-case), body, and
+    ``at``, the monotonic time it arrived."""
 
     def __init__(self, default=(200, {}, b'{"ok": true}')):
         self.requests: list[dict] = []
@@ -49,6 +50,7 @@ class Receiver:
                 with receiver._lock:
                     receiver.requests.append({
                         "method": self.command, "path": self.path, "body": body,
+                        "at": time.monotonic(),
                         "headers": {k.lower(): v for k, v in self.headers.items()}})
                     status, headers, payload = (receiver.responses.pop(0) if receiver.responses
                                                 else receiver.default)
