@@ -57,11 +57,10 @@ def replay(parts, ids: set[str] | None = None, limit: int = 100000, progress=Non
                 continue
             if isinstance(body, dict) and "provider_ref" in body:      # a media job
                 door, job = parts.catalogue.doors.get(body.get("door_id")), {**body, "attempts": 0}
-                parts.store.media_jobs.add(job)                         # not done again yet
-                enqueue_media(parts.publisher, door.channel if door else "unknown", job)
+                enqueue_media(parts.store, parts.publisher, door.channel if door else "unknown", job)
             elif isinstance(body, dict) and "door_id" in body:
                 door = parts.catalogue.doors.get(body["door_id"])
-                enqueue_reply(parts.publisher, door.channel if door else "unknown",
+                enqueue_reply(parts.store, parts.publisher, door.channel if door else "unknown",
                               {**body, "attempts": 0})
             elif isinstance(body, dict) and (body.get("id") or body.get("event_id")):
                 cid = key or body.get("id") or body["event_id"]

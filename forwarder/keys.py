@@ -33,8 +33,9 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
     rate:<door>:<pseudonym>    messages in the current minute (flood detection)
     pending       zset  id -> accepted time, until delivered or dead (the reconciler's list)
     retry:<kind>  zset  payload (complaint id, reply JSON) -> when to try again
-    media:jobs    hash  "<complaint id>:<index>" -> a media job not done yet
-    media:since   zset  "<complaint id>:<index>" -> when it was queued (``forwarder.store_media``)
+    jobs:<kind>   hash  reply id, or "<complaint id>:<index>" of a media job -> the reply or
+                        job not done yet (kind: reply, media)
+    jobs:<kind>:since  zset  the same key -> when it was queued (``forwarder.store_jobs``)
     stats         hash  "<event>|<door>" -> count (accepted, duplicate, delivered, retried,
                         dead): shared by every process, read by /metrics
     reply:<reply id>   hash  a reply's delivery state (``forwarder.delivery``)
@@ -87,8 +88,6 @@ API_KEYS = PREFIX + "apikeys"
 LISTING = PREFIX + "listing"
 NO_LINK = PREFIX + "lshsig:-"     # a placeholder KEYS entry when a complaint is not indexed
 SLA = PREFIX + "sla"
-MEDIA_JOBS = PREFIX + "media:jobs"
-MEDIA_SINCE = PREFIX + "media:since"
 CONFIRMS = PREFIX + "confirms"    # a counter written before WAIT (store_intake.confirm)
 PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its key
 
@@ -164,6 +163,14 @@ def opt_out(door: str, pseudonym: str) -> str:
 
 def retry(kind: str) -> str:
     return f"{PREFIX}retry:{kind}"
+
+
+def jobs(kind: str) -> str:
+    return PREFIX + "jobs:" + kind
+
+
+def jobs_since(kind: str) -> str:
+    return PREFIX + "jobs:" + kind + ":since"
 
 
 def reply(rid: str) -> str:

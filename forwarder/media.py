@@ -12,11 +12,11 @@ adapter that fails with anything but ``SendError`` is treated the same way, its 
 named by type only (its text may hold a provider URL with a token). Adapters download
 through ``channels.download`` (exact provider hosts, public addresses, size limit).
 
-A job is recorded in the store until it is done or dead (``forwarder.store_media``). On the
-Redis broker the worker's reconciler (every RECONCILE_EVERY seconds) puts back on the queue
-a job not done LAPOR_RECONCILE_AFTER_SECONDS after it was queued and found nowhere: taken
-by ``BRPOP`` in the instant before a worker was killed, before kombu backed it up. A second
-handling of a job records no second event.
+A job is recorded in the store until it is done or dead (``forwarder.store_jobs``). On the
+Redis broker the worker's reconciler (``forwarder.recovery.LostJobs``) puts back on the
+queue a job not done LAPOR_RECONCILE_AFTER_SECONDS after it was queued and found nowhere:
+taken by ``BRPOP`` in the instant before a worker was killed, before kombu backed it up. A
+second handling of a job records no second event.
 
 Sample job::
 
@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import threading
-import time
 import uuid
 from datetime import datetime, timezone
 
@@ -39,21 +38,21 @@ from channels.base import SendError
 from forwarder.attachments import write
 from forwarder.clock import utc_stamp
 from forwarder.store import AcceptResult
-from forwarder.store_media import job_key
+from forwarder.store_jobs import job_key
 from forwarder.consumer import QueueWorker, backoff
-from forwarder import recovery
-from forwarder.topology import MEDIA, connect, is_amqp
+from forwarder.recovery import LostJobs
+from forwarder.topology import MEDIA
 from normalizer.normalize import private_attachment
 from normalizer.values import Attachment
 from normalizer.schema import SCHEMA_VERSION
 
 log = logging.getLogger("lapor.media")
-RECONCILE_EVERY = 30.0   # seconds between looks for lost jobs (Redis broker)
 
 
-def enqueue_media(publisher, channel: str, job: dict) -> None:
-    """Put a media job on the media queue (the one way jobs travel; its record in the store,
-    ``forwarder.store_media``, is the caller's)."""
+def enqueue_media(store, publisher, channel: str, job: dict) -> None:
+    """Record a media job (``forwarder.store_jobs``) and put it on the media queue: the one
+    way jobs travel."""
+    store.media_jobs.add(job)
     publisher.publish(f"media.{channel}", job, job_key(job), "media")
 
 
@@ -63,7 +62,7 @@ class MediaWorker(QueueWorker):
 
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)
-        self._last_reconcile = 0.0
+        self.lost = LostJobs(parts.store.media_jobs, MEDIA, self._enqueue, parts.settings)
 
     def handle(self, job, headers: dict) -> None:
         if not isinstance(job, dict) or job.get("door_id") not in self.parts.adapters:
@@ -134,36 +133,12 @@ class MediaWorker(QueueWorker):
         log.warning("media dead-lettered %s: %s", key, reason)
 
     def tick(self) -> None:
-        self.publish_due("media", self._republish)
-        now = time.monotonic()
-        if now - self._last_reconcile >= RECONCILE_EVERY and not is_amqp(self.settings.broker_url):
-            self._last_reconcile = now
-            self.reconcile(self.settings.reconcile_after_seconds)
+        self.publish_due("media", lambda payload: self._enqueue(json.loads(payload)))
+        self.lost.tick()
 
-    def reconcile(self, older_than: float) -> int:
-        """Put back on the queue the jobs not done ``older_than`` seconds after they were
-        queued that are in no queue, no consumer's hash and not scheduled (Redis broker:
-        taken by ``BRPOP`` just before a kill, ``forwarder.store_media``); how many."""
-        stale = self.store.media_jobs.stale(older_than)
-        if not stale:
-            return 0
-        with connect(self.settings.broker_url) as connection:
-            present = recovery.present_keys(connection.default_channel, (MEDIA,))
-        present |= self.store.media_jobs.scheduled_keys()
-        count = 0
-        for key, job in stale:
-            if key not in present:
-                self._republish(json.dumps(job))
-                count += 1
-            self.store.media_jobs.touch(key)
-        if count:
-            log.warning("media reconciler put back %d job(s)", count)
-        return count
-
-    def _republish(self, payload: str) -> None:
-        job = json.loads(payload)
+    def _enqueue(self, job: dict) -> None:
         door = self.parts.catalogue.doors.get(job.get("door_id"))
-        enqueue_media(self.publisher, door.channel if door else "unknown", job)
+        enqueue_media(self.store, self.publisher, door.channel if door else "unknown", job)
 
 
 def run_media(parts, stop: threading.Event) -> None:

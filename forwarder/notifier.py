@@ -18,6 +18,11 @@ Same rules as the forwarder: a retryable ``SendError`` schedules the reply again
 backoff and jitter (``retry:reply`` in Redis holds the whole reply), a permanent one or too
 many attempts dead-letters it (``dead.reply``) with the reason. Handles are personal data:
 they are never logged in clear.
+
+Every reply is recorded in the store from before it is queued until the notifier is done
+with it: sent, failed for good, or dead-lettered (``forwarder.store_jobs``). On the Redis
+broker ``forwarder.recovery.LostJobs`` puts back a reply taken by ``BRPOP`` in the instant
+before a notifier was killed, before kombu backed it up.
 """
 from __future__ import annotations
 
@@ -26,10 +31,13 @@ import logging
 import threading
 import uuid
 
+from redis import RedisError
+
 from channels.base import SendError
 from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.delivery import ReplyTracker
+from forwarder.recovery import LostJobs
 from forwarder.topology import REPLIES
 from normalizer.identity import mask
 from normalizer.values import OutboundMessage
@@ -41,16 +49,17 @@ _FIELDS = ("door_id", "to", "text", "complaint_id", "kind", "private", "reply_to
 
 def reply_message(channel: str, reply: dict) -> tuple[str, dict, str]:
     """A reply as the replies queue carries it: (routing key, body with its attempts and
-    ``reply_id``, idempotency key)."""
-    return (f"reply.{channel}", {**reply, "attempts": reply.get("attempts", 0),
-                                 "reply_id": reply.get("reply_id") or uuid.uuid4().hex},
-            reply.get("complaint_id") or "reply")
+    ``reply_id``, idempotency key: the ``reply_id``)."""
+    rid = reply.get("reply_id") or uuid.uuid4().hex
+    return f"reply.{channel}", {**reply, "attempts": reply.get("attempts", 0), "reply_id": rid}, rid
 
 
-def enqueue_reply(publisher, channel: str, reply: dict) -> None:
-    """Put a reply on the replies queue (the one way replies travel; a new complaint's
-    acknowledgement may go in the store's own intake step instead, ``gateway.acceptance``)."""
+def enqueue_reply(store, publisher, channel: str, reply: dict) -> None:
+    """Record a reply (``forwarder.store_jobs``) and put it on the replies queue: the one way
+    replies travel (a new complaint's acknowledgement may go in the store's own intake step
+    instead, ``gateway.acceptance``)."""
     routing_key, body, key = reply_message(channel, reply)
+    store.reply_jobs.add(body)
     publisher.publish(routing_key, body, key, "reply")
 
 
@@ -61,6 +70,7 @@ class NotifyWorker(QueueWorker):
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)
         self.tracker = ReplyTracker(parts.settings, parts.catalogue, parts.store, parts.publisher)
+        self.lost = LostJobs(parts.store.reply_jobs, REPLIES, self._enqueue, parts.settings)
 
     def handle(self, body, headers: dict) -> None:
         if not isinstance(body, dict) or body.get("door_id") not in self.parts.adapters:
@@ -85,20 +95,31 @@ class NotifyWorker(QueueWorker):
                      delay, exc.reason)
             return
         self.tracker.sent(body, provider_ref if isinstance(provider_ref, str) else None)
+        self._forget(body)
 
     def _dead(self, body, reason: str) -> None:
         key = body.get("complaint_id", "") if isinstance(body, dict) else ""
         self.publisher.publish("dead.reply", body, key or "reply", "dead",
                                {"reason": reason, "failed_at": utc_stamp()})
         log.warning("dead-lettered reply complaint=%s: %s", key or "-", reason)
+        if isinstance(body, dict):
+            self._forget(body)           # a person replays it from the dead letters
+
+    def _forget(self, body: dict) -> None:
+        """Done with this reply: its record goes (kept, the reconciler would send it again)."""
+        try:
+            self.store.reply_jobs.done(body)
+        except RedisError as exc:
+            log.warning("reply record not cleared complaint=%s (%s)", body.get("complaint_id") or "-",
+                        type(exc).__name__)
 
     def tick(self) -> None:
-        self.publish_due("reply", self._republish)
+        self.publish_due("reply", lambda payload: self._enqueue(json.loads(payload)))
+        self.lost.tick()
 
-    def _republish(self, payload: str) -> None:
-        reply = json.loads(payload)
+    def _enqueue(self, reply: dict) -> None:
         door = self.parts.catalogue.doors.get(reply.get("door_id"))
-        enqueue_reply(self.publisher, door.channel if door else "unknown", reply)
+        enqueue_reply(self.store, self.publisher, door.channel if door else "unknown", reply)
 
 
 def run_notifier(parts, stop: threading.Event) -> None:

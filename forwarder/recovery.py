@@ -25,6 +25,9 @@ between took a message that is in neither. A sweep notes each dead consumer it f
 consumer's hash), re-publishes the complaints still ``accepted`` that are nowhere (see
 ``forwarder.worker.recover_lost``): never one that is waiting in a queue.
 
+Replies and media jobs have no ledger: each is recorded until its worker is done with it
+(``forwarder.store_jobs``), and ``LostJobs`` puts back those found nowhere.
+
 RabbitMQ needs none of this: the broker returns a consumer's unacknowledged messages to
 the queue as soon as its connection closes (the kernel closes a killed process's socket).
 Settings: none; LEASE_SECONDS and SWEEP_EVERY bound the recovery to about 20 seconds.
@@ -46,6 +49,8 @@ HELD, LEASE, CONSUMERS, DIED = keys.HELD, keys.LEASE, keys.CONSUMERS, keys.DIED
 LEASE_SECONDS = 15
 SWEEP_EVERY = 5.0
 LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
+RECONCILE_EVERY = 30.0       # seconds between two looks for lost replies or media jobs
+PRESENCE_SCAN_LIMIT = 100_000  # past this many messages waiting, the look waits for the backlog
 
 
 class Lease:
@@ -164,3 +169,48 @@ def _key(envelope) -> str:
         return str((message.get("headers") or {}).get("idempotency_key") or "")
     except (ValueError, AttributeError):
         return ""
+
+
+class LostJobs:
+    """Puts back on its queue a reply or media job lost on its way to its worker (Redis
+    broker: taken by ``BRPOP`` in the instant before a worker was killed, before kombu backed
+    it up). Every RECONCILE_EVERY seconds, each job of ``jobs`` (``forwarder.store_jobs``)
+    not done LAPOR_RECONCILE_AFTER_SECONDS after it was queued, and in no queue, no
+    consumer's hash and not scheduled for a retry, goes back through ``republish(job)``.
+    While more than PRESENCE_SCAN_LIMIT messages wait in the queue the look is put off: a
+    backlog is read in full to tell what is present, and its jobs are not lost."""
+
+    def __init__(self, jobs, queue_name: str, republish, settings):
+        self.jobs = jobs
+        self.queue_name = queue_name
+        self.republish = republish
+        self.settings = settings
+        self.last = 0.0
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= RECONCILE_EVERY and not topology.is_amqp(self.settings.broker_url):
+            self.last = now
+            self.run(self.settings.reconcile_after_seconds)
+
+    def run(self, older_than: float) -> int:
+        """Put back what was lost; how many."""
+        if not self.jobs.stale(older_than, limit=1):
+            return 0
+        with topology.connect(self.settings.broker_url) as connection:
+            channel = connection.default_channel
+            with channel.conn_or_acquire() as client:
+                waiting = client.llen(self.queue_name)
+            if waiting > PRESENCE_SCAN_LIMIT:
+                log.info("%s reconciler put off: %d waiting", self.jobs.kind, waiting)
+                return 0
+            present = present_keys(channel, (self.queue_name,)) | self.jobs.scheduled_keys()
+        count = 0
+        for key, job in self.jobs.stale(older_than):    # read again: done meanwhile is gone
+            if key not in present:
+                self.republish(job)
+                count += 1
+            self.jobs.touch(key)
+        if count:
+            log.warning("%s reconciler put back %d job(s)", self.jobs.kind, count)
+        return count

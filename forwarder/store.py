@@ -3,7 +3,7 @@ scheduled retries; the queue alone is not the record. Keys: ``forwarder.keys``; 
 ``forwarder/lua``; its parts: ``store_replies``, ``store_officers`` (and the audit stream),
 ``store_metrics``, ``store_complaints`` (the desk's complaint page), ``store_links``,
 ``store_sla``, ``store_stats``, ``store_agency``, ``store_deliveries``, ``store_aliases``,
-``store_media`` (the media jobs not done yet), ``store_intake`` (the intake scripts'
+``store_jobs`` (the replies and media jobs not done yet), ``store_intake`` (the intake scripts'
 answers, and ``WAIT`` behind them: LAPOR_REDIS_WAIT_REPLICAS). Only these talk to Redis
 (kombu's queues and recovery's leases aside). ``accept`` writes dedup, ledger, status,
 route, pending, the reminders and the "me too" entry in one Lua round trip, and on a
@@ -25,7 +25,7 @@ from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_aliases import NumberAliases
 from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
-from forwarder.store_media import MediaJobs
+from forwarder.store_jobs import PendingJobs, job_key, reply_key
 from forwarder.store_metrics import Observations
 from forwarder.store_intake import (AcceptResult, NotReplicated, Recorded, ReplicaWait,  # noqa: F401 - re-exported
                                     Replicas, id_and_tracking)
@@ -36,11 +36,14 @@ from forwarder.store_stats import PublicStatsRecords, accept_part
 ROUTE_EXTRA_SECONDS = 90 * 86400    # a reply route outlives the complaint body by this much
 
 
+PUBLISH_ARITY = {"lpush": 2, "pexpire": 2, "hset": 3, "zadd": 3}   # lua/common.lua's too
+
+
 def _commands(publish: list[tuple] | None) -> list:
-    """kombu's prepared queue commands, flat: (name, key, argument) triples."""
+    """kombu's prepared queue commands and the job records beside them, flat."""
     flat = []
     for command in publish or ():
-        if len(command) != 3:
+        if PUBLISH_ARITY.get(command[0]) != len(command) - 1:
             raise ValueError(f"unsupported publish command {command[0]!r}")
         flat.extend(command)
     return flat
@@ -69,7 +72,8 @@ class Store:
         self.sla = SlaSchedule(client)
         self.complaints = ComplaintRecords(client, self.replies)
         self.aliases = NumberAliases(client)   # numbers told before a spooled copy's replay
-        self.media_jobs = MediaJobs(client)
+        self.reply_jobs = PendingJobs(client, "reply", reply_key)
+        self.media_jobs = PendingJobs(client, "media", job_key)
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
         self.observations = Observations(client)     # request latencies, worker heartbeats

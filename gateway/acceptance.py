@@ -108,7 +108,9 @@ class Acceptance:
         if made is None:
             return None
         routing_key, body, key = reply_message(*made)
-        return self.prepare(routing_key, json.dumps(body), key, "reply")
+        serialized = json.dumps(body)
+        commands = self.prepare(routing_key, serialized, key, "reply")
+        return None if commands is None else commands + self.store.reply_jobs.commands(body, serialized)
 
     def publish(self, routing_key: str, body: dict, key: str, kind: str,
                 strict: bool = False) -> None:
@@ -160,11 +162,8 @@ class Acceptance:
     def _queue_or_schedule(self, kind: str, channel: str, body: dict) -> None:
         """Queue it, or schedule it in the store; ``RedisError`` when neither takes it."""
         try:
-            if kind == "reply":
-                enqueue_reply(self.publisher, channel, body)
-            else:
-                self.store.media_jobs.add(body)     # found again, should it be lost on its way
-                enqueue_media(self.publisher, channel, body)
+            enqueue = enqueue_reply if kind == "reply" else enqueue_media
+            enqueue(self.store, self.publisher, channel, body)
         except PublishError as exc:
             self.store.schedule(kind, json.dumps(body, ensure_ascii=False), PUBLISH_RETRY_SECONDS)
             log.warning("%s deferred to its worker complaint=%s: %s", kind,

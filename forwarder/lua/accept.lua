@@ -50,7 +50,7 @@ local signature = ARGV[30]           -- MinHash signature for the "me too" index
 local link_since = ARGV[31]          -- entries older than this (epoch seconds) are dropped
 local link_ttl = ARGV[32]            -- seconds an index key outlives its last entry
 local region = ARGV[33]              -- the region the index entry is kept under
-local PUBLISH_FROM = 34              -- then the queue commands: (name, key, argument) triples
+local PUBLISH_FROM = 34              -- then the queue commands (lua/common.lua: publish)
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)

@@ -18,7 +18,7 @@ local event = ARGV[7]                -- the event JSON
 local window = tonumber(ARGV[8])     -- seconds the open complaint stays open (0: leave it)
 local event_type = ARGV[9]           -- followup, edit, media, reply_status (the stats event)
 local events_ttl = ARGV[10]          -- seconds the events' index is kept (the retention)
-local PUBLISH_FROM = 11              -- then the queue commands: (name, key, argument) triples
+local PUBLISH_FROM = 11              -- then the queue commands (lua/common.lua: publish)
 
 if has_dedup then
   local existing = redis.call('GET', dedup_key)

@@ -8,14 +8,18 @@ local function count_recent(key)
   return recent
 end
 
--- same-Redis broker: run the queue commands kombu prepared, in this same atomic step;
--- ARGV[first] to the end are (name, key, argument) triples
+-- same-Redis broker: run the queue commands kombu prepared, and the records of the replies
+-- among them (forwarder.store_jobs), in this same atomic step; ARGV[first] to the end are
+-- each a command's name then its arguments (forwarder.store.PUBLISH_ARITY)
+local PUBLISH_ARITY = {lpush = 2, pexpire = 2, hset = 3, zadd = 3}
 local function publish(first)
-  for i = first, #ARGV, 3 do
-    local name, key, arg = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-    if name == 'lpush' then redis.call('LPUSH', key, arg)
-    elseif name == 'pexpire' then redis.call('PEXPIRE', key, arg)
-    else return redis.error_reply('unsupported publish command ' .. name) end
+  local i = first
+  while i <= #ARGV do
+    local name = ARGV[i]
+    local arity = PUBLISH_ARITY[name]
+    if not arity then return redis.error_reply('unsupported publish command ' .. name) end
+    redis.call(string.upper(name), unpack(ARGV, i + 1, i + arity))
+    i = i + arity + 1
   end
   return nil
 end

@@ -1,4 +1,4 @@
-"""A media job lost on its way to the media worker comes back (``forwarder.store_media``).
+"""A media job lost on its way to the media worker comes back (``forwarder.store_jobs``).
 
 On the Redis broker kombu takes a job with ``BRPOP`` and backs it up in its consumer's hash
 just after; a worker killed in between took a job that is in neither. Here the job is taken
@@ -23,8 +23,8 @@ from tests.helpers import Receiver, queued_bodies
 
 def _age(parts, seconds: float) -> None:
     """Every job record as if queued ``seconds`` ago."""
-    for key in parts.store.redis.zrange(keys.MEDIA_SINCE, 0, -1):
-        parts.store.redis.zadd(keys.MEDIA_SINCE, {key: time.time() - seconds})
+    for key in parts.store.redis.zrange(keys.jobs_since("media"), 0, -1):
+        parts.store.redis.zadd(keys.jobs_since("media"), {key: time.time() - seconds})
 
 
 def test_a_job_taken_before_its_backup_comes_back_after_the_reconcile_delay(environ, tmp_path):
@@ -41,15 +41,15 @@ def test_a_job_taken_before_its_backup_comes_back_after_the_reconcile_delay(envi
             worker.tick()
             assert queued_bodies(parts.store.redis, MEDIA) == []         # young: not yet
             _age(parts, 601)
-            worker._last_reconcile = 0.0                                 # the next tick's turn
+            worker.lost.last = 0.0                                         # the next tick's turn
             worker.tick()
             assert queued_bodies(parts.store.redis, MEDIA) == [job]      # put back, once
             _age(parts, 601)
-            assert worker.reconcile(600) == 0                            # waiting in the queue
+            assert worker.lost.run(600) == 0                            # waiting in the queue
             worker.handle(job, {})
             events = [item for item in queued_bodies(parts.store.redis, COMPLAINTS) if item.get("type") == "media"]
             assert len(events) == 1 and len(files.requests) == 1
-            assert parts.store.redis.hlen(keys.MEDIA_JOBS) == 0          # done: forgotten
+            assert parts.store.redis.hlen(keys.jobs("media")) == 0          # done: forgotten
         finally:
             parts.publisher.close()
 
@@ -62,6 +62,6 @@ def test_a_job_scheduled_for_a_retry_is_not_put_back_and_a_dead_one_is_forgotten
     parts.store.schedule("media", json.dumps(job), 3600)
     _age(parts, 601)
     worker = MediaWorker(parts, threading.Event())
-    assert worker.reconcile(600) == 0 and queued_bodies(parts.store.redis, MEDIA) == []
+    assert worker.lost.run(600) == 0 and queued_bodies(parts.store.redis, MEDIA) == []
     worker.handle(job, {})                                 # an unknown door: dead-lettered
-    assert parts.store.redis.hlen(keys.MEDIA_JOBS) == 0 and parts.store.media_jobs.stale(0) == []
+    assert parts.store.redis.hlen(keys.jobs("media")) == 0 and parts.store.media_jobs.stale(0) == []

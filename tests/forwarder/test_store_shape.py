@@ -9,7 +9,7 @@ from pathlib import Path
 import redis
 
 from forwarder import keys
-from forwarder.store import AcceptResult, Recorded, Store
+from forwarder.store import PUBLISH_ARITY, AcceptResult, Recorded, Store
 from tests.helpers import inbound
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +98,9 @@ def test_only_the_store_writes_redis_keys_or_reaches_its_client():
             if re.search(r"""["']lapor:""", text) or re.search(r"store\.redis\b", text):
                 offenders.append(relative)
     assert offenders == []
+
+
+def test_the_publish_commands_are_the_same_on_both_sides():
+    """``Store`` checks each queue command against the arities the scripts run."""
+    table = re.search(r"local PUBLISH_ARITY = \{([^}]*)\}", lua_scripts()["common.lua"]).group(1)
+    assert {name: int(n) for name, n in re.findall(r"(\w+) = (\d+)", table)} == PUBLISH_ARITY

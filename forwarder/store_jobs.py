@@ -1,0 +1,79 @@
+"""The replies and media jobs not done yet, so one lost on its way to its worker comes back.
+
+On the Redis broker kombu takes a message with ``BRPOP`` and backs it up in its consumer's
+hash just after (``forwarder.recovery``): a worker killed in between took a message that is
+in neither. Complaints and events have their ledger for that; replies and media jobs have
+this record, one pair of keys per kind (``reply``, ``media``)::
+
+    lapor:jobs:<kind>         hash  job key -> the message body (JSON)
+    lapor:jobs:<kind>:since   zset  job key -> when it was queued (or put back)
+
+A job's key is its idempotency key on the queue: a reply's ``reply_id``, a media job's
+"<complaint id>:<index>". A job is written before it is queued (for a new complaint's
+acknowledgement, in the intake script itself: ``commands``), and forgotten once its worker
+is done with it: a reply sent or failed for good, a media event recorded, either one
+dead-lettered. ``forwarder.recovery.LostJobs`` puts back on the queue a job older than
+LAPOR_RECONCILE_AFTER_SECONDS that is in no queue, no consumer's hash and not scheduled for
+a retry. Keys: ``forwarder.keys``.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Callable
+
+from forwarder import keys
+
+
+def job_key(job: dict) -> str:
+    """A media job's key: also its idempotency key on the queue."""
+    return f"{job.get('complaint_id', '')}:{job.get('index', '')}"
+
+
+def reply_key(reply: dict) -> str:
+    """A reply's key: its ``reply_id``, also its idempotency key on the queue."""
+    return str(reply.get("reply_id") or "")
+
+
+class PendingJobs:
+    """``Store.reply_jobs``, ``Store.media_jobs``: the jobs of one ``kind`` not done yet."""
+
+    def __init__(self, client, kind: str, key_of: Callable[[dict], str]):
+        self.redis = client
+        self.kind = kind
+        self.key_of = key_of
+        self._jobs, self._since = keys.jobs(kind), keys.jobs_since(kind)
+
+    def commands(self, job: dict, serialized: str) -> list[tuple]:
+        """The writes of ``add`` (``serialized``: the job's JSON), as commands for an intake
+        script to run in its own step."""
+        return [("hset", self._jobs, self.key_of(job), serialized),
+                ("zadd", self._since, repr(time.time()), self.key_of(job))]
+
+    def add(self, job: dict) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self._jobs, self.key_of(job), json.dumps(job, ensure_ascii=False))
+        pipe.zadd(self._since, {self.key_of(job): time.time()})
+        pipe.execute()
+
+    def done(self, job: dict) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hdel(self._jobs, self.key_of(job))
+        pipe.zrem(self._since, self.key_of(job))
+        pipe.execute()
+
+    def touch(self, key: str) -> None:
+        """Put back just now: looked at again only after the reconciler's delay."""
+        self.redis.zadd(self._since, {key: time.time()}, xx=True)
+
+    def stale(self, older_than: float, limit: int = 500) -> list[tuple[str, dict]]:
+        """(key, job) of the jobs not done ``older_than`` seconds after they were queued."""
+        found = self.redis.zrangebyscore(self._since, "-inf", time.time() - older_than, 0, limit)
+        if not found:
+            return []
+        bodies = self.redis.hmget(self._jobs, found)
+        return [(key.decode(), json.loads(body)) for key, body in zip(found, bodies) if body]
+
+    def scheduled_keys(self) -> set[str]:
+        """The keys of the jobs waiting in the store's retry schedule."""
+        return {self.key_of(json.loads(raw)) for raw in self.redis.zrange(keys.retry(self.kind), 0, -1)}
