@@ -2,7 +2,7 @@
 the citizen and the provider are still answered, and nothing is lost.
 
 Records are appended, one per line, to ``<data dir>/spool/spool-<pid>.log`` and fsynced
-before the answer goes out::
+before the answer goes out (the folder too, once for each new file)::
 
     <length> <crc32 hex> <JSON record>\\n
 
@@ -31,6 +31,7 @@ log = logging.getLogger("lapor.spool")
 class Spool:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self._entered = None      # the inode of the file whose name is fsynced in the folder
 
     # ----- writing ------------------------------------------------------------------------
     def append(self, record: dict) -> None:
@@ -49,12 +50,17 @@ class Spool:
                     current = None
                 if current != os.fstat(fd).st_ino:
                     continue          # a drainer took this file: write to a fresh one
+                before = os.fstat(fd)
                 os.write(fd, line)
                 os.fsync(fd)
                 break
             finally:
                 os.close(fd)
-        fsync_dir(self.folder)
+        # a new file's name is made durable once, not for every record (60 us a record);
+        # an empty file may reuse a drained one's inode number
+        if before.st_size == 0 or before.st_ino != self._entered:
+            fsync_dir(self.folder)
+            self._entered = before.st_ino
 
     # ----- reading ------------------------------------------------------------------------
     def files(self) -> list[Path]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from dataclasses import replace
 
 import pytest
 
 from config.settings import load_settings
+from forwarder import spool as spool_module
 from forwarder.spool import Spool
 from gateway.app import create_app
 from gateway.wiring import build_parts
@@ -27,6 +29,22 @@ def test_records_replay_in_order_and_the_spool_empties(tmp_path):
     assert spool.drain(seen.append) == (5, 0)
     assert [r["n"] for r in seen] == [0, 1, 2, 3, 4] and seen[0]["text"] == "jalan rusak 😡"
     assert spool.depth() == 0 and spool.files() == []
+
+
+def test_every_record_is_fsynced_and_each_new_file_once_in_its_folder(tmp_path, monkeypatch):
+    synced = {"files": 0, "folders": 0}
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.__setitem__("files", synced["files"] + 1),
+                                                 real_fsync(fd))[1])
+    monkeypatch.setattr(spool_module, "fsync_dir", lambda folder: synced.__setitem__(
+        "folders", synced["folders"] + 1))
+    spool = Spool(tmp_path / "spool")
+    for i in range(3):
+        spool.append({"n": i})
+    assert synced == {"files": 3, "folders": 1}
+    assert spool.drain(lambda record: None) == (3, 0)       # the drainer takes the file away
+    spool.append({"n": 3})                                  # a new file: its name synced too
+    assert synced["folders"] == 2 and spool.depth() == 1
 
 
 def test_corrupt_and_half_written_records_are_kept_aside(tmp_path):
