@@ -96,6 +96,7 @@ HELD = PREFIX + "held:"                 # + consumer id: kombu's unacked message
 LEASE = PREFIX + "consumer:"            # + consumer id: the lease
 CONSUMERS = PREFIX + "consumers"        # consumer id -> last heartbeat
 DIED = PREFIX + "consumers:died"        # consumers found dead, until a forwarder has audited
+DEATHS = PREFIX + "consumers:deaths"    # how many consumers were found dead, ever
 
 
 OFFICERS = PREFIX + "officers"

@@ -13,10 +13,9 @@ named by type only (its text may hold a provider URL with a token). Adapters dow
 through ``channels.download`` (exact provider hosts, public addresses, size limit).
 
 A job is recorded in the store until it is done or dead (``forwarder.store_jobs``). On the
-Redis broker the worker's reconciler (``forwarder.recovery.LostJobs``) puts back on the
-queue a job not done LAPOR_RECONCILE_AFTER_SECONDS after it was queued and found nowhere:
-taken by ``BRPOP`` in the instant before a worker was killed, before kombu backed it up. A
-second handling of a job records no second event.
+Redis broker ``forwarder.recovery.LostJobs`` puts back on the queue a job found nowhere,
+taken by ``BRPOP`` in the instant before a worker was killed, before kombu backed it up,
+once the dead worker is found. A second handling of a job records no second event.
 
 Sample job::
 
@@ -135,6 +134,9 @@ class MediaWorker(QueueWorker):
     def tick(self) -> None:
         self.publish_due("media", lambda payload: self._enqueue(json.loads(payload)))
         self.lost.tick()
+
+    def after_sweep(self, channel) -> None:
+        self.lost.after_sweep(channel)
 
     def _enqueue(self, job: dict) -> None:
         door = self.parts.catalogue.doors.get(job.get("door_id"))

@@ -22,7 +22,7 @@ they are never logged in clear.
 Every reply is recorded in the store from before it is queued until the notifier is done
 with it: sent, failed for good, or dead-lettered (``forwarder.store_jobs``). On the Redis
 broker ``forwarder.recovery.LostJobs`` puts back a reply taken by ``BRPOP`` in the instant
-before a notifier was killed, before kombu backed it up.
+before a notifier was killed, before kombu backed it up, once the dead notifier is found.
 """
 from __future__ import annotations
 
@@ -116,6 +116,9 @@ class NotifyWorker(QueueWorker):
     def tick(self) -> None:
         self.publish_due("reply", lambda payload: self._enqueue(json.loads(payload)))
         self.lost.tick()
+
+    def after_sweep(self, channel) -> None:
+        self.lost.after_sweep(channel)
 
     def _enqueue(self, reply: dict) -> None:
         door = self.parts.catalogue.doors.get(reply.get("door_id"))

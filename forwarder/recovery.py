@@ -26,7 +26,8 @@ consumer's hash), re-publishes the complaints still ``accepted`` that are nowher
 ``forwarder.worker.recover_lost``): never one that is waiting in a queue.
 
 Replies and media jobs have no ledger: each is recorded until its worker is done with it
-(``forwarder.store_jobs``), and ``LostJobs`` puts back those found nowhere.
+(``forwarder.store_jobs``), and ``LostJobs`` puts back those found nowhere; the sweeps count
+the consumers they find dead (``lapor:consumers:deaths``) for it.
 
 RabbitMQ needs none of this: the broker returns a consumer's unacknowledged messages to
 the queue as soon as its connection closes (the kernel closes a killed process's socket).
@@ -45,7 +46,7 @@ import redis
 from forwarder import keys, scripts, topology
 
 log = logging.getLogger("lapor.recovery")
-HELD, LEASE, CONSUMERS, DIED = keys.HELD, keys.LEASE, keys.CONSUMERS, keys.DIED
+HELD, LEASE, CONSUMERS, DIED, DEATHS = keys.HELD, keys.LEASE, keys.CONSUMERS, keys.DIED, keys.DEATHS
 LEASE_SECONDS = 15
 SWEEP_EVERY = 5.0
 LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
@@ -107,8 +108,8 @@ def sweep(channel, broker_url: str) -> tuple[int, int]:
         restored = 0
         for cid in dead:
             restored += _restore(client, broker_url, HELD + cid)
-            client.eval(scripts.source("lease_forget"), 6, LEASE + cid, HELD + cid, CONSUMERS,
-                        HELD + cid + ":index", HELD + cid + ":mutex", DIED, cid)
+            client.eval(scripts.source("lease_forget"), 7, LEASE + cid, HELD + cid, CONSUMERS,
+                        HELD + cid + ":index", HELD + cid + ":mutex", DIED, DEATHS, cid)
         if client.exists(LEGACY_HELD):   # what kombu itself would restore after the hour
             with topology.connect(broker_url) as connection:
                 topology.EXCHANGE(connection.default_channel).declare()
@@ -174,11 +175,18 @@ def _key(envelope) -> str:
 class LostJobs:
     """Puts back on its queue a reply or media job lost on its way to its worker (Redis
     broker: taken by ``BRPOP`` in the instant before a worker was killed, before kombu backed
-    it up). Every RECONCILE_EVERY seconds, each job of ``jobs`` (``forwarder.store_jobs``)
-    not done LAPOR_RECONCILE_AFTER_SECONDS after it was queued, and in no queue, no
-    consumer's hash and not scheduled for a retry, goes back through ``republish(job)``.
-    While more than PRESENCE_SCAN_LIMIT messages wait in the queue the look is put off: a
-    backlog is read in full to tell what is present, and its jobs are not lost."""
+    it up). A job of ``jobs`` (``forwarder.store_jobs``) not done, in no queue, no
+    consumer's hash and not scheduled for a retry goes back through ``republish(job)``:
+
+    * after a consumer was found dead (``after_sweep``: any worker's sweep counts the deaths
+      in DEATHS), and once when the worker starts: the jobs older than half a lease, as the
+      forwarder does for complaints (``forwarder.worker.recover_lost``), so a killed
+      notifier's lost acknowledgement is sent again within about 20 seconds;
+    * every RECONCILE_EVERY seconds (``tick``), the jobs older than
+      LAPOR_RECONCILE_AFTER_SECONDS: the last resort.
+
+    While more than PRESENCE_SCAN_LIMIT messages wait in the queue a look is put off: the
+    queue is read in full to tell what is present, and a backlog's jobs are not lost."""
 
     def __init__(self, jobs, queue_name: str, republish, settings):
         self.jobs = jobs
@@ -186,25 +194,32 @@ class LostJobs:
         self.republish = republish
         self.settings = settings
         self.last = 0.0
+        self._deaths = None       # DEATHS when last looked (None: not yet, this process)
 
     def tick(self) -> None:
         now = time.monotonic()
         if now - self.last >= RECONCILE_EVERY and not topology.is_amqp(self.settings.broker_url):
             self.last = now
-            self.run(self.settings.reconcile_after_seconds)
+            with topology.connect(self.settings.broker_url) as connection:
+                self.run(self.settings.reconcile_after_seconds, connection.default_channel)
 
-    def run(self, older_than: float) -> int:
+    def after_sweep(self, channel) -> None:
+        with channel.conn_or_acquire() as client:
+            deaths = int(client.get(DEATHS) or 0)
+        if deaths != self._deaths:
+            self._deaths = deaths
+            self.run(LEASE_SECONDS / 2, channel)
+
+    def run(self, older_than: float, channel) -> int:
         """Put back what was lost; how many."""
         if not self.jobs.stale(older_than, limit=1):
             return 0
-        with topology.connect(self.settings.broker_url) as connection:
-            channel = connection.default_channel
-            with channel.conn_or_acquire() as client:
-                waiting = client.llen(self.queue_name)
-            if waiting > PRESENCE_SCAN_LIMIT:
-                log.info("%s reconciler put off: %d waiting", self.jobs.kind, waiting)
-                return 0
-            present = present_keys(channel, (self.queue_name,)) | self.jobs.scheduled_keys()
+        with channel.conn_or_acquire() as client:
+            waiting = client.llen(self.queue_name)
+        if waiting > PRESENCE_SCAN_LIMIT:
+            log.info("%s reconciler put off: %d waiting", self.jobs.kind, waiting)
+            return 0
+        present = present_keys(channel, (self.queue_name,)) | self.jobs.scheduled_keys()
         count = 0
         for key, job in self.jobs.stale(older_than):    # read again: done meanwhile is gone
             if key not in present:

@@ -12,9 +12,8 @@ A job's key is its idempotency key on the queue: a reply's ``reply_id``, a media
 "<complaint id>:<index>". A job is written before it is queued (for a new complaint's
 acknowledgement, in the intake script itself: ``commands``), and forgotten once its worker
 is done with it: a reply sent or failed for good, a media event recorded, either one
-dead-lettered. ``forwarder.recovery.LostJobs`` puts back on the queue a job older than
-LAPOR_RECONCILE_AFTER_SECONDS that is in no queue, no consumer's hash and not scheduled for
-a retry. Keys: ``forwarder.keys``.
+dead-lettered. ``forwarder.recovery.LostJobs`` puts back on the queue a job that is in no
+queue, no consumer's hash and not scheduled for a retry. Keys: ``forwarder.keys``.
 """
 from __future__ import annotations
 

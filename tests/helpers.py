@@ -201,6 +201,15 @@ def stop_rabbitmq(process: subprocess.Popen, env: dict) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def look_for_lost(worker, older_than: float) -> int:
+    """A worker's look for lost replies or media jobs (``forwarder.recovery.LostJobs``), once,
+    on a channel of its broker as its tick opens one; how many it put back."""
+    from forwarder.topology import connect
+
+    with connect(worker.settings.broker_url) as connection:
+        return worker.lost.run(older_than, connection.default_channel)
+
+
 def queued_bodies(redis_client, queue: str) -> list[dict]:
     """The JSON bodies kombu's Redis transport holds in ``queue`` (oldest first)."""
     import base64

@@ -18,7 +18,7 @@ from forwarder.media import MediaWorker
 from forwarder.topology import COMPLAINTS, MEDIA
 from tests.channels import webhook_support as wh
 from tests.gateway.support import png_bytes
-from tests.helpers import Receiver, queued_bodies
+from tests.helpers import Receiver, look_for_lost, queued_bodies
 
 
 def _age(parts, seconds: float) -> None:
@@ -45,7 +45,7 @@ def test_a_job_taken_before_its_backup_comes_back_after_the_reconcile_delay(envi
             worker.tick()
             assert queued_bodies(parts.store.redis, MEDIA) == [job]      # put back, once
             _age(parts, 601)
-            assert worker.lost.run(600) == 0                            # waiting in the queue
+            assert look_for_lost(worker, 600) == 0                            # waiting in the queue
             worker.handle(job, {})
             events = [item for item in queued_bodies(parts.store.redis, COMPLAINTS) if item.get("type") == "media"]
             assert len(events) == 1 and len(files.requests) == 1
@@ -62,6 +62,6 @@ def test_a_job_scheduled_for_a_retry_is_not_put_back_and_a_dead_one_is_forgotten
     parts.store.schedule("media", json.dumps(job), 3600)
     _age(parts, 601)
     worker = MediaWorker(parts, threading.Event())
-    assert worker.lost.run(600) == 0 and queued_bodies(parts.store.redis, MEDIA) == []
+    assert look_for_lost(worker, 600) == 0 and queued_bodies(parts.store.redis, MEDIA) == []
     worker.handle(job, {})                                 # an unknown door: dead-lettered
     assert parts.store.redis.hlen(keys.jobs("media")) == 0 and parts.store.media_jobs.stale(0) == []
