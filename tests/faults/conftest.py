@@ -18,7 +18,7 @@ import redis
 from config.settings import load_settings
 from tests.faults import scale as scales
 from tests.faults.central import CentralStub
-from tests.faults.procs import ForwarderProcess
+from tests.faults.procs import WorkerProcess
 
 CENTRAL_SECRET = "fault-central-secret"
 HERE = Path(__file__).resolve().parent
@@ -98,7 +98,7 @@ class Rig:
         # only the web side's drainer can replay the web side's spool.
         forwarder_env = {**self.env, "LAPOR_DATA_DIR": str(tmp_path / "forwarder-data")} \
             if defaults else self.env
-        self.forwarder = ForwarderProcess(forwarder_env, tmp_path / "forwarder.log")
+        self.forwarder = WorkerProcess(forwarder_env, tmp_path / "forwarder.log")
         self.spooled = 0                 # complaints intake wrote to the disk spool
         self._count_spooled()
 

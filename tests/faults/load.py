@@ -1,5 +1,7 @@
 """Steady intake for the fault tests: complaints fed through ``Intake.take`` from one or
-more threads at a fixed rate, with a record of every tracking number handed out.
+more threads at a fixed rate, with a record of every tracking number handed out (with an
+``adapter``, through ``Intake.receive`` as its door's webhook does: the acknowledgement of a
+channel that cannot answer inline is queued for the notifier).
 
 Each message has its own sender and provider message id (``without_id_every`` = n: every
 n-th message has none, as a JSON API call without an Idempotency-Key). When ``take`` fails
@@ -32,9 +34,12 @@ TEXTS = ("LAPOR jalan rusak di depan sekolah nomor {i}",
 class IntakeLoad:
     def __init__(self, intake, rate: float, total: int | None = None,
                  duration: float | None = None, door: str = "sms-1708", threads: int = 1,
-                 without_id_every: int = 0):
+                 without_id_every: int = 0, adapter=None):
         assert total is not None or duration is not None
         self.intake = intake
+        self.adapter = adapter       # given: its door's messages, taken as its webhook does
+        if adapter is not None:
+            door = adapter.door.id
         self.rate = rate
         self.total = total
         self.duration = duration
@@ -96,7 +101,8 @@ class IntakeLoad:
                 time.sleep(wait)
             message = inbound(TEXTS[index % len(TEXTS)].format(i=index),
                               sender=f"0813{index % 100000000:08d}",
-                              provider_id=f"fault-{self.run_id}-{index}", door=self.door)
+                              provider_id=f"fault-{self.run_id}-{index}", door=self.door,
+                              channel=self.adapter.door.channel if self.adapter else "kannel")
             if self.without_id_every and index % self.without_id_every == 0:
                 message = dataclasses.replace(message, provider_message_id="")
             with self._lock:
@@ -108,7 +114,8 @@ class IntakeLoad:
         while True:
             began = time.monotonic()
             try:
-                outcome = self.intake.take(message)
+                outcome = (self.intake.take(message) if self.adapter is None
+                           else self.intake.receive(self.adapter, message))
             except Exception as exc:  # noqa: BLE001 - the gateway would answer 503
                 with self._lock:
                     self.refused += 1

@@ -1,10 +1,10 @@
-"""Real processes the fault tests start, kill and restart: the forwarder, the web side
-(``lapor-gateway web``: gunicorn) and redis-server.
+"""Real processes the fault tests start, kill and restart: a worker (the forwarder, the
+notifier), the web side (``lapor-gateway web``: gunicorn) and redis-server.
 
-``ForwarderProcess`` runs ``python -m gateway.cli forward`` (what ``lapor-gateway forward``
-runs) with only the ``LAPOR_*`` environment the test gives it, logging to one file across
-restarts; ``kill9`` is SIGKILL, ``terminate`` is SIGTERM (graceful: the batch in flight
-finishes, nothing half-delivered is acknowledged).
+``WorkerProcess`` runs ``python -m gateway.cli forward`` (what ``lapor-gateway forward``
+runs; ``notify`` for the notifier) with only the ``LAPOR_*`` environment the test gives it,
+logging to one file across restarts; ``kill9`` is SIGKILL, ``terminate`` is SIGTERM
+(graceful: the batch in flight finishes, nothing half-delivered is acknowledged).
 
 ``WebProcess`` runs ``lapor-gateway web`` (gunicorn, one worker) in a session of its own,
 logging to a file; ``kill9`` sends SIGKILL to that session's process group: the master
@@ -41,9 +41,10 @@ def clean_environ(extra: dict) -> dict:
     return env
 
 
-class ForwarderProcess:
-    def __init__(self, environ: dict, log_path: Path):
+class WorkerProcess:
+    def __init__(self, environ: dict, log_path: Path, command: str = "forward"):
         self.environ = clean_environ(environ)
+        self.command = command
         self.log_path = Path(log_path)
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -54,7 +55,7 @@ class ForwarderProcess:
         log = open(self.log_path, "ab")
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway.cli", "forward"], cwd=ROOT, env=self.environ,
+                [sys.executable, "-m", "gateway.cli", self.command], cwd=ROOT, env=self.environ,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         finally:

@@ -19,9 +19,9 @@ from dataclasses import dataclass, fields, replace
 @dataclass(frozen=True)
 class Scale:
     name: str
-    kill_complaints: int       # 1. complaints that flow while the forwarder is killed
-    kills: int                 # 1. kill -9 of the forwarder, each followed by a restart
-    kill_rate: float           # 1. complaints per second fed by intake
+    kill_complaints: int       # 1, 9. complaints that flow while the forwarder (notifier) is killed
+    kills: int                 # 1, 9. kill -9 of the forwarder (notifier), each followed by a restart
+    kill_rate: float           # 1, 9. complaints per second fed by intake
     restart_seconds: float     # 2. how long steady intake runs while Redis restarts
     restart_rate: float        # 2. complaints per second fed by intake
     redis_restarts: int        # 2. Redis restarts during that time

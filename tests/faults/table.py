@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-ORDER = ["forwarder-kill-9", "redis-restart-sigterm-everysec", "redis-restart-kill9-always",
+ORDER = ["forwarder-kill-9", "notifier-kill-9", "redis-restart-sigterm-everysec", "redis-restart-kill9-always",
          "central-outage", "broker-down-redis-broker-down", "broker-down-amqp-broker-down",
          "broker-down-amqp-store-down", "redis-stall", "redis-sentinel-failover",
          "redis-sentinel-kill9", "web-kill9-spool", "rabbitmq-cluster-kill9-quorum",
@@ -26,6 +26,10 @@ NOTES = {
                                   f"last restart delivered "
                                   f"{e.get('delivered_seconds_after_last_restart')} s after it; "
                                   f"seed {e.get('seed')}",
+    "notifier-kill-9": lambda e: f"acknowledgements sent on WhatsApp; answered before the last "
+                                 f"restart acknowledged {e.get('acknowledged_seconds_after_last_restart')} "
+                                 f"s after it; at most {e.get('most_sends_of_one')} sends of one; "
+                                 f"seed {e.get('seed')}",
     "web-kill9-spool": lambda e: f"spooled {e.get('spooled')} then killed; all at the central side "
                                  f"{e.get('delivered_seconds_after_restart')} s after Redis and the "
                                  f"web process were started again (its start included); "

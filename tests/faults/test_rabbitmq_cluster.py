@@ -30,7 +30,7 @@ import pytest
 from forwarder.topology import COMPLAINTS
 from tests.faults.figures import Figures, assert_all_issued, assert_exactly_once, fill
 from tests.faults.http_load import HttpLoad
-from tests.faults.procs import ForwarderProcess
+from tests.faults.procs import WorkerProcess
 from tests.faults.rabbits import RabbitCluster
 from tests.gateway.webproc import WebCommand
 
@@ -78,9 +78,9 @@ class DeliveryClock:
         return max((later - earlier for earlier, later in zip(moments, moments[1:])), default=0.0)
 
 
-def _start_parts(rig, tmp_path) -> tuple[list[WebCommand], list[ForwarderProcess]]:
+def _start_parts(rig, tmp_path) -> tuple[list[WebCommand], list[WorkerProcess]]:
     forwarders = [rig.forwarder] + [
-        ForwarderProcess({**rig.forwarder.environ, "LAPOR_DATA_DIR": str(tmp_path / f"forwarder-{n}")},
+        WorkerProcess({**rig.forwarder.environ, "LAPOR_DATA_DIR": str(tmp_path / f"forwarder-{n}")},
                          tmp_path / f"forwarder-{n}.log") for n in range(2, FORWARDERS + 1)]
     for forwarder in forwarders:
         forwarder.start()
