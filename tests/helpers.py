@@ -57,6 +57,9 @@ class Receiver:
             def _serve(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:        # the sender hung up mid-request: never taken
+                    self.close_connection = True
+                    return
                 with receiver._lock:
                     receiver.requests.append({
                         "method": self.command, "path": self.path, "body": body,
@@ -209,15 +212,6 @@ def stop_rabbitmq(process: subprocess.Popen, env: dict) -> None:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-
-
-def look_for_lost(worker, older_than: float) -> int:
-    """A worker's look for lost replies or media jobs (``forwarder.recovery.LostJobs``), once,
-    on a channel of its broker as its tick opens one; how many it put back."""
-    from forwarder.topology import connect
-
-    with connect(worker.settings.broker_url) as connection:
-        return worker.lost.run(older_than, connection.default_channel)
 
 
 def queued_bodies(redis_client, queue: str) -> list[dict]:

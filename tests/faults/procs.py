@@ -102,6 +102,10 @@ class WorkerProcess:
         """Messages of dead consumers restored to their queues (Redis broker), from the log."""
         return self._sum_logged("held by", "restored")
 
+    def put_back(self) -> int:
+        """Replies or media jobs put back by the worker's look for lost ones, from the log."""
+        return self._sum_logged("reconciler put back", "back")
+
     def _sum_logged(self, marker: str, word: str) -> int:
         total = 0
         for line in self.log_text().splitlines():

@@ -26,7 +26,9 @@ NOTES = {
                                   f"last restart delivered "
                                   f"{e.get('delivered_seconds_after_last_restart')} s after it; "
                                   f"seed {e.get('seed')}",
-    "notifier-kill-9": lambda e: f"acknowledgements sent on WhatsApp; answered before the last "
+    "notifier-kill-9": lambda e: f"acknowledgements sent on WhatsApp; restored from dead consumers "
+                                 f"{e.get('restored', 0)}, put back from their records "
+                                 f"{e.get('put_back', 0)}; answered before the last "
                                  f"restart acknowledged {e.get('acknowledged_seconds_after_last_restart')} "
                                  f"s after it; at most {e.get('most_sends_of_one')} sends of one; "
                                  f"seed {e.get('seed')}",

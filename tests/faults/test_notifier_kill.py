@@ -113,6 +113,7 @@ def test_kill_notifier_at_random_moments(request, broker, redis_url, make_rig, s
     figures.unissued = len(set(sent) - numbers)
     figures.dead = len(dead.list_dead(rig.parts))
     figures.extra.update(restarts=notifier.starts - 1, intake_refused=load.refused,
+                         restored=notifier.restored(), put_back=notifier.put_back(),
                          acknowledged_seconds_after_last_restart=rounded(recovered),
                          most_sends_of_one=max(sent.values(), default=0), notifier_exit=exit_code)
     figures.report(tmp_path, load.issued)
