@@ -17,7 +17,7 @@ import time
 
 import redis
 
-from forwarder import keys, scripts, store_client, store_intake
+from forwarder import keys, scripts, store_client, store_intake, topology
 from forwarder.store_complaints import ComplaintRecords
 from forwarder.store_deliveries import Deliveries
 from forwarder.store_officers import AuditRecords, OfficerRecords
@@ -57,7 +57,8 @@ class Store:
     """Everything the gateway keeps in Redis."""
 
     def __init__(self, client: redis.Redis, dedup_ttl_seconds: int, retention_seconds: int,
-                 link_window_seconds: int = 30 * 86400, wait: ReplicaWait = ReplicaWait()):
+                 link_window_seconds: int = 30 * 86400, wait: ReplicaWait = ReplicaWait(),
+                 record_jobs: bool = True):
         self.redis = client
         self.replicas = Replicas(wait)      # WAIT after an intake write (``store_intake``)
         self.dedup_ttl = dedup_ttl_seconds
@@ -72,8 +73,8 @@ class Store:
         self.sla = SlaSchedule(client)
         self.complaints = ComplaintRecords(client, self.replies)
         self.aliases = NumberAliases(client)   # numbers told before a spooled copy's replay
-        self.reply_jobs = PendingJobs(client, "reply", reply_key)
-        self.media_jobs = PendingJobs(client, "media", job_key)
+        self.reply_jobs = PendingJobs(client, "reply", reply_key, record_jobs)
+        self.media_jobs = PendingJobs(client, "media", job_key, record_jobs)
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
         self.observations = Observations(client)     # request latencies, worker heartbeats
@@ -84,7 +85,8 @@ class Store:
         """``url``: ``redis://``, ``unix://`` or ``sentinel://`` (``forwarder.store_client``)."""
         return cls(store_client.connect(url), settings.dedup_ttl_days * 86400,
                    settings.retention_days * 86400, settings.link_window_days * 86400,
-                   ReplicaWait(settings.redis_wait_replicas, settings.redis_wait_ms))
+                   ReplicaWait(settings.redis_wait_replicas, settings.redis_wait_ms),
+                   record_jobs=not topology.is_amqp(settings.broker_url))
 
     def ping(self) -> bool:
         return bool(self.redis.ping())

@@ -8,6 +8,9 @@ this record, one pair of keys per kind (``reply``, ``media``)::
     lapor:jobs:<kind>         hash  job key -> the message body (JSON)
     lapor:jobs:<kind>:since   zset  job key -> when it was queued (or put back)
 
+RabbitMQ has no such gap (it requeues what a closed connection held), so with it the
+records are not kept (``enabled`` False: no writes on the intake and the workers' paths).
+
 A job's key is its idempotency key on the queue: a reply's ``reply_id``, a media job's
 "<complaint id>:<index>". A job is written before it is queued (for a new complaint's
 acknowledgement, in the intake script itself: ``commands``), and forgotten once its worker
@@ -37,25 +40,32 @@ def reply_key(reply: dict) -> str:
 class PendingJobs:
     """``Store.reply_jobs``, ``Store.media_jobs``: the jobs of one ``kind`` not done yet."""
 
-    def __init__(self, client, kind: str, key_of: Callable[[dict], str]):
+    def __init__(self, client, kind: str, key_of: Callable[[dict], str], enabled: bool = True):
         self.redis = client
         self.kind = kind
         self.key_of = key_of
+        self.enabled = enabled        # False: a broker without kombu's BRPOP gap (RabbitMQ)
         self._jobs, self._since = keys.jobs(kind), keys.jobs_since(kind)
 
     def commands(self, job: dict, serialized: str) -> list[tuple]:
         """The writes of ``add`` (``serialized``: the job's JSON), as commands for an intake
         script to run in its own step."""
+        if not self.enabled:
+            return []
         return [("hset", self._jobs, self.key_of(job), serialized),
                 ("zadd", self._since, repr(time.time()), self.key_of(job))]
 
     def add(self, job: dict) -> None:
+        if not self.enabled:
+            return
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self._jobs, self.key_of(job), json.dumps(job, ensure_ascii=False))
         pipe.zadd(self._since, {self.key_of(job): time.time()})
         pipe.execute()
 
     def done(self, job: dict) -> None:
+        if not self.enabled:
+            return
         pipe = self.redis.pipeline(transaction=True)
         pipe.hdel(self._jobs, self.key_of(job))
         pipe.zrem(self._since, self.key_of(job))

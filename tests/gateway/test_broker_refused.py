@@ -69,6 +69,9 @@ def test_a_status_notice_the_broker_refuses_is_scheduled_and_queued_when_it_is_b
     [notice] = queued_bodies(back.store.redis, "lapor.replies")
     assert (notice["kind"], notice["complaint_id"], notice["to"]) == (
         "status", outcome.complaint_id, "+6281234567890")
+    # recorded until sent only on the Redis broker, whose BRPOP can lose it (forwarder.store_jobs)
+    assert not refused.store.reply_jobs.enabled and back.store.reply_jobs.enabled
+    assert back.store.redis.hkeys(keys.jobs("reply")) == [notice["reply_id"].encode()]
 
 
 @pytest.mark.parametrize("worker, kind", [(MediaWorker, "media"), (NotifyWorker, "reply")])
