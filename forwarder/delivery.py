@@ -36,6 +36,7 @@ from normalizer.schema import SCHEMA_VERSION
 
 log = logging.getLogger("lapor.delivery")
 _RANKS = [item for rank, state in enumerate(REPLY_STATES, 1) for item in (state, rank)]
+TAKEN = frozenset(REPLY_STATES) - {"failed"}     # the provider has the reply
 
 
 class ReplyTracker:
@@ -48,6 +49,16 @@ class ReplyTracker:
         self.publisher = publisher
 
     # ----- the notifier's side ---------------------------------------------------------
+    def taken(self, reply: dict) -> bool:
+        """Whether the provider took this very reply already (its record says accepted or
+        beyond): a copy put back after a notifier died between the send and the broker's
+        acknowledgement. A record unreadable now counts as not taken (sent again, never lost)."""
+        rid = reply.get("reply_id")
+        try:
+            return bool(rid) and self.store.replies.field(rid, "state") in TAKEN
+        except RedisError:
+            return False
+
     def sent(self, reply: dict, provider_ref: str | None) -> None:
         """``send()`` returned: the provider took the reply (``provider_ref``: its id)."""
         try:

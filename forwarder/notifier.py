@@ -12,7 +12,9 @@ has no ``to`` and carries ``"status": {"status": ..., "agency": ..., "note": ...
 
 Every reply's fate is recorded (``forwarder.delivery``): ``accepted`` with the provider's
 message id when ``send()`` returns, ``failed`` when it fails for good; a failure that means
-the citizen opted out (``SendError.opted_out``) records STOP for them.
+the citizen opted out (``SendError.opted_out``) records STOP for them. A copy of a reply the
+provider already took (put back after a notifier died before the broker heard it was done)
+is not sent again.
 
 Same rules as the forwarder: a retryable ``SendError`` schedules the reply again with
 backoff and jitter (``retry:reply`` in Redis holds the whole reply), a permanent one or too
@@ -75,6 +77,11 @@ class NotifyWorker(QueueWorker):
     def handle(self, body, headers: dict) -> None:
         if not isinstance(body, dict) or body.get("door_id") not in self.parts.adapters:
             self._dead(body, "malformed reply or unknown door")
+            return
+        if self.tracker.taken(body):       # put back after a kill that followed its send
+            log.info("reply already with the provider, not sent again complaint=%s",
+                     body.get("complaint_id") or "-")
+            self._forget(body)
             return
         adapter = self.parts.adapters[body["door_id"]]
         try:

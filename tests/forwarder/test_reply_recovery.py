@@ -104,3 +104,17 @@ def test_a_status_notice_taken_before_its_backup_is_sent_after_the_reconcile_del
     _comes_back_after_the_delay(wa_parts, reply).handle(reply, {})
     assert [json.loads(r["body"])["to"] for r in graph.requests] == ["6281277700132"]
     assert wa_parts.store.redis.hlen(RECORDS) == 0
+
+
+def test_a_copy_of_a_reply_the_provider_took_is_not_sent_again(wa_parts, graph):
+    """A notifier killed after the send, before the broker heard it was done: the broker
+    (or a sweep) hands the same reply to the next notifier."""
+    adapter = wa_parts.adapters["wa-cloud"]
+    wa_parts.intake.receive(adapter, inbound("LAPOR lampu jalan mati", sender="+6281277700135",
+                                             door="wa-cloud", channel="whatsapp"))
+    [reply] = queued_bodies(wa_parts.store.redis, REPLIES)
+    worker = NotifyWorker(wa_parts, threading.Event())
+    worker.handle(reply, {})
+    worker.handle(reply, {})                                     # the copy put back
+    assert len(graph.requests) == 1
+    assert wa_parts.store.redis.hlen(RECORDS) == 0
