@@ -52,6 +52,7 @@ SWEEP_EVERY = 5.0
 LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
 RECONCILE_EVERY = 30.0       # seconds between two looks for lost replies or media jobs
 PRESENCE_SCAN_LIMIT = 100_000  # past this many messages waiting, the look waits for the backlog
+CONFIRM_SECONDS = 5.0        # a job found nowhere goes back only if still nowhere after this
 
 
 class Lease:
@@ -176,14 +177,19 @@ class LostJobs:
     """Puts back on its queue a reply or media job lost on its way to its worker (Redis
     broker: taken by ``BRPOP`` in the instant before a worker was killed, before kombu backed
     it up). A job of ``jobs`` (``forwarder.store_jobs``) not done, in no queue, no
-    consumer's hash and not scheduled for a retry goes back through ``republish(job)``:
+    consumer's hash and not scheduled for a retry, in two looks CONFIRM_SECONDS apart, goes
+    back through ``republish(job)``. One look is not enough: kombu keeps a ``BRPOP`` waiting
+    on a live consumer's connection, and the job it takes sits in that socket, in no queue
+    and no hash, until the consumer reads it into its hash a moment later (a job restored
+    by a sweep is taken that way at once). The looks:
 
     * after a consumer was found dead (``after_sweep``: any worker's sweep counts the deaths
       in DEATHS), and once when the worker starts: the jobs older than half a lease, as the
       forwarder does for complaints (``forwarder.worker.recover_lost``), so a killed
-      notifier's lost acknowledgement is sent again within about 20 seconds;
+      notifier's lost acknowledgement is sent again within about 25 seconds;
     * every RECONCILE_EVERY seconds (``tick``), the jobs older than
-      LAPOR_RECONCILE_AFTER_SECONDS: the last resort.
+      LAPOR_RECONCILE_AFTER_SECONDS: the last resort;
+    * CONFIRM_SECONDS after a look that found a job nowhere (``tick``), the same look again.
 
     While more than PRESENCE_SCAN_LIMIT messages wait in the queue a look is put off: the
     queue is read in full to tell what is present, and a backlog's jobs are not lost."""
@@ -195,13 +201,23 @@ class LostJobs:
         self.settings = settings
         self.last = 0.0
         self._deaths = None       # DEATHS when last looked (None: not yet, this process)
+        self.suspects: dict[str, float] = {}   # job key -> when first found nowhere
+        self._suspects_age = 0.0  # the age the look that found the suspects looked past
 
     def tick(self) -> None:
+        if topology.is_amqp(self.settings.broker_url):
+            return
         now = time.monotonic()
-        if now - self.last >= RECONCILE_EVERY and not topology.is_amqp(self.settings.broker_url):
-            self.last = now
-            with topology.connect(self.settings.broker_url) as connection:
-                self.run(self.settings.reconcile_after_seconds, connection.default_channel)
+        if self.suspects:                 # the confirming look first, with the same age
+            if now < min(self.suspects.values()) + CONFIRM_SECONDS:
+                return
+            older_than = self._suspects_age
+        elif now - self.last >= RECONCILE_EVERY:
+            self.last, older_than = now, self.settings.reconcile_after_seconds
+        else:
+            return
+        with topology.connect(self.settings.broker_url) as connection:
+            self.run(older_than, connection.default_channel)
 
     def after_sweep(self, channel) -> None:
         with channel.conn_or_acquire() as client:
@@ -211,8 +227,10 @@ class LostJobs:
             self.run(LEASE_SECONDS / 2, channel)
 
     def run(self, older_than: float, channel) -> int:
-        """Put back what was lost; how many."""
+        """Look once: put back the jobs found nowhere now and in a look at least
+        CONFIRM_SECONDS before; how many."""
         if not self.jobs.stale(older_than, limit=1):
+            self.suspects.clear()
             return 0
         with channel.conn_or_acquire() as client:
             waiting = client.llen(self.queue_name)
@@ -220,12 +238,19 @@ class LostJobs:
             log.info("%s reconciler put off: %d waiting", self.jobs.kind, waiting)
             return 0
         present = present_keys(channel, (self.queue_name,)) | self.jobs.scheduled_keys()
-        count = 0
+        now, count, suspects = time.monotonic(), 0, {}
         for key, job in self.jobs.stale(older_than):    # read again: done meanwhile is gone
-            if key not in present:
-                self.republish(job)
-                count += 1
+            if key in present:
+                self.jobs.touch(key)
+                continue
+            first = self.suspects.get(key, now)
+            if now - first < CONFIRM_SECONDS:
+                suspects[key] = first
+                continue
+            self.republish(job)
             self.jobs.touch(key)
+            count += 1
+        self.suspects, self._suspects_age = suspects, older_than
         if count:
             log.warning("%s reconciler put back %d job(s)", self.jobs.kind, count)
         return count

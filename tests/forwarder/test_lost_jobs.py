@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -22,7 +23,8 @@ from forwarder.notifier import NotifyWorker
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
 from tests.channels import webhook_support as wh
 from tests.gateway.support import png_bytes
-from tests.forwarder.lost_jobs import age_records, comes_back_after_the_delay, look_for_lost, taken_and_lost
+from tests.forwarder.lost_jobs import (age_records, age_suspicions, comes_back_after_the_delay, look_for_lost,
+                                      taken_and_lost)
 from tests.helpers import Receiver, queued_bodies
 
 
@@ -62,3 +64,23 @@ def test_a_job_scheduled_for_a_retry_is_not_put_back_and_a_dead_one_is_forgotten
     assert look_for_lost(worker, 600) == 0 and queued_bodies(parts.store.redis, queue) == []
     worker.handle(job, {})                                 # an unknown door: dead-lettered
     assert parts.store.redis.hlen(keys.jobs(kind)) == 0 and jobs.stale(0) == []
+
+
+def test_a_job_a_live_consumer_takes_between_two_looks_is_not_put_back(parts):
+    """kombu keeps a ``BRPOP`` waiting on a live consumer's connection: a job it takes is in
+    no queue and no hash until the consumer reads it into its hash a moment later. A first
+    look that finds it nowhere only suspects it; the second, 5 s later, finds it held."""
+    reply = {"door_id": "sms-1708", "to": "+6281277700136", "text": "LAPOR!", "complaint_id": "c8",
+             "kind": "status", "reply_id": "8" * 32, "attempts": 0}
+    parts.store.reply_jobs.add(reply)
+    age_records(parts, "reply", 601)
+    worker = NotifyWorker(parts, threading.Event())
+    assert look_for_lost(worker, 600) == 0 and list(worker.lost.suspects) == [reply["reply_id"]]
+    live = "live-notifier"                                # reads its BRPOP into its hash
+    parts.store.redis.zadd(keys.CONSUMERS, {live: time.time()})
+    parts.store.redis.set(keys.LEASE + live, 1, ex=60)
+    parts.store.redis.hset(keys.HELD + live, "tag-1",
+                           json.dumps([{"headers": {"idempotency_key": reply["reply_id"]}}, "", ""]))
+    age_suspicions(worker)
+    assert look_for_lost(worker, 600) == 0 and worker.lost.suspects == {}
+    assert queued_bodies(parts.store.redis, REPLIES) == []

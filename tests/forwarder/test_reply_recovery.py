@@ -26,7 +26,8 @@ from forwarder.topology import REPLIES, connect
 from gateway.central_api import notify
 from gateway.wiring import build_parts
 from tests.channels import whatsapp_support
-from tests.forwarder.lost_jobs import age_records, comes_back_after_the_delay, look_for_lost, taken_and_lost
+from tests.forwarder.lost_jobs import (age_records, age_suspicions, comes_back_after_the_delay, look_for_lost,
+                                      taken_and_lost)
 from tests.helpers import Receiver, inbound, queued_bodies
 
 RECORDS = keys.jobs("reply")
@@ -87,7 +88,10 @@ def test_a_reply_lost_by_a_notifier_found_dead_comes_back_at_the_next_sweep(wa_p
         # the notifier that took it, killed: registered, its lease expired, nothing backed up
         wa_parts.store.redis.zadd(keys.CONSUMERS, {"killed-notifier": time.time() - 60})
         assert recovery.sweep(channel, wa_parts.settings.broker_url) == (1, 0)
-        worker.after_sweep(channel)
+        worker.after_sweep(channel)                       # found nowhere: a suspect
+    assert queued_bodies(wa_parts.store.redis, REPLIES) == []
+    age_suspicions(worker)
+    worker.tick()                                         # the confirming look, 5 s later
     assert queued_bodies(wa_parts.store.redis, REPLIES) == [reply]
     worker.handle(reply, {})
     assert [json.loads(r["body"])["to"] for r in graph.requests] == ["6281277700134"]
