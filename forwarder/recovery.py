@@ -234,8 +234,9 @@ class LostJobs:
             return 0
         with channel.conn_or_acquire() as client:
             waiting = client.llen(self.queue_name)
-        if waiting > PRESENCE_SCAN_LIMIT:
+        if waiting > PRESENCE_SCAN_LIMIT:   # no confirming look either until the next one
             log.info("%s reconciler put off: %d waiting", self.jobs.kind, waiting)
+            self.suspects.clear()
             return 0
         present = present_keys(channel, (self.queue_name,)) | self.jobs.scheduled_keys()
         now, count, suspects = time.monotonic(), 0, {}

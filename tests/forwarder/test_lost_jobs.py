@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from forwarder import keys
+from forwarder import keys, recovery
 from forwarder.media import MediaWorker
 from forwarder.notifier import NotifyWorker
 from forwarder.topology import COMPLAINTS, MEDIA, REPLIES
@@ -81,6 +81,21 @@ def test_a_job_a_live_consumer_takes_between_two_looks_is_not_put_back(parts):
     parts.store.redis.set(keys.LEASE + live, 1, ex=60)
     parts.store.redis.hset(keys.HELD + live, "tag-1",
                            json.dumps([{"headers": {"idempotency_key": reply["reply_id"]}}, "", ""]))
+    age_suspicions(worker)
+    assert look_for_lost(worker, 600) == 0 and worker.lost.suspects == {}
+    assert queued_bodies(parts.store.redis, REPLIES) == []
+
+
+def test_a_look_put_off_by_a_backlog_leaves_no_confirming_look_behind(parts, monkeypatch):
+    """Past PRESENCE_SCAN_LIMIT messages waiting the look is put off; the next tick must not
+    try a confirming look (an LLEN every tick) for what the last look suspected."""
+    reply = {"door_id": "sms-1708", "to": "+6281277700137", "text": "LAPOR!", "complaint_id": "c7",
+             "kind": "status", "reply_id": "7" * 32, "attempts": 0}
+    parts.store.reply_jobs.add(reply)
+    age_records(parts, "reply", 601)
+    worker = NotifyWorker(parts, threading.Event())
+    assert look_for_lost(worker, 600) == 0 and worker.lost.suspects
+    monkeypatch.setattr(recovery, "PRESENCE_SCAN_LIMIT", -1)      # any queue is "a backlog"
     age_suspicions(worker)
     assert look_for_lost(worker, 600) == 0 and worker.lost.suspects == {}
     assert queued_bodies(parts.store.redis, REPLIES) == []
