@@ -95,7 +95,6 @@ PROVIDER_REF_CHARS = 200          # a provider's reply id is cut to this in its 
 HELD = PREFIX + "held:"                 # + consumer id: kombu's unacked messages of a consumer
 LEASE = PREFIX + "consumer:"            # + consumer id: the lease
 CONSUMERS = PREFIX + "consumers"        # consumer id -> last heartbeat
-DIED = PREFIX + "consumers:died"        # consumers found dead, until a forwarder has audited
 DEATHS = PREFIX + "consumers:deaths"    # how many consumers were found dead, ever
 
 

@@ -61,7 +61,7 @@ class MediaWorker(QueueWorker):
 
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)
-        self.lost = LostJobs(parts.store.media_jobs, MEDIA, self._enqueue, parts.settings)
+        self.lost = LostJobs(parts.store.media_jobs, (MEDIA,), self._enqueue, parts.settings)
 
     def handle(self, job, headers: dict) -> None:
         if not isinstance(job, dict) or job.get("door_id") not in self.parts.adapters:

@@ -72,7 +72,7 @@ class NotifyWorker(QueueWorker):
     def __init__(self, parts, stop: threading.Event):
         super().__init__(parts, stop, concurrency=4)
         self.tracker = ReplyTracker(parts.settings, parts.catalogue, parts.store, parts.publisher)
-        self.lost = LostJobs(parts.store.reply_jobs, REPLIES, self._enqueue, parts.settings)
+        self.lost = LostJobs(parts.store.reply_jobs, (REPLIES,), self._enqueue, parts.settings)
 
     def handle(self, body, headers: dict) -> None:
         if not isinstance(body, dict) or body.get("door_id") not in self.parts.adapters:

@@ -19,15 +19,12 @@ consumer's messages stay with it. Two sweepers at once are safe: kombu restores 
 message in a Redis transaction on the hash, so each is put back once.
 
 kombu takes a message with BRPOP and writes it to the hash just after: a consumer killed in
-between took a message that is in neither. A sweep notes each dead consumer it forgets
-(``lapor:consumers:died``); a forwarder reads that note (``deaths``) and, with
-``present_keys`` (the idempotency keys of every message in the queues and in every
-consumer's hash), re-publishes the complaints still ``accepted`` that are nowhere (see
-``forwarder.worker.recover_lost``): never one that is waiting in a queue.
-
-Replies and media jobs have no ledger: each is recorded until its worker is done with it
-(``forwarder.store_jobs``), and ``LostJobs`` puts back those found nowhere; the sweeps count
-the consumers they find dead (``lapor:consumers:deaths``) for it.
+between took a message that is in neither. ``LostJobs`` puts such a message back: every
+complaint, reply and media job is on record until its worker is done with it (the ledger,
+``forwarder.store_jobs``), and the sweeps count the consumers they find dead
+(``lapor:consumers:deaths``) so that every worker looks, with ``present_keys`` (the
+idempotency keys of every message in the queues and in every consumer's hash), for the
+records that are nowhere: never one that is waiting in a queue.
 
 RabbitMQ needs none of this: the broker returns a consumer's unacknowledged messages to
 the queue as soon as its connection closes (the kernel closes a killed process's socket).
@@ -46,7 +43,7 @@ import redis
 from forwarder import keys, scripts, topology
 
 log = logging.getLogger("lapor.recovery")
-HELD, LEASE, CONSUMERS, DIED, DEATHS = keys.HELD, keys.LEASE, keys.CONSUMERS, keys.DIED, keys.DEATHS
+HELD, LEASE, CONSUMERS, DEATHS = keys.HELD, keys.LEASE, keys.CONSUMERS, keys.DEATHS
 LEASE_SECONDS = 15
 SWEEP_EVERY = 5.0
 LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
@@ -109,8 +106,8 @@ def sweep(channel, broker_url: str) -> tuple[int, int]:
         restored = 0
         for cid in dead:
             restored += _restore(client, broker_url, HELD + cid)
-            client.eval(scripts.source("lease_forget"), 7, LEASE + cid, HELD + cid, CONSUMERS,
-                        HELD + cid + ":index", HELD + cid + ":mutex", DIED, DEATHS, cid)
+            client.eval(scripts.source("lease_forget"), 6, LEASE + cid, HELD + cid, CONSUMERS,
+                        HELD + cid + ":index", HELD + cid + ":mutex", DEATHS, cid)
         if client.exists(LEGACY_HELD):   # what kombu itself would restore after the hour
             with topology.connect(broker_url) as connection:
                 topology.EXCHANGE(connection.default_channel).declare()
@@ -118,19 +115,6 @@ def sweep(channel, broker_url: str) -> tuple[int, int]:
     if restored:
         log.warning("restored %d message(s) held by %d dead consumer(s)", restored, len(dead))
     return len(dead), restored
-
-
-def deaths(channel) -> list[str]:
-    """The consumers found dead (by any worker's sweep) and not yet audited."""
-    with channel.conn_or_acquire() as client:
-        return sorted(raw.decode() for raw in client.smembers(DIED))
-
-
-def audited(channel, died: list[str]) -> None:
-    """Clear ``died`` once a forwarder has re-published what they lost."""
-    if died:
-        with channel.conn_or_acquire() as client:
-            client.srem(DIED, *died)
 
 
 def _restore(client, broker_url: str, held_key: str) -> int:
@@ -174,31 +158,34 @@ def _key(envelope) -> str:
 
 
 class LostJobs:
-    """Puts back on its queue a reply or media job lost on its way to its worker (Redis
-    broker: taken by ``BRPOP`` in the instant before a worker was killed, before kombu backed
-    it up). A job of ``jobs`` (``forwarder.store_jobs``) not done, in no queue, no
-    consumer's hash and not scheduled for a retry, in two looks CONFIRM_SECONDS apart, goes
-    back through ``republish(job)``. One look is not enough: kombu keeps a ``BRPOP`` waiting
-    on a live consumer's connection, and the job it takes sits in that socket, in no queue
-    and no hash, until the consumer reads it into its hash a moment later (a job restored
-    by a sweep is taken that way at once). The looks:
+    """Puts back on its queue a complaint, reply or media job lost on its way to its worker
+    (Redis broker: taken by ``BRPOP`` in the instant before a worker was killed, before kombu
+    backed it up). A job of ``jobs`` (``forwarder.store_jobs``) not done, in none of
+    ``queue_names``, no consumer's hash and not scheduled for a retry, in two looks
+    CONFIRM_SECONDS apart, goes back through ``republish(job)``. One look is not enough:
+    kombu keeps a ``BRPOP`` waiting on a live consumer's connection, and the job it takes
+    sits in that socket, in no queue and no hash, until the consumer reads it into its hash
+    a moment later (a job restored by a sweep is taken that way at once). The looks:
 
     * after a consumer was found dead (``after_sweep``: any worker's sweep counts the deaths
-      in DEATHS), and once when the worker starts: the jobs older than half a lease, as the
-      forwarder does for complaints (``forwarder.worker.recover_lost``), so a killed
-      notifier's lost acknowledgement is sent again within about 25 seconds;
-    * every RECONCILE_EVERY seconds (``tick``), the jobs older than
-      LAPOR_RECONCILE_AFTER_SECONDS: the last resort;
+      in DEATHS), and once when the worker starts: the jobs older than half a lease (what a
+      dead consumer took, it took before its lease ran out), so a killed worker's lost job
+      is back within about 25 seconds;
+    * with ``periodic``, every RECONCILE_EVERY seconds (``tick``), the jobs older than
+      LAPOR_RECONCILE_AFTER_SECONDS: the last resort (the forwarder has its own reconciler
+      for complaints, on either broker);
     * CONFIRM_SECONDS after a look that found a job nowhere (``tick``), the same look again.
 
-    While more than PRESENCE_SCAN_LIMIT messages wait in the queue a look is put off: the
-    queue is read in full to tell what is present, and a backlog's jobs are not lost."""
+    While more than PRESENCE_SCAN_LIMIT messages wait in the queues a look is put off: they
+    are read in full to tell what is present, and a backlog's jobs are not lost."""
 
-    def __init__(self, jobs, queue_name: str, republish, settings):
+    def __init__(self, jobs, queue_names: tuple[str, ...], republish, settings,
+                 periodic: bool = True):
         self.jobs = jobs
-        self.queue_name = queue_name
+        self.queue_names = queue_names
         self.republish = republish
         self.settings = settings
+        self.periodic = periodic
         self.last = 0.0
         self._deaths = None       # DEATHS when last looked (None: not yet, this process)
         self.suspects: dict[str, float] = {}   # job key -> when first found nowhere
@@ -212,7 +199,7 @@ class LostJobs:
             if now < min(self.suspects.values()) + CONFIRM_SECONDS:
                 return
             older_than = self._suspects_age
-        elif now - self.last >= RECONCILE_EVERY:
+        elif self.periodic and now - self.last >= RECONCILE_EVERY:
             self.last, older_than = now, self.settings.reconcile_after_seconds
         else:
             return
@@ -233,25 +220,23 @@ class LostJobs:
             self.suspects.clear()
             return 0
         with channel.conn_or_acquire() as client:
-            waiting = client.llen(self.queue_name)
+            waiting = sum(client.llen(name) for name in self.queue_names)
         if waiting > PRESENCE_SCAN_LIMIT:   # no confirming look either until the next one
             log.info("%s reconciler put off: %d waiting", self.jobs.kind, waiting)
             self.suspects.clear()
             return 0
-        present = present_keys(channel, (self.queue_name,)) | self.jobs.scheduled_keys()
-        now, count, suspects = time.monotonic(), 0, {}
+        present = present_keys(channel, self.queue_names) | self.jobs.scheduled_keys()
+        now, lost, seen, suspects = time.monotonic(), [], [], {}
         for key, job in self.jobs.stale(older_than):    # read again: done meanwhile is gone
             if key in present:
-                self.jobs.touch(key)
-                continue
-            first = self.suspects.get(key, now)
-            if now - first < CONFIRM_SECONDS:
-                suspects[key] = first
-                continue
-            self.republish(job)
-            self.jobs.touch(key)
-            count += 1
+                seen.append(key)
+            elif now - self.suspects.get(key, now) < CONFIRM_SECONDS:
+                suspects[key] = self.suspects.get(key, now)
+            else:
+                self.republish(job)
+                lost.append(key)
+        self.jobs.touch(seen + lost)
         self.suspects, self._suspects_age = suspects, older_than
-        if count:
-            log.warning("%s reconciler put back %d job(s)", self.jobs.kind, count)
-        return count
+        if lost:
+            log.warning("%s reconciler put back %d job(s)", self.jobs.kind, len(lost))
+        return len(lost)

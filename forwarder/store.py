@@ -216,8 +216,9 @@ class Store:
         ids = self.redis.zrangebyscore(keys.PENDING, "-inf", time.time() - older_than, 0, limit)
         return [i.decode() for i in ids]
 
-    def touch_pending(self, cid: str) -> None:
-        self.redis.zadd(keys.PENDING, {cid: time.time()}, xx=True)
+    def touch_pending(self, cids: list[str]) -> None:
+        if cids:     # seen waiting, or published again, just now
+            self.redis.zadd(keys.PENDING, dict.fromkeys(cids, time.time()), xx=True)
 
     # ----- public status ----------------------------------------------------------------
     def status(self, tracking: str) -> dict | None:
@@ -275,6 +276,8 @@ class Store:
 
     def is_scheduled(self, kind: str, payload: str) -> bool:
         return self.redis.zscore(keys.retry(kind), payload) is not None
+    def scheduled_payloads(self, kind: str) -> set[str]:
+        return {raw.decode() for raw in self.redis.zrange(keys.retry(kind), 0, -1)}
     def scheduled(self, kind: str) -> int:
         return int(self.redis.zcard(keys.retry(kind)))
 

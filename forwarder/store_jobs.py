@@ -1,4 +1,5 @@
-"""The replies and media jobs not done yet, so one lost on its way to its worker comes back.
+"""The replies, media jobs and complaints not done yet, so one lost on its way to its worker
+comes back.
 
 On the Redis broker kombu takes a message with ``BRPOP`` and backs it up in its consumer's
 hash just after (``forwarder.recovery``): a worker killed in between took a message that is
@@ -17,6 +18,9 @@ acknowledgement, in the intake script itself: ``commands``), and forgotten once 
 is done with it: a reply sent or failed for good, a media event recorded, either one
 dead-lettered. ``forwarder.recovery.LostJobs`` puts back on the queue a job that is in no
 queue, no consumer's hash and not scheduled for a retry. Keys: ``forwarder.keys``.
+
+Complaints and events need no record of their own: ``PendingComplaints`` shows their ledger
+(accepted, not yet delivered: ``lapor:pending``) to ``LostJobs`` the same way.
 """
 from __future__ import annotations
 
@@ -71,9 +75,10 @@ class PendingJobs:
         pipe.zrem(self._since, self.key_of(job))
         pipe.execute()
 
-    def touch(self, key: str) -> None:
-        """Put back just now: looked at again only after the reconciler's delay."""
-        self.redis.zadd(self._since, {key: time.time()}, xx=True)
+    def touch(self, job_keys: list[str]) -> None:
+        """Put back, or seen waiting, just now: looked at again only after the delay."""
+        if job_keys:
+            self.redis.zadd(self._since, dict.fromkeys(job_keys, time.time()), xx=True)
 
     def stale(self, older_than: float, limit: int = 500) -> list[tuple[str, dict]]:
         """(key, job) of the jobs not done ``older_than`` seconds after they were queued."""
@@ -86,3 +91,29 @@ class PendingJobs:
     def scheduled_keys(self) -> set[str]:
         """The keys of the jobs waiting in the store's retry schedule."""
         return {self.key_of(json.loads(raw)) for raw in self.redis.zrange(keys.retry(self.kind), 0, -1)}
+
+
+class PendingComplaints:
+    """The complaints and events accepted and not yet delivered (``Store.stale_pending``),
+    as ``LostJobs`` reads ``PendingJobs``: a job is its id, also its idempotency key."""
+
+    kind = "complaint"
+
+    def __init__(self, store):
+        self.store = store
+
+    @staticmethod
+    def key_of(cid: str) -> str:
+        return cid
+
+    def touch(self, cids: list[str]) -> None:
+        self.store.touch_pending(cids)
+
+    def stale(self, older_than: float, limit: int = 1_000_000) -> list[tuple[str, str]]:
+        """(id, id) of those still ``accepted`` ``older_than`` seconds after their intake."""
+        cids = self.store.stale_pending(older_than, limit)
+        return [(cid, cid) for cid, ledger in zip(cids, self.store.deliveries.states(cids))
+                if ledger.get("state") == "accepted"]
+
+    def scheduled_keys(self) -> set[str]:
+        return self.store.scheduled_payloads(self.kind)

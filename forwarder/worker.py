@@ -30,6 +30,11 @@ While a backlog older than ``LAPOR_RECONCILE_AFTER_SECONDS`` drains, its complai
 waiting, not lost, and re-publishing them (500 every 5 s) would grow the queue faster than
 it drains; a forwarder that keeps up (L near 0) still finds a lost complaint after
 ``LAPOR_RECONCILE_AFTER_SECONDS``, however busy it is.
+
+On the Redis broker a complaint taken by a forwarder killed in kombu's BRPOP gap
+(``forwarder.recovery``) comes back sooner: after any worker's sweep finds a consumer dead,
+``recovery.LostJobs`` re-publishes the complaints still ``accepted`` that two looks a few
+seconds apart find in no queue, no consumer's hash and no retry schedule.
 """
 from __future__ import annotations
 
@@ -42,6 +47,7 @@ from forwarder import central, recovery
 from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.sla import SlaReminders
+from forwarder.store_jobs import PendingComplaints
 from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
 log = logging.getLogger("lapor.forwarder")
@@ -61,6 +67,9 @@ class ForwardWorker(QueueWorker):
         self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
         self._queue_lag = 0.0     # the age of the oldest complaint handled since the last reconcile
+        self.lost = recovery.LostJobs(PendingComplaints(parts.store), (COMPLAINTS, BULK),
+                                      lambda cid: self.republish(cid, "reconcile"),
+                                      parts.settings, periodic=False)
 
     def _note_lag(self, ledgers) -> None:
         """How far behind the queue's head is: the age of the complaints just taken."""
@@ -169,13 +178,11 @@ class ForwardWorker(QueueWorker):
             reconcile(self.parts, max(self.settings.reconcile_after_seconds, lag + LAG_MARGIN))
             if self.parts.spool.files():      # same host as the web side (embedded default)
                 self.parts.spool.drain(self.parts.intake.replay_spooled)
+        self.lost.tick()
 
     def after_sweep(self, channel) -> None:
         """A consumer died (found by any worker's sweep): look for what it took unbacked."""
-        died = recovery.deaths(channel)
-        if died:
-            recover_lost(self.parts, channel)
-            recovery.audited(channel, died)
+        self.lost.after_sweep(channel)
 
     def republish(self, cid: str, why: str) -> bool:
         return republish(self.parts, cid, why, self.store.ledger(cid))
@@ -212,20 +219,11 @@ def reconcile(parts, older_than: float | None = None, present: set[str] = frozen
         if store.is_scheduled("complaint", cid) or ledger.get("state") != "accepted":
             continue
         if republish(parts, cid, "reconcile", ledger):
-            store.touch_pending(cid)
+            store.touch_pending([cid])
             count += 1
     if count:
         log.warning("reconciler re-published %d complaint(s)", count)
     return count
-
-
-def recover_lost(parts, channel) -> int:
-    """After a consumer died (Redis broker): re-publish the complaints it took from a queue
-    but had not yet written to its hash (kombu's BRPOP gap), i.e. those still ``accepted``
-    that are in no queue and held by no consumer. Only complaints older than half a lease
-    are looked at: whatever the dead consumer took, it took before its lease ran out."""
-    present = recovery.present_keys(channel, (COMPLAINTS, BULK))
-    return reconcile(parts, recovery.LEASE_SECONDS / 2, present, limit=1_000_000)
 
 
 def reconcile_now(parts, older_than: float | None = None, progress=None) -> int:

@@ -103,7 +103,8 @@ class WorkerProcess:
         return self._sum_logged("held by", "restored")
 
     def put_back(self) -> int:
-        """Replies or media jobs put back by the worker's look for lost ones, from the log."""
+        """Complaints, replies or media jobs put back by the worker's look for lost ones
+        (``recovery.LostJobs``), from the log."""
         return self._sum_logged("reconciler put back", "back")
 
     def _sum_logged(self, marker: str, word: str) -> int:

@@ -22,7 +22,9 @@ ORDER = ["forwarder-kill-9", "notifier-kill-9", "redis-restart-sigterm-everysec"
          "rabbitmq-cluster-kill9-classic"]
 NOTES = {
     "forwarder-kill-9": lambda e: f"restored from dead consumers {e.get('restored', 0)}, "
-                                  f"re-published {e.get('reconciled')}; answered before the "
+                                  f"taken unbacked and re-published {e.get('put_back', 0)}, "
+                                  f"re-published by the reconciler {e.get('reconciled')}; "
+                                  f"answered before the "
                                   f"last restart delivered "
                                   f"{e.get('delivered_seconds_after_last_restart')} s after it; "
                                   f"seed {e.get('seed')}",

@@ -76,7 +76,7 @@ def test_kill_forwarder_at_random_moments(request, broker, settings, redis_url, 
     figures.faults = rig.forwarder.kills
     details = fill(figures, load.issued, rig.central, rig.store)
     figures.extra.update(restarts=rig.forwarder.starts - 1, reconciled=rig.forwarder.reconciled(),
-                         restored=rig.forwarder.restored(),
+                         restored=rig.forwarder.restored(), put_back=rig.forwarder.put_back(),
                          delivered_seconds_after_last_restart=rounded(recovered),
                          intake_refused=load.refused, forwarder_exit=exit_code)
     figures.report(tmp_path, load.issued)

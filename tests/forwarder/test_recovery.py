@@ -2,22 +2,27 @@
 
 A consumer's unacknowledged messages live in its own hash under a lease; ``sweep`` puts back
 those of consumers whose lease is gone, never a live consumer's nor the backlog waiting in
-the queue. ``recover_lost`` and ``lapor-gateway reconcile --older-than`` re-publish the
-complaints that are in no queue and no hash (kombu's BRPOP-then-backup gap), and only those.
+the queue. The forwarder's look for lost complaints (``recovery.LostJobs`` after a death)
+and ``lapor-gateway reconcile --older-than`` re-publish the complaints that are in no queue
+and no hash (kombu's BRPOP-then-backup gap), and only those; the look only after a second
+look 5 s later finds them nowhere still, as a live forwarder's waiting BRPOP may hold one.
 A publish the broker refuses is scheduled for the forwarder instead of waiting for the
 reconciler, also when the spool is replayed.
 """
 from __future__ import annotations
 
+import json
 import socket
+import threading
 import time
 
 import pytest
 import redis
 
-from forwarder import recovery, topology
-from forwarder.worker import recover_lost
+from forwarder import keys, recovery, topology
+from forwarder.worker import ForwardWorker
 from gateway import cli
+from tests.forwarder.lost_jobs import age_suspicions, look_for_lost
 from tests.helpers import free_port, inbound
 
 
@@ -75,20 +80,48 @@ def test_sweep_restores_only_what_a_dead_consumer_held(parts, redis_url):
     dead_connection.release()
 
 
-def test_recover_lost_republishes_only_what_is_nowhere(parts, redis_url):
+def _one_taken_unbacked(parts, redis_url) -> tuple[list[str], str, float]:
+    """Three complaints accepted an hour ago; one taken by ``BRPOP`` and backed up nowhere."""
     numbers = [parts.intake.take(inbound(f"LAPOR pungli loket {n}")).tracking_number
                for n in range(3)]
     client = redis.Redis.from_url(redis_url)
     ids = [client.get(f"lapor:t:{number}").decode() for number in numbers]
-    client.rpop("lapor.complaints")          # BRPOP by a consumer killed before its backup
+    client.rpop("lapor.complaints")
     [lost] = set(ids) - _ids(client)
     old = time.time() - 3600
     client.zadd("lapor:pending", dict.fromkeys(ids, old))
-    with topology.connect(redis_url) as connection:
-        assert recover_lost(parts, connection.default_channel) == 1
+    return ids, lost, old
+
+
+def test_a_complaint_found_nowhere_twice_is_published_again(parts, redis_url):
+    ids, lost, old = _one_taken_unbacked(parts, redis_url)
+    client = redis.Redis.from_url(redis_url)
+    forwarder = ForwardWorker(parts, threading.Event())
+    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0      # only suspected
+    assert list(forwarder.lost.suspects) == [lost] and client.llen("lapor.complaints") == 2
+    age_suspicions(forwarder)
+    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 1
     assert _ids(client) == set(ids) and client.llen("lapor.complaints") == 3
-    assert client.zscore("lapor:pending", lost) > old         # touched: not again at once
-    assert client.zscore("lapor:pending", ids[0] if ids[0] != lost else ids[1]) == old
+    assert all(client.zscore("lapor:pending", cid) > old for cid in ids)  # not again at once
+    forwarder._pool.shutdown()
+
+
+def test_a_complaint_a_live_forwarder_takes_between_two_looks_is_not_published_again(
+        parts, redis_url):
+    """A live forwarder's waiting ``BRPOP`` holds a complaint in no queue and no hash for a
+    moment: the first look only suspects it, the second finds it in that forwarder's hash."""
+    ids, lost, old = _one_taken_unbacked(parts, redis_url)
+    client = redis.Redis.from_url(redis_url)
+    forwarder = ForwardWorker(parts, threading.Event())
+    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0
+    live = "live-forwarder"
+    client.zadd(keys.CONSUMERS, {live: time.time()})
+    client.set(keys.LEASE + live, 1, ex=60)
+    client.hset(keys.HELD + live, "tag-1", json.dumps([{"headers": {"idempotency_key": lost}}, "", ""]))
+    age_suspicions(forwarder)
+    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0 and forwarder.lost.suspects == {}
+    assert lost not in _ids(client) and client.llen("lapor.complaints") == 2
+    forwarder._pool.shutdown()
 
 
 def test_cli_reconcile_older_than_leaves_the_backlog(parts, redis_url, environ, monkeypatch,
@@ -135,8 +168,6 @@ def test_spool_replay_schedules_what_the_broker_refuses(broker_down, parts):
 
 def test_forwarder_waits_for_a_store_that_is_restarting(environ, monkeypatch, tmp_path):
     """Redis down while the forwarder starts (a restart): it waits, then runs (was: exit 2)."""
-    import threading
-
     from tests.helpers import start_redis
 
     port = free_port()
@@ -172,26 +203,26 @@ def test_forwarder_waits_for_a_store_that_is_restarting(environ, monkeypatch, tm
     assert result == {"code": 0}
 
 
-def test_a_death_found_by_any_worker_is_audited_by_a_forwarder(parts, redis_url):
-    """The notifier's sweep may be the one that finds a dead forwarder consumer: the next
-    forwarder sweep still looks for what that consumer took unbacked, once."""
-    import threading
-
-    from forwarder.worker import ForwardWorker
-
+def test_a_death_found_by_any_worker_is_looked_into_by_a_forwarder(parts, redis_url):
+    """The notifier's sweep may be the one that finds a dead forwarder consumer: the
+    forwarder still looks for what that consumer took unbacked, and its tick confirms."""
     ids = [parts.intake.take(inbound(f"LAPOR parkir liar {n}")).complaint_id for n in range(3)]
     client = redis.Redis.from_url(redis_url)
+    forwarder = ForwardWorker(parts, threading.Event())
+    with topology.connect(redis_url) as connection:
+        forwarder.after_sweep(connection.default_channel)       # at start: nothing is lost
     client.zadd("lapor:pending", dict.fromkeys(ids, time.time() - 3600))
     dead, dead_connection, _ = _held_by(redis_url, 1)
     client.rpop("lapor.complaints")           # the next one it took by BRPOP, then was killed
     _dies(dead)
-    forwarder = ForwardWorker(parts, threading.Event())
     with topology.connect(redis_url) as connection:
         channel = connection.default_channel
         assert recovery.sweep(channel, redis_url) == (1, 1)     # e.g. the notifier's sweep
-        assert recovery.deaths(channel) == [dead.id]
         forwarder.after_sweep(channel)
-        assert recovery.deaths(channel) == []
+        assert len(forwarder.lost.suspects) == 1 and client.llen("lapor.complaints") == 2
+        forwarder.after_sweep(channel)                          # no new death: no new look
+    age_suspicions(forwarder)
+    forwarder.tick()
     assert _ids(client) == set(ids) and client.llen("lapor.complaints") == 3
     dead_connection.release()
     forwarder._pool.shutdown()
@@ -208,4 +239,4 @@ def test_a_clean_stop_is_no_death(parts, redis_url):
     assert client.zcard(recovery.CONSUMERS) == 0 and not client.exists(recovery.LEASE + lease.id)
     with topology.connect(redis_url) as checking:
         assert recovery.sweep(checking.default_channel, redis_url) == (0, 0)
-        assert recovery.deaths(checking.default_channel) == []
+    assert not client.exists(recovery.DEATHS)
