@@ -49,6 +49,7 @@ SWEEP_EVERY = 5.0
 LEGACY_HELD = "unacked"      # kombu's default hash (``dead list``, consumers before leases)
 RECONCILE_EVERY = 30.0       # seconds between two looks for lost replies or media jobs
 PRESENCE_SCAN_LIMIT = 100_000  # past this many messages waiting, the look waits for the backlog
+PRESENCE_CHUNK = 1_000       # messages of a queue read at once by a look
 CONFIRM_SECONDS = 5.0        # a job found nowhere goes back only if still nowhere after this
 
 
@@ -136,7 +137,7 @@ def present_keys(channel, queue_names) -> set[str]:
     keys: set[str] = set()
     with channel.conn_or_acquire() as client:
         for name in queue_names:
-            keys.update(_key(raw) for raw in client.lrange(name, 0, -1))
+            keys.update(_queued_keys(client, name))
         held = [HELD + raw.decode() for raw in client.zrange(CONSUMERS, 0, -1)] + [LEGACY_HELD]
         for name in held:
             for raw in client.hvals(name):
@@ -146,6 +147,20 @@ def present_keys(channel, queue_names) -> set[str]:
                     continue
     keys.discard("")
     return keys
+
+
+def _queued_keys(client, name: str):
+    """The idempotency keys waiting in queue ``name``, read PRESENCE_CHUNK at a time (a
+    backlog's bodies are never all in memory at once). Nothing is skipped while the queue
+    moves: kombu pushes on the left, which only moves what is unread to a higher index, and
+    takes from the right, into a consumer's hash (read after the queues)."""
+    start = 0
+    while True:
+        chunk = client.lrange(name, start, start + PRESENCE_CHUNK - 1)
+        yield from (_key(raw) for raw in chunk)
+        if len(chunk) < PRESENCE_CHUNK:
+            return
+        start += PRESENCE_CHUNK
 
 
 def _key(envelope) -> str:

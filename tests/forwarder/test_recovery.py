@@ -240,3 +240,34 @@ def test_a_clean_stop_is_no_death(parts, redis_url):
     with topology.connect(redis_url) as checking:
         assert recovery.sweep(checking.default_channel, redis_url) == (0, 0)
     assert not client.exists(recovery.DEATHS)
+
+
+class _Moving:
+    """A Redis client whose queue moves while it is read: after each chunk a new message is
+    pushed on the left and the oldest taken from the right (into a consumer's hash)."""
+
+    def __init__(self, client, name):
+        self.client, self.name, self.reads = client, name, 0
+
+    def lrange(self, name, start, end):
+        chunk = self.client.lrange(name, start, end)
+        self.reads += 1
+        self.client.lpush(self.name, json.dumps({"headers": {"idempotency_key": f"new-{self.reads}"}}))
+        self.client.rpop(self.name)
+        return chunk
+
+
+def test_a_look_reads_a_queue_a_chunk_at_a_time_and_skips_nothing_while_it_moves(redis_url,
+                                                                                monkeypatch):
+    """A look reads the whole queue to tell what is waiting: a chunk at a time, so a
+    backlog's bodies are never all in memory (130 MB for 90,000 complaints at once)."""
+    monkeypatch.setattr(recovery, "PRESENCE_CHUNK", 4)
+    client = redis.Redis.from_url(redis_url)
+    waiting = [f"k{n}" for n in range(10)]
+    for key in waiting:
+        client.lpush("lapor.complaints", json.dumps({"headers": {"idempotency_key": key}}))
+    oldest_taken = 3                             # one taken after each of the three reads
+    moving = _Moving(client, "lapor.complaints")
+    found = set(recovery._queued_keys(moving, "lapor.complaints"))
+    assert moving.reads == 3
+    assert set(waiting[oldest_taken:]) <= found  # the taken ones are in a hash by then
