@@ -240,12 +240,12 @@ class LostJobs:
             log.info("%s reconciler put off: %d waiting", self.jobs.kind, waiting)
             self.suspects.clear()
             return 0
-        present = present_keys(channel, self.queue_names) | self.jobs.scheduled_keys()
-        now, lost, seen, suspects = time.monotonic(), [], [], {}
-        for key, job in self.jobs.stale(older_than):    # read again: done meanwhile is gone
-            if key in present:
-                seen.append(key)
-            elif now - self.suspects.get(key, now) < CONFIRM_SECONDS:
+        present = present_keys(channel, self.queue_names)
+        stale = self.jobs.stale(older_than)      # read again: done meanwhile is gone
+        seen = [key for key in stale if key in present]
+        now, lost, suspects = time.monotonic(), [], {}
+        for key, job in self.jobs.lost([key for key in stale if key not in present]):
+            if now - self.suspects.get(key, now) < CONFIRM_SECONDS:
                 suspects[key] = self.suspects.get(key, now)
             else:
                 self.republish(job)

@@ -25,7 +25,7 @@ from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_aliases import NumberAliases
 from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
-from forwarder.store_jobs import PendingJobs, job_key, reply_key
+from forwarder.store_jobs import PendingComplaints, PendingJobs, job_key, reply_key
 from forwarder.store_metrics import Observations
 from forwarder.store_intake import (AcceptResult, NotReplicated, Recorded, ReplicaWait,  # noqa: F401 - re-exported
                                     Replicas, id_and_tracking)
@@ -75,6 +75,7 @@ class Store:
         self.aliases = NumberAliases(client)   # numbers told before a spooled copy's replay
         self.reply_jobs = PendingJobs(client, "reply", reply_key, record_jobs)
         self.media_jobs = PendingJobs(client, "media", job_key, record_jobs)
+        self.complaint_jobs = PendingComplaints(client, self.deliveries)   # the ledger's view
         self.public_stats = PublicStatsRecords(client)
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
         self.observations = Observations(client)     # request latencies, worker heartbeats
@@ -211,15 +212,6 @@ class Store:
         pipe.zadd(keys.PENDING, {cid: time.time()})
         pipe.execute()
 
-    def stale_pending(self, older_than: float, limit: int = 500) -> list[str]:
-        """Accepted complaints not delivered after ``older_than`` seconds (reconciler)."""
-        ids = self.redis.zrangebyscore(keys.PENDING, "-inf", time.time() - older_than, 0, limit)
-        return [i.decode() for i in ids]
-
-    def touch_pending(self, cids: list[str]) -> None:
-        if cids:     # seen waiting, or published again, just now
-            self.redis.zadd(keys.PENDING, dict.fromkeys(cids, time.time()), xx=True)
-
     # ----- public status ----------------------------------------------------------------
     def status(self, tracking: str) -> dict | None:
         return _decoded(self.redis.hgetall(keys.status(tracking))) or None
@@ -276,8 +268,6 @@ class Store:
 
     def is_scheduled(self, kind: str, payload: str) -> bool:
         return self.redis.zscore(keys.retry(kind), payload) is not None
-    def scheduled_payloads(self, kind: str) -> set[str]:
-        return {raw.decode() for raw in self.redis.zrange(keys.retry(kind), 0, -1)}
     def scheduled(self, kind: str) -> int:
         return int(self.redis.zcard(keys.retry(kind)))
 

@@ -80,40 +80,54 @@ class PendingJobs:
         if job_keys:
             self.redis.zadd(self._since, dict.fromkeys(job_keys, time.time()), xx=True)
 
-    def stale(self, older_than: float, limit: int = 500) -> list[tuple[str, dict]]:
-        """(key, job) of the jobs not done ``older_than`` seconds after they were queued."""
+    def stale(self, older_than: float, limit: int = 500) -> list[str]:
+        """The keys of the jobs not done ``older_than`` seconds after they were queued."""
         found = self.redis.zrangebyscore(self._since, "-inf", time.time() - older_than, 0, limit)
-        if not found:
-            return []
-        bodies = self.redis.hmget(self._jobs, found)
-        return [(key.decode(), json.loads(body)) for key, body in zip(found, bodies) if body]
+        return [key.decode() for key in found]
 
-    def scheduled_keys(self) -> set[str]:
-        """The keys of the jobs waiting in the store's retry schedule."""
-        return {self.key_of(json.loads(raw)) for raw in self.redis.zrange(keys.retry(self.kind), 0, -1)}
+    def lost(self, job_keys: list[str]) -> list[tuple[str, dict]]:
+        """(key, job) of those of ``job_keys`` still not done and not waiting in the store's
+        retry schedule."""
+        if not job_keys:
+            return []
+        bodies = self.redis.hmget(self._jobs, job_keys)
+        scheduled = {self.key_of(json.loads(raw)) for raw in self.redis.zrange(keys.retry(self.kind), 0, -1)}
+        return [(key, json.loads(body)) for key, body in zip(job_keys, bodies)
+                if body and key not in scheduled]
 
 
 class PendingComplaints:
-    """The complaints and events accepted and not yet delivered (``Store.stale_pending``),
-    as ``LostJobs`` reads ``PendingJobs``: a job is its id, also its idempotency key."""
+    """``Store.complaint_jobs``: the complaints and events accepted and not yet delivered
+    (``lapor:pending``: id -> when accepted, or put back), as ``LostJobs`` and the
+    forwarder's reconciler read them: a job is its id, also its idempotency key."""
 
     kind = "complaint"
 
-    def __init__(self, store):
-        self.store = store
+    def __init__(self, client, deliveries):
+        self.redis = client
+        self.deliveries = deliveries      # the ledger's states (``store_deliveries``)
 
     @staticmethod
     def key_of(cid: str) -> str:
         return cid
 
     def touch(self, cids: list[str]) -> None:
-        self.store.touch_pending(cids)
+        """Seen waiting, or published again, just now: not stale until the delay again."""
+        if cids:
+            self.redis.zadd(keys.PENDING, dict.fromkeys(cids, time.time()), xx=True)
 
-    def stale(self, older_than: float, limit: int = 1_000_000) -> list[tuple[str, str]]:
-        """(id, id) of those still ``accepted`` ``older_than`` seconds after their intake."""
-        cids = self.store.stale_pending(older_than, limit)
-        return [(cid, cid) for cid, ledger in zip(cids, self.store.deliveries.states(cids))
+    def stale(self, older_than: float, limit: int = 1_000_000) -> list[str]:
+        """The ids not delivered ``older_than`` seconds after their intake, oldest first."""
+        found = self.redis.zrangebyscore(keys.PENDING, "-inf", time.time() - older_than, 0, limit)
+        return [cid.decode() for cid in found]
+
+    def lost(self, cids: list[str]) -> list[tuple[str, str]]:
+        """(id, id) of those of ``cids`` still ``accepted`` and not scheduled for a retry
+        (one ZMSCORE, then the ledger of those left: an outage's thousands scheduled cost
+        one command)."""
+        if not cids:
+            return []
+        scores = self.redis.zmscore(keys.retry(self.kind), cids)
+        cids = [cid for cid, when in zip(cids, scores) if when is None]
+        return [(cid, cid) for cid, ledger in zip(cids, self.deliveries.states(cids))
                 if ledger.get("state") == "accepted"]
-
-    def scheduled_keys(self) -> set[str]:
-        return self.store.scheduled_payloads(self.kind)

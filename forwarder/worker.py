@@ -47,7 +47,6 @@ from forwarder import central, recovery
 from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
 from forwarder.sla import SlaReminders
-from forwarder.store_jobs import PendingComplaints
 from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
 log = logging.getLogger("lapor.forwarder")
@@ -67,7 +66,7 @@ class ForwardWorker(QueueWorker):
         self.reminders = SlaReminders(parts, clock)     # ``clock``: epoch seconds, injectable
         self._last_reconcile = 0.0
         self._queue_lag = 0.0     # the age of the oldest complaint handled since the last reconcile
-        self.lost = recovery.LostJobs(PendingComplaints(parts.store), (COMPLAINTS, BULK),
+        self.lost = recovery.LostJobs(parts.store.complaint_jobs, (COMPLAINTS, BULK),
                                       lambda cid: self.republish(cid, "reconcile"),
                                       parts.settings, periodic=False)
 
@@ -209,7 +208,7 @@ def reconcile(parts, older_than: float | None = None, present: set[str] = frozen
     store, count = parts.store, 0
     if older_than is None:
         older_than = parts.settings.reconcile_after_seconds
-    candidates = store.stale_pending(older_than, limit)
+    candidates = store.complaint_jobs.stale(older_than, limit)
     for done, cid in enumerate(candidates, 1):
         if progress is not None:
             progress(done, len(candidates))
@@ -219,7 +218,7 @@ def reconcile(parts, older_than: float | None = None, present: set[str] = frozen
         if store.is_scheduled("complaint", cid) or ledger.get("state") != "accepted":
             continue
         if republish(parts, cid, "reconcile", ledger):
-            store.touch_pending([cid])
+            store.complaint_jobs.touch([cid])
             count += 1
     if count:
         log.warning("reconciler re-published %d complaint(s)", count)
