@@ -204,22 +204,21 @@ def reconcile(parts, older_than: float | None = None, present: set[str] = frozen
     """Re-publish accepted-but-undelivered complaints and events, undelivered for
     ``older_than`` seconds (default LAPOR_RECONCILE_AFTER_SECONDS) with no retry scheduled,
     except those in ``present`` (known to be on a queue); returns how many. ``progress``,
-    if given, is called ``progress(done, total)`` after each candidate (the CLI's bar)."""
-    store, count = parts.store, 0
+    if given, is called ``progress(done, total)`` after each re-publish, the candidates found
+    waiting, scheduled or done counted at once (the CLI's bar)."""
+    store, jobs, count = parts.store, parts.store.complaint_jobs, 0
     if older_than is None:
         older_than = parts.settings.reconcile_after_seconds
-    candidates = store.complaint_jobs.stale(older_than, limit)
-    for done, cid in enumerate(candidates, 1):
+    candidates = jobs.stale(older_than, limit)
+    lost = jobs.lost([cid for cid in candidates if cid not in present])   # one read for all
+    for done, (cid, _) in enumerate(lost, len(candidates) - len(lost) + 1):
+        if republish(parts, cid, "reconcile", store.ledger(cid)):
+            jobs.touch([cid])
+            count += 1
         if progress is not None:
             progress(done, len(candidates))
-        if cid in present:
-            continue
-        ledger = store.ledger(cid)
-        if store.is_scheduled("complaint", cid) or ledger.get("state") != "accepted":
-            continue
-        if republish(parts, cid, "reconcile", ledger):
-            store.complaint_jobs.touch([cid])
-            count += 1
+    if progress is not None and candidates and not lost:
+        progress(len(candidates), len(candidates))
     if count:
         log.warning("reconciler re-published %d complaint(s)", count)
     return count
