@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import time
 
-from forwarder import keys
+from forwarder import keys, recovery
 from forwarder.recovery import CONFIRM_SECONDS
 from forwarder.topology import connect
 from tests.helpers import queued_bodies
+
+
+def queued_keys(client, name: str = "lapor.complaints") -> set[str]:
+    """The idempotency keys of the messages waiting in queue ``name``."""
+    return {recovery._key(raw) for raw in client.lrange(name, 0, -1)}
 
 
 def age_records(parts, kind: str, seconds: float) -> None:

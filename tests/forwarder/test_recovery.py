@@ -2,16 +2,15 @@
 
 A consumer's unacknowledged messages live in its own hash under a lease; ``sweep`` puts back
 those of consumers whose lease is gone, never a live consumer's nor the backlog waiting in
-the queue. The forwarder's look for lost complaints (``recovery.LostJobs`` after a death)
-and ``lapor-gateway reconcile --older-than`` re-publish the complaints that are in no queue
-and no hash (kombu's BRPOP-then-backup gap), and only those; the look only after a second
-look 5 s later finds them nowhere still, as a live forwarder's waiting BRPOP may hold one.
+the queue. A death found by any worker's sweep sets a forwarder's look for the complaints
+taken unbacked going (its cases: ``test_lost_complaints.py``), and ``lapor-gateway
+reconcile --older-than`` re-publishes the complaints that are in no queue and no hash
+(kombu's BRPOP-then-backup gap), and only those.
 A publish the broker refuses is scheduled for the forwarder instead of waiting for the
 reconciler, also when the spool is replayed.
 """
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -19,10 +18,10 @@ import time
 import pytest
 import redis
 
-from forwarder import keys, recovery, topology
+from forwarder import recovery, topology
 from forwarder.worker import ForwardWorker
 from gateway import cli
-from tests.forwarder.lost_jobs import age_suspicions, look_for_lost
+from tests.forwarder.lost_jobs import age_suspicions, queued_keys
 from tests.helpers import free_port, inbound
 
 
@@ -53,24 +52,20 @@ def _dies(lease: recovery.Lease) -> None:
     lease._client.delete(recovery.LEASE + lease.id)
 
 
-def _ids(client, name="lapor.complaints") -> set[str]:
-    return {recovery._key(raw) for raw in client.lrange(name, 0, -1)}
-
-
 def test_sweep_restores_only_what_a_dead_consumer_held(parts, redis_url):
     for n in range(6):
         parts.intake.take(inbound(f"LAPOR jalan rusak nomor {n}"))
     client = redis.Redis.from_url(redis_url)
     live, live_connection, live_taken = _held_by(redis_url, 2)
     dead, dead_connection, dead_taken = _held_by(redis_url, 2)
-    backlog = _ids(client)
+    backlog = queued_keys(client)
     assert len(backlog) == 2
     _dies(dead)
     with topology.connect(redis_url) as connection:
         assert recovery.sweep(connection.default_channel, redis_url) == (1, 2)
         assert recovery.sweep(connection.default_channel, redis_url) == (0, 0)   # once only
     dead_keys = {m.headers["idempotency_key"] for m in dead_taken}
-    assert _ids(client) == backlog | dead_keys                # the backlog untouched
+    assert queued_keys(client) == backlog | dead_keys                # the backlog untouched
     assert client.hlen(live.held_key) == 2                    # the live consumer keeps its own
     assert client.zscore(recovery.CONSUMERS, dead.id) is None and not client.exists(dead.held_key)
     for message in live_taken:
@@ -78,66 +73,6 @@ def test_sweep_restores_only_what_a_dead_consumer_held(parts, redis_url):
     live.stop(release=True)
     live_connection.release()
     dead_connection.release()
-
-
-def _one_taken_unbacked(parts, redis_url) -> tuple[list[str], str, float]:
-    """Three complaints accepted an hour ago; one taken by ``BRPOP`` and backed up nowhere."""
-    numbers = [parts.intake.take(inbound(f"LAPOR pungli loket {n}")).tracking_number
-               for n in range(3)]
-    client = redis.Redis.from_url(redis_url)
-    ids = [client.get(f"lapor:t:{number}").decode() for number in numbers]
-    client.rpop("lapor.complaints")
-    [lost] = set(ids) - _ids(client)
-    old = time.time() - 3600
-    client.zadd("lapor:pending", dict.fromkeys(ids, old))
-    return ids, lost, old
-
-
-def test_a_complaint_found_nowhere_twice_is_published_again(parts, redis_url):
-    ids, lost, old = _one_taken_unbacked(parts, redis_url)
-    client = redis.Redis.from_url(redis_url)
-    forwarder = ForwardWorker(parts, threading.Event())
-    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0      # only suspected
-    assert list(forwarder.lost.suspects) == [lost] and client.llen("lapor.complaints") == 2
-    age_suspicions(forwarder)
-    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 1
-    assert _ids(client) == set(ids) and client.llen("lapor.complaints") == 3
-    assert all(client.zscore("lapor:pending", cid) > old for cid in ids)  # not again at once
-    forwarder._pool.shutdown()
-
-
-def test_a_complaint_scheduled_for_a_retry_is_left_to_its_retry(parts, redis_url, monkeypatch):
-    """A complaint in the retry schedule (the central system was down) is in no queue and
-    no hash, and is not lost: the looks leave it to its retry, without reading its ledger
-    (an outage's thousands cost one command)."""
-    ids, lost, old = _one_taken_unbacked(parts, redis_url)
-    parts.store.schedule("complaint", lost, 3600)
-    forwarder = ForwardWorker(parts, threading.Event())
-    read, states = [], parts.store.deliveries.states
-    monkeypatch.setattr(parts.store.deliveries, "states", lambda cids: read.extend(cids) or states(cids))
-    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0 and forwarder.lost.suspects == {}
-    age_suspicions(forwarder)
-    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0
-    assert lost not in _ids(redis.Redis.from_url(redis_url)) and read == []
-    forwarder._pool.shutdown()
-
-
-def test_a_complaint_a_live_forwarder_takes_between_two_looks_is_not_published_again(
-        parts, redis_url):
-    """A live forwarder's waiting ``BRPOP`` holds a complaint in no queue and no hash for a
-    moment: the first look only suspects it, the second finds it in that forwarder's hash."""
-    ids, lost, old = _one_taken_unbacked(parts, redis_url)
-    client = redis.Redis.from_url(redis_url)
-    forwarder = ForwardWorker(parts, threading.Event())
-    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0
-    live = "live-forwarder"
-    client.zadd(keys.CONSUMERS, {live: time.time()})
-    client.set(keys.LEASE + live, 1, ex=60)
-    client.hset(keys.HELD + live, "tag-1", json.dumps([{"headers": {"idempotency_key": lost}}, "", ""]))
-    age_suspicions(forwarder)
-    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0 and forwarder.lost.suspects == {}
-    assert lost not in _ids(client) and client.llen("lapor.complaints") == 2
-    forwarder._pool.shutdown()
 
 
 def test_cli_reconcile_older_than_leaves_the_backlog(parts, redis_url, environ, monkeypatch,
@@ -153,7 +88,7 @@ def test_cli_reconcile_older_than_leaves_the_backlog(parts, redis_url, environ, 
     assert cli.main(["reconcile", "--older-than", "0"]) == 0
     assert capsys.readouterr().out.strip() == "re-published 1 complaint(s)"
     ids = {client.get(f"lapor:t:{number}").decode() for number in numbers}
-    assert _ids(client) == ids and client.llen("lapor.complaints") == 3
+    assert queued_keys(client) == ids and client.llen("lapor.complaints") == 3
 
 
 @pytest.fixture
@@ -239,7 +174,7 @@ def test_a_death_found_by_any_worker_is_looked_into_by_a_forwarder(parts, redis_
         forwarder.after_sweep(channel)                          # no new death: no new look
     age_suspicions(forwarder)
     forwarder.tick()
-    assert _ids(client) == set(ids) and client.llen("lapor.complaints") == 3
+    assert queued_keys(client) == set(ids) and client.llen("lapor.complaints") == 3
     dead_connection.release()
     forwarder._pool.shutdown()
 
@@ -256,49 +191,3 @@ def test_a_clean_stop_is_no_death(parts, redis_url):
     with topology.connect(redis_url) as checking:
         assert recovery.sweep(checking.default_channel, redis_url) == (0, 0)
     assert not client.exists(recovery.DEATHS)
-
-
-class _Moving:
-    """A Redis client whose queue moves while it is read: after each chunk a new message is
-    pushed on the left and the oldest taken from the right (into a consumer's hash)."""
-
-    def __init__(self, client, name):
-        self.client, self.name, self.reads = client, name, 0
-
-    def lrange(self, name, start, end):
-        chunk = self.client.lrange(name, start, end)
-        self.reads += 1
-        self.client.lpush(self.name, json.dumps({"headers": {"idempotency_key": f"new-{self.reads}"}}))
-        self.client.rpop(self.name)
-        return chunk
-
-
-def test_a_look_reads_a_queue_a_chunk_at_a_time_and_skips_nothing_while_it_moves(redis_url,
-                                                                                monkeypatch):
-    """A look reads the whole queue to tell what is waiting: a chunk at a time, so a
-    backlog's bodies are never all in memory (130 MB for 90,000 complaints at once)."""
-    monkeypatch.setattr(recovery, "PRESENCE_CHUNK", 4)
-    client = redis.Redis.from_url(redis_url)
-    waiting = [f"k{n}" for n in range(10)]
-    for key in waiting:
-        client.lpush("lapor.complaints", json.dumps({"headers": {"idempotency_key": key}}))
-    oldest_taken = 3                             # one taken after each of the three reads
-    moving = _Moving(client, "lapor.complaints")
-    found = set(recovery._queued_keys(moving, "lapor.complaints"))
-    assert moving.reads == 3
-    assert set(waiting[oldest_taken:]) <= found  # the taken ones are in a hash by then
-
-
-def test_the_reconciler_leaves_a_scheduled_complaint_without_reading_its_ledger(parts, redis_url,
-                                                                               monkeypatch):
-    """During a central outage every candidate is scheduled for a retry: the reconciler's
-    look every 5 s tells them apart in one command, not two round trips each."""
-    from forwarder.worker import reconcile
-
-    ids, lost, old = _one_taken_unbacked(parts, redis_url)
-    for cid in ids:
-        parts.store.schedule("complaint", cid, 3600)
-    read = []
-    monkeypatch.setattr(parts.store.deliveries, "states", lambda cids: read.extend(cids) or [])
-    monkeypatch.setattr(parts.store, "ledger", lambda cid: read.append(cid) or {})
-    assert reconcile(parts, 600) == 0 and read == []
