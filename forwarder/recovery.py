@@ -243,13 +243,16 @@ class LostJobs:
         present = present_keys(channel, self.queue_names)
         stale = self.jobs.stale(older_than)      # read again: done meanwhile is gone
         seen = [key for key in stale if key in present]
-        now, lost, suspects = time.monotonic(), [], {}
+        now, confirmed, suspects = time.monotonic(), [], {}
         for key, job in self.jobs.lost([key for key in stale if key not in present]):
             if now - self.suspects.get(key, now) < CONFIRM_SECONDS:
                 suspects[key] = self.suspects.get(key, now)
             else:
-                self.republish(job)
-                lost.append(key)
+                confirmed.append((key, job))
+        lost = []
+        for key, job in self.jobs.unscheduled(confirmed):
+            self.republish(job)
+            lost.append(key)
         self.jobs.touch(seen + lost)
         self.suspects, self._suspects_age = suspects, older_than
         if lost:

@@ -259,8 +259,13 @@ class Store:
 
     # ----- scheduled retries ----------------------------------------------------------------
     def schedule(self, kind: str, payload: str, delay: float) -> None:
-        """Try ``payload`` (a complaint id, a reply JSON) again after ``delay`` seconds."""
-        self.redis.zadd(keys.retry(kind), {payload: time.time() + delay})
+        """Try ``payload`` (a complaint id, a reply JSON) again after ``delay`` seconds; a
+        reply's or media job's record is dated then: no look takes it for lost meanwhile."""
+        due = time.time() + delay
+        self.redis.zadd(keys.retry(kind), {payload: due})
+        jobs = {"reply": self.reply_jobs, "media": self.media_jobs}.get(kind)
+        if jobs is not None:
+            jobs.touch([jobs.key_of(json.loads(payload))], at=due)
 
     def take_due(self, kind: str, limit: int = 200) -> list[str]:
         """Remove and return the payloads of ``kind`` whose time has come."""

@@ -17,7 +17,8 @@ A job's key is its idempotency key on the queue: a reply's ``reply_id``, a media
 acknowledgement, in the intake script itself: ``commands``), and forgotten once its worker
 is done with it: a reply sent or failed for good, a media event recorded, either one
 dead-lettered. ``forwarder.recovery.LostJobs`` puts back on the queue a job that is in no
-queue, no consumer's hash and not scheduled for a retry. Keys: ``forwarder.keys``.
+queue and no consumer's hash; one scheduled for a retry is dated at its due time
+(``Store.schedule``), so it is not looked at while it waits. Keys: ``forwarder.keys``.
 
 Complaints and events need no record of their own: ``PendingComplaints`` shows their ledger
 (accepted, not yet delivered: ``lapor:pending``) to ``LostJobs`` the same way.
@@ -75,10 +76,11 @@ class PendingJobs:
         pipe.zrem(self._since, self.key_of(job))
         pipe.execute()
 
-    def touch(self, job_keys: list[str]) -> None:
-        """Put back, or seen waiting, just now: looked at again only after the delay."""
-        if job_keys:
-            self.redis.zadd(self._since, dict.fromkeys(job_keys, time.time()), xx=True)
+    def touch(self, job_keys: list[str], at: float | None = None) -> None:
+        """Put back, or seen waiting, just now (or scheduled for a retry ``at`` then): not
+        stale until the delay after that."""
+        if job_keys and self.enabled:
+            self.redis.zadd(self._since, dict.fromkeys(job_keys, at or time.time()), xx=True)
 
     def stale(self, older_than: float, limit: int = 500) -> list[str]:
         """The keys of the jobs not done ``older_than`` seconds after they were queued."""
@@ -86,14 +88,21 @@ class PendingJobs:
         return [key.decode() for key in found]
 
     def lost(self, job_keys: list[str]) -> list[tuple[str, dict]]:
-        """(key, job) of those of ``job_keys`` still not done and not waiting in the store's
-        retry schedule."""
+        """(key, job) of those of ``job_keys`` still not done. One waiting in the store's
+        retry schedule is not stale (``Store.schedule`` dates its record at its due time),
+        so a provider's outage, its thousands of retries, costs no read of the schedule."""
         if not job_keys:
             return []
         bodies = self.redis.hmget(self._jobs, job_keys)
-        scheduled = {self.key_of(json.loads(raw)) for raw in self.redis.zrange(keys.retry(self.kind), 0, -1)}
-        return [(key, json.loads(body)) for key, body in zip(job_keys, bodies)
-                if body and key not in scheduled]
+        return [(key, json.loads(body)) for key, body in zip(job_keys, bodies) if body]
+
+    def unscheduled(self, found: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+        """Those of ``found`` not in the retry schedule, checked again before one is put back
+        (a record dated before ``Store.schedule`` did so): the schedule read only then."""
+        if not found:
+            return []
+        waiting = {self.key_of(json.loads(raw)) for raw in self.redis.zrange(keys.retry(self.kind), 0, -1)}
+        return [(key, job) for key, job in found if key not in waiting]
 
 
 class PendingComplaints:
@@ -123,11 +132,14 @@ class PendingComplaints:
 
     def lost(self, cids: list[str]) -> list[tuple[str, str]]:
         """(id, id) of those of ``cids`` still ``accepted`` and not scheduled for a retry
-        (one ZMSCORE, then the ledger of those left: an outage's thousands scheduled cost
-        one command)."""
-        if not cids:
-            return []
-        scores = self.redis.zmscore(keys.retry(self.kind), cids)
-        cids = [cid for cid, when in zip(cids, scores) if when is None]
+        (the schedule first, in one command: an outage's thousands need no ledger read)."""
+        cids = [cid for cid, _ in self.unscheduled([(cid, cid) for cid in cids])]
         return [(cid, cid) for cid, ledger in zip(cids, self.deliveries.states(cids))
                 if ledger.get("state") == "accepted"]
+
+    def unscheduled(self, found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Those of ``found`` not in the retry schedule (one ZMSCORE)."""
+        if not found:
+            return []
+        scores = self.redis.zmscore(keys.retry(self.kind), [cid for cid, _ in found])
+        return [item for item, when in zip(found, scores) if when is None]

@@ -58,10 +58,11 @@ def test_a_job_scheduled_for_a_retry_is_not_put_back_and_a_dead_one_is_forgotten
                                                                                  queue, job):
     jobs = parts.store.media_jobs if kind == "media" else parts.store.reply_jobs
     jobs.add(job)
+    age_records(parts, kind, 3 * 3600)                     # queued long ago, then failed
     parts.store.schedule(kind, json.dumps(job), 3600)
-    age_records(parts, kind, 601)
     worker = worker_class(parts, threading.Event())
     assert look_for_lost(worker, 600) == 0 and queued_bodies(parts.store.redis, queue) == []
+    assert jobs.stale(0) == []                             # dated at its retry: not looked at
     worker.handle(job, {})                                 # an unknown door: dead-lettered
     assert parts.store.redis.hlen(keys.jobs(kind)) == 0 and jobs.stale(0) == []
 
@@ -96,6 +97,21 @@ def test_a_look_put_off_by_a_backlog_leaves_no_confirming_look_behind(parts, mon
     worker = NotifyWorker(parts, threading.Event())
     assert look_for_lost(worker, 600) == 0 and worker.lost.suspects
     monkeypatch.setattr(recovery, "PRESENCE_SCAN_LIMIT", -1)      # any queue is "a backlog"
+    age_suspicions(worker)
+    assert look_for_lost(worker, 600) == 0 and worker.lost.suspects == {}
+    assert queued_bodies(parts.store.redis, REPLIES) == []
+
+
+def test_a_job_in_the_schedule_with_an_older_date_is_not_put_back(parts):
+    """A record dated before ``Store.schedule`` dated scheduled jobs (an earlier version's,
+    still waiting) looks lost to a look; the schedule is read before it is put back."""
+    reply = {"door_id": "sms-1708", "to": "+6281277700138", "text": "LAPOR!", "complaint_id": "c6",
+             "kind": "status", "reply_id": "6" * 32, "attempts": 1}
+    parts.store.reply_jobs.add(reply)
+    parts.store.redis.zadd(keys.retry("reply"), {json.dumps(reply): time.time() + 3600})
+    age_records(parts, "reply", 601)
+    worker = NotifyWorker(parts, threading.Event())
+    assert look_for_lost(worker, 600) == 0 and worker.lost.suspects
     age_suspicions(worker)
     assert look_for_lost(worker, 600) == 0 and worker.lost.suspects == {}
     assert queued_bodies(parts.store.redis, REPLIES) == []
