@@ -245,8 +245,9 @@ class LostJobs:
         seen = [key for key in stale if key in present]
         now, confirmed, suspects = time.monotonic(), [], {}
         for key, job in self.jobs.lost([key for key in stale if key not in present]):
-            if now - self.suspects.get(key, now) < CONFIRM_SECONDS:
-                suspects[key] = self.suspects.get(key, now)
+            first = self.suspects.get(key, now)
+            if now - first < CONFIRM_SECONDS:
+                suspects[key] = first
             else:
                 confirmed.append((key, job))
         lost = []
