@@ -26,6 +26,14 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02, message: 
     raise AssertionError(f"timed out waiting for {message}")
 
 
+def serving(server) -> threading.Thread:
+    """A daemon thread (not started) that runs ``server.serve_forever`` polling every 50 ms,
+    so ``server.shutdown()`` returns at once rather than after socketserver's 0.5 s poll
+    (two receivers in a fixture cost a second of every test's teardown)."""
+    return threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                            daemon=True)
+
+
 class _QuietServer(ThreadingHTTPServer):
     """A client that hangs up mid-request (a sender killed by a fault test) is no error."""
 
@@ -85,7 +93,7 @@ class Receiver:
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = serving(self.server)
 
     def __enter__(self):
         self.thread.start()

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.e2e.kannel_fixture import Kannel, Ports, find_binaries, sms_service
-from tests.helpers import Receiver
+from tests.helpers import Receiver, serving
 
 CENTRAL_SECRET = "central-e2e-secret"
 DOOR_SECRET = "kannel-door-secret"     # what tests/conftest.py gives the sms-1708 door
@@ -58,7 +58,7 @@ class _QuietHandler(WSGIRequestHandler):
 def gateway(app):
     """The gateway app on a loopback port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = serving(server)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

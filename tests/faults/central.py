@@ -25,7 +25,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from forwarder.central import COMPLAINT_TO_CENTRAL, EVENT_TO_CENTRAL, verify_signature
-from tests.helpers import free_port
+from tests.helpers import free_port, serving
 
 
 def source(complaint: dict) -> dict:
@@ -175,8 +175,7 @@ class CentralStub:
                 pass
 
         self._server = _Server(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = serving(self._server)
         self._thread.start()
         return self
 

@@ -17,7 +17,7 @@ from examples.central_receiver import Busy, CentralReceiver, Refused
 from forwarder import central
 from forwarder.worker import ForwardWorker
 from tests.forwarder.conftest import CENTRAL_SECRET
-from tests.helpers import Receiver, inbound, wait_for
+from tests.helpers import Receiver, inbound, serving, wait_for
 
 BATCH = 5
 
@@ -52,7 +52,7 @@ class Central:
 
         self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_KeepAlive)
         self.url = f"http://127.0.0.1:{self.server.server_port}/complaints"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = serving(self.server)
         self.thread.start()
 
     def close(self):

@@ -30,7 +30,7 @@ from tests.channels import webhook_support as wh
 from tests.gateway.replicas import machine, no_data_dir_holds_an_attachment, served_by_every_replica
 from tests.gateway.support import png_bytes, queued
 from tests.gateway.webproc import MediaCommand
-from tests.helpers import wait_for
+from tests.helpers import serving, wait_for
 
 PHOTO, SLOW_PHOTO = png_bytes(6, 5), png_bytes(40, 30)
 SLOW_PATH = "/f/slow/banjir.png"
@@ -75,7 +75,7 @@ class ProviderFiles:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serving(self.server).start()
         return self
 
     def __exit__(self, *exc):
