@@ -36,7 +36,7 @@ from kombu.transport import virtual
 
 from config.logs import log_context
 from forwarder import recovery, topology
-from forwarder.queue import PublishError
+from forwarder.queue import PublishError, log_failure
 
 log = logging.getLogger("lapor.consumer")
 
@@ -180,7 +180,7 @@ class QueueWorker:
             recovery.sweep(channel, self.settings.broker_url)
             self.after_sweep(channel)
         except Exception:  # noqa: BLE001 - periodic work must not kill the loop
-            log.exception("%s: recovery sweep failed", self.queue_name)
+            log_failure(log, "%s: recovery sweep failed", self.queue_name)
 
     def _prefetch(self) -> int:
         return self.concurrency * max(1, self.batch_size) * 2
@@ -211,8 +211,8 @@ class QueueWorker:
         try:
             return self.handle_batch(items)
         except Exception:  # noqa: BLE001 - leave them for redelivery, keep the worker alive
-            log.exception("%s: batch handler failed; %d messages requeued", self.queue_name,
-                          len(items))
+            log_failure(log, "%s: batch handler failed; %d messages requeued", self.queue_name,
+                        len(items))
             return [False] * len(items)
 
     def _settle(self, block: bool = False, everything: bool = False) -> None:
@@ -250,7 +250,7 @@ class QueueWorker:
                 (work or self.handle)(body, headers)
             return True
         except Exception:  # noqa: BLE001 - leave it for redelivery, keep the worker alive
-            log.exception("%s: handler failed; message requeued", self.queue_name)
+            log_failure(log, "%s: handler failed; message requeued", self.queue_name)
             return False
 
     def _maybe_tick(self) -> None:
@@ -263,7 +263,7 @@ class QueueWorker:
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - periodic work must not kill the loop
-                log.exception("%s: periodic work failed", self.queue_name)
+                log_failure(log, "%s: periodic work failed", self.queue_name)
 
     def _heartbeat(self) -> None:
         """Record that this worker is alive (``lapor_worker_heartbeat_timestamp_seconds``)."""

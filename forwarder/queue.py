@@ -25,6 +25,7 @@ event, reply, dead) and, on dead letters, ``reason`` and ``attempts``.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from urllib.parse import urlparse
@@ -43,6 +44,21 @@ RECONNECT_PAUSE = 1.0
 
 class PublishError(Exception):
     """The broker did not take the message."""
+
+
+# The store or the broker away for a while (a restart, a fail-over): expected in a worker's
+# loop; anything else is a defect.
+OUTAGES = (redis.RedisError, PublishError)
+
+
+def log_failure(logger, message: str, *args) -> None:
+    """Log the exception being handled: an outage as one warning naming the error, anything
+    else with its traceback, for a person to read."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OUTAGES):
+        logger.warning(message + " (%s)", *args, type(exc).__name__)
+    else:
+        logger.exception(message, *args)
 
 
 def redis_identity(url: str) -> tuple | None:

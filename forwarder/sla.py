@@ -26,7 +26,7 @@ import time
 import uuid
 from datetime import date, datetime, timezone
 
-from forwarder.queue import PublishError
+from forwarder.queue import PublishError, log_failure
 from forwarder.store import AcceptResult
 from normalizer import service_level
 from normalizer.schema import SCHEMA_VERSION
@@ -76,7 +76,7 @@ class SlaReminders:
             try:
                 sent += self.remind(tracking, colour, now)
             except Exception:  # noqa: BLE001 - the lease brings it back; others go on
-                log.exception("sla reminder failed tracking=%s colour=%s", tracking, colour)
+                log_failure(log, "sla reminder failed tracking=%s colour=%s", tracking, colour)
                 continue
             self.store.sla.done(tracking, colour, claim)
         return sent

@@ -46,6 +46,7 @@ import time
 from forwarder import central, recovery
 from forwarder.clock import utc_stamp
 from forwarder.consumer import QueueWorker, backoff
+from forwarder.queue import log_failure
 from forwarder.sla import SlaReminders
 from forwarder.topology import BULK, COMPLAINTS, connect, is_amqp
 
@@ -168,7 +169,7 @@ class ForwardWorker(QueueWorker):
         try:
             self.reminders.maybe_tick()
         except Exception:  # noqa: BLE001 - a reminder never holds up a retry or the reconciler
-            log.exception("sla reminders failed; trying again")
+            log_failure(log, "sla reminders failed; trying again")
         self.publish_due("complaint", lambda cid: self.republish(cid, "retry"))
         now = time.monotonic()
         if now - self._last_reconcile >= RECONCILE_EVERY:

@@ -34,7 +34,7 @@ from redis import RedisError
 
 from forwarder.media import enqueue_media
 from forwarder.notifier import enqueue_reply, reply_message
-from forwarder.queue import PublishError
+from forwarder.queue import PublishError, log_failure
 from forwarder.store import AcceptResult, NotReplicated, Recorded
 from normalizer import tracking
 
@@ -186,7 +186,7 @@ class Acceptance:
                         log.warning("spool: %d record(s) replayed, %d corrupt kept aside",
                                     done, corrupt)
             except Exception:  # noqa: BLE001 - the drainer must outlive any one failure
-                log.exception("spool drain failed; trying again")
+                log_failure(log, "spool drain failed; trying again")
 
     def replay(self, record: dict) -> None:
         """Put a spooled record through the store and onto the queue (or, if the broker

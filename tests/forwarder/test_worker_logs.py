@@ -45,3 +45,27 @@ def test_the_forwarder_logs_json_with_the_complaint_and_beats(client, parts, env
     assert delivered["complaint_id"] == cid and delivered["door"] == "web"
     assert delivered["logger"] == "lapor.forwarder" and delivered["level"] == "INFO"
     assert abs(parts.store.observations.heartbeats()["forwarder"] - time.time()) < 60
+
+
+def test_a_store_outage_in_a_handler_is_a_warning_and_a_defect_keeps_its_traceback(parts, caplog):
+    """A restart or fail-over of the store is expected: one warning line naming the error,
+    the message requeued; an unexpected error is logged with its traceback for a person."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from forwarder.worker import ForwardWorker
+
+    worker = ForwardWorker(parts, threading.Event())
+
+    def outage(body, headers):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    def defect(body, headers):
+        raise KeyError("id")
+
+    with caplog.at_level("WARNING", logger="lapor.consumer"):
+        assert worker._safe_handle({"id": "c1"}, {}, outage) is False        # requeued
+        assert worker._safe_handle({"id": "c2"}, {}, defect) is False
+    warning, error = caplog.records
+    assert warning.levelname == "WARNING" and warning.exc_info is None
+    assert "handler failed; message requeued (ConnectionError)" in warning.getMessage()
+    assert error.levelname == "ERROR" and error.exc_info is not None
