@@ -20,8 +20,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
-import holidays
-
 from normalizer.grammar import PERMINTAAN_INFORMASI
 
 WIB = timezone(timedelta(hours=7), "WIB")  # working days are counted on Jakarta's calendar
@@ -37,6 +35,8 @@ LEVELS = {
 
 @lru_cache(maxsize=16)
 def _holidays(year: int) -> frozenset[date]:
+    import holidays   # imports every country's calendar: about 0.2 s, paid on first use only
+
     return frozenset(holidays.country_holidays("ID", years=year).keys())
 
 
