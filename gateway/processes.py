@@ -1,6 +1,7 @@
 """How ``lapor-gateway run`` and ``web`` serve and supervise their processes: the gunicorn
 command of the web side (gevent worker, access log without query strings), the environment
-the children inherit, restarting a child that exited, stopping them all, and the start banner.
+the children inherit, restarting a child that exited, stopping them all, the start banner,
+and the store's durability checked before any of them serves.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+
+from redis import RedisError
 
 # Path only, never the query string: Kannel puts the sender's number in the URL.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
@@ -96,3 +99,27 @@ def banner(parts, host: str, port: int, extra: list) -> None:
         outbox = parts.settings.data_dir / "central-outbox.jsonl"
         print(f"lapor-gateway: no LAPOR_CENTRAL_URL: forwarded complaints go to {outbox}")
     sys.stdout.flush()
+
+
+def durability(parts) -> int:
+    """Print Redis durability problems; production refuses to start (returns 2)."""
+    problems = parts.store.check_durability()
+    for problem in problems:
+        print(f"{'error' if parts.settings.mode == 'production' else 'warning'}: {problem}",
+              file=sys.stderr)
+    return 2 if problems and parts.settings.mode == "production" else 0
+
+
+def durability_when_reachable(parts, stop, patience: float = 60.0) -> int:
+    """``durability``, waiting up to ``patience`` seconds for a store that is restarting:
+    a worker must not exit because Redis blinked while it started."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return durability(parts)
+        except RedisError as exc:
+            if stop.is_set() or time.monotonic() >= deadline:
+                raise
+            print(f"lapor-gateway: store not reachable yet ({type(exc).__name__}); waiting",
+                  file=sys.stderr)
+            stop.wait(1.0)

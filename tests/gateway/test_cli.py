@@ -80,3 +80,27 @@ def test_sigterm_lets_the_delivery_in_flight_finish(environ, parts, redis_url):
         client = redis.Redis.from_url(redis_url)
         assert client.llen("lapor.complaints") == 0 and client.hlen("unacked") == 0
         assert len(central.requests) == 1
+
+
+def test_a_gateway_command_parses_without_loading_the_other_commands_modules():
+    """``run`` and the workers build only the gateway's own commands: the officers', keys'
+    and channels' command modules (flask, tweepy, ...) are not imported on their way to
+    start; every other command, and ``--help``, still finds every command."""
+    probe = ("import sys; from gateway import cli; "
+             "parser = cli.build_parser(core_only=True); "
+             "[parser.parse_args([name]) for name in cli.CORE_COMMANDS if name != 'dead']; "
+             "print(sorted(m for m in sys.modules if m.endswith('_cli') or m.endswith('.cli') "
+             "or m in ('flask', 'tweepy')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, cwd=str(Path(__file__).resolve().parents[2]))
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "['gateway.cli']"
+    from gateway.cli import CORE_COMMANDS, build_parser
+
+    full = build_parser()
+    for name in (*CORE_COMMANDS, "officers", "keys", "spool", "routing", "telegram", "twitter"):
+        try:
+            full.parse_args([name, "--help"])
+        except SystemExit as stopped:
+            assert stopped.code == 0, name
+    assert _run({}, "--help").stdout.count("officers") >= 1
