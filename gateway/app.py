@@ -56,14 +56,14 @@ class Sessions(SecureCookieSessionInterface):
 
 
 def create_app(settings=None, parts=None) -> Flask:
-    if parts is None:             # the process's start (gunicorn): private files from here on
+    starting = parts is None
+    if starting:             # the process's start (gunicorn): private files from here on
         keep_files_private()
         settings = settings or load_settings()
         prepare_data_dir(settings.data_dir)
         attachments.prepare(settings)   # the (shared) attachments folder takes files
         settings, _server = embedded.resolve(settings)
         parts = build_parts(settings)
-        warmup.start()            # region data in the background; no complaint waits for it
     settings = parts.settings
     setup_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
@@ -96,4 +96,8 @@ def create_app(settings=None, parts=None) -> Flask:
     webtext.init_app(app, forms.page_language)
     if parts.spool.files():       # complaints spooled before a restart: replay them
         parts.intake.ensure_drainer()
+    if starting:
+        # Region data in the background; no complaint waits for it. Started last: the thread
+        # shares the interpreter, and the app is built sooner without it (issue 12).
+        warmup.start()
     return app
