@@ -44,7 +44,6 @@ import logging
 import re
 import threading
 from datetime import datetime, timezone
-from telegram import Update
 
 from channels import download, jsonbody
 from channels.base import ChannelAdapter, Rejected, SendError, WebRequest
@@ -107,6 +106,8 @@ class TelegramAdapter(ChannelAdapter):
             raise Rejected(400, "not a Telegram update")
         if not self.token:
             raise Rejected(503, "door not configured")
+        from telegram import Update      # python-telegram-bot, on the first update (client.py)
+
         try:
             update = Update.de_json(data, self.bots().parsing_bot())
             message = self._message(update)

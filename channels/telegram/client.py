@@ -20,7 +20,8 @@ Bot API answer                              SendError
 Reasons never carry the bot token or a chat id (digit runs are masked). A separate
 ``parsing_bot()`` (never used for I/O) is what ``Update.de_json`` attaches to parsed
 objects. Building a ``Bot`` makes no network call: ``Bot.initialize`` (a ``getMe``) is
-deliberately not used.
+deliberately not used. python-telegram-bot itself (with httpx: about 0.2 s of a web
+worker's start) is imported on a door's first call (``channels.telegram.bot``).
 
 Logging: httpx logs every request URL at INFO, and the Bot API URL contains the bot token;
 python-telegram-bot logs request parameters (chat ids) at DEBUG. The token is replaced by
@@ -33,28 +34,17 @@ import asyncio
 import logging
 import re
 import threading
-import warnings
-from datetime import timedelta
 from typing import Awaitable, Callable, TypeVar
 from urllib.parse import quote, urlsplit
-
-from telegram import Bot
-from telegram.error import (BadRequest, ChatMigrated, Conflict, EndPointNotFound, Forbidden,
-                            InvalidToken, RetryAfter, TelegramError)
-from telegram.request import HTTPXRequest
 
 from channels import download
 from channels.base import SendError
 from channels.scrub import digit_runs
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
-TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 15.0, "write_timeout": 15.0,
-            "pool_timeout": 5.0}
 FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")             # Telegram's file ids: base64url
 FILE_PATH = re.compile(r"(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 MAX_FILE_BYTES = 20 * 1024 * 1024                         # the Bot API serves files up to 20 MB
-_HANDLED_BY_PTB = {400, 401, 403, 404, 409, 429}
-BLOCKED = "bot was blocked by the user"   # the Bot API's 403 when the citizen blocked the bot
 T = TypeVar("T")
 
 
@@ -126,51 +116,6 @@ def scrub(text: str, token: str) -> str:
     return digit_runs(text)[:160]
 
 
-class ClientError(TelegramError):
-    """A 4xx that python-telegram-bot would report as a (retryable) NetworkError."""
-
-
-class StrictRequest(HTTPXRequest):
-    """``HTTPXRequest`` that reports every 4xx python-telegram-bot does not name itself
-    as a ``ClientError``, so that it is not retried."""
-
-    async def do_request(self, *args, **kwargs):
-        code, payload = await super().do_request(*args, **kwargs)
-        if 400 <= code < 500 and code not in _HANDLED_BY_PTB:
-            raise ClientError(f"HTTP {code}")
-        return code, payload
-
-
-def make_bot(token: str, api_base_url: str = ""):
-    """A ``telegram.Bot`` for the token and API root; no network I/O."""
-    base_url, base_file_url = api_urls(api_base_url)
-    return Bot(token, base_url=base_url, base_file_url=base_file_url,
-               request=StrictRequest(connection_pool_size=4, **TIMEOUTS),
-               get_updates_request=StrictRequest(connection_pool_size=1, **TIMEOUTS))
-
-
-_PERMANENT = (BadRequest, Forbidden, InvalidToken, ChatMigrated, Conflict, EndPointNotFound,
-              ClientError)
-
-
-def send_error(what: str, exc: BaseException, token: str) -> SendError:
-    """The SendError for a failed Bot API call (see the table in the module docstring)."""
-    detail = getattr(exc, "message", "") if isinstance(exc, TelegramError) else ""
-    reason = f"telegram {what} failed: {type(exc).__name__}" + (
-        f": {scrub(detail, token)}" if detail else "")
-    if isinstance(exc, RetryAfter):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        return SendError(reason, retry_after=seconds)
-    if isinstance(exc, Forbidden) and BLOCKED in detail.lower():
-        return SendError(reason, permanent=True, code="403", opted_out=True)
-    if isinstance(exc, _PERMANENT):
-        return SendError(reason, permanent=True)
-    return SendError(reason)          # NetworkError, TimedOut, bad JSON from the server ...
-
-
 class BotPool:
     """One event loop and one ``Bot`` per calling thread, for one door's token."""
 
@@ -186,6 +131,8 @@ class BotPool:
     def parsing_bot(self):
         """The Bot that parsed objects carry (``Update.de_json``); never used for I/O."""
         if self._parser is None:
+            from channels.telegram.bot import make_bot
+
             with self._lock:
                 if self._parser is None:
                     self._parser = make_bot(self.token, self.api_base_url)
@@ -193,6 +140,8 @@ class BotPool:
 
     def call(self, what: str, action: Callable[[object], Awaitable[T]]) -> T:
         """Run ``action(bot)`` on this thread's loop; failures become SendError."""
+        from channels.telegram.bot import make_bot, send_error
+
         state = getattr(self._local, "state", None)
         if state is None:
             state = (asyncio.Runner(), make_bot(self.token, self.api_base_url))

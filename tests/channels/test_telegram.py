@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from telegram import Update
@@ -219,3 +222,18 @@ def test_adapter_built_from_the_doors_file(parts, environ):
     adapter.verify(request)
     assert adapter.parse(request)[0].provider_message_id == CASES["text"]["expect"]["message"]["provider_message_id"]
 
+
+
+def test_python_telegram_bot_is_loaded_by_the_first_update_not_by_the_adapter():
+    """A web worker builds every door's adapter at start; python-telegram-bot and httpx
+    (about 0.2 s) wait for the door's first update (``channels.telegram.bot``)."""
+    probe = ("import sys; from tests.channels.telegram_support import CASES, adapter_for, web_request; "
+             "adapter = adapter_for(); before = 'telegram' in sys.modules or 'httpx' in sys.modules; "
+             "request = web_request(CASES['text']); adapter.verify(request); "
+             "[message] = adapter.parse(request); print(before, 'telegram' in sys.modules, message.text)")
+    root = Path(__file__).resolve().parents[2]
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            cwd=str(root))
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    before, after, text = loaded.stdout.strip().split(" ", 2)
+    assert (before, after) == ("False", "True") and text == CASES["text"]["expect"]["message"]["text"]
