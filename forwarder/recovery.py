@@ -241,21 +241,31 @@ class LostJobs:
             self.suspects.clear()
             return 0
         present = present_keys(channel, self.queue_names)
-        stale = self.jobs.stale(older_than)      # read again: done meanwhile is gone
+        now, suspects, lost = time.monotonic(), {}, []
+        # the stale read after the queues: one done meanwhile is gone
+        self.jobs.walk_stale(older_than, lambda stale: self._look_at(stale, present, now, suspects, lost))
+        self.suspects, self._suspects_age = suspects, older_than
+        if lost:
+            log.warning("%s reconciler put back %d job(s)", self.jobs.kind, len(lost))
+        return len(lost)
+
+    def _look_at(self, stale: list[str], present: set[str], now: float, suspects: dict,
+                 lost: list[str]) -> int:
+        """One slice of the stale jobs: put back (and add to ``lost``) those found nowhere in
+        this look and the one before, add the others found nowhere to ``suspects``; how
+        many it dated anew (seen waiting, or put back)."""
         seen = [key for key in stale if key in present]
-        now, confirmed, suspects = time.monotonic(), [], {}
+        confirmed = []
         for key, job in self.jobs.lost([key for key in stale if key not in present]):
             first = self.suspects.get(key, now)
             if now - first < CONFIRM_SECONDS:
                 suspects[key] = first
             else:
                 confirmed.append((key, job))
-        lost = []
+        put_back = []
         for key, job in self.jobs.unscheduled(confirmed):
             self.republish(job)
-            lost.append(key)
-        self.jobs.touch(seen + lost)
-        self.suspects, self._suspects_age = suspects, older_than
-        if lost:
-            log.warning("%s reconciler put back %d job(s)", self.jobs.kind, len(lost))
-        return len(lost)
+            put_back.append(key)
+        self.jobs.touch(seen + put_back)
+        lost.extend(put_back)
+        return len(seen) + len(put_back)

@@ -31,6 +31,25 @@ from typing import Callable
 
 from forwarder import keys
 
+SLICE = 10_000   # ids a look reads at once (``walk_stale``)
+
+
+def walk_stale(client, key: str, older_than: float, visit) -> None:
+    """Call ``visit(ids)`` on the members of zset ``key`` (id -> when) older than
+    ``older_than`` seconds, oldest first, SLICE at a time: a backlog's ids are never all in
+    memory at once. ``visit`` returns how many of its ids it dated anew or finished: they
+    left the stale ones, so the next slice starts that many ranks sooner. By rank
+    (``ZRANGE``, bounded by ``ZCOUNT``): ``ZRANGEBYSCORE``'s offset is walked again for
+    every slice. One finished elsewhere meanwhile may make the walk skip one; the next look
+    sees it."""
+    cut, start = time.time() - older_than, 0
+    while True:
+        end = min(start + SLICE, client.zcount(key, "-inf", cut))
+        found = client.zrange(key, start, end - 1) if start < end else []
+        if not found:
+            return
+        start += len(found) - visit([member.decode() for member in found])
+
 
 def job_key(job: dict) -> str:
     """A media job's key: also its idempotency key on the queue."""
@@ -87,6 +106,11 @@ class PendingJobs:
         found = self.redis.zrangebyscore(self._since, "-inf", time.time() - older_than, 0, limit)
         return [key.decode() for key in found]
 
+    def walk_stale(self, older_than: float, visit) -> None:
+        """``visit`` every slice of ``stale``, all of it (``walk_stale``)."""
+        if self.enabled:
+            walk_stale(self.redis, self._since, older_than, visit)
+
     def lost(self, job_keys: list[str]) -> list[tuple[str, dict]]:
         """(key, job) of those of ``job_keys`` still not done. One waiting in the store's
         retry schedule is not stale (``Store.schedule`` dates its record at its due time),
@@ -129,6 +153,10 @@ class PendingComplaints:
         """The ids not delivered ``older_than`` seconds after their intake, oldest first."""
         found = self.redis.zrangebyscore(keys.PENDING, "-inf", time.time() - older_than, 0, limit)
         return [cid.decode() for cid in found]
+
+    def walk_stale(self, older_than: float, visit) -> None:
+        """``visit`` every slice of ``stale``, all of it (``walk_stale``)."""
+        walk_stale(self.redis, keys.PENDING, older_than, visit)
 
     def lost(self, cids: list[str]) -> list[tuple[str, str]]:
         """(id, id) of those of ``cids`` still ``accepted`` and not scheduled for a retry

@@ -14,7 +14,7 @@ import time
 
 import redis
 
-from forwarder import keys, recovery
+from forwarder import keys, recovery, store_jobs
 from forwarder.worker import ForwardWorker, reconcile
 from tests.forwarder.lost_jobs import age_suspicions, look_for_lost, queued_keys
 from tests.helpers import inbound
@@ -122,3 +122,26 @@ def test_the_reconciler_leaves_a_scheduled_complaint_without_reading_its_ledger(
     monkeypatch.setattr(parts.store.deliveries, "states", lambda cids: read.extend(cids) or [])
     monkeypatch.setattr(parts.store, "ledger", lambda cid: read.append(cid) or {})
     assert reconcile(parts, 600) == 0 and read == []
+
+
+def test_a_look_walks_the_undelivered_a_slice_at_a_time(parts, redis_url, monkeypatch):
+    """During an outage a million complaints may wait undelivered: a look never holds all
+    their ids at once. It walks ``lapor:pending`` a slice at a time, and the one complaint
+    lost among 400 scheduled for a retry is still found, and published again once."""
+    ids, lost, old = _one_taken_unbacked(parts, redis_url)
+    client = redis.Redis.from_url(redis_url)
+    waiting = [f"{n:032x}" for n in range(400)]
+    client.zadd("lapor:pending", dict.fromkeys(waiting, old))
+    client.zadd(keys.retry("complaint"), dict.fromkeys(waiting, time.time() + 3600))
+    monkeypatch.setattr(store_jobs, "SLICE", 50)
+    forwarder = ForwardWorker(parts, threading.Event())
+    slices, look_at = [], forwarder.lost._look_at
+    monkeypatch.setattr(forwarder.lost, "_look_at",
+                        lambda stale, *rest: slices.append(len(stale)) or look_at(stale, *rest))
+    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 0
+    assert len(slices) > 1 and max(slices) < 200 and sum(slices) >= 403
+    assert list(forwarder.lost.suspects) == [lost]
+    age_suspicions(forwarder)
+    assert look_for_lost(forwarder, recovery.LEASE_SECONDS / 2) == 1
+    assert queued_keys(client) == set(ids) and client.llen("lapor.complaints") == 3
+    forwarder._pool.shutdown()
