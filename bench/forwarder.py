@@ -33,7 +33,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import broker_cost  # noqa: E402
+from bench import broker_cost, cpu  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from gateway.wiring import build_parts  # noqa: E402
 from tests.helpers import free_port, inbound, start_rabbitmq, start_redis, stop_rabbitmq, wait_for  # noqa: E402
@@ -131,7 +131,7 @@ def _run(args, workdir: Path, env: dict, processes: int, batch: int) -> None:
         wait_for(lambda: parts.store.stats().get(("delivered", "sms-1708"), 0) >= args.complaints,
                  timeout=3600, interval=0.05, message="all delivered")
         elapsed = time.perf_counter() - started
-        cpu = sum(_cpu_seconds(process.pid) for process in forwarders)
+        spent = sum(cpu.seconds(process.pid) for process in forwarders)
         commands = _commands(client)
     finally:
         for process in forwarders:
@@ -141,7 +141,7 @@ def _run(args, workdir: Path, env: dict, processes: int, batch: int) -> None:
     goal = "2,000/s" if processes == 1 else "5,000/s"
     print(f"  {processes} process(es) x concurrency {args.concurrency}, batch {batch}: "
           f"{args.complaints / elapsed:,.0f} complaints/s (goal {goal}; {args.complaints:,} in "
-          f"{elapsed:.1f}s), {cpu / args.complaints * 1000:.2f} forwarder CPU-s per 1,000, "
+          f"{elapsed:.1f}s), {spent / args.complaints * 1000:.2f} forwarder CPU-s per 1,000, "
           f"load {os.getloadavg()[0]:.2f}")
     used = {name: count - commands_before.get(name, 0) for name, count in commands.items()}
     top = sorted(used.items(), key=lambda item: -item[1])[:8]
@@ -153,12 +153,6 @@ def _commands(client) -> dict[str, int]:
     """Calls per Redis command so far (INFO commandstats; the server's total, all dbs)."""
     return {name.removeprefix("cmdstat_"): stats["calls"]
             for name, stats in client.info("commandstats").items()}
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def receiver_up(port: int) -> bool:

@@ -35,7 +35,10 @@ the range of the per-round ratio to bare Flask and the goal (issue 12: >= 0.6x b
 p99 <= 25 ms at 16 connections) beside each. Every request of the gateway runs the whole
 intake (verify, parse, normalize with the region and routing suggestions, dedup + ledger,
 queue; the reply queued too for the doors that answer later). Figures only: nothing is
-asserted. The load average is printed before and after.
+asserted. The load average is printed before and after, and beside each door the CPU a
+request took in the server's processes and in redis-server (``bench/cpu.py``): where the
+machine's time goes when served, which the in-process profile
+(``bench/intake_profile.py``) cannot show.
 """
 from __future__ import annotations
 
@@ -55,6 +58,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cpu  # noqa: E402
 from bench.intake_doors import (API_KEY_LUA, API_LUA, BARE_APP, FORM_LUA, KANNEL_LUA,  # noqa: E402
                                 SECRET, SIGNED_PER_SECOND, WEBHOOK_DOORS, WEBHOOK_SECRET, recorded,
                                 sender_requests, webhook_requests)
@@ -98,9 +102,10 @@ def load(port: int, lua: str, seconds: float, connections: int, workdir: Path, n
                              "-s", str(script), f"http://127.0.0.1:{port}"],
                             capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    served = int(re.search(r"(\d+) requests in", output).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     repeated = re.search(r"repeated: (\d+)", output)
-    return {"rps": rps, "p50": _latency(output, "50%"), "p99": _latency(output, "99%"),
+    return {"rps": rps, "served": served, "p50": _latency(output, "50%"), "p99": _latency(output, "99%"),
             "errors": int(non2xx.group(1)) if non2xx else 0,
             "repeated": int(repeated.group(1)) if repeated else 0}
 
@@ -162,8 +167,10 @@ def door_scripts(args, env: dict, bare_port: int, port: int, workdir: Path) -> t
             ("json-api-key", port, API_KEY_LUA % {"key": agency_key(env)}))
 
 
-def measure(args, workdir: Path, redis_port: int) -> dict[str, list[dict]]:
-    """Every door in ``args.rounds`` interleaved rounds: {door: [one result per round]}."""
+def measure(args, workdir: Path, redis_port: int, redis_pid: int) -> dict[str, list[dict]]:
+    """Every door in ``args.rounds`` interleaved rounds: {door: [one result per round]}, each
+    with the CPU microseconds a request took in the server's processes (gunicorn's master
+    and workers) and in redis-server."""
     env = environment(workdir, f"redis://127.0.0.1:{redis_port}/0")
     bare_port, gateway_port = free_port(), free_port()
     bare = serve(command(args, bare_port, "bare_app:create_app()"), env, bare_port, str(workdir))
@@ -175,8 +182,13 @@ def measure(args, workdir: Path, redis_port: int) -> dict[str, list[dict]]:
         for turn in range(args.rounds):
             for name, port, lua in doors:
                 script = lua(turn) if callable(lua) else lua      # signed doors: made anew
-                rounds.setdefault(name, []).append(
-                    load(port, script, args.seconds, args.connections, workdir, name))
+                server = gateway if port == gateway_port else bare
+                before = cpu.tree_seconds(server.pid), cpu.seconds(redis_pid)
+                result = load(port, script, args.seconds, args.connections, workdir, name)
+                per_request = 1e6 / max(result["served"], 1)
+                result["server_us"] = (cpu.tree_seconds(server.pid) - before[0]) * per_request
+                result["redis_us"] = (cpu.seconds(redis_pid) - before[1]) * per_request
+                rounds.setdefault(name, []).append(result)
     finally:
         for process in (bare, gateway):
             process.terminate()
@@ -197,7 +209,7 @@ def report(args, rounds: dict[str, list[dict]], load_before: tuple) -> None:
     print(f"goal: >= {GOAL_RATIO}x bare Flask req/s and p99 <= {GOAL_P99_MS:g} ms at "
           f"{args.connections} connections")
     print(f"{'door':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
-          f"{'range':>12} {'goal':>10} {'non-2xx':>8} {'repeated':>9}")
+          f"{'range':>12} {'goal':>10} {'non-2xx':>8} {'repeated':>9} {'server us':>10} {'Redis us':>9}")
     for name, rows in rounds.items():
         median = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
         ratios = [ratio(r, b) for r, b in zip(rows, rounds["bare"])]
@@ -207,7 +219,14 @@ def report(args, rounds: dict[str, list[dict]], load_before: tuple) -> None:
         print(f"{name:<12} {median['rps']:>9,.0f} {median['p50']:>8.2f} {median['p99']:>8.2f} "
               f"{middle:>7.2f}x {min(ratios):>5.2f}-{max(ratios):.2f}x "
               f"{'met' if not missed else 'no: ' + '+'.join(missed):>10} "
-              f"{int(median['errors']):>8} {int(sum(r['repeated'] for r in rows)):>9}")
+              f"{int(median['errors']):>8} {int(sum(r['repeated'] for r in rows)):>9} "
+              f"{median['server_us']:>10,.0f} {median['redis_us']:>9,.0f}")
+    bare = statistics.median(r["rps"] for r in rounds["bare"])
+    print(f"server us, Redis us: CPU microseconds a request took in the server's processes "
+          f"(gunicorn's master and workers) and in redis-server (medians; /proc). At bare "
+          f"Flask's rate the {os.cpu_count()} cores have {os.cpu_count() * 1e6 / bare:,.0f} us "
+          f"a request; at {GOAL_RATIO}x, {os.cpu_count() * 1e6 / (GOAL_RATIO * bare):,.0f} us "
+          f"(wrk's share included).")
 
 
 def main() -> None:
@@ -227,7 +246,7 @@ def main() -> None:
     redis_port = free_port()
     redis_process = start_redis(redis_port, workdir)
     try:
-        rounds = measure(args, workdir, redis_port)
+        rounds = measure(args, workdir, redis_port, redis_process.pid)
         queued = int(subprocess.run(["redis-cli", "-p", str(redis_port), "llen", "lapor.complaints"],
                                     capture_output=True, text=True).stdout.strip() or 0) \
             if shutil.which("redis-cli") else None
