@@ -3,7 +3,8 @@
 
 flask-limiter with its counters in the store's Redis, so every gunicorn worker shares them.
 Submissions (POST) get two limits, look-ups (GET) one, answered with 429, a short reason
-and Retry-After:
+and Retry-After (the seconds until the breached window ends; answers within the limits
+carry no X-RateLimit-* headers, which would cost two Redis round trips each):
 
   LAPOR_RATE_LIMIT_IP      submissions per client address  [120/minute;2000/day]
   LAPOR_RATE_LIMIT_SENDER  submissions per reporter contact [10/hour;30/day]
@@ -33,6 +34,8 @@ handled by the spool), rather than refusing citizens.
 from __future__ import annotations
 
 import ipaddress
+import math
+import time
 from urllib.parse import parse_qs, quote
 
 from flask import current_app, request
@@ -148,9 +151,12 @@ def init_app(app, settings) -> Limiter | None:
         handle = normalize_phone(contact) if "@" not in contact else contact.lower()
         return pseudonym(settings.secret_key, "contact", handle)
 
+    # No X-RateLimit-* headers on every answer: flask-limiter reads each one's window back
+    # from Redis (GET and TTL, two round trips a request); a refusal says when to retry.
     limiter = Limiter(key_func=_client_address, app=app, storage_uri=_storage_uri(settings.redis_url),
-                      strategy="fixed-window", headers_enabled=True, swallow_errors=True,
+                      strategy="fixed-window", headers_enabled=False, swallow_errors=True,
                       key_prefix="lapor-rl", in_memory_fallback_enabled=False)
+    app.after_request(lambda response: _retry_after(limiter, response))
     # Every other route (webhooks above all) leaves the limiter at its first check.
     limiter.request_filter(lambda: not _limited())
     # Shared limits: one count per address (or contact) across the form, the API and
@@ -178,6 +184,18 @@ def init_app(app, settings) -> Limiter | None:
     _wrap_views(app, LOOKUP_VIEWS, lookup_limits)
     _wrap_views(app, LOGIN_VIEWS, login_limits)
     return limiter
+
+
+def _retry_after(limiter: Limiter, response):
+    """A 429 of the limits says when its window ends: one look-up, on a refusal only."""
+    breached = limiter.current_limit if response.status_code == 429 else None
+    if breached is not None:
+        try:
+            seconds = breached.window[0] - time.time()     # the window's reset time
+        except Exception:  # noqa: BLE001 - Redis gone since the count: the whole window
+            seconds = breached.limit.get_expiry()
+        response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    return response
 
 
 def _wrap_views(app, endpoints: tuple[str, ...], limits_: list) -> None:

@@ -25,9 +25,23 @@ def test_per_address_limit_answers_429_with_retry_after(client, parts):
     refused = _post(client)
     assert refused.status_code == 429
     assert refused.get_json() == {"error": "too many requests"}
-    assert int(refused.headers["Retry-After"]) > 0
+    assert 0 < int(refused.headers["Retry-After"]) <= 60      # the minute's window ends
     assert _post(client, address="203.0.113.8").status_code == 201      # someone else
     assert parts.store.redis.llen("lapor.complaints") == 4
+
+
+def test_an_answer_within_the_limits_reads_no_window_back(client, parts):
+    """The limits cost their counts only: no X-RateLimit-* headers, whose windows
+    flask-limiter would read back from Redis (a GET and a TTL) for every answer."""
+    def ttl_calls():
+        return parts.store.redis.info("commandstats").get("cmdstat_ttl", {}).get("calls", 0)
+
+    before = ttl_calls()
+    accepted = _post(client, "081234500003", "203.0.113.9")
+    assert accepted.status_code == 201
+    assert ttl_calls() == before
+    assert not [name for name in accepted.headers.keys() if name.lower().startswith("x-ratelimit")]
+    assert "Retry-After" not in accepted.headers
 
 
 def test_per_sender_limit_follows_the_contact_across_addresses(client):
