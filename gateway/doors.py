@@ -13,7 +13,7 @@ context and the latency count (``gateway.observe``), the error answers and the 5
 ``Retry-After`` (``gateway.errors``), HSTS.
 
 The ``doors`` blueprint serves everything else at the same URL: the web channel's doors
-(their rate limits are flask-limiter's, ``gateway.limits``), an unknown door (404, a short
+(rate-limited by ``gateway.limits``), an unknown door (404, a short
 JSON reason), other methods, a chunked, multipart or oversized body (413 from Flask).
 
 Whatever the adapter refuses is answered with its status and reason; a store outage is 503

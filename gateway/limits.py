@@ -1,10 +1,14 @@
 """Rate limits on the doors people use directly: the web form, the JSON API, ``/in/web``
 (every door of the web channel) and the status look-ups.
 
-flask-limiter with its counters in the store's Redis, so every gunicorn worker shares them.
-Submissions (POST) get two limits, look-ups (GET) one, answered with 429, a short reason
-and Retry-After (the seconds until the breached window ends; answers within the limits
-carry no X-RateLimit-* headers, which would cost two Redis round trips each):
+Counted with the ``limits`` library (fixed windows) in the store's Redis, so every gunicorn
+worker shares them, by a check wrapped around each limited view (run just before it: a
+request the view then refuses, a bad CSRF token say, is counted too). Submissions (POST) get two
+limits, look-ups (GET) one, answered with 429, a short reason and Retry-After (the seconds
+until the breached window ends). A request costs one Redis round trip per window of its
+limits and nothing else: no X-RateLimit-* headers, no work at all on other views
+(flask-limiter, used before, read each answer's windows back and resolved its limits on
+every request: docs/decisions.md):
 
   LAPOR_RATE_LIMIT_IP      submissions per client address  [120/minute;2000/day]
   LAPOR_RATE_LIMIT_SENDER  submissions per reporter contact [10/hour;30/day]
@@ -33,28 +37,37 @@ handled by the spool), rather than refusing citizens.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
+import logging
 import math
 import time
+from dataclasses import dataclass
+from typing import Callable
 from urllib.parse import parse_qs, quote
 
-from flask import current_app, request
-from flask_limiter import Limiter
+from flask import current_app, g, request
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
 from channels.base import Rejected
 from config import sentinel
+from forwarder.queue import log_failure
 from gateway.agency_keys import keyed
 from normalizer.identity import normalize_phone, pseudonym
+
+log = logging.getLogger("lapor.limits")
 
 SUBMISSION_VIEWS = ("api.create_complaint", "forms.submit", "doors.door")
 LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page", "open311.requests",
                 "open311.one_request")
 LOGIN_VIEWS = ("officers.login",)
+PREFIX = "lapor-rl"
+STORE_TIMEOUT = 5       # seconds: a stalled Redis lets the request through, never hangs it
 
 
 def _storage_uri(redis_url: str) -> str:
@@ -90,16 +103,88 @@ def _contact() -> str:
     return (parse_qs(raw.decode("utf-8", "replace")).get("contact") or [""])[0]
 
 
-def _limited() -> bool:
-    """Whether this request is one the limits count: the form, the API, look-ups, and the
-    doors of the web channel; never a provider's webhook."""
-    if request.endpoint in (*LOOKUP_VIEWS, *SUBMISSION_VIEWS[:2], *LOGIN_VIEWS):
-        return True
-    if request.endpoint == "doors.door":
-        door = current_app.extensions["lapor"].catalogue.doors.get(
-            (request.view_args or {}).get("door_id", ""))
-        return door is not None and door.channel == "web"
-    return False
+class Counter:
+    """Fixed-window counts in the store's Redis, connected at the first count (never at
+    import). Each count is one round trip; a refusal's ``seconds_left`` one more."""
+
+    def __init__(self, redis_url: str):
+        self._uri = _storage_uri(redis_url)
+        self._limiter: FixedWindowRateLimiter | None = None
+
+    def hit(self, window, *keys: str) -> bool:
+        """Count one against ``window``: whether it is still within it."""
+        return self._connected().hit(window, PREFIX, *keys)
+
+    def seconds_left(self, window, *keys: str) -> int:
+        """Seconds until ``window`` ends (the whole window if Redis cannot say)."""
+        try:
+            seconds = self._connected().get_window_stats(window, PREFIX, *keys).reset_time - time.time()
+        except Exception:  # noqa: BLE001 - Redis gone since the count
+            seconds = window.get_expiry()
+        return max(1, math.ceil(seconds))
+
+    def _connected(self) -> FixedWindowRateLimiter:
+        if self._limiter is None:
+            self._limiter = FixedWindowRateLimiter(storage_from_string(
+                self._uri, socket_timeout=STORE_TIMEOUT, socket_connect_timeout=STORE_TIMEOUT))
+        return self._limiter
+
+
+def _web_door() -> bool:
+    """Whether ``doors.door`` serves a door of the web channel (the only doors limited)."""
+    door = current_app.extensions["lapor"].catalogue.doors.get(
+        (request.view_args or {}).get("door_id", ""))
+    return door is not None and door.channel == "web"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Windows counted per key for one method of some views; ``scope`` names the count, one
+    for every view the limit is on (the form, the API and /in/web share theirs)."""
+    scope: str
+    windows: tuple
+    method: str
+    key: Callable[[], str]
+    exempt: Callable[[], bool]
+
+
+class ViewLimits:
+    """The limits of the app's views, counted before each view runs."""
+
+    def __init__(self, counter: Counter):
+        self.counter = counter
+
+    def guard(self, view, limits: list[Limit], web_doors_only: bool = False):
+        """``view`` refusing with 429 once a window of ``limits`` is full."""
+        @functools.wraps(view)
+        def limited(*args, **kwargs):
+            if not (web_doors_only and not _web_door()):
+                self.check(limits)
+            return view(*args, **kwargs)
+        return limited
+
+    def check(self, limits: list[Limit]) -> None:
+        for limit in limits:
+            if request.method != limit.method or limit.exempt():
+                continue
+            key = limit.key()
+            for window in limit.windows:
+                try:
+                    counted = self.counter.hit(window, limit.scope, key)
+                except Exception:  # noqa: BLE001 - Redis cannot count: the request passes
+                    log_failure(log, "rate limits not counted: the request passes")
+                    return
+                if not counted:
+                    g.lapor_retry_after = self.counter.seconds_left(window, limit.scope, key)
+                    raise TooManyRequests()
+
+
+def _retry_after(response):
+    """A 429 of the limits says when to try again."""
+    seconds = g.pop("lapor_retry_after", None)
+    if seconds is not None and response.status_code == 429:
+        response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 class ReporterLookups:
@@ -110,34 +195,24 @@ class ReporterLookups:
     def __init__(self, settings):
         value = settings.rate_limit_lookup
         self.items = [] if value == "off" else parse_many(value)
-        self._uri = _storage_uri(settings.redis_url)
-        self._limiter = None            # connected at the first look-up, never at import
+        self.counter = Counter(settings.redis_url)
 
     def allowed(self, door_id: str, reporter: str) -> bool:
         if not self.items or not reporter:
             return True
         try:
-            if self._limiter is None:
-                self._limiter = FixedWindowRateLimiter(storage_from_string(self._uri))
-            return all([self._limiter.hit(item, "lapor-rl-cek", door_id, reporter)
-                        for item in self.items])
+            return all([self.counter.hit(item, "cek", door_id, reporter) for item in self.items])
         except Exception:  # noqa: BLE001 - a store outage must not stop status answers
             return True
 
 
-def init_app(app, settings) -> Limiter | None:
-    """Put the limits on the form, API and look-up views; None when all are off (the
+def init_app(app, settings) -> None:
+    """Put the limits on the form, API, look-up and login views (none when all are off; the
     settings were checked by ``load_settings``)."""
     hops = settings.proxy_hops
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    if all(value == "off" for value in (settings.rate_limit_ip, settings.rate_limit_sender,
-                                        settings.rate_limit_lookup, settings.rate_limit_login)):
-        return None
     networks = [ipaddress.ip_network(item, strict=False) for item in settings.rate_limit_exempt]
-
-    def address_exempt() -> bool:
-        return exempt() or keyed(current_app.extensions["lapor"])
 
     def exempt() -> bool:
         try:
@@ -146,62 +221,35 @@ def init_app(app, settings) -> Limiter | None:
             return False
         return any(address in network for network in networks)
 
+    def address_exempt() -> bool:
+        return exempt() or keyed(current_app.extensions["lapor"])
+
     def sender_key() -> str:
         contact = _contact().strip()
         handle = normalize_phone(contact) if "@" not in contact else contact.lower()
         return pseudonym(settings.secret_key, "contact", handle)
 
-    # No X-RateLimit-* headers on every answer: flask-limiter reads each one's window back
-    # from Redis (GET and TTL, two round trips a request); a refusal says when to retry.
-    limiter = Limiter(key_func=_client_address, app=app, storage_uri=_storage_uri(settings.redis_url),
-                      strategy="fixed-window", headers_enabled=False, swallow_errors=True,
-                      key_prefix="lapor-rl", in_memory_fallback_enabled=False)
-    app.after_request(lambda response: _retry_after(limiter, response))
-    # Every other route (webhooks above all) leaves the limiter at its first check.
-    limiter.request_filter(lambda: not _limited())
-    # Shared limits: one count per address (or contact) across the form, the API and
-    # /in/web, so using three doors does not triple anyone's allowance.
-    submission_limits = []
-    if settings.rate_limit_ip != "off":
-        submission_limits.append(limiter.shared_limit(
-            settings.rate_limit_ip, scope="submit-ip", key_func=_client_address,
-            exempt_when=address_exempt, methods=["POST"]))
-    if settings.rate_limit_sender != "off":
-        submission_limits.append(limiter.shared_limit(
-            settings.rate_limit_sender, scope="submit-sender", key_func=sender_key,
-            exempt_when=lambda: exempt() or not _contact().strip(), methods=["POST"]))
-
     def no_lookup() -> bool:
         """The status page opened without a number looks nothing up."""
         return request.endpoint == "forms.status_page" and not request.args.get("nomor", "").strip()
 
-    lookup_limits = [] if settings.rate_limit_lookup == "off" else [limiter.shared_limit(
-        settings.rate_limit_lookup, scope="lookup", key_func=_client_address,
-        exempt_when=lambda: address_exempt() or no_lookup(), methods=["GET"])]
-    login_limits = [] if settings.rate_limit_login == "off" else [limiter.limit(   # networks only
-        settings.rate_limit_login, key_func=_client_address, exempt_when=exempt, methods=["POST"])]
-    _wrap_views(app, SUBMISSION_VIEWS, submission_limits)
-    _wrap_views(app, LOOKUP_VIEWS, lookup_limits)
-    _wrap_views(app, LOGIN_VIEWS, login_limits)
-    return limiter
+    def limit(value: str, scope: str, method: str, key, exempt_when) -> list[Limit]:
+        return [] if value == "off" else [Limit(scope, tuple(parse_many(value)), method, key, exempt_when)]
+
+    submission = limit(settings.rate_limit_ip, "submit-ip", "POST", _client_address, address_exempt) \
+        + limit(settings.rate_limit_sender, "submit-sender", "POST", sender_key,
+                lambda: exempt() or not _contact().strip())
+    lookup = limit(settings.rate_limit_lookup, "lookup", "GET", _client_address,
+                   lambda: address_exempt() or no_lookup())
+    login = limit(settings.rate_limit_login, "login", "POST", _client_address, exempt)
+    if submission or lookup or login:
+        _guard_views(app, ViewLimits(Counter(settings.redis_url)), {
+            SUBMISSION_VIEWS: submission, LOOKUP_VIEWS: lookup, LOGIN_VIEWS: login})
+        app.after_request(_retry_after)
 
 
-def _retry_after(limiter: Limiter, response):
-    """A 429 of the limits says when its window ends: one look-up, on a refusal only."""
-    breached = limiter.current_limit if response.status_code == 429 else None
-    if breached is not None:
-        try:
-            seconds = breached.window[0] - time.time()     # the window's reset time
-        except Exception:  # noqa: BLE001 - Redis gone since the count: the whole window
-            seconds = breached.limit.get_expiry()
-        response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
-    return response
-
-
-def _wrap_views(app, endpoints: tuple[str, ...], limits_: list) -> None:
-    """Put each of ``limits_`` on each view named in ``endpoints``."""
-    for endpoint in endpoints:
-        view = app.view_functions[endpoint]
-        for limit in limits_:
-            view = limit(view)
-        app.view_functions[endpoint] = view
+def _guard_views(app, guards: ViewLimits, limits_by_views: dict[tuple, list[Limit]]) -> None:
+    for endpoints, limits_ in limits_by_views.items():
+        for endpoint in endpoints if limits_ else ():
+            app.view_functions[endpoint] = guards.guard(
+                app.view_functions[endpoint], limits_, web_doors_only=endpoint == "doors.door")

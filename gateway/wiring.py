@@ -53,21 +53,6 @@ CHATTY_LIBRARIES = ("urllib3", "requests", "twilio", "tweepy", "telegram", "http
 def quiet_chatty_libraries() -> None:
     for name in CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
-    limiter = logging.getLogger("flask-limiter")
-    if not any(isinstance(each, OneLine) for each in limiter.filters):
-        limiter.addFilter(OneLine())
-
-
-class OneLine(logging.Filter):
-    """flask-limiter logs the whole traceback of each check it skips while Redis is down or
-    failing over (``swallow_errors``: the request goes on unlimited), one per request: a
-    flood. Each becomes one line naming the error, as the gateway's own store errors are."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None:
-            record.msg = f"{record.getMessage()} ({type(record.exc_info[1]).__name__})"
-            record.args, record.exc_info, record.exc_text = (), None, None
-        return True
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text") -> None:

@@ -32,7 +32,7 @@ def test_per_address_limit_answers_429_with_retry_after(client, parts):
 
 def test_an_answer_within_the_limits_reads_no_window_back(client, parts):
     """The limits cost their counts only: no X-RateLimit-* headers, whose windows
-    flask-limiter would read back from Redis (a GET and a TTL) for every answer."""
+    would be read back from Redis (a GET and a TTL) for every answer."""
     def ttl_calls():
         return parts.store.redis.info("commandstats").get("cmdstat_ttl", {}).get("calls", 0)
 
@@ -139,3 +139,24 @@ def test_the_limits_are_shared_by_the_form_the_api_and_in_web(client):
         "X-Forwarded-For": "198.51.100.64"}).status_code
         for path in ("/api/v1/complaints", "/in/web", "/api/v1/complaints", "/in/web")]
     assert by_address == [201, 201, 201, 429]
+
+
+def test_a_request_passes_when_redis_cannot_count_with_one_line_saying_so(caplog):
+    """Redis down: no citizen is refused for it, and each uncounted request is one warning
+    naming the error, no traceback."""
+    from flask import Flask
+
+    from gateway.limits import Counter, Limit, ViewLimits
+    from limits import parse_many
+    from tests.helpers import free_port
+
+    guards = ViewLimits(Counter(f"redis://127.0.0.1:{free_port()}/0"))       # nobody there
+    limit = Limit("submit-ip", tuple(parse_many("1/minute;2/day")), "POST", lambda: "192.0.2.1",
+                  lambda: False)
+    view = guards.guard(lambda: "taken", [limit])
+    with Flask(__name__).test_request_context("/api/v1/complaints", method="POST"):
+        assert [view(), view()] == ["taken", "taken"]
+    lines = [r for r in caplog.records if r.name == "lapor.limits"]
+    assert [r.getMessage() for r in lines] == ["rate limits not counted: the request passes "
+                                               "(ConnectionError)"] * 2
+    assert all(r.levelname == "WARNING" and not r.exc_info for r in lines)

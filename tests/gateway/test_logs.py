@@ -76,27 +76,3 @@ def test_text_lines_show_the_context():
     record = logging.LogRecord("lapor.x", logging.INFO, __file__, 1, "hello", None, None)
     record.request_id, record.door = "r-12345678", "web"
     assert logs.formatter("text").format(record).endswith("hello [request_id=r-12345678 door=web]")
-
-
-def test_a_swallowed_limiter_error_is_one_line_naming_it():
-    """flask-limiter's ``logger.exception`` for each check skipped while Redis is down: one
-    line with the error's name (``gateway.wiring.OneLine``), no traceback."""
-    import redis
-
-    from gateway.wiring import quiet_chatty_libraries
-
-    quiet_chatty_libraries()
-    quiet_chatty_libraries()                       # installed once, however often called
-    limiter = logging.getLogger("flask-limiter")
-    assert len([f for f in limiter.filters if type(f).__name__ == "OneLine"]) == 1
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    limiter.addHandler(handler)
-    try:
-        try:
-            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379")
-        except redis.ConnectionError:
-            limiter.exception("Failed to rate limit. Swallowing error")
-    finally:
-        limiter.removeHandler(handler)
-    assert stream.getvalue() == "Failed to rate limit. Swallowing error (ConnectionError)\n"

@@ -63,8 +63,8 @@ def test_the_spool_and_its_drainer_work_under_gevent(environ, tmp_path):
         output = web.stop()
         store.terminate()
         store.wait(10)
-    # no request failed, no worker died, and no traceback: flask-limiter's swallowed storage
-    # errors are one line each (gateway.wiring.OneLine), as the gateway's own
+    # no request failed, no worker died, and no traceback: the rate limits' uncounted
+    # requests are one line each (gateway.limits), as the gateway's own store errors
     assert '" 500 ' not in output and "Error handling request" not in output, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     assert "WORKER TIMEOUT" not in output and "Booting worker" in output, output[-3000:]
