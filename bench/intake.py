@@ -3,6 +3,7 @@
     apt-get install -y wrk redis-server      # once
     .venv/bin/python bench/intake.py [--seconds 10] [--connections 16] [--rounds 3]
         [--workers 2] [--worker-class gevent|gthread] [--worker-connections 1000]
+        [--citizen-limits]
 
 Starts a redis-server (AOF everysec, like production) on loopback, then serves, each the
 same way (``lapor-gateway web``'s gunicorn command: 2 gevent workers, unless the options
@@ -35,7 +36,11 @@ the range of the per-round ratio to bare Flask and the goal (issue 12: >= 0.6x b
 p99 <= 25 ms at 16 connections) beside each. Every request of the gateway runs the whole
 intake (verify, parse, normalize with the region and routing suggestions, dedup + ledger,
 queue; the reply queued too for the doors that answer later). Figures only: nothing is
-asserted. The load average is printed before and after, and beside each door the CPU a
+asserted. The citizen rate limits of the form and the JSON API are off (one client address
+sends everything), or with ``--citizen-limits`` on in the defaults' shape (two windows per
+address, widened, and two per contact: each form and API request comes from a new
+contact, as it does with the limits off since 2026-11-30 08:40; before, one contact sent
+them all). The load average is printed before and after, and beside each door the CPU a
 request took in the server's processes and in redis-server (``bench/cpu.py``): where the
 machine's time goes when served, which the in-process profile
 (``bench/intake_profile.py``) cannot show.
@@ -125,14 +130,17 @@ def command(args, port: int, app: str = "gateway.app:create_app()") -> list[str]
     return line + [app]           # the app last: ``serve`` tells the two servers apart by it
 
 
-def environment(workdir: Path, url: str) -> dict:
+def environment(workdir: Path, url: str, citizen_limits: bool = False) -> dict:
+    """The servers' settings. The citizen limits are off unless ``citizen_limits``: then
+    in the defaults' shape, two windows per address (widened: one client address sends
+    everything here) and the default two per contact (a new contact each request)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
+    limits = dict(LAPOR_RATE_LIMIT_IP="1000000/minute;10000000/day") if citizen_limits \
+        else dict(LAPOR_RATE_LIMIT_IP="off", LAPOR_RATE_LIMIT_SENDER="off")
     env.update(LAPOR_REDIS_URL=url, LAPOR_BROKER_URL=url, LAPOR_MODE="production",
                LAPOR_SECRET_KEY="bench-secret-key-0123456789", LAPOR_DATA_DIR=str(workdir),
                LAPOR_DOOR_SMS_1708_SECRET=SECRET, LAPOR_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
-               # one client address and one contact send everything here: the citizen-facing
-               # rate limits would answer 429 (they cost two Redis counters a submission)
-               LAPOR_RATE_LIMIT_IP="off", LAPOR_RATE_LIMIT_SENDER="off",
+               **limits,
                # Twilio signs over the public URL
                LAPOR_PUBLIC_BASE_URL=PUBLIC,
                LAPOR_DOORS_FILE=str(workdir / "doors.json"), LAPOR_BENCH_WEBHOOK_SECRET=WEBHOOK_SECRET)
@@ -171,7 +179,7 @@ def measure(args, workdir: Path, redis_port: int, redis_pid: int) -> dict[str, l
     """Every door in ``args.rounds`` interleaved rounds: {door: [one result per round]}, each
     with the CPU microseconds a request took in the server's processes (gunicorn's master
     and workers) and in redis-server."""
-    env = environment(workdir, f"redis://127.0.0.1:{redis_port}/0")
+    env = environment(workdir, f"redis://127.0.0.1:{redis_port}/0", args.citizen_limits)
     bare_port, gateway_port = free_port(), free_port()
     bare = serve(command(args, bare_port, "bare_app:create_app()"), env, bare_port, str(workdir))
     gateway = serve(command(args, gateway_port), env, gateway_port, str(ROOT))
@@ -203,7 +211,8 @@ def report(args, rounds: dict[str, list[dict]], load_before: tuple) -> None:
     print(f"intake benchmark: gunicorn {args.workers} {args.worker_class} workers"
           f"{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''}, "
           f"worker_connections {args.worker_connections}, wrk -t2 -c{args.connections} "
-          f"-d{args.seconds:g}s x {args.rounds} interleaved rounds (medians), {os.cpu_count()} cores")
+          f"-d{args.seconds:g}s x {args.rounds} interleaved rounds (medians), {os.cpu_count()} cores, "
+          f"citizen limits {'on, in the defaults shape' if args.citizen_limits else 'off'}")
     print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
         *load_before, *os.getloadavg()))
     print(f"goal: >= {GOAL_RATIO}x bare Flask req/s and p99 <= {GOAL_P99_MS:g} ms at "
@@ -238,6 +247,8 @@ def main() -> None:
     parser.add_argument("--worker-connections", type=int, default=WORKER_CONNECTIONS)
     parser.add_argument("--threads", type=int, default=4, help="gthread's threads per worker")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--citizen-limits", action="store_true",
+                        help="the form's and the JSON API's rate limits on, in the defaults' shape")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/intake.py needs wrk: apt-get install -y wrk")

@@ -24,7 +24,8 @@ request = function()
   counter = counter + 1
   local body = "csrf_token=%(token)s&submission_id=" .. id_prefix .. "x" .. counter
     .. "&language=id&classification=pengaduan&title=&body=Jalan+berlubang+di+depan+pasar+Minggu"
-    .. "&location=Bandung&contact=081234567890&name=Siti"
+    .. "&location=Bandung&contact=0812" .. string.format("%%08d", (id_prefix + counter) %% 100000000)
+    .. "&name=Siti"
   return wrk.format("POST", "/lapor", {["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "%(cookie)s"}, body)
 end
@@ -36,7 +37,8 @@ request = function()
   counter = counter + 1
   return wrk.format("POST", "/api/v1/complaints", {["Content-Type"] = "application/json",
     ["Idempotency-Key"] = id_prefix .. "-" .. counter},
-    '{"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu", "contact": "081234567890"}')
+    '{"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu", "contact": "0812'
+    .. string.format("%08d", (id_prefix + counter) % 100000000) .. '"}')
 end
 setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
 """
@@ -134,7 +136,8 @@ request = function()
   counter = counter + 1
   return wrk.format("POST", "/api/v1/complaints", {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer %(key)s", ["Idempotency-Key"] = id_prefix .. "-" .. counter},
-    '{"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu", "contact": "081234567890"}')
+    '{"classification": "pengaduan", "body": "Jalan berlubang di depan pasar Minggu", "contact": "0812'
+    .. string.format("%%08d", (id_prefix + counter) %% 100000000) .. '"}')
 end
 setup = function(thread) thread:set("id_prefix", tostring(math.random(1, 1e9))) end
 """
