@@ -39,7 +39,7 @@ queue; the reply queued too for the doors that answer later). Figures only: noth
 asserted. The citizen rate limits of the form and the JSON API are off (one client address
 sends everything), or with ``--citizen-limits`` on in the defaults' shape (two windows per
 address, widened, and two per contact: each form and API request comes from a new
-contact, as it does with the limits off since 2026-11-30 08:40; before, one contact sent
+contact, as it does with the limits off since 2026-11-30 08:30; before, one contact sent
 them all). The load average is printed before and after, and beside each door the CPU a
 request took in the server's processes and in redis-server (``bench/cpu.py``): where the
 machine's time goes when served, which the in-process profile
