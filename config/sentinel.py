@@ -9,8 +9,8 @@ kombu's own Sentinel spelling plus the master's name:
 The database number, user and password come from the ``redis://`` URL it replaces (its host
 and port are not used: the Sentinels name the primary). The store
 (``forwarder.store``) reads it with redis-py's ``Sentinel``, the broker with kombu's
-``sentinel://`` transport (``forwarder.topology``), the rate limiter with the ``limits``
-library's ``redis+sentinel://`` storage. Pure parsing: nothing connects here.
+``sentinel://`` transport (``forwarder.topology``); the rate limits count through the
+store's client. Pure parsing: nothing connects here.
 """
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ class ComplaintService:
         self.floods = floods
         self.texts = texts
         self.window = settings.followup_minutes * 60
-        self.lookups = ReporterLookups(settings)     # CEK per reporter: LAPOR_RATE_LIMIT_LOOKUP
+        self.lookups = ReporterLookups(settings, store)     # CEK per reporter: LAPOR_RATE_LIMIT_LOOKUP
         self.linker = acceptance.linker               # "me too": LAPOR_LINK_WINDOW_DAYS
         self.contexts = {
             door.id: Context(secret_key=settings.secret_key, routing_rules=catalogue.routing,

@@ -1,14 +1,15 @@
 """Rate limits on the doors people use directly: the web form, the JSON API, ``/in/web``
 (every door of the web channel) and the status look-ups.
 
-Counted with the ``limits`` library (fixed windows) in the store's Redis, so every gunicorn
-worker shares them, by a check wrapped around each limited view (run just before it: a
-request the view then refuses, a bad CSRF token say, is counted too). Submissions (POST) get two
-limits, look-ups (GET) one, answered with 429, a short reason and Retry-After (the seconds
-until the breached window ends). A request costs one Redis round trip per window of its
-limits and nothing else: no X-RateLimit-* headers, no work at all on other views
-(flask-limiter, used before, read each answer's windows back and resolved its limits on
-every request: docs/decisions.md):
+Fixed windows counted in the store's Redis, so every gunicorn worker shares them, by a
+check wrapped around each limited view (run just before it: a request the view then
+refuses, a bad CSRF token say, is counted too). Submissions (POST) get two limits,
+look-ups (GET) one, answered with 429, a short reason and Retry-After (the seconds until
+the breached window ends). A request's windows are counted in one round trip
+(``forwarder/lua/rate_count.lua``), and nothing else is done: no X-RateLimit-* headers, no
+work at all on other views (flask-limiter, used before, made a round trip per window,
+read each answer's windows back, and worked out its limits on every request:
+docs/decisions.md). The limits are written as the ``limits`` library reads them:
 
   LAPOR_RATE_LIMIT_IP      submissions per client address  [120/minute;2000/day]
   LAPOR_RATE_LIMIT_SENDER  submissions per reporter contact [10/hour;30/day]
@@ -40,22 +41,18 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
-import math
-import time
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 from flask import current_app, g, request
 from limits import parse_many
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
 from channels.base import Rejected
-from config import sentinel
+from forwarder import scripts
 from forwarder.queue import log_failure
 from gateway.agency_keys import keyed
 from normalizer.identity import normalize_phone, pseudonym
@@ -67,21 +64,6 @@ LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page", "open311.requests",
                 "open311.one_request")
 LOGIN_VIEWS = ("officers.login",)
 PREFIX = "lapor-rl"
-STORE_TIMEOUT = 5       # seconds: a stalled Redis lets the request through, never hangs it
-
-
-def _storage_uri(redis_url: str) -> str:
-    """The ``limits`` library's spelling of the store's URL (through Sentinel: its own
-    ``redis+sentinel://`` form, where the counters live in the primary's database 0)."""
-    if sentinel.is_sentinel(redis_url):
-        where = sentinel.parse_url(redis_url)
-        login = f"{quote(where.username or '', safe='')}:{quote(where.password, safe='')}@" \
-            if where.password is not None else ""
-        hosts = ",".join(f"{host}:{port}" for host, port in where.sentinels)
-        return f"redis+sentinel://{login}{hosts}/{quote(where.master_name, safe='')}"
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
-    return redis_url
 
 
 def _client_address() -> str:
@@ -104,30 +86,25 @@ def _contact() -> str:
 
 
 class Counter:
-    """Fixed-window counts in the store's Redis, connected at the first count (never at
-    import). Each count is one round trip; a refusal's ``seconds_left`` one more."""
+    """Fixed-window counts in the store's Redis: a request's windows, whatever their number,
+    counted in one round trip (``forwarder/lua/rate_count.lua``); the windows are written
+    and named as the ``limits`` library does (``120/minute;2000/day``)."""
 
-    def __init__(self, redis_url: str):
-        self._uri = _storage_uri(redis_url)
-        self._limiter: FixedWindowRateLimiter | None = None
+    def __init__(self, client_of: Callable[[], object]):
+        self._client_of = client_of          # the store's client, asked for at the first count
+        self._script = None
 
-    def hit(self, window, *keys: str) -> bool:
-        """Count one against ``window``: whether it is still within it."""
-        return self._connected().hit(window, PREFIX, *keys)
-
-    def seconds_left(self, window, *keys: str) -> int:
-        """Seconds until ``window`` ends (the whole window if Redis cannot say)."""
-        try:
-            seconds = self._connected().get_window_stats(window, PREFIX, *keys).reset_time - time.time()
-        except Exception:  # noqa: BLE001 - Redis gone since the count
-            seconds = window.get_expiry()
-        return max(1, math.ceil(seconds))
-
-    def _connected(self) -> FixedWindowRateLimiter:
-        if self._limiter is None:
-            self._limiter = FixedWindowRateLimiter(storage_from_string(
-                self._uri, socket_timeout=STORE_TIMEOUT, socket_connect_timeout=STORE_TIMEOUT))
-        return self._limiter
+    def over(self, windows: list[tuple]) -> int | None:
+        """Count one against each ``(window, *keys)``: None while all are within their
+        limits, else the seconds until the first one full ends."""
+        if self._script is None:
+            self._script = scripts.register(self._client_of(), "rate_count")
+        answers = self._script(keys=[window.key_for(PREFIX, *keys) for window, *keys in windows],
+                               args=[window.get_expiry() for window, *_ in windows])
+        for (window, *_), count, left in zip(windows, answers[::2], answers[1::2]):
+            if count > window.amount:
+                return max(1, left if left > 0 else window.get_expiry())
+        return None
 
 
 def _web_door() -> bool:
@@ -164,19 +141,19 @@ class ViewLimits:
         return limited
 
     def check(self, limits: list[Limit]) -> None:
-        for limit in limits:
-            if request.method != limit.method or limit.exempt():
-                continue
-            key = limit.key()
-            for window in limit.windows:
-                try:
-                    counted = self.counter.hit(window, limit.scope, key)
-                except Exception:  # noqa: BLE001 - Redis cannot count: the request passes
-                    log_failure(log, "rate limits not counted: the request passes")
-                    return
-                if not counted:
-                    g.lapor_retry_after = self.counter.seconds_left(window, limit.scope, key)
-                    raise TooManyRequests()
+        windows = [(window, limit.scope, limit.key()) for limit in limits
+                   if request.method == limit.method and not limit.exempt()
+                   for window in limit.windows]
+        if not windows:
+            return
+        try:
+            seconds = self.counter.over(windows)
+        except Exception:  # noqa: BLE001 - Redis cannot count: the request passes
+            log_failure(log, "rate limits not counted: the request passes")
+            return
+        if seconds is not None:
+            g.lapor_retry_after = seconds
+            raise TooManyRequests()
 
 
 def _retry_after(response):
@@ -192,16 +169,16 @@ class ReporterLookups:
     counted in the same Redis. Over it the citizen is told to try later; the provider is
     never refused. If Redis cannot count, the look-up passes."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, store):
         value = settings.rate_limit_lookup
         self.items = [] if value == "off" else parse_many(value)
-        self.counter = Counter(settings.redis_url)
+        self.counter = Counter(lambda: store.redis)
 
     def allowed(self, door_id: str, reporter: str) -> bool:
         if not self.items or not reporter:
             return True
         try:
-            return all([self.counter.hit(item, "cek", door_id, reporter) for item in self.items])
+            return self.counter.over([(item, "cek", door_id, reporter) for item in self.items]) is None
         except Exception:  # noqa: BLE001 - a store outage must not stop status answers
             return True
 
@@ -243,7 +220,7 @@ def init_app(app, settings) -> None:
                    lambda: address_exempt() or no_lookup())
     login = limit(settings.rate_limit_login, "login", "POST", _client_address, exempt)
     if submission or lookup or login:
-        _guard_views(app, ViewLimits(Counter(settings.redis_url)), {
+        _guard_views(app, ViewLimits(Counter(lambda: current_app.extensions["lapor"].store.redis)), {
             SUBMISSION_VIEWS: submission, LOOKUP_VIEWS: lookup, LOGIN_VIEWS: login})
         app.after_request(_retry_after)
 
