@@ -56,6 +56,9 @@ queue keys belong to kombu (``forwarder.queue``), and the consumer leases (below
                         agency, role, password (argon2id hash), disabled, generation,
                         totp_secret, totp_last, created_at
     officers      set   every officer's username
+    rl:<scope>:<who>:<amount>/<seconds>  requests in the current fixed window of a rate
+                        limit (``gateway.limits``; who: a keyed pseudonym of the client
+                        address or of the contact); expires when the window ends
     login:fail:<username>  failed logins in the current window (expires with it)
     login:lock:<username>  present: the account is locked (expires when the lock ends)
     audit         stream  officers' actions (``forwarder.store_officers``), XADD MAXLEN ~
@@ -104,6 +107,10 @@ AUDIT = PREFIX + "audit"
 
 def officer(username: str) -> str:
     return PREFIX + "officer:" + username
+
+
+def rate_window(name: str) -> str:
+    return PREFIX + "rl:" + name
 
 
 def login_failures(username: str) -> str:

@@ -25,6 +25,7 @@ from forwarder.store_agency import LISTING_SECONDS, ApiKeyRecords, Listing
 from forwarder.store_aliases import NumberAliases
 from forwarder.store_checks import durability_problems
 from forwarder.store_links import LinkIndex
+from forwarder.store_rates import RateCounts
 from forwarder.store_jobs import PendingComplaints, PendingJobs, job_key, reply_key
 from forwarder.store_metrics import Observations
 from forwarder.store_intake import (AcceptResult, NotReplicated, Recorded, ReplicaWait,  # noqa: F401 - re-exported
@@ -80,6 +81,7 @@ class Store:
         self.officers, self.audit = OfficerRecords(client), AuditRecords(client)
         self.observations = Observations(client)     # request latencies, worker heartbeats
         self.api_keys, self.listing = ApiKeyRecords(client), Listing(client)
+        self.rates = RateCounts(client)           # the rate limits' windows (gateway.limits)
 
     @classmethod
     def from_url(cls, url: str, settings) -> "Store":

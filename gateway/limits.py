@@ -5,8 +5,9 @@ Fixed windows counted in the store's Redis, so every gunicorn worker shares them
 check wrapped around each limited view (run just before it: a request the view then
 refuses, a bad CSRF token say, is counted too). Submissions (POST) get two limits,
 look-ups (GET) one, answered with 429, a short reason and Retry-After (the seconds until
-the breached window ends). A request's windows are counted in one round trip
-(``forwarder/lua/rate_count.lua``), and nothing else is done: no X-RateLimit-* headers, no
+the breached window ends). A request's windows are counted by the store in one round
+trip (``Store.rates``), keyed by a pseudonym of the address or the contact, never either
+in clear, and nothing else is done: no X-RateLimit-* headers, no
 work at all on other views (flask-limiter, used before, made a round trip per window,
 read each answer's windows back, and worked out its limits on every request:
 docs/decisions.md). The limits are written as the ``limits`` library reads them:
@@ -52,7 +53,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from channels import jsonbody
 from channels.base import Rejected
-from forwarder import scripts
 from forwarder.queue import log_failure
 from gateway.agency_keys import keyed
 from normalizer.identity import normalize_phone, pseudonym
@@ -63,7 +63,6 @@ SUBMISSION_VIEWS = ("api.create_complaint", "forms.submit", "doors.door")
 LOOKUP_VIEWS = ("api.complaint_status", "forms.status_page", "open311.requests",
                 "open311.one_request")
 LOGIN_VIEWS = ("officers.login",)
-PREFIX = "lapor-rl"
 
 
 def _client_address() -> str:
@@ -85,26 +84,16 @@ def _contact() -> str:
     return (parse_qs(raw.decode("utf-8", "replace")).get("contact") or [""])[0]
 
 
-class Counter:
-    """Fixed-window counts in the store's Redis: a request's windows, whatever their number,
-    counted in one round trip (``forwarder/lua/rate_count.lua``); the windows are written
-    and named as the ``limits`` library does (``120/minute;2000/day``)."""
-
-    def __init__(self, client_of: Callable[[], object]):
-        self._client_of = client_of          # the store's client, asked for at the first count
-        self._script = None
-
-    def over(self, windows: list[tuple]) -> int | None:
-        """Count one against each ``(window, *keys)``: None while all are within their
-        limits, else the seconds until the first one full ends."""
-        if self._script is None:
-            self._script = scripts.register(self._client_of(), "rate_count")
-        answers = self._script(keys=[window.key_for(PREFIX, *keys) for window, *keys in windows],
-                               args=[window.get_expiry() for window, *_ in windows])
-        for (window, *_), count, left in zip(windows, answers[::2], answers[1::2]):
-            if count > window.amount:
-                return max(1, left if left > 0 else window.get_expiry())
-        return None
+def over(rates, windows: list[tuple]) -> int | None:
+    """Count one against each ``(window, scope, who)`` in the store's ``rates``, all in one
+    round trip: None while every window is within its limit, else the seconds until the
+    first full one ends. ``who`` is a keyed pseudonym (an address or a contact)."""
+    counts = rates.count([(f"{scope}:{who}:{window.amount}/{window.get_expiry()}", window.get_expiry())
+                          for window, scope, who in windows])
+    for (window, *_), (count, left) in zip(windows, counts):
+        if count > window.amount:
+            return max(1, left if left > 0 else window.get_expiry())
+    return None
 
 
 def _web_door() -> bool:
@@ -128,8 +117,8 @@ class Limit:
 class ViewLimits:
     """The limits of the app's views, counted before each view runs."""
 
-    def __init__(self, counter: Counter):
-        self.counter = counter
+    def __init__(self, rates_of: Callable[[], object]):
+        self._rates_of = rates_of          # the store's counters, asked for at each check
 
     def guard(self, view, limits: list[Limit], web_doors_only: bool = False):
         """``view`` refusing with 429 once a window of ``limits`` is full."""
@@ -147,7 +136,7 @@ class ViewLimits:
         if not windows:
             return
         try:
-            seconds = self.counter.over(windows)
+            seconds = over(self._rates_of(), windows)
         except Exception:  # noqa: BLE001 - Redis cannot count: the request passes
             log_failure(log, "rate limits not counted: the request passes")
             return
@@ -172,13 +161,13 @@ class ReporterLookups:
     def __init__(self, settings, store):
         value = settings.rate_limit_lookup
         self.items = [] if value == "off" else parse_many(value)
-        self.counter = Counter(lambda: store.redis)
+        self.store = store
 
     def allowed(self, door_id: str, reporter: str) -> bool:
         if not self.items or not reporter:
             return True
         try:
-            return self.counter.over([(item, "cek", door_id, reporter) for item in self.items]) is None
+            return over(self.store.rates, [(item, f"cek:{door_id}", reporter) for item in self.items]) is None
         except Exception:  # noqa: BLE001 - a store outage must not stop status answers
             return True
 
@@ -201,6 +190,9 @@ def init_app(app, settings) -> None:
     def address_exempt() -> bool:
         return exempt() or keyed(current_app.extensions["lapor"])
 
+    def address_key() -> str:
+        return pseudonym(settings.secret_key, "address", _client_address())
+
     def sender_key() -> str:
         contact = _contact().strip()
         handle = normalize_phone(contact) if "@" not in contact else contact.lower()
@@ -213,14 +205,14 @@ def init_app(app, settings) -> None:
     def limit(value: str, scope: str, method: str, key, exempt_when) -> list[Limit]:
         return [] if value == "off" else [Limit(scope, tuple(parse_many(value)), method, key, exempt_when)]
 
-    submission = limit(settings.rate_limit_ip, "submit-ip", "POST", _client_address, address_exempt) \
+    submission = limit(settings.rate_limit_ip, "submit-ip", "POST", address_key, address_exempt) \
         + limit(settings.rate_limit_sender, "submit-sender", "POST", sender_key,
                 lambda: exempt() or not _contact().strip())
-    lookup = limit(settings.rate_limit_lookup, "lookup", "GET", _client_address,
+    lookup = limit(settings.rate_limit_lookup, "lookup", "GET", address_key,
                    lambda: address_exempt() or no_lookup())
-    login = limit(settings.rate_limit_login, "login", "POST", _client_address, exempt)
+    login = limit(settings.rate_limit_login, "login", "POST", address_key, exempt)
     if submission or lookup or login:
-        _guard_views(app, ViewLimits(Counter(lambda: current_app.extensions["lapor"].store.redis)), {
+        _guard_views(app, ViewLimits(lambda: current_app.extensions["lapor"].store.rates), {
             SUBMISSION_VIEWS: submission, LOOKUP_VIEWS: lookup, LOGIN_VIEWS: login})
         app.after_request(_retry_after)
 

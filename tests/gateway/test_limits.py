@@ -47,12 +47,13 @@ def test_a_submission_s_windows_are_counted_in_one_round_trip_and_never_read_bac
     finally:
         del store.execute_command
     assert accepted.status_code == 201
-    counted = [args for args in sent if any("lapor-rl" in str(arg) for arg in args)]
+    counted = [args for args in sent if any("lapor:rl:" in str(arg) for arg in args)]
     assert len(counted) == 1 and counted[0][0] == "EVALSHA"
-    windows = [str(arg) for arg in counted[0] if "lapor-rl" in str(arg)]
-    assert windows[0] == "LIMITER/lapor-rl/submit-ip/203.0.113.9/3/1/minute"
-    assert len(windows) == 2 and "/submit-sender/" in windows[1]
-    assert "081234500003" not in windows[1] and "81234500003" not in windows[1]  # a pseudonym
+    windows = [str(arg) for arg in counted[0] if "lapor:rl:" in str(arg)]
+    assert len(windows) == 2
+    assert windows[0].startswith("lapor:rl:submit-ip:r-") and windows[0].endswith(":3/60")
+    assert windows[1].startswith("lapor:rl:submit-sender:r-") and windows[1].endswith(":2/3600")
+    assert not [w for w in windows if "203.0.113.9" in w or "81234500003" in w]   # pseudonyms
     assert not [name for name in accepted.headers.keys() if name.lower().startswith("x-ratelimit")]
     assert "Retry-After" not in accepted.headers
 
@@ -160,12 +161,13 @@ def test_a_request_passes_when_redis_cannot_count_with_one_line_saying_so(caplog
     import redis
     from flask import Flask
 
-    from gateway.limits import Counter, Limit, ViewLimits
+    from forwarder.store_rates import RateCounts
+    from gateway.limits import Limit, ViewLimits
     from limits import parse_many
     from tests.helpers import free_port
 
-    nobody = redis.Redis(port=free_port(), socket_connect_timeout=1)
-    guards = ViewLimits(Counter(lambda: nobody))
+    nobody = RateCounts(redis.Redis(port=free_port(), socket_connect_timeout=1))
+    guards = ViewLimits(lambda: nobody)
     limit = Limit("submit-ip", tuple(parse_many("1/minute;2/day")), "POST", lambda: "192.0.2.1",
                   lambda: False)
     view = guards.guard(lambda: "taken", [limit])
