@@ -7,10 +7,10 @@ refuses, a bad CSRF token say, is counted too). Submissions (POST) get two limit
 look-ups (GET) one, answered with 429, a short reason and Retry-After (the seconds until
 the breached window ends). A request's windows are counted by the store in one round
 trip (``Store.rates``), keyed by a pseudonym of the address or the contact, never either
-in clear, and nothing else is done: no X-RateLimit-* headers, no
-work at all on other views (flask-limiter, used before, made a round trip per window,
-read each answer's windows back, and worked out its limits on every request:
-docs/decisions.md). The limits are written as the ``limits`` library reads them:
+in clear, and nothing else is done: no X-RateLimit-* headers, no work at all on other
+views (flask-limiter, used before, made a round trip per window, read each answer's
+windows back, and worked out its limits on every request: docs/decisions.md). The limits
+are written as the ``limits`` library reads them:
 
   LAPOR_RATE_LIMIT_IP      submissions per client address  [120/minute;2000/day]
   LAPOR_RATE_LIMIT_SENDER  submissions per reporter contact [10/hour;30/day]
