@@ -115,6 +115,25 @@ def best_with_and_without(app, door: str, requests: int) -> tuple[float, float]:
     return min(spent[True]), min(spent[False])
 
 
+def sent_commands(client, load, requests: int) -> list[dict]:
+    """SLOWLOG's entries (at a 0 µs threshold: every command) of the commands clients sent
+    while ``load()`` made ``requests`` requests; the calls a script made are left out (its
+    entry's time includes them)."""
+    kept = client.config_get("slowlog-*")
+    client.config_set("slowlog-log-slower-than", 0)
+    room = requests * 256              # every command a script calls is logged too
+    client.config_set("slowlog-max-len", room)
+    try:
+        client.slowlog_reset()
+        load()
+        entries = client.slowlog_get(room)
+    finally:
+        for key, value in kept.items():
+            client.config_set(key, value)
+    assert len(entries) < room, "SLOWLOG too short: some commands were not counted"
+    return [entry for entry in entries if entry["client_address"] != b"?:0"]
+
+
 def redis_time(parts, app, door: str, requests: int) -> tuple[float, dict[str, float]]:
     """Redis's own time per request (µs of execution, not its network work) and its split
     by script or command: SLOWLOG at a 0 µs threshold logs every command, a script with all
@@ -128,22 +147,9 @@ def redis_time(parts, app, door: str, requests: int) -> tuple[float, dict[str, f
     client = parts.store.redis
     names = {hashlib.sha1(scripts.source(path.stem).encode()).hexdigest(): path.stem
              for path in (ROOT / "forwarder" / "lua").glob("*.lua")}
-    kept = client.config_get("slowlog-*")
-    client.config_set("slowlog-log-slower-than", 0)
-    room = requests * 256              # every command a script calls is logged too
-    client.config_set("slowlog-max-len", room)
-    try:
-        client.slowlog_reset()
-        run(app, requests_for(door, requests, 11 * 10**6))
-        entries = client.slowlog_get(room)
-    finally:
-        for key, value in kept.items():
-            client.config_set(key, value)
-    assert len(entries) < room, "SLOWLOG too short: some commands were not counted"
     split: dict[str, float] = {}
-    for entry in entries:
-        if entry["client_address"] == b"?:0":       # called by a script: counted in its time
-            continue
+    for entry in sent_commands(client, lambda: run(app, requests_for(door, requests, 11 * 10**6)),
+                               requests):
         words = entry["command"].split()
         name = words[0].decode().lower()
         if name == "evalsha" and len(words) > 1:

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.intake_profile import run  # noqa: E402
+from bench.intake_profile import run, sent_commands  # noqa: E402
 from bench.local import local_parts  # noqa: E402
 from channels.testing import PUBLIC, Request  # noqa: E402
 
@@ -38,20 +38,10 @@ def submissions(first: int, count: int) -> list[Request]:
 
 def round_trips(client, app, count: int) -> dict[str, float]:
     """Commands a submission sends to Redis, by name (SLOWLOG; a script's calls left out)."""
-    kept = client.config_get("slowlog-*")
-    client.config_set("slowlog-log-slower-than", 0)
-    client.config_set("slowlog-max-len", count * 256)
-    try:
-        client.slowlog_reset()
-        run(app, submissions(9 * 10**6, count))
-        entries = client.slowlog_get(count * 256)
-    finally:
-        for key, value in kept.items():
-            client.config_set(key, value)
     sent: dict[str, float] = {}
-    for entry in entries:
+    for entry in sent_commands(client, lambda: run(app, submissions(9 * 10**6, count)), count):
         name = entry["command"].split()[0].decode().lower()
-        if entry["client_address"] != b"?:0" and name not in ("slowlog", "hincrby", "hincrbyfloat"):
+        if name not in ("slowlog", "hincrby", "hincrbyfloat"):
             sent[name] = sent.get(name, 0) + 1 / count      # (hincrby*: the metrics' flusher)
     return sent
 
