@@ -8,8 +8,6 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from forwarder import store_pipeline
-
 WITH_COMMON = frozenset({"accept", "accept_event"})
 
 
@@ -24,6 +22,5 @@ def source(name: str) -> str:
 
 
 def register(client, name: str):
-    """A redis-py ``Script`` for ``name`` (EVALSHA, loaded again after a Redis restart); in
-    a gevent web worker its calls are pipelined with other greenlets' (``store_pipeline``)."""
-    return store_pipeline.pipelined(client, client.register_script(source(name)))
+    """A redis-py ``Script`` for ``name`` (EVALSHA, loaded again after a Redis restart)."""
+    return client.register_script(source(name))
