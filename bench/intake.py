@@ -43,7 +43,10 @@ contact, as it does with the limits off since 2026-11-30 08:30; before, one cont
 them all). The load average is printed before and after, and beside each door the CPU a
 request took in the server's processes and in redis-server (``bench/cpu.py``): where the
 machine's time goes when served, which the in-process profile
-(``bench/intake_profile.py``) cannot show.
+(``bench/intake_profile.py``) cannot show; and its round trips to Redis (``reads``: the
+reads redis-server made from its clients). Before the first round the region data is
+loaded, every door is loaded for 2 seconds and the servers are let go idle (``warm``);
+at the end, the complaints queued beside the requests the gateway answered.
 """
 from __future__ import annotations
 
@@ -51,19 +54,23 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import cpu  # noqa: E402
+from forwarder import topology  # noqa: E402
 from bench.intake_doors import (API_KEY_LUA, API_LUA, BARE_APP, FORM_LUA, KANNEL_LUA,  # noqa: E402
                                 SECRET, SIGNED_PER_SECOND, WEBHOOK_DOORS, WEBHOOK_SECRET, recorded,
                                 sender_requests, webhook_requests)
@@ -101,8 +108,12 @@ def agency_key(env: dict) -> str:
 
 
 def load(port: int, lua: str, seconds: float, connections: int, workdir: Path, name: str) -> dict:
+    """One wrk run. Lua's random numbers are seeded anew for each (wrk does not seed them:
+    every run drew the same ``id_prefix``, so before 2026-11-30 12:00 the second and third
+    rounds of the Kannel, form and API doors sent the first round's message ids and keys
+    again and were mostly answered as duplicates)."""
     script = workdir / f"{name}.lua"
-    script.write_text(lua)
+    script.write_text(f"math.randomseed({secrets.randbelow(2**31 - 1) + 1})\n{lua}")
     output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency",
                              "-s", str(script), f"http://127.0.0.1:{port}"],
                             capture_output=True, text=True, check=True).stdout
@@ -175,33 +186,80 @@ def door_scripts(args, env: dict, bare_port: int, port: int, workdir: Path) -> t
             ("json-api-key", port, API_KEY_LUA % {"key": agency_key(env)}))
 
 
-def measure(args, workdir: Path, redis_port: int, redis_pid: int) -> dict[str, list[dict]]:
-    """Every door in ``args.rounds`` interleaved rounds: {door: [one result per round]}, each
-    with the CPU microseconds a request took in the server's processes (gunicorn's master
-    and workers) and in redis-server."""
+def redis_reads(client: redis.Redis) -> int:
+    """How many reads redis-server made from its clients' sockets so far: a client's round
+    trip is one, however many commands it pipelined (``INFO stats``)."""
+    return int(client.info("stats")["total_reads_processed"])
+
+
+def suggestions_loaded(port: int) -> bool:
+    """True when ``/readyz`` says the region data is loaded on 8 answers in a row (each
+    from whichever worker took it: with 2 workers, a worker still loading is missed 1 time
+    in 256)."""
+    for _ in range(8):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json().get("suggestions") != "ok":
+                return False
+        except (requests.RequestException, ValueError):
+            return False
+    return True
+
+
+def quiet(pids: tuple[int, ...], spell: float = 0.5, most: float = 0.05) -> bool:
+    """True when the servers' processes together used under ``most`` of a core over
+    ``spell`` seconds."""
+    before = sum(cpu.tree_seconds(pid) for pid in pids)
+    time.sleep(spell)
+    return sum(cpu.tree_seconds(pid) for pid in pids) - before < most * spell
+
+
+def warm(args, doors, workdir: Path, gateway_port: int, pids: tuple[int, ...]) -> int:
+    """Before the first measured round: the gateway's workers have loaded the region data
+    (in the background after they start, ``normalizer/warmup.py``: seconds of CPU that fell
+    on the first round's bare Flask and made its rate, and every ratio to it, vary by up
+    to 2x before 2026-11-30 11:50), every door has been loaded for 2 seconds (the first
+    requests' imports and connections), and the servers are idle again."""
+    wait_for(lambda: suggestions_loaded(gateway_port), timeout=300, message="region data loaded")
+    served = 0
+    for name, port, lua in doors:
+        result = load(port, lua(args.rounds) if callable(lua) else lua, 2, args.connections, workdir, name)
+        served += result["served"] if port == gateway_port else 0
+    wait_for(lambda: quiet(pids), timeout=120, message="servers idle")
+    return served
+
+
+def measure(args, workdir: Path, redis_port: int, redis_pid: int) -> tuple[dict[str, list[dict]], int]:
+    """Every door in ``args.rounds`` interleaved rounds: ({door: [one result per round]}, the
+    requests the gateway answered), each result with the CPU microseconds a request took in
+    the server's processes (gunicorn's master and workers) and in redis-server, and its
+    round trips to Redis (the reads Redis made; this function's own ``INFO`` is taken off)."""
     env = environment(workdir, f"redis://127.0.0.1:{redis_port}/0", args.citizen_limits)
+    store = redis.Redis(port=redis_port)
     bare_port, gateway_port = free_port(), free_port()
     bare = serve(command(args, bare_port, "bare_app:create_app()"), env, bare_port, str(workdir))
     gateway = serve(command(args, gateway_port), env, gateway_port, str(ROOT))
     rounds: dict[str, list[dict]] = {}
     try:
         doors = door_scripts(args, env, bare_port, gateway_port, workdir)
+        answered = warm(args, doors, workdir, gateway_port, (bare.pid, gateway.pid))
         # Rounds interleave every door, so a slow spell of the machine hits all of them.
         for turn in range(args.rounds):
             for name, port, lua in doors:
                 script = lua(turn) if callable(lua) else lua      # signed doors: made anew
                 server = gateway if port == gateway_port else bare
-                before = cpu.tree_seconds(server.pid), cpu.seconds(redis_pid)
+                before = cpu.tree_seconds(server.pid), cpu.seconds(redis_pid), redis_reads(store)
                 result = load(port, script, args.seconds, args.connections, workdir, name)
                 per_request = 1e6 / max(result["served"], 1)
                 result["server_us"] = (cpu.tree_seconds(server.pid) - before[0]) * per_request
                 result["redis_us"] = (cpu.seconds(redis_pid) - before[1]) * per_request
+                result["reads"] = (redis_reads(store) - before[2] - 1) * per_request / 1e6
                 rounds.setdefault(name, []).append(result)
+                answered += result["served"] if port == gateway_port else 0
     finally:
         for process in (bare, gateway):
             process.terminate()
             process.wait()
-    return rounds
+    return rounds, answered
 
 
 def report(args, rounds: dict[str, list[dict]], load_before: tuple) -> None:
@@ -218,7 +276,7 @@ def report(args, rounds: dict[str, list[dict]], load_before: tuple) -> None:
     print(f"goal: >= {GOAL_RATIO}x bare Flask req/s and p99 <= {GOAL_P99_MS:g} ms at "
           f"{args.connections} connections")
     print(f"{'door':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
-          f"{'range':>12} {'goal':>10} {'non-2xx':>8} {'repeated':>9} {'server us':>10} {'Redis us':>9}")
+          f"{'range':>12} {'goal':>10} {'non-2xx':>8} {'repeated':>9} {'server us':>10} {'Redis us':>9} {'reads':>6}")
     for name, rows in rounds.items():
         median = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
         ratios = [ratio(r, b) for r, b in zip(rows, rounds["bare"])]
@@ -229,13 +287,14 @@ def report(args, rounds: dict[str, list[dict]], load_before: tuple) -> None:
               f"{middle:>7.2f}x {min(ratios):>5.2f}-{max(ratios):.2f}x "
               f"{'met' if not missed else 'no: ' + '+'.join(missed):>10} "
               f"{int(median['errors']):>8} {int(sum(r['repeated'] for r in rows)):>9} "
-              f"{median['server_us']:>10,.0f} {median['redis_us']:>9,.0f}")
+              f"{median['server_us']:>10,.0f} {median['redis_us']:>9,.0f} {median['reads']:>6.2f}")
     bare = statistics.median(r["rps"] for r in rounds["bare"])
     print(f"server us, Redis us: CPU microseconds a request took in the server's processes "
           f"(gunicorn's master and workers) and in redis-server (medians; /proc). At bare "
           f"Flask's rate the {os.cpu_count()} cores have {os.cpu_count() * 1e6 / bare:,.0f} us "
           f"a request; at {GOAL_RATIO}x, {os.cpu_count() * 1e6 / (GOAL_RATIO * bare):,.0f} us "
-          f"(wrk's share included).")
+          f"(wrk's share included). reads: round trips to Redis a request (the reads "
+          f"redis-server made from its clients, INFO stats).")
 
 
 def main() -> None:
@@ -257,17 +316,18 @@ def main() -> None:
     redis_port = free_port()
     redis_process = start_redis(redis_port, workdir)
     try:
-        rounds = measure(args, workdir, redis_port, redis_process.pid)
-        queued = int(subprocess.run(["redis-cli", "-p", str(redis_port), "llen", "lapor.complaints"],
-                                    capture_output=True, text=True).stdout.strip() or 0) \
-            if shutil.which("redis-cli") else None
+        rounds, answered = measure(args, workdir, redis_port, redis_process.pid)
+        store = redis.Redis(port=redis_port)
+        queued = store.llen(topology.COMPLAINTS) + store.llen(topology.BULK)   # floods: bulk
     finally:
         redis_process.terminate()
         redis_process.wait()
         shutil.rmtree(workdir, ignore_errors=True)
     report(args, rounds, load_before)
-    if queued is not None:
-        print(f"complaints on the queue afterwards: {queued:,}")
+    in_flight = (args.rounds + 1) * args.connections * sum(1 for name in rounds if name not in ("bare", "lpush"))
+    print(f"complaints on the queues afterwards: {queued:,}, for {answered:,} answers wrk counted "
+          f"(warm-up included) and up to {in_flight:,} requests in flight when each load ended: "
+          f"each request a new complaint when the first is within the two")
 
 
 if __name__ == "__main__":
