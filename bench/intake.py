@@ -68,11 +68,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import cpu  # noqa: E402
-from bench.served import load, quiet, redis_reads, serve, suggestions_loaded  # noqa: E402
-from forwarder import topology  # noqa: E402
 from bench.intake_doors import (API_KEY_LUA, API_LUA, BARE_APP, FORM_LUA, KANNEL_LUA,  # noqa: E402
                                 SECRET, SIGNED_PER_SECOND, WEBHOOK_DOORS, WEBHOOK_SECRET, recorded,
                                 sender_requests, webhook_requests)
+from bench.served import load, quiet, redis_reads, serve, suggestions_loaded  # noqa: E402
+from forwarder import topology  # noqa: E402
 from gateway.processes import WORKER_CLASS, WORKER_CONNECTIONS, gunicorn_command  # noqa: E402
 from tests.helpers import free_port, start_redis, wait_for  # noqa: E402
 from channels.telegram.testing import SENDER as TELEGRAM  # noqa: E402
@@ -84,17 +84,11 @@ GOAL_RATIO, GOAL_P99_MS = 0.6, 25.0
 SIGNED = {"twilio": TWILIO, "whatsapp": WHATSAPP, "telegram": TELEGRAM}
 
 
-
-
 def agency_key(env: dict) -> str:
     """A key made the way an operator makes one (``lapor-gateway keys create``)."""
     script = str(Path(sys.executable).with_name("lapor-gateway"))
     return subprocess.run([script, "keys", "create", "--agency", "Dinas Bench"], env=env,
                           capture_output=True, text=True, check=True).stdout.strip()
-
-
-
-
 
 
 def command(args, port: int, app: str = "gateway.app:create_app()") -> list[str]:
@@ -152,17 +146,11 @@ def door_scripts(args, env: dict, bare_port: int, port: int, workdir: Path) -> t
             ("json-api-key", port, API_KEY_LUA % {"key": agency_key(env)}))
 
 
-
-
-
-
-
-
 def warm(args, doors, workdir: Path, gateway_port: int, pids: tuple[int, ...]) -> int:
     """Before the first measured round: the gateway's workers have loaded the region data
     (in the background after they start, ``normalizer/warmup.py``: seconds of CPU that fell
     on the first round's bare Flask and made its rate, and every ratio to it, vary by up
-    to 2x before 2026-11-30 11:50), every door has been loaded for 2 seconds (the first
+    to 2x before 2026-11-30 11:35), every door has been loaded for 2 seconds (the first
     requests' imports and connections), and the servers are idle again."""
     wait_for(lambda: suggestions_loaded(gateway_port), timeout=300, message="region data loaded")
     served = 0

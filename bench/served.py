@@ -17,6 +17,7 @@ from tests.helpers import wait_for
 
 
 def serve(command: list[str], env: dict, port: int, cwd: str) -> subprocess.Popen:
+    """Start the server ``command`` and wait until it answers (at most 120 s)."""
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
 
@@ -33,7 +34,7 @@ def serve(command: list[str], env: dict, port: int, cwd: str) -> subprocess.Pope
 
 def load(port: int, lua: str, seconds: float, connections: int, workdir: Path, name: str) -> dict:
     """One wrk run. Lua's random numbers are seeded anew for each (wrk does not seed them:
-    every run drew the same ``id_prefix``, so before 2026-11-30 12:00 the second and third
+    every run drew the same ``id_prefix``, so before 2026-11-30 11:35 the second and third
     rounds of the Kannel, form and API doors sent the first round's message ids and keys
     again and were mostly answered as duplicates)."""
     script = workdir / f"{name}.lua"
